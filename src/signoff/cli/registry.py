@@ -1,0 +1,91 @@
+"""Subcommands for the lab side and for browsing: publish, ls, show, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from signoff.cli.common import print_json, registry_from_args
+from signoff.core import registry as queries
+from signoff.core.migrate import upgrade_to_head
+from signoff.core.publish import publish
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="publish a model folder as the next draft version")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(handler=cmd_publish)
+
+    p = sub.add_parser("ls", help="list the inventory")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--search", default="", help="filter by name, title, owner or tag")
+    p.set_defaults(handler=cmd_ls)
+
+    p = sub.add_parser("show", help="show a model version: components, hashes, metrics")
+    p.add_argument("ref", metavar="MODEL[@VERSION]")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = dbsub.add_parser("upgrade", help="apply pending schema migrations")
+    up.set_defaults(handler=cmd_db_upgrade)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    result = publish(registry, args.folder)
+    print(result)
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    with registry.read() as session:
+        rows = queries.inventory(session, queries.InventoryQuery(search=args.search, limit=None))
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return 0
+    header = ("MODEL", "OWNER", "TIER", "LIVE", "LATEST", "STATE", "FLAGS")
+    table = [header] + [
+        (r.name, r.owner, r.risk_tier, f"v{r.live_version}" if r.live_version else "-",
+         f"v{r.latest_version}" if r.latest_version else "-", r.latest_state or "-",
+         ", ".join(r.flag_words))
+        for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    name, number = queries.parse_ref(args.ref)
+    with registry.read() as session:
+        version = queries.get_version(session, name, number)
+        data = queries.version_to_json(version)
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['model']} v{data['version']}  [{data['state']}]  by {data['author']}, "
+          f"{data['created_at'][:16]}")
+    print(f"manifest {data['manifest_hash']}")
+    print(f"entry point {data['entry_point']}")
+    print("\ncomponents:")
+    for c in data["components"]:
+        where = c["path"] or c["uri"]
+        size = f"{c['size']:,} B" if c["size"] is not None else "external"
+        print(f"  {c['kind']:<14} {where:<40} {size:>14}  {c['sha256'] or '(no hash)'}")
+    if data["metrics"]:
+        print("\nmetrics:")
+        for m in data["metrics"]:
+            print(f"  {m['name']:<20} {m['value']:.4f}  ({m['dataset']})")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args, upgrade=False)
+    ran = upgrade_to_head(registry.engine)
+    print("database schema is up to date" if not ran else "database schema upgraded")
+    return 0

@@ -1,0 +1,174 @@
+"""The append-only, hash-chained audit log.
+
+Each event's hash is ``sha256(prev_hash + "\\n" + canonical_json(event))`` where the event
+covers its sequence number, database time, actor, action, entity and payload. Changing a byte,
+deleting or reordering events breaks the chain at the first affected event; truncating the
+tail is caught by comparing with an exported head (sequence number and hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from signoff.core.db import db_now
+from signoff.core.schema import AuditEvent
+
+log = logging.getLogger("signoff.audit")
+
+GENESIS = "0" * 64
+_PG_AUDIT_LOCK = 0x5169_0FF  # advisory lock key serialising appends on PostgreSQL
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept, datetimes as ISO text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)
+
+
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The hash an event must carry, given the previous event's hash."""
+    body = canonical_json(
+        {
+            "seq": event.seq,
+            "at": event.at.isoformat(timespec="microseconds"),
+            "actor": event.actor,
+            "action": event.action,
+            "entity_type": event.entity_type,
+            "entity_id": event.entity_id,
+            "model_id": event.model_id,
+            "version_id": event.version_id,
+            "payload": event.payload,
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def append_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    payload: dict[str, Any] | None = None,
+    model_id: int | None = None,
+    version_id: int | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    event = AuditEvent(
+        seq=seq,
+        at=db_now(session),
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        model_id=model_id,
+        version_id=version_id,
+        payload=canonical_json(payload or {}),
+        prev_hash=prev,
+    )
+    event.hash = event_hash(prev, event)
+    session.add(event)
+    session.flush()
+    log.debug("audit %s %s %s#%s", seq, action, entity_type, entity_id)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What a walk of the chain found."""
+
+    intact: bool
+    events: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str = ""
+
+    def describe(self) -> str:
+        if self.intact:
+            return f"audit chain intact: {self.events} events, head #{self.head_seq} {self.head_hash}"
+        return f"audit chain broken at event #{self.broken_seq}: {self.problem}"
+
+
+def verify_events(events: Iterable[AuditEvent], against: tuple[int, str] | None = None) -> ChainReport:
+    """Walk events in sequence order and report the first broken link."""
+    events = list(events)
+    prev, expected_seq, count, last = GENESIS, 1, 0, None
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainReport(False, count, expected_seq - 1, prev, expected_seq,
+                               f"event #{expected_seq} is missing (next present is #{event.seq})")
+        if event.prev_hash != prev:
+            return ChainReport(False, count, expected_seq - 1, prev, event.seq,
+                               "its previous-hash does not match the event before it "
+                               "(events deleted, inserted or reordered)")
+        recomputed = event_hash(prev, event)
+        if recomputed != event.hash:
+            return ChainReport(False, count, expected_seq - 1, prev, event.seq,
+                               "its content no longer matches its hash (the event was altered)")
+        prev, expected_seq, count, last = event.hash, expected_seq + 1, count + 1, event
+    head_seq = last.seq if last else 0
+    if against is not None:
+        want_seq, want_hash = against
+        if head_seq < want_seq:
+            return ChainReport(False, count, head_seq, prev, head_seq + 1,
+                               f"the chain ends at #{head_seq} but the exported head is "
+                               f"#{want_seq}: events were removed from the tail")
+        if head_seq >= want_seq and last is not None:
+            # the exported head must still be in the chain, unchanged
+            return _check_head_in_chain(count, head_seq, prev, want_seq, want_hash, events)
+    return ChainReport(True, count, head_seq, prev)
+
+
+def _check_head_in_chain(count, head_seq, head_hash, want_seq, want_hash, events):  # noqa: ANN001, ANN202
+    for event in events:
+        if event.seq == want_seq:
+            if event.hash != want_hash:
+                return ChainReport(False, count, head_seq, head_hash, want_seq,
+                                   "the event at the exported head has a different hash: "
+                                   "the chain was rewritten")
+            return ChainReport(True, count, head_seq, head_hash)
+    return ChainReport(False, count, head_seq, head_hash, want_seq,
+                       "the exported head is not in the chain")
+
+
+def verify_chain(session: Session, against: tuple[int, str] | None = None) -> ChainReport:
+    """Verify the whole audit chain in the database (optionally against an exported head)."""
+    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+    return verify_events(events, against)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain's head: (sequence number, hash); (0, GENESIS) when empty."""
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def event_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0

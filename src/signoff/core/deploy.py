@@ -1,0 +1,54 @@
+"""Deployment history primitives: a version going live in an environment, atomically.
+
+The workflow (policy, gates, checks) decides *whether* a version may go live; this module
+does the bookkeeping in the caller's transaction: the previous live version's period is
+closed and it becomes superseded, the new period opens and the version becomes live.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.core.audit import append_event
+from signoff.core.db import db_now
+from signoff.core.schema import LIVE, PRODUCTION, SUPERSEDED, Deployment, Version
+from signoff.core.summary import refresh_model_summary
+
+
+def record_go_live(session: Session, version: Version, *, actor: str,
+                   environment: str = PRODUCTION, at: datetime | None = None) -> Deployment:
+    """Make *version* the live one in *environment*; returns the new deployment period.
+
+    *at* back-dates the change (only for importing history); by default database time.
+    """
+    at = at or db_now(session)
+    previous = list(session.scalars(
+        select(Deployment).where(Deployment.model_id == version.model_id,
+                                 Deployment.environment == environment,
+                                 Deployment.live_to.is_(None))
+        .with_for_update()
+    ))
+    superseded = []
+    for period in previous:
+        period.live_to = at
+        old = session.get(Version, period.version_id)
+        if old is not None and old.id != version.id and old.state == LIVE:
+            old.state = SUPERSEDED
+            old.state_changed_at = at
+            superseded.append(old.number)
+    deployment = Deployment(model_id=version.model_id, version_id=version.id,
+                            environment=environment, live_from=at, actor=actor)
+    session.add(deployment)
+    version.state = LIVE
+    version.state_changed_at = at
+    session.flush()
+    append_event(session, actor=actor, action="version.went_live", entity_type="version",
+                 entity_id=f"{version.model.name} v{version.number}", model_id=version.model_id,
+                 version_id=version.id,
+                 payload={"environment": environment, "at": at, "superseded": superseded,
+                          "manifest_hash": version.manifest_hash})
+    refresh_model_summary(session, version.model_id)
+    return deployment

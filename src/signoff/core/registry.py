@@ -1,0 +1,236 @@
+"""Read queries over the registry: inventory, a model, a version, deployment history.
+
+These return plain dataclasses so the command line, the GUI's worker threads and tests share
+them without holding sessions open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from signoff.core.errors import NotFoundError
+from signoff.core.schema import PRODUCTION, Consumer, Deployment, Model, Version
+
+INVENTORY_SORT_KEYS = {
+    "name": Model.name,
+    "title": Model.title,
+    "owner": Model.owner,
+    "business_unit": Model.business_unit,
+    "risk_tier": Model.risk_tier,
+    "live_version": Model.live_version,
+    "latest_version": Model.latest_version,
+    "latest_state": Model.latest_state,
+    "last_activity_at": Model.last_activity_at,
+}
+FLAGS = ("stale", "open_review", "dnu_consumed")
+
+
+@dataclass
+class InventoryQuery:
+    """What the inventory should show: search text, facets, sort and a page."""
+
+    search: str = ""
+    business_units: list[str] = field(default_factory=list)
+    risk_tiers: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    sort: str = "name"
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = 200
+
+
+@dataclass
+class InventoryRow:
+    id: int
+    name: str
+    title: str
+    owner: str
+    business_unit: str
+    risk_tier: str
+    live_version: int | None
+    latest_version: int | None
+    latest_state: str | None
+    last_activity_at: datetime | None
+    stale: bool
+    stale_reason: str
+    open_review: bool
+    dnu_consumed: bool
+    tags: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["last_activity_at"] = (self.last_activity_at.isoformat()
+                                    if self.last_activity_at else None)
+        return data
+
+    @property
+    def flag_words(self) -> list[str]:
+        words = []
+        if self.stale:
+            words.append("stale")
+        if self.open_review:
+            words.append("open review")
+        if self.dnu_consumed:
+            words.append("do-not-use consumed")
+        return words
+
+
+def _filtered(query: InventoryQuery) -> Select:
+    stmt = select(Model)
+    conditions = []
+    if query.search.strip():
+        for word in query.search.lower().split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(Model.search_text.like(f"%{escaped}%", escape="\\"))
+    if query.business_units:
+        conditions.append(Model.business_unit.in_(query.business_units))
+    if query.risk_tiers:
+        conditions.append(Model.risk_tier.in_(query.risk_tiers))
+    if query.states:
+        conditions.append(Model.latest_state.in_(query.states))
+    flag_columns = {"stale": Model.flag_stale, "open_review": Model.flag_open_review,
+                    "dnu_consumed": Model.flag_dnu_consumed}
+    flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
+    if flag_conditions:
+        conditions.append(or_(*flag_conditions))
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    return stmt
+
+
+def inventory(session: Session, query: InventoryQuery | None = None) -> list[InventoryRow]:
+    """One page of the inventory, filtered and sorted by the database."""
+    query = query or InventoryQuery()
+    column = INVENTORY_SORT_KEYS.get(query.sort, Model.name)
+    order = column.desc() if query.descending else column.asc()
+    stmt = _filtered(query).order_by(order, Model.id).offset(query.offset)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return [_row(m) for m in session.scalars(stmt)]
+
+
+def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
+    """How many models match the query (ignoring its page)."""
+    stmt = _filtered(query or InventoryQuery()).with_only_columns(func.count(Model.id))
+    return session.scalar(stmt) or 0
+
+
+def facet_values(session: Session) -> dict[str, list[str]]:
+    """The distinct business units, tiers and states present, for the filter menus."""
+    def distinct(column) -> list[str]:  # noqa: ANN001
+        return [v for v in session.scalars(select(column).distinct().order_by(column)) if v]
+    return {"business_unit": distinct(Model.business_unit), "risk_tier": distinct(Model.risk_tier),
+            "state": distinct(Model.latest_state)}
+
+
+def _row(m: Model) -> InventoryRow:
+    return InventoryRow(
+        id=m.id, name=m.name, title=m.title, owner=m.owner, business_unit=m.business_unit,
+        risk_tier=m.risk_tier, live_version=m.live_version, latest_version=m.latest_version,
+        latest_state=m.latest_state, last_activity_at=m.last_activity_at, stale=m.flag_stale,
+        stale_reason=m.stale_reason, open_review=m.flag_open_review,
+        dnu_consumed=m.flag_dnu_consumed, tags=list(m.tags or []),
+    )
+
+
+def get_model(session: Session, name: str) -> Model:
+    """The model called *name*, or NotFoundError."""
+    model = session.scalar(select(Model).where(Model.name == name))
+    if model is None:
+        raise NotFoundError(f"no model called '{name}'")
+    return model
+
+
+def get_version(session: Session, model_name: str, number: int | None = None) -> Version:
+    """A version of a model (the latest when *number* is None), components and metrics loaded."""
+    model = get_model(session, model_name)
+    stmt = (select(Version).where(Version.model_id == model.id)
+            .options(selectinload(Version.components), selectinload(Version.metrics)))
+    if number is None:
+        stmt = stmt.order_by(Version.number.desc()).limit(1)
+    else:
+        stmt = stmt.where(Version.number == number)
+    version = session.scalar(stmt)
+    if version is None:
+        which = f"v{number}" if number is not None else "any version"
+        raise NotFoundError(f"model '{model_name}' has no {which}")
+    return version
+
+
+def parse_ref(ref: str) -> tuple[str, int | None]:
+    """Split ``MODEL[@VERSION]`` (``credit-risk@3`` or ``credit-risk@v3``)."""
+    name, _, number = ref.partition("@")
+    if not number:
+        return name, None
+    number = number.lstrip("vV")
+    if not number.isdigit():
+        raise NotFoundError(f"'{ref}': the version after '@' must be a number, like {name}@3")
+    return name, int(number)
+
+
+def live_version_at(session: Session, model_name: str, at: datetime,
+                    environment: str = PRODUCTION) -> Version | None:
+    """The version that was live in *environment* at time *at*, or None."""
+    model = get_model(session, model_name)
+    return session.scalar(
+        select(Version)
+        .join(Deployment, Deployment.version_id == Version.id)
+        .where(Deployment.model_id == model.id, Deployment.environment == environment,
+               Deployment.live_from <= at,
+               or_(Deployment.live_to.is_(None), Deployment.live_to > at))
+        .order_by(Deployment.live_from.desc())
+        .limit(1)
+    )
+
+
+def deployment_history(session: Session, model_name: str) -> list[Deployment]:
+    """Every period a version of the model was live, oldest first, versions loaded."""
+    model = get_model(session, model_name)
+    return list(session.scalars(
+        select(Deployment).where(Deployment.model_id == model.id)
+        .options(selectinload(Deployment.version))
+        .order_by(Deployment.environment, Deployment.live_from)
+    ))
+
+
+def live_versions(session: Session, model_id: int) -> dict[str, int]:
+    """Environment → live version number, for one model."""
+    rows = session.execute(
+        select(Deployment.environment, Version.number)
+        .join(Version, Version.id == Deployment.version_id)
+        .where(Deployment.model_id == model_id, Deployment.live_to.is_(None))
+    ).all()
+    return {env: number for env, number in rows}
+
+
+def consumers_of(session: Session, model_id: int) -> list[Consumer]:
+    return list(session.scalars(
+        select(Consumer).where(Consumer.model_id == model_id).order_by(Consumer.name)
+        .options(selectinload(Consumer.pinned_version))
+    ))
+
+
+def version_to_json(version: Version) -> dict[str, Any]:
+    """A version as plain data: state, hashes, components and metrics."""
+    return {
+        "model": version.model.name,
+        "version": version.number,
+        "state": version.state,
+        "author": version.author,
+        "created_at": version.created_at.isoformat(),
+        "manifest_hash": version.manifest_hash,
+        "entry_point": version.entry_point,
+        "components": [
+            {"kind": c.kind, "name": c.name, "path": c.path, "uri": c.uri, "sha256": c.sha256,
+             "size": c.size, "role": c.role}
+            for c in version.components
+        ],
+        "metrics": [{"name": m.name, "value": m.value, "dataset": m.dataset}
+                    for m in version.metrics],
+    }

@@ -1,0 +1,1 @@
+"""Qt widgets and Qt models. Talks to ``signoff.core`` through worker threads only."""
