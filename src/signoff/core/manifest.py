@@ -59,7 +59,8 @@ def confine(folder: Path, rel: object, what: str) -> Path:
     """Resolve *rel* inside *folder*, refusing anything that would leave it."""
     if not isinstance(rel, str) or not rel.strip():
         raise ManifestError(f"{what}: expected a relative file path, got {rel!r}")
-    if rel.startswith(("/", "\\")) or PureWindowsPath(rel).drive or PurePosixPath(rel).is_absolute():
+    absolute = PureWindowsPath(rel).drive or PurePosixPath(rel).is_absolute()
+    if absolute or rel.startswith(("/", "\\")):
         raise PathEscapeError(f"{what}: absolute path {rel!r} is not allowed; "
                               "paths must be relative to the model folder")
     parts = re.split(r"[\\/]", rel)
