@@ -1,0 +1,56 @@
+"""Small widgets and formatters shared by pages: the empty-state panel, sizes, times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+class EmptyState(QWidget):
+    """A calm panel saying what will appear here (used for tabs and areas not filled yet)."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title_label = QLabel(title)
+        self.title_label.setObjectName("emptyStateTitle")
+        self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text_label = QLabel(text)
+        self.text_label.setObjectName("emptyStateText")
+        self.text_label.setWordWrap(True)
+        self.text_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text_label.setMaximumWidth(560)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.text_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+    def set_text(self, text: str) -> None:
+        self.text_label.setText(text)
+
+
+def format_size(size: int | None) -> str:
+    """A byte count as people read it (``12.3 KB``); an em dash when unknown."""
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def format_time(when: datetime | None, *, seconds: bool = False) -> str:
+    """A naive-UTC time as ``2026-11-27 14:03`` (UTC, as stored); an em dash when unknown."""
+    if when is None:
+        return "—"
+    return when.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def state_label(state: str | None) -> str:
+    """A lifecycle state for display (``in_review`` → ``in review``)."""
+    return (state or "—").replace("_", " ")

@@ -1,0 +1,108 @@
+"""The background-task helper: results, errors, progress, cancellation by key, DB sessions."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from signoff.ui.worker import TaskRunner, current_task
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def runner(qtbot):
+    r = TaskRunner(max_threads=2)
+    yield r
+    r.shutdown()
+
+
+def test_result_arrives_in_gui_thread(qtbot, runner) -> None:
+    seen = {}
+
+    def work(a, b):
+        seen["thread"] = threading.current_thread()
+        return a + b
+
+    handle = runner.submit(work, 2, 3)
+    with qtbot.waitSignal(handle.finished, timeout=3000) as blocker:
+        pass
+    assert blocker.args == [5]
+    assert seen["thread"] is not threading.main_thread()
+
+
+def test_error_is_delivered_with_traceback(qtbot, runner) -> None:
+    def broken():
+        raise ValueError("no such model 'x'")
+
+    handle = runner.submit(broken)
+    with qtbot.waitSignal(handle.failed, timeout=3000) as blocker:
+        pass
+    assert isinstance(blocker.args[0], ValueError)
+    assert "no such model" in handle.traceback
+
+
+def test_progress_and_partial_results(qtbot, runner) -> None:
+    def steps():
+        for i in range(3):
+            current_task().progress((i + 1) / 3, f"step {i + 1}")
+            current_task().partial(i)
+        return "done"
+
+    progress, partial = [], []
+    handle = runner.submit(steps)
+    handle.progressed.connect(lambda f, m: progress.append((round(f, 2), m)))
+    handle.partialResult.connect(partial.append)
+    with qtbot.waitSignal(handle.finished, timeout=3000):
+        pass
+    assert progress == [(0.33, "step 1"), (0.67, "step 2"), (1.0, "step 3")]
+    assert partial == [0, 1, 2]
+
+
+def test_same_key_cancels_previous(qtbot, runner) -> None:
+    gate = threading.Event()
+
+    def slow(tag):
+        gate.wait(3)
+        current_task().check()
+        return tag
+
+    first = runner.submit(slow, "first", key="search")
+    second = runner.submit(slow, "second", key="search")
+    cancelled, results = [], []
+    first.cancelled.connect(lambda: cancelled.append("first"))
+    first.finished.connect(results.append)
+    second.finished.connect(results.append)
+    gate.set()
+    with qtbot.waitSignal(second.finished, timeout=3000):
+        pass
+    qtbot.waitUntil(lambda: first.is_done, timeout=3000)
+    assert results == ["second"]
+    assert cancelled == ["first"]
+
+
+def test_busy_signal(qtbot, runner) -> None:
+    states = []
+    runner.busyChanged.connect(states.append)
+    handle = runner.submit(lambda: 1)
+    with qtbot.waitSignal(handle.done, timeout=3000):
+        pass
+    assert states == [True, False]
+    assert runner.active_count == 0
+
+
+def test_context_read_uses_its_own_session(qtbot, registry, tmp_path) -> None:
+    from signoff.core import registry as q
+    from signoff.core.publish import publish
+    from signoff.ui.context import AppContext
+    from signoff.ui.settings import Settings
+    from tests.helpers.folders import write_model_folder
+
+    publish(registry, write_model_folder(tmp_path / "m"))
+    ctx = AppContext(registry, Settings(tmp_path / "s.ini"))
+    handle = ctx.read(lambda s: [r.name for r in q.inventory(s)])
+    with qtbot.waitSignal(handle.finished, timeout=3000) as blocker:
+        pass
+    assert blocker.args == [["toy-model"]]
+    ctx.shutdown()
