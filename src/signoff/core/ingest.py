@@ -1,0 +1,334 @@
+"""Ingesting what the factory reports: executions, predictions and outcomes.
+
+Files are CSV (a header row) or JSON Lines (one object per line); Python callers pass an
+iterable of mappings. Every row is validated; a source with any bad row is rejected whole,
+naming each bad line and why, and the database is left exactly as it was.
+
+How it stays fast and bounded:
+
+* the file is streamed line by line (each line at most ``MAX_LINE_BYTES``), never read whole,
+  so a 2 GB file — or a 2 GB file of NUL bytes with no line breaks — costs no more memory than
+  the distinct keys it holds (about 150 bytes a row, for the in-file duplicate check);
+* rows are validated in Python and inserted with SQLAlchemy core ``executemany`` in batches,
+  all inside one write transaction (``BEGIN IMMEDIATE`` on SQLite) that is rolled back when a
+  problem turns up;
+* idempotency is the database's: inserts are ``ON CONFLICT DO NOTHING`` against the unique keys
+  (executions: external_id; predictions: subject, time, version; outcomes: subject, time), so a
+  re-sent file adds nothing, whatever the size of the tables already stored. Duplicated keys
+  *inside* one file are an error, because one of the two rows would silently win.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signoff.core.audit import append_event
+from signoff.core.db import Registry
+from signoff.core.errors import SignoffError
+from signoff.core.ingest_rows import SPECS, Resolver, RowError, RowSpec
+
+log = logging.getLogger("signoff.ingest")
+
+KINDS = tuple(SPECS)
+MAX_LINE_BYTES = 1 << 20
+MAX_PROBLEMS = 100
+BATCH_ROWS = 20_000
+
+
+class IngestError(SignoffError):
+    """A source was rejected; ``problems`` lists (line, reason) for every bad row found."""
+
+    def __init__(self, source: str, problems: list[tuple[int, str]], *, stopped: bool = False
+                 ) -> None:
+        self.source = source
+        self.problems = problems
+        self.stopped = stopped
+        shown = problems[:20]
+        plural = "s" if len(problems) != 1 else ""
+        more = f"; stopped looking after {MAX_PROBLEMS}" if stopped else ""
+        lines = [f"{source}: rejected, nothing was stored ({len(problems)} problem{plural}{more}):"]
+        lines += [f"  line {n}: {reason}" if n else f"  {reason}" for n, reason in shown]
+        if len(problems) > len(shown):
+            lines.append(f"  … and {len(problems) - len(shown)} more")
+        super().__init__("\n".join(lines))
+
+
+class _Fatal(Exception):
+    """A problem that makes the rest of the source unreadable (binary, overlong line)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+@dataclass
+class IngestResult:
+    """What an ingest stored: rows read, rows new, rows already present, models touched."""
+
+    kind: str
+    source: str
+    rows: int
+    inserted: int
+    models: list[str] = field(default_factory=list)
+    sha256: str = ""
+
+    @property
+    def already_present(self) -> int:
+        return self.rows - self.inserted
+
+    def describe(self) -> str:
+        return (f"{self.kind}: {self.rows} row(s) read from {self.source}, {self.inserted} new, "
+                f"{self.already_present} already stored"
+                + (f" (models: {', '.join(self.models)})" if self.models else ""))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source, "rows": self.rows,
+                "inserted": self.inserted, "already_present": self.already_present,
+                "models": self.models, "sha256": self.sha256}
+
+
+# --- reading -------------------------------------------------------------------------------
+
+class _LineReader:
+    """Decoded lines of a binary file, bounded in length, hashing the bytes as it goes."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self.raw = raw
+        self.number = 0
+        self.digest = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            chunk = self.raw.readline(MAX_LINE_BYTES + 1)
+            if not chunk:
+                return
+            self.number += 1
+            if len(chunk) > MAX_LINE_BYTES:
+                raise _Fatal(self.number, f"line is longer than {MAX_LINE_BYTES // 1024} KiB; "
+                             "this does not look like a CSV or JSON Lines file")
+            if b"\x00" in chunk:
+                raise _Fatal(self.number, "contains NUL bytes; this is a binary file, "
+                             "not CSV or JSON Lines text")
+            self.digest.update(chunk)
+            try:
+                text = chunk.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _Fatal(self.number, f"is not UTF-8 text ({exc.reason} at byte "
+                             f"{exc.start})") from exc
+            if self.number == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield text
+
+
+def _detect_format(path: Path, first: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    return "jsonl" if first.lstrip().startswith("{") else "csv"
+
+
+def _csv_records(lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
+                 ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise _Fatal(0, "the file is empty: expected a header row naming the columns") from None
+    header = [h.strip() for h in header]
+    problem = spec.check_columns(header)
+    if problem:
+        raise _Fatal(1, problem)
+    width = len(header)
+    try:
+        for row in reader:
+            line = reader_state.number
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                yield line, f"has {len(row)} values but the header names {width} columns"
+                continue
+            yield line, {k: v for k, v in zip(header, row, strict=True) if v != ""}
+    except csv.Error as exc:
+        raise _Fatal(reader_state.number, f"is not valid CSV: {exc}") from None
+
+
+def _jsonl_records(lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
+                   ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    for text in lines:
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield reader_state.number, f"is not valid JSON ({exc.msg} at column {exc.colno})"
+            continue
+        if not isinstance(value, dict):
+            yield reader_state.number, "is not a JSON object"
+            continue
+        problem = spec.check_columns(list(value))
+        if problem:
+            yield reader_state.number, problem
+            continue
+        yield reader_state.number, {k: v for k, v in value.items() if v is not None and v != ""}
+
+
+def _python_records(records: Iterable[Mapping[str, Any]], spec: RowSpec
+                    ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    for n, record in enumerate(records, 1):
+        if not isinstance(record, Mapping):
+            yield n, f"is a {type(record).__name__}, not a mapping of column to value"
+            continue
+        problem = spec.check_columns([str(k) for k in record])
+        if problem:
+            yield n, problem
+            continue
+        yield n, {str(k): v for k, v in record.items() if v is not None and v != ""}
+
+
+# --- public API ----------------------------------------------------------------------------
+
+def ingest_file(registry: Registry, kind: str, path: Path | str, *, actor: str | None = None
+                ) -> IngestResult:
+    """Validate and store every row of a CSV / JSON Lines file, or store nothing.
+
+    Raises IngestError (listing line numbers and reasons) when any row is bad; re-sending a
+    file that was stored already adds nothing and succeeds with ``inserted == 0``.
+    """
+    spec = _spec(kind)
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(str(path), [(0, "no such file")])
+    with path.open("rb") as raw:
+        reader = _LineReader(raw)
+        lines = iter(reader)
+        try:
+            first = next(lines)
+        except StopIteration:
+            raise IngestError(str(path), [(0, "the file is empty: there are no rows")]) from None
+        except _Fatal as exc:
+            raise IngestError(str(path), [(exc.line, exc.reason)]) from None
+        fmt = _detect_format(path, first)
+        chained = _chain(first, lines)
+        if fmt == "csv":
+            records = _csv_records(chained, spec, reader)
+        else:
+            records = _jsonl_records(chained, spec, reader)
+        result = _store(registry, spec, records, str(path), actor)
+        result.sha256 = reader.digest.hexdigest()
+    log.info("%s", result.describe())
+    return result
+
+
+def ingest_records(registry: Registry, kind: str, records: Iterable[Mapping[str, Any]], *,
+                   actor: str | None = None, source: str = "python") -> IngestResult:
+    """The same as :func:`ingest_file` for rows given from Python (numbered from 1)."""
+    spec = _spec(kind)
+    result = _store(registry, spec, _python_records(records, spec), source, actor)
+    log.info("%s", result.describe())
+    return result
+
+
+def _spec(kind: str) -> RowSpec:
+    if kind not in SPECS:
+        raise SignoffError(f"unknown ingest kind '{kind}'; expected one of {', '.join(KINDS)}")
+    return SPECS[kind]
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _store(registry: Registry, spec: RowSpec,
+           records: Iterator[tuple[int, dict[str, Any] | str]], source: str,
+           actor: str | None) -> IngestResult:
+    actor = actor or registry.actor
+    problems: list[tuple[int, str]] = []
+    stopped = False
+    try:
+        with registry.write() as session:
+            table = spec.table
+            before = session.scalar(select(func.count()).select_from(table)) or 0
+            resolver = Resolver(session)
+            insert = spec.insert_statement(session)
+            conn = session.connection()
+            seen: dict[str, int] = {}
+            batch: list[dict[str, Any]] = []
+            rows = 0
+            per_model: dict[int, int] = {}
+            try:
+                for line, record in records:
+                    if isinstance(record, str):
+                        problems.append((line, record))
+                    else:
+                        try:
+                            values, key, model_id = spec.convert(record, resolver)
+                        except RowError as exc:
+                            problems.append((line, str(exc)))
+                        else:
+                            earlier = seen.get(key)
+                            if earlier is not None:
+                                problems.append((line, f"repeats the key of line {earlier} "
+                                                       f"({spec.describe_key(values)})"))
+                            else:
+                                seen[key] = line
+                                rows += 1
+                                if model_id is not None:
+                                    per_model[model_id] = per_model.get(model_id, 0) + 1
+                                if not problems:
+                                    batch.append(values)
+                    if len(problems) >= MAX_PROBLEMS:
+                        stopped = True
+                        break
+                    if len(batch) >= BATCH_ROWS:
+                        conn.execute(insert, batch)
+                        batch = []
+            except _Fatal as exc:
+                problems.append((exc.line, exc.reason))
+            if not problems and rows == 0:
+                problems.append((0, "the file is empty: there are no rows"))
+            if problems:
+                raise IngestError(source, problems, stopped=stopped)
+            if batch:
+                conn.execute(insert, batch)
+            inserted = (session.scalar(select(func.count()).select_from(table)) or 0) - before
+            names = _audit(session, spec.kind, source, actor, rows, inserted, per_model)
+    finally:
+        log.debug("ingest of %s finished with %d problem(s)", source, len(problems))
+    return IngestResult(spec.kind, source, rows, inserted, names)
+
+
+def _audit(session: Session, kind: str, source: str, actor: str, rows: int, inserted: int,
+           per_model: dict[int, int]) -> list[str]:
+    from signoff.core.schema import Model
+
+    names = []
+    for model_id in sorted(per_model):
+        model = session.get(Model, model_id)
+        if model is None:
+            continue
+        names.append(model.name)
+        if inserted:
+            append_event(session, actor=actor, action=f"monitoring.{kind}_ingested",
+                         entity_type="model", entity_id=model.name, model_id=model_id,
+                         payload={"source": source, "rows_for_model": per_model[model_id],
+                                  "rows": rows, "inserted": inserted})
+    if inserted and not names:
+        append_event(session, actor=actor, action=f"monitoring.{kind}_ingested",
+                     entity_type="ingest", entity_id=source,
+                     payload={"source": source, "rows": rows, "inserted": inserted})
+    return names

@@ -1,0 +1,359 @@
+"""The columns of each ingest kind and how one row is checked and converted.
+
+A row is a mapping of column name to value (text from CSV, typed from JSON Lines or Python).
+:class:`RowSpec.convert` returns the values to insert, the row's unique key and the model it
+belongs to, or raises :class:`RowError` naming every field that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from signoff.core.schema import Execution, Model, Outcome, Prediction, Version
+from signoff.core.timeutil import parse_time, to_naive_utc
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+EXECUTION_STATUSES = ("succeeded", "failed", "running", "cancelled")
+
+
+class RowError(ValueError):
+    """One row is wrong; the message names each bad field."""
+
+
+class Resolver:
+    """Looks up models, versions and executions by name once per ingest, then from a cache."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._models: dict[str, int | None] = {}
+        self._versions: dict[tuple[int, int], int | None] = {}
+        self._executions: dict[str, int | None] = {}
+
+    def model_id(self, name: str) -> int:
+        if name not in self._models:
+            self._models[name] = self.session.scalar(select(Model.id).where(Model.name == name))
+        found = self._models[name]
+        if found is None:
+            raise RowError(f"unknown model '{name}'")
+        return found
+
+    def version_id(self, name: str, number: int) -> tuple[int, int]:
+        model_id = self.model_id(name)
+        key = (model_id, number)
+        if key not in self._versions:
+            self._versions[key] = self.session.scalar(
+                select(Version.id).where(Version.model_id == model_id, Version.number == number))
+        found = self._versions[key]
+        if found is None:
+            raise RowError(f"unknown version: model '{name}' has no v{number}")
+        return found, model_id
+
+    def execution_id(self, external_id: str) -> int:
+        if external_id not in self._executions:
+            self._executions[external_id] = self.session.scalar(
+                select(Execution.id).where(Execution.external_id == external_id))
+        found = self._executions[external_id]
+        if found is None:
+            raise RowError(f"unknown execution '{external_id}' (ingest executions first)")
+        return found
+
+
+# --- field converters; each returns the value or raises ValueError with a short reason -----
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return to_naive_utc(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an ISO-8601 time")
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO-8601 time such as 2026-03-01T09:30:00Z"
+                         ) from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        number = int(value) if not isinstance(value, float) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < 0:
+        raise ValueError(f"{value!r} is not a whole number ≥ 0")
+    return number
+
+
+def _text(limit: int) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if isinstance(value, dict | list):
+            raise ValueError("must be text, not a JSON structure")
+        text = str(value).strip()
+        if len(text) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        return text
+    return convert
+
+
+def _sha(value: Any) -> str:
+    text = str(value).strip().lower()
+    if not SHA_RE.match(text):
+        raise ValueError(f"{value!r} is not a sha256 (64 hexadecimal characters)")
+    return text
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _record(value: Any) -> dict[str, Any]:
+    value = _json(value)
+    if not isinstance(value, dict):
+        raise ValueError("must be a JSON object of the input fields")
+    return value
+
+
+def _status(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in EXECUTION_STATUSES:
+        raise ValueError(f"{value!r} is not one of {', '.join(EXECUTION_STATUSES)}")
+    return text
+
+
+def _fields(record: dict[str, Any], converters: dict[str, Callable[[Any], Any]],
+            errors: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column, convert in converters.items():
+        if column in record:
+            try:
+                out[column] = convert(record[column])
+            except ValueError as exc:
+                errors.append(f"{column}: {exc}")
+    return out
+
+
+def _version(record: dict[str, Any], resolver: Resolver, errors: list[str]
+             ) -> tuple[int | None, int | None]:
+    ref = str(record.get("version", "")).strip()
+    model = str(record.get("model", "")).strip()
+    if not ref:
+        errors.append("version: missing (give 'model@number', or a model and a version column)")
+        return None, None
+    if model:
+        name, number_text = model, ref
+    else:
+        name, sep, number_text = ref.partition("@")
+        if not sep:
+            errors.append(f"version: {ref!r} must be 'model@number' when there is no model column")
+            return None, None
+    number_text = number_text.strip().lstrip("vV")
+    if not number_text.isdigit():
+        errors.append(f"version: {ref!r} does not name a version number")
+        return None, None
+    try:
+        return resolver.version_id(name.strip(), int(number_text))
+    except RowError as exc:
+        errors.append(str(exc))
+        return None, None
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One ingest kind: its table, columns and conversion."""
+
+    kind: str
+    table: Table
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    convert_fn: Callable[[dict[str, Any], Resolver], tuple[dict[str, Any], str, int | None]]
+    key_columns: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    def check_columns(self, names: list[str]) -> str | None:
+        """A reason when the columns are wrong (unknown, missing or repeated), else None."""
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            return f"column(s) named twice: {', '.join(dupes)}"
+        unknown = [n for n in names if n not in self.columns]
+        missing = [c for c in self.required if c not in names]
+        parts = []
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        if missing:
+            parts.append(f"missing required column(s) {', '.join(missing)}")
+        if parts:
+            return ("; ".join(parts) + f" — {self.kind} need {', '.join(self.required)}"
+                    + (f" and may have {', '.join(self.optional)}" if self.optional else ""))
+        return None
+
+    def convert(self, record: dict[str, Any], resolver: Resolver
+                ) -> tuple[dict[str, Any], str, int | None]:
+        return self.convert_fn(record, resolver)
+
+    def describe_key(self, values: dict[str, Any]) -> str:
+        return ", ".join(f"{c}={values.get(c)}" for c in self.key_columns)
+
+    def insert_statement(self, session: Session) -> Any:
+        """INSERT … ON CONFLICT DO NOTHING for this dialect (rows already stored are kept)."""
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(self.table).on_conflict_do_nothing()
+
+
+def _missing(record: dict[str, Any], columns: tuple[str, ...], errors: list[str]) -> None:
+    for column in columns:
+        if column not in record:
+            errors.append(f"{column}: missing")
+
+
+EXECUTION_FIELDS = {
+    "external_id": _text(200), "consumer": _text(200), "process": _text(200),
+    "started_at": _time, "ended_at": _time, "rows_scored": _count, "status": _status,
+    "duration_s": _number, "input_uri": _text(1000), "input_sha256": _sha,
+    "output_uri": _text(1000),
+}
+
+
+def _convert_execution(record: dict[str, Any], resolver: Resolver
+                       ) -> tuple[dict[str, Any], str, int | None]:
+    errors: list[str] = []
+    _missing(record, ("external_id", "started_at"), errors)
+    values = _fields(record, EXECUTION_FIELDS, errors)
+    version_id, model_id = _version(record, resolver, errors)
+    started, ended = values.get("started_at"), values.get("ended_at")
+    if started and ended and ended < started:
+        errors.append("ended_at: is before started_at")
+    if values.get("duration_s", 0) < 0:
+        errors.append("duration_s: is negative")
+    if errors:
+        raise RowError("; ".join(errors))
+    consumer = values.pop("consumer", None) or values.pop("process", "")
+    values.pop("process", None)
+    if "duration_s" not in values and started and ended:
+        values["duration_s"] = (ended - started).total_seconds()
+    row = {"external_id": values["external_id"], "version_id": version_id, "consumer": consumer,
+           "started_at": started, "ended_at": ended, "rows_scored": values.get("rows_scored", 0),
+           "status": values.get("status", "succeeded"), "duration_s": values.get("duration_s"),
+           "input_uri": values.get("input_uri", ""), "input_sha256": values.get("input_sha256", ""),
+           "output_uri": values.get("output_uri", "")}
+    return row, values["external_id"], model_id
+
+
+PREDICTION_FIELDS = {
+    "subject_key": _text(200), "predicted_at": _time, "score": _number, "output": _json,
+    "input_record": _record, "input_ref": _text(1000), "input_sha256": _sha,
+    "execution": _text(200),
+}
+
+
+def _score_of(output: Any) -> float | None:
+    if isinstance(output, bool):
+        return None
+    if isinstance(output, int | float):
+        return float(output) if math.isfinite(output) else None
+    if isinstance(output, dict) and "score" in output:
+        return _score_of(output["score"])
+    return None
+
+
+def _convert_prediction(record: dict[str, Any], resolver: Resolver
+                        ) -> tuple[dict[str, Any], str, int | None]:
+    errors: list[str] = []
+    _missing(record, ("subject_key", "predicted_at"), errors)
+    values = _fields(record, PREDICTION_FIELDS, errors)
+    version_id, model_id = _version(record, resolver, errors)
+    if "score" not in record and "output" not in record:
+        errors.append("score/output: give the score, the output, or both")
+    execution_id = None
+    if values.get("execution"):
+        try:
+            execution_id = resolver.execution_id(values["execution"])
+        except RowError as exc:
+            errors.append(f"execution: {exc}")
+    if values.get("subject_key") == "":
+        errors.append("subject_key: is blank")
+    if errors:
+        raise RowError("; ".join(errors))
+    output = values.get("output")
+    score = values["score"] if "score" in values else _score_of(output)
+    if output is None:
+        output = score
+    row = {"subject_key": values["subject_key"], "predicted_at": values["predicted_at"],
+           "version_id": version_id, "execution_id": execution_id,
+           "input_record": values.get("input_record"), "input_ref": values.get("input_ref", ""),
+           "input_sha256": values.get("input_sha256", ""), "output": output, "score": score}
+    key = f"{version_id}\x1f{row['predicted_at'].isoformat()}\x1f{row['subject_key']}"
+    return row, key, model_id
+
+
+OUTCOME_FIELDS = {"subject_key": _text(200), "observed_at": _time, "actual": _number,
+                  "model": _text(200)}
+
+
+def _convert_outcome(record: dict[str, Any], resolver: Resolver
+                     ) -> tuple[dict[str, Any], str, int | None]:
+    errors: list[str] = []
+    _missing(record, ("subject_key", "observed_at", "actual"), errors)
+    values = _fields(record, OUTCOME_FIELDS, errors)
+    model_id = None
+    if values.get("model"):
+        try:
+            model_id = resolver.model_id(values["model"])
+        except RowError as exc:
+            errors.append(f"model: {exc}")
+    if values.get("subject_key") == "":
+        errors.append("subject_key: is blank")
+    if errors:
+        raise RowError("; ".join(errors))
+    row = {"subject_key": values["subject_key"], "observed_at": values["observed_at"],
+           "actual": values["actual"], "model_id": model_id}
+    return row, f"{row['observed_at'].isoformat()}\x1f{row['subject_key']}", model_id
+
+
+SPECS: dict[str, RowSpec] = {
+    "executions": RowSpec(
+        "executions", Execution.__table__, ("external_id", "version", "started_at"),
+        ("model", "consumer", "process", "ended_at", "rows_scored", "status", "duration_s",
+         "input_uri", "input_sha256", "output_uri"),
+        _convert_execution, ("external_id",)),
+    "predictions": RowSpec(
+        "predictions", Prediction.__table__, ("subject_key", "predicted_at", "version"),
+        ("model", "score", "output", "input_record", "input_ref", "input_sha256", "execution"),
+        _convert_prediction, ("subject_key", "predicted_at", "version_id")),
+    "outcomes": RowSpec(
+        "outcomes", Outcome.__table__, ("subject_key", "observed_at", "actual"), ("model",),
+        _convert_outcome, ("subject_key", "observed_at")),
+}
