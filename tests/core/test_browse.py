@@ -1,0 +1,153 @@
+"""Browsing queries: model page, version overview, comparison, dashboard, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from signoff.core import browse
+from signoff.core.errors import HashMismatchError, NotFoundError
+from signoff.core.registry import InventoryQuery
+from tests.gui.data import add_bulk_models, build_browse_registry
+
+
+@pytest.fixture
+def reg(registry, tmp_path: Path):
+    build_browse_registry(registry, tmp_path)
+    return registry
+
+
+def test_model_page(reg) -> None:
+    with reg.read() as s:
+        page = browse.model_page(s, "credit-risk")
+    assert page.title == "Credit risk scorecard"
+    assert page.risk_tier == "high"
+    assert [v.number for v in page.versions] == [3, 2, 1]
+    assert [v.state for v in page.versions] == ["in_review", "live", "superseded"]
+    assert page.versions[0].metrics == {"auc": 0.84}
+    assert page.live == {"production": 2}
+    assert [(d.version, d.live_from, d.live_to) for d in page.deployments] == [
+        (1, datetime(2026, 1, 10, 9), datetime(2026, 3, 1, 9)),
+        (2, datetime(2026, 3, 1, 9), None)]
+    assert [c.name for c in page.consumers] == ["loan-origination"]
+    assert "open review" in page.flags
+
+
+def test_live_on_a_date(reg) -> None:
+    with reg.read() as s:
+        assert browse.live_on(s, "credit-risk", datetime(2026, 1, 9)) is None
+        assert browse.live_on(s, "credit-risk", datetime(2026, 1, 10)) == 1
+        assert browse.live_on(s, "credit-risk", datetime(2026, 2, 28)) == 1
+        # v2 went live at 09:00 on 1 March: by the end of that day it is v2
+        assert browse.live_on(s, "credit-risk", datetime(2026, 3, 1)) == 2
+        assert browse.live_on(s, "credit-risk", datetime(2027, 1, 1)) == 2
+        with pytest.raises(NotFoundError):
+            browse.live_on(s, "no-such-model", datetime(2026, 3, 1))
+
+
+def test_version_overview_lists_every_dimension_in_order(reg) -> None:
+    with reg.read() as s:
+        ov = browse.version_overview(s, "credit-risk", 2)
+    kinds = [c.kind for c in ov.components]
+    assert kinds == sorted(kinds, key=browse.COMPONENT_KINDS.index)
+    assert set(kinds) == set(browse.COMPONENT_KINDS)
+    assert ov.numbers == [1, 2, 3]
+    assert len(ov.manifest_hash) == 64
+    external = [c for c in ov.components if not c.stored]
+    assert [c.location for c in external] == ["s3://bucket/bureau/2026-10.parquet"]
+
+
+def test_component_content_text_binary_and_external(reg) -> None:
+    with reg.read() as s:
+        ov = browse.version_overview(s, "credit-risk", 1)
+    score = next(c for c in ov.components if c.path == "score.py")
+    content = browse.component_content(reg, score)
+    assert content.language == "python" and "def predict" in content.text
+    external = next(c for c in ov.components if not c.stored)
+    assert "s3://bucket" in browse.component_content(reg, external).description
+    sha, size, _ = reg.store.put_bytes(b"\x80\x04\x95" + bytes(range(256)))
+    blob = browse.ComponentRow("model_object", "model", "model.pkl", None, sha, size, True, "")
+    described = browse.component_content(reg, blob)
+    assert described.text is None and "pickle" in described.description
+
+
+def test_component_content_names_a_tampered_blob(reg) -> None:
+    with reg.read() as s:
+        ov = browse.version_overview(s, "credit-risk", 1)
+    config = next(c for c in ov.components if c.path == "config.json")
+    path = reg.store.path_for(config.sha256)
+    path.chmod(0o644)
+    path.write_text('{"threshold": 0.1}\n')
+    with pytest.raises(HashMismatchError, match="config.json"):
+        browse.component_content(reg, config)
+
+
+def test_compare_marks_same_changed_added(reg) -> None:
+    with reg.read() as s:
+        cmp = browse.compare_versions(s, "credit-risk", [1, 2])
+    status = {(d.kind, d.name): d.status for d in cmp.dimensions}
+    assert status[("model_object", "model.json")] == "changed"
+    assert status[("configuration", "config.json")] == "changed"
+    assert status[("script", "features")] == "added"
+    assert status[("script", "score.py")] == "same"
+    assert status[("data", "training set")] == "same"
+    [auc] = cmp.metrics
+    assert auc.values == [0.80, 0.83] and auc.delta(1) == pytest.approx(0.03)
+
+
+def test_compare_removed_and_three_way(reg) -> None:
+    with reg.read() as s:
+        cmp = browse.compare_versions(s, "credit-risk", [2, 1, 3])
+    row = next(d for d in cmp.dimensions if d.name == "features")
+    assert row.status == "removed"
+    assert row.cells[1] is None and row.cells[2].status == "same"
+    assert cmp.numbers == [2, 1, 3]
+
+
+def test_compare_refuses_bad_selections(reg) -> None:
+    with reg.read() as s:
+        with pytest.raises(ValueError, match="at least two"):
+            browse.compare_versions(s, "credit-risk", [2, 2])
+        with pytest.raises(NotFoundError, match="v9"):
+            browse.compare_versions(s, "credit-risk", [1, 9])
+
+
+def test_text_diff_inputs(reg) -> None:
+    with reg.read() as s:
+        cmp = browse.compare_versions(s, "credit-risk", [1, 2])
+    row = next(d for d in cmp.dimensions if d.name == "config.json")
+    left, right, diff = browse.text_diff_inputs(reg, row, 0, 1)
+    assert left == '{"threshold": 0.5}\n' and right == '{"threshold": 0.55}\n'
+    assert '-{"threshold": 0.5}' in diff and '+{"threshold": 0.55}' in diff
+    added = next(d for d in cmp.dimensions if d.name == "features")
+    left, right, _ = browse.text_diff_inputs(reg, added, 0, 1)
+    assert left is None and "def features" in right
+
+
+def test_dashboard_counts(reg) -> None:
+    add_bulk_models(reg, 30)
+    with reg.read() as s:
+        board = browse.dashboard(s, waiting_days=14, now=datetime(2026, 11, 1))
+    assert board.total == 33
+    assert board.by_tier["high"] == 2 + 10
+    assert board.by_state["in_review"] == 1 + 8
+    assert [w.model for w in board.waiting_reviews] == ["credit-risk"]
+    assert board.waiting_reviews[0].version == 3 and board.waiting_reviews[0].days == 30
+    assert board.stale == 3
+    assert board.live == 1
+
+
+def test_export_csv_follows_the_query_across_pages(reg) -> None:
+    add_bulk_models(reg, 250)
+    out = io.StringIO()
+    query = InventoryQuery(search="bulk", risk_tiers=["high"], sort="name", descending=True)
+    with reg.read() as s:
+        written = browse.export_inventory_csv(s, query, out, page=40)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert written == len(rows) == 84
+    assert rows[0]["name"] == "bulk-0249" and rows[-1]["name"] == "bulk-0000"
+    assert {r["risk_tier"] for r in rows} == {"high"}
