@@ -30,6 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dbsub.add_parser("upgrade", help="apply pending schema migrations")
     up.set_defaults(handler=cmd_db_upgrade)
+    roles = dbsub.add_parser("init-roles", help="PostgreSQL: create the group roles and grants "
+                             "(run as the tables' owner)")
+    roles.set_defaults(handler=cmd_db_init_roles)
+    user = dbsub.add_parser("add-user", help="PostgreSQL: create a person's own login with roles")
+    user.add_argument("login")
+    user.add_argument("--name", default="", help="printed name shown with signatures")
+    user.add_argument("--email", default="")
+    user.add_argument("--role", action="append", required=True, dest="roles",
+                      help="author, validator, business_owner, release_manager, auditor, "
+                      "viewer or admin (repeatable)")
+    user.add_argument("--password-env", default="SIGNOFF_NEW_PASSWORD",
+                      help="environment variable holding the new login's password "
+                      "(default SIGNOFF_NEW_PASSWORD; prompted for when unset)")
+    user.set_defaults(handler=cmd_db_add_user)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -81,6 +95,32 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("\nmetrics:")
         for m in data["metrics"]:
             print(f"  {m['name']:<20} {m['value']:.4f}  ({m['dataset']})")
+    return 0
+
+
+def cmd_db_init_roles(args: argparse.Namespace) -> int:
+    from signoff.core.pgroles import init_roles
+
+    registry = registry_from_args(args)
+    for statement in init_roles(registry.engine):
+        print(statement)
+    return 0
+
+
+def cmd_db_add_user(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from signoff.core.identity import register_person
+    from signoff.core.pgroles import create_login
+
+    registry = registry_from_args(args)
+    if not registry.is_embedded:
+        password = os.environ.get(args.password_env) or getpass.getpass(
+            f"password for {args.login}: ")
+        create_login(registry.engine, args.login, password, args.roles)
+    register_person(registry, args.login, name=args.name, email=args.email, roles=args.roles)
+    print(f"{args.login}: {', '.join(args.roles)}")
     return 0
 
 

@@ -1,0 +1,107 @@
+"""Who is acting, and proving it again at signing time (21 CFR 11.200: two components).
+
+On PostgreSQL each person connects with their own login; signing re-authenticates by opening a
+fresh connection with the password typed into the decision dialog. A wrong password is refused
+and audited (in its own transaction, so the audit survives the refusal). Passwords are never
+stored by Signoff: people may keep them in the system keyring or in libpq's own files
+(``~/.pgpass``, a service file).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from signoff.core.audit import append_event
+from signoff.core.db import Registry
+from signoff.core.errors import SignoffError
+
+log = logging.getLogger("signoff.identity")
+KEYRING_SERVICE = "signoff"
+
+
+class ReauthenticationError(SignoffError):
+    """The password given at signing did not authenticate the signed-in login."""
+
+
+def verify_password(registry: Registry, password: str, *, purpose: str = "signing") -> None:
+    """Check *password* for the registry's login with a fresh connection; audit a failure.
+
+    On the embedded SQLite registry there is no second component to check: it is a single
+    workstation, and the operating-system login is the identity.
+    """
+    if registry.is_embedded:
+        return
+    url = make_url(registry.location.db_url)
+    login = registry.actor
+    conninfo = url.set(drivername="postgresql", username=login, password=password)
+    try:
+        with psycopg.connect(conninfo.render_as_string(hide_password=False),
+                             connect_timeout=10) as conn:
+            who = conn.execute("SELECT session_user").fetchone()
+    except psycopg.OperationalError as exc:
+        _audit_failure(registry, login, purpose, str(exc).strip().splitlines()[0])
+        raise ReauthenticationError(
+            f"the password for {login} was not accepted; nothing was signed"
+        ) from exc
+    if not who or who[0] != login:
+        _audit_failure(registry, login, purpose, "authenticated as another login")
+        raise ReauthenticationError("re-authentication answered for another login")
+
+
+def _audit_failure(registry: Registry, login: str, purpose: str, reason: str) -> None:
+    log.warning("re-authentication failed for %s (%s)", login, purpose)
+    with registry.write() as session:
+        append_event(session, actor=login, action="auth.reauthentication_failed",
+                     entity_type="login", entity_id=login,
+                     payload={"purpose": purpose, "reason": reason[:200]})
+
+
+def remember_password(db_url: str, password: str) -> None:
+    """Keep a password in the system keyring (never in Signoff's own files)."""
+    import keyring
+
+    keyring.set_password(KEYRING_SERVICE, _key(db_url), password)
+
+
+def remembered_password(db_url: str) -> str | None:
+    """A password kept in the system keyring for this database and login, if any."""
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, _key(db_url))
+    except Exception as exc:  # noqa: BLE001 - no usable keyring backend is not an error here
+        log.info("no keyring available: %s", exc)
+        return None
+
+
+def _key(db_url: str) -> str:
+    url = make_url(db_url)
+    return f"{url.username}@{url.host}:{url.port or 5432}/{url.database}"
+
+
+def register_person(registry: Registry, login: str, *, name: str = "", email: str = "",
+                    roles: list[str] | None = None) -> None:
+    """Map a login to a person (printed name, email) and their registry roles; audited."""
+    from sqlalchemy import select
+
+    from signoff.core.schema import User, UserRole
+
+    with registry.write() as session:
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None:
+            user = User(login=login)
+            session.add(user)
+        user.display_name = name or user.display_name or login
+        user.email = email or user.email
+        session.flush()
+        have = {r.role for r in user.roles}
+        for role in roles or []:
+            if role not in have:
+                session.add(UserRole(user_id=user.id, role=role))
+        append_event(session, actor=registry.actor, action="person.registered",
+                     entity_type="user", entity_id=login,
+                     payload={"name": user.display_name, "email": user.email,
+                              "roles": sorted(have | set(roles or []))})

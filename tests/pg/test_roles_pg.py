@@ -1,0 +1,145 @@
+"""Permissions hold inside PostgreSQL: each person's own login, group roles, refused writes."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+from signoff.core import registry as q
+from signoff.core.audit import verify_chain
+from signoff.core.db import open_registry
+from signoff.core.errors import TransitionError
+from signoff.core.identity import ReauthenticationError, verify_password
+from signoff.core.pgroles import create_login, init_roles, url_for_login
+from signoff.core.publish import publish
+from signoff.core.schema import AuditEvent, Decision, Version
+from signoff.core.statechange import change_state
+from tests.helpers.folders import write_model_folder
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def team(pg_url: str, tmp_path: Path):
+    """An initialised database with three people: an author, a validator and a viewer."""
+    admin = open_registry(db=pg_url, artifacts=tmp_path / "artifacts")
+    init_roles(admin.engine)
+    tag = uuid.uuid4().hex[:6]
+    people = {"author": f"ann_{tag}", "validator": f"ben_{tag}", "viewer": f"val_{tag}"}
+    for role, login in people.items():
+        create_login(admin.engine, login, f"pw-{login}", [role])
+    regs = {role: open_registry(db=url_for_login(pg_url, login, f"pw-{login}"),
+                                artifacts=tmp_path / "artifacts")
+            for role, login in people.items()}
+    yield admin, regs, people
+    for reg in regs.values():
+        reg.close()
+    with admin.engine.begin() as conn:
+        for login in people.values():
+            conn.execute(text(f'DROP OWNED BY "{login}"'))
+            conn.execute(text(f'DROP ROLE "{login}"'))
+    admin.close()
+
+
+def _published(regs, tmp_path: Path) -> int:
+    publish(regs["author"], write_model_folder(tmp_path / "m", author="ann"))
+    with regs["author"].read() as s:
+        return q.get_version(s, "toy-model").id
+
+
+def test_author_publishes_validator_approves_and_the_database_names_them(team, tmp_path) -> None:
+    admin, regs, people = team
+    version_id = _published(regs, tmp_path)
+    with regs["author"].write() as s:
+        change_state(s, s.get(Version, version_id), "in_review")
+    with regs["validator"].write() as s:
+        version = s.get(Version, version_id)
+        change_state(s, version, "approved")
+        # the client claims to be the author; the database records who really connected
+        s.add(Decision(version_id=version_id, actor=people["author"], at=version.created_at,
+                       action="approve", meaning="approved for production use",
+                       manifest_hash=version.manifest_hash))
+    with admin.read() as s:
+        decision = s.scalars(select(Decision)).one()
+        assert decision.actor == people["validator"]
+        assert s.get(Version, version_id).state == "approved"
+        actors = set(s.scalars(select(AuditEvent.actor)))
+        assert people["author"] in actors
+        assert verify_chain(s).intact
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_events SET actor = 'x'",
+    "DELETE FROM audit_events",
+    "UPDATE decisions SET comment = 'x'",
+    "DELETE FROM decisions",
+    "UPDATE versions SET state = 'live'",
+    "DELETE FROM versions",
+])
+def test_reviewer_cannot_rewrite_history_or_states(team, tmp_path, statement: str) -> None:
+    _admin, regs, _people = team
+    _published(regs, tmp_path)
+    with pytest.raises((ProgrammingError, DBAPIError)), regs["validator"].write() as s:
+        s.execute(text(statement))
+
+
+def test_viewer_cannot_write_anything(team, tmp_path) -> None:
+    _admin, regs, _people = team
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        publish(regs["viewer"], write_model_folder(tmp_path / "m"))
+    for statement in ("INSERT INTO users (login, display_name, email, active) "
+                      "VALUES ('x', 'x', 'x', true)",
+                      "INSERT INTO policies (risk_tier, revision, rules, created_at, created_by) "
+                      "VALUES ('high', 9, '{}', now(), 'x')"):
+        with pytest.raises(ProgrammingError, match="permission denied"), \
+                regs["viewer"].write() as s:
+            s.execute(text(statement))
+
+
+def test_author_cannot_approve(team, tmp_path) -> None:
+    _admin, regs, people = team
+    version_id = _published(regs, tmp_path)
+    with regs["author"].write() as s:
+        change_state(s, s.get(Version, version_id), "in_review")
+    with pytest.raises(TransitionError, match="may not move a version to approved"), \
+            regs["author"].write() as s:
+        change_state(s, s.get(Version, version_id), "approved")
+    with regs["author"].read() as s:
+        assert s.get(Version, version_id).state == "in_review"
+
+
+def test_wrong_password_at_signing_is_refused_and_audited(team) -> None:
+    _admin, regs, people = team
+    reviewer = regs["validator"]
+    with reviewer.read() as s:
+        before = len(list(s.scalars(select(AuditEvent))))
+    with pytest.raises(ReauthenticationError, match="not accepted"):
+        verify_password(reviewer, "wrong")
+    verify_password(reviewer, f"pw-{people['validator']}")
+    with reviewer.read() as s:
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        assert len(events) == before + 1
+        assert events[-1].action == "auth.reauthentication_failed"
+        assert events[-1].actor == people["validator"]
+        assert s.scalars(select(Decision)).all() == []
+
+
+def test_connection_lost_mid_transaction_rolls_back_and_reconnects(pg_registry, tmp_path,
+                                                                   pg_url) -> None:
+    publish(pg_registry, write_model_folder(tmp_path / "a"))
+    admin = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    with pytest.raises(OperationalError), pg_registry.write() as s:
+        version = q.get_version(s, "toy-model")
+        change_state(s, version, "in_review")
+        pid = s.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        s.execute(text("SELECT 1"))
+    admin.close()
+    with pg_registry.read() as s:  # the pool reconnects; nothing was half-written
+        assert q.get_version(s, "toy-model").state == "draft"
+        assert verify_chain(s).intact
