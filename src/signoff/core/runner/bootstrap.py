@@ -1,0 +1,154 @@
+"""The child side of a scoring run: a standalone, standard-library-only script.
+
+The runner copies this file into a fresh job folder and starts it with the target interpreter:
+``python -s -B bootstrap.py JOB.json``. It never imports Signoff, so it works the same in the
+current interpreter and in a cached virtual environment built from a version's pins.
+
+The job file names the working folder (the version's verified components), the entry point
+(``score.py:predict``), the input file (a JSON list of records), the result file, the memory
+limit and the mode. The result file receives one JSON object; whatever the scoring code does
+(raise, print, return garbage, run out of memory) the parent gets a structured answer or, if
+the process dies, notices that the result file is missing or unreadable.
+"""
+
+import io
+import json
+import os
+import sys
+import time
+import traceback
+
+
+def _limit_memory(limit_mb):
+    # Set before any scoring code is imported, so the first allocation over the limit fails.
+    if not limit_mb:
+        return
+    try:
+        import resource
+    except ImportError:  # not POSIX: the parent's time limit still applies
+        return
+    limit = int(limit_mb) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _peak_memory_mb():
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / 1024.0, 1) if sys.platform != "darwin" else round(peak / 2**20, 1)
+
+
+def _error(kind, exc):
+    return {"status": kind, "error_type": type(exc).__name__, "message": str(exc)[:2000],
+            "traceback": traceback.format_exc()[-8000:]}
+
+
+def _load(workdir, entry_point):
+    import importlib.util
+
+    script, _, func_name = entry_point.partition(":")
+    path = os.path.join(workdir, script)
+    module_name = os.path.splitext(os.path.basename(script))[0]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {script}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise AttributeError(f"{script} has no callable {func_name!r}")
+    return func
+
+
+class InvalidOutput(Exception):
+    """The scoring code returned something that is not one JSON value per record."""
+
+
+def _check_outputs(outputs, count):
+    if not isinstance(outputs, list):
+        raise InvalidOutput(f"predict returned {type(outputs).__name__}, expected a list")
+    if len(outputs) != count:
+        raise InvalidOutput(f"predict returned {len(outputs)} outputs for {count} records")
+    try:
+        json.dumps(outputs)
+    except (TypeError, ValueError) as exc:
+        raise InvalidOutput(f"predict returned output that is not JSON: {exc}") from None
+    return outputs
+
+
+def _score_each(func, records):
+    answers = []
+    for record in records:
+        try:
+            answers.append({"output": _check_outputs(func([record]), 1)[0]})
+        except InvalidOutput as exc:
+            answers.append({"error": "invalid_output", "message": str(exc)[:500]})
+        except ValueError as exc:
+            answers.append({"rejected": str(exc)[:500]})
+        except MemoryError as exc:
+            answers.append({"error": "MemoryError", "message": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - every failure becomes part of the answer
+            answers.append({"error": type(exc).__name__, "message": str(exc)[:500],
+                            "traceback": traceback.format_exc()[-4000:]})
+    return answers
+
+
+def main(job_path):
+    with open(job_path, encoding="utf-8") as handle:
+        job = json.load(handle)
+    result_path = job["result"]
+    captured = io.StringIO()
+    result = {}
+    try:
+        _limit_memory(job.get("memory_mb"))
+        workdir = job["workdir"]
+        os.chdir(workdir)
+        sys.path[0:1] = [workdir]
+        with open(job["input"], encoding="utf-8") as handle:
+            records = json.load(handle)
+        sys.stdout = captured  # anything the scoring code prints must not reach our caller
+        started = time.perf_counter()
+        try:
+            func = _load(workdir, job["entry_point"])
+        except MemoryError as exc:
+            result = _error("memory", exc)
+            return
+        except BaseException as exc:  # noqa: BLE001 - SystemExit in user code is a failure too
+            result = _error("load_error", exc)
+            return
+        loaded = time.perf_counter()
+        try:
+            if job.get("mode") == "each":
+                answers = _score_each(func, records)
+                result = {"status": "ok", "answers": answers}
+            else:
+                outputs = _check_outputs(func(records), len(records))
+                result = {"status": "ok", "outputs": outputs}
+        except MemoryError as exc:
+            result = _error("memory", exc)
+        except InvalidOutput as exc:
+            result = _error("invalid_output", exc)
+        except BaseException as exc:  # noqa: BLE001
+            result = _error("error", exc)
+        result["load_s"] = loaded - started
+        result["score_s"] = time.perf_counter() - loaded
+    finally:
+        sys.stdout = sys.__stdout__
+        result.setdefault("status", "error")
+        result["peak_memory_mb"] = _peak_memory_mb()
+        result["stdout_tail"] = captured.getvalue()[-2000:]
+        tmp = result_path + ".tmp"
+        try:
+            text = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            text = json.dumps(_error("invalid_output", exc))
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, result_path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,184 @@
+"""Running a registered version on records: verify, compare the environment, score.
+
+:func:`run_version` is what checks and reproduction call. It loads the version's plain data,
+materialises its components into a clean working folder (each hash-checked before anything
+runs), compares the captured environment with the interpreter, and scores the records in a
+child process. A hash mismatch refuses the run and appends a ``run.refused`` audit event.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from signoff.core.audit import append_event
+from signoff.core.db import Registry
+from signoff.core.errors import NotFoundError
+from signoff.core.runner.environment import EnvironmentReport, compare_environment
+from signoff.core.runner.process import (
+    CANCELLED,
+    REFUSED,
+    CancelCheck,
+    Limits,
+    RunResult,
+    run_entry_point,
+)
+from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensure_venv
+from signoff.core.runner.workspace import ComponentRef, HashCheck, prepare_workspace
+from signoff.core.schema import Setting, Version
+
+log = logging.getLogger("signoff.runner")
+
+# on_step(step, state, detail): step is "verify" / "environment" / "run";
+# state is "running", "done" or "failed"
+StepCallback = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    """What the runner needs to know about a version, as plain data."""
+
+    version_id: int
+    model_id: int
+    model: str
+    number: int
+    entry_point: str
+    python_version: str
+    manifest_hash: str
+    components: tuple[ComponentRef, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} v{self.number}"
+
+
+@dataclass
+class VersionRun:
+    """A run of one version: the hashes checked, the environment, and the scoring result."""
+
+    spec: VersionSpec
+    hash_checks: list[HashCheck]
+    environment: EnvironmentReport | None
+    result: RunResult
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.result.status == REFUSED
+
+
+def load_version_spec(session: Session, version_id: int) -> VersionSpec:
+    """The version's runner data; NotFoundError if there is no such version."""
+    version = session.scalar(select(Version).where(Version.id == version_id)
+                             .options(selectinload(Version.components),
+                                      selectinload(Version.model)))
+    if version is None:
+        raise NotFoundError(f"no version with id {version_id}")
+    return VersionSpec(version.id, version.model_id, version.model.name, version.number,
+                       version.entry_point, version.python_version, version.manifest_hash,
+                       tuple(ComponentRef.of(c) for c in version.components))
+
+
+def runner_settings(registry: Registry) -> dict[str, Any]:
+    """The ``runner`` setting (limits, wheelhouse, index), overridden by the environment."""
+    with registry.read() as session:
+        row = session.get(Setting, "runner")
+        settings = dict(row.value) if row is not None else {}
+    if os.environ.get("SIGNOFF_WHEELHOUSE"):
+        settings["wheelhouse"] = os.environ["SIGNOFF_WHEELHOUSE"]
+    if os.environ.get("SIGNOFF_PACKAGE_INDEX"):
+        settings["index_url"] = os.environ["SIGNOFF_PACKAGE_INDEX"]
+    return settings
+
+
+def default_limits(settings: dict[str, Any]) -> Limits:
+    """Limits from the ``runner`` setting, else 60 s and 2048 MB."""
+    return Limits(time_s=float(settings.get("time_s", 60.0)),
+                  memory_mb=settings.get("memory_mb", 2048))
+
+
+def record_refusal(registry: Registry, spec: VersionSpec, problems: list[HashCheck], *,
+                   actor: str, purpose: str) -> None:
+    """Append the ``run.refused`` audit event naming every component that failed its check."""
+    with registry.write() as session:
+        append_event(session, actor=actor, action="run.refused", entity_type="version",
+                     entity_id=spec.label, model_id=spec.model_id, version_id=spec.version_id,
+                     payload={"purpose": purpose, "manifest_hash": spec.manifest_hash,
+                              "problems": [p.to_json() for p in problems]})
+
+
+def run_version(registry: Registry, version_id: int, records: list[Any], *,
+                limits: Limits | None = None, mode: str = "batch",
+                cancel: CancelCheck | None = None, actor: str | None = None,
+                purpose: str = "run", on_step: StepCallback | None = None) -> VersionRun:
+    """Verify, materialise and run a version on *records*; never raises for a bad run.
+
+    A component whose hash does not match refuses the run (status ``refused``, audit event
+    ``run.refused``) before any process starts. Raises NotFoundError for an unknown version.
+    """
+    step = on_step or (lambda *_: None)
+    with registry.read() as session:
+        spec = load_version_spec(session, version_id)
+    settings = runner_settings(registry)
+    limits = limits or default_limits(settings)
+    step("verify", "running", f"checking {len(spec.components)} components")
+    workspace = prepare_workspace(registry.store, list(spec.components))
+    try:
+        if not workspace.verified:
+            names = ", ".join(f"{p.kind} '{p.name}'" for p in workspace.problems)
+            step("verify", "failed", f"hash mismatch: {names}")
+            record_refusal(registry, spec, workspace.problems, actor=actor or registry.actor,
+                           purpose=purpose)
+            result = RunResult(REFUSED, error_type="HashMismatch",
+                               message=f"hash mismatch: {names}; nothing was run")
+            return VersionRun(spec, workspace.checks, None, result)
+        step("verify", "done", f"{len(workspace.checks)} components verified")
+        if cancel is not None and cancel():
+            return VersionRun(spec, workspace.checks, None, RunResult(CANCELLED))
+        step("environment", "running", "comparing with the captured environment")
+        env, python, problem = _environment(spec, workspace.workdir, settings)
+        step("environment", "failed" if problem else "done", problem or env.summary())
+        if cancel is not None and cancel():
+            return VersionRun(spec, workspace.checks, env, RunResult(CANCELLED))
+        step("run", "running", f"scoring {len(records)} record(s) with {spec.entry_point}")
+        result = run_entry_point(workspace.workdir, spec.entry_point, records, limits=limits,
+                                 python=python, mode=mode, cancel=cancel)
+        step("run", "done" if result.ok else "failed", result.describe())
+        return VersionRun(spec, workspace.checks, env, result,
+                          details={"environment_problem": problem} if problem else {})
+    finally:
+        workspace.cleanup()
+
+
+def environment_text(spec: VersionSpec, workdir: Path) -> str | None:
+    """The text of the version's (already verified) environment component, if it has one."""
+    for comp in spec.components:
+        if comp.kind == "environment" and comp.path:
+            path = workdir / comp.path
+            if path.is_file():
+                return path.read_text(encoding="utf-8", errors="replace")
+    return None
+
+
+def _environment(spec: VersionSpec, workdir: Path, settings: dict[str, Any]
+                 ) -> tuple[EnvironmentReport, str | None, str]:
+    text = environment_text(spec, workdir)
+    here = compare_environment(text, spec.python_version)
+    source = PackageSource(settings.get("wheelhouse"), settings.get("index_url"))
+    if text is None or here.matches or not source.configured:
+        return here, None, ""
+    try:
+        python = str(ensure_venv(text, source))
+    except EnvironmentBuildError as exc:
+        here.note = str(exc)
+        return here, None, f"{exc}; running in the current interpreter"
+    report = compare_environment(text, spec.python_version, python)
+    report.venv = str(Path(python).parent.parent)
+    return report, python, ""
