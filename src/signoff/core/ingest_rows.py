@@ -279,13 +279,14 @@ PREDICTION_FIELDS = {
 }
 
 
-def _score_of(output: Any) -> float | None:
+def score_of(output: Any) -> float | None:
+    """The numeric score in a model output: the number itself or its "score" field."""
     if isinstance(output, bool):
         return None
     if isinstance(output, int | float):
         return float(output) if math.isfinite(output) else None
     if isinstance(output, dict) and "score" in output:
-        return _score_of(output["score"])
+        return score_of(output["score"])
     return None
 
 
@@ -308,7 +309,7 @@ def _convert_prediction(record: dict[str, Any], resolver: Resolver
     if errors:
         raise RowError("; ".join(errors))
     output = values.get("output")
-    score = values["score"] if "score" in values else _score_of(output)
+    score = values["score"] if "score" in values else score_of(output)
     if output is None:
         output = score
     row = {"subject_key": values["subject_key"], "predicted_at": values["predicted_at"],
