@@ -1,0 +1,1 @@
+"""Importers that bring models from other registries into Signoff (MLflow first)."""

@@ -1,0 +1,542 @@
+"""Import an MLflow model registry into Signoff: models, versions, runs and artifacts.
+
+``import_mlflow(registry, url)`` reads every registered model of an MLflow tracking server
+and, for each ready model version, its run (metrics, params, tags, dataset inputs) and its
+artifacts (the model folder and the run's files such as notebooks and requirements). Each
+version becomes a Signoff version whose number is the MLflow version number, with every
+artifact file hashed into the artifact store as a component.
+
+The import is incremental and idempotent. Each imported version remembers where it came
+from in ``Version.manifest["mlflow"]`` (name, version, run id, artifact digest, …), so a
+second run imports only new versions, updates changed metadata (audited), and *reports* —
+never overwrites — a version whose artifacts changed upstream after import.
+
+Every version is written in one transaction with its audit event after all of its files are
+in the store; blobs added for a version that then fails are removed again. A hostile or
+broken answer stops the import with a clear error; versions completed before it are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from signoff.core.audit import append_event
+from signoff.core.db import Registry, db_now
+from signoff.core.deploy import record_go_live
+from signoff.core.importers import mlflow_mapping as mapping
+from signoff.core.importers.mlflow_client import (
+    HostileAnswerError,
+    ImportCancelled,
+    MlflowClient,
+    MlflowError,
+    artifact_root_path,
+)
+from signoff.core.importers.mlflow_mapping import ms_to_datetime, tag_dict
+from signoff.core.schema import DO_NOT_USE, REJECTED, Component, Metric, Model, Version
+from signoff.core.summary import refresh_model_summary
+
+log = logging.getLogger("signoff.importers.mlflow")
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+__all__ = ["ImportCancelled", "ImportReport", "MlflowError", "HostileAnswerError",
+           "import_mlflow"]
+
+
+@dataclass
+class ImportReport:
+    """What one import did, in words a person can read."""
+
+    server: str
+    models_created: list[str] = field(default_factory=list)
+    models_updated: list[str] = field(default_factory=list)
+    versions_imported: list[str] = field(default_factory=list)
+    versions_updated: list[str] = field(default_factory=list)
+    versions_unchanged: int = 0
+    went_live: list[str] = field(default_factory=list)
+    changed_upstream: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    artifacts_stored: int = 0
+    cancelled: bool = False
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.models_created or self.models_updated or self.versions_imported
+                    or self.versions_updated or self.went_live)
+
+    def lines(self) -> list[str]:
+        """The report as lines of text for the command line and the dialog."""
+        out = [f"MLflow import from {self.server}"
+               + (" — CANCELLED (versions completed before it are kept)" if self.cancelled else "")]
+        out.append(f"  models created: {len(self.models_created)}, updated: "
+                   f"{len(self.models_updated)}; versions imported: "
+                   f"{len(self.versions_imported)}, metadata updated: "
+                   f"{len(self.versions_updated)}, unchanged: {self.versions_unchanged}; "
+                   f"artifact files stored: {self.artifacts_stored}")
+        for title, items in (("went live", self.went_live),
+                             ("CHANGED UPSTREAM (kept as imported)", self.changed_upstream),
+                             ("skipped", self.skipped)):
+            out += [f"  {title}: {item}" for item in items]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Run:
+    """What the importer keeps of a run."""
+
+    run_id: str
+    info: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    params: dict[str, str]
+    tags: dict[str, str]
+    datasets: list[dict[str, Any]]
+    artifact_uri: str | None
+
+
+class MlflowImporter:
+    """One import run against one server; use :func:`import_mlflow`."""
+
+    def __init__(self, registry: Registry, client: MlflowClient, *, actor: str,
+                 artifacts: bool, verify_artifacts: bool, max_artifact_bytes: int,
+                 page_size: int, progress: ProgressFn | None, cancelled: CancelFn | None) -> None:
+        self.registry, self.client, self.actor = registry, client, actor
+        self.artifacts, self.verify = artifacts, verify_artifacts
+        self.max_artifact_bytes, self.page_size = max_artifact_bytes, page_size
+        self._progress = progress or (lambda _f, _m: None)
+        self._cancelled = cancelled or (lambda: False)
+        self.report = ImportReport(client.base_url)
+        self._fraction = 0.0
+
+    # -- driver -----------------------------------------------------------------------------
+    def run(self, only: list[str] | None = None) -> ImportReport:
+        self._progress(0.0, f"connecting to {self.client.base_url}")
+        self.client.check_server()
+        registered = []
+        for item in self.client.registered_models(self.page_size):
+            name = item.get("name")
+            if not isinstance(name, str) or not name.strip() or len(name) > 200:
+                raise HostileAnswerError(f"a registered model has an unusable name {name!r}")
+            if only is None or name in only:
+                registered.append(item)
+        total = max(len(registered), 1)
+        for index, item in enumerate(registered):
+            self._fraction = index / total
+            try:
+                self._check_cancel()
+                self._progress(self._fraction, f"{item['name']} ({index + 1}/{total})")
+                self._import_model(item, 1 / total)
+            except ImportCancelled:
+                self.report.cancelled = True
+                break
+        self._progress(1.0, "cancelled" if self.report.cancelled else "done")
+        log.info("%s", "; ".join(self.report.lines()))
+        return self.report
+
+    def _check_cancel(self) -> None:
+        if self._cancelled():
+            raise ImportCancelled("the import was cancelled")
+
+    # -- one registered model -----------------------------------------------------------------
+    def _import_model(self, registered: dict[str, Any], share: float) -> None:
+        name = registered["name"]
+        versions = []
+        for v in self.client.model_versions(name, self.page_size):
+            number = str(v.get("version", ""))
+            if not number.isdigit() or v.get("name", name) != name:
+                raise HostileAnswerError(f"{name}: a model version has an unusable number "
+                                         f"{v.get('version')!r} or name {v.get('name')!r}")
+            versions.append(v)
+        versions.sort(key=lambda v: int(v["version"]))
+        existing, foreign = self._existing(name)
+        if foreign:
+            self.report.skipped.append(
+                f"{name}: a Signoff model of that name already exists and was not imported "
+                "from MLflow; rename one of them to import it")
+            return
+        model_id = self._upsert_model(registered)
+        aliases = mapping.aliases_by_version(registered)
+        ready = []
+        for i, v in enumerate(versions):
+            self._check_cancel()
+            number = v["version"]
+            label = f"{name} v{number}"
+            self._progress(self._fraction + share * i / max(len(versions), 1), label)
+            status = v.get("status", "READY")
+            if status != "READY":
+                self.report.skipped.append(f"{label}: registration status {status}"
+                                           + (" (will be imported once ready)"
+                                              if status == "PENDING_REGISTRATION" else ""))
+                continue
+            ready.append(v)
+            known = existing.get(int(number))
+            if known is None:
+                self._import_version(model_id, name, v, aliases.get(number, []))
+            elif known.get("mlflow") is None:
+                self.report.skipped.append(f"{label}: Signoff already has a v{number} of "
+                                           f"{name} that did not come from MLflow")
+            else:
+                self._refresh_version(known, v, aliases.get(number, []))
+        target, reason = mapping.live_target(registered, ready)
+        if target is not None:
+            self._apply_live(model_id, name, int(target), reason)
+
+    def _existing(self, name: str) -> tuple[dict[int, dict[str, Any]], bool]:
+        with self.registry.read() as session:
+            model = session.scalar(select(Model).where(Model.name == name))
+            if model is None:
+                return {}, False
+            rows = session.execute(select(Version.id, Version.number, Version.manifest)
+                                   .where(Version.model_id == model.id)).all()
+        known = {number: {"id": vid, "mlflow": (manifest or {}).get("mlflow")}
+                 for vid, number, manifest in rows}
+        foreign = bool(known) and all(k["mlflow"] is None for k in known.values())
+        return known, foreign
+
+    def _upsert_model(self, registered: dict[str, Any]) -> int:
+        name = registered["name"]
+        columns = mapping.model_columns(registered)
+        with self.registry.write() as session:
+            model = session.scalar(select(Model).where(Model.name == name))
+            if model is None:
+                model = Model(name=name, monitoring_rules={},
+                              created_at=ms_to_datetime(registered.get("creation_timestamp"))
+                              or db_now(session), **columns)
+                session.add(model)
+                session.flush()
+                append_event(session, actor=self.actor, action="model.created",
+                             entity_type="model", entity_id=name, model_id=model.id,
+                             payload={"source": "mlflow", "server": self.client.base_url,
+                                      **columns})
+                self.report.models_created.append(name)
+            else:
+                changed = {k: {"from": getattr(model, k), "to": v} for k, v in columns.items()
+                           if getattr(model, k) != v}
+                if not changed:
+                    return model.id
+                for key, value in columns.items():
+                    setattr(model, key, value)
+                append_event(session, actor=self.actor, action="model.updated",
+                             entity_type="model", entity_id=name, model_id=model.id,
+                             payload={"source": "mlflow", "changed": changed})
+                self.report.models_updated.append(name)
+            refresh_model_summary(session, model.id)
+            return model.id
+
+    # -- one new version -----------------------------------------------------------------
+    def _import_version(self, model_id: int, name: str, v: dict[str, Any],
+                        aliases: list[str]) -> None:
+        number = v["version"]
+        label = f"{name} v{number}"
+        run = self._read_run(v.get("run_id"), label)
+        added: list[str] = []
+        try:
+            files, listing, notes = self._artifact_files(name, number, run, label)
+            stored = self._download_all(files, label, added)
+            components = self._components(stored, run, label)
+            params_comp = self._params_component(run, added)
+            if params_comp:
+                components.append(params_comp)
+            components += [_dataset_component(d) for d in (run.datasets if run else [])]
+            components += notes
+            metrics = _metrics(run, label, self.report)
+            digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
+            identity = {
+                "server": self.client.base_url, "name": name, "version": number,
+                "run_id": run.run_id if run else None, "source": v.get("source", ""),
+                "status": v.get("status", "READY"), "stage": v.get("current_stage", "None"),
+                "aliases": aliases, "description": v.get("description") or "",
+                "tags": tag_dict(v.get("tags")), "artifact_digest": digest,
+                "artifact_listing": mapping.artifact_listing_digest(listing),
+                "artifact_count": len(stored),
+                "created_ms": v.get("creation_timestamp"),
+                "experiment_id": run.info.get("experiment_id") if run else None,
+                "run_name": run.info.get("run_name") if run else None,
+                "run_tags": {k: t for k, t in (run.tags if run else {}).items()},
+            }
+            manifest = {"mlflow": identity, "params": run.params if run else {}}
+            manifest_hash = mapping.version_manifest_hash(name, components, metrics,
+                                                          run.params if run else {})
+            python = self._python_version(stored)
+            author = (v.get("user_id") or (run.info.get("user_id") if run else "") or "mlflow")
+            self._check_cancel()
+            with self.registry.write() as session:
+                if session.scalar(select(Version.id).where(Version.model_id == model_id,
+                                                           Version.number == int(number))):
+                    self.report.skipped.append(f"{label}: imported meanwhile by someone else")
+                    return
+                created = ms_to_datetime(v.get("creation_timestamp")) or db_now(session)
+                version = Version(
+                    model_id=model_id, number=int(number), author=str(author)[:200],
+                    created_at=created, state=mapping.initial_state(v),
+                    state_changed_at=created, release_notes=v.get("description") or "",
+                    manifest_hash=manifest_hash, manifest=manifest, entry_point="",
+                    python_version=python)
+                session.add(version)
+                session.flush()
+                for comp in components:
+                    session.add(Component(version_id=version.id, **comp))
+                for metric in metrics:
+                    session.add(Metric(version_id=version.id, **metric))
+                append_event(session, actor=self.actor, action="version.imported",
+                             entity_type="version", entity_id=label, model_id=model_id,
+                             version_id=version.id,
+                             payload={"source": "mlflow", "server": self.client.base_url,
+                                      "mlflow_version": number, "run_id": identity["run_id"],
+                                      "manifest_hash": manifest_hash, "artifact_digest": digest,
+                                      "components": [[c["kind"], c["name"], c["sha256"]]
+                                                     for c in components]})
+                refresh_model_summary(session, model_id)
+        except BaseException:
+            for sha in added:
+                self.registry.store.remove(sha)
+            raise
+        self.report.versions_imported.append(label)
+        self.report.artifacts_stored += len(stored)
+
+    def _read_run(self, run_id: object, label: str) -> _Run | None:
+        if not run_id:
+            return None
+        if not isinstance(run_id, str) or not run_id.isalnum():
+            raise HostileAnswerError(f"{label}: unusable run id {run_id!r}")
+        run = self.client.run(run_id)
+        data = run.get("data") or {}
+        inputs = run.get("inputs") or {}
+        metrics = data.get("metrics") or []
+        if not isinstance(metrics, list):
+            raise HostileAnswerError(f"{label}: the run's metrics are not a list")
+        return _Run(run_id, run["info"], metrics, tag_dict(data.get("params")),
+                    tag_dict(data.get("tags")),
+                    [d for d in inputs.get("dataset_inputs") or [] if isinstance(d, dict)],
+                    run["info"].get("artifact_uri"))
+
+    def _artifact_files(self, name: str, number: str, run: _Run | None, label: str
+                        ) -> tuple[list[tuple[str, str, str, str, int | None]],
+                                   list[tuple[str, int | None]], list[dict[str, Any]]]:
+        """[(component path, origin, root, relative path, size)], the listing, notes."""
+        if not self.artifacts:
+            return [], [], []
+        notes: list[dict[str, Any]] = []
+        roots: dict[str, str | None] = {}
+        uris = {"model": self.client.download_uri(name, number),
+                "run": run.artifact_uri if run else None}
+        for origin, uri in uris.items():
+            if not uri:
+                roots[origin] = None
+            elif str(uri).startswith("mlflow-artifacts:"):
+                roots[origin] = artifact_root_path(uri, f"{label} {origin} artifact location")
+            else:
+                roots[origin] = None
+                notes.append({"kind": "model_object" if origin == "model" else "documentation",
+                              "name": f"mlflow {origin} artifacts", "path": None, "uri": str(uri),
+                              "sha256": None, "size": None, "stored": False, "role": "",
+                              "details": {"origin": origin, "note": "not proxied by the "
+                                          "MLflow server; not downloaded"}})
+                self.report.skipped.append(f"{label}: {origin} artifacts at {uri} are not "
+                                           "served by the MLflow proxy; recorded, not copied")
+        files: list[tuple[str, str, str, str, int | None]] = []
+        mroot, rroot = roots["model"], roots["run"]
+        if mroot and rroot and (mroot == rroot or mroot.startswith(rroot + "/")):
+            sub = mroot[len(rroot) + 1:]
+            for rel, size in self.client.list_artifacts(rroot, what=label):
+                if not sub or rel.startswith(sub + "/"):
+                    files.append((f"model/{rel[len(sub) + 1:] if sub else rel}", "model",
+                                  rroot, rel, size))
+                else:
+                    files.append((f"run/{rel}", "run", rroot, rel, size))
+        else:
+            for origin, root in (("model", mroot), ("run", rroot)):
+                if root:
+                    files += [(f"{origin}/{rel}", origin, root, rel, size)
+                              for rel, size in self.client.list_artifacts(root, what=label)]
+        listing = [(path, size) for path, _o, _r, _rel, size in files]
+        return files, listing, notes
+
+    def _download_all(self, files: list[tuple[str, str, str, str, int | None]], label: str,
+                      added: list[str]) -> list[dict[str, Any]]:
+        store = self.registry.store
+        store.root.mkdir(parents=True, exist_ok=True)
+        out = []
+        for i, (path, origin, root, rel, size) in enumerate(files):
+            self._check_cancel()
+            self._progress(self._fraction, f"{label}: {path} ({i + 1}/{len(files)})")
+            fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".mlflow-")
+            try:
+                with os.fdopen(fd, "wb") as sink:
+                    self.client.download(root, rel, size, sink, max_bytes=self.max_artifact_bytes,
+                                         cancelled=self._cancelled)
+                sha, got, new = store.put_file(Path(tmp))
+            finally:
+                os.unlink(tmp)
+            if new:
+                added.append(sha)
+            out.append({"path": path, "origin": origin, "sha256": sha, "size": got})
+        return out
+
+    def _components(self, stored: list[dict[str, Any]], run: _Run | None, label: str
+                    ) -> list[dict[str, Any]]:
+        comps = []
+        for item in stored:
+            kind, role = mapping.component_for(item["path"], item["origin"])
+            comps.append({"kind": kind, "name": item["path"].split("/", 1)[1],
+                          "path": item["path"], "uri": None, "sha256": item["sha256"],
+                          "size": item["size"], "stored": True, "role": role,
+                          "details": {"origin": item["origin"], "source": "mlflow"}})
+        return comps
+
+    def _params_component(self, run: _Run | None, added: list[str]) -> dict[str, Any] | None:
+        if run is None or not run.params:
+            return None
+        from signoff.core.audit import canonical_json
+
+        sha, size, new = self.registry.store.put_bytes(canonical_json(run.params).encode())
+        if new:
+            added.append(sha)
+        return {"kind": "configuration", "name": "params.json", "path": None, "uri": None,
+                "sha256": sha, "size": size, "stored": True, "role": "params",
+                "details": {"origin": "run", "source": "mlflow", "params": run.params}}
+
+    def _python_version(self, stored: list[dict[str, Any]]) -> str:
+        for item in stored:
+            if item["path"].endswith("python_env.yaml") and item["origin"] == "model":
+                data = self.registry.store.read_bytes(item["sha256"], item["path"])
+                return mapping.python_version_from(data.decode("utf-8", "replace"))
+        return ""
+
+    # -- versions already imported ------------------------------------------------------------
+    def _refresh_version(self, known: dict[str, Any], v: dict[str, Any],
+                         aliases: list[str]) -> None:
+        meta = known["mlflow"]
+        label = f"{meta['name']} v{meta['version']}"
+        if self.artifacts:
+            self._check_upstream_artifacts(meta, label)
+        fresh = {"description": v.get("description") or "", "tags": tag_dict(v.get("tags")),
+                 "aliases": aliases, "stage": v.get("current_stage", "None")}
+        changed = {k: {"from": meta.get(k), "to": val} for k, val in fresh.items()
+                   if meta.get(k) != val}
+        if not changed:
+            self.report.versions_unchanged += 1
+            return
+        with self.registry.write() as session:
+            version = session.get(Version, known["id"])
+            manifest = dict(version.manifest or {})
+            manifest["mlflow"] = {**manifest.get("mlflow", {}), **fresh}
+            version.manifest = manifest
+            append_event(session, actor=self.actor, action="version.metadata_updated",
+                         entity_type="version", entity_id=label, model_id=version.model_id,
+                         version_id=version.id, payload={"source": "mlflow", "changed": changed})
+            refresh_model_summary(session, version.model_id)
+        self.report.versions_updated.append(f"{label}: {', '.join(sorted(changed))}")
+
+    def _check_upstream_artifacts(self, meta: dict[str, Any], label: str) -> None:
+        run = self._read_run(meta.get("run_id"), label) if meta.get("run_id") else None
+        files, listing, _notes = self._artifact_files(meta["name"], meta["version"], run, label)
+        if mapping.artifact_listing_digest(listing) != meta.get("artifact_listing"):
+            self.report.changed_upstream.append(
+                f"{label}: its artifact files changed in MLflow after import (names or sizes "
+                f"differ); Signoff keeps the imported content (digest "
+                f"{str(meta.get('artifact_digest'))[:12]}…)")
+            return
+        if self.verify and files:
+            added: list[str] = []
+            try:
+                stored = self._download_all(files, label, added)
+            finally:
+                for sha in added:  # verification must not leave new blobs behind
+                    self.registry.store.remove(sha)
+            digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
+            if digest != meta.get("artifact_digest"):
+                self.report.changed_upstream.append(
+                    f"{label}: the content of its artifact files changed in MLflow after import;"
+                    f" Signoff keeps the imported content (digest "
+                    f"{str(meta.get('artifact_digest'))[:12]}…, now {digest[:12]}…)")
+
+    def _apply_live(self, model_id: int, name: str, number: int, reason: str) -> None:
+        with self.registry.write() as session:
+            model = session.get(Model, model_id)
+            if model.live_version == number:
+                return
+            version = session.scalar(select(Version).where(Version.model_id == model_id,
+                                                           Version.number == number))
+            if version is None or not (version.manifest or {}).get("mlflow"):
+                return
+            if version.state in (DO_NOT_USE, REJECTED):
+                self.report.skipped.append(f"{name} v{number}: MLflow marks it live ({reason}) "
+                                           f"but Signoff has it {version.state}; not made live")
+                return
+            record_go_live(session, version, actor=self.actor)
+        self.report.went_live.append(f"{name} v{number} (MLflow {reason})")
+
+
+def _metrics(run: _Run | None, label: str, report: ImportReport) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for item in run.metrics if run else []:
+        key, value = item.get("key"), item.get("value")
+        if not isinstance(key, str) or not key:
+            raise HostileAnswerError(f"{label}: a metric without a name")
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            report.skipped.append(f"{label}: metric {key} = {value!r} is not a finite number")
+            continue
+        out[key] = {"name": key[:100], "value": float(value),
+                    "dataset": mapping.metric_dataset(key)}
+    return list(out.values())
+
+
+def _dataset_component(entry: dict[str, Any]) -> dict[str, Any]:
+    dataset = entry.get("dataset") if isinstance(entry.get("dataset"), dict) else {}
+    tags = tag_dict(entry.get("tags"))
+    source = str(dataset.get("source", ""))
+    uri = None
+    try:
+        import json
+
+        parsed = json.loads(source) if source else {}
+        if isinstance(parsed, dict):
+            uri = parsed.get("uri") or parsed.get("url") or parsed.get("path")
+    except ValueError:
+        uri = None
+    name = str(dataset.get("name") or "dataset")
+    digest = str(dataset.get("digest") or "")
+    return {"kind": "data", "name": name[:300],
+            "path": None, "uri": str(uri or f"mlflow-dataset:{name}@{digest}")[:1000],
+            "sha256": None, "size": None, "stored": False, "role": "",
+            "details": {"source": "mlflow", "digest": digest,
+                        "source_type": dataset.get("source_type", ""),
+                        "context": tags.get("mlflow.data.context", ""),
+                        "schema": dataset.get("schema", ""), "profile": dataset.get("profile", "")}}
+
+
+def import_mlflow(registry: Registry, url: str, *, actor: str | None = None,
+                  artifacts: bool = True, verify_artifacts: bool = False,
+                  max_artifact_bytes: int = 4 * 1024**3, page_size: int = 1000,
+                  only: list[str] | None = None, progress: ProgressFn | None = None,
+                  cancelled: CancelFn | None = None,
+                  client: MlflowClient | None = None) -> ImportReport:
+    """Import (or bring up to date) every registered model of the MLflow server at *url*.
+
+    Promises: each new ready version arrives complete (components hashed into the store,
+    metrics, params, audit event) or not at all; running it again adds nothing unless
+    MLflow changed; a version whose artifacts changed upstream is reported, never
+    overwritten. *progress(fraction, message)* is called as work advances; when
+    *cancelled()* turns true the import stops between files and the report says so.
+    Raises MlflowError (and subclasses) for unreachable, refusing or hostile servers.
+    """
+    importer = MlflowImporter(
+        registry, client or MlflowClient(url), actor=actor or registry.actor,
+        artifacts=artifacts, verify_artifacts=verify_artifacts,
+        max_artifact_bytes=max_artifact_bytes, page_size=page_size, progress=progress,
+        cancelled=cancelled)
+    return importer.run(only)
