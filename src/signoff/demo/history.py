@@ -1,0 +1,133 @@
+"""Recorded factory history for the demo: weekly scoring runs, their predictions, outcomes.
+
+For each model, every week of the 26 weeks before the anchor date, a batch of generated
+customer records is scored by REALLY calling ``predict`` of the version that was live that
+week (so an auditor can re-run any prediction and get the same output). Outcomes arrive after
+the model's outcome lag and most subjects get one. The card-fraud population shifts from mid
+August, so its live accuracy really drops and monitoring sees it go stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from signoff.core.audit import append_event, canonical_json
+from signoff.core.schema import Execution, Outcome, Prediction
+from signoff.demo.catalog import ANCHOR, ModelSpec
+from signoff.demo.datagen import generate
+
+WEEKS = 26
+SUBJECT_PREFIX = {"credit": "APP", "churn": "CUST", "fraud": "TXN", "demand": "STORE",
+                  "complaint": "CMP"}
+FAILED_WEEKS = {"credit-risk": 9, "card-fraud": 17}  # a failed run, then a successful rerun
+
+
+@dataclass
+class HistoryCounts:
+    """How much history one model got."""
+
+    executions: int = 0
+    predictions: int = 0
+    outcomes: int = 0
+
+
+def run_dates() -> list[datetime]:
+    """The weekly run times (Sunday 02:00) in the 26 weeks before the anchor date."""
+    first = ANCHOR - timedelta(weeks=WEEKS) + timedelta(hours=2)
+    return [first + timedelta(weeks=i) for i in range(WEEKS)]
+
+
+def live_number_at(model: ModelSpec, at: datetime) -> int | None:
+    """Which demo version was live at *at*, from the catalog's go-live dates."""
+    live = [(v.events["live"], v.number) for v in model.versions if "live" in v.events]
+    started = [number for when, number in sorted(live) if when <= at]
+    return started[-1] if started else None
+
+
+def drift_shift(model: ModelSpec, at: datetime) -> float:
+    """How far the population has moved at *at* (0 before the drift, rising to 0.9)."""
+    if model.drift_from is None or at < model.drift_from:
+        return 0.0
+    weeks = (at - model.drift_from).days // 7
+    return min(0.9, 0.45 + 0.08 * weeks)
+
+
+def _seed(model: ModelSpec, week: int) -> int:
+    return int(hashlib.sha256(f"{model.name}/{week}".encode()).hexdigest()[:8], 16)
+
+
+def record_history(session: Session, model: ModelSpec, model_id: int,
+                   version_ids: dict[int, int],
+                   predictors: dict[int, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]]
+                   ) -> HistoryCounts:
+    """Write the model's executions, predictions and outcomes (bulk inserts, one audit event)."""
+    counts = HistoryCounts()
+    consumer = model.consumers[0]["name"]
+    predictions: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
+    for week, started in enumerate(run_dates()):
+        number = live_number_at(model, started)
+        if number is None:
+            continue
+        seed = _seed(model, week)
+        records, actuals = generate(model.domain, model.run_size, seed,
+                                    drift_shift(model, started))
+        batch = "".join(canonical_json(r) + "\n" for r in records).encode()
+        base_uri = f"s3://signoff-demo-factory/{model.name}/{started:%Y-%m-%d}"
+        if FAILED_WEEKS.get(model.name) == week:
+            session.add(Execution(
+                external_id=f"{model.name}-{started:%Y-%m-%d}-attempt1",
+                version_id=version_ids[number], consumer=consumer, started_at=started,
+                ended_at=started + timedelta(seconds=41), rows_scored=0, status="failed",
+                duration_s=41.0, input_uri=f"{base_uri}/input.jsonl",
+                input_sha256=hashlib.sha256(batch).hexdigest(), output_uri=""))
+            started += timedelta(hours=1)
+            counts.executions += 1
+        outputs = predictors[number](records)
+        duration = round(0.8 + 0.01 * len(records), 2)
+        execution = Execution(
+            external_id=f"{model.name}-{started:%Y-%m-%d}", version_id=version_ids[number],
+            consumer=consumer, started_at=started,
+            ended_at=started + timedelta(seconds=duration), rows_scored=len(records),
+            status="succeeded", duration_s=duration, input_uri=f"{base_uri}/input.jsonl",
+            input_sha256=hashlib.sha256(batch).hexdigest(),
+            output_uri=f"{base_uri}/output.jsonl")
+        session.add(execution)
+        session.flush()
+        counts.executions += 1
+        keep = np.random.default_rng(seed + 1).random(len(records)) > 0.08
+        prefix = SUBJECT_PREFIX[model.domain]
+        for i, (record, output, actual) in enumerate(zip(records, outputs, actuals,
+                                                         strict=True)):
+            subject = f"{prefix}-{started:%y%m%d}-{i:03d}"
+            predicted_at = started + timedelta(seconds=2 * i)
+            predictions.append({
+                "subject_key": subject, "predicted_at": predicted_at,
+                "version_id": version_ids[number], "execution_id": execution.id,
+                "input_record": record, "input_ref": f"{base_uri}/input.jsonl#{i + 1}",
+                "input_sha256": hashlib.sha256(canonical_json(record).encode()).hexdigest(),
+                "output": output,
+                "score": output["score"] if "score" in output else output["prediction"]})
+            observed = predicted_at + timedelta(days=model.outcome_lag_days)
+            if keep[i] and observed <= ANCHOR:
+                outcomes.append({"subject_key": subject, "observed_at": observed,
+                                 "actual": actual, "model_id": model_id})
+    if predictions:
+        session.execute(insert(Prediction), predictions)
+    if outcomes:
+        session.execute(insert(Outcome), outcomes)
+    counts.predictions, counts.outcomes = len(predictions), len(outcomes)
+    append_event(session, actor="frank", action="demo.history_recorded", entity_type="model",
+                 entity_id=model.name, model_id=model_id,
+                 payload={"executions": counts.executions, "predictions": counts.predictions,
+                          "outcomes": counts.outcomes, "from": run_dates()[0],
+                          "to": run_dates()[-1]})
+    return counts
