@@ -1,0 +1,91 @@
+"""The manager dashboard above the inventory: counts by state and tier, waiting reviews, stale."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from signoff.core import browse
+from signoff.core.browse import Dashboard
+from signoff.ui.common import state_label
+from signoff.ui.context import AppContext
+
+
+class _Card(QToolButton):
+    """A clickable figure: a big number over a caption."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboardCard")
+        self.caption = caption
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setMinimumWidth(120)
+        self.set_value("…")
+
+    def set_value(self, value: str) -> None:
+        self.value = value
+        self.setText(f"{value}\n{self.caption}")
+
+
+class DashboardStrip(QFrame):
+    """Counts for managers; clicking a card asks the inventory to filter by it."""
+
+    filterRequested = Signal(str, str)  # facet ("flag" / "state"), value
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("dashboard")
+        self.data: Dashboard | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        cards = QHBoxLayout()
+        self.cards = {
+            "total": _Card("models"),
+            "live": _Card("live in production"),
+            "in_review": _Card("in review"),
+            "waiting": _Card("reviews waiting"),
+            "stale": _Card("stale"),
+            "dnu_consumed": _Card("do-not-use consumed"),
+        }
+        targets = {"in_review": ("state", "in_review"), "waiting": ("flag", "open_review"),
+                   "stale": ("flag", "stale"), "dnu_consumed": ("flag", "dnu_consumed")}
+        for key, card in self.cards.items():
+            cards.addWidget(card)
+            if key in targets:
+                facet, value = targets[key]
+                card.setToolTip("Show only these models")
+                card.clicked.connect(lambda _=False, f=facet, v=value:
+                                     self.filterRequested.emit(f, v))
+        cards.addStretch(1)
+        outer.addLayout(cards)
+        self.breakdown = QLabel("")
+        self.breakdown.setObjectName("dashboardBreakdown")
+        self.breakdown.setWordWrap(True)
+        self.breakdown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.breakdown)
+        ctx.registryChanged.connect(self.refresh)
+
+    def refresh(self) -> None:
+        """Recompute the figures in a worker."""
+        days = self.ctx.settings.get("dashboard/review_wait_days")
+        self.ctx.read(browse.dashboard, days, key="dashboard", on_result=self._show)
+
+    def _show(self, data: Dashboard) -> None:
+        self.data = data
+        self.cards["total"].set_value(f"{data.total:,}")
+        self.cards["live"].set_value(f"{data.live:,}")
+        self.cards["in_review"].set_value(f"{data.by_state.get('in_review', 0):,}")
+        self.cards["waiting"].set_value(f"{len(data.waiting_reviews):,}")
+        self.cards["waiting"].caption = f"reviews waiting > {data.waiting_days} days"
+        self.cards["waiting"].set_value(f"{len(data.waiting_reviews):,}")
+        self.cards["stale"].set_value(f"{data.stale:,}")
+        self.cards["dnu_consumed"].set_value(f"{data.dnu_consumed:,}")
+        states = " · ".join(f"{state_label(k)} {v:,}" for k, v in sorted(data.by_state.items()))
+        tiers = " · ".join(f"{k} {v:,}" for k, v in sorted(data.by_tier.items()))
+        waiting = ", ".join(f"{w.model} v{w.version} ({w.days} d)"
+                            for w in data.waiting_reviews[:5])
+        text = f"By state: {states or '—'}    By tier: {tiers or '—'}"
+        if waiting:
+            text += f"\nWaiting longest: {waiting}"
+        self.breakdown.setText(text)
