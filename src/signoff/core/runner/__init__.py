@@ -26,6 +26,7 @@ from signoff.core.runner.process import (
     run_entry_point,
 )
 from signoff.core.runner.run import (
+    PreparedVersion,
     VersionRun,
     VersionSpec,
     load_version_spec,
@@ -37,7 +38,7 @@ from signoff.core.runner.workspace import ComponentRef, HashCheck, Workspace, pr
 __all__ = [
     "CANCELLED", "CRASHED", "ERROR", "INVALID_OUTPUT", "LOAD_ERROR", "MEMORY", "OK", "REFUSED",
     "TIMEOUT", "ComponentRef", "Difference", "EnvironmentReport", "HashCheck", "Limits",
-    "RunResult", "VersionRun", "VersionSpec", "Workspace", "compare_environment",
+    "PreparedVersion", "RunResult", "VersionRun", "VersionSpec", "Workspace", "compare_environment",
     "load_version_spec", "parse_requirements", "prepare_workspace", "run_entry_point",
     "run_version", "runner_settings",
 ]

@@ -114,6 +114,67 @@ def record_refusal(registry: Registry, spec: VersionSpec, problems: list[HashChe
                               "problems": [p.to_json() for p in problems]})
 
 
+class PreparedVersion:
+    """A version verified into a working folder, ready to score several batches.
+
+    Use as a context manager; the working folder is removed on exit. ``refused`` is True
+    (and ``refusal`` holds the result) when a component failed its hash check; then nothing
+    can be scored.
+    """
+
+    def __init__(self, registry: Registry, version_id: int, *, actor: str | None = None,
+                 purpose: str = "run", on_step: StepCallback | None = None) -> None:
+        step = on_step or (lambda *_: None)
+        with registry.read() as session:
+            self.spec = load_version_spec(session, version_id)
+        self.settings = runner_settings(registry)
+        self.environment: EnvironmentReport | None = None
+        self.python: str | None = None
+        self.environment_problem = ""
+        step("verify", "running", f"checking {len(self.spec.components)} components")
+        self.workspace = prepare_workspace(registry.store, list(self.spec.components))
+        self.refusal: RunResult | None = None
+        if not self.workspace.verified:
+            names = ", ".join(f"{p.kind} '{p.name}'" for p in self.workspace.problems)
+            step("verify", "failed", f"hash mismatch: {names}")
+            record_refusal(registry, self.spec, self.workspace.problems,
+                           actor=actor or registry.actor, purpose=purpose)
+            self.refusal = RunResult(REFUSED, error_type="HashMismatch",
+                                     message=f"hash mismatch: {names}; nothing was run")
+            return
+        step("verify", "done", f"{len(self.workspace.checks)} components verified")
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None
+
+    def resolve_environment(self) -> EnvironmentReport:
+        """Compare the captured environment (building a cached venv when configured)."""
+        if self.environment is None:
+            self.environment, self.python, self.environment_problem = _environment(
+                self.spec, self.workspace.workdir, self.settings)
+        return self.environment
+
+    def score(self, records: list[Any], *, limits: Limits | None = None, mode: str = "batch",
+              cancel: CancelCheck | None = None) -> RunResult:
+        """Score *records* in a fresh child process (never raises for a bad run)."""
+        if self.refusal is not None:
+            return self.refusal
+        self.resolve_environment()
+        return run_entry_point(self.workspace.workdir, self.spec.entry_point, records,
+                               limits=limits or default_limits(self.settings),
+                               python=self.python, mode=mode, cancel=cancel)
+
+    def close(self) -> None:
+        self.workspace.cleanup()
+
+    def __enter__(self) -> PreparedVersion:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
 def run_version(registry: Registry, version_id: int, records: list[Any], *,
                 limits: Limits | None = None, mode: str = "batch",
                 cancel: CancelCheck | None = None, actor: str | None = None,
@@ -124,37 +185,24 @@ def run_version(registry: Registry, version_id: int, records: list[Any], *,
     ``run.refused``) before any process starts. Raises NotFoundError for an unknown version.
     """
     step = on_step or (lambda *_: None)
-    with registry.read() as session:
-        spec = load_version_spec(session, version_id)
-    settings = runner_settings(registry)
-    limits = limits or default_limits(settings)
-    step("verify", "running", f"checking {len(spec.components)} components")
-    workspace = prepare_workspace(registry.store, list(spec.components))
-    try:
-        if not workspace.verified:
-            names = ", ".join(f"{p.kind} '{p.name}'" for p in workspace.problems)
-            step("verify", "failed", f"hash mismatch: {names}")
-            record_refusal(registry, spec, workspace.problems, actor=actor or registry.actor,
-                           purpose=purpose)
-            result = RunResult(REFUSED, error_type="HashMismatch",
-                               message=f"hash mismatch: {names}; nothing was run")
-            return VersionRun(spec, workspace.checks, None, result)
-        step("verify", "done", f"{len(workspace.checks)} components verified")
+    with PreparedVersion(registry, version_id, actor=actor, purpose=purpose,
+                         on_step=step) as prepared:
+        spec, checks = prepared.spec, prepared.workspace.checks
+        if prepared.refusal is not None:
+            return VersionRun(spec, checks, None, prepared.refusal)
         if cancel is not None and cancel():
-            return VersionRun(spec, workspace.checks, None, RunResult(CANCELLED))
+            return VersionRun(spec, checks, None, RunResult(CANCELLED))
         step("environment", "running", "comparing with the captured environment")
-        env, python, problem = _environment(spec, workspace.workdir, settings)
+        env = prepared.resolve_environment()
+        problem = prepared.environment_problem
         step("environment", "failed" if problem else "done", problem or env.summary())
         if cancel is not None and cancel():
-            return VersionRun(spec, workspace.checks, env, RunResult(CANCELLED))
+            return VersionRun(spec, checks, env, RunResult(CANCELLED))
         step("run", "running", f"scoring {len(records)} record(s) with {spec.entry_point}")
-        result = run_entry_point(workspace.workdir, spec.entry_point, records, limits=limits,
-                                 python=python, mode=mode, cancel=cancel)
+        result = prepared.score(records, limits=limits, mode=mode, cancel=cancel)
         step("run", "done" if result.ok else "failed", result.describe())
-        return VersionRun(spec, workspace.checks, env, result,
+        return VersionRun(spec, checks, env, result,
                           details={"environment_problem": problem} if problem else {})
-    finally:
-        workspace.cleanup()
 
 
 def environment_text(spec: VersionSpec, workdir: Path) -> str | None:
