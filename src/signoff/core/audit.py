@@ -110,11 +110,13 @@ class ChainReport:
 
     def describe(self) -> str:
         if self.intact:
-            return f"audit chain intact: {self.events} events, head #{self.head_seq} {self.head_hash}"
+            return (f"audit chain intact: {self.events} events, "
+                    f"head #{self.head_seq} {self.head_hash}")
         return f"audit chain broken at event #{self.broken_seq}: {self.problem}"
 
 
-def verify_events(events: Iterable[AuditEvent], against: tuple[int, str] | None = None) -> ChainReport:
+def verify_events(events: Iterable[AuditEvent], against: tuple[int, str] | None = None
+                  ) -> ChainReport:
     """Walk events in sequence order and report the first broken link."""
     events = list(events)
     prev, expected_seq, count, last = GENESIS, 1, 0, None

@@ -8,6 +8,7 @@ closed and it becomes superseded, the new period opens and the version becomes l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +20,12 @@ from signoff.core.summary import refresh_model_summary
 
 
 def record_go_live(session: Session, version: Version, *, actor: str,
-                   environment: str = PRODUCTION, at: datetime | None = None) -> Deployment:
+                   environment: str = PRODUCTION, at: datetime | None = None,
+                   extra: dict[str, Any] | None = None) -> Deployment:
     """Make *version* the live one in *environment*; returns the new deployment period.
 
     *at* back-dates the change (only for importing history); by default database time.
+    *extra* is merged into the one audit event (the workflow adds the decision it records).
     """
     at = at or db_now(session)
     previous = list(session.scalars(
@@ -48,7 +51,7 @@ def record_go_live(session: Session, version: Version, *, actor: str,
     append_event(session, actor=actor, action="version.went_live", entity_type="version",
                  entity_id=f"{version.model.name} v{version.number}", model_id=version.model_id,
                  version_id=version.id,
-                 payload={"environment": environment, "at": at, "superseded": superseded,
-                          "manifest_hash": version.manifest_hash})
+                 payload={**(extra or {}), "environment": environment, "at": at,
+                          "superseded": superseded, "manifest_hash": version.manifest_hash})
     refresh_model_summary(session, version.model_id)
     return deployment

@@ -1,0 +1,460 @@
+"""The lifecycle of a version: every transition and decision, with its preconditions.
+
+One set of rules for the GUI, the command line and tests. Each public transition takes the
+caller's write session (``with registry.write() as s``), locks the version (``BEGIN IMMEDIATE``
+on SQLite, ``SELECT … FOR UPDATE`` on PostgreSQL), checks the optimistic lock the caller saw
+(*expected_row_version*), checks the preconditions (raising :class:`TransitionError` with a
+message a person can act on), writes an insert-only :class:`Decision`, changes the state,
+queues consumer notifications and appends exactly one audit event — all in that one
+transaction. :func:`run_transition` wraps it for callers that want retries on serialization
+failures.
+
+Gates: ``production_use`` (signed while in review) and ``go_live`` (signed while ready). A
+gate's signatures are the approvals at that gate since the version was last submitted; the
+gate completes when every role the policy names has signed, each by a different person, none
+of them the author.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from signoff.core.audit import append_event
+from signoff.core.db import Registry, db_now, retrying
+from signoff.core.deploy import record_go_live
+from signoff.core.errors import ConcurrentChangeError, NotFoundError, TransitionError
+from signoff.core.notify import queue_for_consumers
+from signoff.core.people import roles_of
+from signoff.core.policy import GATE_TITLES, GO_LIVE, PRODUCTION_USE, current_policy
+from signoff.core.schema import (
+    APPROVED,
+    DO_NOT_USE,
+    DRAFT,
+    IN_REVIEW,
+    LIVE,
+    PRODUCTION,
+    READY,
+    REJECTED,
+    RETIRED,
+    SUPERSEDED,
+    Consumer,
+    Decision,
+    Deployment,
+    Evidence,
+    Model,
+    Version,
+)
+from signoff.core.summary import refresh_model_summary
+
+log = logging.getLogger("signoff.workflow")
+
+T = TypeVar("T")
+UNSET: Any = object()
+
+ACTIONS = ("submit", "approve", "reject", "request_changes", "comment", "do_not_use",
+           "withdraw", "go_live", "retire")
+ACTION_TITLES = {"submit": "Submit for review", "approve": "Approve", "reject": "Reject",
+                 "request_changes": "Request changes", "comment": "Comment",
+                 "do_not_use": "Mark do not use", "withdraw": "Withdraw", "go_live": "Go live",
+                 "retire": "Retire"}
+NEEDS_COMMENT = ("reject", "request_changes", "comment", "do_not_use")
+DEPLOYERS = ("release_manager", "admin")
+MARKERS = ("validator", "business_owner", "release_manager", "admin")
+
+
+def meaning_of(action: str, gate: str = "", role: str = "", environment: str = PRODUCTION
+               ) -> str:
+    """The meaning of a signature in words, as recorded with the decision and shown to signers."""
+    role_words = role.replace("_", " ")
+    return {
+        "submit": "Submitted for review by the author",
+        "approve": (f"Approved for production use, signed as {role_words}" if gate ==
+                    PRODUCTION_USE else f"Approved to go live, signed as {role_words}"),
+        "reject": f"Rejected at the gate '{GATE_TITLES.get(gate, gate)}'",
+        "request_changes": "Changes requested before approval",
+        "comment": "Comment only; no approval implied",
+        "do_not_use": "Marked do not use: must not be used or go live",
+        "withdraw": "Withdrawn from review",
+        "go_live": f"Put live in {environment}",
+        "retire": "Retired from use",
+    }[action]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a transition did."""
+
+    action: str
+    model: str
+    number: int
+    state_before: str
+    state_after: str
+    decision_id: int
+    gate: str = ""
+    role: str = ""
+    gate_complete: bool = False
+    notified: int = 0
+    meaning: str = ""
+
+    def describe(self) -> str:
+        change = (f"{self.state_before} → {self.state_after}"
+                  if self.state_before != self.state_after else f"still {self.state_after}")
+        extra = f" as {self.role}" if self.role else ""
+        done = "; gate complete" if self.gate_complete else ""
+        return f"{self.model} v{self.number}: {self.action}{extra} ({change}{done})"
+
+
+# -- reading what the gates hold -----------------------------------------------------------
+def current_gate(state: str) -> str:
+    """The gate open in *state* ('' when no gate is being signed)."""
+    return {IN_REVIEW: PRODUCTION_USE, READY: GO_LIVE}.get(state, "")
+
+
+def gate_signatures(session: Session, version: Version, gate: str) -> list[Decision]:
+    """The approvals that count at *gate*: since the latest submission, oldest first."""
+    last_submit = session.scalar(
+        select(Decision.id).where(Decision.version_id == version.id, Decision.action == "submit")
+        .order_by(Decision.id.desc()).limit(1)) or 0
+    return list(session.scalars(
+        select(Decision).where(Decision.version_id == version.id, Decision.action == "approve",
+                               Decision.gate == gate, Decision.id > last_submit)
+        .order_by(Decision.id)))
+
+
+def missing_roles(session: Session, version: Version, gate: str) -> list[str]:
+    """Roles the policy needs at *gate* that nobody has signed yet."""
+    required = current_policy(session, version.model.risk_tier).roles_for(gate)
+    signed = {d.role for d in gate_signatures(session, version, gate)}
+    return [r for r in required if r not in signed]
+
+
+def latest_evidence(session: Session, version: Version) -> dict[str, Evidence]:
+    """Check name → latest evidence bound to the version's current manifest hash."""
+    rows = session.scalars(
+        select(Evidence).where(Evidence.version_id == version.id,
+                               Evidence.manifest_hash == version.manifest_hash)
+        .order_by(Evidence.at, Evidence.id))
+    return {row.check: row for row in rows}
+
+
+def checks_outstanding(session: Session, version: Version) -> list[str]:
+    """Required checks without passing evidence, each with why (for messages)."""
+    required = current_policy(session, version.model.risk_tier).checks
+    evidence = latest_evidence(session, version)
+    out = []
+    for check in required:
+        row = evidence.get(check)
+        if row is None:
+            out.append(f"{check} (no evidence yet)")
+        elif not row.passed:
+            out.append(f"{check} (failed: {row.summary or 'see evidence'})")
+    return out
+
+
+# -- preconditions ------------------------------------------------------------------------
+def check_allowed(session: Session, version: Version, action: str, actor: str,
+                  role: str | None = None, comment: str | None = None) -> str:
+    """Raise TransitionError unless *actor* may take *action* now; returns the role to sign as.
+
+    Writes nothing: the GUI uses it to enable buttons and to give the reason when disabled.
+    *comment* None skips the comment check (the comment is not written yet).
+    """
+    if action not in ACTIONS:
+        raise TransitionError(f"unknown action '{action}'; actions are {', '.join(ACTIONS)}")
+    state, label = version.state, f"{version.model.name} v{version.number}"
+    held = roles_of(session, actor)
+    is_author = actor == version.author
+
+    def refuse(why: str) -> None:
+        raise TransitionError(f"cannot {ACTION_TITLES[action].lower()} {label}: {why}")
+
+    if comment is not None and action in NEEDS_COMMENT and not comment.strip():
+        if action in ("reject", "do_not_use"):
+            refuse("a reason is required (write it in the comment)")
+        refuse("a comment is required")
+    if action == "comment":
+        return ""
+    if action == "submit":
+        if state != DRAFT:
+            refuse(f"it is {state.replace('_', ' ')}; only a draft can be submitted")
+        if not (is_author or held & {"author", "admin"}):
+            refuse(f"only its author ({version.author}) or an admin may submit it")
+        return ""
+    if action == "withdraw":
+        if state != IN_REVIEW:
+            refuse(f"it is {state.replace('_', ' ')}; only a version in review can be withdrawn")
+        if not (is_author or "admin" in held):
+            refuse(f"only its author ({version.author}) or an admin may withdraw it")
+        return ""
+    if action == "do_not_use":
+        if state == DO_NOT_USE:
+            refuse("it is already marked do not use")
+        if not (held & set(MARKERS) or is_author or actor == version.model.owner):
+            refuse("you need a reviewer, release manager or admin role, or to own the model")
+        return ""
+    if action == "retire":
+        if state not in (LIVE, SUPERSEDED):
+            refuse(f"it is {state.replace('_', ' ')}; only a live or superseded version "
+                   "can be retired")
+        if not held & set(DEPLOYERS):
+            refuse("only a release manager or an admin may retire a version")
+        return ""
+    if action == "go_live":
+        if state != READY:
+            refuse(_not_ready_reason(session, version))
+        if is_author:
+            refuse("the author of a version may not put it live (separation of duties)")
+        if not held & set(DEPLOYERS):
+            refuse("only a release manager or an admin may put a version live")
+        missing = missing_roles(session, version, GO_LIVE)
+        if missing:
+            refuse(f"the go-live gate still needs {', '.join(missing)}")
+        outstanding = checks_outstanding(session, version)
+        if outstanding:
+            refuse(f"deployment checks not passed: {', '.join(outstanding)}")
+        return ""
+    # approve, reject, request_changes: a reviewer at the open gate
+    gate = current_gate(state)
+    if action == "request_changes" and state != IN_REVIEW:
+        refuse(f"it is {state.replace('_', ' ')}; changes can be requested only in review")
+    if not gate:
+        refuse(_not_ready_reason(session, version) if state == APPROVED else
+               f"it is {state.replace('_', ' ')}; no approval gate is open")
+    if is_author:
+        refuse("you are its author; the author never signs (separation of duties)")
+    required = current_policy(session, version.model.risk_tier).roles_for(gate)
+    mine = [r for r in required if r in held]
+    if not mine:
+        refuse(f"the {GATE_TITLES[gate].lower()} gate needs {', '.join(required)}; "
+               f"you hold {', '.join(sorted(held)) or 'no role'}")
+    if role and role not in mine:
+        refuse(f"you cannot sign as {role} here; you may sign as {', '.join(mine)}")
+    if action != "approve":
+        return role or mine[0]
+    signatures = gate_signatures(session, version, gate)
+    for d in signatures:
+        if d.actor == actor:
+            refuse(f"you already signed this gate as {d.role}; one person fills one role "
+                   "per gate")
+    taken = {d.role: d.actor for d in signatures}
+    free = [r for r in ([role] if role else mine) if r not in taken]
+    if not free:
+        r = role or mine[0]
+        refuse(f"the {r} role at this gate was already signed by {taken[r]}")
+    return free[0]
+
+
+def _not_ready_reason(session: Session, version: Version) -> str:
+    state = version.state
+    if state == APPROVED:
+        outstanding = checks_outstanding(session, version)
+        return ("it is approved for production use but waits for deployment checks: "
+                + ", ".join(outstanding)) if outstanding else "it is approved; checks pending"
+    return f"it is {state.replace('_', ' ')}; it must be ready (approved and checked) first"
+
+
+# -- writing --------------------------------------------------------------------------------
+def _lock_version(session: Session, model_name: str, number: int, *, lock_model: bool = False
+                  ) -> Version:
+    on_pg = session.get_bind().dialect.name == "postgresql"
+    model_stmt = select(Model).where(Model.name == model_name)
+    if lock_model and on_pg:
+        model_stmt = model_stmt.with_for_update()
+    model = session.scalar(model_stmt.execution_options(populate_existing=True))
+    if model is None:
+        raise NotFoundError(f"no model called '{model_name}'")
+    stmt = select(Version).where(Version.model_id == model.id, Version.number == number)
+    if on_pg:
+        stmt = stmt.with_for_update()
+    version = session.scalar(stmt.execution_options(populate_existing=True))
+    if version is None:
+        raise NotFoundError(f"model '{model_name}' has no v{number}")
+    return version
+
+
+def _last_change(session: Session, version: Version) -> str:
+    last = session.scalar(select(Decision).where(Decision.version_id == version.id)
+                          .order_by(Decision.id.desc()).limit(1))
+    if last is None:
+        return f"its state is now {version.state.replace('_', ' ')}"
+    return (f"{last.actor} recorded '{ACTION_TITLES.get(last.action, last.action)}' at "
+            f"{last.at:%Y-%m-%d %H:%M:%S} UTC; its state is now "
+            f"{version.state.replace('_', ' ')}")
+
+
+def _check_fresh(session: Session, version: Version, expected_row_version: int | None) -> None:
+    if expected_row_version is not None and version.row_version != expected_row_version:
+        raise ConcurrentChangeError(
+            f"{version.model.name} v{version.number} changed since you loaded it: "
+            f"{_last_change(session, version)}. Reload and decide again.")
+
+
+def _flush(session: Session, version: Version) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentChangeError(
+            f"{version.model.name} v{version.number} was changed by someone else while you "
+            "were deciding. Reload and decide again.") from exc
+
+
+def _set_state(version: Version, state: str, at: Any) -> None:
+    version.state = state
+    version.state_changed_at = at
+
+
+def _advance_if_checked(session: Session, version: Version, at: Any) -> bool:
+    if version.state == APPROVED and not checks_outstanding(session, version):
+        _set_state(version, READY, at)
+        return True
+    return False
+
+
+def transition(session: Session, action: str, model: str, number: int, *, actor: str,
+               role: str | None = None, comment: str = "", environment: str = PRODUCTION,
+               expected_row_version: int | None = None,
+               expected_live_version: int | None = UNSET) -> Outcome:
+    """Take *action* on ``model vNUMBER`` as *actor* in the caller's write transaction.
+
+    Raises TransitionError (not allowed now, with the reason), ConcurrentChangeError (the
+    version or the live version changed since the caller looked) or NotFoundError.
+    """
+    version = _lock_version(session, model, number, lock_model=action == "go_live")
+    _check_fresh(session, version, expected_row_version)
+    comment = (comment or "").strip()
+    role = check_allowed(session, version, action, actor, role, comment)
+    now = db_now(session)
+    before, gate = version.state, current_gate(version.state)
+    if action not in ("approve", "reject", "request_changes"):
+        gate = ""
+    meaning = meaning_of(action, gate, role, environment)
+    decision = Decision(version_id=version.id, actor=actor, at=now, action=action, gate=gate,
+                        role=role, meaning=meaning, comment=comment,
+                        manifest_hash=version.manifest_hash)
+    session.add(decision)
+    gate_complete, notified, payload = False, 0, {}
+    if action == "submit":
+        _set_state(version, IN_REVIEW, now)
+    elif action in ("withdraw", "request_changes"):
+        _set_state(version, DRAFT, now)
+    elif action == "reject":
+        _set_state(version, REJECTED, now)
+    elif action == "approve":
+        session.flush()
+        gate_complete = not missing_roles(session, version, gate)
+        if gate_complete and gate == PRODUCTION_USE:
+            _set_state(version, APPROVED, now)
+            _advance_if_checked(session, version, now)
+    elif action == "do_not_use":
+        _set_state(version, DO_NOT_USE, now)
+        notified = len(queue_for_consumers(session, version, "do_not_use",
+                                           payload={"reason": comment, "actor": actor}))
+    elif action == "retire":
+        for period in session.scalars(select(Deployment).where(
+                Deployment.version_id == version.id, Deployment.live_to.is_(None))):
+            period.live_to = now
+        _set_state(version, RETIRED, now)
+        notified = len(queue_for_consumers(session, version, "retired",
+                                           payload={"actor": actor}))
+    if version.state == before:
+        flag_modified(version, "state")  # still bump row_version: a decision is a change
+    _flush(session, version)
+    payload = {"decision_id": decision.id, "gate": gate, "role": role, "meaning": meaning,
+               "comment": comment, "manifest_hash": version.manifest_hash,
+               "state_from": before, "state_to": version.state, "gate_complete": gate_complete,
+               "notified": notified}
+    if action == "go_live":
+        notified = _go_live(session, version, actor, environment, expected_live_version,
+                            payload, now)
+    else:
+        append_event(session, actor=actor, action=f"decision.{action}", entity_type="version",
+                     entity_id=f"{version.model.name} v{version.number}",
+                     model_id=version.model_id, version_id=version.id, payload=payload)
+        refresh_model_summary(session, version.model_id)
+    log.info("%s v%s: %s by %s (%s → %s)", model, number, action, actor, before, version.state)
+    return Outcome(action, model, number, before, version.state, decision.id, gate, role,
+                   gate_complete, notified, meaning)
+
+
+def _go_live(session: Session, version: Version, actor: str, environment: str,
+             expected_live_version: int | None, payload: dict[str, Any], now: Any) -> int:
+    current = session.execute(
+        select(Version.number, Version.id).join(Deployment, Deployment.version_id == Version.id)
+        .where(Deployment.model_id == version.model_id, Deployment.environment == environment,
+               Deployment.live_to.is_(None))).first()
+    live_number = current[0] if current else None
+    if expected_live_version is not UNSET and live_number != expected_live_version:
+        who = session.scalar(select(Deployment.actor).where(
+            Deployment.model_id == version.model_id, Deployment.environment == environment,
+            Deployment.live_to.is_(None)))
+        expected = "none" if expected_live_version is None else f"v{expected_live_version}"
+        raise ConcurrentChangeError(
+            f"the live version of {version.model.name} in {environment} changed since you "
+            f"looked: v{live_number} was put live by {who or 'someone else'} "
+            f"(you expected {expected}). Reload and decide again.")
+    superseded_pins: set[int] = set()
+    if current is not None:
+        superseded_pins = set(session.scalars(select(Consumer.id).where(
+            Consumer.model_id == version.model_id, Consumer.pinned_version_id == current[1])))
+    notified = len(queue_for_consumers(session, version, "went_live", payload={
+        "environment": environment, "actor": actor, "superseded_version": live_number}))
+    if current is not None and superseded_pins:
+        old = session.get(Version, current[1])
+        notified += len(queue_for_consumers(
+            session, old, "superseded", only_consumer_ids=superseded_pins,
+            payload={"environment": environment, "replaced_by": version.number}))
+    payload.update(notified=notified)
+    record_go_live(session, version, actor=actor, environment=environment, at=now,
+                   extra=payload)
+    return notified
+
+
+def note_evidence(session: Session, model: str, number: int, *, actor: str) -> bool:
+    """After new check evidence: move an approved version to ready if its checks now pass.
+
+    Returns True when the version became ready (one audit event written then).
+    """
+    version = _lock_version(session, model, number)
+    now = db_now(session)
+    if not _advance_if_checked(session, version, now):
+        return False
+    _flush(session, version)
+    append_event(session, actor=actor, action="version.ready", entity_type="version",
+                 entity_id=f"{model} v{number}", model_id=version.model_id,
+                 version_id=version.id, payload={"state_from": APPROVED, "state_to": READY,
+                                                 "manifest_hash": version.manifest_hash})
+    refresh_model_summary(session, version.model_id)
+    return True
+
+
+def run_transition(registry: Registry, action: str, model: str, number: int, **kwargs: Any
+                   ) -> Outcome:
+    """Run :func:`transition` in its own write transaction, retrying serialization failures.
+
+    The actor defaults to ``registry.actor`` (the OS login, or the database login on
+    PostgreSQL).
+    """
+    kwargs.setdefault("actor", registry.actor)
+
+    def work() -> Outcome:
+        with registry.write() as session:
+            return transition(session, action, model, number, **kwargs)
+
+    return retrying(work)
+
+
+def in_write(registry: Registry, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(session, *args, **kwargs)`` in a write transaction with bounded retries."""
+    def work() -> T:
+        with registry.write() as session:
+            return fn(session, *args, **kwargs)
+
+    return retrying(work)

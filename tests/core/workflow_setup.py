@@ -1,0 +1,50 @@
+"""Building registries with people, versions and check evidence for the workflow tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signoff.core.db import Registry, db_now
+from signoff.core.people import save_person
+from signoff.core.publish import publish
+from signoff.core.registry import get_version
+from signoff.core.schema import Evidence
+from tests.helpers.folders import write_model_folder
+
+PEOPLE = {
+    "root": ("Rita Root", ["admin"]),
+    "alice": ("Alice Author", ["author"]),
+    "val": ("Victor Validator", ["validator"]),
+    "biz": ("Beatrice Business", ["business_owner"]),
+    "rel": ("Ravi Release", ["release_manager"]),
+    "multi": ("Mona Multi", ["validator", "business_owner"]),
+}
+
+
+def add_people(registry: Registry) -> None:
+    """Create the cast above (root bootstraps itself as the first admin)."""
+    with registry.write() as s:
+        for login, (name, roles) in PEOPLE.items():
+            save_person(s, login, actor="root", display_name=name, roles=roles)
+
+
+def publish_version(registry: Registry, tmp: Path, *, name: str = "credit", tier: str = "high",
+                    weights: str = '{"a": 0.1, "b": 0.2}') -> int:
+    """Publish a version authored by alice; returns its number."""
+    folder = write_model_folder(tmp / f"{name}-{weights.__hash__()}", name=name, author="alice",
+                                tier=tier, weights=weights)
+    return publish(registry, folder, actor="alice").number
+
+
+def add_evidence(registry: Registry, model: str, number: int, checks: list[str],
+                 passed: bool = True) -> None:
+    """Store check evidence as the deployment-checks part does (bound to the manifest hash)."""
+    with registry.write() as s:
+        v = get_version(s, model, number)
+        for check in checks:
+            s.add(Evidence(version_id=v.id, check=check, passed=passed, summary="ok" if passed
+                           else "outputs differ", at=db_now(s), actor="runner",
+                           manifest_hash=v.manifest_hash))
+
+
+ALL_CHECKS = ["reference_outputs", "robustness", "environment"]
