@@ -8,12 +8,14 @@ tail is caught by comparing with an exported head (sequence number and hash).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -93,6 +95,8 @@ def append_event(
     event.hash = event_hash(prev, event)
     session.add(event)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(event)  # the database stamped actor, time and hash (migration 0002)
     log.debug("audit %s %s %s#%s", seq, action, entity_type, entity_id)
     return event
 
@@ -174,3 +178,57 @@ def head(session: Session) -> tuple[int, str]:
 
 def event_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+EXPORT_COLUMNS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "model_id",
+                  "version_id", "payload", "prev_hash", "hash")
+
+
+def event_row(event: AuditEvent) -> dict[str, Any]:
+    """An event as plain data, exactly as stored (time as ISO text with microseconds)."""
+    row = {c: getattr(event, c) for c in EXPORT_COLUMNS}
+    row["at"] = event.at.isoformat(timespec="microseconds")
+    return row
+
+
+def export_events(session: Session, out: Path, fmt: str = "json",
+                  head_file: Path | None = None) -> tuple[int, str]:
+    """Write every event to *out* (``json`` or ``csv``) plus the head; returns the head.
+
+    JSON holds ``{"head": {"seq", "hash"}, "events": [...]}``. The head is also written to
+    *head_file* (default ``OUT.head.json``) so ``signoff audit verify --against`` can later
+    prove that nothing was removed or rewritten.
+    """
+    if fmt not in ("json", "csv"):
+        raise ValueError(f"export format must be json or csv, not {fmt!r}")
+    events = [event_row(e) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    seq, hash_ = head(session)
+    exported_at = db_now(session).isoformat()
+    head_doc = {"seq": seq, "hash": hash_, "events": len(events), "exported_at": exported_at}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "json":
+        out.write_text(json.dumps({"head": head_doc, "events": events}, indent=1,
+                                  ensure_ascii=False), encoding="utf-8")
+    else:
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
+            writer.writeheader()
+            writer.writerows(events)
+    head_path = Path(head_file) if head_file else out.with_name(out.name + ".head.json")
+    head_path.write_text(json.dumps(head_doc, indent=1) + "\n", encoding="utf-8")
+    return seq, hash_
+
+
+def read_head_file(path: Path) -> tuple[int, str]:
+    """The (seq, hash) recorded in a head file or a JSON export; ValueError when unreadable."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read head file {path}: {exc}") from exc
+    doc = doc.get("head", doc) if isinstance(doc, dict) else None
+    if (not isinstance(doc, dict) or not isinstance(doc.get("seq"), int)
+            or not isinstance(doc.get("hash"), str) or len(doc["hash"]) != 64):
+        raise ValueError(f"{path} is not a Signoff audit head (needs integer 'seq' and a "
+                         "64-character 'hash')")
+    return doc["seq"], doc["hash"]
