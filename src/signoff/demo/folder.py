@@ -159,6 +159,7 @@ def write_version_folder(model: ModelSpec, version: VersionSpec, dest: Path, *,
 
     *extras* adds an external data reference and a README (the shipped example has them).
     """
+    dest = Path(dest).absolute()
     dest.mkdir(parents=True, exist_ok=False)
     n_valid = version.n_train // 3
     records, targets = generate(model.domain, version.n_train + n_valid, version.data_seed)

@@ -172,7 +172,8 @@ Table(["metric", "value"], [[k, f"{v:.4f}"] for k, v in
 '''
 
 CLASSIFIER_FIGURES = ['''\
-fig = Figure(figsize=(6, 4), layout="constrained")
+fig = Figure(figsize=(6, 4))
+fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
 ax.plot(fpr, tpr, label=f"validation (AUC {auc:.3f})")
 ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
@@ -182,7 +183,8 @@ ax.set_title("ROC curve")
 ax.legend(loc="lower right")
 fig
 ''', '''\
-fig = Figure(figsize=(6, 4), layout="constrained")
+fig = Figure(figsize=(6, 4))
+fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
 bins = np.linspace(0, 1, 21)
 ax.hist(scores[y_valid == 0], bins=bins, alpha=0.6, label=config["labels"][0])
@@ -205,7 +207,8 @@ Table(["metric", "value"], [[k, f"{v:.4f}"] for k, v in
 '''
 
 REGRESSOR_FIGURES = ['''\
-fig = Figure(figsize=(6, 4), layout="constrained")
+fig = Figure(figsize=(6, 4))
+fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
 ax.scatter(y_valid, predicted, s=6, alpha=0.5)
 low, high = float(y_valid.min()), float(y_valid.max())
@@ -216,7 +219,8 @@ ax.set_title("Forecast against actual (validation)")
 ax.legend()
 fig
 ''', '''\
-fig = Figure(figsize=(6, 4), layout="constrained")
+fig = Figure(figsize=(6, 4))
+fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
 ax.hist(residuals, bins=30)
 ax.set_xlabel("actual minus forecast (units)")
