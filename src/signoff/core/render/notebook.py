@@ -1,0 +1,112 @@
+"""Notebook → sanitized, offline HTML with nbconvert's HTMLExporter.
+
+Pipeline: :func:`~signoff.core.render.notebook_input.load_notebook` (clear errors) →
+:func:`~signoff.core.render.notebook_input.clean_notebook` (limits, only renderable parts) →
+nbconvert's JupyterLab template, restricted to the cells (``resources/render/templates/signoff``:
+no ``<head>``, so no require.js, MathJax, widget or mermaid scripts from a CDN) → the nh3
+sanitizer over every rendered chunk → the trusted page shell with shipped CSS.
+
+``embed_images`` stays off on purpose: it would read image files named by the notebook's
+Markdown from the reviewer's disk. Attachments (``attachment:name``) are still embedded.
+
+Large notebooks are converted in chunks of cells so progress can be reported and a cancelled
+worker stops between chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from importlib.resources import as_file, files
+from typing import Any
+
+from signoff.core.render.document import (
+    Limits,
+    ProgressCallback,
+    RenderedDocument,
+    RenderError,
+    RenderReport,
+    report_progress,
+)
+from signoff.core.render.mathtext import render_math_in_html
+from signoff.core.render.notebook_input import clean_notebook, load_notebook
+from signoff.core.render.page import add_heading_anchors, build_page, notebook_css
+from signoff.core.render.sanitize import Sanitizer
+
+log = logging.getLogger("signoff.render")
+
+CHUNK_CELLS = 40
+_local = threading.local()
+
+
+def _template_dir() -> str:
+    resource = files("signoff") / "resources" / "render" / "templates"
+    with as_file(resource) as path:  # a real folder in both checkouts and wheels
+        return str(path)
+
+
+def _exporter() -> Any:
+    """One HTMLExporter per thread (building one costs ~0.1 s; they are not shared)."""
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(
+            template_name="signoff",
+            extra_template_basedirs=[_template_dir()],
+            exclude_anchor_links=True,
+            embed_images=False,
+            sanitize_html=False,  # our sanitizer runs over all of it afterwards
+        )
+        _local.exporter = exporter
+    return exporter
+
+
+def _convert_cells(nb: dict[str, Any]) -> str:
+    import nbformat
+
+    body, _resources = _exporter().from_notebook_node(nbformat.from_dict(nb))
+    return body
+
+
+def render_notebook(data: bytes | str, *, title: str = "Notebook",
+                    progress: ProgressCallback | None = None,
+                    limits: Limits | None = None) -> RenderedDocument:
+    """Render notebook JSON to a complete, sanitized, offline HTML page.
+
+    Promises: the page contains no script, no event handler, no ``javascript:``/``data:``
+    link and nothing the view would fetch (remote images become visible placeholders); a
+    malformed notebook raises :class:`RenderError` naming the problem; content beyond
+    *limits* is replaced by a visible note. *progress* is called with fractions in [0, 1].
+    """
+    limits = limits or Limits()
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    digest = hashlib.sha256(raw).hexdigest()
+    report_progress(progress, 0.0, "Reading notebook")
+    nb = load_notebook(raw, limits)
+    report = RenderReport()
+    clean = clean_notebook(nb, limits, report)
+    cells = clean["cells"]
+    sanitizer = Sanitizer(report)
+    parts: list[str] = []
+    total = max(1, len(cells))
+    try:
+        for start in range(0, len(cells), CHUNK_CELLS):
+            chunk = dict(clean, cells=cells[start:start + CHUNK_CELLS])
+            report_progress(progress, 0.05 + 0.9 * start / total,
+                            f"Rendering cells {start + 1}-{min(start + CHUNK_CELLS, total)} "
+                            f"of {len(cells)}")
+            parts.append(sanitizer.clean(render_math_in_html(_convert_cells(chunk))))
+    except RenderError:
+        raise
+    except Exception as exc:  # nbconvert/Jinja failing on odd input: a message, not a crash
+        log.warning("nbconvert failed: %s", exc, exc_info=True)
+        raise RenderError(f"the notebook could not be converted: {exc}") from exc
+    body, toc = add_heading_anchors("".join(parts))
+    page = build_page(title, body, notebook_css(), report, body_class="jp-Notebook",
+                      body_attrs='data-jp-theme-light="true" '
+                                 'data-jp-theme-name="JupyterLab Light"')
+    report_progress(progress, 1.0, "Rendered")
+    return RenderedDocument(html=page, title=title, toc=toc, report=report,
+                            source_sha256=digest, kind="notebook")
