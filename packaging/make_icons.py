@@ -2,8 +2,8 @@
 
 Usage: ``python packaging/make_icons.py [--svg FILE] [--out FOLDER]``
 
-The SVG is ``resources/icons/signoff.svg`` when the application ships one, else
-``packaging/icons/signoff.svg``. Qt's SVG renderer (QtSvg, already a dependency through
+The SVG is the application's own ``resources/icons/signoff.svg`` (so the desktop entry, the
+bundle and the window show one icon). Qt's SVG renderer (QtSvg, already a dependency through
 PySide6) rasterizes it at every size separately -- scaling one big bitmap down makes the 16 px
 icon a blur -- and Pillow writes the multi-resolution ``.ico`` and ``.icns`` containers.
 
@@ -31,9 +31,8 @@ APP_ID = "signoff"
 
 
 def default_svg() -> Path:
-    """The icon source: the application's own SVG if it ships one, else the packaging copy."""
-    shipped = ROOT / "resources" / "icons" / "signoff.svg"
-    return shipped if shipped.is_file() else HERE / "icons" / "signoff.svg"
+    """The icon source: the SVG the application ships."""
+    return ROOT / "resources" / "icons" / "signoff.svg"
 
 
 def rasterize(svg: Path, sizes: tuple[int, ...]) -> dict[int, bytes]:
