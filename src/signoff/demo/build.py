@@ -23,6 +23,7 @@ from signoff.core.audit import append_event, event_count
 from signoff.core.db import open_registry
 from signoff.core.publish import publish
 from signoff.core.schema import Model, Version
+from signoff.core.staleness import evaluate_staleness
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
 from signoff.demo.folder import load_predict, write_version_folder
 from signoff.demo.history import HistoryCounts, record_history
@@ -135,6 +136,8 @@ def build_into(home: Path, progress: Callable[[str], None] | None = None) -> Bui
             with contextlib.redirect_stdout(io.StringIO()):
                 _build_model(registry, model, sources, report)
             report.models += 1
+        # the real monitoring judges the recorded history, as of the demo's anchor date
+        evaluate_staleness(registry, actor=ADMIN, now=ANCHOR)
         with registry.read() as session:
             report.audit_events = event_count(session)
             assert session.scalar(select(func.count(Version.id))) == report.versions

@@ -24,7 +24,9 @@ The ``[monitoring]`` table each model carries in its manifest (and so in
     the population-stability index (PSI) of the live score distribution against the
     development (validation) scores above which the model is stale;
 ``max_age_days``
-    the most days since the live version was approved before it is stale.
+    the most days since the live version was approved before it is stale;
+``threshold`` (classifiers)
+    the score at or above which the positive label is given (for accuracy).
 """
 
 from __future__ import annotations

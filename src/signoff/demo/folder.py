@@ -27,7 +27,7 @@ ALGORITHM_NAMES = {"logistic": "logistic regression", "gbm": "gradient boosting"
                    "forest": "random forest", "ridge": "ridge regression",
                    "gbr": "gradient boosting regression"}
 SCORING_IMPORTS = ("scikit-learn", "numpy", "joblib", "scipy")
-N_REFERENCE = 12
+N_REFERENCE = 200  # enough scores for monitoring to use them as the PSI reference
 
 
 def template(name: str) -> str:
@@ -113,6 +113,8 @@ def _manifest(model: ModelSpec, version: VersionSpec, metrics: dict[str, float],
               train_sha: str, extras: bool) -> str:
     monitoring = dict(model.monitoring)
     monitoring["baseline"] = metrics[monitoring["metric"]]
+    if model.task == "classification":
+        monitoring["threshold"] = model.threshold
     model_table = {"name": model.name, "title": model.title, "description": model.description,
                    "owner": model.owner, "business_unit": model.business_unit,
                    "risk_tier": model.risk_tier, "task": model.task, "tags": list(model.tags)}
