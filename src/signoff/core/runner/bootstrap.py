@@ -32,6 +32,14 @@ def _limit_memory(limit_mb):
 
 
 def _peak_memory_mb():
+    # VmHWM belongs to this process image; ru_maxrss can carry the parent's peak over exec
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:

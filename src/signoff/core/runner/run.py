@@ -53,6 +53,7 @@ class VersionSpec:
     python_version: str
     manifest_hash: str
     components: tuple[ComponentRef, ...]
+    manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -83,7 +84,8 @@ def load_version_spec(session: Session, version_id: int) -> VersionSpec:
         raise NotFoundError(f"no version with id {version_id}")
     return VersionSpec(version.id, version.model_id, version.model.name, version.number,
                        version.entry_point, version.python_version, version.manifest_hash,
-                       tuple(ComponentRef.of(c) for c in version.components))
+                       tuple(ComponentRef.of(c) for c in version.components),
+                       dict(version.manifest or {}))
 
 
 def runner_settings(registry: Registry) -> dict[str, Any]:
@@ -147,6 +149,11 @@ class PreparedVersion:
     @property
     def refused(self) -> bool:
         return self.refusal is not None
+
+    @property
+    def manifest_raw(self) -> dict[str, Any]:
+        """The manifest as published (its TOML tables as a dict)."""
+        return self.spec.manifest
 
     def resolve_environment(self) -> EnvironmentReport:
         """Compare the captured environment (building a cached venv when configured)."""
