@@ -1,20 +1,53 @@
-"""The application object and main window start-up (placeholder until the browser lands)."""
+"""The application object: icon, style, settings, context and main window."""
 
 from __future__ import annotations
 
+import logging
 import sys
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication
 
 from signoff.core.db import Registry
+from signoff.ui.context import AppContext
+from signoff.ui.main_window import MainWindow
+from signoff.ui.resources import app_icon, prefers_dark, style_sheet
+from signoff.ui.settings import Settings
+
+log = logging.getLogger("signoff.ui")
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with Signoff's name, icon and style (created once)."""
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setApplicationName("Signoff")
+        QApplication.setOrganizationName("Signoff")
+        QApplication.setApplicationDisplayName("Signoff")
+        QApplication.setDesktopFileName("signoff")
+        app = QApplication(argv if argv is not None else sys.argv)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def apply_style(app: QApplication, settings: Settings) -> None:
+    """Apply the light or dark style sheet (setting 'ui/theme': auto, light, dark)."""
+    app.setStyle("Fusion")
+    app.setStyleSheet(style_sheet(prefers_dark(settings.get("ui/theme"))))
+
+
+def build_window(registry: Registry, settings: Settings | None = None) -> MainWindow:
+    """A main window on *registry* (used by run_app, the tests and the screenshots)."""
+    app = make_application()
+    settings = settings or Settings()
+    apply_style(app, settings)
+    ctx = AppContext(registry, settings)
+    settings.remember_registry(registry.location.db_url, str(registry.location.artifacts))
+    return MainWindow(ctx)
 
 
 def run_app(registry: Registry) -> int:
-    """Show the main window on *registry* and run the event loop."""
-    app = QApplication.instance() or QApplication(sys.argv)
-    window = QMainWindow()
-    window.setWindowTitle(f"Signoff — {registry.display_url}")
-    window.setCentralWidget(QLabel("Signoff"))
-    window.resize(1200, 800)
+    """Show the main window on *registry* and run the event loop; returns the exit code."""
+    app = make_application()
+    window = build_window(registry)
     window.show()
     return app.exec()

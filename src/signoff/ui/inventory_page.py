@@ -86,7 +86,7 @@ class InventoryPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((170, 220, 90, 120, 60, 55, 60, 90, 120)):
+        for col, width in enumerate((150, 190, 80, 110, 60, 50, 55, 80, 120)):
             self.table.setColumnWidth(col, width)
         header.setSortIndicator(self.model.sort_column(),
                                 Qt.SortOrder.DescendingOrder if self.model.query.descending

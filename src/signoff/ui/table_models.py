@@ -29,6 +29,7 @@ class Column:
     sort_key: Callable[[Any], Any] | None = None
     tooltip: Callable[[Any], str] | None = None
     colour: Callable[[Any], str | None] | None = None
+    background: Callable[[Any], str | None] | None = None
     align_right: bool = False
 
 
@@ -71,6 +72,9 @@ class RecordTableModel(QAbstractTableModel):
             return column.tooltip(record) or None
         if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
             colour = column.colour(record)
+            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
+            colour = column.background(record)
             return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
