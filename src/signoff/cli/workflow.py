@@ -1,0 +1,255 @@
+"""Workflow subcommands: decisions on a version, policy, people and the review queue.
+
+The acting user is the registry's (``SIGNOFF_USER`` or the OS login on the embedded
+database; the database login on PostgreSQL). Every command goes through the same core
+functions as the GUI; a refused action exits 2 with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from signoff.cli.common import print_json, registry_from_args
+from signoff.core.approvals import approval_status, my_reviews
+from signoff.core.errors import NotFoundError, SignoffError
+from signoff.core.people import list_people, roles_of, save_person
+from signoff.core.policy import GATES, all_policies, set_policy
+from signoff.core.registry import parse_ref
+from signoff.core.schema import ROLES
+from signoff.core.workflow import in_write, run_transition
+
+DECISIONS = {
+    "submit": ("submit", "submit a draft version for review"),
+    "approve": ("approve", "sign the open gate (production use, or go-live) for one of your roles"),
+    "reject": ("reject", "reject a version at the open gate (reason required)"),
+    "request-changes": ("request_changes", "send a version in review back to draft (comment "
+                        "required)"),
+    "comment": ("comment", "add a comment to a version (no approval implied)"),
+    "do-not-use": ("do_not_use", "mark a version do not use and notify consumers (reason "
+                   "required)"),
+    "withdraw": ("withdraw", "withdraw a version from review (author)"),
+    "go-live": ("go_live", "put a ready version live (release manager)"),
+    "retire": ("retire", "retire a live or superseded version (release manager)"),
+}
+
+
+def _ref(text: str) -> tuple[str, int]:
+    name, number = parse_ref(text)
+    if number is None:
+        raise NotFoundError(f"'{text}': name the version, like {name}@3")
+    return name, number
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    for command, (action, help_text) in DECISIONS.items():
+        p = sub.add_parser(command, help=help_text)
+        p.add_argument("ref", metavar="MODEL@VERSION")
+        p.add_argument("-m", "--comment", "--reason", dest="comment", default="",
+                       help="comment, or the reason for reject / do-not-use")
+        if action in ("approve", "reject", "request_changes"):
+            p.add_argument("--role", help="the role you sign as (default: your missing one)")
+        if action == "go_live":
+            p.add_argument("--environment", default="production")
+        p.set_defaults(handler=cmd_decide, action=action)
+
+    p = sub.add_parser("approvals", help="show a version's gates, signatures and checks")
+    p.add_argument("ref", metavar="MODEL@VERSION")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_approvals)
+
+    p = sub.add_parser("reviews", help="versions waiting for your signature, oldest first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_reviews)
+
+    pol = sub.add_parser("policy", help="show or change the approval policy per risk tier")
+    psub = pol.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    show = psub.add_parser("show", help="the policy in force for every tier")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_policy_show)
+    put = psub.add_parser("set", help="store a new policy revision for a tier (admin)")
+    put.add_argument("tier")
+    put.add_argument("--file", type=Path, help="JSON rules {gates: {...}, checks: [...]}")
+    put.add_argument("--production-use", help="comma-separated roles for the first gate")
+    put.add_argument("--go-live", help="comma-separated roles for the go-live gate")
+    put.add_argument("--checks", help="comma-separated deployment checks required to go live")
+    put.set_defaults(handler=cmd_policy_set)
+
+    users = sub.add_parser("users", help="people, printed names and roles")
+    usub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    ls = usub.add_parser("ls", help="list people and roles")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=cmd_users_ls)
+    add = usub.add_parser("add", help="add or update a person (admin)")
+    add.add_argument("login")
+    add.add_argument("--name", help="printed name shown with signatures")
+    add.add_argument("--email")
+    add.add_argument("--role", action="append", dest="roles", choices=ROLES)
+    add.set_defaults(handler=cmd_users_add)
+    roles = usub.add_parser("roles", help="replace a person's roles (admin)")
+    roles.add_argument("login")
+    roles.add_argument("roles", nargs="*", choices=ROLES, metavar="ROLE")
+    roles.set_defaults(handler=cmd_users_roles)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    name, number = _ref(args.ref)
+    registry = registry_from_args(args)
+    try:
+        kwargs = {"comment": args.comment}
+        if getattr(args, "role", None):
+            kwargs["role"] = args.role
+        if args.action == "go_live":
+            kwargs["environment"] = args.environment
+        outcome = run_transition(registry, args.action, name, number, **kwargs)
+    finally:
+        registry.close()
+    print(outcome.describe())
+    if outcome.notified:
+        print(f"{outcome.notified} consumer notification(s) queued; 'signoff notify' delivers")
+    return 0
+
+
+def cmd_approvals(args: argparse.Namespace) -> int:
+    name, number = _ref(args.ref)
+    registry = registry_from_args(args)
+    try:
+        with registry.read() as s:
+            st = approval_status(s, name, number, registry.actor)
+    finally:
+        registry.close()
+    if args.json:
+        print_json({"model": st.model, "version": st.number, "state": st.state,
+                    "gates": [{"gate": g.gate, "required": g.required, "missing": g.missing,
+                               "complete": g.complete,
+                               "signed": {r: {"by": s.login, "name": s.printed_name,
+                                              "at": s.at.isoformat(), "meaning": s.meaning}
+                                          for r, s in g.signed.items()}} for g in st.gates],
+                    "checks": [{"check": c.check, "required": c.required, "passed": c.passed}
+                               for c in st.checks],
+                    "allowed": st.allowed})
+        return 0
+    print(f"{st.model} v{st.number}: {st.state.replace('_', ' ')} (tier {st.risk_tier}, "
+          f"policy revision {st.policy_revision}, author {st.author})")
+    for g in st.gates:
+        mark = "complete" if g.complete else ("open" if g.open else "waiting")
+        print(f"  {g.title} [{mark}]")
+        for role in g.required:
+            s = g.signed.get(role)
+            print(f"    {role:16} " + (f"{s.printed_name} ({s.login}) {s.at:%Y-%m-%d %H:%M:%S}"
+                                       f" UTC — {s.meaning}" if s else "missing"))
+    for c in st.checks:
+        verdict = {True: "passed", False: "FAILED", None: "no evidence"}[c.passed]
+        print(f"  check {c.check:18} {verdict}{'' if c.required else ' (not required)'}")
+    print("  you may: " + (", ".join(a for a, why in st.allowed.items() if why is None)
+                          or "nothing now"))
+    return 0
+
+
+def cmd_reviews(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    try:
+        with registry.read() as s:
+            items = my_reviews(s, registry.actor)
+    finally:
+        registry.close()
+    if args.json:
+        print_json([{"model": i.model, "version": i.number, "gate": i.gate, "roles": i.my_roles,
+                     "waiting_since": i.waiting_since.isoformat(),
+                     "age_hours": round(i.age.total_seconds() / 3600, 1)} for i in items])
+        return 0
+    if not items:
+        print("nothing waiting for you")
+    for i in items:
+        print(f"{i.model}@{i.number}  {i.gate_title.lower()} as {', '.join(i.my_roles)}  "
+              f"waiting {i.age.days}d {i.age.seconds // 3600}h")
+    return 0
+
+
+def cmd_policy_show(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    try:
+        with registry.read() as s:
+            policies = all_policies(s)
+    finally:
+        registry.close()
+    if args.json:
+        print_json([p.to_json() for p in policies])
+        return 0
+    for p in policies:
+        print(f"{p.risk_tier} (revision {p.revision}, by {p.created_by or '—'})")
+        for gate in GATES:
+            print(f"  {gate:15} {', '.join(p.roles_for(gate))}")
+        print(f"  {'checks':15} {', '.join(p.checks) or 'none'}")
+    return 0
+
+
+def _split(text: str | None) -> list[str] | None:
+    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
+
+def cmd_policy_set(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    try:
+        if args.file:
+            try:
+                rules = json.loads(args.file.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise SignoffError(f"cannot read policy file {args.file}: {exc}") from exc
+        else:
+            with registry.read() as s:
+                current = {p.risk_tier: p for p in all_policies(s)}.get(args.tier)
+            if current is None:
+                raise SignoffError(f"unknown risk tier '{args.tier}'")
+            rules = {"gates": {"production_use": _split(args.production_use)
+                               or current.roles_for("production_use"),
+                               "go_live": _split(args.go_live) or current.roles_for("go_live")},
+                     "checks": _split(args.checks) if args.checks is not None
+                     else current.checks}
+        policy = in_write(registry, set_policy, args.tier, rules, actor=registry.actor)
+    finally:
+        registry.close()
+    print(f"policy for {policy.risk_tier} is now revision {policy.revision}")
+    return 0
+
+
+def cmd_users_ls(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    try:
+        with registry.read() as s:
+            people = list_people(s)
+    finally:
+        registry.close()
+    if args.json:
+        print_json([{"login": p.login, "name": p.display_name, "email": p.email,
+                     "roles": list(p.roles), "active": p.active} for p in people])
+        return 0
+    for p in people:
+        print(f"{p.login:16} {p.printed_name:28} {', '.join(p.roles) or '—'}")
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    try:
+        person = in_write(registry, save_person, args.login, actor=registry.actor,
+                          display_name=args.name, email=args.email, roles=args.roles)
+    finally:
+        registry.close()
+    print(f"{person.login} ({person.printed_name}): {', '.join(person.roles) or 'no roles'}")
+    return 0
+
+
+def cmd_users_roles(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    try:
+        person = in_write(registry, save_person, args.login, actor=registry.actor,
+                          roles=args.roles)
+        with registry.read() as s:
+            held = sorted(roles_of(s, person.login))
+    finally:
+        registry.close()
+    print(f"{person.login}: {', '.join(held) or 'no roles'}")
+    return 0
+
