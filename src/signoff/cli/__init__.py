@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from signoff import __version__
 from signoff.core.errors import SignoffError
 
-COMMAND_MODULES = ("registry", "demo", "ingest", "monitor", "importers", "audit", "render", "workflow", "notify")
+COMMAND_MODULES = (
+    "registry", "demo", "ingest", "monitor", "importers", "audit", "render",
+    "workflow", "notify",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
