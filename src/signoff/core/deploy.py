@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from signoff.core.audit import append_event
 from signoff.core.db import db_now
 from signoff.core.schema import LIVE, PRODUCTION, SUPERSEDED, Deployment, Version
+from signoff.core.statechange import change_state
 from signoff.core.summary import refresh_model_summary
 
 
@@ -39,14 +40,12 @@ def record_go_live(session: Session, version: Version, *, actor: str,
         period.live_to = at
         old = session.get(Version, period.version_id)
         if old is not None and old.id != version.id and old.state == LIVE:
-            old.state = SUPERSEDED
-            old.state_changed_at = at
+            change_state(session, old, SUPERSEDED, at)
             superseded.append(old.number)
     deployment = Deployment(model_id=version.model_id, version_id=version.id,
                             environment=environment, live_from=at, actor=actor)
     session.add(deployment)
-    version.state = LIVE
-    version.state_changed_at = at
+    change_state(session, version, LIVE, at)
     session.flush()
     append_event(session, actor=actor, action="version.went_live", entity_type="version",
                  entity_id=f"{version.model.name} v{version.number}", model_id=version.model_id,

@@ -52,6 +52,7 @@ from signoff.core.schema import (
     Model,
     Version,
 )
+from signoff.core.statechange import change_state
 from signoff.core.summary import refresh_model_summary
 
 log = logging.getLogger("signoff.workflow")
@@ -306,14 +307,14 @@ def _flush(session: Session, version: Version) -> None:
             "were deciding. Reload and decide again.") from exc
 
 
-def _set_state(version: Version, state: str, at: Any) -> None:
-    version.state = state
-    version.state_changed_at = at
+def _set_state(session: Session, version: Version, state: str, at: Any) -> None:
+    # through the one writer of states (a SECURITY DEFINER function on PostgreSQL)
+    change_state(session, version, state, at)
 
 
 def _advance_if_checked(session: Session, version: Version, at: Any) -> bool:
     if version.state == APPROVED and not checks_outstanding(session, version):
-        _set_state(version, READY, at)
+        _set_state(session, version, READY, at)
         return True
     return False
 
@@ -342,30 +343,32 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
     session.add(decision)
     gate_complete, notified, payload = False, 0, {}
     if action == "submit":
-        _set_state(version, IN_REVIEW, now)
+        _set_state(session, version, IN_REVIEW, now)
     elif action in ("withdraw", "request_changes"):
-        _set_state(version, DRAFT, now)
+        _set_state(session, version, DRAFT, now)
     elif action == "reject":
-        _set_state(version, REJECTED, now)
+        _set_state(session, version, REJECTED, now)
     elif action == "approve":
         session.flush()
         gate_complete = not missing_roles(session, version, gate)
         if gate_complete and gate == PRODUCTION_USE:
-            _set_state(version, APPROVED, now)
+            _set_state(session, version, APPROVED, now)
             _advance_if_checked(session, version, now)
     elif action == "do_not_use":
-        _set_state(version, DO_NOT_USE, now)
+        _set_state(session, version, DO_NOT_USE, now)
         notified = len(queue_for_consumers(session, version, "do_not_use",
                                            payload={"reason": comment, "actor": actor}))
     elif action == "retire":
         for period in session.scalars(select(Deployment).where(
                 Deployment.version_id == version.id, Deployment.live_to.is_(None))):
             period.live_to = now
-        _set_state(version, RETIRED, now)
+        _set_state(session, version, RETIRED, now)
         notified = len(queue_for_consumers(session, version, "retired",
                                            payload={"actor": actor}))
-    if version.state == before:
-        flag_modified(version, "state")  # still bump row_version: a decision is a change
+    if version.state == before and session.get_bind().dialect.name == "sqlite":
+        # still bump row_version: a decision is a change a stale screen must notice. (On
+        # PostgreSQL application logins cannot UPDATE versions; the row lock serialises.)
+        flag_modified(version, "state")
     _flush(session, version)
     payload = {"decision_id": decision.id, "gate": gate, "role": role, "meaning": meaning,
                "comment": comment, "manifest_hash": version.manifest_hash,
