@@ -1,0 +1,164 @@
+"""Build the desktop bundle: ``dist/signoff/`` and ``dist/signoff-<version>-linux-x86_64.tar.gz``.
+
+Usage (from the repository, with ``pip install -e '.[package]'`` done)::
+
+    python packaging/build.py                 # icons, PyInstaller, desktop files, archive
+    python packaging/build.py --format xz     # a smaller .tar.xz (slower to compress)
+    python packaging/build.py --no-archive    # the folder only
+
+Steps: regenerate the icons from the SVG; run PyInstaller on ``packaging/signoff.spec`` (a clean
+build each time, so nothing stale ships); add the freedesktop files and ``install.sh`` under the
+bundle; check the bundle is whole (the executable, QtWebEngineProcess, resources, migrations and
+none of the excluded Qt parts); write the archive; record sizes and durations in
+``dist/build-info.json``. Exit code 0 on success, 1 if a check failed, 2 if a step could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+APP_ID = "org.signoff.Signoff"
+sys.path.insert(0, str(HERE))
+
+from bundle_filter import keep_binary, keep_data  # noqa: E402
+
+# files a working bundle must contain (relative to dist/signoff/)
+REQUIRED = (
+    "signoff",
+    "_internal/signoff/resources/icons/signoff.svg",
+    "_internal/signoff/resources/render/notebook.css",
+    "_internal/signoff/core/migrations/env.py",
+    "_internal/share/jupyter/nbconvert/templates/lab/conf.json",
+    "_internal/PySide6/Qt/libexec/QtWebEngineProcess",
+    "_internal/PySide6/Qt/resources/qtwebengine_resources.pak",
+    "_internal/PySide6/Qt/plugins/platforms/libqxcb.so",
+    "_internal/PySide6/Qt/plugins/platforms/libqoffscreen.so",
+    "share/applications/org.signoff.Signoff.desktop",
+    "share/metainfo/org.signoff.Signoff.metainfo.xml",
+    "share/icons/hicolor/256x256/apps/signoff.png",
+    "install.sh",
+)
+
+
+def version() -> str:
+    """The application version the bundle is built from (``signoff.__version__``)."""
+    text = (ROOT / "src" / "signoff" / "__init__.py").read_text("utf-8")
+    for line in text.splitlines():
+        if line.startswith("__version__"):
+            return line.split("=", 1)[1].strip().strip("\"'")
+    raise RuntimeError("no __version__ in src/signoff/__init__.py")
+
+
+def folder_size(path: Path) -> int:
+    """Bytes of all regular files under *path* (symlinks not followed, not counted twice)."""
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def add_desktop_files(bundle: Path) -> None:
+    """Put the desktop entry, AppStream metadata, icons and the installer into the bundle."""
+    share = bundle / "share"
+    (share / "applications").mkdir(parents=True, exist_ok=True)
+    (share / "metainfo").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(HERE / f"{APP_ID}.desktop", share / "applications")
+    shutil.copy2(HERE / f"{APP_ID}.metainfo.xml", share / "metainfo")
+    shutil.copytree(HERE / "icons" / "hicolor", share / "icons" / "hicolor", dirs_exist_ok=True)
+    shutil.copy2(HERE / "install.sh", bundle / "install.sh")
+    (bundle / "install.sh").chmod(0o755)
+
+
+def check_bundle(bundle: Path) -> list[str]:
+    """Problems with the built bundle (an empty list when it is whole and lean)."""
+    problems = [f"missing {rel}" for rel in REQUIRED if not (bundle / rel).exists()]
+    internal = bundle / "_internal"
+    for path in internal.rglob("*"):
+        rel = path.relative_to(internal).as_posix()
+        if path.is_file() and (not keep_binary(rel) or not keep_data(rel)):
+            problems.append(f"excluded part present: {rel}")
+            if len(problems) > 20:
+                break
+    return problems
+
+
+def make_archive(bundle: Path, archive: Path, fmt: str) -> None:
+    """Write *bundle* as ``signoff/…`` into a compressed tar at *archive*."""
+    mode = {"gz": "w:gz", "xz": "w:xz"}[fmt]
+    tmp = archive.with_name(archive.name + ".part")
+    with tarfile.open(tmp, mode, **({"compresslevel": 6} if fmt == "gz" else {})) as tar:
+        tar.add(bundle, arcname=bundle.name)
+    tmp.replace(archive)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the build; print and record what it produced."""
+    parser = argparse.ArgumentParser(description="Build the Signoff desktop bundle.")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller",
+                        help="PyInstaller's work folder")
+    parser.add_argument("--format", choices=("gz", "xz"), default="gz", help="archive format")
+    parser.add_argument("--no-archive", action="store_true", help="build the folder only")
+    args = parser.parse_args(argv)
+    dist, work = args.dist.resolve(), args.work.resolve()
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    icons = subprocess.run([sys.executable, str(HERE / "make_icons.py")], capture_output=True,
+                           text=True)
+    if icons.returncode != 0:
+        print(f"build: icons failed:\n{icons.stderr}", file=sys.stderr)
+        return 2
+    timings["icons"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    try:
+        subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
+                        "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work),
+                        str(HERE / "signoff.spec")], check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"build: PyInstaller failed: {exc} (is it installed? pip install -e '.[package]')",
+              file=sys.stderr)
+        return 2
+    timings["pyinstaller"] = time.perf_counter() - started
+
+    bundle = dist / "signoff"
+    add_desktop_files(bundle)
+    problems = check_bundle(bundle)
+    for problem in problems:
+        print(f"build: {problem}", file=sys.stderr)
+
+    info = {
+        "version": version(),
+        "python": platform.python_version(),
+        "bundle": str(bundle),
+        "unpacked_bytes": folder_size(bundle),
+        "files": sum(1 for p in bundle.rglob("*") if p.is_file()),
+        "problems": problems,
+    }
+    if not args.no_archive:
+        started = time.perf_counter()
+        archive = dist / f"signoff-{version()}-linux-{platform.machine()}.tar.{args.format}"
+        make_archive(bundle, archive, args.format)
+        timings["archive"] = time.perf_counter() - started
+        info["archive"] = str(archive)
+        info["archive_bytes"] = archive.stat().st_size
+    info["seconds"] = {k: round(v, 1) for k, v in timings.items()}
+    (dist / "build-info.json").write_text(json.dumps(info, indent=2) + "\n", "utf-8")
+    mb = 1024 * 1024
+    print(f"bundle {bundle}: {info['unpacked_bytes'] / mb:.0f} MB in {info['files']} files")
+    if "archive" in info:
+        print(f"archive {info['archive']}: {info['archive_bytes'] / mb:.0f} MB")
+    print("seconds: " + ", ".join(f"{k} {v}" for k, v in info["seconds"].items()))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
