@@ -51,8 +51,8 @@ def kind_for_path(path: Path) -> str:
     """``notebook`` or ``markdown`` from a file name; RenderError for anything else."""
     kind = SUFFIX_KINDS.get(Path(path).suffix.lower())
     if kind is None:
-        raise RenderError(f"cannot render {Path(path).name}: expected a .ipynb notebook or a "
-                          ".md Markdown file")
+        raise RenderError(f"expected a .ipynb notebook or a .md Markdown file, not "
+                          f"'{Path(path).suffix or Path(path).name}'")
     return kind
 
 
@@ -64,9 +64,9 @@ def render_path(path: Path, progress: ProgressCallback | None = None,
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise RenderError(f"cannot render {path}: no such file") from exc
+        raise RenderError("no such file") from exc
     except IsADirectoryError as exc:
-        raise RenderError(f"cannot render {path}: it is a folder") from exc
+        raise RenderError("it is a folder, not a file") from exc
     except OSError as exc:
-        raise RenderError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise RenderError(f"cannot read it: {exc.strerror or exc}") from exc
     return render_document(data, kind, title=path.name, progress=progress, limits=limits)

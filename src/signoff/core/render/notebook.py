@@ -59,6 +59,7 @@ def _exporter() -> Any:
             embed_images=False,
             sanitize_html=False,  # our sanitizer runs over all of it afterwards
         )
+        exporter.log.setLevel(logging.ERROR)  # "alt text missing" notes are not ours to fix
         _local.exporter = exporter
     return exporter
 

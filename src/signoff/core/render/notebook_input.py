@@ -125,6 +125,20 @@ def safe_word(value: Any, limit: int = 60) -> str:
     return _SAFE_WORD.sub("", str(value))[:limit]
 
 
+def _known_lexer(name: str) -> str:
+    """*name* if Pygments knows it (``ipython3`` for Python), else plain ``text``."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    if name in ("python", "python3", "ipython", "ipython3"):
+        return "ipython3"
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return "text"
+    return name
+
+
 def _omitted(message: str) -> dict[str, Any]:
     from html import escape
 
@@ -163,10 +177,9 @@ def clean_notebook(nb: dict[str, Any], limits: Limits, report: RenderReport) -> 
     budget = _Budget(limits, report)
     language = nb.get("metadata", {}).get("language_info", {})
     language = language if isinstance(language, dict) else {}
-    clean_meta: dict[str, Any] = {"language_info": {
-        "name": safe_word(language.get("name", "python")) or "python",
-        "pygments_lexer": safe_word(language.get("pygments_lexer", "")) or "ipython3",
-    }}
+    name = safe_word(language.get("name", "python")) or "python"
+    lexer = _known_lexer(safe_word(language.get("pygments_lexer", "")) or name)
+    clean_meta: dict[str, Any] = {"language_info": {"name": name, "pygments_lexer": lexer}}
     clean_cells = [_clean_cell(cell, index, budget, report)
                    for index, cell in enumerate(cells[:limits.max_cells], start=1)]
     if len(cells) > limits.max_cells:
