@@ -1,4 +1,4 @@
-"""Generate the application icons from the SVG: PNGs at the usual sizes, a Windows .ico, a macOS .icns.
+"""Generate the application icons from the SVG: PNGs at the usual sizes, .ico and .icns.
 
 Usage: ``python packaging/make_icons.py [--svg FILE] [--out FOLDER]``
 

@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="open the demo registry (created on first use)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation on a temporary demo registry, offscreen")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"signoff.cli.{name}").register(sub)
@@ -49,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.self_test:
+            from signoff.selftest import run_self_test
+
+            return run_self_test()
         if args.command is None:
             from signoff.cli.gui import open_gui
 

@@ -1,0 +1,313 @@
+"""``signoff --self-test``: prove an installation works, from pip or from the desktop bundle.
+
+It builds a temporary demo registry (really training its models and executing its notebooks),
+verifies the registry's audit chain, renders a version's notebook to HTML, then starts Qt
+offscreen: opens the main window on that registry and waits for the inventory to list the demo's
+models, loads the rendered notebook into QtWebEngine (the heavy part of a bundle) and reads the
+text back from the page, and draws a chart of the demo's data. Every check prints one line;
+the exit code is 0 when all passed, 1 otherwise. Nothing outside a temporary folder is touched
+(the window's settings go to a file in that folder, not to the person's own settings).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from signoff import __version__
+
+WINDOW_TIMEOUT_S = 60.0
+WEB_TIMEOUT_S = 90.0
+
+
+class CheckFailed(Exception):
+    """A self-test check found something wrong (the message says what)."""
+
+
+@dataclass
+class SelfTest:
+    """Runs checks in order, printing one line each; later checks may use earlier results."""
+
+    out: Callable[[str], None] = print
+    results: list[tuple[str, bool, str, float]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def check(self, name: str, fn: Callable[[], str]) -> bool:
+        """Run *fn*; it returns a detail line or raises. Prints ``ok``/``FAIL`` with timing."""
+        started = time.perf_counter()
+        try:
+            detail, ok = fn(), True
+        except CheckFailed as exc:
+            detail, ok = str(exc), False
+        except Exception as exc:  # an unexpected error is a failed check, with its cause
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+            if os.environ.get("SIGNOFF_SELFTEST_TRACEBACK"):
+                traceback.print_exc()
+        seconds = time.perf_counter() - started
+        self.results.append((name, ok, detail, seconds))
+        self.out(f"  {'ok  ' if ok else 'FAIL'} {name}: {detail} ({seconds:.1f} s)")
+        return ok
+
+    @property
+    def passed(self) -> bool:
+        """True when every check run so far passed."""
+        return all(ok for _name, ok, _detail, _s in self.results)
+
+
+def install_kind() -> str:
+    """How this copy of Signoff was installed: the desktop bundle or a Python environment."""
+    if getattr(sys, "frozen", False):
+        return f"desktop bundle at {Path(sys.executable).parent}"
+    return f"Python package ({sys.executable})"
+
+
+def prepare_offscreen_qt() -> None:
+    """Make Qt render without a display, and QtWebEngine run as root in a container.
+
+    Chromium refuses to start its sandbox as root, so the sandbox is disabled only then.
+    Must run before the QApplication exists.
+    """
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    os.environ.setdefault("MPLBACKEND", "QtAgg")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Process Qt events until *predicate* is true or *timeout* seconds pass."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QThread
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QThread.msleep(10)
+    return predicate()
+
+
+def run_self_test(out: Callable[[str], None] = print, keep: Path | None = None) -> int:
+    """Run every check on a temporary demo registry; returns 0 if all passed, else 1.
+
+    *keep*: a folder to build the demo in and leave behind (for debugging); by default a
+    temporary folder is used and removed afterwards.
+    """
+    started = time.perf_counter()
+    prepare_offscreen_qt()
+    test = SelfTest(out=out)
+    out(f"signoff self-test {__version__}: {install_kind()}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}")
+    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="signoff-selftest-"))
+    try:
+        run_core_checks(test, workdir)
+        if "registry" in test.state:
+            run_gui_checks(test, workdir)
+        else:
+            out("  skip the window, notebook view and chart: there is no demo registry to show")
+    finally:
+        registry = test.state.get("registry")
+        if registry is not None:
+            registry.close()
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    failed = [name for name, ok, _d, _s in test.results if not ok]
+    total = time.perf_counter() - started
+    if failed:
+        out(f"self-test FAILED: {len(failed)} of {len(test.results)} checks failed "
+            f"({', '.join(failed)}) in {total:.1f} s")
+        return 1
+    out(f"self-test passed: {len(test.results)} checks in {total:.1f} s")
+    return 0
+
+
+# -- checks without Qt -------------------------------------------------------------------------
+
+def run_core_checks(test: SelfTest, workdir: Path) -> None:
+    """Resources, the demo build, the audit chain and the notebook renderer (no Qt)."""
+    test.check("resources", _check_resources)
+    if test.check("demo registry", lambda: _check_demo(test, workdir / "demo")):
+        test.check("audit chain", lambda: _check_audit(test))
+        test.check("notebook render", lambda: _check_render(test))
+
+
+def _check_resources() -> str:
+    from importlib.resources import files
+
+    root = files("signoff")
+    wanted = ("resources/icons/signoff.svg", "resources/icons/signoff-256.png",
+              "resources/style.qss", "resources/render/notebook.css",
+              "core/migrations/env.py", "core/migrations/script.py.mako")
+    missing = []
+    for rel in wanted:
+        node = root.joinpath(*rel.split("/"))
+        if not node.is_file():
+            missing.append(rel)
+    if missing:
+        raise CheckFailed(f"missing from the installation: {', '.join(missing)}")
+    versions = root / "core" / "migrations" / "versions"
+    scripts = [n.name for n in versions.iterdir() if n.name.endswith(".py")]
+    return f"{len(wanted)} files and {len(scripts)} migration scripts present"
+
+
+def _check_demo(test: SelfTest, home: Path) -> str:
+    from signoff.core.db import open_registry
+    from signoff.demo import build_demo
+
+    summary = build_demo(home)
+    registry = open_registry(home=home)
+    test.state["registry"] = registry
+    return summary
+
+
+def _check_audit(test: SelfTest) -> str:
+    from signoff.core.audit import verify_chain
+
+    with test.state["registry"].read() as session:
+        report = verify_chain(session)
+    if not report.intact:
+        raise CheckFailed(report.describe())
+    return f"{report.events} events, hashes chain intact"
+
+
+def _check_render(test: SelfTest) -> str:
+    from sqlalchemy import select
+
+    from signoff.core.render import load_version_document, render_notebook
+    from signoff.core.schema import Model, Version
+
+    registry = test.state["registry"]
+    with registry.read() as session:
+        rows = session.execute(select(Model.name, Version.number).join(Version.model)
+                               .order_by(Model.name, Version.number.desc())).all()
+    test.state["models"] = sorted({name for name, _n in rows})
+    for name, number in rows:
+        doc = load_version_document(registry, name, number, "notebook")
+        if doc.present:
+            break
+    else:
+        raise CheckFailed("no version in the demo registry has a notebook")
+    page = render_notebook(doc.data, title=f"{name} v{number}")
+    lowered = page.html.lower()
+    if "<script" in lowered or " onerror=" in lowered:
+        raise CheckFailed("the rendered page contains script")
+    headings = [entry.text for entry in page.toc if len(entry.text) >= 4]
+    if not headings:
+        raise CheckFailed(f"the notebook of {name} v{number} rendered without any heading")
+    images = lowered.count("<img")
+    test.state["notebook"] = (f"{name} v{number}", page.html, headings[0])
+    return (f"{name} v{number}: {len(page.html) // 1024} KiB of HTML, {len(page.toc)} headings, "
+            f"{images} images, no script")
+
+
+# -- checks with Qt (offscreen) ----------------------------------------------------------------
+
+def run_gui_checks(test: SelfTest, workdir: Path) -> None:
+    """Qt start-up, the main window, the notebook in QtWebEngine and a chart."""
+    if not test.check("Qt", lambda: _check_qt(test)):
+        return
+    try:
+        test.check("main window", lambda: _check_window(test, workdir))
+        if "notebook" in test.state:
+            test.check("notebook view (QtWebEngine)", lambda: _check_web_view(test, workdir))
+        test.check("chart", lambda: _check_chart(test, workdir))
+    finally:
+        window = test.state.pop("window", None)
+        if window is not None:
+            window.ctx.shutdown()
+            window.close()
+            window.deleteLater()
+
+
+def _check_qt(test: SelfTest) -> str:
+    # QtWebEngine must be imported before the QApplication exists
+    from PySide6 import QtWebEngineWidgets  # noqa: F401
+    from PySide6.QtCore import qVersion
+
+    from signoff.ui.app import make_application
+
+    app = make_application([sys.argv[0], "-platform", "offscreen"])
+    test.state["app"] = app
+    return f"Qt {qVersion()}, platform {app.platformName()}"
+
+
+def _pixels_vary(image: Any) -> bool:
+    """True when a QImage is not one flat colour (something was drawn)."""
+    small = image.scaled(64, 64)
+    colours = {small.pixel(x, y) for x in range(0, 64, 4) for y in range(0, 64, 4)}
+    return len(colours) > 3
+
+
+def _check_window(test: SelfTest, workdir: Path) -> str:
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from signoff.ui.app import build_window
+    from signoff.ui.settings import Settings
+
+    models = test.state.get("models", [])
+    window = build_window(test.state["registry"], Settings(workdir / "settings.ini"))
+    test.state["window"] = window
+    window.resize(1280, 800)
+    window.show()
+
+    def listed() -> int:
+        return max((view.model().rowCount() for view in window.findChildren(QAbstractItemView)
+                    if view.isVisible() and view.model() is not None), default=0)
+
+    if not wait_until(lambda: window.isVisible() and listed() >= max(1, len(models)),
+                      WINDOW_TIMEOUT_S):
+        raise CheckFailed(f"the window shows {listed()} rows after {WINDOW_TIMEOUT_S:.0f} s; "
+                          f"expected the {len(models)} demo models")
+    image = window.grab().toImage()
+    image.save(str(workdir / "window.png"))
+    if not _pixels_vary(image):
+        raise CheckFailed("the window was drawn as one flat colour")
+    return f"'{window.windowTitle()}' lists {listed()} models"
+
+
+def _check_web_view(test: SelfTest, workdir: Path) -> str:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    label, html, heading = test.state["notebook"]
+    page_file = workdir / "notebook.html"
+    page_file.write_text(html, encoding="utf-8")
+    view = QWebEngineView()
+    view.resize(1000, 800)
+    view.show()
+    loaded: list[bool] = []
+    text: list[str] = []
+    view.loadFinished.connect(loaded.append)
+    try:
+        view.load(QUrl.fromLocalFile(str(page_file)))
+        if not wait_until(lambda: bool(loaded), WEB_TIMEOUT_S):
+            raise CheckFailed(f"QtWebEngine did not finish loading the page in "
+                              f"{WEB_TIMEOUT_S:.0f} s")
+        if not loaded[0]:
+            raise CheckFailed("QtWebEngine reported the page failed to load")
+        view.page().toPlainText(text.append)
+        if not wait_until(lambda: bool(text), 30):
+            raise CheckFailed("QtWebEngine never returned the page text")
+        if heading not in text[0]:
+            raise CheckFailed(f"the page text lacks the heading {heading!r}")
+        return f"{label} shown: {len(text[0]):,} characters of text, heading {heading!r} found"
+    finally:
+        view.close()
+        view.deleteLater()
+
+
+def _check_chart(test: SelfTest, workdir: Path) -> str:
+    try:
+        import signoff.ui.charts as charts
+    except ImportError as exc:
+        raise CheckFailed(f"the chart widget (signoff.ui.charts) is not in this installation: "
+                          f"{exc}") from exc
+    raise CheckFailed(f"no chart check for {charts.__name__} yet")
