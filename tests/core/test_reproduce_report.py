@@ -1,0 +1,105 @@
+"""The reproduction report: what it says, and that it is stored with its hash audited."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from signoff.core.report import report_data, store_report, write_report
+from signoff.core.reproduce import reproduce
+from signoff.core.schema import AuditEvent, Decision, Prediction
+from signoff.core.store import sha256_bytes
+from tests.core.test_reproduce import _prediction_id, _setup
+
+
+def _sign(registry, version_id: int, manifest_hash: str) -> None:
+    with registry.write() as session:
+        session.add(Decision(version_id=version_id, actor="vera.validator",
+                             at=datetime(2026, 2, 20, 10, 30), action="approve",
+                             gate="production_use", role="validator",
+                             meaning="approved for production use", comment="looks right",
+                             manifest_hash=manifest_hash))
+        session.add(Decision(version_id=version_id, actor="bob.owner",
+                             at=datetime(2026, 2, 21, 11, 0), action="approve",
+                             gate="production_use", role="business_owner",
+                             meaning="approved for production use", manifest_hash="0" * 64))
+
+
+def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
+    _, published = _setup(registry, tmp_path)
+    _sign(registry, published.version_id, published.manifest_hash)
+    pid = _prediction_id(registry, "C-1001")
+    with registry.write() as session:
+        session.execute(update(Prediction).where(Prediction.id == pid)
+                        .values(output={"score": 0.11, "label": "accept"}))
+    repro = reproduce(registry, pid)
+    path = tmp_path / "report.html"
+    stored = write_report(registry, repro, path, actor="audrey")
+    page = path.read_text()
+    assert "Verdict: differs: output.score: recorded 0.11, reproduced 0.205769" in page
+    assert "C-1001" in page and "credit-limit" in page and published.manifest_hash in page
+    assert "vera.validator" in page and "2026-02-20 10:30:00 UTC" in page
+    assert "approved for production use" in page
+    # the business owner's signature is bound to another manifest: flagged, not hidden
+    row = re.search(r"<tr class=\"bad\"><td>bob.owner</td>.*?</tr>", page)
+    assert row and "<td>NO</td>" in row.group(0)
+    assert page.count("(found identical)") == 0 and "score.py" in page  # HTML shows both hashes
+    assert "<td>output.score</td><td>0.11</td><td>0.205769</td><td>NO</td>" in page
+    assert "<script" not in page
+    # stored in the artifact store, hash in the audit trail
+    assert sha256_bytes(path.read_bytes()) == stored.html_sha256
+    assert registry.store.read_bytes(stored.html_sha256) == path.read_bytes()
+    with registry.read() as session:
+        event = session.scalars(select(AuditEvent)
+                                .where(AuditEvent.action == "report.stored")).one()
+        payload, actor = json.loads(event.payload), event.actor
+    assert payload["html_sha256"] == stored.html_sha256
+    assert payload["pdf_sha256"] == stored.pdf_sha256 and actor == "audrey"
+
+
+def test_pdf_report_is_a_real_pdf_stored_by_hash(registry, tmp_path):
+    _setup(registry, tmp_path)
+    repro = reproduce(registry, _prediction_id(registry, "C-2001"))
+    path = tmp_path / "report.pdf"
+    stored = write_report(registry, repro, path)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type /Page\b", data)) >= 1
+    assert sha256_bytes(data) == stored.pdf_sha256
+    assert registry.store.read_bytes(stored.pdf_sha256) == data
+
+
+def test_report_of_a_refused_run_shows_the_mismatch_and_no_environment(registry, tmp_path):
+    import os
+
+    from signoff.core.store import sha256_file
+
+    folder, _ = _setup(registry, tmp_path)
+    blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
+    os.chmod(blob, 0o644)
+    blob.write_bytes(b"tampered")
+    repro = reproduce(registry, _prediction_id(registry, "C-1002"))
+    data = report_data(registry, repro)
+    assert data["headline"] == "could not run: hash mismatch (model.pkl)"
+    bad = [h for h in data["hashes"] if h["result"] != "ok"]
+    assert [h["path"] for h in bad] == ["model.pkl"]
+    assert bad[0]["actual"] == sha256_bytes(b"tampered")
+    assert [r["field"] for r in data["outputs"]] == ["output.label", "output.score"]
+    assert {r["reproduced"] for r in data["outputs"]} == {"(not reproduced)"}
+    assert data["environment"]["compared"] is False
+    _, html_text, pdf = store_report(registry, repro)
+    assert "not compared" in html_text and pdf.startswith(b"%PDF-")
+
+
+def test_hostile_subject_key_is_escaped(registry, tmp_path):
+    _setup(registry, tmp_path)
+    pid = _prediction_id(registry, "C-1001")
+    with registry.write() as session:
+        session.execute(update(Prediction).where(Prediction.id == pid)
+                        .values(subject_key="<script>alert(1)</script>"))
+    repro = reproduce(registry, pid)
+    _, html_text, _ = store_report(registry, repro)
+    assert "<script>" not in html_text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
