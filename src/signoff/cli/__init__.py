@@ -18,7 +18,7 @@ from signoff.core.errors import SignoffError
 
 COMMAND_MODULES = (
     "registry", "demo", "ingest", "monitor", "importers", "audit", "render",
-    "workflow", "notify",
+    "workflow", "notify", "runner",
 )
 
 
