@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(QSize(900, 600))
+        self.setMinimumSize(QSize(720, 480))
         self.history: list[Place] = []
         self.place = Place("area", "inventory")
 
