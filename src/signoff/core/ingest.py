@@ -264,8 +264,11 @@ def _store(registry: Registry, spec: RowSpec,
             table = spec.table
             before = session.scalar(select(func.count()).select_from(table)) or 0
             resolver = Resolver(session)
-            insert = spec.insert_statement(session)
+            dialect = session.get_bind().dialect.name
+            insert, sqlite = spec.insert_sql(dialect), dialect == "sqlite"
             conn = session.connection()
+            if sqlite:  # a bigger page cache keeps the index pages of a large ingest in memory
+                conn.exec_driver_sql("PRAGMA cache_size=-131072")
             seen: dict[str, int] = {}
             batch: list[dict[str, Any]] = []
             rows = 0
@@ -290,12 +293,12 @@ def _store(registry: Registry, spec: RowSpec,
                                 if model_id is not None:
                                     per_model[model_id] = per_model.get(model_id, 0) + 1
                                 if not problems:
-                                    batch.append(values)
+                                    batch.append(spec.bind(values, sqlite))
                     if len(problems) >= MAX_PROBLEMS:
                         stopped = True
                         break
                     if len(batch) >= BATCH_ROWS:
-                        conn.execute(insert, batch)
+                        conn.exec_driver_sql(insert, batch)
                         batch = []
             except _Fatal as exc:
                 problems.append((exc.line, exc.reason))
@@ -304,7 +307,7 @@ def _store(registry: Registry, spec: RowSpec,
             if problems:
                 raise IngestError(source, problems, stopped=stopped)
             if batch:
-                conn.execute(insert, batch)
+                conn.exec_driver_sql(insert, batch)
             inserted = (session.scalar(select(func.count()).select_from(table)) or 0) - before
             names = _audit(session, spec.kind, source, actor, rows, inserted, per_model)
     finally:

@@ -7,6 +7,7 @@ belongs to, or raises :class:`RowError` naming every field that is wrong.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -37,6 +38,8 @@ class Resolver:
         self._models: dict[str, int | None] = {}
         self._versions: dict[tuple[int, int], int | None] = {}
         self._executions: dict[str, int | None] = {}
+        # (version cell, model cell) -> (version id, model id), or the reason it is wrong
+        self.refs: dict[tuple[Any, Any], tuple[int, int] | str] = {}
 
     def model_id(self, name: str) -> int:
         if name not in self._models:
@@ -74,6 +77,15 @@ def _time(value: Any) -> datetime:
         return to_naive_utc(value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an ISO-8601 time")
+    try:
+        if value.endswith("Z"):  # the common case: UTC, already what the registry stores
+            parsed = datetime.fromisoformat(value[:-1])
+            if parsed.tzinfo is None:
+                return parsed
+        parsed = datetime.fromisoformat(value)  # Python 3.11 reads most of ISO-8601
+        return parsed if parsed.tzinfo is None else to_naive_utc(parsed)
+    except ValueError:
+        pass
     try:
         return parse_time(value)
     except ValueError:
@@ -151,10 +163,11 @@ def _status(value: Any) -> str:
 def _fields(record: dict[str, Any], converters: dict[str, Callable[[Any], Any]],
             errors: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for column, convert in converters.items():
-        if column in record:
+    for column, raw in record.items():
+        convert = converters.get(column)
+        if convert is not None:
             try:
-                out[column] = convert(record[column])
+                out[column] = convert(raw)
             except ValueError as exc:
                 errors.append(f"{column}: {exc}")
     return out
@@ -162,6 +175,25 @@ def _fields(record: dict[str, Any], converters: dict[str, Callable[[Any], Any]],
 
 def _version(record: dict[str, Any], resolver: Resolver, errors: list[str]
              ) -> tuple[int | None, int | None]:
+    cache_key = (record.get("version"), record.get("model"))
+    try:
+        cached = resolver.refs.get(cache_key)
+    except TypeError:  # an unhashable value (a JSON list or object)
+        cached = None
+    if cached is not None:
+        if isinstance(cached, str):
+            errors.append(cached)
+            return None, None
+        return cached
+    before = len(errors)
+    found = _resolve_version(record, resolver, errors)
+    with contextlib.suppress(TypeError):
+        resolver.refs[cache_key] = found if len(errors) == before else errors[-1]
+    return found
+
+
+def _resolve_version(record: dict[str, Any], resolver: Resolver, errors: list[str]
+                     ) -> tuple[int | None, int | None]:
     ref = str(record.get("version", "")).strip()
     model = str(record.get("model", "")).strip()
     if not ref:
@@ -195,6 +227,9 @@ class RowSpec:
     optional: tuple[str, ...]
     convert_fn: Callable[[dict[str, Any], Resolver], tuple[dict[str, Any], str, int | None]]
     key_columns: tuple[str, ...]
+    insert_columns: tuple[str, ...]
+    time_columns: tuple[str, ...] = ()
+    json_columns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -224,13 +259,32 @@ class RowSpec:
     def describe_key(self, values: dict[str, Any]) -> str:
         return ", ".join(f"{c}={values.get(c)}" for c in self.key_columns)
 
-    def insert_statement(self, session: Session) -> Any:
-        """INSERT … ON CONFLICT DO NOTHING for this dialect (rows already stored are kept)."""
-        if session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(self.table).on_conflict_do_nothing()
+    def insert_sql(self, dialect: str) -> str:
+        """INSERT … ON CONFLICT DO NOTHING with named parameters in the driver's style.
+
+        Rows go to the driver's ``executemany`` as they are (see :meth:`bind`): SQLAlchemy's
+        per-row type processing costs more than the rest of the ingest together.
+        """
+        names = ", ".join(self.insert_columns)
+        mark = "%s" if dialect == "postgresql" else "?"
+        params = ", ".join(mark for _ in self.insert_columns)
+        return (f"INSERT INTO {self.table.name} ({names}) VALUES ({params}) "
+                "ON CONFLICT DO NOTHING")
+
+    def bind(self, row: dict[str, Any], sqlite: bool) -> tuple[Any, ...]:
+        """The driver values of a converted row, stored exactly as SQLAlchemy would store them
+        (SQLite: datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' text; JSON columns as JSON text)."""
+        if sqlite:
+            for column in self.time_columns:
+                value = row[column]
+                if value is not None:
+                    row[column] = value.isoformat(" ", "microseconds")
+        for column in self.json_columns:
+            value = row[column]
+            if value is not None:
+                # json.dumps of a float is its repr; skip the encoder for the common case
+                row[column] = repr(value) if type(value) is float else json.dumps(value)
+        return tuple(row[c] for c in self.insert_columns)
 
 
 def _missing(record: dict[str, Any], columns: tuple[str, ...], errors: list[str]) -> None:
@@ -316,7 +370,7 @@ def _convert_prediction(record: dict[str, Any], resolver: Resolver
            "version_id": version_id, "execution_id": execution_id,
            "input_record": values.get("input_record"), "input_ref": values.get("input_ref", ""),
            "input_sha256": values.get("input_sha256", ""), "output": output, "score": score}
-    key = f"{version_id}\x1f{row['predicted_at'].isoformat()}\x1f{row['subject_key']}"
+    key = f"{version_id}\x1f{row['predicted_at']}\x1f{row['subject_key']}"
     return row, key, model_id
 
 
@@ -341,7 +395,7 @@ def _convert_outcome(record: dict[str, Any], resolver: Resolver
         raise RowError("; ".join(errors))
     row = {"subject_key": values["subject_key"], "observed_at": values["observed_at"],
            "actual": values["actual"], "model_id": model_id}
-    return row, f"{row['observed_at'].isoformat()}\x1f{row['subject_key']}", model_id
+    return row, f"{row['observed_at']}\x1f{row['subject_key']}", model_id
 
 
 SPECS: dict[str, RowSpec] = {
@@ -349,12 +403,19 @@ SPECS: dict[str, RowSpec] = {
         "executions", Execution.__table__, ("external_id", "version", "started_at"),
         ("model", "consumer", "process", "ended_at", "rows_scored", "status", "duration_s",
          "input_uri", "input_sha256", "output_uri"),
-        _convert_execution, ("external_id",)),
+        _convert_execution, ("external_id",),
+        ("external_id", "version_id", "consumer", "started_at", "ended_at", "rows_scored",
+         "status", "duration_s", "input_uri", "input_sha256", "output_uri"),
+        time_columns=("started_at", "ended_at")),
     "predictions": RowSpec(
         "predictions", Prediction.__table__, ("subject_key", "predicted_at", "version"),
         ("model", "score", "output", "input_record", "input_ref", "input_sha256", "execution"),
-        _convert_prediction, ("subject_key", "predicted_at", "version_id")),
+        _convert_prediction, ("subject_key", "predicted_at", "version_id"),
+        ("subject_key", "predicted_at", "version_id", "execution_id", "input_record",
+         "input_ref", "input_sha256", "output", "score"),
+        time_columns=("predicted_at",), json_columns=("input_record", "output")),
     "outcomes": RowSpec(
         "outcomes", Outcome.__table__, ("subject_key", "observed_at", "actual"), ("model",),
-        _convert_outcome, ("subject_key", "observed_at")),
+        _convert_outcome, ("subject_key", "observed_at"),
+        ("subject_key", "observed_at", "actual", "model_id"), time_columns=("observed_at",)),
 }
