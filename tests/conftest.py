@@ -71,3 +71,40 @@ def pg_registry(pg_url: str, tmp_path: Path):
     reg = open_registry(db=pg_url, artifacts=tmp_path / "artifacts")
     yield reg
     reg.close()
+
+
+# --- the demo registry (signoff.demo) ------------------------------------------------------
+DEMO_CACHE_ENV = "SIGNOFF_TEST_DEMO_HOME"
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete demo registry home, built once per test session (about 25 s).
+
+    Set SIGNOFF_TEST_DEMO_HOME to a folder to build it there once and reuse it across
+    sessions; it is rebuilt when the demo's code changes. Treat it as read-only: use
+    ``demo_registry`` for a private copy to write to.
+    """
+    from signoff.demo import build_demo, is_complete, recorded_fingerprint, source_fingerprint
+
+    cached = os.environ.get(DEMO_CACHE_ENV)
+    home = Path(cached) if cached else tmp_path_factory.mktemp("demo-build") / "demo"
+    fresh = is_complete(home) and recorded_fingerprint(home) == source_fingerprint()
+    if not fresh:
+        build_demo(home, force=True)
+    return home
+
+
+@pytest.fixture
+def demo_registry(demo_home: Path, tmp_path: Path):
+    """A private, writable copy of the demo registry, acting as 'alice'."""
+    import shutil
+
+    from signoff.core.db import open_registry
+
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_home, copy, ignore=shutil.ignore_patterns("sources"))
+    reg = open_registry(home=copy)
+    reg.set_actor_for_embedded("alice")
+    yield reg
+    reg.close()

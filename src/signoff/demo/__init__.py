@@ -11,6 +11,7 @@ run it in a worker thread it does not share (or a subprocess), never on the GUI 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,7 +29,8 @@ DEMO_FORMAT = 1
 _OWN_ENTRIES = {"registry.db", "registry.db-wal", "registry.db-shm", "artifacts", "sources",
                 MARKER}
 
-__all__ = ["MARKER", "DemoError", "build_demo", "demo_summary", "ensure_demo", "is_complete"]
+__all__ = ["MARKER", "DemoError", "build_demo", "demo_summary", "ensure_demo", "is_complete",
+           "recorded_fingerprint", "source_fingerprint"]
 
 
 class DemoError(SignoffError):
@@ -44,6 +46,23 @@ def is_complete(home: Path) -> bool:
         return json.loads(marker.read_text("utf-8")).get("format") == DEMO_FORMAT
     except (OSError, ValueError):
         return False
+
+
+def source_fingerprint() -> str:
+    """A hash of the demo's own code and templates: it changes when the demo would change."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("*.py"), *root.glob("templates/*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def recorded_fingerprint(home: Path) -> str:
+    """The source fingerprint recorded when the demo in *home* was built ('' if none)."""
+    try:
+        return json.loads((Path(home) / MARKER).read_text("utf-8")).get("fingerprint", "")
+    except (OSError, ValueError):
+        return ""
 
 
 def demo_summary(home: Path) -> str:
@@ -86,7 +105,7 @@ def build_demo(home: Path, force: bool = False) -> str:
         report = build_into(staging)
         summary = report.summary()
         (staging / MARKER).write_text(json.dumps(
-            {"format": DEMO_FORMAT, "summary": summary,
+            {"format": DEMO_FORMAT, "summary": summary, "fingerprint": source_fingerprint(),
              "build_seconds": round(time.perf_counter() - started, 2),
              "timings": {k: round(v, 2) for k, v in report.seconds.items()}},
             indent=2) + "\n", "utf-8")
