@@ -23,6 +23,7 @@ log = logging.getLogger("signoff.render")
 _PROTECTED = re.compile(r"(<pre\b.*?</pre\s*>|<code\b.*?</code\s*>|<[^>]*>)", re.I | re.S)
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$\w])\$(?![\s$])([^$\n]{1,400}?)(?<![\s\\])\$(?![\w$])")
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 _lock = threading.Lock()
 MAX_FORMULAS = 500  # per document: beyond this, formulas stay as TeX source
 
@@ -30,15 +31,19 @@ MAX_FORMULAS = 500  # per document: beyond this, formulas stay as TeX source
 @functools.lru_cache(maxsize=2048)
 def formula_svg(tex: str) -> str | None:
     """SVG markup for one formula (without dollars), or None if mathtext cannot draw it."""
+    import matplotlib
     from matplotlib import mathtext
 
     buffer = io.StringIO()
     try:
-        with _lock:  # mathtext's parser and font cache are shared module state
+        # shared module state (parser, font cache, rcParams): one formula at a time;
+        # a fixed hash salt keeps element ids, and so the page, deterministic
+        with _lock, matplotlib.rc_context({"svg.hashsalt": "signoff"}):
             mathtext.math_to_image(f"${tex}$", buffer, format="svg", dpi=100)
     except Exception:  # noqa: BLE001 - unsupported TeX is expected; keep the source
         return None
-    return buffer.getvalue()
+    # the <metadata> block carries the creation time: drop it so a page is reproducible
+    return _METADATA.sub("", buffer.getvalue())
 
 
 def _replace(tex_escaped: str, display: bool, budget: list[int]) -> str:
