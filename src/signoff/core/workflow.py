@@ -263,19 +263,24 @@ def _not_ready_reason(session: Session, version: Version) -> str:
 
 
 # -- writing --------------------------------------------------------------------------------
-def _lock_version(session: Session, model_name: str, number: int, *, lock_model: bool = False
-                  ) -> Version:
+def _lock_version(session: Session, model_name: str, number: int) -> Version:
+    """Load the version fresh, holding the lock that serialises decisions on its model.
+
+    SQLite: the write transaction is already ``BEGIN IMMEDIATE``. PostgreSQL: ``SELECT … FOR
+    UPDATE`` on the model's row (application logins may update a model's summary columns but
+    never a version row, and a row lock needs UPDATE privilege), so decisions and go-lives on
+    one model queue behind each other and each then sees the committed winner.
+    """
     on_pg = session.get_bind().dialect.name == "postgresql"
     model_stmt = select(Model).where(Model.name == model_name)
-    if lock_model and on_pg:
+    if on_pg:
         model_stmt = model_stmt.with_for_update()
     model = session.scalar(model_stmt.execution_options(populate_existing=True))
     if model is None:
         raise NotFoundError(f"no model called '{model_name}'")
-    stmt = select(Version).where(Version.model_id == model.id, Version.number == number)
-    if on_pg:
-        stmt = stmt.with_for_update()
-    version = session.scalar(stmt.execution_options(populate_existing=True))
+    version = session.scalar(
+        select(Version).where(Version.model_id == model.id, Version.number == number)
+        .execution_options(populate_existing=True))
     if version is None:
         raise NotFoundError(f"model '{model_name}' has no v{number}")
     return version
@@ -328,7 +333,7 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
     Raises TransitionError (not allowed now, with the reason), ConcurrentChangeError (the
     version or the live version changed since the caller looked) or NotFoundError.
     """
-    version = _lock_version(session, model, number, lock_model=action == "go_live")
+    version = _lock_version(session, model, number)
     _check_fresh(session, version, expected_row_version)
     comment = (comment or "").strip()
     role = check_allowed(session, version, action, actor, role, comment)

@@ -1,0 +1,123 @@
+"""The workflow on real PostgreSQL with each person's own login and the group grants.
+
+Races run two processes that meet at a barrier and act at the same moment: exactly one wins,
+the loser is told what changed and by whom, one audit event is written, the chain holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from signoff.core.audit import verify_chain
+from signoff.core.db import open_registry
+from signoff.core.errors import TransitionError
+from signoff.core.notify import save_consumer
+from signoff.core.people import save_person
+from signoff.core.pgroles import create_login, init_roles, url_for_login
+from signoff.core.publish import publish
+from signoff.core.registry import get_model, get_version
+from signoff.core.schema import Decision, OutboxMessage
+from signoff.core.workflow import note_evidence, run_transition
+from tests.core.race_common import assert_one_winner, counts, race_urls
+from tests.core.workflow_setup import ALL_CHECKS, add_evidence
+from tests.helpers.folders import write_model_folder
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+CAST = {"ann": ["author"], "vic": ["validator"], "mo": ["validator"],
+        "rel": ["release_manager"], "rex": ["release_manager"]}
+
+
+@pytest.fixture
+def team(pg_url: str, tmp_path: Path):
+    """An initialised database; each person has their own login, people rows and roles."""
+    admin = open_registry(db=pg_url, artifacts=tmp_path / "artifacts")
+    init_roles(admin.engine)
+    # Authors record their own submit/withdraw/comment decisions; pgroles (issue 8's part) does
+    # not grant this yet, so the lead adds it there — until then the fixture grants it.
+    with admin.engine.begin() as conn:
+        conn.execute(text("GRANT INSERT ON decisions TO signoff_author"))
+    tag = uuid.uuid4().hex[:6]
+    logins = {who: f"{who}_{tag}" for who in CAST}
+    with admin.write() as s:
+        save_person(s, admin.actor, actor=admin.actor, roles=["admin"])
+    for who, roles in CAST.items():
+        create_login(admin.engine, logins[who], f"pw-{who}", roles)
+        with admin.write() as s:
+            save_person(s, logins[who], actor=admin.actor, display_name=who.title(), roles=roles)
+    urls = {who: url_for_login(pg_url, logins[who], f"pw-{who}") for who in CAST}
+    regs = {who: open_registry(db=urls[who], artifacts=tmp_path / "artifacts", upgrade=False)
+            for who in CAST}
+    yield admin, regs, urls, logins
+    for reg in regs.values():
+        reg.close()
+    with admin.engine.begin() as conn:
+        for login in logins.values():
+            conn.execute(text(f'DROP OWNED BY "{login}"'))
+            conn.execute(text(f'DROP ROLE "{login}"'))
+    admin.close()
+
+
+def publish_as(regs, logins, tmp_path: Path, weights: str = '{"a": 0.1, "b": 0.2}') -> int:
+    folder = write_model_folder(tmp_path / f"m{abs(hash(weights))}", name="credit",
+                                author=logins["ann"], tier="medium", weights=weights)
+    return publish(regs["ann"], folder).number
+
+
+def to_ready(admin, regs, number: int) -> None:
+    run_transition(regs["ann"], "submit", "credit", number)
+    run_transition(regs["vic"], "approve", "credit", number)
+    add_evidence(admin, "credit", number, ALL_CHECKS)
+    with regs["vic"].write() as s:
+        assert note_evidence(s, "credit", number, actor=regs["vic"].actor)
+    run_transition(regs["rel"], "approve", "credit", number)
+
+
+def test_lifecycle_with_own_logins_and_database_stamped_actors(team, tmp_path) -> None:
+    admin, regs, _urls, logins = team
+    publish_as(regs, logins, tmp_path)
+    with admin.write() as s:
+        save_consumer(s, get_model(s, "credit"), "billing", actor=admin.actor)
+    to_ready(admin, regs, 1)
+    with pytest.raises(TransitionError, match="may not put it live"):
+        run_transition(regs["ann"], "go_live", "credit", 1)
+    out = run_transition(regs["rel"], "go_live", "credit", 1, expected_live_version=None)
+    assert out.state_after == "live" and out.notified == 1
+    with admin.read() as s:
+        actors = [(d.action, d.actor) for d in s.scalars(select(Decision).order_by(Decision.id))]
+        assert actors == [("submit", logins["ann"]), ("approve", logins["vic"]),
+                          ("approve", logins["rel"]), ("go_live", logins["rel"])]
+        assert s.scalars(select(OutboxMessage.event)).all() == ["went_live"]
+        assert verify_chain(s).intact
+
+
+def test_approve_vs_reject_race_on_postgresql(team, tmp_path) -> None:
+    admin, regs, urls, logins = team
+    publish_as(regs, logins, tmp_path)
+    run_transition(regs["ann"], "submit", "credit", 1)
+    before = counts(admin)
+    outcomes = race_urls(str(tmp_path / "artifacts"), [
+        (urls["vic"], "vic", "approve", "credit", 1, {}),
+        (urls["mo"], "mo", "reject", "credit", 1, {"comment": "not convinced"})])
+    assert_one_winner(admin, outcomes, before)
+    assert "changed since you loaded it" in outcomes[1][3]
+
+
+def test_two_go_lives_race_on_postgresql(team, tmp_path) -> None:
+    admin, regs, urls, logins = team
+    publish_as(regs, logins, tmp_path)
+    publish_as(regs, logins, tmp_path, weights='{"a": 0.4, "b": 0.1}')
+    to_ready(admin, regs, 1)
+    to_ready(admin, regs, 2)
+    before = counts(admin)
+    outcomes = race_urls(str(tmp_path / "artifacts"), [
+        (urls["rel"], "rel", "go_live", "credit", 1, {}),
+        (urls["rex"], "rex", "go_live", "credit", 2, {})])
+    assert_one_winner(admin, outcomes, before)
+    assert "live version of credit in production changed" in outcomes[1][3]
+    with admin.read() as s:
+        assert sorted(get_version(s, "credit", n).state for n in (1, 2)) == ["live", "ready"]
