@@ -113,6 +113,7 @@ class ReproduceView(QDialog):
         self.verdict = QLabel("")
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
+        self.verdict.setMinimumHeight(44)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.verdict)
         self.evidence = QTextBrowser()
@@ -171,6 +172,7 @@ class ReproduceView(QDialog):
     def _stop_busy(self) -> None:
         self.busy.setRange(0, 1)
         self.busy.setValue(1)
+        self.busy.hide()
         self.cancel_button.setEnabled(False)
         for step in STEPS:
             if self.step_state(step) in ("pending", "running"):
