@@ -1,0 +1,107 @@
+"""The Approvals tab, driven as a reviewer would: sign in the dialog, see the gate complete."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from signoff.core.workflow import note_evidence, run_transition
+from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def in_review(registry, tmp_path):
+    """credit v1 in review, the business owner already signed; the validator is missing."""
+    add_people(registry)
+    publish_version(registry, tmp_path)
+    run_transition(registry, "submit", "credit", 1, actor="alice")
+    run_transition(registry, "approve", "credit", 1, actor="biz", comment="business case holds")
+    add_evidence(registry, "credit", 1, ALL_CHECKS[:2])
+    return registry
+
+
+def open_tab(qtbot, make_ctx, registry, who: str):
+    from signoff.ui.approvals_tab import ApprovalsTab
+
+    registry.set_actor_for_embedded(who)
+    tab = ApprovalsTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.resize(1200, 760)
+    with qtbot.waitSignal(tab.loaded, timeout=10000):
+        tab.show_version("credit", 1)
+    return tab
+
+
+def test_reviewer_approves_in_dialog_and_sees_gate_complete(qtbot, make_ctx, in_review) -> None:
+    tab = open_tab(qtbot, make_ctx, in_review, "val")
+    assert "needs validator" in tab.gate_summary.text()
+    approve = tab.buttons["approve"]
+    assert approve.isEnabled()
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    dialog = tab.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "Approved for production use, signed as validator" in dialog.meaning_text()
+    assert dialog.password is None  # embedded: the OS login is the identity
+    qtbot.keyClicks(dialog.comment, "validation report reviewed; AUC stable")
+    with qtbot.waitSignal(tab.decided, timeout=15000), qtbot.waitSignal(tab.loaded,
+                                                                        timeout=15000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    assert "Approval for production use</b>: <span style='color:#1b6e20'>complete" in \
+        tab.gate_summary.text()
+    assert "approved" in tab.header.text()
+    signed = {tab.gates.record(i).role: tab.gates.record(i).signature
+              for i in range(tab.gates.rowCount())}
+    assert signed["validator"].printed_name == "Victor Validator"
+    assert signed["validator"].comment == "validation report reviewed; AUC stable"
+    assert signed["business_owner"].login == "biz"
+    assert not tab.buttons["approve"].isEnabled()
+    assert "waits for deployment checks: environment" in tab.buttons["approve"].toolTip()
+    if os.environ.get("SIGNOFF_SCREENSHOTS", "1") == "1":
+        add_evidence(in_review, "credit", 1, ["environment"])
+        with in_review.write() as s:
+            note_evidence(s, "credit", 1, actor="runner")
+        in_review.set_actor_for_embedded("rel")
+        with qtbot.waitSignal(tab.loaded, timeout=10000):
+            tab.reload()
+        tab.message.setText("")
+        out = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "approvals.png"
+        tab.grab().save(str(out))
+
+
+def test_authors_approve_button_is_disabled_with_the_reason(qtbot, make_ctx, in_review) -> None:
+    tab = open_tab(qtbot, make_ctx, in_review, "alice")
+    approve = tab.buttons["approve"]
+    assert not approve.isEnabled()
+    assert "you are its author; the author never signs" in approve.toolTip()
+    assert tab.buttons["withdraw"].isEnabled() and tab.buttons["comment"].isEnabled()
+    assert tab.open_decision("approve") is None
+
+
+def test_reject_needs_a_reason_before_sign_is_enabled(qtbot, make_ctx, in_review) -> None:
+    tab = open_tab(qtbot, make_ctx, in_review, "val")
+    qtbot.mouseClick(tab.buttons["reject"], Qt.MouseButton.LeftButton)
+    dialog = tab.dialog
+    sign = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not sign.isEnabled()
+    qtbot.keyClicks(dialog.comment, "leaks the target")
+    assert sign.isEnabled()
+    dialog.reject()
+
+
+def test_stale_screen_is_told_who_changed_it(qtbot, make_ctx, in_review) -> None:
+    tab = open_tab(qtbot, make_ctx, in_review, "val")
+    run_transition(in_review, "reject", "credit", 1, actor="multi", comment="bias found")
+    qtbot.mouseClick(tab.buttons["approve"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(tab.decisionFailed, timeout=15000) as blocker:
+        qtbot.mouseClick(tab.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    assert "multi recorded 'Reject'" in blocker.args[0]
+    qtbot.waitUntil(lambda: "rejected" in tab.header.text(), timeout=10000)
+    assert not tab.buttons["approve"].isEnabled()
