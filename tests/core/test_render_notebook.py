@@ -138,7 +138,7 @@ def test_total_output_budget_is_enforced():
                                      "text": "y" * 400_000}]) for i in range(5)])
     document = render_notebook(json.dumps(nb), limits=Limits(max_total_output_bytes=1_000_000))
     assert document.html.count("y" * 1000) > 0
-    assert "exceed 1 MB in total" in document.html
+    assert "exceed 1.0 MB in total" in document.html
 
 
 def test_cli_writes_the_same_html_the_renderer_returns(tmp_path):

@@ -100,6 +100,15 @@ class RenderedDocument:
         )
 
 
+def human_size(size: float) -> str:
+    """``2.0 MB`` / ``100 kB`` / ``12 bytes`` for notes a person reads."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1e3:.0f} kB"
+    return f"{int(size)} bytes"
+
+
 def report_progress(progress: ProgressCallback | None, fraction: float, message: str) -> None:
     """Call *progress* if given (a small helper so pipelines read cleanly)."""
     if progress is not None:

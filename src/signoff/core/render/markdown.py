@@ -20,6 +20,7 @@ from signoff.core.render.document import (
     RenderedDocument,
     RenderError,
     RenderReport,
+    human_size,
     report_progress,
 )
 from signoff.core.render.mathtext import render_math_in_html
@@ -80,8 +81,8 @@ def render_markdown(data: bytes | str, *, title: str = "Release notes",
         raise RenderError("not a Markdown document: the file contains NUL bytes (binary?)")
     report = RenderReport()
     if len(text) > limits.max_markdown_bytes:
-        report.truncated.append(f"The document is {len(text) / 1e6:.1f} MB; only the first "
-                                f"{limits.max_markdown_bytes / 1e6:.0f} MB are shown.")
+        report.truncated.append(f"The document is {human_size(len(text))}; only the first "
+                                f"{human_size(limits.max_markdown_bytes)} are shown.")
         text = text[:limits.max_markdown_bytes]
     report_progress(progress, 0.1, "Rendering Markdown")
     body, toc = add_heading_anchors(markdown_to_safe_html(text, report))

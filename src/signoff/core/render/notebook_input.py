@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from signoff.core.render.document import Limits, RenderError, RenderReport
+from signoff.core.render.document import Limits, RenderError, RenderReport, human_size
 from signoff.core.render.sanitize import svg_to_img
 
 CELL_TYPES = ("code", "markdown", "raw")
@@ -46,8 +46,8 @@ def load_notebook(data: bytes | str, limits: Limits | None = None) -> dict[str, 
     limits = limits or Limits()
     if isinstance(data, bytes):
         if len(data) > limits.max_file_bytes:
-            raise RenderError(f"notebook is {len(data) / 1e6:.0f} MB, larger than the "
-                              f"{limits.max_file_bytes / 1e6:.0f} MB Signoff renders")
+            raise RenderError(f"notebook is {human_size(len(data))}, larger than the "
+                              f"{human_size(limits.max_file_bytes)} Signoff renders")
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -153,17 +153,16 @@ class _Budget:
     def admit(self, size: int, what: str, where: str) -> str | None:
         """None if the content fits, else the note to show instead."""
         if size > self.limits.max_output_bytes:
-            note = (f"{where}: {what} output of {size / 1e6:.1f} MB not shown (larger than "
-                    f"the {self.limits.max_output_bytes / 1e6:.0f} MB limit for one output).")
+            note = (f"{where}: {what} output of {human_size(size)} not shown (larger than "
+                    f"the {human_size(self.limits.max_output_bytes)} limit for one output).")
             self.report.truncated.append(note)
             return note
         if self.used + size > self.limits.max_total_output_bytes:
-            note = (f"{where}: output not shown: the notebook's outputs exceed "
-                    f"{self.limits.max_total_output_bytes / 1e6:.0f} MB in total.")
+            total = human_size(self.limits.max_total_output_bytes)
+            note = f"{where}: output not shown: the notebook's outputs exceed {total} in total."
             if not self.exhausted:
-                self.report.truncated.append("Outputs beyond the "
-                                             f"{self.limits.max_total_output_bytes / 1e6:.0f}"
-                                             " MB total limit were not shown.")
+                self.report.truncated.append(f"Outputs beyond the {total} total limit were "
+                                             "not shown.")
             self.exhausted = True
             return note
         self.used += size
