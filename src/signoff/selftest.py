@@ -40,12 +40,21 @@ class SelfTest:
     out: Callable[[str], None] = print
     results: list[tuple[str, bool, str, float]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    escaped: list[str] = field(default_factory=list)  # exceptions Qt reported from slots
+
+    def record_escaped(self, kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        """sys.excepthook while Qt runs: remember the error (and print it as Python would)."""
+        self.escaped.append(f"{kind.__name__}: {exc}")
+        sys.__excepthook__(kind, exc, tb)
 
     def check(self, name: str, fn: Callable[[], str]) -> bool:
         """Run *fn*; it returns a detail line or raises. Prints ``ok``/``FAIL`` with timing."""
         started = time.perf_counter()
+        escaped_before = len(self.escaped)
         try:
             detail, ok = fn(), True
+            if len(self.escaped) > escaped_before:
+                detail, ok = f"an error escaped into Qt: {self.escaped[escaped_before]}", False
         except CheckFailed as exc:
             detail, ok = str(exc), False
         except Exception as exc:  # an unexpected error is a failed check, with its cause
@@ -79,6 +88,8 @@ def prepare_offscreen_qt() -> None:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    # Chromium's own log lines (no D-Bus, no GPU in a container) are noise here
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--log-level=3")
     os.environ.setdefault("MPLBACKEND", "QtAgg")
 
 
@@ -214,6 +225,9 @@ def run_gui_checks(test: SelfTest, workdir: Path) -> None:
     """Qt start-up, the main window, the notebook in QtWebEngine and a chart."""
     if not test.check("Qt", lambda: _check_qt(test)):
         return
+    # an exception in a slot or a widget's constructor called from Qt ends up in
+    # sys.excepthook instead of failing the check; catch it there
+    previous_hook, sys.excepthook = sys.excepthook, test.record_escaped
     try:
         test.check("main window", lambda: _check_window(test, workdir))
         if "notebook" in test.state:
@@ -225,6 +239,8 @@ def run_gui_checks(test: SelfTest, workdir: Path) -> None:
             window.ctx.shutdown()
             window.close()
             window.deleteLater()
+        _delete_later_now()
+        sys.excepthook = previous_hook
 
 
 def _check_qt(test: SelfTest) -> str:
@@ -246,8 +262,29 @@ def _pixels_vary(image: Any) -> bool:
     return len(colours) > 3
 
 
-def _check_window(test: SelfTest, workdir: Path) -> str:
+def _texts_shown(window: Any) -> list[str]:
+    """The texts a person sees in *window*'s visible lists and tables (first rows only)."""
+    from PySide6.QtCore import QModelIndex, Qt
     from PySide6.QtWidgets import QAbstractItemView
+
+    root = QModelIndex()
+    texts: list[str] = []
+    for view in window.findChildren(QAbstractItemView):
+        model = view.model()
+        if model is None or not view.isVisible():
+            continue
+        for row in range(min(model.rowCount(root), 200)):
+            for column in range(20):  # columnCount is private on list models
+                index = model.index(row, column)
+                if not index.isValid():
+                    break
+                value = model.data(index, Qt.ItemDataRole.DisplayRole)
+                if value is not None:
+                    texts.append(str(value))
+    return texts
+
+
+def _check_window(test: SelfTest, workdir: Path) -> str:
 
     from signoff.ui.app import build_window
     from signoff.ui.settings import Settings
@@ -258,19 +295,27 @@ def _check_window(test: SelfTest, workdir: Path) -> str:
     window.resize(1280, 800)
     window.show()
 
-    def listed() -> int:
-        return max((view.model().rowCount() for view in window.findChildren(QAbstractItemView)
-                    if view.isVisible() and view.model() is not None), default=0)
+    def missing() -> list[str]:
+        shown = _texts_shown(window)
+        return [name for name in models if not any(name in text for text in shown)]
 
-    if not wait_until(lambda: window.isVisible() and listed() >= max(1, len(models)),
-                      WINDOW_TIMEOUT_S):
-        raise CheckFailed(f"the window shows {listed()} rows after {WINDOW_TIMEOUT_S:.0f} s; "
-                          f"expected the {len(models)} demo models")
+    if not models or not wait_until(lambda: window.isVisible() and not missing(),
+                                    WINDOW_TIMEOUT_S):
+        raise CheckFailed(f"after {WINDOW_TIMEOUT_S:.0f} s the window does not show the demo "
+                          f"models {', '.join(missing()) or models}")
     image = window.grab().toImage()
     image.save(str(workdir / "window.png"))
     if not _pixels_vary(image):
         raise CheckFailed("the window was drawn as one flat colour")
-    return f"'{window.windowTitle()}' lists {listed()} models"
+    return f"'{window.windowTitle()}' lists the {len(models)} demo models"
+
+
+def _delete_later_now() -> None:
+    """Destroy widgets scheduled with deleteLater (a web page must go before its profile)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
 
 
 def _check_web_view(test: SelfTest, workdir: Path) -> str:
@@ -302,12 +347,60 @@ def _check_web_view(test: SelfTest, workdir: Path) -> str:
     finally:
         view.close()
         view.deleteLater()
+        _delete_later_now()
+
+
+def _predictions_per_model(registry: Any) -> list[tuple[str, int]]:
+    from sqlalchemy import func, select
+
+    from signoff.core.schema import Model, Prediction, Version
+
+    with registry.read() as session:
+        rows = session.execute(
+            select(Model.name, func.count(Prediction.id))
+            .join(Version, Version.model_id == Model.id)
+            .join(Prediction, Prediction.version_id == Version.id)
+            .group_by(Model.name).order_by(Model.name)).all()
+    return [(name, int(count)) for name, count in rows]
 
 
 def _check_chart(test: SelfTest, workdir: Path) -> str:
     try:
-        import signoff.ui.charts as charts
+        from signoff.ui.charts import ChartWidget
     except ImportError as exc:
         raise CheckFailed(f"the chart widget (signoff.ui.charts) is not in this installation: "
                           f"{exc}") from exc
-    raise CheckFailed(f"no chart check for {charts.__name__} yet")
+
+    class PredictionsChart(ChartWidget):
+        def draw_chart(self, figure: Any, data: Any, palette: Any) -> None:
+            ax = figure.add_subplot()
+            names = [name for name, _count in data]
+            ax.barh(names, [count for _name, count in data], color=palette.series[0])
+            ax.set_xlabel("predictions scored")
+
+    data = _predictions_per_model(test.state["registry"])
+    if not data:
+        raise CheckFailed("the demo registry has no predictions to chart")
+    chart = PredictionsChart("Predictions per model")
+    chart.resize(800, 400)
+    chart.show()
+    drawn: list[bool] = []
+    chart.drawn.connect(lambda: drawn.append(True))
+    try:
+        chart.set_data(data)
+        if not wait_until(lambda: bool(drawn), 30):
+            raise CheckFailed("the chart never reported it was drawn")
+        bars = [patch.get_width() for ax in chart.axes() for patch in ax.patches]
+        if sorted(bars) != sorted(count for _name, count in data):
+            raise CheckFailed(f"the chart shows {bars}, expected {[c for _n, c in data]}")
+        image = chart.grab().toImage()
+        if not _pixels_vary(image):
+            raise CheckFailed("the chart was drawn as one flat colour")
+        exported = chart.export(workdir / "chart.png")
+        if exported.stat().st_size < 1000:
+            raise CheckFailed(f"the exported chart {exported.name} is nearly empty")
+        return (f"{len(bars)} bars ({sum(bars):,} predictions) drawn and exported as PNG "
+                f"({exported.stat().st_size // 1024} KiB)")
+    finally:
+        chart.close()
+        chart.deleteLater()
