@@ -7,6 +7,7 @@ transitions run (:func:`signoff.core.workflow.check_allowed`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -196,3 +197,59 @@ def version_events(session: Session, model: str, number: int | None = None
         version = get_version(session, model, number)
         stmt = select(AuditEvent).where(AuditEvent.version_id == version.id)
     return list(session.scalars(stmt.order_by(AuditEvent.seq)))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One audit event as the Audit tab shows it; signatures carry name, time and meaning."""
+
+    seq: int
+    at: datetime
+    login: str
+    printed_name: str
+    action: str
+    title: str
+    details: str
+    is_signature: bool
+    meaning: str
+    hash: str
+
+
+def _describe(action: str, payload: dict) -> tuple[str, str]:
+    if action.startswith("decision."):
+        what = action.split(".", 1)[1]
+        words = [f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
+                 if payload.get("state_from") != payload.get("state_to") else ""]
+        if payload.get("comment"):
+            words.append(f"“{payload['comment']}”")
+        return what.replace("_", " "), "; ".join(w for w in words if w)
+    if action == "version.went_live":
+        sup = payload.get("superseded") or []
+        return "went live", (f"in {payload.get('environment')}"
+                             + (f"; superseded v{', v'.join(map(str, sup))}" if sup else "")
+                             + (f"; {payload['notified']} notification(s) queued"
+                                if payload.get("notified") else ""))
+    keys = [k for k in ("check", "passed", "summary", "consumer", "event", "state_to",
+                        "risk_tier", "revision", "roles") if k in payload]
+    return action.replace(".", " ").replace("_", " "), ", ".join(
+        f"{k}={payload[k]}" for k in keys)
+
+
+def timeline(session: Session, model: str, number: int | None = None) -> list[TimelineEntry]:
+    """The audit events of a version (or a whole model) as a timeline, oldest first."""
+    events = version_events(session, model, number)
+    names = printed_names(session, {e.actor for e in events})
+    entries = []
+    for e in events:
+        try:
+            payload = json.loads(e.payload)
+        except ValueError:
+            payload = {}
+        title, details = _describe(e.action, payload if isinstance(payload, dict) else {})
+        is_signature = e.action.startswith("decision.") or (
+            e.action == "version.went_live" and "decision_id" in payload)
+        entries.append(TimelineEntry(e.seq, e.at, e.actor, names.get(e.actor, e.actor),
+                                     e.action, title, details, is_signature,
+                                     payload.get("meaning", "") if is_signature else "",
+                                     e.hash))
+    return entries

@@ -271,3 +271,23 @@ def delivery_rows(session: Session, *, model_name: str | None = None, limit: int
                         m.payload.get("version"), m.state, m.attempts, m.next_attempt_at,
                         m.last_error, m.created_at, m.delivered_at)
             for m, c, name in session.execute(stmt).all()]
+
+
+def consumer_overview(session: Session) -> tuple[list[dict], list[DeliveryRow]]:
+    """Every consumer with its latest notification state, and the recent deliveries."""
+    consumers = []
+    rows = session.execute(
+        select(Consumer, Model.name, Version.number)
+        .join(Model, Model.id == Consumer.model_id)
+        .outerjoin(Version, Version.id == Consumer.pinned_version_id)
+        .order_by(Model.name, Consumer.name)).all()
+    for consumer, model_name, pinned in rows:
+        last = session.execute(select(OutboxMessage.event, OutboxMessage.state)
+                               .where(OutboxMessage.consumer_id == consumer.id)
+                               .order_by(OutboxMessage.id.desc()).limit(1)).first()
+        consumers.append({"model": model_name, "name": consumer.name, "kind": consumer.kind,
+                          "pinned": pinned, "webhook": consumer.webhook_url or "",
+                          "contact": consumer.contact, "active": consumer.active,
+                          "last": f"{last[0].replace('_', ' ')}: {last[1].replace('_', ' ')}"
+                          if last else "", "last_state": last[1] if last else None})
+    return consumers, delivery_rows(session, limit=500)
