@@ -68,7 +68,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=root)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 420
         while True:
             if proc.poll() is not None:
                 raise RuntimeError("mlflow server exited: "
@@ -79,7 +79,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("mlflow server did not start within 180 s")
+                raise RuntimeError("mlflow server did not start within 420 s")
             time.sleep(0.5)
         server = MlflowServer(url, root, {})
         server.expected = server.populate("base")
@@ -87,7 +87,10 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            proc.wait(timeout=10)
         log.close()

@@ -55,7 +55,8 @@ def log_version(client: MlflowClient, model: str, seed: int, metrics: dict, para
             mlflow.log_artifacts(tmp)
         info = mlflow.sklearn.log_model(fitted, name="model", registered_model_name=model,
                                         pip_requirements=["scikit-learn"],
-                                        serialization_format="pickle")
+                                        serialization_format="pickle",
+                                        await_registration_for=0)
         run_id = run.info.run_id
         run_artifacts = run.info.artifact_uri
     version = info.registered_model_version
