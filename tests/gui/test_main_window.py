@@ -115,7 +115,7 @@ def test_version_page_overview_and_opening_a_component(qtbot, window) -> None:
     vp = window.version_page
     assert window.stack.currentWidget() is vp
     assert "v2" in vp.title.text()
-    overview = vp.tab_widgets["Overview"]
+    overview = vp.tab_widget("Overview")
     qtbot.waitUntil(lambda: overview.overview is not None, timeout=5000)
     assert overview.fields["state"].text() == "<b>live</b>"
     assert len(overview.overview.manifest_hash) == 64
@@ -142,7 +142,7 @@ def test_tabs_not_built_yet_say_what_will_appear(qtbot, window) -> None:
     titles = [vp.tabs.tabText(i).replace("&&", "&") for i in range(vp.tabs.count())]
     assert titles == [spec.title for spec in VERSION_TABS]
     for spec in VERSION_TABS:
-        widget = vp.tab_widgets[spec.title]
+        widget = vp.show_tab(spec.title)
         if isinstance(widget, PlaceholderTab):
             assert widget.text_label.text() == spec.empty_text
             assert "will appear here" in spec.empty_text
@@ -267,7 +267,7 @@ def test_small_table_models_pass_modeltester(qtbot, qtmodeltester, window) -> No
     idle(qtbot, window)
     qtmodeltester.check(window.model_page.versions)
     window.open_version("credit-risk", 1)
-    overview = window.version_page.tab_widgets["Overview"]
+    overview = window.version_page.tab_widget("Overview")
     qtbot.waitUntil(lambda: overview.overview is not None, timeout=5000)
     qtmodeltester.check(overview.components)
     idle(qtbot, window)

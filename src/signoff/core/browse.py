@@ -460,3 +460,54 @@ def metric_names(session: Session, model_name: str) -> list[str]:
     return list(session.scalars(select(Metric.name).join(Version).where(
         Version.model_id == model.id).distinct().order_by(Metric.name)))
 
+
+
+@dataclass
+class DiffLine:
+    """One aligned line of a side-by-side diff; None on a side where the line is absent."""
+
+    left: str | None
+    right: str | None
+    tag: str  # equal / replace / delete / insert
+
+
+def side_by_side(left: str | None, right: str | None) -> list[DiffLine]:
+    """Align two texts line by line for a side-by-side view (difflib opcodes)."""
+    a = (left or "").splitlines()
+    b = (right or "").splitlines()
+    out: list[DiffLine] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(DiffLine(x, y, tag) for x, y in zip(a[i1:i2], b[j1:j2], strict=True))
+            continue
+        span = max(i2 - i1, j2 - j1)
+        for k in range(span):
+            x = a[i1 + k] if i1 + k < i2 else None
+            y = b[j1 + k] if j1 + k < j2 else None
+            out.append(DiffLine(x, y, tag))
+    return out
+
+
+# -- the inventory, column by column ------------------------------------------------------
+_INVENTORY_COLUMNS = (Model.id, Model.name, Model.title, Model.owner, Model.business_unit,
+                      Model.risk_tier, Model.live_version, Model.latest_version,
+                      Model.latest_state, Model.last_activity_at, Model.flag_stale,
+                      Model.stale_reason, Model.flag_open_review, Model.flag_dnu_consumed,
+                      Model.tags)
+
+
+def inventory_rows(session: Session, query: q.InventoryQuery) -> list[q.InventoryRow]:
+    """The same page as :func:`signoff.core.registry.inventory`, selecting plain columns.
+
+    Skips building ORM objects (identity map, JSON columns the table does not show), which
+    is most of the cost of a page; the GUI's table model uses it on every keystroke.
+    """
+    column = q.INVENTORY_SORT_KEYS.get(query.sort, Model.name)
+    order = column.desc() if query.descending else column.asc()
+    stmt = (q._filtered(query).with_only_columns(*_INVENTORY_COLUMNS)
+            .order_by(order, Model.id).offset(query.offset))
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return [q.InventoryRow(*row[:14], tags=list(row[14] or []))
+            for row in session.execute(stmt)]

@@ -16,11 +16,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from sqlalchemy.orm import Session
 
+from signoff.core import browse
 from signoff.core import registry as q
 from signoff.core.registry import InventoryQuery, InventoryRow
 from signoff.ui.common import format_time, state_label
 from signoff.ui.context import AppContext
 from signoff.ui.table_models import RECORD_ROLE
+from signoff.ui.worker import current_task
 
 log = logging.getLogger("signoff.ui.inventory")
 
@@ -38,17 +40,24 @@ FLAG_COLOURS = {"dnu_consumed": "#c0392b", "open_review": "#b9770e", "stale": "#
 
 
 def _first_page(session: Session, query: InventoryQuery) -> tuple[list[InventoryRow], int]:
-    return q.inventory(session, query), q.inventory_count(session, query)
+    # hand the rows over before counting, so the table fills without waiting for the count
+    rows = browse.inventory_rows(session, query)
+    current_task().partial(rows)
+    current_task().check()
+    if len(rows) < (query.limit or 0):
+        return rows, len(rows)
+    return rows, q.inventory_count(session, query)
 
 
 def _next_page(session: Session, query: InventoryQuery) -> list[InventoryRow]:
-    return q.inventory(session, query)
+    return browse.inventory_rows(session, query)
 
 
 class InventoryModel(QAbstractTableModel):
     """Models matching the current query, loaded lazily in pages of ``page_size``."""
 
-    loaded = Signal(int, int)  # rows shown, rows matching
+    loaded = Signal(int, int)  # rows shown, rows matching (after the count)
+    rows_shown = Signal(int)  # the first page of a new query is in the table
     failed = Signal(str)
 
     def __init__(self, ctx: AppContext, page_size: int | None = None, parent=None) -> None:  # noqa: ANN001
@@ -77,17 +86,27 @@ class InventoryModel(QAbstractTableModel):
         self.loading = True
         self._fetching = False
         self.ctx.runner.cancel("inventory-more")
-        self.ctx.read(_first_page, replace(self.query, offset=0), key="inventory",
-                      on_result=lambda result: self._first_arrived(generation, result),
-                      on_error=lambda exc: self._failed(generation, exc))
+        handle = self.ctx.read(_first_page, replace(self.query, offset=0), key="inventory",
+                               on_result=lambda result: self._counted(generation, result),
+                               on_error=lambda exc: self._failed(generation, exc))
+        handle.partialResult.connect(lambda rows: self._rows_arrived(generation, rows))
 
-    def _first_arrived(self, generation: int, result: tuple[list[InventoryRow], int]) -> None:
+    def _rows_arrived(self, generation: int, rows: list[InventoryRow]) -> None:
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self.rows = rows
+        self.total = len(rows)  # until the count arrives: no fetching beyond what we have
+        self.endResetModel()
+        self.rows_shown.emit(len(self.rows))
+
+    def _counted(self, generation: int, result: tuple[list[InventoryRow], int]) -> None:
         if generation != self._generation:
             return
         rows, total = result
-        self.beginResetModel()
-        self.rows, self.total = rows, total
-        self.endResetModel()
+        if rows is not self.rows:  # partial result was dropped (never for a live task)
+            self._rows_arrived(generation, rows)
+        self.total = total
         self.loading = False
         self.loaded.emit(len(self.rows), self.total)
 

@@ -59,14 +59,12 @@ class MainWindow(QMainWindow):
         self.side_bar.setFixedWidth(176)
         self.side_bar.setIconSize(QSize(20, 20))
         self.stack = QStackedWidget()
+        # areas are built the first time they are shown, so start-up pays only for one
         self.areas: dict[str, QWidget] = {}
         for spec in AREAS:
             item = QListWidgetItem(QIcon.fromTheme(spec.icon), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.side_bar.addItem(item)
-            widget = build_widget(ctx, spec.title, spec.target, spec.empty_text, self)
-            self.areas[spec.key] = widget
-            self.stack.addWidget(widget)
         self.model_page = ModelPage(ctx)
         self.version_page = VersionPage(ctx)
         self.compare_page = ComparePage(ctx)
@@ -173,9 +171,21 @@ class MainWindow(QMainWindow):
         self.back_action.setEnabled(bool(self.history))
         self._update_breadcrumb()
 
+    def area(self, key: str) -> QWidget | None:
+        """The widget of area *key*, built on first use (None for an unknown key)."""
+        widget = self.areas.get(key)
+        if widget is None:
+            spec = next((s for s in AREAS if s.key == key), None)
+            if spec is None:
+                return None
+            widget = build_widget(self.ctx, spec.title, spec.target, spec.empty_text, self)
+            self.areas[key] = widget
+            self.stack.addWidget(widget)
+        return widget
+
     def show_area(self, key: str, remember: bool = True) -> None:
         """Show the side-bar area *key* (inventory, reviews, monitoring, audit, consumers)."""
-        widget = self.areas.get(key)
+        widget = self.area(key)
         if widget is None:
             return
         self.stack.setCurrentWidget(widget)
@@ -272,14 +282,14 @@ class MainWindow(QMainWindow):
 
     def _export_inventory(self) -> None:
         self.show_area("inventory")
-        page = self.areas["inventory"]
+        page = self.area("inventory")
         choose = getattr(page, "choose_export_file", None)
         if callable(choose):
             choose()
 
     def _find(self) -> None:
         self.show_area("inventory")
-        focus = getattr(self.areas["inventory"], "focus_search", None)
+        focus = getattr(self.area("inventory"), "focus_search", None)
         if callable(focus):
             focus()
 
@@ -347,7 +357,8 @@ class MainWindow(QMainWindow):
             self.show_area("inventory", remember=False)
             self.open_version(model, version)
         else:
-            self.show_area(area if area in self.areas else "inventory", remember=False)
+            known = any(spec.key == area for spec in AREAS)
+            self.show_area(area if known else "inventory", remember=False)
 
     def save_state(self) -> None:
         """Remember geometry and the current place for the next start."""

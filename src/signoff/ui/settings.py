@@ -37,7 +37,7 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("window/model", str, "", "the model page open last"),
     Option("window/version", int, 0, "the version page open last (0: none)"),
     Option("registry/recent", list, [], "recently opened registries (db URL|artifacts)"),
-    Option("inventory/page_size", int, 200, "rows fetched per inventory page"),
+    Option("inventory/page_size", int, 100, "rows fetched per inventory page"),
     Option("inventory/sort", str, "name", "inventory sort column"),
     Option("inventory/descending", bool, False, "inventory sort order"),
     Option("dashboard/review_wait_days", int, 14, "a review waiting longer is flagged"),

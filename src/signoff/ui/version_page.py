@@ -1,8 +1,8 @@
 """The version page: a header naming the version and its state, and the registered tabs.
 
-Tabs load lazily: only the visible tab is asked to ``show_version``; another tab is asked when
-it is first shown for this version. This keeps heavy tabs (a rendered notebook) off the path of
-someone who only wants the overview.
+Tabs are built and loaded lazily: a tab's widget is created the first time it is shown (so a
+heavy part such as a rendered notebook costs nothing at start-up), and only the visible tab is
+asked to ``show_version``; another tab is asked when it is first shown for this version.
 """
 
 from __future__ import annotations
@@ -10,7 +10,25 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from signoff.ui.context import AppContext
-from signoff.ui.tabs import build_version_tabs
+from signoff.ui.tabs import VERSION_TABS, TabSpec, build_widget
+
+
+class _TabSlot(QWidget):
+    """Holds a tab's place until its widget is built."""
+
+    def __init__(self, spec: TabSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.widget: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def build(self, ctx: AppContext) -> QWidget:
+        if self.widget is None:
+            self.widget = build_widget(ctx, self.spec.title, self.spec.target,
+                                       self.spec.empty_text, self)
+            self.layout().addWidget(self.widget)
+        return self.widget
 
 
 class VersionPage(QWidget):
@@ -29,22 +47,32 @@ class VersionPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("versionTabs")
         self.tabs.setDocumentMode(True)
-        self.tab_widgets: dict[str, QWidget] = {}
-        for spec, widget in build_version_tabs(ctx, self):
-            self.tabs.addTab(widget, spec.title.replace("&", "&&"))
-            self.tab_widgets[spec.title] = widget
+        self.slots: dict[str, _TabSlot] = {}
+        for spec in VERSION_TABS:
+            slot = _TabSlot(spec)
+            self.tabs.addTab(slot, spec.title.replace("&", "&&"))
+            self.slots[spec.title] = slot
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._load_current)
         ctx.versionChanged.connect(self._version_changed)
         ctx.registryChanged.connect(self.reload)
+
+    def tab_widget(self, title: str) -> QWidget:
+        """The widget of the tab titled *title* (built now if it was not yet)."""
+        return self.slots[title].build(self.ctx)
+
+    def show_tab(self, title: str) -> QWidget:
+        """Switch to the tab titled *title* and return its widget."""
+        self.tabs.setCurrentWidget(self.slots[title])
+        return self.tab_widget(title)
 
     def show_version(self, model: str, number: int, tab: str | None = None) -> None:
         """Show *model* v*number*, optionally switching to the tab titled *tab*."""
         self.model, self.number = model, number
         self.title.setText(f"{model} <span style='color:gray'>v{number}</span>")
         self._shown.clear()
-        if tab is not None and tab in self.tab_widgets:
-            self.tabs.setCurrentWidget(self.tab_widgets[tab])
+        if tab is not None and tab in self.slots:
+            self.tabs.setCurrentWidget(self.slots[tab])
         self._load_current()
 
     def reload(self) -> None:
@@ -63,7 +91,8 @@ class VersionPage(QWidget):
         if self._shown.get(index) == (self.model, self.number):
             return
         self._shown[index] = (self.model, self.number)
-        widget = self.tabs.widget(index)
+        slot = self.tabs.widget(index)
+        widget = slot.build(self.ctx) if isinstance(slot, _TabSlot) else slot
         show = getattr(widget, "show_version", None)
         if callable(show):
             show(self.model, self.number)
