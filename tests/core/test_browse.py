@@ -151,3 +151,22 @@ def test_export_csv_follows_the_query_across_pages(reg) -> None:
     assert written == len(rows) == 84
     assert rows[0]["name"] == "bulk-0249" and rows[-1]["name"] == "bulk-0000"
     assert {r["risk_tier"] for r in rows} == {"high"}
+
+
+def test_side_by_side_alignment() -> None:
+    lines = browse.side_by_side("a\nb\nc\n", "a\nB\nc\nd\n")
+    assert [(x.left, x.right, x.tag) for x in lines] == [
+        ("a", "a", "equal"), ("b", "B", "replace"), ("c", "c", "equal"), (None, "d", "insert")]
+    assert [(x.left, x.right) for x in browse.side_by_side(None, "x")] == [(None, "x")]
+
+
+def test_inventory_rows_match_the_registry_query(reg) -> None:
+    from signoff.core import registry as q
+
+    add_bulk_models(reg, 40)
+    for query in (InventoryQuery(), InventoryQuery(search="bulk 1", sort="owner", descending=True,
+                                                   offset=3, limit=7),
+                  InventoryQuery(risk_tiers=["high"], flags=["stale", "open_review"],
+                                 sort="last_activity_at")):
+        with reg.read() as s:
+            assert browse.inventory_rows(s, query) == q.inventory(s, query)

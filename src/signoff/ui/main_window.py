@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from signoff import __version__
+from signoff.core.db import Registry
 from signoff.ui.areas import AREAS
 from signoff.ui.compare_page import ComparePage
 from signoff.ui.connection_dialog import ConnectionDialog
@@ -312,12 +313,9 @@ class MainWindow(QMainWindow):
     def _show_registry(self) -> None:
         reg = self.ctx.registry
         self.setWindowTitle(f"Signoff — {reg.display_url}")
-        try:
-            user = reg.actor
-        except Exception as exc:  # noqa: BLE001 - a dead connection must not stop the window
-            user = "unknown"
-            self._show_health(False, str(exc).splitlines()[0])
-        self.user_label.setText(f"Signed in as <b>{html.escape(user)}</b>")
+        # on PostgreSQL the acting user is the database login: ask in a worker
+        self.ctx.run(_actor_of, key="actor", on_result=self._show_user,
+                     on_error=lambda exc: self._show_user("unknown (no connection)"))
         if reg.is_embedded:
             where = html.escape(reg.location.db_url.removeprefix("sqlite:///"))
             self.db_label.setText(f"embedded: single workstation · {where}")
@@ -326,6 +324,9 @@ class MainWindow(QMainWindow):
         self.db_label.setToolTip(f"artifacts: {reg.location.artifacts}")
         if self.ctx.healthy:
             self._show_health(True, "")
+
+    def _show_user(self, user: str) -> None:
+        self.user_label.setText(f"Signed in as <b>{html.escape(user)}</b>")
 
     def _show_health(self, ok: bool, message: str) -> None:
         if ok:
@@ -380,3 +381,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.ctx.shutdown()
         super().closeEvent(event)
+
+
+def _actor_of(registry: Registry) -> str:
+    return registry.actor
