@@ -214,6 +214,7 @@ def report(results: list[dict], models: int, versions: int) -> str:
         "",
         f"Recorded {datetime.now():%Y-%m-%d %H:%M} on {platform.platform()}, Python "
         f"{platform.python_version()}, {os.cpu_count()} CPUs (shared with other work), "
+        f"load average {os.getloadavg()[0]:.1f} while measuring, "
         f"embedded SQLite. Registry: {models:,} models, {versions:,} versions "
         f"({len(results)} runs, each a fresh process, offscreen).",
         "",

@@ -283,3 +283,20 @@ def test_three_way_compare_marks_removed(qtbot, window) -> None:
     selection = compare.version_list.selectionModel()
     assert selection is not None and isinstance(selection, QItemSelectionModel)
     idle(qtbot, window)
+
+
+def test_tampered_component_is_reported_not_shown(qtbot, window) -> None:
+    window.open_version("credit-risk", 1)
+    overview = window.version_page.tab_widget("Overview")
+    qtbot.waitUntil(lambda: overview.overview is not None, timeout=5000)
+    config = next(c for c in overview.overview.components if c.path == "config.json")
+    blob = window.ctx.registry.store.path_for(config.sha256)
+    blob.chmod(0o644)
+    blob.write_text('{"threshold": 0.01}\n')
+    dialog = overview.open_component(config)
+    qtbot.waitUntil(lambda: "could not be shown" in dialog.view.editor.toPlainText(),
+                    timeout=5000)
+    text = dialog.view.editor.toPlainText()
+    assert "hash mismatch" in text and "config.json" in text and "0.01" not in text
+    dialog.close()
+    idle(qtbot, window)

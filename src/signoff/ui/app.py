@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
 from signoff.core.db import Registry
@@ -20,6 +21,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with Signoff's name, icon and style (created once)."""
     app = QApplication.instance()
     if app is None:
+        # QtWebEngine (rendered notebooks, built lazily) needs shared GL contexts set before
+        # the application exists; setting the attribute avoids importing it at start-up
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         QApplication.setApplicationName("Signoff")
         QApplication.setOrganizationName("Signoff")
         QApplication.setApplicationDisplayName("Signoff")
