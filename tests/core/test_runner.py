@@ -247,3 +247,15 @@ def test_missing_blob_refuses_the_run(registry, tmp_path):
     run = run_version(registry, published.version_id, INPUTS)
     assert run.result.status == REFUSED
     assert "not in the artifact store" in [c for c in run.hash_checks if not c.ok][0].problem
+
+
+def test_warmup_moves_lazy_model_loading_out_of_the_timed_call(tmp_path):
+    code = ("import time\n_MODEL = None\n"
+            "def predict(records):\n    global _MODEL\n"
+            "    if _MODEL is None:\n        time.sleep(0.6)\n        _MODEL = 1\n"
+            "    return [{'score': 0.5} for r in records]\n")
+    cold = _run(tmp_path / "a", code)
+    warm = _run(tmp_path / "b", code, warmup=True)
+    assert cold.status == warm.status == OK
+    assert cold.score_s >= 0.6 > warm.score_s
+    assert warm.load_s >= 0.6

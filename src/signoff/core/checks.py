@@ -270,7 +270,7 @@ def check_performance(prep: PreparedVersion, options: CheckOptions) -> CheckResu
     n = max(options.performance_records, len(inputs))
     batch = [inputs[i % len(inputs)] for i in range(n)]
     limits = performance_limits(prep, options)
-    result = prep.score(batch, limits=options.limits)
+    result = prep.score(batch, limits=options.limits, warmup=True)
     if not result.ok or result.score_s is None:
         return CheckResult("performance", False, f"could not time: {result.describe()}",
                            {"limits": limits})

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -327,8 +328,12 @@ def _advance_if_checked(session: Session, version: Version, at: Any) -> bool:
 def transition(session: Session, action: str, model: str, number: int, *, actor: str,
                role: str | None = None, comment: str = "", environment: str = PRODUCTION,
                expected_row_version: int | None = None,
-               expected_live_version: int | None = UNSET) -> Outcome:
+               expected_live_version: int | None = UNSET, at: datetime | None = None
+               ) -> Outcome:
     """Take *action* on ``model vNUMBER`` as *actor* in the caller's write transaction.
+
+    *at* back-dates the decision (only for importing history and the demo; by default, and
+    always on PostgreSQL where a trigger stamps it, the database's time).
 
     Raises TransitionError (not allowed now, with the reason), ConcurrentChangeError (the
     version or the live version changed since the caller looked) or NotFoundError.
@@ -337,7 +342,7 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
     _check_fresh(session, version, expected_row_version)
     comment = (comment or "").strip()
     role = check_allowed(session, version, action, actor, role, comment)
-    now = db_now(session)
+    now = at or db_now(session)
     before, gate = version.state, current_gate(version.state)
     if action not in ("approve", "reject", "request_changes"):
         gate = ""
@@ -378,7 +383,7 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
     payload = {"decision_id": decision.id, "gate": gate, "role": role, "meaning": meaning,
                "comment": comment, "manifest_hash": version.manifest_hash,
                "state_from": before, "state_to": version.state, "gate_complete": gate_complete,
-               "notified": notified}
+               "notified": notified, "at": now}
     if action == "go_live":
         notified = _go_live(session, version, actor, environment, expected_live_version,
                             payload, now)
@@ -425,13 +430,14 @@ def _go_live(session: Session, version: Version, actor: str, environment: str,
     return notified
 
 
-def note_evidence(session: Session, model: str, number: int, *, actor: str) -> bool:
+def note_evidence(session: Session, model: str, number: int, *, actor: str,
+                  at: datetime | None = None) -> bool:
     """After new check evidence: move an approved version to ready if its checks now pass.
 
     Returns True when the version became ready (one audit event written then).
     """
     version = _lock_version(session, model, number)
-    now = db_now(session)
+    now = at or db_now(session)
     if not _advance_if_checked(session, version, now):
         return False
     _flush(session, version)

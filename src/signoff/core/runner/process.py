@@ -125,7 +125,8 @@ def child_environment(workdir: Path) -> dict[str, str]:
 
 def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
                     limits: Limits | None = None, python: str | None = None,
-                    mode: str = "batch", cancel: CancelCheck | None = None) -> RunResult:
+                    mode: str = "batch", cancel: CancelCheck | None = None,
+                    warmup: bool = False) -> RunResult:
     """Score *records* with ``workdir``'s *entry_point* in a child process; never raises for
     anything the scoring code does.
 
@@ -138,19 +139,20 @@ def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
     workdir = Path(workdir)
     job_dir = Path(tempfile.mkdtemp(prefix="job-", dir=workdir.parent))
     try:
-        return _run(job_dir, workdir, entry_point, records, limits, python, mode, cancel)
+        return _run(job_dir, workdir, entry_point, records, limits, python, mode, cancel, warmup)
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
 def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], limits: Limits,
-         python: str, mode: str, cancel: CancelCheck | None) -> RunResult:
+         python: str, mode: str, cancel: CancelCheck | None, warmup: bool) -> RunResult:
     bootstrap = job_dir / "bootstrap.py"
     shutil.copyfile(BOOTSTRAP, bootstrap)
     input_path, result_path = job_dir / "input.json", job_dir / "result.json"
     input_path.write_text(json.dumps(records), encoding="utf-8")
     job = {"workdir": str(workdir), "entry_point": entry_point, "input": str(input_path),
-           "result": str(result_path), "memory_mb": limits.memory_mb, "mode": mode}
+           "result": str(result_path), "memory_mb": limits.memory_mb, "mode": mode,
+           "warmup": warmup}
     job_path = job_dir / "job.json"
     job_path.write_text(json.dumps(job), encoding="utf-8")
     stderr_path = job_dir / "stderr.txt"

@@ -163,14 +163,14 @@ class PreparedVersion:
         return self.environment
 
     def score(self, records: list[Any], *, limits: Limits | None = None, mode: str = "batch",
-              cancel: CancelCheck | None = None) -> RunResult:
+              cancel: CancelCheck | None = None, warmup: bool = False) -> RunResult:
         """Score *records* in a fresh child process (never raises for a bad run)."""
         if self.refusal is not None:
             return self.refusal
         self.resolve_environment()
         return run_entry_point(self.workspace.workdir, self.spec.entry_point, records,
                                limits=limits or default_limits(self.settings),
-                               python=self.python, mode=mode, cancel=cancel)
+                               python=self.python, mode=mode, cancel=cancel, warmup=warmup)
 
     def close(self) -> None:
         self.workspace.cleanup()
