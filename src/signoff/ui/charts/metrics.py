@@ -23,9 +23,8 @@ class GroupedBarChart(ChartWidget):
     """Candidate against live and other versions, metric by metric."""
 
     def __init__(self, parent=None, **kwargs) -> None:  # noqa: ANN001, ANN003
-        super().__init__("Development metrics by version", parent,
-                         empty_text="This version has no development metrics recorded.",
-                         **kwargs)
+        kwargs.setdefault("empty_text", "This version has no development metrics recorded.")
+        super().__init__("Development metrics by version", parent, **kwargs)
 
     def is_empty(self, data: BarData) -> bool:
         return not data.metrics or not data.series
@@ -61,8 +60,8 @@ class TrendChart(ChartWidget):
     """A metric across all versions of the model, in version order."""
 
     def __init__(self, parent=None, **kwargs) -> None:  # noqa: ANN001, ANN003
-        super().__init__("Metric across versions", parent,
-                         empty_text="No version of this model recorded this metric.", **kwargs)
+        kwargs.setdefault("empty_text", "No version of this model recorded this metric.")
+        super().__init__("Metric across versions", parent, **kwargs)
 
     def is_empty(self, data: TrendData) -> bool:
         return not data.points

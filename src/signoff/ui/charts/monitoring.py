@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
@@ -34,8 +34,10 @@ class MetricTimeData:
                    [w.breach for w in windows], series.baseline, series.limit)
 
 
-def _dates(ax) -> None:  # noqa: ANN001
-    locator = mdates.AutoDateLocator(maxticks=8)
+def _dates(ax, first: datetime, last: datetime) -> None:  # noqa: ANN001
+    # pad the range so a single window still gets a sensible date axis
+    ax.set_xlim(first - timedelta(days=3), last + timedelta(days=3))
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
@@ -44,9 +46,9 @@ class MetricOverTimeChart(ChartWidget):
     """Window by window: the metric, baseline, tolerance band and breaching windows."""
 
     def __init__(self, parent=None, **kwargs) -> None:  # noqa: ANN001, ANN003
-        super().__init__("Live metric over time", parent,
-                         empty_text="No predictions with outcomes yet: the metric appears "
-                                    "once the factory reports outcomes.", **kwargs)
+        kwargs.setdefault("empty_text", "No predictions with outcomes yet: the metric appears "
+                                    "once the factory reports outcomes.")
+        super().__init__("Live metric over time", parent, **kwargs)
 
     def is_empty(self, data: MetricTimeData) -> bool:
         return not data.starts
@@ -73,7 +75,7 @@ class MetricOverTimeChart(ChartWidget):
         if breaches:
             ax.plot(*zip(*breaches, strict=True), marker="X", markersize=9, linestyle="none",
                     color=palette.bad, label="breaching window")
-        _dates(ax)
+        _dates(ax, data.starts[0], data.starts[-1])
         ax.set_xlabel("window start (UTC)")
         ax.set_ylabel(f"{data.metric.upper()} (live, per window)")
         ax.legend(fontsize=7, loc="lower left")
@@ -101,9 +103,8 @@ class VolumeChart(ChartWidget):
     """Prediction volume (bars) and failed executions (second axis) per window."""
 
     def __init__(self, parent=None, **kwargs) -> None:  # noqa: ANN001, ANN003
-        super().__init__("Prediction volume and failed runs", parent,
-                         empty_text="No predictions or executions reported for this version.",
-                         **kwargs)
+        kwargs.setdefault("empty_text", "No predictions or executions reported for this version.")
+        super().__init__("Prediction volume and failed runs", parent, **kwargs)
 
     def is_empty(self, data: VolumeData) -> bool:
         return not data.starts
@@ -121,7 +122,7 @@ class VolumeChart(ChartWidget):
         twin.set_ylabel("failed executions per window")
         twin.set_ylim(bottom=0, top=max([*data.failed, 1]) * 1.3)
         twin.grid(False)
-        _dates(ax)
+        _dates(ax, data.starts[0], data.starts[-1] + timedelta(days=data.window_days))
         lines = ax.get_legend_handles_labels()
         more = twin.get_legend_handles_labels()
         ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="upper left")
@@ -141,8 +142,8 @@ class PredictedActualChart(ChartWidget):
     """Reliability diagram (classifier) or predicted-vs-actual and residuals (regressor)."""
 
     def __init__(self, parent=None, **kwargs) -> None:  # noqa: ANN001, ANN003
-        super().__init__("Predicted against actual", parent,
-                         empty_text="No predictions with outcomes yet.", **kwargs)
+        kwargs.setdefault("empty_text", "No predictions with outcomes yet.")
+        super().__init__("Predicted against actual", parent, **kwargs)
 
     def is_empty(self, data: PredictedActualData) -> bool:
         return not (data.calibration if data.classifier else data.predicted)

@@ -1,0 +1,206 @@
+"""Charts on real registries: what is plotted (bar heights, line points), driven as a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.container import BarContainer
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from signoff.core.monitoring import MonitoringRules, version_series
+from signoff.core.publish import publish
+from signoff.core.schema import Model
+from tests.core.test_monitoring import feed, make_live
+from tests.helpers.folders import write_model_folder
+
+pytestmark = pytest.mark.gui
+
+EXTRA = """
+[[metrics]]
+name = "accuracy"
+value = {acc}
+"""
+
+
+@pytest.fixture
+def metrics_registry(registry, tmp_path: Path):
+    """toy-model v1 (live: auc 0.80, accuracy 0.88), v2 (0.85, 0.90), v3 (0.82, no accuracy)."""
+    make_live(registry, tmp_path / "v1")
+    text = (tmp_path / "v1" / "toy-model" / "signoff.toml").read_text()
+    (tmp_path / "v1" / "toy-model" / "signoff.toml").write_text(text + EXTRA.format(acc=0.88))
+    # republish v1's content with accuracy as a new folder is not needed: add v2, v3
+    publish(registry, write_model_folder(tmp_path / "v2", weights='{"a": 0.2, "b": 0.1}',
+                                         auc=0.85, extra_toml=EXTRA.format(acc=0.90)))
+    publish(registry, write_model_folder(tmp_path / "v3", weights='{"a": 0.3, "b": 0.1}',
+                                         auc=0.82))
+    return registry
+
+
+def bar_heights(chart) -> list[list[float]]:
+    [ax] = chart.axes()
+    return [[round(p.get_height(), 6) for p in c] for c in ax.containers
+            if isinstance(c, BarContainer)]
+
+
+def test_metrics_tab_compares_candidate_with_live_and_picked(qtbot, make_ctx,
+                                                             metrics_registry) -> None:
+    from signoff.ui.metrics_tab import MetricsTab
+
+    tab = MetricsTab(make_ctx(metrics_registry))
+    qtbot.addWidget(tab)
+    tab.resize(1000, 700)
+    tab.show_version("toy-model", 2)
+    qtbot.waitUntil(lambda: tab.metrics is not None and not tab.bars.is_showing_empty,
+                    timeout=15000)
+    assert "toy-model v2 (candidate) — the live version v1" in tab.status.text()
+    assert tab.picked() == [1]  # the live version is ticked by default
+    # v1 has no accuracy recorded (it was published without): a gap, not a zero bar
+    heights = bar_heights(tab.bars)
+    assert heights[0] == [0.85, 0.9]
+    assert heights[1][0] == 0.8 and np.isnan(heights[1][1])
+    [ax] = tab.bars.axes()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["auc", "accuracy"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["v2 (candidate)", "v1 (live)"]
+    model = tab.table_model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert headers == ["Metric", "v2 (candidate)", "v1 (live)", "Δ vs v1"]
+    cells = [[model.data(model.index(r, c)) for c in range(model.columnCount())]
+             for r in range(model.rowCount())]
+    assert cells == [["auc", "0.8500", "0.8000", "+0.0500"], ["accuracy", "0.9000", "—", "—"]]
+    # the reviewer ticks v3 as well
+    tab.pick(3)
+    assert tab.picked() == [1, 3]
+    assert bar_heights(tab.bars)[2][0] == 0.82
+    assert model.columnCount() == 6
+    assert model.data(model.index(0, 5)) == "+0.0300"
+    # the trend: auc in version order
+    tab.trend_metric.setCurrentText("auc")
+    [tax] = tab.trend.axes()
+    line = tax.get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2, 3]
+    assert list(line.get_ydata()) == [0.8, 0.85, 0.82]
+    assert [t.get_text() for t in tax.get_xticklabels()] == ["v1", "v2", "v3"]
+    tab.trend_metric.setCurrentText("accuracy")
+    assert list(tab.trend.axes()[0].get_lines()[0].get_xdata()) == [2]
+
+
+def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
+        qtbot, make_ctx, registry, tmp_path: Path) -> None:
+    from signoff.ui.runs_tab import RunsTab
+
+    make_live(registry, tmp_path)
+    feed(registry, ["good", "good", "bad", "bad"], seed=3)
+    tab = RunsTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.resize(1100, 800)
+    tab.show_version("toy-model", 1)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=20000)
+    with registry.read() as s:
+        model = s.scalar(select(Model).where(Model.name == "toy-model"))
+        series = version_series(s, model.versions[0], MonitoringRules.for_model(model))
+    [ax] = tab.metric_chart.axes()
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    main = lines["AUC per window"]
+    assert list(main.get_ydata()) == pytest.approx([w.value for w in series.windows])
+    assert list(lines["baseline 0.800"].get_ydata()) == [0.8, 0.8]
+    assert list(lines["limit 0.750"].get_ydata()) == [0.75, 0.75]
+    breach = lines["breaching window"]
+    assert list(breach.get_ydata()) == pytest.approx([w.value for w in series.windows[2:]])
+    assert any(isinstance(p, PolyCollection) or p.get_label() == "tolerance band"
+               for p in [*ax.patches, *ax.collections])
+    assert ax.get_ylabel() == "AUC (live, per window)"
+    vol_ax = tab.volume_chart.axes()[0]
+    assert [p.get_height() for p in vol_ax.patches] == [200, 200, 200, 200]
+    cal = tab.predicted_chart.axes()[0].get_lines()[1]
+    assert len(cal.get_xdata()) == 10 and max(cal.get_ydata()) <= 1
+    text = tab.status.text()
+    assert "800 predictions in 4 windows" in text
+    assert "<b>Stale</b>" in text and "performance: AUC was below baseline 0.800" in text
+
+
+def test_runs_tab_regressor_shows_scatter_and_residuals(qtbot, make_ctx, registry,
+                                                        tmp_path: Path) -> None:
+    from signoff.core.ingest import ingest_records
+    from signoff.ui.runs_tab import RunsTab
+
+    make_live(registry, tmp_path, metric="rmse", tolerance=2.0, baseline_value=10.0)
+    with registry.write() as s:
+        s.scalar(select(Model).where(Model.name == "toy-model")).task = "regression"
+    ingest_records(registry, "predictions", [
+        {"subject_key": f"s{i}", "predicted_at": f"2026-01-0{i + 5}", "version": "toy-model@1",
+         "score": 100 + i} for i in range(3)])
+    ingest_records(registry, "outcomes", [
+        {"subject_key": f"s{i}", "observed_at": "2026-02-01", "actual": 101 + 2 * i}
+        for i in range(3)])
+    tab = RunsTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.show_version("toy-model", 1)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=20000)
+    left, right = tab.predicted_chart.axes()
+    assert left.collections[0].get_offsets().tolist() == [[100, 101], [101, 103], [102, 105]]
+    assert right.collections[0].get_offsets()[:, 1].tolist() == [1, 2, 3]
+    assert right.get_ylabel() == "residual: actual − predicted"
+
+
+def test_runs_tab_empty_state_without_data(qtbot, make_ctx, registry, tmp_path: Path) -> None:
+    from signoff.ui.runs_tab import RunsTab
+
+    make_live(registry, tmp_path)
+    tab = RunsTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.show_version("toy-model", 1)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=20000)
+    for chart in (tab.metric_chart, tab.volume_chart, tab.predicted_chart):
+        assert chart.is_showing_empty and not chart.export_button.isEnabled()
+    assert "No predictions with outcomes yet" in tab.metric_chart.empty_label.text()
+
+
+def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
+        qtbot, make_ctx, registry, tmp_path: Path) -> None:
+    from signoff.ui.monitoring_page import MonitoringPage
+
+    make_live(registry, tmp_path)
+    feed(registry, ["good", "bad", "bad"], seed=3)
+    make_live(registry, tmp_path, name="healthy-model")
+    feed(registry, ["good", "good", "good"], seed=4, name="healthy-model")
+    publish(registry, write_model_folder(tmp_path / "d", name="draft-model"))
+    ctx = make_ctx(registry)
+    page = MonitoringPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    qtbot.waitUntil(lambda: len(page.rows) == 2, timeout=20000)
+    proxy = page.proxy
+    shown = [[proxy.data(proxy.index(r, c)) for c in (0, 1, 2, 8)] for r in range(2)]
+    assert shown == [["toy-model", "v1", "AUC", "STALE"], ["healthy-model", "v1", "AUC", "ok"]]
+    assert page.status.text() == "2 live model(s), 1 stale."
+    # sort by model name, as a person clicking the header would
+    header = page.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=header.viewport().rect().topLeft() + _section_centre(header, 0))
+    names = [proxy.data(proxy.index(r, 0)) for r in range(2)]
+    assert sorted(names) == names or sorted(names, reverse=True) == names
+    # clicking the healthy model draws its chart
+    row = names.index("healthy-model")
+    rect = page.table.visualRect(proxy.index(row, 0))
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.chart.title.startswith("healthy-model v1")
+    [ax] = page.chart.axes()
+    assert len(ax.get_lines()[2].get_ydata()) == 3
+    # store the flags: audited, visible to the inventory
+    qtbot.mouseClick(page.store_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Stored changed flags of toy-model" in page.status.text(),
+                    timeout=20000)
+    with registry.read() as s:
+        flags = dict(s.execute(select(Model.name, Model.flag_stale)).all())
+    assert flags == {"toy-model": True, "healthy-model": False, "draft-model": False}
+
+
+def _section_centre(header, section: int):  # noqa: ANN001, ANN202
+    from PySide6.QtCore import QPoint
+
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    return QPoint(x, header.height() // 2)
