@@ -72,18 +72,25 @@ def evaluate(records, targets):
             "r2": metrics.r2_score(targets, predicted)}
 
 
-def save_model(model, path):
-    """Write *model* as a gzip-compressed pickle whose bytes depend only on the model.
+class _CanonicalPickler(pickle._Pickler):
+    """Pickles equal strings as one object, so the bytes do not depend on this process.
 
-    Memo-free ("fast") pickling writes every string in full: the default pickle output
-    depends on which equal strings happen to be the same object in this process, so the
-    same model could hash differently from one run to the next. gzip with a zero time
-    stamp keeps it small and byte-stable; ``joblib.load`` reads it as it is.
+    The pickle memo is keyed by object identity; whether two equal strings inside a model
+    are one object or two depends on what the process did before, so the same model could
+    pickle (and hash) differently from one run to the next. Interning every string first
+    makes the output depend only on the model's content.
     """
+
+    def save(self, obj, save_persistent_id=True):
+        if type(obj) is str:
+            obj = sys.intern(obj)
+        super().save(obj, save_persistent_id)
+
+
+def save_model(model, path):
+    """Write *model* as a byte-stable, gzip-compressed pickle (``joblib.load`` reads it)."""
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(model)
+    _CanonicalPickler(buffer, protocol=5).dump(model)
     with open(path, "wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle,
                                                    mtime=0) as packed:
         packed.write(buffer.getvalue())
