@@ -11,7 +11,7 @@ import pytest
 
 from signoff import __version__, selftest
 
-CHECKS = ("resources", "demo registry", "audit chain", "notebook render", "Qt", "main window",
+CHECKS = ("resources", "demo registry", "Qt", "main window", "audit chain", "notebook render",
           "notebook view (QtWebEngine)", "chart")
 
 
@@ -86,6 +86,29 @@ def test_a_temporary_self_test_folder_is_removed(monkeypatch, tmp_path):
     assert made and not os.path.exists(made[0])
 
 
+def test_self_test_on_a_missing_registry_fails_clearly(tmp_path):
+    result = subprocess.run([*signoff_command(), "--home", str(tmp_path / "nowhere"),
+                             "--self-test"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"FAIL registry: there is no registry at {tmp_path / 'nowhere'}" in result.stdout
+    assert not (tmp_path / "nowhere").exists()  # a self-test never creates a registry
+
+
+def test_the_temporary_demo_ignores_a_team_database_in_the_environment(monkeypatch, tmp_path):
+    seen = []
+
+    def build_demo(home):
+        seen.append((os.environ.get("SIGNOFF_DB"), os.environ.get("SIGNOFF_ARTIFACTS")))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setenv("SIGNOFF_DB", "postgresql://team@db.example/signoff")
+    monkeypatch.setenv("SIGNOFF_ARTIFACTS", "/shared/artifacts")
+    monkeypatch.setattr("signoff.demo.build_demo", build_demo)
+    assert selftest.run_self_test(out=lambda line: None, keep=tmp_path) == 1
+    assert seen == [(None, None)]
+    assert os.environ["SIGNOFF_DB"] == "postgresql://team@db.example/signoff"  # restored
+
+
 @pytest.mark.slow
 def test_self_test_passes_from_pip(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
@@ -97,7 +120,7 @@ def test_self_test_passes_from_pip(tmp_path):
     assert out.startswith(f"signoff self-test {__version__}: Python package")
     for name in CHECKS:
         assert f"ok   {name}:" in out, f"{name} did not pass:\n{out}"
-    assert "lists the 5 demo models" in out
+    assert "lists the 5 models, shown" in out
     assert out.rstrip().splitlines()[-1].startswith(f"self-test passed: {len(CHECKS)} checks")
     # the person's own settings and data folders were not touched
     assert not (tmp_path / "config").exists() and not (tmp_path / "data").exists()

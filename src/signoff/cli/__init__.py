@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the demo registry (created on first use)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.add_argument("--self-test", action="store_true",
-                        help="check this installation on a temporary demo registry, offscreen")
+                        help="check this installation offscreen on a temporary demo registry "
+                        "(or on the registry --home/--db name, read only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"signoff.cli.{name}").register(sub)
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.self_test:
             from signoff.selftest import run_self_test
 
-            return run_self_test()
+            return run_self_test(home=args.home, db=args.db, artifacts=args.artifacts)
         if args.command is None:
             from signoff.cli.gui import open_gui
 
