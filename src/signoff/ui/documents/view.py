@@ -62,7 +62,7 @@ _OFF = (
 
 
 def _strip_fragment(url: QUrl) -> str:
-    return url.adjusted(QUrl.UrlFormattingOption.RemoveFragment).toString()
+    return url.toString().split("#", 1)[0]  # a '#' inside a file path is encoded as %23
 
 
 class DocumentRequestGuard(QWebEngineUrlRequestInterceptor):
@@ -129,15 +129,18 @@ class SafeDocumentView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.profile = QWebEngineProfile(self)  # no storage name: off the record, in memory
+        self.web = QWebEngineView(self)
+        self.web.setObjectName("documentWebView")
+        self.profile = QWebEngineProfile()  # no storage name: off the record, in memory
         self.profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
         self.profile.setPersistentCookiesPolicy(
             QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
         self.guard = DocumentRequestGuard(self)
         self.profile.setUrlRequestInterceptor(self.guard)
-        self.web = QWebEngineView(self)
-        self.web.setObjectName("documentWebView")
         self.page = _SafePage(self.profile, self.guard, self.web)
+        # owned by its page: Qt destroys a QObject's children after the object itself, so the
+        # profile always outlives the one page that uses it
+        self.profile.setParent(self.page)
         self.web.setPage(self.page)
         self.web.setContextMenuPolicy(self.web.contextMenuPolicy().NoContextMenu)
         self.page.linkRequested.connect(self.linkRequested)
