@@ -12,13 +12,14 @@ import csv
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from signoff.core.db import db_now
@@ -73,30 +74,32 @@ def append_event(
     model_id: int | None = None,
     version_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+    """Append one event to the chain inside the caller's transaction.
+
+    The chain is a global order, so appending serialises writers until they commit: call it
+    as the last statement of a transaction. On PostgreSQL the database itself stamps the
+    sequence, time, actor and hash (migration 0002) in one ``INSERT … RETURNING``.
+    """
+    body = {"action": action, "entity_type": entity_type, "entity_id": str(entity_id),
+            "model_id": model_id, "version_id": version_id,
+            "payload": canonical_json(payload or {})}
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        # placeholders: the BEFORE INSERT trigger replaces them under its advisory lock
+        event = session.scalars(
+            insert(AuditEvent).returning(AuditEvent),
+            [{**body, "seq": 0, "at": datetime(1970, 1, 1), "actor": actor,
+              "prev_hash": "", "hash": f"pending-{uuid.uuid4().hex}"}],
+        ).one()
+        log.debug("audit %s %s %s#%s", event.seq, action, entity_type, entity_id)
+        return event
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-    event = AuditEvent(
-        seq=seq,
-        at=db_now(session),
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        model_id=model_id,
-        version_id=version_id,
-        payload=canonical_json(payload or {}),
-        prev_hash=prev,
-    )
+    event = AuditEvent(seq=seq, at=db_now(session), actor=actor, prev_hash=prev, **body)
     event.hash = event_hash(prev, event)
     session.add(event)
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.refresh(event)  # the database stamped actor, time and hash (migration 0002)
     log.debug("audit %s %s %s#%s", seq, action, entity_type, entity_id)
     return event
 

@@ -47,10 +47,10 @@ def record_go_live(session: Session, version: Version, *, actor: str,
     session.add(deployment)
     change_state(session, version, LIVE, at)
     session.flush()
+    refresh_model_summary(session, version.model_id)
     append_event(session, actor=actor, action="version.went_live", entity_type="version",
                  entity_id=f"{version.model.name} v{version.number}", model_id=version.model_id,
                  version_id=version.id,
                  payload={**(extra or {}), "environment": environment, "at": at,
                           "superseded": superseded, "manifest_hash": version.manifest_hash})
-    refresh_model_summary(session, version.model_id)
     return deployment

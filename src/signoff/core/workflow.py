@@ -172,7 +172,6 @@ def check_allowed(session: Session, version: Version, action: str, actor: str,
     if action not in ACTIONS:
         raise TransitionError(f"unknown action '{action}'; actions are {', '.join(ACTIONS)}")
     state, label = version.state, f"{version.model.name} v{version.number}"
-    held = roles_of(session, actor)
     is_author = actor == version.author
 
     def refuse(why: str) -> None:
@@ -184,6 +183,7 @@ def check_allowed(session: Session, version: Version, action: str, actor: str,
         refuse("a comment is required")
     if action == "comment":
         return ""
+    held = roles_of(session, actor)
     if action == "submit":
         if state != DRAFT:
             refuse(f"it is {state.replace('_', ' ')}; only a draft can be submitted")
@@ -388,10 +388,14 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
         notified = _go_live(session, version, actor, environment, expected_live_version,
                             payload, now)
     else:
+        if version.state != before or notified:
+            refresh_model_summary(session, version.model_id)
+        else:  # a comment or a partial signature: only the activity time moves
+            version.model.last_activity_at = now
+        # the audit append serialises all writers until commit, so it comes last
         append_event(session, actor=actor, action=f"decision.{action}", entity_type="version",
                      entity_id=f"{version.model.name} v{version.number}",
                      model_id=version.model_id, version_id=version.id, payload=payload)
-        refresh_model_summary(session, version.model_id)
     log.info("%s v%s: %s by %s (%s → %s)", model, number, action, actor, before, version.state)
     return Outcome(action, model, number, before, version.state, decision.id, gate, role,
                    gate_complete, notified, meaning)
@@ -441,11 +445,11 @@ def note_evidence(session: Session, model: str, number: int, *, actor: str,
     if not _advance_if_checked(session, version, now):
         return False
     _flush(session, version)
+    refresh_model_summary(session, version.model_id)
     append_event(session, actor=actor, action="version.ready", entity_type="version",
                  entity_id=f"{model} v{number}", model_id=version.model_id,
                  version_id=version.id, payload={"state_from": APPROVED, "state_to": READY,
                                                  "manifest_hash": version.manifest_hash})
-    refresh_model_summary(session, version.model_id)
     return True
 
 
