@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -284,7 +285,7 @@ class RowSpec:
             if value is not None:
                 # json.dumps of a float is its repr; skip the encoder for the common case
                 row[column] = repr(value) if type(value) is float else json.dumps(value)
-        return tuple(row[c] for c in self.insert_columns)
+        return operator.itemgetter(*self.insert_columns)(row)
 
 
 def _missing(record: dict[str, Any], columns: tuple[str, ...], errors: list[str]) -> None:
@@ -344,34 +345,65 @@ def score_of(output: Any) -> float | None:
     return None
 
 
+_PREDICTION_OPTIONAL = {k: PREDICTION_FIELDS[k] for k in
+                        ("input_record", "input_ref", "input_sha256", "execution")}
+_subject_text = _text(200)
+
+
 def _convert_prediction(record: dict[str, Any], resolver: Resolver
                         ) -> tuple[dict[str, Any], str, int | None]:
+    # written out by hand rather than through _fields: this runs a million times per file
     errors: list[str] = []
-    _missing(record, ("subject_key", "predicted_at"), errors)
-    values = _fields(record, PREDICTION_FIELDS, errors)
-    version_id, model_id = _version(record, resolver, errors)
-    if "score" not in record and "output" not in record:
-        errors.append("score/output: give the score, the output, or both")
-    execution_id = None
-    if values.get("execution"):
+    get = record.get
+    subject = get("subject_key")
+    if subject is None:
+        errors.append("subject_key: missing")
+    else:
         try:
-            execution_id = resolver.execution_id(values["execution"])
+            subject = _subject_text(subject)
+        except ValueError as exc:
+            errors.append(f"subject_key: {exc}")
+        else:
+            if not subject:
+                errors.append("subject_key: is blank")
+    at = get("predicted_at")
+    if at is None:
+        errors.append("predicted_at: missing")
+    else:
+        try:
+            at = _time(at)
+        except ValueError as exc:
+            errors.append(f"predicted_at: {exc}")
+    version_id, model_id = _version(record, resolver, errors)
+    score, output = get("score"), get("output")
+    if score is not None:
+        try:
+            score = _number(score)
+        except ValueError as exc:
+            errors.append(f"score: {exc}")
+    if output is not None:
+        output = _json(output)
+    elif score is None:
+        errors.append("score/output: give the score, the output, or both")
+    extra = _fields(record, _PREDICTION_OPTIONAL, errors) if len(record) > 5 or \
+        any(k in record for k in _PREDICTION_OPTIONAL) else {}
+    execution_id = None
+    if extra.get("execution"):
+        try:
+            execution_id = resolver.execution_id(extra["execution"])
         except RowError as exc:
             errors.append(f"execution: {exc}")
-    if values.get("subject_key") == "":
-        errors.append("subject_key: is blank")
     if errors:
         raise RowError("; ".join(errors))
-    output = values.get("output")
-    score = values["score"] if "score" in values else score_of(output)
+    if score is None:
+        score = score_of(output)
     if output is None:
         output = score
-    row = {"subject_key": values["subject_key"], "predicted_at": values["predicted_at"],
-           "version_id": version_id, "execution_id": execution_id,
-           "input_record": values.get("input_record"), "input_ref": values.get("input_ref", ""),
-           "input_sha256": values.get("input_sha256", ""), "output": output, "score": score}
-    key = f"{version_id}\x1f{row['predicted_at']}\x1f{row['subject_key']}"
-    return row, key, model_id
+    row = {"subject_key": subject, "predicted_at": at, "version_id": version_id,
+           "execution_id": execution_id, "input_record": extra.get("input_record"),
+           "input_ref": extra.get("input_ref", ""), "input_sha256": extra.get("input_sha256", ""),
+           "output": output, "score": score}
+    return row, f"{version_id}\x1f{at}\x1f{subject}", model_id
 
 
 OUTCOME_FIELDS = {"subject_key": _text(200), "observed_at": _time, "actual": _number,
