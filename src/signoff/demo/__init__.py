@@ -109,6 +109,10 @@ def build_demo(home: Path, force: bool = False) -> str:
              "build_seconds": round(time.perf_counter() - started, 2),
              "timings": {k: round(v, 2) for k, v in report.seconds.items()}},
             indent=2) + "\n", "utf-8")
+        if not force and is_complete(home):
+            # another process finished a demo here while we were building: keep theirs
+            shutil.rmtree(staging, ignore_errors=True)
+            return demo_summary(home)
         if home.exists():
             retired = home.parent / f".{home.name}.old-{os.getpid()}"
             home.rename(retired)
@@ -126,4 +130,4 @@ def build_demo(home: Path, force: bool = False) -> str:
 def ensure_demo(home: Path) -> None:
     """Make sure *home* holds a complete demo registry, building it only if it does not."""
     if not is_complete(Path(home).expanduser()):
-        build_demo(home, force=True)
+        build_demo(home)
