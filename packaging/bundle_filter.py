@@ -68,8 +68,8 @@ def keep_data(dest: str) -> bool:
     """True when the data file at *dest* belongs in the bundle.
 
     Leaves out QML modules, QtWebEngine locales other than en-US (Chromium falls back to
-    en-US; the application's own text is English), Qt's own translations, and matplotlib's
-    sample data.
+    en-US; the application's own text is English), Chromium's developer tools, Qt's own
+    translations, and matplotlib's sample data.
     """
     dest = dest.replace("\\", "/")
     if dest.startswith("PySide6/Qt/qml/") or _UNUSED_PLUGIN.search(dest):
@@ -77,5 +77,7 @@ def keep_data(dest: str) -> bool:
     if "/qtwebengine_locales/" in dest:
         return dest.endswith("/en-US.pak")
     if dest.startswith("PySide6/Qt/translations/"):
+        return False
+    if dest.endswith("/qtwebengine_devtools_resources.pak"):  # Chromium's developer tools
         return False
     return "mpl-data/sample_data/" not in dest
