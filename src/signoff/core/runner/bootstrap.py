@@ -165,3 +165,7 @@ def main(job_path):
 
 if __name__ == "__main__":
     main(sys.argv[1])
+    # the result is on disk: skip tearing down the scoring code's modules (slow for large
+    # libraries, and a finaliser in scoring code must not change what was reported)
+    sys.stderr.flush()
+    os._exit(0)

@@ -137,10 +137,25 @@ def installed_packages(python: str | None = None) -> tuple[str, dict[str, str]]:
     return _probe(str(python))
 
 
+def _versions_here(names: list[str]) -> tuple[str, dict[str, str]]:
+    """Versions of just *names* in this interpreter (fast: no scan of every distribution)."""
+    found = {}
+    for name in names:
+        try:
+            found[normalise(name)] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return ".".join(map(str, sys.version_info[:3])), found
+
+
 def compare_environment(requirements_text: str | None, python_pinned: str = "",
                         python: str | None = None) -> EnvironmentReport:
     """Compare captured pins and Python version with *python*; every difference is listed."""
-    found_python, packages = installed_packages(python)
+    pins, unread = parse_requirements(requirements_text or "")
+    if python is None or Path(python) == Path(sys.executable):
+        found_python, packages = _versions_here([p.package for p in pins])
+    else:
+        found_python, packages = installed_packages(python)
     report = EnvironmentReport(python or sys.executable, found_python, python_pinned)
     if python_pinned and not _python_matches(python_pinned, found_python):
         report.differences.append(Difference("python", python_pinned, found_python,
@@ -149,7 +164,6 @@ def compare_environment(requirements_text: str | None, python_pinned: str = "",
         report.captured = False
         report.note = "the version has no environment component"
         return report
-    pins, unread = parse_requirements(requirements_text)
     report.pins = pins
     for pin in pins:
         found = packages.get(normalise(pin.package))
