@@ -42,7 +42,8 @@ class GroupedBarChart(ChartWidget):
         ax.set_xlabel("metric")
         ax.set_ylabel(data.ylabel)
         ax.margins(y=0.15)
-        ax.legend(fontsize=8, loc="lower right")
+        # outside the axes, so it never hides a bar (constrained layout makes room)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 @dataclass

@@ -78,7 +78,7 @@ class MetricOverTimeChart(ChartWidget):
         _dates(ax, data.starts[0], data.starts[-1])
         ax.set_xlabel("window start (UTC)")
         ax.set_ylabel(f"{data.metric.upper()} (live, per window)")
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(fontsize=7, loc="best")
 
 
 @dataclass
