@@ -8,6 +8,7 @@ imported, unpickled or executed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -90,6 +91,28 @@ def _safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
+_BUFFER = 8 * 1024 * 1024
+
+
+def copy_verified(store: ArtifactStore, sha256: str, dest: Path, what: str) -> None:
+    """Copy a blob to *dest*, hashing the bytes as they are written; on a mismatch the copy
+    is deleted and HashMismatchError raised. One read of the blob, no per-chunk allocation."""
+    src = store.path_for(sha256)
+    if not src.is_file():
+        raise NotFoundError(f"{what}: not in the artifact store ({src})")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    buffer = bytearray(_BUFFER)
+    view = memoryview(buffer)
+    with open(src, "rb", buffering=0) as inp, open(dest, "wb", buffering=0) as out:
+        while n := inp.readinto(buffer):
+            digest.update(view[:n])
+            out.write(view[:n])
+    if digest.hexdigest() != sha256:
+        dest.unlink()
+        raise HashMismatchError(what, sha256, digest.hexdigest())
+
+
 def prepare_workspace(store: ArtifactStore, components: list[ComponentRef],
                       parent: Path | None = None) -> Workspace:
     """Copy every stored component into a new folder, checking each one's sha256.
@@ -109,7 +132,7 @@ def prepare_workspace(store: ArtifactStore, components: list[ComponentRef],
             continue
         try:
             dest = workdir / _safe_relative(comp.path)
-            store.materialize(comp.sha256, dest, what=comp.label)
+            copy_verified(store, comp.sha256, dest, comp.label)
             checks.append(HashCheck(comp.kind, comp.name, comp.path, comp.sha256, comp.sha256,
                                     True))
         except HashMismatchError as exc:
