@@ -84,7 +84,7 @@ class ComparePage(QWidget):
         self.version_list = QListWidget()
         self.version_list.setObjectName("compareVersions")
         self.version_list.setFlow(QListWidget.Flow.LeftToRight)
-        self.version_list.setMaximumHeight(44)
+        self.version_list.setMaximumHeight(34)
         self.compare_button = QPushButton("Compare")
         self.compare_button.clicked.connect(self.compare_checked)
         self.status = QLabel("")
@@ -255,7 +255,11 @@ class ComparePage(QWidget):
         for i, label in enumerate(labels[1:], start=1):
             self.against.addItem(label, i)
         self.against.blockSignals(blocked)
-        first_changed = next((i for i, r in enumerate(cmp.dimensions) if r.status != "same"), 0)
+        # open on the change a reviewer reads first: configuration, scripts, environment
+        preference = {"configuration": 0, "script": 1, "environment": 2}
+        changed_rows = [i for i, r in enumerate(cmp.dimensions) if r.status != "same"]
+        first_changed = min(changed_rows, default=0,
+                            key=lambda i: (preference.get(cmp.dimensions[i].kind, 9), i))
         if cmp.dimensions:
             self.dim_table.selectRow(first_changed)
         self.compared.emit(cmp)
