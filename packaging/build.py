@@ -5,6 +5,7 @@ Usage (from the repository, with ``pip install -e '.[package]'`` done)::
     python packaging/build.py                 # icons, PyInstaller, desktop files, archive
     python packaging/build.py --format gz     # .tar.gz (larger, faster to compress)
     python packaging/build.py --no-archive    # the folder only
+    python packaging/build.py --git-ref HEAD  # from the last commit, not the working tree
 
 Steps: regenerate the icons from the SVG; run PyInstaller on ``packaging/signoff.spec`` (a clean
 build each time, so nothing stale ships); add the freedesktop files and ``install.sh`` under the
@@ -50,9 +51,9 @@ REQUIRED = (
 )
 
 
-def version() -> str:
+def version(root: Path = ROOT) -> str:
     """The application version the bundle is built from (``signoff.__version__``)."""
-    text = (ROOT / "src" / "signoff" / "__init__.py").read_text("utf-8")
+    text = (root / "src" / "signoff" / "__init__.py").read_text("utf-8")
     for line in text.splitlines():
         if line.startswith("__version__"):
             return line.split("=", 1)[1].strip().strip("\"'")
@@ -64,16 +65,33 @@ def folder_size(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def add_desktop_files(bundle: Path) -> None:
+def add_desktop_files(bundle: Path, packaging: Path = HERE) -> None:
     """Put the desktop entry, AppStream metadata, icons and the installer into the bundle."""
     share = bundle / "share"
     (share / "applications").mkdir(parents=True, exist_ok=True)
     (share / "metainfo").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(HERE / f"{APP_ID}.desktop", share / "applications")
-    shutil.copy2(HERE / f"{APP_ID}.metainfo.xml", share / "metainfo")
-    shutil.copytree(HERE / "icons" / "hicolor", share / "icons" / "hicolor", dirs_exist_ok=True)
-    shutil.copy2(HERE / "install.sh", bundle / "install.sh")
+    shutil.copy2(packaging / f"{APP_ID}.desktop", share / "applications")
+    shutil.copy2(packaging / f"{APP_ID}.metainfo.xml", share / "metainfo")
+    shutil.copytree(packaging / "icons" / "hicolor", share / "icons" / "hicolor",
+                    dirs_exist_ok=True)
+    shutil.copy2(packaging / "install.sh", bundle / "install.sh")
     (bundle / "install.sh").chmod(0o755)
+
+
+def export_commit(ref: str, dest: Path) -> None:
+    """Write the files of commit *ref* (and nothing uncommitted) into an empty *dest*."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+
+
+def git_describe(ref: str) -> str:
+    """The commit *ref* names, as ``<short hash> <subject>``."""
+    return subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", ref],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def check_bundle(bundle: Path) -> list[str]:
@@ -116,13 +134,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("xz", "gz"), default="xz",
                         help="archive compression (xz: smaller; gz: faster to unpack)")
     parser.add_argument("--no-archive", action="store_true", help="build the folder only")
+    parser.add_argument("--git-ref", metavar="REF",
+                        help="build from this commit (exported with git archive) instead of the "
+                        "working tree, so uncommitted files never ship")
     args = parser.parse_args(argv)
     dist, work = args.dist.resolve(), args.work.resolve()
     timings: dict[str, float] = {}
 
+    root = ROOT
+    if args.git_ref:
+        root = work / "source"
+        try:
+            export_commit(args.git_ref, root)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            print(f"build: cannot export {args.git_ref}: {exc}", file=sys.stderr)
+            return 2
+    packaging = root / "packaging"
+
     started = time.perf_counter()
-    icons = subprocess.run([sys.executable, str(HERE / "make_icons.py")], capture_output=True,
-                           text=True)
+    icons = subprocess.run([sys.executable, str(packaging / "make_icons.py")],
+                           capture_output=True, text=True)
     if icons.returncode != 0:
         print(f"build: icons failed:\n{icons.stderr}", file=sys.stderr)
         return 2
@@ -132,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
                         "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work),
-                        str(HERE / "signoff.spec")], check=True)
+                        str(packaging / "signoff.spec")], check=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f"build: PyInstaller failed: {exc} (is it installed? pip install -e '.[package]')",
               file=sys.stderr)
@@ -140,13 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     timings["pyinstaller"] = time.perf_counter() - started
 
     bundle = dist / "signoff"
-    add_desktop_files(bundle)
+    add_desktop_files(bundle, packaging)
     problems = check_bundle(bundle)
     for problem in problems:
         print(f"build: {problem}", file=sys.stderr)
 
     info = {
-        "version": version(),
+        "version": version(root),
+        "source": args.git_ref and git_describe(args.git_ref) or "working tree",
         "python": platform.python_version(),
         "bundle": str(bundle),
         "unpacked_bytes": folder_size(bundle),
@@ -155,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not args.no_archive:
         started = time.perf_counter()
-        archive = dist / f"signoff-{version()}-linux-{platform.machine()}.tar.{args.format}"
+        archive = dist / f"signoff-{version(root)}-linux-{platform.machine()}.tar.{args.format}"
         make_archive(bundle, archive, args.format)
         timings["archive"] = time.perf_counter() - started
         info["archive"] = str(archive)
