@@ -200,3 +200,15 @@ def test_consumer_with_bad_url_is_refused(registry, tmp_path) -> None:
                       webhook_url="ftp://example.org/x")
     with registry.read() as s:
         assert [c.name for c in get_model(s, "credit").consumers] == ["billing"]
+
+
+def test_signoff_notify_command_delivers_and_shows_status(registry, tmp_path, home, hook,
+                                                          capsys) -> None:
+    from signoff.cli import main
+
+    setup_consumer(registry, tmp_path, hook.url)
+    mark_dnu(registry)
+    assert main(["--home", str(home), "notify"]) == 0
+    assert "1 delivered" in capsys.readouterr().out
+    assert main(["--home", str(home), "notify", "--status"]) == 0
+    assert "billing" in capsys.readouterr().out and len(hook.received) == 1

@@ -105,3 +105,35 @@ def test_stale_screen_is_told_who_changed_it(qtbot, make_ctx, in_review) -> None
     assert "multi recorded 'Reject'" in blocker.args[0]
     qtbot.waitUntil(lambda: "rejected" in tab.header.text(), timeout=10000)
     assert not tab.buttons["approve"].isEnabled()
+
+
+def test_do_not_use_lists_the_consumers_before_confirming(qtbot, make_ctx, in_review) -> None:
+    from signoff.core.notify import save_consumer
+    from signoff.core.registry import get_model
+
+    with in_review.write() as s:
+        save_consumer(s, get_model(s, "credit"), "billing", actor="root")
+        save_consumer(s, get_model(s, "credit"), "risk-reports", actor="root")
+    tab = open_tab(qtbot, make_ctx, in_review, "val")
+    qtbot.mouseClick(tab.buttons["do_not_use"], Qt.MouseButton.LeftButton)
+    dialog = tab.dialog
+    assert dialog.consumers_label.text() == ("These consumers will be notified: billing, "
+                                             "risk-reports")
+    qtbot.keyClicks(dialog.comment, "target leakage found")
+    with qtbot.waitSignal(tab.decided, timeout=15000) as blocker:
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    assert blocker.args[0].notified == 2 and blocker.args[0].state_after == "do_not_use"
+
+
+def test_password_is_asked_on_a_shared_database(qtbot) -> None:
+    from signoff.ui.decision_dialog import DecisionDialog
+
+    dialog = DecisionDialog("approve", "credit v1", "Victor Validator (val)",
+                            gate="production_use", roles=["validator"], needs_password=True)
+    qtbot.addWidget(dialog)
+    sign = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert dialog.password is not None and not sign.isEnabled()
+    qtbot.keyClicks(dialog.password, "hunter2")
+    assert sign.isEnabled()
+    assert dialog.request().password == "hunter2" and dialog.request().role == "validator"
