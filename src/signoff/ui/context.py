@@ -77,28 +77,30 @@ class AppContext(QObject):
     # -- running work ---------------------------------------------------------------------
     def read(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
              on_result: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None, **kwargs: Any
-             ) -> TaskHandle:
+             on_error: Callable[[BaseException], None] | None = None, priority: int = 0,
+             **kwargs: Any) -> TaskHandle:
         """Run ``fn(session, *args, **kwargs)`` in a worker inside ``registry.read()``."""
-        return self._submit(_in_read, fn, args, kwargs, key, on_result, on_error)
+        return self._submit(_in_read, fn, args, kwargs, key, on_result, on_error, priority)
 
     def write(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
               on_result: Callable[[Any], None] | None = None,
-              on_error: Callable[[BaseException], None] | None = None, **kwargs: Any
-              ) -> TaskHandle:
+              on_error: Callable[[BaseException], None] | None = None, priority: int = 0,
+              **kwargs: Any) -> TaskHandle:
         """Run ``fn(session, *args, **kwargs)`` in a worker inside ``registry.write()``."""
-        return self._submit(_in_write, fn, args, kwargs, key, on_result, on_error)
+        return self._submit(_in_write, fn, args, kwargs, key, on_result, on_error, priority)
 
     def run(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
             on_result: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, **kwargs: Any
-            ) -> TaskHandle:
+            on_error: Callable[[BaseException], None] | None = None, priority: int = 0,
+            **kwargs: Any) -> TaskHandle:
         """Run ``fn(registry, *args, **kwargs)`` in a worker (store reads, publishing)."""
-        return self._submit(_with_registry, fn, args, kwargs, key, on_result, on_error)
+        return self._submit(_with_registry, fn, args, kwargs, key, on_result, on_error, priority)
 
-    def _submit(self, wrapper, fn, args, kwargs, key, on_result, on_error) -> TaskHandle:  # noqa: ANN001
+    def _submit(self, wrapper, fn, args, kwargs, key, on_result, on_error,  # noqa: ANN001
+                priority) -> TaskHandle:  # noqa: ANN001
         handle = self.runner.submit(wrapper, self._registry, fn, args, kwargs, key=key,
-                                    description=getattr(fn, "__name__", "query"))
+                                    description=getattr(fn, "__name__", "query"),
+                                    priority=priority)
         handle.finished.connect(self._note_success)
         handle.failed.connect(self._note_failure)
         if on_result is not None:
@@ -109,9 +111,9 @@ class AppContext(QObject):
 
     # -- connection health ----------------------------------------------------------------
     def start_health_checks(self) -> None:
-        """Check the connection now and then periodically (the main window calls this)."""
+        """Check the connection periodically (the main window calls this); every query in
+        between also reports a lost connection at once."""
         self._health_timer.start()
-        self.check_connection()
 
     def stop_health_checks(self) -> None:
         self._health_timer.stop()

@@ -87,6 +87,7 @@ class InventoryModel(QAbstractTableModel):
         self._fetching = False
         self.ctx.runner.cancel("inventory-more")
         handle = self.ctx.read(_first_page, replace(self.query, offset=0), key="inventory",
+                               priority=10,
                                on_result=lambda result: self._counted(generation, result),
                                on_error=lambda exc: self._failed(generation, exc))
         handle.partialResult.connect(lambda rows: self._rows_arrived(generation, rows))
@@ -128,7 +129,7 @@ class InventoryModel(QAbstractTableModel):
         self._fetching = True
         generation = self._generation
         page = replace(self.query, offset=len(self.rows), limit=self.page_size)
-        self.ctx.read(_next_page, page, key="inventory-more",
+        self.ctx.read(_next_page, page, key="inventory-more", priority=5,
                       on_result=lambda rows: self._more_arrived(generation, page.offset, rows),
                       on_error=lambda exc: self._failed(generation, exc))
 

@@ -118,9 +118,9 @@ class InventoryPage(QWidget):
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
         """Reload facet values, dashboard and rows (a registry was opened or changed)."""
+        self.apply_filters()  # the rows first: they are what the person is waiting for
         self.ctx.read(q.facet_values, key="inventory-facets", on_result=self._set_facets)
         self.dashboard.refresh()
-        self.apply_filters()
 
     def _set_facets(self, values: dict[str, list[str]]) -> None:
         self.facets.set_values({"business_unit": values["business_unit"],

@@ -200,8 +200,10 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None, max_threads: int | None = None) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
-        if max_threads:
-            self.pool.setMaxThreadCount(max_threads)
+        # at least 4: database reads mostly wait (I/O, locks), and one slow query must not
+        # hold up the one a person is waiting for
+        self.pool.setMaxThreadCount(max_threads or max(4, QThreadPool.globalInstance()
+                                                       .maxThreadCount()))
         self._by_key: dict[str, TaskHandle] = {}
         self._live: set[TaskHandle] = set()
 
@@ -214,12 +216,14 @@ class TaskRunner(QObject):
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
+        priority: int = 0,
         **kwargs: Any,
     ) -> TaskHandle:
         """Run ``fn(*args, **kwargs)`` off the GUI thread and return its handle at once.
 
         A running task with the same *key* is cancelled first. The callbacks, if given, are
-        called in the GUI thread.
+        called in the GUI thread. Higher *priority* tasks start first when threads are busy
+        (what the person is waiting for, such as search results, goes ahead of dashboards).
         """
         if key is not None and (previous := self._by_key.get(key)) is not None:
             previous.cancel()
@@ -236,7 +240,7 @@ class TaskRunner(QObject):
         self._live.add(handle)
         if key is not None:
             self._by_key[key] = handle
-        self.pool.start(_Runnable(handle, fn, args, kwargs))
+        self.pool.start(_Runnable(handle, fn, args, kwargs), priority)
         if was_idle:
             self.busyChanged.emit(True)
         return handle
