@@ -46,20 +46,52 @@ def _template_dir() -> str:
         return str(path)
 
 
+def _make_exporter() -> Any:
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class SignoffExporter(HTMLExporter):
+        """HTMLExporter minus the work our own pipeline makes redundant.
+
+        * ``clean_html`` (bleach over every highlighted cell) becomes the identity: nh3
+          sanitizes the whole rendered chunk afterwards, stricter and ~100x faster.
+        * The BeautifulSoup pass HTMLExporter adds (alt text, tabindex) is skipped.
+        * Re-validating the notebook with jsonschema after each preprocessor is skipped:
+          the notebook was rebuilt by :func:`clean_notebook` and has a known-good shape.
+        Together these take a 200-cell notebook from slower than plain nbconvert to faster.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):  # noqa: ANN001, ANN003, ANN201
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer,
+                                                                  parent=self))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter("clean_html", lambda text: text)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+        def _validate_preprocessor(self, nbc, preprocessor):  # noqa: ANN001, ANN202
+            return None
+
+    return SignoffExporter(
+        template_name="signoff",
+        extra_template_basedirs=[_template_dir()],
+        exclude_anchor_links=True,
+        embed_images=False,
+        sanitize_html=False,  # our sanitizer runs over all of it afterwards
+    )
+
+
 def _exporter() -> Any:
-    """One HTMLExporter per thread (building one costs ~0.1 s; they are not shared)."""
+    """One exporter per thread (building one costs ~0.1 s; they are not shared)."""
     exporter = getattr(_local, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(
-            template_name="signoff",
-            extra_template_basedirs=[_template_dir()],
-            exclude_anchor_links=True,
-            embed_images=False,
-            sanitize_html=False,  # our sanitizer runs over all of it afterwards
-        )
-        exporter.log.setLevel(logging.ERROR)  # "alt text missing" notes are not ours to fix
+        exporter = _make_exporter()
+        exporter.log.setLevel(logging.ERROR)
         _local.exporter = exporter
     return exporter
 
