@@ -94,23 +94,30 @@ def _safe_relative(path: str) -> PurePosixPath:
 _BUFFER = 8 * 1024 * 1024
 
 
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file, read with one reusable buffer."""
+    digest = hashlib.sha256()
+    buffer = bytearray(_BUFFER)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while n := handle.readinto(buffer):
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
 def copy_verified(store: ArtifactStore, sha256: str, dest: Path, what: str) -> None:
-    """Copy a blob to *dest*, hashing the bytes as they are written; on a mismatch the copy
-    is deleted and HashMismatchError raised. One read of the blob, no per-chunk allocation."""
+    """Copy a blob to *dest* and hash the copy itself: the bytes checked are exactly the bytes
+    the scoring process will read (the working folder is private to this user). On a
+    mismatch the copy is deleted and HashMismatchError raised."""
     src = store.path_for(sha256)
     if not src.is_file():
         raise NotFoundError(f"{what}: not in the artifact store ({src})")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    buffer = bytearray(_BUFFER)
-    view = memoryview(buffer)
-    with open(src, "rb", buffering=0) as inp, open(dest, "wb", buffering=0) as out:
-        while n := inp.readinto(buffer):
-            digest.update(view[:n])
-            out.write(view[:n])
-    if digest.hexdigest() != sha256:
+    shutil.copyfile(src, dest)  # kernel-side copy (copy_file_range / sendfile)
+    actual = sha256_of(dest)
+    if actual != sha256:
         dest.unlink()
-        raise HashMismatchError(what, sha256, digest.hexdigest())
+        raise HashMismatchError(what, sha256, actual)
 
 
 def prepare_workspace(store: ArtifactStore, components: list[ComponentRef],
