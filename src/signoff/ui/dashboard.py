@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from signoff.core import browse
 from signoff.core.browse import Dashboard
@@ -58,6 +66,17 @@ class DashboardStrip(QFrame):
                 card.clicked.connect(lambda _=False, f=facet, v=value:
                                      self.filterRequested.emit(f, v))
         cards.addStretch(1)
+        self.wait_days = QSpinBox()
+        self.wait_days.setObjectName("reviewWaitDays")
+        self.wait_days.setRange(1, 365)
+        self.wait_days.setSuffix(" days")
+        self.wait_days.setValue(ctx.settings.get("dashboard/review_wait_days"))
+        self.wait_days.setToolTip("A review waiting longer than this is counted as waiting")
+        self.wait_days.valueChanged.connect(self._wait_days_changed)
+        wait_box = QVBoxLayout()
+        wait_box.addWidget(QLabel("Reviews wait longer than"))
+        wait_box.addWidget(self.wait_days)
+        cards.addLayout(wait_box)
         outer.addLayout(cards)
         self.breakdown = QLabel("")
         self.breakdown.setObjectName("dashboardBreakdown")
@@ -65,6 +84,10 @@ class DashboardStrip(QFrame):
         self.breakdown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.breakdown)
         ctx.registryChanged.connect(self.refresh)
+
+    def _wait_days_changed(self, days: int) -> None:
+        self.ctx.settings.set("dashboard/review_wait_days", days)
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute the figures in a worker."""

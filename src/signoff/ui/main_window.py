@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -154,6 +154,18 @@ class MainWindow(QMainWindow):
         self._action(go_menu, "&Find in inventory", self._find, QKeySequence.StandardKey.Find)
         self._action(go_menu, "&Reload", self.reload, QKeySequence.StandardKey.Refresh)
 
+        view_menu = bar.addMenu("&View")
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        current = self.ctx.settings.get("ui/theme")
+        for key, title in (("auto", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            action = self._action(theme_menu, title, lambda _=False, k=key: self.set_theme(k))
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            group.addAction(action)
+            self.theme_actions[key] = action
+
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Signoff", self.show_about)
         self._action(help_menu, "About &Qt", lambda: QMessageBox.aboutQt(self))
@@ -293,6 +305,18 @@ class MainWindow(QMainWindow):
         focus = getattr(self.area("inventory"), "focus_search", None)
         if callable(focus):
             focus()
+
+    def set_theme(self, theme: str) -> None:
+        """Switch between the light and dark style (or follow the system) and remember it."""
+        from PySide6.QtWidgets import QApplication
+
+        from signoff.ui.app import apply_style
+
+        self.ctx.settings.set("ui/theme", theme)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_style(app, theme)
+        self.theme_actions[theme].setChecked(True)
 
     def reload(self) -> None:
         """Reload every page from the database (F5)."""
