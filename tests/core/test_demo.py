@@ -232,7 +232,7 @@ def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Pa
             jobs.append({"folder": str(folder), "records": [p.input_record for p in sample]})
             expected.append([p.output for p in sample])
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
-    done = subprocess.run([sys.executable, "-c", RUN_JOBS, str(tmp_path / "jobs.json")],
+    done = subprocess.run([sys.executable, "-B", "-c", RUN_JOBS, str(tmp_path / "jobs.json")],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path, check=True)
     assert json.loads(done.stdout) == expected
 
@@ -337,3 +337,19 @@ def test_two_builds_are_identical(demo, tmp_path: Path) -> None:
     assert first[2] == second[2]
     assert np.isclose(len(first[2]) / len(first[1]), len(second[2]) / len(second[1]))
 
+
+
+def test_signoff_demo_command(demo_home: Path, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    home = tmp_path / "demo"
+    shutil.copytree(demo_home, home, ignore=shutil.ignore_patterns("sources"))
+    assert main(["--home", str(home), "demo"]) == 0
+    out = capsys.readouterr().out
+    assert f"demo registry in {home}: 5 models, 18 versions" in out
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("keep me")
+    assert main(["--home", str(mine), "demo"]) == 2
+    assert "refusing to replace it" in capsys.readouterr().err
+    assert (mine / "notes.md").read_text() == "keep me"

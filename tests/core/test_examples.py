@@ -85,7 +85,7 @@ def test_signoff_publish_command_on_the_example(home: Path, capsys) -> None:
 
 def test_reference_outputs_are_what_predict_gives_in_a_fresh_process(tmp_path: Path) -> None:
     inputs = EXAMPLE / "tests" / "reference_inputs.jsonl"
-    done = subprocess.run([sys.executable, "-c", RUN_PREDICT, str(EXAMPLE), str(inputs)],
+    done = subprocess.run([sys.executable, "-B", "-c", RUN_PREDICT, str(EXAMPLE), str(inputs)],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120, check=True)
     outputs = json.loads(done.stdout)
     expected = _jsonl(EXAMPLE / "tests" / "reference_outputs.jsonl")
@@ -176,7 +176,7 @@ def test_train_py_reproduces_the_shipped_model_object(tmp_path: Path) -> None:
     copy = tmp_path / "credit-risk"
     shutil.copytree(EXAMPLE, copy)
     (copy / "model.joblib").unlink()
-    subprocess.run([sys.executable, "train.py"], cwd=copy, capture_output=True, timeout=300,
+    subprocess.run([sys.executable, "-B", "train.py"], cwd=copy, capture_output=True, timeout=300,
                    check=True)
     assert (copy / "model.joblib").read_bytes() == (EXAMPLE / "model.joblib").read_bytes()
     assert json.loads((copy / "metrics.json").read_text()) == {

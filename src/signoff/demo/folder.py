@@ -60,7 +60,11 @@ def load_predict(folder: Path, module_name: str) -> Any:
     spec = importlib.util.spec_from_file_location(module_name, folder / "score.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = bytecode
     return module.predict
 
 

@@ -55,14 +55,16 @@ def _in_folder(folder: Path) -> Iterator[None]:
     The folder's own ``score`` module is dropped from ``sys.modules`` before and after, so
     folders of different versions never see each other's code.
     """
-    previous = os.getcwd()
+    previous, bytecode = os.getcwd(), sys.dont_write_bytecode
     saved = sys.modules.pop("score", None)
     sys.path.insert(0, str(folder))
+    sys.dont_write_bytecode = True  # keep __pycache__ out of the model folder
     os.chdir(folder)
     try:
         yield
     finally:
         os.chdir(previous)
+        sys.dont_write_bytecode = bytecode
         sys.path.remove(str(folder))
         sys.modules.pop("score", None)
         if saved is not None:
