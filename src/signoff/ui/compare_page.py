@@ -33,7 +33,7 @@ from signoff.core.browse import Comparison, DimensionRow, MetricRow
 from signoff.ui.common import format_size
 from signoff.ui.component_view import monospace_font
 from signoff.ui.context import AppContext
-from signoff.ui.table_models import Column, RecordTableModel
+from signoff.ui.table_models import INK_ON_TINT, Column, RecordTableModel
 from signoff.ui.version_overview import DIMENSION_TITLES
 
 STATUS_BACKGROUND = {"changed": "#fdebd0", "added": "#d5f5e3", "removed": "#fadbd8"}
@@ -298,6 +298,7 @@ class ComparePage(QWidget):
                 continue
             sel = QTextEdit.ExtraSelection()
             sel.format.setBackground(QColor("#eeeeee" if text is None else colour))
+            sel.format.setForeground(QColor(INK_ON_TINT))
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             cursor = QTextCursor(doc.findBlockByNumber(number))
             sel.cursor = cursor

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+INK_ON_TINT = "#1c2833"
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -70,8 +71,10 @@ class RecordTableModel(QAbstractTableModel):
             return (column.sort_key or column.text)(record)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(record) or None
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            colour = column.colour(record)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = column.colour(record) if column.colour is not None else None
+            if not colour and column.background is not None and column.background(record):
+                colour = INK_ON_TINT  # tinted cells stay readable in the dark theme too
             return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
             colour = column.background(record)
