@@ -34,10 +34,16 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
-def _delta_colour(value: float | None) -> str | None:
+# metrics where a smaller value is the better one (errors and losses)
+LOWER_IS_BETTER = {"rmse", "mae", "mse", "brier", "log_loss", "logloss", "mape", "error"}
+
+
+def _delta_colour(metric: str, value: float | None) -> str | None:
+    """Green when the candidate is better than the other version, red when worse."""
     if value is None or abs(value) < 1e-12:
         return None
-    return "#1b7837" if value > 0 else "#c0392b"
+    better = value < 0 if metric.split(" ")[0].lower() in LOWER_IS_BETTER else value > 0
+    return "#1b7837" if better else "#c0392b"
 
 
 class MetricsTab(QWidget):
@@ -164,12 +170,15 @@ class MetricsTab(QWidget):
             columns.append(Column(self._label(n), lambda r, n=n: _fmt(r["others"][n]),
                                   align_right=True))
             columns.append(Column(f"Δ vs v{n}", lambda r, n=n: _fmt(r["deltas"][n], True),
-                                  colour=lambda r, n=n: _delta_colour(r["deltas"][n]),
+                                  colour=lambda r, n=n: _delta_colour(r["metric"], r["deltas"][n]),
                                   align_right=True))
         self.table_model.beginResetModel()
         self.table_model.columns = columns
         self.table_model.records = rows
         self.table_model.endResetModel()
+        self.table.resizeColumnsToContents()
+        wanted = sum(self.table.columnWidth(c) for c in range(len(columns))) + 4
+        self.table.setMinimumWidth(min(wanted, 640))
         names = [r["metric"] for r in rows]
         series = [(self._label(candidate), [r["candidate"] for r in rows])]
         series += [(self._label(n), [r["others"][n] for r in rows]) for n in others]

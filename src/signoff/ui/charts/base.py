@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -57,6 +59,27 @@ DARK = ChartPalette("dark", "#1e2226", "#e6e9ec", "#3a4148",
                      "#b0b0b0"), "#6fd18b", "#ff6b5e", "#29463a")
 
 
+class ChartToolbar(NavigationToolbar2QT):
+    """matplotlib's navigation toolbar with plain icons.
+
+    matplotlib's DPI-aware icon engine asks Qt for ``AA_UseHighDpiPixmaps`` on every paint,
+    which PySide6 6.12 deprecates (a warning per repaint). Plain icons from the same image
+    files (normal and ``_large`` sizes, inverted for a dark palette) look the same.
+    """
+
+    def _icon(self, name: str) -> QIcon:  # overrides matplotlib's (private) icon factory
+        images = Path(matplotlib.get_data_path()) / "images"
+        dark = self.palette().color(self.backgroundRole()).value() < 128
+        icon = QIcon()
+        for file in (images / name, images / name.replace(".png", "_large.png")):
+            if file.exists():
+                image = QImage(str(file))
+                if dark:
+                    image.invertPixels(QImage.InvertMode.InvertRgb)
+                icon.addPixmap(QPixmap.fromImage(image))
+        return icon
+
+
 class ChartWidget(QWidget):
     """A matplotlib chart with toolbar, export, palettes and an empty state."""
 
@@ -72,7 +95,7 @@ class ChartWidget(QWidget):
         self.figure = Figure(figsize=(6, 3.4), dpi=100, layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setMinimumHeight(220)
-        self.toolbar = NavigationToolbar2QT(self.canvas, self, coordinates=False)
+        self.toolbar = ChartToolbar(self.canvas, self, coordinates=False)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save this chart as PNG, SVG or PDF")
         self.export_button.clicked.connect(self._ask_export)

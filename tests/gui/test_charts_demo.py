@@ -1,0 +1,84 @@
+"""Each chart opened on the demo registry, asserting on what is plotted.
+
+With SIGNOFF_SCREENSHOTS=1 the test also saves the README screenshots
+(docs/screenshots/metrics.png and monitoring.png).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from matplotlib.container import BarContainer
+
+from signoff.core import registry as q
+
+pytestmark = pytest.mark.gui
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _save(widget, name: str) -> None:  # noqa: ANN001
+    if os.environ.get("SIGNOFF_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(SHOTS / name))
+
+
+def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry) -> None:
+    from signoff.ui.metrics_tab import MetricsTab
+
+    with demo_registry.read() as s:
+        dev = {v.number: {m.name: m.value for m in v.metrics if m.dataset == "validation"}
+               for v in q.get_model(s, "card-fraud").versions}
+    tab = MetricsTab(make_ctx(demo_registry))
+    qtbot.addWidget(tab)
+    tab.resize(1200, 820)
+    tab.show()
+    tab.show_version("card-fraud", 4)
+    qtbot.waitUntil(lambda: tab.metrics is not None and not tab.bars.is_showing_empty,
+                    timeout=20000)
+    assert tab.picked() == [2]  # v2 is live
+    [ax] = tab.bars.axes()
+    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
+    names = [t.get_text() for t in ax.get_xticklabels()]
+    assert [p.get_height() for p in containers[0]] == pytest.approx([dev[4][n] for n in names])
+    assert [p.get_height() for p in containers[1]] == pytest.approx([dev[2][n] for n in names])
+    tab.trend_metric.setCurrentText("auc")
+    line = tab.trend.axes()[0].get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2, 3, 4]
+    assert list(line.get_ydata()) == pytest.approx([dev[n]["auc"] for n in (1, 2, 3, 4)])
+    _save(tab, "metrics.png")
+
+
+def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(qtbot, make_ctx,
+                                                                demo_registry) -> None:
+    from signoff.ui.monitoring_page import MonitoringPage
+    from signoff.ui.runs_tab import RunsTab
+
+    ctx = make_ctx(demo_registry)
+    tab = RunsTab(ctx)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 820)
+    tab.show_version("card-fraud", 2)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=30000)
+    windows = [w for w in tab.result.series.windows if w.value is not None]
+    [ax] = tab.metric_chart.axes()
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["AUC per window"].get_ydata()) == pytest.approx([w.value for w in windows])
+    assert list(lines["breaching window"].get_ydata()) == pytest.approx(
+        [w.value for w in windows if w.breach])
+    assert "<b>Stale</b>" in tab.status.text()
+    page = MonitoringPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1300, 860)
+    page.show()
+    qtbot.waitUntil(lambda: len(page.rows) == 5, timeout=30000)
+    proxy = page.proxy
+    first = [proxy.data(proxy.index(0, c)) for c in (0, 1, 8)]
+    assert first == ["card-fraud", "v2", "STALE"]
+    assert proxy.data(proxy.index(0, 9)).startswith("performance: AUC was below baseline")
+    assert [proxy.data(proxy.index(r, 8)) for r in range(1, 5)] == ["ok"] * 4
+    assert page.chart.title.startswith("card-fraud v2")
+    qtbot.wait(50)
+    _save(page, "monitoring.png")
