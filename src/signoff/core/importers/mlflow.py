@@ -119,6 +119,7 @@ class MlflowImporter:
         self._cancelled = cancelled or (lambda: False)
         self.report = ImportReport(client.base_url)
         self._fraction = 0.0
+        self._runs: dict[str, dict[str, Any]] = {}
 
     # -- driver -----------------------------------------------------------------------------
     def run(self, only: list[str] | None = None) -> ImportReport:
@@ -168,27 +169,48 @@ class MlflowImporter:
             return
         model_id = self._upsert_model(registered)
         aliases = mapping.aliases_by_version(registered)
-        ready = []
-        for i, v in enumerate(versions):
-            self._check_cancel()
-            number = v["version"]
-            label = f"{name} v{number}"
-            self._progress(self._fraction + share * i / max(len(versions), 1), label)
-            status = v.get("status", "READY")
-            if status != "READY":
-                self.report.skipped.append(f"{label}: registration status {status}"
-                                           + (" (will be imported once ready)"
-                                              if status == "PENDING_REGISTRATION" else ""))
-                continue
-            ready.append(v)
-            known = existing.get(int(number))
-            if known is None:
-                self._import_version(model_id, name, v, aliases.get(number, []))
-            elif known.get("mlflow") is None:
-                self.report.skipped.append(f"{label}: Signoff already has a v{number} of "
-                                           f"{name} that did not come from MLflow")
-            else:
-                self._refresh_version(known, v, aliases.get(number, []))
+        wanted = [v for v in versions if v.get("status", "READY") == "READY"
+                  and (int(v["version"]) not in existing or self.artifacts)]
+        self._runs = self.client.runs_by_id(
+            [v["run_id"] for v in wanted if isinstance(v.get("run_id"), str)])
+        ready, prepared, added = [], [], []
+        try:
+            for i, v in enumerate(versions):
+                number = v["version"]
+                label = f"{name} v{number}"
+                if self._cancelled():
+                    raise ImportCancelled("the import was cancelled")
+                self._progress(self._fraction + share * i / max(len(versions), 1), label)
+                status = v.get("status", "READY")
+                if status != "READY":
+                    self.report.skipped.append(f"{label}: registration status {status}"
+                                               + (" (will be imported once ready)"
+                                                  if status == "PENDING_REGISTRATION" else ""))
+                    continue
+                ready.append(v)
+                known = existing.get(int(number))
+                if known is None:
+                    mine: list[str] = []  # blobs this version added, dropped if it fails
+                    try:
+                        spec = self._prepare_version(name, v, aliases.get(number, []), mine)
+                    except BaseException:
+                        self._discard(mine)
+                        raise
+                    prepared.append(spec)
+                    added += mine
+                elif known.get("mlflow") is None:
+                    self.report.skipped.append(f"{label}: Signoff already has a v{number} of "
+                                               f"{name} that did not come from MLflow")
+                else:
+                    self._refresh_version(known, v, aliases.get(number, []))
+        except ImportCancelled:
+            # versions completely downloaded before the cancel are kept; nothing partial
+            self._write_versions(model_id, prepared, added)
+            raise
+        except BaseException:
+            self._discard(added)
+            raise
+        self._write_versions(model_id, prepared, added)
         target, reason = mapping.live_target(registered, ready)
         if target is not None:
             self._apply_live(model_id, name, int(target), reason)
@@ -236,82 +258,104 @@ class MlflowImporter:
             return model.id
 
     # -- one new version -----------------------------------------------------------------
-    def _import_version(self, model_id: int, name: str, v: dict[str, Any],
-                        aliases: list[str]) -> None:
+    def _prepare_version(self, name: str, v: dict[str, Any], aliases: list[str],
+                         added: list[str]) -> dict[str, Any]:
+        """Download and hash everything of one new version; the rows to write."""
         number = v["version"]
         label = f"{name} v{number}"
         run = self._read_run(v.get("run_id"), label)
-        added: list[str] = []
+        files, listing, notes = self._artifact_files(name, number, run, label)
+        stored = self._download_all(files, label, added)
+        components = self._components(stored, run, label)
+        params_comp = self._params_component(run, added)
+        if params_comp:
+            components.append(params_comp)
+        components += [_dataset_component(d) for d in (run.datasets if run else [])]
+        components += notes
+        metrics = _metrics(run, label, self.report)
+        digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
+        identity = {
+            "server": self.client.base_url, "name": name, "version": number,
+            "run_id": run.run_id if run else None, "source": v.get("source", ""),
+            "status": v.get("status", "READY"), "stage": v.get("current_stage", "None"),
+            "aliases": aliases, "description": v.get("description") or "",
+            "tags": tag_dict(v.get("tags")), "artifact_digest": digest,
+            "artifact_listing": mapping.artifact_listing_digest(listing),
+            "artifact_count": len(stored),
+            "created_ms": v.get("creation_timestamp"),
+            "experiment_id": run.info.get("experiment_id") if run else None,
+            "run_name": run.info.get("run_name") if run else None,
+            "run_tags": dict(run.tags) if run else {},
+        }
+        params = run.params if run else {}
+        author = v.get("user_id") or (run.info.get("user_id") if run else "") or "mlflow"
+        return {"label": label, "number": int(number), "v": v, "identity": identity,
+                "manifest": {"mlflow": identity, "params": params},
+                "manifest_hash": mapping.version_manifest_hash(name, components, metrics, params),
+                "components": components, "metrics": metrics, "author": str(author)[:200],
+                "python": self._python_version(stored), "files": len(stored)}
+
+    def _write_versions(self, model_id: int, prepared: list[dict[str, Any]],
+                        added: list[str]) -> None:
+        """Write a model's new versions, their components, metrics and events, in one go."""
+        if not prepared:
+            return
         try:
-            files, listing, notes = self._artifact_files(name, number, run, label)
-            stored = self._download_all(files, label, added)
-            components = self._components(stored, run, label)
-            params_comp = self._params_component(run, added)
-            if params_comp:
-                components.append(params_comp)
-            components += [_dataset_component(d) for d in (run.datasets if run else [])]
-            components += notes
-            metrics = _metrics(run, label, self.report)
-            digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
-            identity = {
-                "server": self.client.base_url, "name": name, "version": number,
-                "run_id": run.run_id if run else None, "source": v.get("source", ""),
-                "status": v.get("status", "READY"), "stage": v.get("current_stage", "None"),
-                "aliases": aliases, "description": v.get("description") or "",
-                "tags": tag_dict(v.get("tags")), "artifact_digest": digest,
-                "artifact_listing": mapping.artifact_listing_digest(listing),
-                "artifact_count": len(stored),
-                "created_ms": v.get("creation_timestamp"),
-                "experiment_id": run.info.get("experiment_id") if run else None,
-                "run_name": run.info.get("run_name") if run else None,
-                "run_tags": {k: t for k, t in (run.tags if run else {}).items()},
-            }
-            manifest = {"mlflow": identity, "params": run.params if run else {}}
-            manifest_hash = mapping.version_manifest_hash(name, components, metrics,
-                                                          run.params if run else {})
-            python = self._python_version(stored)
-            author = (v.get("user_id") or (run.info.get("user_id") if run else "") or "mlflow")
-            self._check_cancel()
             with self.registry.write() as session:
-                if session.scalar(select(Version.id).where(Version.model_id == model_id,
-                                                           Version.number == int(number))):
-                    self.report.skipped.append(f"{label}: imported meanwhile by someone else")
-                    return
-                created = ms_to_datetime(v.get("creation_timestamp")) or db_now(session)
-                version = Version(
-                    model_id=model_id, number=int(number), author=str(author)[:200],
-                    created_at=created, state=mapping.initial_state(v),
-                    state_changed_at=created, release_notes=v.get("description") or "",
-                    manifest_hash=manifest_hash, manifest=manifest, entry_point="",
-                    python_version=python)
-                session.add(version)
-                session.flush()
-                for comp in components:
-                    session.add(Component(version_id=version.id, **comp))
-                for metric in metrics:
-                    session.add(Metric(version_id=version.id, **metric))
-                append_event(session, actor=self.actor, action="version.imported",
-                             entity_type="version", entity_id=label, model_id=model_id,
-                             version_id=version.id,
-                             payload={"source": "mlflow", "server": self.client.base_url,
-                                      "mlflow_version": number, "run_id": identity["run_id"],
-                                      "manifest_hash": manifest_hash, "artifact_digest": digest,
-                                      "components": [[c["kind"], c["name"], c["sha256"]]
-                                                     for c in components]})
+                taken = set(session.scalars(select(Version.number)
+                                            .where(Version.model_id == model_id)))
+                written = []
+                for spec in prepared:
+                    if spec["number"] in taken:
+                        self.report.skipped.append(f"{spec['label']}: imported meanwhile")
+                        continue
+                    self._add_version(session, model_id, spec)
+                    written.append(spec)
                 refresh_model_summary(session, model_id)
         except BaseException:
-            for sha in added:
-                self.registry.store.remove(sha)
+            self._discard(added)
             raise
-        self.report.versions_imported.append(label)
-        self.report.artifacts_stored += len(stored)
+        added.clear()
+        for spec in written:
+            self.report.versions_imported.append(spec["label"])
+            self.report.artifacts_stored += spec["files"]
+
+    def _add_version(self, session: Any, model_id: int, spec: dict[str, Any]) -> None:
+        v = spec["v"]
+        created = ms_to_datetime(v.get("creation_timestamp")) or db_now(session)
+        version = Version(
+            model_id=model_id, number=spec["number"], author=spec["author"], created_at=created,
+            state=mapping.initial_state(v), state_changed_at=created,
+            release_notes=v.get("description") or "", manifest_hash=spec["manifest_hash"],
+            manifest=spec["manifest"], entry_point="", python_version=spec["python"])
+        session.add(version)
+        session.flush()
+        for comp in spec["components"]:
+            session.add(Component(version_id=version.id, **comp))
+        for metric in spec["metrics"]:
+            session.add(Metric(version_id=version.id, **metric))
+        append_event(session, actor=self.actor, action="version.imported",
+                     entity_type="version", entity_id=spec["label"], model_id=model_id,
+                     version_id=version.id,
+                     payload={"source": "mlflow", "server": self.client.base_url,
+                              "mlflow_version": v["version"],
+                              "run_id": spec["identity"]["run_id"],
+                              "manifest_hash": spec["manifest_hash"],
+                              "artifact_digest": spec["identity"]["artifact_digest"],
+                              "components": [[c["kind"], c["name"], c["sha256"]]
+                                             for c in spec["components"]]})
+
+    def _discard(self, added: list[str]) -> None:
+        for sha in added:
+            self.registry.store.remove(sha)
+        added.clear()
 
     def _read_run(self, run_id: object, label: str) -> _Run | None:
         if not run_id:
             return None
         if not isinstance(run_id, str) or not run_id.isalnum():
             raise HostileAnswerError(f"{label}: unusable run id {run_id!r}")
-        run = self.client.run(run_id)
+        run = self._runs.get(run_id) or self.client.run(run_id)
         data = run.get("data") or {}
         inputs = run.get("inputs") or {}
         metrics = data.get("metrics") or []
