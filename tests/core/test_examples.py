@@ -191,3 +191,19 @@ def test_regenerating_the_example_gives_identical_files(tmp_path: Path) -> None:
     assert sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()) == shipped
     for rel in shipped:
         assert (fresh / rel).read_bytes() == (EXAMPLE / rel).read_bytes(), rel
+
+
+@pytest.mark.slow
+def test_example_passes_the_real_deployment_checks(registry) -> None:
+    """The scoring contract as the runner sees it: reference outputs reproduce in a
+    subprocess, generated extreme/missing values get valid answers or declared rejections,
+    and the captured environment resolves."""
+    from signoff.core.checks import run_checks
+
+    published = publish(registry, EXAMPLE)
+    results = run_checks(registry, published.version_id,
+                         checks=("reference_outputs", "robustness", "environment"))
+    assert [(r.check, r.passed) for r in results] == [
+        ("reference_outputs", True), ("robustness", True), ("environment", True)], \
+        [r.summary for r in results]
+    assert "declared rejections" in results[1].summary
