@@ -1,0 +1,104 @@
+"""File → Import from MLflow, driven as a person would, against the fake MLflow server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select
+
+from signoff.core.schema import Version
+from tests.mlflow.test_hostile import ART, FakeServer, js
+
+pytestmark = pytest.mark.gui
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def fake():
+    server = FakeServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def dialog(qtbot, registry, tmp_path):
+    from signoff.ui.context import AppContext
+    from signoff.ui.mlflow_import import MlflowImportDialog
+    from signoff.ui.settings import Settings
+
+    ctx = AppContext(registry, Settings(tmp_path / "settings.ini"))
+    dlg = MlflowImportDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    yield dlg
+    ctx.runner.shutdown()
+
+
+def test_import_shows_progress_and_the_report(qtbot, dialog, fake, registry):
+    qtbot.keyClicks(dialog.url_edit, fake.url)
+    seen = []
+    dialog.handle = None
+    with qtbot.waitSignal(dialog.importFinished, timeout=30000) as blocker:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        assert not dialog.import_button.isEnabled() and dialog.cancel_button.text() == "Cancel"
+        dialog.handle.progressed.connect(lambda f, m: seen.append(m))
+    report = blocker.args[0]
+    assert report.versions_imported == ["m v1"]
+    assert "versions imported: 1" in dialog.report_view.toPlainText()
+    assert dialog.status.text() == "Done." and dialog.progress.value() == 1000
+    assert dialog.import_button.isEnabled() and dialog.cancel_button.text() == "Close"
+    with registry.read() as session:
+        assert session.scalar(select(func.count()).select_from(Version)) == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(SCREENSHOTS / "mlflow-import.png"))
+
+    with qtbot.waitSignal(dialog.importFinished, timeout=30000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text() == "Done. Nothing new since the last import."
+
+
+def test_a_url_that_is_not_http_is_refused_before_anything_runs(qtbot, dialog):
+    qtbot.keyClicks(dialog.url_edit, "mlflow.example.com")
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.handle is None
+    assert "http(s) address" in dialog.status.text()
+
+
+def test_a_refusing_server_shows_a_clear_error(qtbot, dialog, fake):
+    fake.routes["/api/2.0/mlflow/registered-models/search"] = lambda q, h: js({}, 401)
+    qtbot.keyClicks(dialog.url_edit, fake.url)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.handle is not None and dialog.handle.is_done, timeout=30000)
+    assert "refused the credentials (HTTP 401)" in dialog.status.text()
+    assert "MLFLOW_TRACKING_USERNAME" in dialog.status.text()
+    assert dialog.import_button.isEnabled()
+
+
+def test_cancel_stops_the_import_and_keeps_nothing_partial(qtbot, dialog, fake, registry):
+    def slow(q, h):
+        def body():
+            for _ in range(5):
+                time.sleep(0.4)
+                yield b"h"
+        return 200, {"Content-Length": "5"}, body()
+
+    fake.routes[f"{ART}/1/models/m-1/artifacts/model.pkl"] = slow
+    qtbot.keyClicks(dialog.url_edit, fake.url)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "model/model.pkl" in dialog.status.text(), timeout=30000)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text().startswith("Cancelling")
+    qtbot.waitUntil(lambda: dialog.handle.is_done, timeout=30000)
+    assert dialog.status.text().startswith("Cancelled.")
+    assert dialog.cancel_button.text() == "Close" and dialog.import_button.isEnabled()
+    with registry.read() as session:
+        assert session.scalar(select(func.count()).select_from(Version)) == 0
+    assert dialog.ctx.runner.wait_for_done(10000)
+    assert [p for p in registry.store.root.rglob("*") if p.is_file()] == []
