@@ -61,7 +61,7 @@ class MlflowImportDialog(QDialog):
         hint = QLabel("Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD "
                       "or MLFLOW_TRACKING_TOKEN. Importing again brings only what is new.")
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setStyleSheet("color: #555;")
 
         form = QFormLayout()
         form.addRow("MLflow server:", self.url_edit)
