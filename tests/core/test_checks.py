@@ -177,10 +177,16 @@ def test_evidence_is_bound_to_the_manifest_it_checked(registry, tmp_path):
         assert latest_evidence(session, published.version_id) == {}
 
 
-def test_unknown_check_is_refused(registry, tmp_path):
+def test_unknown_check_and_bad_options_are_refused_before_anything_runs(registry, tmp_path):
     published = publish(registry, write_pickle_model(tmp_path / "m"))
     with pytest.raises(ValueError, match="unknown check"):
         run_checks(registry, published.version_id, checks=("vibes",))
+    with pytest.raises(ValueError, match="tolerance must be a non-negative number"):
+        run_checks(registry, published.version_id, options=CheckOptions(tolerance=-1))
+    with pytest.raises(ValueError, match="performance_records must be at least 1"):
+        run_checks(registry, published.version_id, options=CheckOptions(performance_records=0))
+    with registry.read() as session:
+        assert session.scalars(select(Evidence)).all() == []
 
 
 @pytest.mark.slow
@@ -189,3 +195,28 @@ def test_trained_sklearn_model_passes(registry, tmp_path):
     results = _by_name(run_checks(registry, published.version_id))
     assert all(r.passed for r in results.values()), {k: r.summary for k, r in results.items()}
     assert results["environment"].summary.startswith("3 pins all satisfied")
+
+
+def test_passing_checks_move_an_approved_version_to_ready_and_it_can_go_live(registry, tmp_path):
+    from signoff.core.registry import get_version
+    from signoff.core.workflow import run_transition
+    from tests.core.workflow_setup import add_people
+
+    add_people(registry)
+    publish(registry, write_pickle_model(tmp_path / "m", name="credit-limit"), actor="alice")
+    for action, who in (("submit", "alice"), ("approve", "val"), ("approve", "biz")):
+        run_transition(registry, action, "credit-limit", 1, actor=who)
+    with registry.read() as session:
+        version_id = get_version(session, "credit-limit", 1).id
+    assert run_checks(registry, version_id, checks=("reference_outputs",), actor="rel")[0].passed
+    with registry.read() as session:  # robustness and environment are still missing
+        assert get_version(session, "credit-limit", 1).state == "approved"
+
+    run_checks(registry, version_id, actor="rel")  # the high tier needs three checks
+    with registry.read() as session:
+        assert get_version(session, "credit-limit", 1).state == "ready"
+        assert session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc())
+                              .limit(1)) == "version.ready"
+    run_transition(registry, "approve", "credit-limit", 1, actor="rel")
+    assert run_transition(registry, "go_live", "credit-limit", 1, actor="rel").state_after \
+        == "live"

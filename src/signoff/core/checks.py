@@ -27,6 +27,7 @@ from signoff.core.reproduce import compare_outputs
 from signoff.core.runner import Limits, PreparedVersion
 from signoff.core.runner.cases import read_records, robustness_cases, valid_output_problem
 from signoff.core.schema import Evidence, Version
+from signoff.core.workflow import note_evidence
 
 log = logging.getLogger("signoff.checks")
 
@@ -64,13 +65,19 @@ def run_checks(registry: Registry, version_id: int, *, checks: tuple[str, ...] =
                options: CheckOptions | None = None, actor: str | None = None,
                progress: Callable[[str, str], None] | None = None) -> list[CheckResult]:
     """Run the named checks on a version and store each result as evidence (with an audit
-    event), all bound to the version's current manifest hash. Never raises for a failing
-    check; an unknown check name raises ValueError.
+    event), all bound to the version's current manifest hash. In the same transaction an
+    approved version whose required checks now all pass becomes ready (the workflow's
+    ``note_evidence``). Never raises for a failing check; an unknown check name raises
+    ValueError.
     """
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown check(s) {', '.join(unknown)}; known: {', '.join(CHECKS)}")
     options = options or CheckOptions()
+    if options.tolerance is not None and not options.tolerance >= 0:
+        raise ValueError(f"tolerance must be a non-negative number, got {options.tolerance}")
+    if options.performance_records < 1:
+        raise ValueError("performance_records must be at least 1")
     actor = actor or registry.actor
     results: list[CheckResult] = []
     with PreparedVersion(registry, version_id, actor=actor, purpose="deployment checks") as prep:
@@ -107,6 +114,8 @@ def _store(registry: Registry, version_id: int, results: list[CheckResult], acto
                          payload={"check": result.check, "passed": result.passed,
                                   "summary": result.summary, "evidence_id": row.id,
                                   "manifest_hash": version.manifest_hash})
+        if note_evidence(session, version.model.name, version.number, actor=actor, at=now):
+            log.info("%s v%s is ready to go live", version.model.name, version.number)
 
 
 def latest_evidence(session: Session, version_id: int) -> dict[str, Evidence]:
