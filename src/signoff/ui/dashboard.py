@@ -83,7 +83,6 @@ class DashboardStrip(QFrame):
         self.breakdown.setWordWrap(True)
         self.breakdown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.breakdown)
-        ctx.registryChanged.connect(self.refresh)
 
     def _wait_days_changed(self, days: int) -> None:
         self.ctx.settings.set("dashboard/review_wait_days", days)

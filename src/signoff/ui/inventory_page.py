@@ -110,15 +110,26 @@ class InventoryPage(QWidget):
         self.export_button.clicked.connect(self.choose_export_file)
         self.table.activated.connect(self._open_row)
         self.model.loaded.connect(self._show_count)
+        self.model.rows_shown.connect(self._run_side_queries)
+        self.model.failed.connect(self._run_side_queries)
         self.model.failed.connect(lambda msg: self.count_label.setText(f"Query failed: {msg}"))
         self.dashboard.filterRequested.connect(self._filter_from_dashboard)
         ctx.registryChanged.connect(self.reload)
+        self._side_queries_due = False
         self.reload()
 
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
         """Reload facet values, dashboard and rows (a registry was opened or changed)."""
-        self.apply_filters()  # the rows first: they are what the person is waiting for
+        # the rows first: they are what the person is waiting for; facets and dashboard
+        # figures are asked for once the rows are in (or the query failed)
+        self._side_queries_due = True
+        self.apply_filters()
+
+    def _run_side_queries(self, *_args: object) -> None:
+        if not self._side_queries_due:
+            return
+        self._side_queries_due = False
         self.ctx.read(q.facet_values, key="inventory-facets", on_result=self._set_facets)
         self.dashboard.refresh()
 
