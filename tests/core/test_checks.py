@@ -125,6 +125,7 @@ def test_robustness_catches_a_hang(registry, tmp_path):
     result = run_checks(registry, published.version_id, checks=("robustness",),
                         options=CheckOptions(limits=Limits(time_s=2)))[0]
     assert not result.passed and "time limit" in result.summary
+    assert result.summary.endswith("it hung on income zero"), result.summary
 
 
 def test_environment_differences_fail_the_check(registry, tmp_path):

@@ -219,10 +219,13 @@ def check_robustness(prep: PreparedVersion, options: CheckOptions) -> CheckResul
     cases = robustness_cases(inputs)
     result = prep.score([c.record for c in cases], limits=options.limits, mode="each")
     if not result.ok:
+        stuck = result.details.get("stuck_record")
+        culprit = f"; it hung on {cases[stuck].describe().rstrip(':')}" \
+            if stuck is not None and stuck < len(cases) else ""
         return CheckResult("robustness", False,
-                           f"{len(cases)} generated records: {result.describe()}",
+                           f"{len(cases)} generated records: {result.describe()}{culprit}",
                            {"cases": len(cases), "status": result.status,
-                            "traceback": result.traceback})
+                            "traceback": result.traceback, "stuck_record": stuck})
     failures, rejected = [], 0
     for case, answer in zip(cases, result.answers or [], strict=False):
         if "rejected" in answer:

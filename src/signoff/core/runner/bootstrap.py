@@ -87,9 +87,12 @@ def _check_outputs(outputs, count):
     return outputs
 
 
-def _score_each(func, records):
+def _score_each(func, records, progress_path):
     answers = []
-    for record in records:
+    for index, record in enumerate(records):
+        # tell the parent which record is being scored, so a hang can be pinned on it
+        with open(progress_path, "w", encoding="ascii") as handle:
+            handle.write(str(index))
         try:
             answers.append({"output": _check_outputs(func([record]), 1)[0]})
         except InvalidOutput as exc:
@@ -135,7 +138,7 @@ def main(job_path):
         loaded = time.perf_counter()
         try:
             if job.get("mode") == "each":
-                answers = _score_each(func, records)
+                answers = _score_each(func, records, job["result"] + ".progress")
                 result = {"status": "ok", "answers": answers}
             else:
                 outputs = _check_outputs(func(records), len(records))

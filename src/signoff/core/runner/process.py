@@ -170,7 +170,13 @@ def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], lim
     base = {"duration_s": duration, "returncode": proc.returncode, "stderr_tail": tail,
             "interpreter": python}
     if status == TIMEOUT:
-        return RunResult(TIMEOUT, message=f"no result after {limits.time_s:g} s", **base)
+        details = {}
+        progress = Path(str(result_path) + ".progress")
+        if mode == "each" and progress.is_file():
+            details["stuck_record"] = int(progress.read_text() or 0)
+        where = (f" (still scoring record {details['stuck_record']})" if details else "")
+        return RunResult(TIMEOUT, message=f"no result after {limits.time_s:g} s{where}",
+                         details=details, **base)
     if status == CANCELLED:
         return RunResult(CANCELLED, message="the run was cancelled", **base)
     return _read_result(result_path, limits, base)
