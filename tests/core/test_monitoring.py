@@ -19,6 +19,7 @@ from signoff.core.monitoring import MonitoringRules, version_series, window_star
 from signoff.core.publish import publish
 from signoff.core.schema import AuditEvent, Decision, Model
 from signoff.core.staleness import assess_all, evaluate_staleness
+from signoff.core.statechange import change_state
 from tests.helpers.folders import write_model_folder
 
 START = datetime(2026, 1, 5)  # a Monday: windows of 7 days start here
@@ -45,7 +46,11 @@ def make_live(registry, tmp_path: Path, *, metric: str = "auc", tolerance: float
         (folder / "signoff.toml").write_text(text)
     publish(registry, folder)
     with registry.write() as s:
-        record_go_live(s, q.get_version(s, name, 1), actor="alice", at=LIVE_FROM)
+        version = q.get_version(s, name, 1)
+        # walk the lifecycle (PostgreSQL refuses a draft going straight to live)
+        for state in ("in_review", "approved", "ready"):
+            change_state(s, version, state, at=LIVE_FROM - timedelta(days=1))
+        record_go_live(s, version, actor="alice", at=LIVE_FROM)
 
 
 def window_rows(k: int, kind: str, rng: np.random.Generator, n: int = 200,
