@@ -121,3 +121,42 @@ def test_two_go_lives_race_on_postgresql(team, tmp_path) -> None:
     assert "live version of credit in production changed" in outcomes[1][3]
     with admin.read() as s:
         assert sorted(get_version(s, "credit", n).state for n in (1, 2)) == ["live", "ready"]
+
+
+def test_tampering_on_postgresql_is_found(pg_registry, tmp_path) -> None:
+    """An attacker with DDL rights drops the append-only trigger and edits, deletes, reorders."""
+    from signoff.core.audit import append_event, head
+
+    with pg_registry.write() as s:
+        for i in range(1, 7):
+            append_event(s, actor="x", action="test.event", entity_type="test", entity_id=i,
+                         payload={"n": i})
+    with pg_registry.read() as s:
+        exported = head(s)
+    attacks = [
+        ("UPDATE audit_events SET payload = replace(payload, '3', '9') WHERE seq = 3", 3,
+         "altered"),
+        ("DELETE FROM audit_events WHERE seq = 4", 4, "missing"),
+        ("DELETE FROM audit_events WHERE seq >= 6", 6, "removed from the tail"),
+    ]
+    for statement, broken, words in attacks:
+        with pg_registry.write() as s:
+            with pytest.raises(Exception, match="append-only"), s.begin_nested():
+                s.execute(text(statement))
+            s.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+            s.execute(text(statement))
+            s.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+        with pg_registry.read() as s:
+            report = verify_chain(s, against=exported)
+            assert not report.intact and report.broken_seq == broken and words in report.problem
+        # restore a clean chain for the next attack: fresh database state per attack
+        with pg_registry.write() as s:
+            s.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+            s.execute(text("DELETE FROM audit_events"))
+            s.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+            for i in range(1, 7):
+                append_event(s, actor="x", action="test.event", entity_type="test",
+                             entity_id=i, payload={"n": i})
+        with pg_registry.read() as s:
+            exported = head(s)
+            assert verify_chain(s, against=exported).intact
