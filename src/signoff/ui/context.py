@@ -71,8 +71,8 @@ class AppContext(QObject):
         self._set_health(True, "")
         self.registryChanged.emit()
         if old is not registry:
-            # running workers may still use the old engine; dispose once they finish
-            QTimer.singleShot(5000, old.close)
+            # running workers may still use the old engine: dispose of it later, in a worker
+            QTimer.singleShot(5000, lambda: self.runner.submit(old.close, key=None))
 
     # -- running work ---------------------------------------------------------------------
     def read(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
