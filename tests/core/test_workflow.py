@@ -270,3 +270,11 @@ def test_policy_revisions_admin_only(reg) -> None:
         assert current_policy(s, "high").roles_for("production_use") == ["validator"]
     act(reg, "submit", "alice")
     assert act(reg, "approve", "val").state_after == "approved"  # one role suffices now
+
+
+def test_do_not_use_needs_a_reviewer_role(reg) -> None:
+    with pytest.raises(TransitionError, match="only a validator, business owner, release "
+                                              "manager or admin"):
+        act(reg, "do_not_use", "alice", comment="I found a bug")
+    assert act(reg, "do_not_use", "biz", comment="bug found by the author").state_after == \
+        "do_not_use"

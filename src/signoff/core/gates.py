@@ -141,8 +141,10 @@ def check_allowed(session: Session, version: Version, action: str, actor: str,
     if action == "do_not_use":
         if state == DO_NOT_USE:
             refuse("it is already marked do not use")
-        if not (held & set(MARKERS) or is_author or actor == version.model.owner):
-            refuse("you need a reviewer, release manager or admin role, or to own the model")
+        if not held & set(MARKERS):
+            # the same groups the database allows (signoff.core.pgroles TRANSITIONS)
+            refuse("only a validator, business owner, release manager or admin may mark a "
+                   "version do not use")
         return ""
     if action == "retire":
         if state not in (LIVE, SUPERSEDED):
