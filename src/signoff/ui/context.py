@@ -72,7 +72,7 @@ class AppContext(QObject):
         self.registryChanged.emit()
         if old is not registry:
             # running workers may still use the old engine: dispose of it later, in a worker
-            QTimer.singleShot(5000, lambda: self.runner.submit(old.close, key=None))
+            QTimer.singleShot(5000, self, lambda: self.runner.submit(old.close))
 
     # -- running work ---------------------------------------------------------------------
     def read(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
