@@ -135,7 +135,7 @@ def test_people_consumers_and_the_do_not_use_flag(demo) -> None:
         assert None in hooks and any(h and h.startswith("http://127.0.0.1:") for h in hooks)
         dnu = q.get_version(s, "customer-churn", 2)
         reason = s.scalar(select(Decision.comment).where(Decision.version_id == dnu.id,
-                                                        Decision.action == "marked_do_not_use"))
+                                                        Decision.action == "do_not_use"))
         assert "leakage" in reason
 
 
@@ -148,10 +148,39 @@ def test_decisions_are_bound_to_manifests_and_authors_never_sign(demo) -> None:
                 continue
             assert decisions, version.label
             assert {d.manifest_hash for d in decisions} == {version.manifest_hash}
-            signers = {d.actor for d in decisions if d.action != "submitted"}
+            signers = {d.actor for d in decisions if d.action != "submit"}
             assert version.author not in signers, version.label
         review = q.get_model(s, "credit-risk")
         assert review.flag_open_review and review.review_waiting_since == datetime(2026, 10, 22)
+        fraud_v2 = q.get_version(s, "card-fraud", 2)
+        gates = [(d.action, d.gate, d.role, d.actor) for d in s.scalars(
+            select(Decision).where(Decision.version_id == fraud_v2.id).order_by(Decision.at))]
+        assert gates == [("submit", "", "", "grace"),
+                         ("approve", "production_use", "validator", "bob"),
+                         ("approve", "production_use", "business_owner", "carol"),
+                         ("approve", "go_live", "release_manager", "dave"),
+                         ("go_live", "", "", "dave")]
+
+
+def test_ready_and_live_versions_carry_passing_check_evidence(demo) -> None:
+    from signoff.core.policy import current_policy
+    from signoff.core.schema import Evidence, OutboxMessage
+
+    with demo.read() as s:
+        for version in s.scalars(select(Version)):
+            rows = list(s.scalars(select(Evidence).where(Evidence.version_id == version.id)))
+            reached_ready = version.state in ("ready", "live", "superseded", "retired") or (
+                version.state == "do_not_use")
+            if not reached_ready:
+                assert rows == [], version.label
+                continue
+            required = current_policy(s, version.model.risk_tier).checks
+            assert sorted(r.check for r in rows) == sorted(required), version.label
+            assert all(r.passed and r.manifest_hash == version.manifest_hash for r in rows)
+        robust = s.scalar(select(Evidence).where(Evidence.check == "robustness"))
+        assert "declared rejections" in robust.summary and robust.details["rejected"] > 0
+        events = Counter(s.scalars(select(OutboxMessage.event)))
+        assert events["went_live"] >= 11 and events["do_not_use"] == 2
 
 
 def test_deployment_history_matches_who_made_each_prediction(demo) -> None:

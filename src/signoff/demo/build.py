@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -64,7 +65,7 @@ def _timed(report: BuildReport, key: str, started: float) -> None:
 
 def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport) -> None:  # noqa: ANN001
     version_ids: dict[int, int] = {}
-    predictors = {}
+    predictors, folders = {}, {}
     for spec in model.versions:
         started = time.perf_counter()
         folder = write_version_folder(model, spec, sources / model.name / f"v{spec.number}")
@@ -77,6 +78,7 @@ def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport)
             if spec.number == 1:
                 session.get(Model, version.model_id).created_at = spec.published
         version_ids[spec.number] = published.version_id
+        folders[spec.number] = folder
         predictors[spec.number] = load_predict(
             folder, f"_signoff_demo_history_{model.name.replace('-', '_')}_v{spec.number}")
         _timed(report, "publish", started)
@@ -85,14 +87,21 @@ def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport)
     started = time.perf_counter()
     steps = sorted((when, STEP_ORDER.index(step), spec.number, step)
                    for spec in model.versions for step, when in spec.events.items())
+    first_live = min((w for w, _, _, s in steps if s == "live"), default=ANCHOR)
     with registry.write() as session:
         versions = {n: session.get(Version, vid) for n, vid in version_ids.items()}
-        specs = {spec.number: spec for spec in model.versions}
-        for _when, _order, number, step in steps:
-            play_version_history(session, model, specs[number], versions[number], step)
         db_model = versions[1].model
-        first_live = min((w for w, _, _, s in steps if s == "live"), default=ANCHOR)
-        add_consumers(session, model, db_model, versions, first_live)
+        # consumers first, so go-lives and do-not-use marks notify them as they would
+        add_consumers(session, model, db_model, versions, first_live - timedelta(days=7))
+    specs = {spec.number: spec for spec in model.versions}
+    for _when, _order, number, step in steps:
+        with registry.write() as session:
+            version = session.get(Version, version_ids[number])
+            play_version_history(session, model, specs[number], version, step,
+                                 folders[number], predictors[number])
+    with registry.write() as session:
+        db_model = session.get(Model, db_model.id)
+        versions = {n: session.get(Version, vid) for n, vid in version_ids.items()}
         _rules_of_live_version(session, db_model, versions)
     _timed(report, "lifecycle and consumers", started)
 

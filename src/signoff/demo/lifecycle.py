@@ -1,39 +1,33 @@
-"""The demo's people, consumers and lifecycle history.
+"""The demo's people, consumers and lifecycle history, played through the real workflow.
 
-The approval workflow (policies, gates, signatures) is a later piece of Signoff. Until it
-exists, :func:`record_demo_decision` is the ONE place the demo moves a version between states
-other than live/superseded: it records a Decision row bound to the manifest hash, sets the
-state and appends an audit event, in the caller's transaction. Swap its body for the real
-workflow calls when they exist; :func:`play_version_history` is its only caller.
+Every step of a version's history is a :func:`signoff.core.workflow.transition` back-dated to
+its day (submit, the approvals at each gate, reject, go live, do not use, retire), so the
+decisions, gates, notifications and audit events are exactly what the workflow writes. The
+one step the workflow cannot take by itself is "ready": it follows from passing deployment
+checks, which the demo runs in process (:mod:`signoff.demo.evidence`) before handing the
+evidence to :func:`signoff.core.workflow.note_evidence`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import append_event
-from signoff.core.deploy import record_go_live
-from signoff.core.schema import (
-    APPROVED,
-    DO_NOT_USE,
-    IN_REVIEW,
-    READY,
-    REJECTED,
-    RETIRED,
-    Consumer,
-    Decision,
-    Model,
-    User,
-    UserRole,
-    Version,
-)
+from signoff.core.policy import GO_LIVE, PRODUCTION_USE, current_policy
+from signoff.core.schema import Consumer, Model, User, UserRole, Version
 from signoff.core.summary import refresh_model_summary
+from signoff.core.workflow import note_evidence, transition
 from signoff.demo.catalog import USERS, ModelSpec, VersionSpec
+from signoff.demo.evidence import record_demo_evidence
 
-# who signs what in the demo (the author never signs their own version)
-VALIDATOR, BUSINESS_OWNER, RELEASE_MANAGER = "bob", "carol", "dave"
+# who signs as which role in the demo (authors are alice and grace, who never sign)
+SIGNERS = {"validator": "bob", "business_owner": "carol", "release_manager": "dave"}
+VALIDATOR, RELEASE_MANAGER = SIGNERS["validator"], SIGNERS["release_manager"]
 DNU_REASON = ("payment_delay_days was built from billing data that includes events after "
               "cancellation (target leakage); scores are optimistic. Use v3.")
 REJECT_COMMENTS = {
@@ -42,33 +36,11 @@ REJECT_COMMENTS = {
     "complaint-triage": "Validation AUC well below v1: the deep forest overfits the small "
                         "sample. Please regularise or return to the linear model.",
 }
-
-
-def record_demo_decision(session: Session, version: Version, *, actor: str, at: datetime,
-                         action: str, new_state: str, meaning: str, comment: str = "",
-                         gate: str = "", role: str = "") -> Decision:
-    """STAND-IN for the workflow: record a decision on *version* and move it to *new_state*.
-
-    Writes the Decision (bound to the version's manifest hash), the state change and an
-    audit event ``version.<action>`` in the caller's transaction, then refreshes the
-    model summary. No policy or separation-of-duties check is made here.
-    """
-    decision = Decision(version_id=version.id, actor=actor, at=at, action=action, gate=gate,
-                        role=role, meaning=meaning, comment=comment,
-                        manifest_hash=version.manifest_hash)
-    session.add(decision)
-    previous = version.state
-    version.state = new_state
-    version.state_changed_at = at
-    session.flush()
-    append_event(session, actor=actor, action=f"version.{action}", entity_type="version",
-                 entity_id=f"{version.model.name} v{version.number}", model_id=version.model_id,
-                 version_id=version.id,
-                 payload={"from": previous, "to": new_state, "at": at, "meaning": meaning,
-                          "comment": comment, "gate": gate, "role": role,
-                          "manifest_hash": version.manifest_hash, "demo_stand_in": True})
-    refresh_model_summary(session, version.model_id)
-    return decision
+APPROVAL_COMMENTS = {
+    "validator": "Validation report attached; development metrics reproduce.",
+    "business_owner": "Fits the business use; thresholds agreed with the operations team.",
+    "release_manager": "Deployment checks passed; release window agreed.",
+}
 
 
 def backdate_publish(session: Session, version: Version, published: datetime) -> None:
@@ -82,41 +54,41 @@ def backdate_publish(session: Session, version: Version, published: datetime) ->
 
 
 def play_version_history(session: Session, model: ModelSpec, spec: VersionSpec,
-                         version: Version, step: str) -> None:
-    """Apply one lifecycle *step* of the demo history (at its date) to *version*."""
+                         version: Version, step: str, folder: Path,
+                         predict: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+                         ) -> None:
+    """Apply one lifecycle *step* of the demo history to *version*, back-dated to its day."""
     at = spec.events[step]
+    name, number = model.name, spec.number
+    policy = current_policy(session, model.risk_tier)
     if step == "submit":
-        record_demo_decision(session, version, actor=spec.author, at=at, action="submitted",
-                             new_state=IN_REVIEW, meaning="submitted for review",
-                             comment=spec.summary)
+        transition(session, "submit", name, number, actor=spec.author, comment=spec.summary,
+                   at=at)
     elif step == "approve":
-        record_demo_decision(session, version, actor=VALIDATOR, at=at - timedelta(days=2),
-                             action="signed", new_state=IN_REVIEW, gate="production",
-                             role="validator", meaning="validated for production use",
-                             comment="Validation report attached; metrics reproduce.")
-        record_demo_decision(session, version, actor=BUSINESS_OWNER, at=at, action="approved",
-                             new_state=APPROVED, gate="production", role="business_owner",
-                             meaning="approved for production use")
+        roles = policy.roles_for(PRODUCTION_USE)
+        for i, role in enumerate(roles):
+            transition(session, "approve", name, number, actor=SIGNERS[role], role=role,
+                       comment=APPROVAL_COMMENTS[role],
+                       at=at - timedelta(days=2 * (len(roles) - 1 - i)))
     elif step == "ready":
-        record_demo_decision(session, version, actor=RELEASE_MANAGER, at=at,
-                             action="checks_passed", new_state=READY, gate="go_live",
-                             role="release_manager",
-                             meaning="deployment checks passed; ready to go live")
+        record_demo_evidence(session, version, folder, predict, policy.checks,
+                             actor=RELEASE_MANAGER, at=at)
+        if not note_evidence(session, name, number, actor=RELEASE_MANAGER, at=at):
+            raise RuntimeError(f"demo: {name} v{number} did not become ready after its checks")
     elif step == "live":
-        record_go_live(session, version, actor=RELEASE_MANAGER, at=at)
+        for i, role in enumerate(policy.roles_for(GO_LIVE)):
+            transition(session, "approve", name, number, actor=SIGNERS[role], role=role,
+                       comment=APPROVAL_COMMENTS[role], at=at - timedelta(hours=2 - i))
+        transition(session, "go_live", name, number, actor=RELEASE_MANAGER, at=at)
     elif step == "retire":
-        record_demo_decision(session, version, actor=RELEASE_MANAGER, at=at, action="retired",
-                             new_state=RETIRED, role="release_manager",
-                             meaning="retired: no consumer uses it any more")
+        transition(session, "retire", name, number, actor=RELEASE_MANAGER,
+                   comment="No consumer uses it any more.", at=at)
     elif step == "reject":
-        record_demo_decision(session, version, actor=VALIDATOR, at=at, action="rejected",
-                             new_state=REJECTED, gate="production", role="validator",
-                             meaning="rejected for production use",
-                             comment=REJECT_COMMENTS.get(model.name, "Not fit for production."))
+        transition(session, "reject", name, number, actor=VALIDATOR,
+                   comment=REJECT_COMMENTS.get(name, "Not fit for production."), at=at)
     elif step == "do_not_use":
-        record_demo_decision(session, version, actor=VALIDATOR, at=at,
-                             action="marked_do_not_use", new_state=DO_NOT_USE,
-                             role="validator", meaning="marked do not use", comment=DNU_REASON)
+        transition(session, "do_not_use", name, number, actor=VALIDATOR, comment=DNU_REASON,
+                   at=at)
     else:
         raise ValueError(f"unknown demo lifecycle step {step!r}")
 
