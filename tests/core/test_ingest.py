@@ -239,3 +239,14 @@ def test_unknown_kind_and_missing_file(reg, tmp_path: Path) -> None:
         ingest_records(reg, "runs", [])
     with pytest.raises(IngestError, match="no such file"):
         ingest_file(reg, "outcomes", tmp_path / "nope.csv")
+
+
+def test_score_is_read_from_structured_outputs(reg) -> None:
+    ingest_records(reg, "predictions", [
+        {"subject_key": "R1", "predicted_at": "2026-01-01T00:00:00Z", "version": "toy-model@1",
+         "output": {"prediction": 12.5}},
+        {"subject_key": "R2", "predicted_at": "2026-01-01T00:00:00Z", "version": "toy-model@1",
+         "output": {"label": "high"}}])
+    with reg.read() as s:
+        scores = dict(s.execute(select(Prediction.subject_key, Prediction.score)).all())
+    assert scores == {"R1": 12.5, "R2": None}  # a label alone has no score to monitor

@@ -25,6 +25,7 @@ from signoff.core.timeutil import parse_time, to_naive_utc
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 EXECUTION_STATUSES = ("succeeded", "failed", "running", "cancelled")
+SCORE_FIELDS = ("score", "prediction")  # where a structured output keeps its number
 
 
 class RowError(ValueError):
@@ -335,13 +336,16 @@ PREDICTION_FIELDS = {
 
 
 def score_of(output: Any) -> float | None:
-    """The numeric score in a model output: the number itself or its "score" field."""
+    """The numeric score in a model output: the number itself, or its "score" field
+    (classifiers), or its "prediction" field (regressors)."""
     if isinstance(output, bool):
         return None
     if isinstance(output, int | float):
         return float(output) if math.isfinite(output) else None
-    if isinstance(output, dict) and "score" in output:
-        return score_of(output["score"])
+    if isinstance(output, dict):
+        for key in SCORE_FIELDS:
+            if key in output:
+                return score_of(output[key])
     return None
 
 

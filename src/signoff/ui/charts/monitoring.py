@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from signoff.core.metrics_math import CalibrationBin
 from signoff.core.monitoring import VersionSeries
@@ -121,11 +122,13 @@ class VolumeChart(ChartWidget):
                   label="failed executions")
         twin.set_ylabel("failed executions per window")
         twin.set_ylim(bottom=0, top=max([*data.failed, 1]) * 1.3)
+        twin.yaxis.set_major_locator(MaxNLocator(integer=True))  # runs are counted whole
         twin.grid(False)
         _dates(ax, data.starts[0], data.starts[-1] + timedelta(days=data.window_days))
         lines = ax.get_legend_handles_labels()
         more = twin.get_legend_handles_labels()
-        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="upper left")
+        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="lower left",
+                  framealpha=0.9)
 
 
 @dataclass
