@@ -328,3 +328,16 @@ def test_every_page_is_followed_and_a_repeating_token_is_refused(fake, registry)
 def test_safe_artifact_path_accepts_ordinary_names():
     for ok in ("model.pkl", "notebooks/validation.ipynb", "data/train-2026.csv", "a b/c.txt"):
         assert safe_artifact_path(ok) == ok
+
+
+def test_a_password_can_come_from_the_keyring(fake, registry, monkeypatch):
+    import sys
+    import types
+
+    asked = []
+    keyring = types.ModuleType("keyring")
+    keyring.get_password = lambda service, user: asked.append((service, user)) or "from-ring"
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    run_import(registry, fake, env={"MLFLOW_TRACKING_USERNAME": "ann"})
+    assert asked == [(fake.url, "ann")]
+    assert {h.get("Authorization") for _, h in fake.requests} == {"Basic YW5uOmZyb20tcmluZw=="}

@@ -138,6 +138,8 @@ class MlflowClient:
         self.session = session or requests.Session()
         self.session.trust_env = False  # no proxies or .netrc credentials we did not choose
         basic, token = credentials_from_environment(env)
+        if basic and not basic[1]:
+            basic = (basic[0], _keyring_password(self.base_url, basic[0]) or "")
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         elif basic:
@@ -385,6 +387,23 @@ class MlflowClient:
 
 class ImportCancelled(SignoffError):
     """The person cancelled the import; versions completed before it are kept."""
+
+
+def _keyring_password(url: str, user: str) -> str | None:
+    """The password stored for *user* under the service *url* in the OS keyring, if any.
+
+    Used when MLFLOW_TRACKING_USERNAME is set without MLFLOW_TRACKING_PASSWORD; the optional
+    ``keyring`` package is not a dependency, so nothing happens without it.
+    """
+    try:
+        import keyring
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(url, user)
+    except Exception as exc:  # noqa: BLE001 - a broken keyring backend must not stop an import
+        log.info("keyring lookup failed: %s", exc)
+        return None
 
 
 def _read_capped(response: requests.Response, cap: int, what: str) -> bytes:
