@@ -143,3 +143,19 @@ def test_connection_lost_mid_transaction_rolls_back_and_reconnects(pg_registry, 
     with pg_registry.read() as s:  # the pool reconnects; nothing was half-written
         assert q.get_version(s, "toy-model").state == "draft"
         assert verify_chain(s).intact
+
+
+def test_reviewer_may_send_back_for_changes_and_author_may_sign_own_decisions(team,
+                                                                             tmp_path) -> None:
+    _admin, regs, people = team
+    version_id = _published(regs, tmp_path)
+    with regs["author"].write() as s:
+        version = s.get(Version, version_id)
+        change_state(s, version, "in_review")
+        s.add(Decision(version_id=version_id, actor="x", at=version.created_at, action="submit",
+                       meaning="submitted for review", manifest_hash=version.manifest_hash))
+    with regs["validator"].write() as s:
+        change_state(s, s.get(Version, version_id), "draft")
+    with regs["viewer"].read() as s:
+        assert s.get(Version, version_id).state == "draft"
+        assert s.scalars(select(Decision.actor)).one() == people["author"]

@@ -37,10 +37,6 @@ def team(pg_url: str, tmp_path: Path):
     """An initialised database; each person has their own login, people rows and roles."""
     admin = open_registry(db=pg_url, artifacts=tmp_path / "artifacts")
     init_roles(admin.engine)
-    # Authors record their own submit/withdraw/comment decisions; pgroles (issue 8's part) does
-    # not grant this yet, so the lead adds it there — until then the fixture grants it.
-    with admin.engine.begin() as conn:
-        conn.execute(text("GRANT INSERT ON decisions TO signoff_author"))
     tag = uuid.uuid4().hex[:6]
     logins = {who: f"{who}_{tag}" for who in CAST}
     with admin.write() as s:

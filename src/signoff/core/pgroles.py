@@ -52,7 +52,8 @@ OUTBOX_COLUMNS = "state, attempts, next_attempt_at, last_error, delivered_at"
 # (target state, groups allowed to move a version there, states it may come from)
 TRANSITIONS = {
     "in_review": ("signoff_author signoff_admin", "draft rejected"),
-    "draft": ("signoff_author signoff_admin", "in_review"),
+    # withdrawn by its author, or sent back by a reviewer asking for changes
+    "draft": ("signoff_author signoff_reviewer signoff_admin", "in_review"),
     "approved": ("signoff_reviewer signoff_admin", "in_review"),
     "rejected": ("signoff_reviewer signoff_admin", "in_review approved ready"),
     "ready": ("signoff_reviewer signoff_auditor signoff_admin", "approved"),
@@ -134,6 +135,8 @@ def _grants() -> list[str]:
         "signoff_author": [
             "INSERT ON models, versions, components, metrics, executions, predictions, "
             "outcomes TO {g}",
+            # authors sign their own submit / withdraw / comment decisions
+            "INSERT ON decisions, outbox TO {g}",
             "UPDATE (title, description, owner, business_unit, risk_tier, tags, task, "
             "monitoring_rules) ON models TO {g}",
         ],
