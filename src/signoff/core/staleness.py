@@ -55,6 +55,8 @@ class ModelHealth:
     last_approved_at: datetime | None = None
     series: VersionSeries | None = None
     changed: bool = False  # the stored flag or reason was updated by this evaluation
+    stored_stale: bool = False  # what the registry held when this was judged
+    stored_reason: str = ""
 
     @property
     def reason(self) -> str:
@@ -106,7 +108,9 @@ def assess_model(session: Session, model: Model, now: datetime,
                  store: ArtifactStore | None = None) -> ModelHealth:
     """Judge one model against its rules; reads only."""
     version = live_version_of(session, model.id)
-    health = ModelHealth(model.id, model.name, version.number if version else None)
+    health = ModelHealth(model.id, model.name, version.number if version else None,
+                         stored_stale=bool(model.flag_stale),
+                         stored_reason=model.stale_reason or "")
     if version is None:
         return health
     try:
@@ -173,6 +177,8 @@ def evaluate_staleness(registry: Registry, *, actor: str | None = None,
     actor = actor or registry.actor
     results = assess_all(registry, now, models)
     for health in results:
+        if health.stored_stale == health.stale and health.stored_reason == health.reason:
+            continue  # nothing to store: no write transaction at all
         with registry.write() as session:
             model = session.get(Model, health.model_id)
             if model is None:
