@@ -121,3 +121,15 @@ def test_cancel_a_long_run(qtbot, registry, make_ctx, tmp_path):
     assert time.monotonic() - started < 10
     assert "Cancelled" in view.verdict.text()
     assert view.step_state("compare") == "skipped" and not view.report_button.isEnabled()
+
+
+def test_the_side_bar_audit_area_is_this_page(qtbot, registry, make_ctx, tmp_path):
+    from signoff.ui.main_window import MainWindow
+
+    _setup(registry, tmp_path)
+    window = MainWindow(make_ctx(registry))
+    qtbot.addWidget(window)
+    window.show_area("audit")
+    page = window.area("audit")
+    assert isinstance(page, AuditPage)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10000)
