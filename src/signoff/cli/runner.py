@@ -20,6 +20,7 @@ from signoff.core.timeutil import parse_time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``check`` and ``reproduce`` to the ``signoff`` command."""
     p = sub.add_parser("check", help="run the deployment checks on a version and store the "
                        "results as evidence")
     p.add_argument("ref", metavar="MODEL@VERSION")
@@ -56,6 +57,7 @@ def _limits(args: argparse.Namespace) -> Limits | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Run the checks; exit 0 when all passed, 1 when any failed, 2 on bad input."""
     name, number = queries.parse_ref(args.ref)
     if number is None:
         raise SignoffError(f"'{args.ref}': name the version, like {name}@3")
@@ -74,6 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Reproduce one prediction; exit 0 reproduced, 1 differs, 2 could not run."""
     if args.prediction is None and not args.subject:
         print("signoff: error: give a PREDICTION id or --subject KEY [--at TIME]",
               file=sys.stderr)

@@ -103,6 +103,7 @@ class Reproduction:
 
     @property
     def exit_code(self) -> int:
+        """0 reproduced, 1 differs, 2 could not run or cancelled (the CLI's exit code)."""
         return {REPRODUCED: 0, DIFFERS: 1}.get(self.verdict, 2)
 
     def to_json(self) -> dict[str, Any]:

@@ -157,12 +157,14 @@ class AuditPage(QWidget):
         self.reproduce_button.setEnabled(self.selected_row() is not None)
 
     def selected_row(self) -> PredictionRow | None:
+        """The prediction of the selected row, if one is selected."""
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
         return self.model.record(rows[0].row())
 
     def select_row(self, row: int) -> None:
+        """Select table row *row* (as a click would)."""
         self.table.selectRow(row)
 
     def reproduce_selected(self) -> ReproduceView | None:
@@ -180,6 +182,7 @@ class AuditPage(QWidget):
         return view
 
     def index_of(self, prediction_id: int) -> QModelIndex:
+        """The model index of the row showing *prediction_id* (invalid when not shown)."""
         for row, record in enumerate(self.model.records):
             if record.id == prediction_id:
                 return self.model.index(row, 0)

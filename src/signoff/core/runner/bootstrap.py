@@ -108,6 +108,7 @@ def _score_each(func, records, progress_path):
 
 
 def main(job_path):
+    """Run the job described in *job_path*; always leaves a JSON result file behind."""
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
     result_path = job["result"]

@@ -173,6 +173,7 @@ class PreparedVersion:
                                python=self.python, mode=mode, cancel=cancel, warmup=warmup)
 
     def close(self) -> None:
+        """Remove the working folder."""
         self.workspace.cleanup()
 
     def __enter__(self) -> PreparedVersion:

@@ -52,6 +52,7 @@ def default_cache_dir() -> Path:
 
 
 def venv_python(venv: Path) -> Path:
+    """The interpreter inside a venv folder."""
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 

@@ -81,6 +81,7 @@ class Workspace:
         return not self.problems
 
     def cleanup(self) -> None:
+        """Delete the working folder and everything in it."""
         shutil.rmtree(self.root, ignore_errors=True)
 
 
