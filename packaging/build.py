@@ -8,7 +8,8 @@ Usage (from the repository, with ``pip install -e '.[package]'`` done)::
     python packaging/build.py --git-ref HEAD  # from the last commit, not the working tree
 
 Steps: regenerate the icons from the SVG; run PyInstaller on ``packaging/signoff.spec`` (a clean
-build each time, so nothing stale ships); add the freedesktop files and ``install.sh`` under the
+build each time, so nothing stale ships); strip the binaries that can safely be stripped; add the
+freedesktop files and ``install.sh`` under the
 bundle; check the bundle is whole (the executable, QtWebEngineProcess, resources, migrations and
 none of the excluded Qt parts); write the archive; record sizes and durations in
 ``dist/build-info.json``. Exit code 0 on success, 1 if a check failed, 2 if a step could not run.
@@ -76,6 +77,45 @@ def add_desktop_files(bundle: Path, packaging: Path = HERE) -> None:
                     dirs_exist_ok=True)
     shutil.copy2(packaging / "install.sh", bundle / "install.sh")
     (bundle / "install.sh").chmod(0o755)
+
+
+def _is_elf(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"\x7fELF"
+
+
+def strip_safe_binaries(bundle: Path) -> int:
+    """Strip symbol tables from the bundle's binaries that can take it; returns bytes saved.
+
+    Left alone: libraries repaired by auditwheel/patchelf (anything in a ``*.libs`` folder or
+    carrying an RPATH/RUNPATH) -- binutils' strip corrupts their program headers -- and Qt
+    (already stripped). What remains is mostly the interpreter built from source (libpython,
+    lib-dynload) and Cython extensions shipped with debug symbols. Needs binutils; without it
+    nothing is stripped.
+    """
+    if not (shutil.which("strip") and shutil.which("readelf")):
+        print("build: binutils (strip, readelf) not found; binaries are not stripped")
+        return 0
+    saved = 0
+    for path in sorted((bundle / "_internal").rglob("*")):
+        rel = path.relative_to(bundle).as_posix()
+        if (path.is_symlink() or not path.is_file() or "/PySide6/" in rel
+                or any(part.endswith(".libs") for part in path.parts) or not _is_elf(path)):
+            continue
+        dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True,
+                                 text=True).stdout
+        if "RPATH" in dynamic or "RUNPATH" in dynamic:
+            continue
+        stripped = path.with_name(path.name + ".stripped")
+        result = subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(path)],
+                                capture_output=True)
+        if result.returncode == 0 and stripped.stat().st_size < path.stat().st_size:
+            saved += path.stat().st_size - stripped.stat().st_size
+            stripped.chmod(path.stat().st_mode)
+            stripped.replace(path)
+        else:
+            stripped.unlink(missing_ok=True)
+    return saved
 
 
 def export_commit(ref: str, dest: Path) -> None:
@@ -171,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     timings["pyinstaller"] = time.perf_counter() - started
 
     bundle = dist / "signoff"
+    started = time.perf_counter()
+    stripped = strip_safe_binaries(bundle)
+    timings["strip"] = time.perf_counter() - started
     add_desktop_files(bundle, packaging)
     problems = check_bundle(bundle)
     for problem in problems:
@@ -183,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         "bundle": str(bundle),
         "unpacked_bytes": folder_size(bundle),
         "files": sum(1 for p in bundle.rglob("*") if p.is_file()),
+        "stripped_bytes": stripped,
         "problems": problems,
     }
     if not args.no_archive:
