@@ -382,3 +382,17 @@ def test_signoff_demo_command(demo_home: Path, tmp_path: Path, capsys) -> None:
     assert main(["--home", str(mine), "demo"]) == 2
     assert "refusing to replace it" in capsys.readouterr().err
     assert (mine / "notes.md").read_text() == "keep me"
+
+
+def test_demo_registry_fixture_is_a_private_writable_copy(demo_registry, demo_home: Path) -> None:
+    from signoff.core.publish import publish
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "credit-risk"
+    assert demo_registry.actor == "alice"
+    assert str(publish(demo_registry, example)) == "credit-risk v5"
+    original = open_registry(home=demo_home)
+    try:
+        with original.read() as s:
+            assert q.get_model(s, "credit-risk").latest_version == 4
+    finally:
+        original.close()
