@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        if ctx.parent() is None:
+            ctx.setParent(self)  # the window owns its context (and so its workers)
         self.setWindowIcon(app_icon())
         self.setMinimumSize(QSize(720, 480))
         self.history: list[Place] = []
@@ -97,10 +99,10 @@ class MainWindow(QMainWindow):
         ctx.compareRequested.connect(self.open_compare)
         ctx.connectionChanged.connect(self._show_health)
         ctx.registryChanged.connect(self._show_registry)
-        ctx.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        ctx.runner.busyChanged.connect(
-            lambda busy: self.busy_label.setText("working…" if busy else ""))
-        ctx.runner.taskFailed.connect(lambda _h, exc: log.info("background task failed: %s", exc))
+        # bound methods, not lambdas: Qt drops them when the window goes, the context may not
+        ctx.statusMessage.connect(self._show_message)
+        ctx.runner.busyChanged.connect(self._show_busy)
+        ctx.runner.taskFailed.connect(self._note_task_failure)
         self._show_registry()
         self._restore()
         ctx.start_health_checks()
@@ -348,6 +350,15 @@ class MainWindow(QMainWindow):
         self.db_label.setToolTip(f"artifacts: {reg.location.artifacts}")
         if self.ctx.healthy:
             self._show_health(True, "")
+
+    def _show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
+    def _show_busy(self, busy: bool) -> None:
+        self.busy_label.setText("working…" if busy else "")
+
+    def _note_task_failure(self, _handle: object, exc: BaseException) -> None:
+        log.info("background task failed: %s", exc)
 
     def _show_user(self, user: str) -> None:
         self.user_label.setText(f"Signed in as <b>{html.escape(user)}</b>")

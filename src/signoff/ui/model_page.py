@@ -105,7 +105,7 @@ class ModelPage(QWidget):
         self.selection_changed()
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         ctx.registryChanged.connect(self.reload)
-        ctx.versionChanged.connect(lambda model, _n: model == self.model_name and self.reload())
+        ctx.versionChanged.connect(self._version_changed)
 
     # -- loading ------------------------------------------------------------------------------
     def show_model(self, name: str) -> None:
@@ -114,6 +114,10 @@ class ModelPage(QWidget):
         self.title.setText(name)
         self.meta.setText("Loading…")
         self.reload()
+
+    def _version_changed(self, model: str, _number: int) -> None:
+        if model == self.model_name:
+            self.reload()
 
     def reload(self) -> None:
         if not self.model_name:
