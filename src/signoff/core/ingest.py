@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import append_event
@@ -261,8 +260,6 @@ def _store(registry: Registry, spec: RowSpec,
     stopped = False
     try:
         with registry.write() as session:
-            table = spec.table
-            before = session.scalar(select(func.count()).select_from(table)) or 0
             resolver = Resolver(session)
             dialect = session.get_bind().dialect.name
             insert, sqlite = spec.insert_sql(dialect), dialect == "sqlite"
@@ -270,7 +267,8 @@ def _store(registry: Registry, spec: RowSpec,
             if sqlite:  # a bigger page cache keeps the index pages of a large ingest in memory
                 conn.exec_driver_sql("PRAGMA cache_size=-131072")
             seen: dict[str, int] = {}
-            batch: list[dict[str, Any]] = []
+            batch: list[tuple[Any, ...]] = []
+            inserted = 0  # the drivers count rows ON CONFLICT DO NOTHING skipped as 0
             rows = 0
             per_model: dict[int, int] = {}
             try:
@@ -298,7 +296,7 @@ def _store(registry: Registry, spec: RowSpec,
                         stopped = True
                         break
                     if len(batch) >= BATCH_ROWS:
-                        conn.exec_driver_sql(insert, batch)
+                        inserted += _send(conn, insert, batch)
                         batch = []
             except _Fatal as exc:
                 problems.append((exc.line, exc.reason))
@@ -307,12 +305,19 @@ def _store(registry: Registry, spec: RowSpec,
             if problems:
                 raise IngestError(source, problems, stopped=stopped)
             if batch:
-                conn.exec_driver_sql(insert, batch)
-            inserted = (session.scalar(select(func.count()).select_from(table)) or 0) - before
+                inserted += _send(conn, insert, batch)
             names = _audit(session, spec.kind, source, actor, rows, inserted, per_model)
     finally:
         log.debug("ingest of %s finished with %d problem(s)", source, len(problems))
     return IngestResult(spec.kind, source, rows, inserted, names)
+
+
+def _send(conn: Any, insert: str, batch: list[tuple[Any, ...]]) -> int:
+    """Insert one batch; returns how many rows were new (the driver's summed rowcount)."""
+    result = conn.exec_driver_sql(insert, batch)
+    if result.rowcount < 0:  # pragma: no cover - both supported drivers report it
+        raise SignoffError("the database driver did not report how many rows were stored")
+    return result.rowcount
 
 
 def _audit(session: Session, kind: str, source: str, actor: str, rows: int, inserted: int,
