@@ -200,6 +200,9 @@ def reproduce(registry: Registry, prediction_id: int | None = None, *,
     repro = Reproduction(prediction_id or 0, actor=actor)
 
     def step(name: str, state: str, detail: str = "") -> None:
+        if name == "verify" and state == "done":
+            detail += ("; input hash matches" if repro.input_sha256_recorded
+                       else "; no input hash was recorded")
         repro.steps[name] = (state, detail)
         if progress is not None:
             progress(name, state, detail)
