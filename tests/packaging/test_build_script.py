@@ -92,3 +92,33 @@ def test_install_script_refuses_to_run_outside_a_bundle(tmp_path):
     assert result.returncode == 2
     assert "run me from the unpacked bundle" in result.stderr
     assert not (tmp_path / "prefix").exists()
+
+
+def test_stripping_keeps_extension_modules_loadable_and_leaves_repaired_libraries(tmp_path):
+    import importlib.util
+    import shutil
+    import sysconfig
+    from pathlib import Path
+
+    if not (shutil.which("strip") and shutil.which("readelf")):
+        pytest.skip("binutils (strip, readelf) not installed")
+    source = Path(sysconfig.get_path("platstdlib")) / "lib-dynload"
+    module = next(iter(sorted(source.glob("_json.*.so"))), None)
+    if module is None:
+        pytest.skip("this interpreter has no _json extension file")
+    internal = tmp_path / "signoff" / "_internal"
+    (internal / "lib-dynload").mkdir(parents=True)
+    (internal / "numpy.libs").mkdir()
+    copy = internal / "lib-dynload" / module.name
+    shutil.copy2(module, copy)
+    repaired = internal / "numpy.libs" / module.name  # stands in for a patchelf'd library
+    shutil.copy2(module, repaired)
+    before = repaired.read_bytes()
+    saved = build.strip_safe_binaries(tmp_path / "signoff")
+    assert repaired.read_bytes() == before
+    assert saved == module.stat().st_size - copy.stat().st_size
+    assert not list(internal.rglob("*.stripped"))
+    spec = importlib.util.spec_from_file_location("_json", copy)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    assert loaded.scanstring('"ok"', 1)[0] == "ok"
