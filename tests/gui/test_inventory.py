@@ -198,3 +198,14 @@ def test_inventory_model_passes_modeltester(qtbot, qtmodeltester, big_registry,
     assert model.rowCount() == 40 and model.canFetchMore()
     qtmodeltester.check(model)
     qtbot.waitUntil(lambda: ctx.runner.active_count == 0, timeout=5000)
+
+
+def test_unsortable_flags_column_keeps_the_database_order(qtbot, page) -> None:
+    header = page.table.horizontalHeader()
+    before = names_shown(page)
+    x = header.sectionViewportPosition(9) + 10  # Flags
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(x, header.height() // 2))
+    settle(qtbot, page)
+    assert names_shown(page) == before
+    assert header.sortIndicatorSection() == 0

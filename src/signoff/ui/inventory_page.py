@@ -28,7 +28,7 @@ from signoff.core.registry import InventoryQuery
 from signoff.ui.context import AppContext
 from signoff.ui.dashboard import DashboardStrip
 from signoff.ui.facets import FacetPanel
-from signoff.ui.inventory_model import NAME_ROLE, InventoryModel
+from signoff.ui.inventory_model import COLUMNS, NAME_ROLE, InventoryModel
 
 log = logging.getLogger("signoff.ui.inventory")
 
@@ -92,6 +92,7 @@ class InventoryPage(QWidget):
                                 Qt.SortOrder.DescendingOrder if self.model.query.descending
                                 else Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it
+        header.sortIndicatorChanged.connect(self._keep_indicator_on_sortable)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -161,6 +162,15 @@ class InventoryPage(QWidget):
     def _filter_from_dashboard(self, facet: str, value: str) -> None:
         self.facets.clear()
         self.facets.tick(facet, value)
+
+    def _keep_indicator_on_sortable(self, column: int, _order: Qt.SortOrder) -> None:
+        if COLUMNS[column][1] is None:  # the database cannot sort by flags: put it back
+            header = self.table.horizontalHeader()
+            blocked = header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column(),
+                                    Qt.SortOrder.DescendingOrder if self.model.query.descending
+                                    else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(blocked)
 
     def focus_search(self) -> None:
         self.search.setFocus()
