@@ -40,8 +40,10 @@ def test_every_output_type_is_shown(all_outputs_page):
 def test_markdown_tables_and_math_are_rendered(all_outputs_page):
     page = all_outputs_page.html
     assert "<th>feature</th>" in page and "<td>income</td>" in page
-    assert re.search(r'<img class="signoff-math" alt="\\alpha \+ \\beta\^2"', page)
-    assert 'class="signoff-math-display"' in page
+    # a plain formula becomes HTML text; one that needs typesetting becomes a drawn image
+    assert '<span class="signoff-math-inline"><i>α</i> + <i>β</i><sup>2</sup></span>' in page
+    assert re.search(r'<div class="signoff-math-display"><img class="signoff-math" '
+                     r'alt="\\frac\{TP\}\{TP\+FP\}"', page)
     assert "$\\alpha" not in page  # no raw TeX left where mathtext could draw it
 
 
@@ -59,6 +61,21 @@ def test_page_is_self_contained(all_outputs_page):
     assert "cdnjs" not in page and "unpkg" not in page and "require.js" not in page
     assert "MathJax" not in page
     assert ".jp-Notebook" in page  # the JupyterLab theme CSS is inline
+
+
+@pytest.mark.parametrize("tex, expected", [
+    ("x^2", "<i>x</i><sup>2</sup>"),
+    ("\\beta_{12} = 0.01", "<i>β</i><sub>12</sub> = 0.01"),
+    ("\\text{AUC} \\geq 0.8", "AUC ≥ 0.8"),
+    ("x^{2}_{ij}", "<i>x</i><sup>2</sup><sub><i>i</i><i>j</i></sub>"),
+    ("\\frac{a}{b}", None),
+    ("a^{b", None),
+    ("\\sqrt{x}", None),
+])
+def test_plain_formulas_become_html(tex, expected):
+    from signoff.core.render.mathtext import simple_tex_html
+
+    assert simple_tex_html(tex) == expected
 
 
 def test_unsupported_tex_stays_readable():
