@@ -270,7 +270,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         table(["Who", "When", "Decision", "Gate", "Meaning", "Bound"],
               [[d["who"], d["when"], d["action"], d["gate"], d["meaning"],
                 "yes" if d["bound"] else "NO"] for d in data["decisions"]],
-              (12, 25, 14, 12, 29, 8), [not d["bound"] for d in data["decisions"]])
+              (11, 24, 12, 17, 28, 8), [not d["bound"] for d in data["decisions"]])
     else:
         para("No decisions are recorded for this version.")
     section("Hashes checked")
