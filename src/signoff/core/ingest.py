@@ -25,6 +25,8 @@ import hashlib
 import io
 import json
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,60 +258,115 @@ def _store(registry: Registry, spec: RowSpec,
            records: Iterator[tuple[int, dict[str, Any] | str]], source: str,
            actor: str | None) -> IngestResult:
     actor = actor or registry.actor
-    problems: list[tuple[int, str]] = []
-    stopped = False
+    with registry.write() as session:
+        resolver = Resolver(session)
+        dialect = session.get_bind().dialect.name
+        conn = session.connection()
+        if dialect == "sqlite":  # a bigger page cache keeps a large ingest's index pages in memory
+            conn.exec_driver_sql("PRAGMA cache_size=-131072")
+        writer = _BatchWriter(conn, spec.insert_sql(dialect), resolver.lock)
+        try:
+            scan = _scan(spec, records, resolver, dialect == "sqlite", writer)
+        finally:
+            inserted = writer.finish()  # the writer thread never outlives the transaction
+        if not scan.problems and scan.rows == 0:
+            scan.problems.append((0, "the file is empty: there are no rows"))
+        if scan.problems:  # raising rolls back every batch already sent
+            raise IngestError(source, scan.problems, stopped=scan.stopped)
+        names = _audit(session, spec.kind, source, actor, scan.rows, inserted, scan.per_model)
+    return IngestResult(spec.kind, source, scan.rows, inserted, names)
+
+
+@dataclass
+class _Scan:
+    rows: int = 0
+    per_model: dict[int, int] = field(default_factory=dict)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    stopped: bool = False
+
+
+def _scan(spec: RowSpec, records: Iterator[tuple[int, dict[str, Any] | str]],
+          resolver: Resolver, sqlite: bool, writer: _BatchWriter) -> _Scan:
+    """Validate every row; hand good rows to the writer in batches until a problem appears."""
+    scan = _Scan()
+    problems, per_model = scan.problems, scan.per_model
+    seen: dict[str, int] = {}
+    batch: list[tuple[Any, ...]] = []
     try:
-        with registry.write() as session:
-            resolver = Resolver(session)
-            dialect = session.get_bind().dialect.name
-            insert, sqlite = spec.insert_sql(dialect), dialect == "sqlite"
-            conn = session.connection()
-            if sqlite:  # a bigger page cache keeps the index pages of a large ingest in memory
-                conn.exec_driver_sql("PRAGMA cache_size=-131072")
-            seen: dict[str, int] = {}
-            batch: list[tuple[Any, ...]] = []
-            inserted = 0  # the drivers count rows ON CONFLICT DO NOTHING skipped as 0
-            rows = 0
-            per_model: dict[int, int] = {}
-            try:
-                for line, record in records:
-                    if isinstance(record, str):
-                        problems.append((line, record))
-                    else:
-                        try:
-                            values, key, model_id = spec.convert(record, resolver)
-                        except RowError as exc:
-                            problems.append((line, str(exc)))
-                        else:
-                            earlier = seen.get(key)
-                            if earlier is not None:
-                                problems.append((line, f"repeats the key of line {earlier} "
-                                                       f"({spec.describe_key(values)})"))
-                            else:
-                                seen[key] = line
-                                rows += 1
-                                if model_id is not None:
-                                    per_model[model_id] = per_model.get(model_id, 0) + 1
-                                if not problems:
-                                    batch.append(spec.bind(values, sqlite))
-                    if len(problems) >= MAX_PROBLEMS:
-                        stopped = True
-                        break
+        for line, record in records:
+            if len(problems) >= MAX_PROBLEMS:
+                scan.stopped = True
+                break
+            if isinstance(record, str):
+                problems.append((line, record))
+            else:
+                try:
+                    values, key, model_id = spec.convert(record, resolver)
+                except RowError as exc:
+                    problems.append((line, str(exc)))
+                    continue
+                earlier = seen.get(key)
+                if earlier is not None:
+                    problems.append((line, f"repeats the key of line {earlier} "
+                                           f"({spec.describe_key(values)})"))
+                    continue
+                seen[key] = line
+                scan.rows += 1
+                if model_id is not None:
+                    per_model[model_id] = per_model.get(model_id, 0) + 1
+                if not problems:
+                    batch.append(spec.bind(values, sqlite))
                     if len(batch) >= BATCH_ROWS:
-                        inserted += _send(conn, insert, batch)
+                        writer.send(batch)
                         batch = []
-            except _Fatal as exc:
-                problems.append((exc.line, exc.reason))
-            if not problems and rows == 0:
-                problems.append((0, "the file is empty: there are no rows"))
-            if problems:
-                raise IngestError(source, problems, stopped=stopped)
-            if batch:
-                inserted += _send(conn, insert, batch)
-            names = _audit(session, spec.kind, source, actor, rows, inserted, per_model)
-    finally:
-        log.debug("ingest of %s finished with %d problem(s)", source, len(problems))
-    return IngestResult(spec.kind, source, rows, inserted, names)
+    except _Fatal as exc:
+        problems.append((exc.line, exc.reason))
+    if batch and not problems:
+        writer.send(batch)
+    return scan
+
+
+class _BatchWriter:
+    """Sends batches to the database on a second thread while the next batch is validated.
+
+    sqlite3 and psycopg release the GIL while the database works, so validating and inserting
+    overlap (two cores instead of one). The one connection is shared under a lock, which the
+    resolver's look-ups take as well; at most two batches wait in the queue.
+    """
+
+    def __init__(self, conn: Any, insert: str, lock: threading.Lock) -> None:
+        self.conn, self.insert, self.lock = conn, insert, lock
+        self.inserted = 0
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="signoff-ingest-writer",
+                                       daemon=True)
+        self.thread.start()
+        self.finished = False
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    with self.lock:
+                        self.inserted += _send(self.conn, self.insert, batch)
+                except BaseException as exc:  # noqa: BLE001 - handed to the ingesting thread
+                    self.error = exc
+
+    def send(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def finish(self) -> int:
+        """Wait for every queued batch; returns the rows stored, or raises the writer's error."""
+        if not self.finished:
+            self.finished = True
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.inserted
 
 
 def _send(conn: Any, insert: str, batch: list[tuple[Any, ...]]) -> int:

@@ -12,6 +12,7 @@ import json
 import math
 import operator
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,8 @@ class Resolver:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # the ingest's writer thread shares the session's connection; look-ups take this lock
+        self.lock = threading.Lock()
         self._models: dict[str, int | None] = {}
         self._versions: dict[tuple[int, int], int | None] = {}
         self._executions: dict[str, int | None] = {}
@@ -45,7 +48,9 @@ class Resolver:
 
     def model_id(self, name: str) -> int:
         if name not in self._models:
-            self._models[name] = self.session.scalar(select(Model.id).where(Model.name == name))
+            with self.lock:
+                self._models[name] = self.session.scalar(
+                    select(Model.id).where(Model.name == name))
         found = self._models[name]
         if found is None:
             raise RowError(f"unknown model '{name}'")
@@ -55,8 +60,9 @@ class Resolver:
         model_id = self.model_id(name)
         key = (model_id, number)
         if key not in self._versions:
-            self._versions[key] = self.session.scalar(
-                select(Version.id).where(Version.model_id == model_id, Version.number == number))
+            with self.lock:
+                self._versions[key] = self.session.scalar(select(Version.id).where(
+                    Version.model_id == model_id, Version.number == number))
         found = self._versions[key]
         if found is None:
             raise RowError(f"unknown version: model '{name}' has no v{number}")
@@ -64,8 +70,9 @@ class Resolver:
 
     def execution_id(self, external_id: str) -> int:
         if external_id not in self._executions:
-            self._executions[external_id] = self.session.scalar(
-                select(Execution.id).where(Execution.external_id == external_id))
+            with self.lock:
+                self._executions[external_id] = self.session.scalar(
+                    select(Execution.id).where(Execution.external_id == external_id))
         found = self._executions[external_id]
         if found is None:
             raise RowError(f"unknown execution '{external_id}' (ingest executions first)")
