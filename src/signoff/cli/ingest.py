@@ -25,6 +25,7 @@ a file with any bad row is rejected whole and nothing is stored."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``signoff ingest`` to the command line."""
     p = sub.add_parser("ingest", help="store executions, predictions or outcomes from a file",
                        description=FORMATS_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest one file; 0 when stored (or already stored), 2 when rejected."""
     registry = registry_from_args(args)
     try:
         result = ingest_file(registry, args.kind, args.file)

@@ -13,6 +13,7 @@ from signoff.core.staleness import assess_all, evaluate_staleness
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``signoff monitor`` to the command line."""
     p = sub.add_parser("monitor", help="evaluate the staleness rules of every live model")
     p.add_argument("models", nargs="*", metavar="MODEL", help="only these models")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -26,6 +27,7 @@ def _fmt(value: float | None) -> str:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
+    """Judge (and by default store) staleness; 1 when a live model is stale."""
     registry = registry_from_args(args)
     try:
         if args.dry_run:

@@ -87,14 +87,17 @@ class IngestResult:
 
     @property
     def already_present(self) -> int:
+        """Rows that were stored before (re-sent); they were left as they were."""
         return self.rows - self.inserted
 
     def describe(self) -> str:
+        """One line for a person: rows read, new, already stored, models."""
         return (f"{self.kind}: {self.rows} row(s) read from {self.source}, {self.inserted} new, "
                 f"{self.already_present} already stored"
                 + (f" (models: {', '.join(self.models)})" if self.models else ""))
 
     def to_json(self) -> dict[str, Any]:
+        """The result as plain JSON data (``signoff ingest --json``)."""
         return {"kind": self.kind, "source": self.source, "rows": self.rows,
                 "inserted": self.inserted, "already_present": self.already_present,
                 "models": self.models, "sha256": self.sha256}
@@ -354,6 +357,7 @@ class _BatchWriter:
                     self.error = exc
 
     def send(self, batch: list[tuple[Any, ...]]) -> None:
+        """Queue one batch for the writer thread (raises the writer's error, if any)."""
         if self.error is not None:
             raise self.error
         self.queue.put(batch)

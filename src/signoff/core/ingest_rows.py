@@ -47,6 +47,7 @@ class Resolver:
         self.refs: dict[tuple[Any, Any], tuple[int, int] | str] = {}
 
     def model_id(self, name: str) -> int:
+        """The id of the model called *name*; RowError when there is none."""
         if name not in self._models:
             with self.lock:
                 self._models[name] = self.session.scalar(
@@ -57,6 +58,7 @@ class Resolver:
         return found
 
     def version_id(self, name: str, number: int) -> tuple[int, int]:
+        """(version id, model id) of ``name`` v*number*; RowError when unknown."""
         model_id = self.model_id(name)
         key = (model_id, number)
         if key not in self._versions:
@@ -69,6 +71,7 @@ class Resolver:
         return found, model_id
 
     def execution_id(self, external_id: str) -> int:
+        """The id of the execution reported as *external_id*; RowError when unknown."""
         if external_id not in self._executions:
             with self.lock:
                 self._executions[external_id] = self.session.scalar(
@@ -242,6 +245,7 @@ class RowSpec:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """Every column this kind accepts, required first."""
         return self.required + self.optional
 
     def check_columns(self, names: list[str]) -> str | None:
@@ -266,6 +270,7 @@ class RowSpec:
         return self.convert_fn(record, resolver)
 
     def describe_key(self, values: dict[str, Any]) -> str:
+        """The row's unique key as ``column=value`` pairs, for messages."""
         return ", ".join(f"{c}={values.get(c)}" for c in self.key_columns)
 
     def insert_sql(self, dialect: str) -> str:

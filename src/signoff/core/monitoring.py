@@ -63,6 +63,7 @@ class MonitoringRules:
 
     @property
     def higher_is_better(self) -> bool:
+        """Whether a larger value of the metric is the better one."""
         return mm.HIGHER_IS_BETTER[self.metric]
 
     @classmethod
@@ -113,6 +114,7 @@ class WindowStat:
     judged: bool = False  # enough labelled predictions to judge the metric
 
     def to_json(self) -> dict[str, Any]:
+        """The window as plain JSON data."""
         data = asdict(self)
         data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
         return data

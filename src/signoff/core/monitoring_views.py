@@ -48,12 +48,14 @@ class ModelMetrics:
 
     @property
     def metric_names(self) -> list[str]:
+        """Every metric any version recorded, in first-seen order."""
         names: list[str] = []
         for v in self.versions:
             names += [n for n in v.metrics if n not in names]
         return names
 
     def version(self, number: int) -> VersionMetrics | None:
+        """The metrics of version *number*, or None."""
         return next((v for v in self.versions if v.number == number), None)
 
     def comparison(self, candidate: int, others: list[int]) -> list[dict[str, Any]]:
@@ -112,6 +114,7 @@ class VersionMonitoring:
 
     @property
     def is_classifier(self) -> bool:
+        """True unless the model's task is regression."""
         return self.task != "regression"
 
 

@@ -60,15 +60,18 @@ class ModelHealth:
 
     @property
     def reason(self) -> str:
+        """The reasons, one per line (what ``Model.stale_reason`` stores)."""
         return "\n".join(self.reasons)
 
     @property
     def delta(self) -> float | None:
+        """Latest judged value minus baseline, or None."""
         if self.latest_value is None or self.baseline is None:
             return None
         return self.latest_value - self.baseline
 
     def to_json(self) -> dict[str, Any]:
+        """The verdict as plain JSON data (``signoff monitor --json``)."""
         return {
             "model": self.model, "live_version": self.live_version, "stale": self.stale,
             "reasons": self.reasons, "metric": self.metric, "latest_value": self.latest_value,

@@ -155,6 +155,7 @@ class MonitoringPage(QWidget):
             self.show_chart_for(self.proxy.index(0, 0))
 
     def health_at(self, index: QModelIndex) -> ModelHealth:
+        """The verdict shown on the row of *index* (a proxy index)."""
         return self.proxy.data(index, RECORD_ROLE)
 
     def show_chart_for(self, index: QModelIndex) -> None:

@@ -128,6 +128,7 @@ class ChartWidget(QWidget):
     # -- public API -----------------------------------------------------------------------
     @property
     def is_showing_empty(self) -> bool:
+        """Whether the empty state is shown instead of the chart."""
         return self.stack.currentWidget() is self.empty_label
 
     def set_data(self, data: Any, empty_text: str | None = None) -> None:
@@ -179,6 +180,7 @@ class ChartWidget(QWidget):
         return path
 
     def axes(self) -> list[Axes]:
+        """The figure's axes (what tests inspect)."""
         return list(self.figure.axes)
 
     def _ask_export(self) -> None:

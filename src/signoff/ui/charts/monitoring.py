@@ -29,6 +29,7 @@ class MetricTimeData:
 
     @classmethod
     def from_series(cls, series: VersionSeries) -> MetricTimeData:
+        """Chart data from a version's monitoring windows."""
         windows = [w for w in series.windows if w.value is not None]
         return cls(series.metric, series.label, [w.start for w in windows],
                    [w.value for w in windows], [w.judged for w in windows],
@@ -94,6 +95,7 @@ class VolumeData:
 
     @classmethod
     def from_series(cls, series: VersionSeries) -> VolumeData:
+        """Chart data from a version's monitoring windows."""
         ws = series.windows
         days = (ws[0].end - ws[0].start).days if ws else 7
         return cls([w.start for w in ws], [w.predictions for w in ws],
