@@ -329,3 +329,44 @@ def test_malformed_and_missing_documents_show_a_message(qtbot, make_ctx, registr
     assert not tab.export_button.isEnabled()
     tab.show_version("credit-risk", 99)
     qtbot.waitUntil(lambda: "no v99" in tab.message.text_label.text(), timeout=30_000)
+
+
+def test_a_large_notebook_shows_progress_and_the_window_stays_responsive(
+        qtbot, make_ctx, registry, tmp_path):
+    import json
+
+    from signoff.core.publish import publish
+    from signoff.ui.documents.notebook_tab import NotebookTab
+
+    folder = tmp_path / "large"
+    shutil.copytree(EXAMPLE, folder)
+    cells = []
+    for i in range(300):
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## Part {i}"})
+        cells.append({"cell_type": "code", "metadata": {}, "execution_count": i,
+                      "source": f"value_{i} = compute({i})\nprint(value_{i})",
+                      "outputs": [{"output_type": "stream", "name": "stdout",
+                                   "text": f"{i}\n"}]})
+    (folder / "analysis.ipynb").write_text(json.dumps(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    publish(registry, folder)
+    tab = NotebookTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.show()
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    fractions: list[float] = []
+    messages: list[str] = []
+    tab.show_version("credit-risk", 1)
+    tab._handle.progressed.connect(lambda f, m: (fractions.append(f), messages.append(m)))
+    assert tab.progress.isVisibleTo(tab)
+    with qtbot.waitSignal(tab.view.loaded, timeout=180_000):
+        pass
+    timer.stop()
+    assert tab.toc.topLevelItemCount() == 300
+    assert len(fractions) >= 5 and fractions == sorted(fractions)
+    assert any(m.startswith("Rendering cells") and "of 600" in m for m in messages)
+    assert not tab.progress.isVisibleTo(tab)
+    assert len(ticks) >= 10  # the event loop kept running while the worker rendered
