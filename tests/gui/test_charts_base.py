@@ -104,3 +104,15 @@ def test_image_matches_baseline(qtbot, tmp_path: Path, name: str, make, data, da
     assert expected.exists(), f"no baseline {expected}; run with SIGNOFF_REGENERATE_BASELINES=1"
     # tolerance: RMS of the pixel difference (0-255); absorbs font hinting differences
     assert compare_images(str(expected), str(actual), tol=6) is None
+
+
+def test_chart_follows_a_theme_switch(qtbot) -> None:
+    theme = {"dark": False}
+    chart = MetricOverTimeChart(dark=lambda: theme["dark"])
+    qtbot.addWidget(chart)
+    chart.set_data(TIMELINE)
+    assert chart.palette_ is LIGHT
+    theme["dark"] = True
+    chart.setStyleSheet("QWidget { }")  # what the main window's restyling delivers: StyleChange
+    assert chart.palette_ is DARK
+    assert chart.axes()[0].yaxis.label.get_color() == DARK.foreground

@@ -54,7 +54,9 @@ class MetricsTab(QWidget):
         self.ctx = ctx
         self.metrics: ModelMetrics | None = None
         self.candidate: int | None = None
-        dark = prefers_dark(ctx.settings.get("ui/theme"))
+        def dark() -> bool:
+            return prefers_dark(ctx.settings.get("ui/theme"))
+
         layout = QVBoxLayout(self)
         self.status = QLabel("Choose a version.")
         self.status.setObjectName("metricsStatus")

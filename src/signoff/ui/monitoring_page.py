@@ -105,7 +105,7 @@ class MonitoringPage(QWidget):
         self.table.clicked.connect(self.show_chart_for)
         self.table.doubleClicked.connect(self.open_version_for)
         split.addWidget(self.table)
-        self.chart = MetricOverTimeChart(dark=prefers_dark(ctx.settings.get("ui/theme")),
+        self.chart = MetricOverTimeChart(dark=lambda: prefers_dark(ctx.settings.get("ui/theme")),
                                          empty_text="Click a model to see its live metric "
                                                     "over time.")
         split.addWidget(self.chart)

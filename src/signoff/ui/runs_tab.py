@@ -33,7 +33,9 @@ class RunsTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.result: VersionMonitoring | None = None
-        dark = prefers_dark(ctx.settings.get("ui/theme"))
+        def dark() -> bool:
+            return prefers_dark(ctx.settings.get("ui/theme"))
+
         layout = QVBoxLayout(self)
         self.status = QLabel("Choose a version.")
         self.status.setObjectName("runsStatus")

@@ -11,6 +11,7 @@ napari-matplotlib's ``base.py``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -86,10 +87,13 @@ class ChartWidget(QWidget):
     drawn = Signal()  # after every draw (or empty state), for tests and screenshots
 
     def __init__(self, title: str = "", parent: QWidget | None = None, *,
-                 dark: bool = False, empty_text: str = "No data to show yet.") -> None:
+                 dark: bool | Callable[[], bool] = False,
+                 empty_text: str = "No data to show yet.") -> None:
         super().__init__(parent)
         self.title = title
-        self.palette_ = DARK if dark else LIGHT
+        # a callable is asked again whenever the application's style changes (theme switch)
+        self._dark_source = dark if callable(dark) else None
+        self.palette_ = DARK if (dark() if callable(dark) else dark) else LIGHT
         self.data: Any = None
         self.empty_text = empty_text
         self.figure = Figure(figsize=(6, 3.4), dpi=100, layout="constrained")
@@ -153,6 +157,14 @@ class ChartWidget(QWidget):
         self.palette_ = DARK if dark else LIGHT
         if self.data is not None and not self.is_empty(self.data):
             self.redraw()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Follow a theme switch: the main window restyles the application."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.StyleChange and self._dark_source is not None:
+            dark = self._dark_source()
+            if dark != (self.palette_ is DARK):
+                self.set_dark(dark)
 
     def redraw(self) -> None:
         """Clear and draw the current data with the current palette."""
