@@ -33,7 +33,7 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("Name", "name"), ("Title", "title"), ("Owner", "owner"),
     ("Business unit", "business_unit"), ("Tier", "risk_tier"), ("Live", "live_version"),
     ("Latest", "latest_version"), ("State", "latest_state"),
-    ("Last activity", "last_activity_at"), ("Flags", None),
+    ("Last activity (UTC)", "last_activity_at"), ("Flags", None),
 ]
 NAME_ROLE = Qt.ItemDataRole.UserRole + 10
 FLAG_COLOURS = {"dnu_consumed": "#c0392b", "open_review": "#b9770e", "stale": "#7f8c8d"}
