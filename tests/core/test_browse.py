@@ -170,3 +170,15 @@ def test_inventory_rows_match_the_registry_query(reg) -> None:
                                  sort="last_activity_at")):
         with reg.read() as s:
             assert browse.inventory_rows(s, query) == q.inventory(s, query)
+
+
+def test_version_header_and_what_to_compare_with(reg) -> None:
+    with reg.read() as s:
+        h3 = browse.version_header(s, "credit-risk", 3)
+        h2 = browse.version_header(s, "credit-risk", 2)
+        h1 = browse.version_header(s, "credit-risk", 1)
+        with pytest.raises(NotFoundError, match="v7"):
+            browse.version_header(s, "credit-risk", 7)
+    assert (h3.state, h3.live, h3.previous, h3.compare_with) == ("in_review", 2, 2, 2)
+    assert (h2.state, h2.compare_with) == ("live", 1)  # the live one: compare with previous
+    assert h1.compare_with == 2 and h1.model_title == "Credit risk scorecard"

@@ -313,3 +313,16 @@ def test_tampered_component_is_reported_not_shown(qtbot, window) -> None:
     assert "hash mismatch" in text and "config.json" in text and "0.01" not in text
     dialog.close()
     idle(qtbot, window)
+
+
+def test_version_page_offers_compare_with_live(qtbot, window) -> None:
+    window.open_version("credit-risk", 3)
+    vp = window.version_page
+    qtbot.waitUntil(lambda: vp.compare_button.isEnabled(), timeout=5000)
+    assert vp.compare_button.text() == "Compare with live v2"
+    assert "in review · Credit risk scorecard" in shown_text(vp.title)
+    with qtbot.waitSignal(window.compare_page.compared, timeout=5000) as blocker:
+        qtbot.mouseClick(vp.compare_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].numbers == [2, 3]
+    assert window.stack.currentWidget() is window.compare_page
+    idle(qtbot, window)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from signoff.core import registry as q
 from signoff.core.db import Registry
+from signoff.core.errors import NotFoundError
 from signoff.core.schema import COMPONENT_KINDS, IN_REVIEW, Metric, Model, Version
 from signoff.core.timeutil import utcnow
 
@@ -511,3 +512,34 @@ def inventory_rows(session: Session, query: q.InventoryQuery) -> list[q.Inventor
         stmt = stmt.limit(query.limit)
     return [q.InventoryRow(*row[:14], tags=list(row[14] or []))
             for row in session.execute(stmt)]
+
+
+@dataclass
+class VersionHeader:
+    """What the version page's header says: title, state, and what to compare it with."""
+
+    model: str
+    model_title: str
+    number: int
+    state: str
+    live: int | None  # the version live in production now
+    previous: int | None  # the version before this one
+
+    @property
+    def compare_with(self) -> int | None:
+        """The natural version to compare with: the live one, else the previous one."""
+        if self.live is not None and self.live != self.number:
+            return self.live
+        return self.previous
+
+
+def version_header(session: Session, name: str, number: int) -> VersionHeader:
+    """Title, state, live and previous version numbers for one version's page header."""
+    model = q.get_model(session, name)
+    state = session.scalar(select(Version.state).where(Version.model_id == model.id,
+                                                       Version.number == number))
+    if state is None:
+        raise NotFoundError(f"model '{name}' has no v{number}")
+    previous = session.scalar(select(func.max(Version.number)).where(
+        Version.model_id == model.id, Version.number < number))
+    return VersionHeader(model.name, model.title, number, state, model.live_version, previous)

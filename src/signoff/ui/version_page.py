@@ -7,8 +7,12 @@ asked to ``show_version``; another tab is asked when it is first shown for this 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+import html
 
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from signoff.core import browse
+from signoff.core.browse import VersionHeader
 from signoff.ui.context import AppContext
 from signoff.ui.tabs import VERSION_TABS, TabSpec, build_widget
 
@@ -41,9 +45,17 @@ class VersionPage(QWidget):
         self.number = 0
         self._shown: dict[int, tuple[str, int]] = {}
         layout = QVBoxLayout(self)
+        self.header: VersionHeader | None = None
+        top = QHBoxLayout()
         self.title = QLabel("")
         self.title.setObjectName("pageTitle")
-        layout.addWidget(self.title)
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.setObjectName("compareWith")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self.compare_with_natural)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.compare_button)
+        layout.addLayout(top)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("versionTabs")
         self.tabs.setDocumentMode(True)
@@ -69,14 +81,41 @@ class VersionPage(QWidget):
     def show_version(self, model: str, number: int, tab: str | None = None) -> None:
         """Show *model* v*number*, optionally switching to the tab titled *tab*."""
         self.model, self.number = model, number
-        self.title.setText(f"{model} <span style='color:gray'>v{number}</span>")
+        self.title.setText(f"{html.escape(model)} <span style='color:gray'>v{number}</span>")
+        self.header = None
+        self.compare_button.setEnabled(False)
+        self.compare_button.setText("Compare…")
+        self.ctx.read(browse.version_header, model, number, key="version-header",
+                      on_result=self._show_header)
         self._shown.clear()
         if tab is not None and tab in self.slots:
             self.tabs.setCurrentWidget(self.slots[tab])
         self._load_current()
 
+    def _show_header(self, header: VersionHeader) -> None:
+        if (header.model, header.number) != (self.model, self.number):
+            return
+        self.header = header
+        state = header.state.replace("_", " ")
+        self.title.setText(
+            f"{html.escape(header.model)} <span style='color:gray'>v{header.number}</span>"
+            f" <span style='font-size:11pt'>· {html.escape(state)} · "
+            f"{html.escape(header.model_title)}</span>")
+        other = header.compare_with
+        self.compare_button.setEnabled(other is not None)
+        if other is not None:
+            which = "live " if other == header.live else ""
+            self.compare_button.setText(f"Compare with {which}v{other}")
+
+    def compare_with_natural(self) -> None:
+        """Compare this version with the live one (or the previous one)."""
+        if self.header is not None and self.header.compare_with is not None:
+            self.ctx.compareRequested.emit(self.model, [self.header.compare_with, self.number])
+
     def reload(self) -> None:
         if self.model:
+            self.ctx.read(browse.version_header, self.model, self.number, key="version-header",
+                          on_result=self._show_header)
             self._shown.clear()
             self._load_current()
 
