@@ -101,3 +101,9 @@ def test_location_from_environment(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SIGNOFF_DB", str(tmp_path / "other.db"))
     assert resolve_location().db_url == f"sqlite:///{tmp_path / 'other.db'}"
     assert resolve_location(db="postgresql://u@h/db").db_url == "postgresql://u@h/db"
+
+
+def test_heads_read_from_files_match_alembic(registry) -> None:
+    from signoff.core.migrate import head_revisions_from_files
+
+    assert set(head_revisions_from_files()) == head_revisions(registry.engine)

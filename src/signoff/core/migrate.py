@@ -1,20 +1,59 @@
-"""Alembic migrations, run programmatically on open and by ``signoff db upgrade``."""
+"""Alembic migrations, run programmatically on open and by ``signoff db upgrade``.
+
+Opening a registry that is already up to date must be cheap (it is on the path from process
+start to the first inventory page), so the check reads the revision identifiers straight from
+the migration files and the ``alembic_version`` table; Alembic itself is imported only when a
+migration has to run.
+"""
 
 from __future__ import annotations
 
+import ast
 import logging
+from functools import cache
 from importlib import resources
+from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 
 log = logging.getLogger("signoff.db")
 
 
-def alembic_config(engine: Engine) -> Config:
+def _versions_dir() -> Path:
+    return Path(str(resources.files("signoff.core") / "migrations" / "versions"))
+
+
+def _assigned(tree: ast.Module, name: str) -> object:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    return None
+
+
+@cache
+def head_revisions_from_files() -> frozenset[str]:
+    """The heads of the migration graph, read from the files without importing Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in _versions_dir().glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        revision = _assigned(tree, "revision")
+        if not isinstance(revision, str):
+            continue
+        revisions.add(revision)
+        down = _assigned(tree, "down_revision")
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):
+            parents.update(d for d in down if isinstance(d, str))
+    return frozenset(revisions - parents)
+
+
+def alembic_config(engine: Engine):  # noqa: ANN201 - alembic.config.Config, imported lazily
+    """An Alembic configuration that runs migrations on *engine*."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("signoff.core") / "migrations"))
     cfg.attributes["engine"] = engine
@@ -22,18 +61,26 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database says it is at (empty for a new database)."""
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        if not inspect(conn).has_table("alembic_version"):
+            return set()
+        return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
 
 
 def head_revisions(engine: Engine) -> set[str]:
+    """The heads according to Alembic's own reading of the scripts."""
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def upgrade_to_head(engine: Engine) -> bool:
     """Bring the schema up to date; returns True when a migration ran."""
-    if current_revisions(engine) == head_revisions(engine):
+    if current_revisions(engine) == set(head_revisions_from_files()):
         return False
+    from alembic import command
+
     log.info("migrating database %s", engine.url.render_as_string(hide_password=True))
     command.upgrade(alembic_config(engine), "heads")
     return True
