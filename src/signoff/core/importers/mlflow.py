@@ -19,12 +19,7 @@ broken answer stops the import with a clear error; versions completed before it 
 from __future__ import annotations
 
 import logging
-import math
-import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -33,14 +28,15 @@ from signoff.core.audit import append_event
 from signoff.core.db import Registry, db_now
 from signoff.core.deploy import record_go_live
 from signoff.core.importers import mlflow_mapping as mapping
+from signoff.core.importers.mlflow_artifacts import ArtifactSteps, _Run
 from signoff.core.importers.mlflow_client import (
     HostileAnswerError,
     ImportCancelled,
     MlflowClient,
     MlflowError,
-    artifact_root_path,
 )
 from signoff.core.importers.mlflow_mapping import ms_to_datetime, tag_dict
+from signoff.core.importers.mlflow_report import ImportReport
 from signoff.core.schema import DO_NOT_USE, REJECTED, Component, Metric, Model, Version
 from signoff.core.summary import refresh_model_summary
 
@@ -53,60 +49,7 @@ __all__ = ["ImportCancelled", "ImportReport", "MlflowError", "HostileAnswerError
            "import_mlflow"]
 
 
-@dataclass
-class ImportReport:
-    """What one import did, in words a person can read."""
-
-    server: str
-    models_created: list[str] = field(default_factory=list)
-    models_updated: list[str] = field(default_factory=list)
-    versions_imported: list[str] = field(default_factory=list)
-    versions_updated: list[str] = field(default_factory=list)
-    versions_unchanged: int = 0
-    went_live: list[str] = field(default_factory=list)
-    changed_upstream: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    artifacts_stored: int = 0
-    cancelled: bool = False
-
-    @property
-    def nothing_new(self) -> bool:
-        return not (self.models_created or self.models_updated or self.versions_imported
-                    or self.versions_updated or self.went_live)
-
-    def lines(self) -> list[str]:
-        """The report as lines of text for the command line and the dialog."""
-        out = [f"MLflow import from {self.server}"
-               + (" — CANCELLED (versions completed before it are kept)" if self.cancelled else "")]
-        out.append(f"  models created: {len(self.models_created)}, updated: "
-                   f"{len(self.models_updated)}; versions imported: "
-                   f"{len(self.versions_imported)}, metadata updated: "
-                   f"{len(self.versions_updated)}, unchanged: {self.versions_unchanged}; "
-                   f"artifact files stored: {self.artifacts_stored}")
-        for title, items in (("went live", self.went_live),
-                             ("CHANGED UPSTREAM (kept as imported)", self.changed_upstream),
-                             ("skipped", self.skipped)):
-            out += [f"  {title}: {item}" for item in items]
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class _Run:
-    """What the importer keeps of a run."""
-
-    run_id: str
-    info: dict[str, Any]
-    metrics: list[dict[str, Any]]
-    params: dict[str, str]
-    tags: dict[str, str]
-    datasets: list[dict[str, Any]]
-    artifact_uri: str | None
-
-
-class MlflowImporter:
+class MlflowImporter(ArtifactSteps):
     """One import run against one server; use :func:`import_mlflow`."""
 
     def __init__(self, registry: Registry, client: MlflowClient, *, actor: str,
@@ -270,9 +213,9 @@ class MlflowImporter:
         params_comp = self._params_component(run, added)
         if params_comp:
             components.append(params_comp)
-        components += [_dataset_component(d) for d in (run.datasets if run else [])]
+        components += [mapping.dataset_component(d) for d in (run.datasets if run else [])]
         components += notes
-        metrics = _metrics(run, label, self.report)
+        metrics = mapping.run_metrics(run.metrics if run else [], label, self.report.skipped)
         digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
         identity = {
             "server": self.client.base_url, "name": name, "version": number,
@@ -366,99 +309,6 @@ class MlflowImporter:
                     [d for d in inputs.get("dataset_inputs") or [] if isinstance(d, dict)],
                     run["info"].get("artifact_uri"))
 
-    def _artifact_files(self, name: str, number: str, run: _Run | None, label: str
-                        ) -> tuple[list[tuple[str, str, str, str, int | None]],
-                                   list[tuple[str, int | None]], list[dict[str, Any]]]:
-        """[(component path, origin, root, relative path, size)], the listing, notes."""
-        if not self.artifacts:
-            return [], [], []
-        notes: list[dict[str, Any]] = []
-        roots: dict[str, str | None] = {}
-        uris = {"model": self.client.download_uri(name, number),
-                "run": run.artifact_uri if run else None}
-        for origin, uri in uris.items():
-            if not uri:
-                roots[origin] = None
-            elif str(uri).startswith("mlflow-artifacts:"):
-                roots[origin] = artifact_root_path(uri, f"{label} {origin} artifact location")
-            else:
-                roots[origin] = None
-                notes.append({"kind": "model_object" if origin == "model" else "documentation",
-                              "name": f"mlflow {origin} artifacts", "path": None, "uri": str(uri),
-                              "sha256": None, "size": None, "stored": False, "role": "",
-                              "details": {"origin": origin, "note": "not proxied by the "
-                                          "MLflow server; not downloaded"}})
-                self.report.skipped.append(f"{label}: {origin} artifacts at {uri} are not "
-                                           "served by the MLflow proxy; recorded, not copied")
-        files: list[tuple[str, str, str, str, int | None]] = []
-        mroot, rroot = roots["model"], roots["run"]
-        if mroot and rroot and (mroot == rroot or mroot.startswith(rroot + "/")):
-            sub = mroot[len(rroot) + 1:]
-            for rel, size in self.client.list_artifacts(rroot, what=label):
-                if not sub or rel.startswith(sub + "/"):
-                    files.append((f"model/{rel[len(sub) + 1:] if sub else rel}", "model",
-                                  rroot, rel, size))
-                else:
-                    files.append((f"run/{rel}", "run", rroot, rel, size))
-        else:
-            for origin, root in (("model", mroot), ("run", rroot)):
-                if root:
-                    files += [(f"{origin}/{rel}", origin, root, rel, size)
-                              for rel, size in self.client.list_artifacts(root, what=label)]
-        listing = [(path, size) for path, _o, _r, _rel, size in files]
-        return files, listing, notes
-
-    def _download_all(self, files: list[tuple[str, str, str, str, int | None]], label: str,
-                      added: list[str]) -> list[dict[str, Any]]:
-        store = self.registry.store
-        store.root.mkdir(parents=True, exist_ok=True)
-        out = []
-        for i, (path, origin, root, rel, size) in enumerate(files):
-            self._check_cancel()
-            self._progress(self._fraction, f"{label}: {path} ({i + 1}/{len(files)})")
-            fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".mlflow-")
-            try:
-                with os.fdopen(fd, "wb") as sink:
-                    self.client.download(root, rel, size, sink, max_bytes=self.max_artifact_bytes,
-                                         cancelled=self._cancelled)
-                sha, got, new = store.put_file(Path(tmp))
-            finally:
-                os.unlink(tmp)
-            if new:
-                added.append(sha)
-            out.append({"path": path, "origin": origin, "sha256": sha, "size": got})
-        return out
-
-    def _components(self, stored: list[dict[str, Any]], run: _Run | None, label: str
-                    ) -> list[dict[str, Any]]:
-        comps = []
-        for item in stored:
-            kind, role = mapping.component_for(item["path"], item["origin"])
-            comps.append({"kind": kind, "name": item["path"].split("/", 1)[1],
-                          "path": item["path"], "uri": None, "sha256": item["sha256"],
-                          "size": item["size"], "stored": True, "role": role,
-                          "details": {"origin": item["origin"], "source": "mlflow"}})
-        return comps
-
-    def _params_component(self, run: _Run | None, added: list[str]) -> dict[str, Any] | None:
-        if run is None or not run.params:
-            return None
-        from signoff.core.audit import canonical_json
-
-        sha, size, new = self.registry.store.put_bytes(canonical_json(run.params).encode())
-        if new:
-            added.append(sha)
-        return {"kind": "configuration", "name": "params.json", "path": None, "uri": None,
-                "sha256": sha, "size": size, "stored": True, "role": "params",
-                "details": {"origin": "run", "source": "mlflow", "params": run.params}}
-
-    def _python_version(self, stored: list[dict[str, Any]]) -> str:
-        for item in stored:
-            if item["path"].endswith("python_env.yaml") and item["origin"] == "model":
-                data = self.registry.store.read_bytes(item["sha256"], item["path"])
-                return mapping.python_version_from(data.decode("utf-8", "replace"))
-        return ""
-
     # -- versions already imported ------------------------------------------------------------
     def _refresh_version(self, known: dict[str, Any], v: dict[str, Any],
                          aliases: list[str]) -> None:
@@ -522,45 +372,6 @@ class MlflowImporter:
                 return
             record_go_live(session, version, actor=self.actor)
         self.report.went_live.append(f"{name} v{number} (MLflow {reason})")
-
-
-def _metrics(run: _Run | None, label: str, report: ImportReport) -> list[dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for item in run.metrics if run else []:
-        key, value = item.get("key"), item.get("value")
-        if not isinstance(key, str) or not key:
-            raise HostileAnswerError(f"{label}: a metric without a name")
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value):
-            report.skipped.append(f"{label}: metric {key} = {value!r} is not a finite number")
-            continue
-        out[key] = {"name": key[:100], "value": float(value),
-                    "dataset": mapping.metric_dataset(key)}
-    return list(out.values())
-
-
-def _dataset_component(entry: dict[str, Any]) -> dict[str, Any]:
-    dataset = entry.get("dataset") if isinstance(entry.get("dataset"), dict) else {}
-    tags = tag_dict(entry.get("tags"))
-    source = str(dataset.get("source", ""))
-    uri = None
-    try:
-        import json
-
-        parsed = json.loads(source) if source else {}
-        if isinstance(parsed, dict):
-            uri = parsed.get("uri") or parsed.get("url") or parsed.get("path")
-    except ValueError:
-        uri = None
-    name = str(dataset.get("name") or "dataset")
-    digest = str(dataset.get("digest") or "")
-    return {"kind": "data", "name": name[:300],
-            "path": None, "uri": str(uri or f"mlflow-dataset:{name}@{digest}")[:1000],
-            "sha256": None, "size": None, "stored": False, "role": "",
-            "details": {"source": "mlflow", "digest": digest,
-                        "source_type": dataset.get("source_type", ""),
-                        "context": tags.get("mlflow.data.context", ""),
-                        "schema": dataset.get("schema", ""), "profile": dataset.get("profile", "")}}
 
 
 def import_mlflow(registry: Registry, url: str, *, actor: str | None = None,

@@ -16,6 +16,8 @@ Lifecycle mapping (also stated in the README):
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -171,6 +173,53 @@ def version_manifest_hash(model: str, components: list[dict[str, Any]],
         "params": params,
     }
     return sha256_bytes(canonical_json(content).encode())
+
+
+def run_metrics(items: list[Any], label: str, problems: list[str]) -> list[dict[str, Any]]:
+    """Signoff metrics (latest value per key) from a run's metric list.
+
+    Values that are not finite numbers are left out and described in *problems*; a metric
+    without a name is a hostile answer.
+    """
+    from signoff.core.importers.mlflow_client import HostileAnswerError
+
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise HostileAnswerError(f"{label}: a malformed metric")
+        key, value = item.get("key"), item.get("value")
+        if not isinstance(key, str) or not key:
+            raise HostileAnswerError(f"{label}: a metric without a name")
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            problems.append(f"{label}: metric {key} = {value!r} is not a finite number")
+            continue
+        out[key] = {"name": key[:100], "value": float(value),
+                    "dataset": metric_dataset(key)}
+    return list(out.values())
+
+
+def dataset_component(entry: dict[str, Any]) -> dict[str, Any]:
+    """A data component (external URI, not stored) for one of a run's dataset inputs."""
+    dataset = entry.get("dataset") if isinstance(entry.get("dataset"), dict) else {}
+    tags = tag_dict(entry.get("tags"))
+    source = str(dataset.get("source", ""))
+    uri = None
+    try:
+        parsed = json.loads(source) if source else {}
+        if isinstance(parsed, dict):
+            uri = parsed.get("uri") or parsed.get("url") or parsed.get("path")
+    except ValueError:
+        uri = None
+    name = str(dataset.get("name") or "dataset")
+    digest = str(dataset.get("digest") or "")
+    return {"kind": "data", "name": name[:300],
+            "path": None, "uri": str(uri or f"mlflow-dataset:{name}@{digest}")[:1000],
+            "sha256": None, "size": None, "stored": False, "role": "",
+            "details": {"source": "mlflow", "digest": digest,
+                        "source_type": dataset.get("source_type", ""),
+                        "context": tags.get("mlflow.data.context", ""),
+                        "schema": dataset.get("schema", ""), "profile": dataset.get("profile", "")}}
 
 
 def _int(text: object) -> int:
