@@ -88,8 +88,8 @@ def strip_safe_binaries(bundle: Path) -> int:
     """Strip symbol tables from the bundle's binaries that can take it; returns bytes saved.
 
     Left alone: libraries repaired by auditwheel/patchelf (anything in a ``*.libs`` folder or
-    carrying an RPATH/RUNPATH) -- binutils' strip corrupts their program headers -- and Qt
-    (already stripped). What remains is mostly the interpreter built from source (libpython,
+    with an ``$ORIGIN`` RPATH/RUNPATH) -- binutils' strip corrupts their program headers -- and
+    Qt (already stripped). What remains is mostly the interpreter built from source (libpython,
     lib-dynload) and Cython extensions shipped with debug symbols. Needs binutils; without it
     nothing is stripped.
     """
@@ -104,7 +104,7 @@ def strip_safe_binaries(bundle: Path) -> int:
             continue
         dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True,
                                  text=True).stdout
-        if "RPATH" in dynamic or "RUNPATH" in dynamic:
+        if "$ORIGIN" in dynamic:  # auditwheel points repaired modules at their *.libs
             continue
         stripped = path.with_name(path.name + ".stripped")
         result = subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(path)],
