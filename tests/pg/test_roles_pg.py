@@ -159,3 +159,36 @@ def test_reviewer_may_send_back_for_changes_and_author_may_sign_own_decisions(te
     with regs["viewer"].read() as s:
         assert s.get(Version, version_id).state == "draft"
         assert s.scalars(select(Decision.actor)).one() == people["author"]
+
+
+def test_command_line_creates_roles_and_a_person_with_their_own_login(pg_url, tmp_path,
+                                                                      monkeypatch,
+                                                                      capsys) -> None:
+    from signoff.cli import main
+    from signoff.core.people import printed_name, roles_of
+
+    login = f"zoe_{uuid.uuid4().hex[:6]}"
+    base = ["--db", pg_url, "--artifacts", str(tmp_path / "a")]
+    assert main([*base, "db", "init-roles"]) == 0
+    monkeypatch.setenv("SIGNOFF_NEW_PASSWORD", "zoe-secret")
+    assert main([*base, "db", "add-user", login, "--name", "Zoe Validator",
+                 "--role", "validator"]) == 0
+    assert f"{login}: validator" in capsys.readouterr().out
+    assert main([*base, "db", "add-user", "Bad Name!", "--role", "validator"]) == 2
+    zoe = open_registry(db=url_for_login(pg_url, login, "zoe-secret"),
+                        artifacts=tmp_path / "a")
+    try:
+        assert zoe.actor == login
+        with zoe.read() as s:
+            assert printed_name(s, login) == "Zoe Validator"
+            assert roles_of(s, login) == {"validator"}
+        with pytest.raises(ProgrammingError, match="permission denied"), zoe.write() as s:
+            s.execute(text("INSERT INTO users (login, display_name, email, active) "
+                           "VALUES ('x', 'x', 'x', true)"))
+    finally:
+        zoe.close()
+        admin = open_registry(db=pg_url, artifacts=tmp_path / "a")
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{login}"'))
+            conn.execute(text(f'DROP ROLE "{login}"'))
+        admin.close()

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from signoff import __version__
+from signoff.cli.common import close_opened_registries
 from signoff.core.errors import SignoffError
 
 COMMAND_MODULES = (
@@ -66,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        close_opened_registries()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,7 +111,7 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from signoff.core.identity import register_person
+    from signoff.core.people import save_person
     from signoff.core.pgroles import create_login
 
     registry = registry_from_args(args)
@@ -119,7 +119,9 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
         password = os.environ.get(args.password_env) or getpass.getpass(
             f"password for {args.login}: ")
         create_login(registry.engine, args.login, password, args.roles)
-    register_person(registry, args.login, name=args.name, email=args.email, roles=args.roles)
+    with registry.write() as session:
+        save_person(session, args.login, actor=registry.actor, display_name=args.name or None,
+                    email=args.email or None, roles=args.roles)
     print(f"{args.login}: {', '.join(args.roles)}")
     return 0
 

@@ -81,27 +81,3 @@ def _key(db_url: str) -> str:
     url = make_url(db_url)
     return f"{url.username}@{url.host}:{url.port or 5432}/{url.database}"
 
-
-def register_person(registry: Registry, login: str, *, name: str = "", email: str = "",
-                    roles: list[str] | None = None) -> None:
-    """Map a login to a person (printed name, email) and their registry roles; audited."""
-    from sqlalchemy import select
-
-    from signoff.core.schema import User, UserRole
-
-    with registry.write() as session:
-        user = session.scalar(select(User).where(User.login == login))
-        if user is None:
-            user = User(login=login)
-            session.add(user)
-        user.display_name = name or user.display_name or login
-        user.email = email or user.email
-        session.flush()
-        have = {r.role for r in user.roles}
-        for role in roles or []:
-            if role not in have:
-                session.add(UserRole(user_id=user.id, role=role))
-        append_event(session, actor=registry.actor, action="person.registered",
-                     entity_type="user", entity_id=login,
-                     payload={"name": user.display_name, "email": user.email,
-                              "roles": sorted(have | set(roles or []))})

@@ -38,7 +38,6 @@ ROLE_TO_GROUP = {
     "validator": "signoff_reviewer",
     "business_owner": "signoff_reviewer",
     "release_manager": "signoff_reviewer",
-    "reviewer": "signoff_reviewer",
     "auditor": "signoff_auditor",
     "admin": "signoff_admin",
 }
