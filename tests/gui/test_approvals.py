@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from signoff.core.workflow import note_evidence, run_transition
 from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
+from tests.helpers import shots
 
 pytestmark = pytest.mark.gui
 
@@ -63,7 +61,7 @@ def test_reviewer_approves_in_dialog_and_sees_gate_complete(qtbot, make_ctx, in_
     assert signed["business_owner"].login == "biz"
     assert not tab.buttons["approve"].isEnabled()
     assert "waits for deployment checks: environment" in tab.buttons["approve"].toolTip()
-    if os.environ.get("SIGNOFF_SCREENSHOTS", "1") == "1":
+    if shots.wanted():
         add_evidence(in_review, "credit", 1, ["environment"])
         with in_review.write() as s:
             note_evidence(s, "credit", 1, actor="runner")
@@ -71,8 +69,7 @@ def test_reviewer_approves_in_dialog_and_sees_gate_complete(qtbot, make_ctx, in_
         with qtbot.waitSignal(tab.loaded, timeout=10000):
             tab.reload()
         tab.message.setText("")
-        out = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "approvals.png"
-        tab.grab().save(str(out))
+        shots.save_screenshot(tab, "approvals.png")
 
 
 def test_authors_approve_button_is_disabled_with_the_reason(qtbot, make_ctx, in_review) -> None:

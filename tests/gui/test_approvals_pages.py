@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,9 +12,9 @@ from signoff.core.notify import save_consumer
 from signoff.core.registry import get_model
 from signoff.core.workflow import run_transition
 from tests.core.workflow_setup import add_people, publish_version
+from tests.helpers import shots
 
 pytestmark = pytest.mark.gui
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def test_my_reviews_lists_oldest_first_and_opens_version(qtbot, make_ctx, two_in
         page.open_index(page.model.index(1, 0))
     assert blocker.args == ["credit", 1]
     page.resize(1100, 300)
-    page.grab().save(str(SHOTS / "my_reviews.png"))
+    shots.save_screenshot(page, "my_reviews.png")
     # the business owner already signed credit: only fraud waits for biz
     two_in_review.set_actor_for_embedded("biz")
     with qtbot.waitSignal(page.loaded, timeout=10000):
@@ -77,7 +76,7 @@ def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx,
     with qtbot.waitSignal(tab.loaded, timeout=10000):
         qtbot.mouseClick(tab.whole_model, Qt.MouseButton.LeftButton)
     assert tab.events.rowCount() > len(entries)  # the model's own events too (publish)
-    tab.grab().save(str(SHOTS / "audit_tab.png"))
+    shots.save_screenshot(tab, "audit_tab.png")
 
 
 def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx,
@@ -121,7 +120,7 @@ def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx,
                 for i in range(page.consumers.rowCount())}
         assert last == {"billing": "do not use: delivered", "reports": "do not use: no endpoint"}
         page.resize(1100, 420)
-        page.grab().save(str(SHOTS / "consumers.png"))
+        shots.save_screenshot(page, "consumers.png")
     finally:
         server.shutdown()
         server.server_close()

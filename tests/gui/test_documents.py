@@ -13,12 +13,13 @@ from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tests.helpers import shots
+
 pytestmark = pytest.mark.gui
 
 ROOT = Path(__file__).parent.parent.parent
 EXAMPLE = ROOT / "examples" / "credit-risk"
 DATA = Path(__file__).parent.parent / "data"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -88,8 +89,7 @@ def test_version_page_shows_the_example_notebook(qtbot, make_ctx, example_regist
     coloured = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
                    if _saturated(image.pixelColor(x, y)))
     assert coloured > 50, "a chart (coloured pixels) is visible after jumping to the figures"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.grab().save(str(SCREENSHOTS / "notebook.png"))
+    shots.save_screenshot(page, "notebook.png")
 
 
 def _saturated(color) -> bool:
@@ -296,8 +296,7 @@ def test_release_notes_diff_defaults_to_previous_version_and_highlights_changes(
     html = tab.diff.path.read_text()
     assert '<span class="w">0.8038</span>' in html and '<span class="w">0.8250</span>' in html
     qtbot.wait(1000)  # let the engine paint before the screenshot
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.grab().save(str(SCREENSHOTS / "release-notes-diff.png"))
+    shots.save_screenshot(tab, "release-notes-diff.png")
 
 
 def test_live_version_is_the_default_comparison():
