@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from signoff.core.audit import append_event
 from signoff.core.db import Registry
@@ -80,4 +80,38 @@ def remembered_password(db_url: str) -> str | None:
 def _key(db_url: str) -> str:
     url = make_url(db_url)
     return f"{url.username}@{url.host}:{url.port or 5432}/{url.database}"
+
+
+def without_password(db_url: str) -> str:
+    """*db_url* with any password removed (safe to store in settings or logs)."""
+    if "://" not in db_url:
+        return db_url
+    url = make_url(db_url)
+    if url.password is None:
+        return db_url
+    # URL.set() treats None as "leave unchanged", so build the URL again without it
+    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
+                      url.query)
+    return bare.render_as_string(hide_password=False)
+
+
+def with_password(db_url: str, password: str | None, *, remember: bool = False) -> str:
+    """*db_url* with the password to connect: the one given, else one kept in the keyring.
+
+    With *remember*, a given password is put in the system keyring for next time.
+    """
+    if "://" not in db_url or not db_url.startswith("postgresql"):
+        return db_url
+    url = make_url(db_url)
+    if url.password is not None:
+        return db_url
+    if password and remember:
+        try:
+            remember_password(db_url, password)
+        except Exception as exc:  # noqa: BLE001 - no keyring backend: connect all the same
+            log.warning("could not keep the password in the system keyring: %s", exc)
+    password = password or remembered_password(db_url)
+    if not password:
+        return db_url  # libpq may still find it in ~/.pgpass or a service file
+    return url.set(password=password).render_as_string(hide_password=False)
 

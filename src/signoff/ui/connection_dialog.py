@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core.db import Location, Registry, resolve_location
+from signoff.core.identity import with_password
 from signoff.ui.context import AppContext
 
 
@@ -53,8 +55,10 @@ def location_from_text(db_text: str, artifacts_text: str) -> Location:
     return resolve_location(db=str(path), artifacts=artifacts_text or path.parent / "artifacts")
 
 
-def _open(location: Location) -> Registry:
-    return Registry(location)
+def _open(location: Location, password: str, remember: bool) -> Registry:
+    """Connect (in a worker): the password typed, else the keyring's, else libpq's files."""
+    db_url = with_password(location.db_url, password or None, remember=remember)
+    return Registry(Location(db_url, location.artifacts))
 
 
 class ConnectionDialog(QDialog):
@@ -94,6 +98,15 @@ class ConnectionDialog(QDialog):
         self.artifacts_edit.setObjectName("artifactsEdit")
         self.artifacts_edit.setPlaceholderText("artifact folder (default: beside the database)")
         form.addRow("Artifacts", self.artifacts_edit)
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("passwordEdit")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(
+            "PostgreSQL only; empty: use the keyring, ~/.pgpass or a service file")
+        form.addRow("Password", self.password_edit)
+        self.remember_box = QCheckBox("Remember the password in the system keyring")
+        self.remember_box.setObjectName("rememberPassword")
+        form.addRow("", self.remember_box)
         layout.addLayout(form)
         self.message = QLabel("")
         self.message.setObjectName("connectionMessage")
@@ -127,7 +140,8 @@ class ConnectionDialog(QDialog):
             return
         self.message.setText(f"Opening {location.db_url.split('@')[-1]}…")
         self.buttons.setEnabled(False)
-        self.ctx.runner.submit(_open, location, key="open-registry",
+        self.ctx.runner.submit(_open, location, self.password_edit.text(),
+                               self.remember_box.isChecked(), key="open-registry",
                                on_result=self._opened, on_error=self._failed)
 
     def _opened(self, registry: Registry) -> None:

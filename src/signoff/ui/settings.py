@@ -90,8 +90,13 @@ class Settings:
         return out
 
     def remember_registry(self, db_url: str, artifacts: str) -> None:
-        """Put a registry at the top of the recent list (kept to MAX_RECENT entries)."""
-        entry = f"{db_url}|{artifacts}"
+        """Put a registry at the top of the recent list (kept to MAX_RECENT entries).
+
+        A password in the URL is never written to the settings file (see core.identity).
+        """
+        from signoff.core.identity import without_password
+
+        entry = f"{without_password(db_url)}|{artifacts}"
         items = [e for e in self.get("registry/recent") if e != entry]
         self.set("registry/recent", [entry, *items][:MAX_RECENT])
 

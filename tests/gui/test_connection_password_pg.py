@@ -1,0 +1,63 @@
+"""Opening a shared registry from the connection dialog with a password, as a person would."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from signoff.core.db import open_registry
+from signoff.core.pgroles import create_login, init_roles
+from tests.helpers import memkeyring
+
+pytestmark = [pytest.mark.postgres, pytest.mark.gui]
+
+
+def test_password_is_used_remembered_in_the_keyring_and_never_written_to_settings(
+        qtbot, make_ctx, registry, pg_url: str, tmp_path: Path) -> None:
+    from signoff.ui.connection_dialog import ConnectionDialog
+
+    keys = memkeyring.install()
+    admin = open_registry(db=pg_url, artifacts=tmp_path / "a")
+    init_roles(admin.engine)
+    login = f"pat_{uuid.uuid4().hex[:6]}"
+    create_login(admin.engine, login, "pat-secret", ["viewer"])
+    url = make_url(pg_url).set(username=login, password=None).render_as_string(
+        hide_password=False)
+    ctx = make_ctx(registry)
+    try:
+        dialog = ConnectionDialog(ctx)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.db_edit, url)
+        qtbot.keyClicks(dialog.artifacts_edit, str(tmp_path / "a"))
+        qtbot.keyClicks(dialog.password_edit, "pat-secret")
+        qtbot.mouseClick(dialog.remember_box, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Open),
+                         Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: ctx.registry.location.db_url.startswith("postgresql"),
+                        timeout=20000)
+        assert dialog.message.text().startswith("Opening")
+        assert ctx.registry.actor == login
+        assert list(keys.store.values()) == ["pat-secret"]
+        settings_text = Path(ctx.settings.qsettings.fileName()).read_text()
+        assert "pat-secret" not in settings_text
+        assert ctx.settings.recent_registries()[0][0] == url
+
+        # again, typing no password: the keyring supplies it
+        again = ConnectionDialog(ctx)
+        qtbot.addWidget(again)
+        qtbot.keyClicks(again.db_edit, url)
+        qtbot.keyClicks(again.artifacts_edit, str(tmp_path / "a"))
+        with qtbot.waitSignal(again.opened, timeout=20000):
+            again.try_open()
+        assert ctx.registry.actor == login
+    finally:
+        ctx.registry.close()
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{login}"'))
+            conn.execute(text(f'DROP ROLE "{login}"'))
+        admin.close()
