@@ -326,3 +326,15 @@ def test_version_page_offers_compare_with_live(qtbot, window) -> None:
     assert blocker.args[0].numbers == [2, 3]
     assert window.stack.currentWidget() is window.compare_page
     idle(qtbot, window)
+
+
+def test_file_menu_opens_the_mlflow_import(qtbot, window) -> None:
+    from signoff.ui.mlflow_import import MlflowImportDialog
+
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [a.text() for a in file_menu.actions()]
+    assert "&Import from MLflow…" in texts
+    window.import_action.trigger()
+    dialogs = [w for w in window.findChildren(MlflowImportDialog) if w.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].reject()

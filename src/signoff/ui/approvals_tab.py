@@ -15,10 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -31,7 +29,7 @@ from signoff.core.approvals import ApprovalStatus, Signature, approval_status
 from signoff.core.db import Registry
 from signoff.core.errors import ConcurrentChangeError
 from signoff.core.workflow import ACTION_TITLES, ACTIONS, Outcome, run_transition
-from signoff.ui.common import format_time, state_label
+from signoff.ui.common import format_time, record_table, state_label
 from signoff.ui.context import AppContext
 from signoff.ui.decision_dialog import DecisionDialog, DecisionRequest
 from signoff.ui.table_models import Column, RecordTableModel
@@ -109,16 +107,7 @@ def sign_decision(registry: Registry, model: str, number: int, request: Decision
 
 
 def _table(model: RecordTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.verticalHeader().setVisible(False)
-    view.setAlternatingRowColors(True)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.setWordWrap(False)
-    return view
+    return record_table(model, name, wrap=False)
 
 
 class ApprovalsTab(QWidget):

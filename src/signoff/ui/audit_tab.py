@@ -11,12 +11,9 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +21,7 @@ from PySide6.QtWidgets import (
 from signoff.core.approvals import TimelineEntry, timeline
 from signoff.core.audit import ChainReport, verify_chain
 from signoff.core.db import Registry
-from signoff.ui.common import format_time
+from signoff.ui.common import format_time, record_table
 from signoff.ui.context import AppContext
 from signoff.ui.table_models import Column, RecordTableModel
 
@@ -71,14 +68,7 @@ class AuditTab(QWidget):
         top.addWidget(self.whole_model)
         layout.addLayout(top)
         self.events = RecordTableModel(COLUMNS, self)
-        self.table = QTableView()
-        self.table.setObjectName("auditTimeline")
-        self.table.setModel(self.events)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = record_table(self.events, "auditTimeline")
         layout.addWidget(self.table, 1)
         note = QLabel("Rows with a meaning are electronic signatures: printed name, date and "
                       "time (database clock, UTC) and meaning, bound to the version's "

@@ -11,10 +11,8 @@ import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -24,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core.notify import DeliveryReport, DeliveryRow, consumer_overview, deliver_due
-from signoff.ui.common import format_time
+from signoff.ui.common import format_time, record_table
 from signoff.ui.context import AppContext
 from signoff.ui.table_models import Column, RecordTableModel
 
@@ -59,16 +57,7 @@ DELIVERY_COLUMNS = [
 
 
 def _view(model: RecordTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.verticalHeader().setVisible(False)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
+    return record_table(model, name, wrap=False)
 
 
 class ConsumersPage(QWidget):

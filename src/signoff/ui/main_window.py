@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Export inventory as CSV…", self._export_inventory, "Ctrl+E",
                      "Save the models in the current inventory view")
+        self.import_action = self._action(file_menu, "&Import from MLflow…",
+                                          self.show_mlflow_import, "Ctrl+I",
+                                          "Import registered models from an MLflow server")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -277,6 +280,15 @@ class MainWindow(QMainWindow):
         dialog = ConnectionDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.opened.connect(lambda _r: self.show_area("inventory"))
+        dialog.open()
+        return dialog
+
+    def show_mlflow_import(self):  # noqa: ANN201 - returns the dialog (tests drive it)
+        """Open the MLflow import dialog (the import itself runs in a worker)."""
+        from signoff.ui.mlflow_import import MlflowImportDialog
+
+        dialog = MlflowImportDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 

@@ -7,14 +7,11 @@ from datetime import datetime
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +19,7 @@ from PySide6.QtWidgets import (
 from signoff.core import browse
 from signoff.core.browse import ModelPage as ModelData
 from signoff.core.browse import VersionRow
-from signoff.ui.common import format_time, state_label
+from signoff.ui.common import format_time, record_table, state_label
 from signoff.ui.context import AppContext
 from signoff.ui.table_models import Column, RecordTableModel
 from signoff.ui.timeline import DeploymentTimeline
@@ -59,15 +56,7 @@ class ModelPage(QWidget):
         layout.addWidget(self.meta)
 
         self.versions = RecordTableModel([], self)
-        self.table = QTableView()
-        self.table.setObjectName("versionsTable")
-        self.table.setModel(self.versions)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = record_table(self.versions, "versionsTable", multi=True)
         self.table.activated.connect(self._open_index)
         box = QGroupBox("Versions")
         box_layout = QVBoxLayout(box)

@@ -6,12 +6,9 @@ import html
 
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -19,7 +16,7 @@ from PySide6.QtWidgets import (
 from signoff.core.approvals import ReviewItem, my_reviews
 from signoff.core.db import Registry
 from signoff.core.people import roles_of
-from signoff.ui.common import format_time
+from signoff.ui.common import format_time, record_table
 from signoff.ui.context import AppContext
 from signoff.ui.table_models import Column, RecordTableModel
 
@@ -78,15 +75,7 @@ class ReviewsPage(QWidget):
         top.addWidget(refresh)
         layout.addLayout(top)
         self.model = RecordTableModel(COLUMNS, self)
-        self.table = QTableView()
-        self.table.setObjectName("reviewsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = record_table(self.model, "reviewsTable")
         self.table.activated.connect(self.open_index)
         layout.addWidget(self.table, 1)
         ctx.registryChanged.connect(self.reload)

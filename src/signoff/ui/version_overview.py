@@ -6,19 +6,16 @@ import html
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
-    QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from signoff.core import browse
 from signoff.core.browse import ComponentRow, VersionOverview
-from signoff.ui.common import format_size, format_time, state_label
+from signoff.ui.common import format_size, format_time, record_table, state_label
 from signoff.ui.component_view import ComponentDialog
 from signoff.ui.context import AppContext
 from signoff.ui.table_models import Column, RecordTableModel
@@ -63,15 +60,7 @@ class OverviewTab(QWidget):
         matrix_box = QGroupBox("Versioning dimensions — double-click a row to open it")
         matrix_layout = QVBoxLayout(matrix_box)
         self.components = RecordTableModel(COMPONENT_COLUMNS, self)
-        self.table = QTableView()
-        self.table.setObjectName("dimensionsTable")
-        self.table.setModel(self.components)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = record_table(self.components, "dimensionsTable")
         self.table.activated.connect(self.open_index)
         matrix_layout.addWidget(self.table)
         layout.addWidget(matrix_box, 1)
