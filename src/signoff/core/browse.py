@@ -98,7 +98,7 @@ def model_page(session: Session, name: str) -> ModelPage:
     consumers = [ConsumerRow(c.name, c.kind, c.contact,
                              c.pinned_version.number if c.pinned_version else None, c.active)
                  for c in q.consumers_of(session, model.id)]
-    flags = q._row(model).flag_words
+    flags = q.inventory_row(model).flag_words
     return ModelPage(
         name=model.name, title=model.title, description=model.description, owner=model.owner,
         business_unit=model.business_unit, risk_tier=model.risk_tier,
