@@ -1,12 +1,14 @@
 """``signoff --self-test``: prove an installation works, from pip or from the desktop bundle.
 
 It builds a temporary demo registry (really training its models and executing its notebooks),
-verifies the registry's audit chain, renders a version's notebook to HTML, then starts Qt
-offscreen: opens the main window on that registry and waits for the inventory to list the demo's
-models, loads the rendered notebook into QtWebEngine (the heavy part of a bundle) and reads the
-text back from the page, and draws a chart of the demo's data. Every check prints one line;
-the exit code is 0 when all passed, 1 otherwise. Nothing outside a temporary folder is touched
-(the window's settings go to a file in that folder, not to the person's own settings).
+then starts Qt offscreen and opens the main window on it, waiting until the inventory lists the
+models (and noting how long after the process started that happened: the cold start); then it
+verifies the audit chain, renders a version's notebook to HTML, loads that page into QtWebEngine
+(the heavy part of a bundle) and reads its text back, and draws and exports a chart of the demo's
+data through the shared chart widget. With ``--home``/``--db`` the same checks run on that
+existing registry instead, without migrating or writing to it. Every check prints one line; the
+exit code is 0 when all passed, 1 otherwise. Nothing outside a temporary folder is touched (the
+window's settings go to a file in that folder, not to the person's own settings).
 """
 
 from __future__ import annotations
