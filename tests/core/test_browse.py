@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core import browse
+from signoff.core import browse, compare
 from signoff.core.errors import HashMismatchError, NotFoundError
 from signoff.core.registry import InventoryQuery
 from tests.gui.data import add_bulk_models, build_browse_registry
@@ -88,7 +88,7 @@ def test_component_content_names_a_tampered_blob(reg) -> None:
 
 def test_compare_marks_same_changed_added(reg) -> None:
     with reg.read() as s:
-        cmp = browse.compare_versions(s, "credit-risk", [1, 2])
+        cmp = compare.compare_versions(s, "credit-risk", [1, 2])
     status = {(d.kind, d.name): d.status for d in cmp.dimensions}
     assert status[("model_object", "model.json")] == "changed"
     assert status[("configuration", "config.json")] == "changed"
@@ -101,7 +101,7 @@ def test_compare_marks_same_changed_added(reg) -> None:
 
 def test_compare_removed_and_three_way(reg) -> None:
     with reg.read() as s:
-        cmp = browse.compare_versions(s, "credit-risk", [2, 1, 3])
+        cmp = compare.compare_versions(s, "credit-risk", [2, 1, 3])
     row = next(d for d in cmp.dimensions if d.name == "features")
     assert row.status == "removed"
     assert row.cells[1] is None and row.cells[2].status == "same"
@@ -111,20 +111,20 @@ def test_compare_removed_and_three_way(reg) -> None:
 def test_compare_refuses_bad_selections(reg) -> None:
     with reg.read() as s:
         with pytest.raises(ValueError, match="at least two"):
-            browse.compare_versions(s, "credit-risk", [2, 2])
+            compare.compare_versions(s, "credit-risk", [2, 2])
         with pytest.raises(NotFoundError, match="v9"):
-            browse.compare_versions(s, "credit-risk", [1, 9])
+            compare.compare_versions(s, "credit-risk", [1, 9])
 
 
 def test_text_diff_inputs(reg) -> None:
     with reg.read() as s:
-        cmp = browse.compare_versions(s, "credit-risk", [1, 2])
+        cmp = compare.compare_versions(s, "credit-risk", [1, 2])
     row = next(d for d in cmp.dimensions if d.name == "config.json")
-    left, right, diff = browse.text_diff_inputs(reg, row, 0, 1)
+    left, right, diff = compare.text_diff_inputs(reg, row, 0, 1)
     assert left == '{"threshold": 0.5}\n' and right == '{"threshold": 0.55}\n'
     assert '-{"threshold": 0.5}' in diff and '+{"threshold": 0.55}' in diff
     added = next(d for d in cmp.dimensions if d.name == "features")
-    left, right, _ = browse.text_diff_inputs(reg, added, 0, 1)
+    left, right, _ = compare.text_diff_inputs(reg, added, 0, 1)
     assert left is None and "def features" in right
 
 
@@ -154,22 +154,10 @@ def test_export_csv_follows_the_query_across_pages(reg) -> None:
 
 
 def test_side_by_side_alignment() -> None:
-    lines = browse.side_by_side("a\nb\nc\n", "a\nB\nc\nd\n")
+    lines = compare.side_by_side("a\nb\nc\n", "a\nB\nc\nd\n")
     assert [(x.left, x.right, x.tag) for x in lines] == [
         ("a", "a", "equal"), ("b", "B", "replace"), ("c", "c", "equal"), (None, "d", "insert")]
-    assert [(x.left, x.right) for x in browse.side_by_side(None, "x")] == [(None, "x")]
-
-
-def test_inventory_rows_match_the_registry_query(reg) -> None:
-    from signoff.core import registry as q
-
-    add_bulk_models(reg, 40)
-    for query in (InventoryQuery(), InventoryQuery(search="bulk 1", sort="owner", descending=True,
-                                                   offset=3, limit=7),
-                  InventoryQuery(risk_tiers=["high"], flags=["stale", "open_review"],
-                                 sort="last_activity_at")):
-        with reg.read() as s:
-            assert browse.inventory_rows(s, query) == q.inventory(s, query)
+    assert [(x.left, x.right) for x in compare.side_by_side(None, "x")] == [(None, "x")]
 
 
 def test_version_header_and_what_to_compare_with(reg) -> None:

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from signoff.core import browse
-from signoff.core.browse import Comparison, DimensionRow, MetricRow
+from signoff.core import browse, compare
+from signoff.core.compare import Comparison, DimensionRow, MetricRow
 from signoff.ui.common import format_size
 from signoff.ui.component_view import monospace_font
 from signoff.ui.context import AppContext
@@ -209,7 +209,7 @@ class ComparePage(QWidget):
     def compare(self, numbers: list[int]) -> None:
         """Compare versions *numbers* of the current model (first = baseline) in a worker."""
         self.status.setText("Comparing…")
-        self.ctx.read(browse.compare_versions, self.model_name, list(numbers), key="compare",
+        self.ctx.read(compare.compare_versions, self.model_name, list(numbers), key="compare",
                       on_result=self._show, on_error=self._failed)
 
     def _reload(self) -> None:
@@ -272,7 +272,7 @@ class ComparePage(QWidget):
         right = self.against.currentData() or 1
         self.left_text.setPlainText("Reading…")
         self.right_text.setPlainText("")
-        self.ctx.run(browse.text_diff_inputs, row, 0, right, key="compare-diff",
+        self.ctx.run(compare.text_diff_inputs, row, 0, right, key="compare-diff",
                      on_result=lambda result: self._show_diff(row, result),
                      on_error=lambda exc: self.left_text.setPlainText(
                          f"This dimension could not be read:\n\n{exc}"))
@@ -284,7 +284,7 @@ class ComparePage(QWidget):
             self.left_text.setPlainText(message)
             self.right_text.setPlainText(message)
             return
-        lines = browse.side_by_side(left, right)
+        lines = compare.side_by_side(left, right)
         self._fill(self.left_text, [(line.left, line.tag) for line in lines], "#fadbd8")
         self._fill(self.right_text, [(line.right, line.tag) for line in lines], "#d5f5e3")
 

@@ -16,7 +16,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from sqlalchemy.orm import Session
 
-from signoff.core import browse
 from signoff.core import registry as q
 from signoff.core.registry import InventoryQuery, InventoryRow
 from signoff.ui.common import format_time, state_label
@@ -41,7 +40,7 @@ FLAG_COLOURS = {"dnu_consumed": "#c0392b", "open_review": "#b9770e", "stale": "#
 
 def _first_page(session: Session, query: InventoryQuery) -> tuple[list[InventoryRow], int]:
     # hand the rows over before counting, so the table fills without waiting for the count
-    rows = browse.inventory_rows(session, query)
+    rows = q.inventory(session, query)
     current_task().partial(rows)
     current_task().check()
     if len(rows) < (query.limit or 0):
@@ -50,7 +49,7 @@ def _first_page(session: Session, query: InventoryQuery) -> tuple[list[Inventory
 
 
 def _next_page(session: Session, query: InventoryQuery) -> list[InventoryRow]:
-    return browse.inventory_rows(session, query)
+    return q.inventory(session, query)
 
 
 class InventoryModel(QAbstractTableModel):
