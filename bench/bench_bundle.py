@@ -54,6 +54,8 @@ def parts(bundle: Path, top: int = 12) -> list[tuple[str, int]]:
         rel = path.relative_to(bundle).parts
         if rel[0] == "_internal" and len(rel) > 1:
             key = "/".join(rel[1:5]) if rel[1] == "PySide6" and len(rel) > 4 else rel[1]
+        elif rel == ("signoff",):
+            key = "signoff executable (with every Python module, compressed)"
         else:
             key = rel[0]
         sizes[key] += path.stat().st_size
