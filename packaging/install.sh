@@ -3,13 +3,18 @@
 #
 #   ./install.sh              # into ~/.local: app in ~/.local/lib/signoff, command ~/.local/bin/signoff
 #   sudo PREFIX=/usr/local ./install.sh
-#   ./install.sh --uninstall  # remove what install.sh put there
+#   ~/.local/lib/signoff/install.sh --uninstall   # remove that installation
 #
 # Copies this folder to $PREFIX/lib/signoff, links $PREFIX/bin/signoff to its executable, and
 # installs the desktop entry, AppStream metadata and icons so the desktop's menu shows Signoff.
 set -eu
-PREFIX="${PREFIX:-$HOME/.local}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# run from an installed copy ($PREFIX/lib/signoff/install.sh), the prefix is where it lives
+case "$HERE" in
+    */lib/signoff) DEFAULT_PREFIX="$(dirname "$(dirname "$HERE")")" ;;
+    *) DEFAULT_PREFIX="$HOME/.local" ;;
+esac
+PREFIX="${PREFIX:-$DEFAULT_PREFIX}"
 APP_ID=org.signoff.Signoff
 LIB="$PREFIX/lib/signoff"
 SHARE="$PREFIX/share"
@@ -33,7 +38,7 @@ if [ ! -x "$HERE/signoff" ]; then
     exit 2
 fi
 
-mkdir -p "$PREFIX/bin" "$SHARE/applications" "$SHARE/metainfo"
+mkdir -p "$PREFIX/bin" "$PREFIX/lib" "$SHARE/applications" "$SHARE/metainfo"
 if [ "$HERE" != "$LIB" ]; then
     rm -rf "$LIB.new"
     cp -a "$HERE" "$LIB.new"
