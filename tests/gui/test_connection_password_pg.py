@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from signoff.core.db import open_registry
+from signoff.core.identity import without_password
 from signoff.core.pgroles import create_login, init_roles
 from tests.helpers import memkeyring
 
@@ -26,21 +27,25 @@ def test_password_is_used_remembered_in_the_keyring_and_never_written_to_setting
     init_roles(admin.engine)
     login = f"pat_{uuid.uuid4().hex[:6]}"
     create_login(admin.engine, login, "pat-secret", ["viewer"])
-    url = make_url(pg_url).set(username=login, password=None).render_as_string(
-        hide_password=False)
+    url = without_password(make_url(pg_url).set(username=login).render_as_string(
+        hide_password=False))
+    assert "signoff_ci@" not in url and f"{login}@" in url
     ctx = make_ctx(registry)
     try:
         dialog = ConnectionDialog(ctx)
         qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
         qtbot.keyClicks(dialog.db_edit, url)
         qtbot.keyClicks(dialog.artifacts_edit, str(tmp_path / "a"))
         qtbot.keyClicks(dialog.password_edit, "pat-secret")
         qtbot.mouseClick(dialog.remember_box, Qt.MouseButton.LeftButton)
+        assert dialog.remember_box.isChecked()
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Open),
                          Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: ctx.registry.location.db_url.startswith("postgresql"),
-                        timeout=20000)
-        assert dialog.message.text().startswith("Opening")
+        qtbot.waitUntil(lambda: ctx.registry.location.db_url.startswith("postgresql")
+                        or dialog.message.text().startswith("Could not"), timeout=20000)
+        assert ctx.registry.location.db_url.startswith("postgresql"), dialog.message.text()
         assert ctx.registry.actor == login
         assert list(keys.store.values()) == ["pat-secret"]
         settings_text = Path(ctx.settings.qsettings.fileName()).read_text()
