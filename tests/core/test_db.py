@@ -107,3 +107,13 @@ def test_heads_read_from_files_match_alembic(registry) -> None:
     from signoff.core.migrate import head_revisions_from_files
 
     assert set(head_revisions_from_files()) == head_revisions(registry.engine)
+
+
+def test_an_explicit_home_is_never_redirected_by_the_environment(monkeypatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("SIGNOFF_DB", "postgresql://team@db/signoff")
+    monkeypatch.setenv("SIGNOFF_ARTIFACTS", "/mnt/shared")
+    loc = resolve_location(home=tmp_path / "demo")
+    assert loc.db_url == f"sqlite:///{(tmp_path / 'demo' / 'registry.db').resolve()}"
+    assert loc.artifacts == tmp_path / "demo" / "artifacts"
+    assert resolve_location().db_url == "postgresql://team@db/signoff"

@@ -255,9 +255,15 @@ def demo_home() -> Path:
 def resolve_location(
     home: str | Path | None = None, db: str | None = None, artifacts: str | Path | None = None
 ) -> Location:
-    """Work out the registry from command-line options, then environment, then defaults."""
-    db = db or os.environ.get("SIGNOFF_DB")
-    artifacts = artifacts or os.environ.get("SIGNOFF_ARTIFACTS")
+    """Work out the registry from command-line options, then environment, then defaults.
+
+    An explicit *home* names a whole registry (its own ``registry.db`` and ``artifacts/``), so
+    it is never redirected by ``SIGNOFF_DB`` / ``SIGNOFF_ARTIFACTS``: a demo or test registry
+    can never end up in a team's shared database.
+    """
+    if home is None or db is not None:
+        db = db or os.environ.get("SIGNOFF_DB")
+        artifacts = artifacts or os.environ.get("SIGNOFF_ARTIFACTS")
     if db:
         if "://" not in db:  # a bare file path means an embedded SQLite file
             db = f"sqlite:///{Path(db).expanduser().resolve()}"

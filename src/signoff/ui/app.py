@@ -28,7 +28,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         QApplication.setApplicationName("Signoff")
         QApplication.setOrganizationName("Signoff")
         QApplication.setApplicationDisplayName("Signoff")
-        QApplication.setDesktopFileName("signoff")
+        QApplication.setDesktopFileName("org.signoff.Signoff")
         app = QApplication(argv if argv is not None else sys.argv)
     app.setWindowIcon(app_icon())
     return app
