@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-import psycopg
 from sqlalchemy.engine import URL, make_url
 
 from signoff.core.audit import append_event
@@ -34,6 +33,8 @@ def verify_password(registry: Registry, password: str, *, purpose: str = "signin
     """
     if registry.is_embedded:
         return
+    import psycopg  # only shared (PostgreSQL) registries need it; keep start-up light
+
     url = make_url(registry.location.db_url)
     login = registry.actor
     conninfo = url.set(drivername="postgresql", username=login, password=password)
