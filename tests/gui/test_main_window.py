@@ -222,6 +222,7 @@ def test_about_box_names_version_and_database(qtbot, window, monkeypatch) -> Non
     next(a for a in help_menu.actions() if a.text() == "&About Signoff").trigger()
     title, text = shown[0]
     assert title == "About Signoff" and "Signoff 0.1.0" in text and "registry.db" in text
+    assert "single workstation" in text
 
 
 def test_open_another_registry_without_restart(qtbot, window, tmp_path: Path) -> None:

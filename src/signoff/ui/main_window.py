@@ -44,6 +44,14 @@ class Place:
     numbers: tuple[int, ...] = ()
 
 
+ABOUT_EMBEDDED = ("<p><b>Embedded mode is for a single workstation.</b> The acting user is the "
+                  "operating-system login, and anyone who can edit the database file can edit "
+                  "it. To share a registry, use PostgreSQL, where each person signs in with "
+                  "their own login and the database enforces the rules.</p>")
+ABOUT_SHARED = ("<p>Shared registry: you act as your own database login; the database records "
+                "who signed and refuses what your roles do not allow.</p>")
+
+
 class MainWindow(QMainWindow):
     """The Signoff workstation window."""
 
@@ -337,6 +345,7 @@ class MainWindow(QMainWindow):
         self.ctx.registryChanged.emit()
 
     def show_about(self) -> None:
+        """The About box: version, the registry in use, and what its identity model means."""
         reg = self.ctx.registry
         QMessageBox.about(
             self, "About Signoff",
@@ -345,7 +354,8 @@ class MainWindow(QMainWindow):
             "a tamper-evident audit trail, monitoring and audit reproduction.</p>"
             f"<p>Database: {html.escape(reg.display_url)}<br>"
             f"Artifacts: {html.escape(str(reg.location.artifacts))}</p>"
-            "<p>Licensed under the Apache License 2.0.</p>")
+            + (ABOUT_EMBEDDED if reg.is_embedded else ABOUT_SHARED)
+            + "<p>Licensed under the Apache License 2.0.</p>")
 
     # -- status -------------------------------------------------------------------------------
     def _show_registry(self) -> None:
