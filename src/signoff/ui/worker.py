@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger("signoff.ui.worker")
@@ -270,6 +271,10 @@ class TaskRunner(QObject):
         self.pool.waitForDone(msecs)
 
     def _forget(self, handle: TaskHandle) -> None:
+        # a task may finish after its runner was destroyed (a closed window, a finished test):
+        # the handle's queued "done" then has nobody to tell
+        if not shiboken6.isValid(self):
+            return
         self._live.discard(handle)
         if handle.key is not None and self._by_key.get(handle.key) is handle:
             del self._by_key[handle.key]
