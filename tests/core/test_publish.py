@@ -58,8 +58,8 @@ def test_next_publish_is_next_version(registry, tmp_path: Path) -> None:
     assert second.number == 2
     with registry.read() as s:
         rows = q.inventory(s)
-        assert [(r.name, r.latest_version, r.latest_state) for r in rows] == [
-            ("toy-model", 2, "draft")]
+        assert [(r.name, r.latest_version, r.latest_state, r.tags) for r in rows] == [
+            ("toy-model", 2, "draft", ["toy", "linear"])]
 
 
 def test_duplicate_content_is_refused_and_nothing_written(registry, tmp_path: Path) -> None:

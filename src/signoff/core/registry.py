@@ -6,11 +6,13 @@ them without holding sessions open.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from signoff.core.errors import NotFoundError
@@ -117,7 +119,7 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
             .order_by(order, Model.id).offset(query.offset))
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
-    return [InventoryRow(*row[:-1], tags=list(row[-1] or [])) for row in session.execute(stmt)]
+    return [InventoryRow(*row[:-1], tags=_tags(row[-1])) for row in session.execute(stmt)]
 
 
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
@@ -137,16 +139,31 @@ def facet_values(session: Session) -> dict[str, list[str]]:
 def inventory_row(m: Model) -> InventoryRow:
     """The inventory row of one loaded model."""
     return InventoryRow(*(getattr(m, c.key) for c in _ROW_COLUMNS[:-1]),
-                        tags=list(m.tags or []))
+                        tags=_tags(m.tags))
 
 
-# in InventoryRow's field order, tags last
+# in InventoryRow's field order, tags last. Tags are fetched as text and decoded through a
+# cache: decoding the same small JSON list once per row was half the cost of listing 10,000
+# models (PostgreSQL's driver hands back lists already; both are handled by _tags).
 _ROW_COLUMNS = (
     Model.id, Model.name, Model.title, Model.owner, Model.business_unit, Model.risk_tier,
     Model.live_version, Model.latest_version, Model.latest_state, Model.last_activity_at,
     Model.flag_stale, Model.stale_reason, Model.flag_open_review, Model.flag_dnu_consumed,
-    Model.tags,
+    type_coerce(Model.tags, String).label("tags"),
 )
+
+
+@lru_cache(maxsize=4096)
+def _decode_tags(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _tags(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return list(_decode_tags(value))
+    return list(value)  # type: ignore[call-overload]
 
 
 def get_model(session: Session, name: str) -> Model:
