@@ -6,10 +6,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 from signoff.core.errors import HashMismatchError, NotFoundError
 
@@ -113,13 +110,6 @@ class ArtifactStore:
         if actual != sha256:
             raise HashMismatchError(what or str(path), sha256, actual)
         return data
-
-    @contextmanager
-    def open_verified(self, sha256: str, what: str = "") -> Iterator[BinaryIO]:
-        """Open a blob for reading once its hash has been checked."""
-        self.verify(sha256, what)
-        with open(self.path_for(sha256), "rb") as handle:
-            yield handle
 
     def materialize(self, sha256: str, dest: Path, what: str = "") -> None:
         """Copy a blob to *dest*, checking the hash of the bytes actually written."""
