@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.db import db_now
@@ -73,23 +73,38 @@ def append_event(
     payload: dict[str, Any] | None = None,
     model_id: int | None = None,
     version_id: int | None = None,
+    sealed: bool = False,
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction.
 
-    The chain is a global order, so appending serialises writers until they commit: call it
-    as the last statement of a transaction. On PostgreSQL the database itself stamps the
-    sequence, time, actor and hash (migration 0002) in one ``INSERT … RETURNING``.
+    The chain is a global order, so sealing an event (numbering it and hashing it onto the
+    head) serialises writers until they commit.
+
+    - SQLite: the event is sealed at once; the write transaction already holds the database's
+      single write lock (``BEGIN IMMEDIATE``).
+    - PostgreSQL: the database seals it (migrations 0002 and 0004): it stamps the actor
+      (``session_user``) on insert and, under the chain's advisory lock, the sequence, time and
+      hash when the transaction commits, so the lock is held only for the commit itself. The
+      returned event then still carries placeholders. With *sealed* the event is sealed now
+      (the lock is then held from here to the commit) and the sealed row is returned: use it
+      only when the caller needs the sequence number before committing.
     """
     body = {"action": action, "entity_type": entity_type, "entity_id": str(entity_id),
             "model_id": model_id, "version_id": version_id,
             "payload": canonical_json(payload or {})}
     if session.get_bind().dialect.name == "postgresql":
-        # placeholders: the BEFORE INSERT trigger replaces them under its advisory lock
+        # placeholders: the BEFORE INSERT trigger replaces them, the seal numbers and hashes
         event = session.scalars(
             insert(AuditEvent).returning(AuditEvent),
             [{**body, "seq": 0, "at": datetime(1970, 1, 1), "actor": actor,
               "prev_hash": "", "hash": f"pending-{uuid.uuid4().hex}"}],
         ).one()
+        if sealed:
+            session.execute(text("SET CONSTRAINTS audit_events_seal IMMEDIATE"))
+            session.expunge(event)
+            # the chain is locked by this transaction now, so the head is this event
+            event = session.scalars(
+                select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
         log.debug("audit %s %s %s#%s", event.seq, action, entity_type, entity_id)
         return event
     head = session.execute(

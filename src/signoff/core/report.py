@@ -336,7 +336,8 @@ def store_report(registry: Registry, repro: Reproduction, *, actor: str | None =
                              model_id=repro.model_id, version_id=repro.version_id,
                              payload={"kind": "reproduction report", "verdict": repro.verdict,
                                       "html_sha256": html_sha, "pdf_sha256": pdf_sha,
-                                      "reproduction_event": repro.audit_seq})
+                                      "reproduction_event": repro.audit_seq},
+                             sealed=True)
         seq = event.seq
     log.info("stored report for prediction %s: html %s, pdf %s", repro.prediction_id,
              html_sha[:12], pdf_sha[:12])

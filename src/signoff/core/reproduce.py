@@ -310,6 +310,6 @@ def _record(registry: Registry, repro: Reproduction) -> None:
         event = append_event(session, actor=repro.actor, action="prediction.reproduced",
                              entity_type="prediction", entity_id=repro.prediction_id,
                              model_id=repro.model_id, version_id=repro.version_id,
-                             payload=payload)
+                             payload=payload, sealed=True)
         repro.audit_seq = event.seq
     log.info("prediction %s: %s", repro.prediction_id, repro.headline)
