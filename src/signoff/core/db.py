@@ -205,12 +205,31 @@ def _os_login() -> str:
         return "unknown"
 
 
+PG_NOW = "(now() AT TIME ZONE 'UTC')"  # the transaction's start time, naive UTC
+_NOW_KEY = "signoff.db_now"
+
+
 def db_now(session: Session) -> datetime:
-    """The database's current time as naive UTC (decisions are stamped with it)."""
+    """The database's current time as naive UTC (decisions are stamped with it).
+
+    On PostgreSQL this is the time the transaction started, constant within it, so it is asked
+    for once per transaction (or handed over by :func:`remember_db_now`).
+    """
     if session.get_bind().dialect.name == "postgresql":
-        return session.execute(text("SELECT (now() AT TIME ZONE 'UTC')")).scalar_one()
+        transaction = session.get_transaction()
+        cached = session.info.get(_NOW_KEY)
+        if cached is not None and cached[0] is transaction:
+            return cached[1]
+        value = session.execute(text(f"SELECT {PG_NOW}")).scalar_one()
+        remember_db_now(session, value)
+        return value
     raw = session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f','now')")).scalar_one()
     return datetime.fromisoformat(raw)
+
+
+def remember_db_now(session: Session, value: datetime) -> None:
+    """Keep PostgreSQL's transaction time, read along with another query, for :func:`db_now`."""
+    session.info[_NOW_KEY] = (session.get_transaction(), value)
 
 
 def is_serialization_failure(exc: BaseException) -> bool:

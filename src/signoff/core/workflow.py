@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from signoff.core.audit import append_event
-from signoff.core.db import Registry, db_now, retrying
+from signoff.core.db import PG_NOW, Registry, db_now, remember_db_now, retrying
 from signoff.core.deploy import record_go_live
 from signoff.core.errors import ConcurrentChangeError, NotFoundError
 from signoff.core.gates import (
@@ -107,10 +107,16 @@ def _lock_version(session: Session, model_name: str, number: int) -> Version:
     one model queue behind each other and each then sees the committed winner.
     """
     on_pg = session.get_bind().dialect.name == "postgresql"
-    model_stmt = select(Model).where(Model.name == model_name)
-    if on_pg:
-        model_stmt = model_stmt.with_for_update()
-    model = session.scalar(model_stmt.execution_options(populate_existing=True))
+    if on_pg:  # the row lock and the transaction's time in one round trip
+        row = session.execute(
+            select(Model, text(PG_NOW)).where(Model.name == model_name)
+            .with_for_update(of=Model).execution_options(populate_existing=True)).first()
+        model = row[0] if row else None
+        if row:
+            remember_db_now(session, row[1])
+    else:
+        model = session.scalar(select(Model).where(Model.name == model_name)
+                               .execution_options(populate_existing=True))
     if model is None:
         raise NotFoundError(f"no model called '{model_name}'")
     version = session.scalar(
@@ -118,6 +124,9 @@ def _lock_version(session: Session, model_name: str, number: int) -> Version:
         .execution_options(populate_existing=True))
     if version is None:
         raise NotFoundError(f"model '{model_name}' has no v{number}")
+    # hand the locked model to the version (no history): the session only keeps weak
+    # references, and ``version.model`` would otherwise load it a second time
+    set_committed_value(version, "model", model)
     return version
 
 
