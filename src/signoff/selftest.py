@@ -5,8 +5,11 @@ then starts Qt offscreen and opens the main window on it, waiting until the inve
 models (and noting how long after the process started that happened: the cold start); then it
 verifies the audit chain, renders a version's notebook to HTML, loads that page into QtWebEngine
 (the heavy part of a bundle) and reads its text back, and draws and exports a chart of the demo's
-data through the shared chart widget. With ``--home``/``--db`` the same checks run on that
-existing registry instead, without migrating or writing to it. Every check prints one line; the
+data through the shared chart widget. Last, on the demo registry, it runs a real deployment check
+(a version's reference inputs re-scored by the runner in a model subprocess: in the desktop
+bundle, the ``signoff`` executable's hidden child mode with the bundled packages). With
+``--home``/``--db`` the same checks but that last one run on that existing registry instead,
+without migrating or writing to it (a check records evidence). Every check prints one line; the
 exit code is 0 when all passed, 1 otherwise. Nothing outside a temporary folder is touched (the
 window's settings go to a file in that folder, not to the person's own settings).
 """
@@ -132,6 +135,9 @@ def run_self_test(out: Callable[[str], None] = print, keep: Path | None = None, 
         run_core_checks(test, workdir, existing=(home, db, artifacts) if home or db else None)
         if "registry" in test.state:
             run_gui_checks(test, workdir)
+            if not (home or db):
+                test.check("deployment check (model subprocess)",
+                           lambda: _check_model_subprocess(test))
         else:
             out("  skip the window, audit chain, notebook and chart: there is no registry")
     finally:
@@ -265,6 +271,35 @@ def _check_render(test: SelfTest) -> str:
     test.state["notebook"] = (f"{name} v{number}", page.html, headings[0])
     return (f"{name} v{number}: {len(page.html) // 1024} KiB of HTML, {len(page.toc)} headings, "
             f"{images} images, no script")
+
+
+def _check_model_subprocess(test: SelfTest) -> str:
+    from sqlalchemy import select
+
+    from signoff.core.checks import run_checks
+    from signoff.core.child import child_command
+    from signoff.core.schema import Evidence, Model, Version
+
+    registry = test.state["registry"]
+    # a version whose reference outputs reproduced when the demo built it (in process): the
+    # runner's child must reproduce them too
+    with registry.read() as session:
+        row = session.execute(
+            select(Version.id, Model.name, Version.number).join(Version.model)
+            .join(Evidence, (Evidence.version_id == Version.id)
+                  & (Evidence.manifest_hash == Version.manifest_hash))
+            .where(Evidence.check == "reference_outputs", Evidence.passed.is_(True))
+            .order_by(Model.name, Version.number.desc()).limit(1)).first()
+    if row is None:
+        raise CheckFailed("no version in the demo registry has reference outputs to re-check")
+    version_id, name, number = row
+    [result] = run_checks(registry, version_id, checks=("reference_outputs",),
+                          actor="signoff self-test")
+    if not result.passed:
+        raise CheckFailed(f"{name} v{number}: {result.summary}")
+    command = child_command("bootstrap.py", "JOB.json")
+    started_as = " ".join([Path(command[0]).name, *command[1:]])
+    return f"{name} v{number}: {result.summary}, scored by `{started_as}`"
 
 
 # -- checks with Qt (offscreen) ----------------------------------------------------------------

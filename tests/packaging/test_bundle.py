@@ -77,8 +77,11 @@ def test_self_test_from_the_unpacked_bundle(unpacked, tmp_path):
     assert result.returncode == 0, out + result.stderr[-5000:]
     assert f"desktop bundle at {unpacked}" in out
     for name in ("resources", "demo registry", "Qt", "main window", "audit chain",
-                 "notebook render", "notebook view (QtWebEngine)", "chart"):
+                 "notebook render", "notebook view (QtWebEngine)", "chart",
+                 "deployment check (model subprocess)"):
         assert f"ok   {name}:" in out, f"{name} did not pass in the bundle:\n{out}"
+    # the model's scoring process was the bundle's own executable in its child mode
+    assert "scored by `signoff --run-child bootstrap.py JOB.json`" in out
 
 
 def test_install_script_installs_and_uninstalls(unpacked, tmp_path):

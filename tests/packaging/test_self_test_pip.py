@@ -12,7 +12,7 @@ import pytest
 from signoff import __version__, selftest
 
 CHECKS = ("resources", "demo registry", "Qt", "main window", "audit chain", "notebook render",
-          "notebook view (QtWebEngine)", "chart")
+          "notebook view (QtWebEngine)", "chart", "deployment check (model subprocess)")
 
 
 def signoff_command() -> list[str]:

@@ -1,8 +1,10 @@
 """The child side of a scoring run: a standalone, standard-library-only script.
 
 The runner copies this file into a fresh job folder and starts it with the target interpreter:
-``python -s -B bootstrap.py JOB.json``. It never imports Signoff, so it works the same in the
-current interpreter and in a cached virtual environment built from a version's pins.
+``python -s -B bootstrap.py JOB.json`` (in the desktop bundle ``signoff --run-child
+bootstrap.py JOB.json``, see :mod:`signoff.core.child`). It never imports Signoff, so it works
+the same in the current interpreter, in the bundle and in a cached virtual environment built
+from a version's pins.
 
 The job file names the working folder (the version's verified components), the entry point
 (``score.py:predict``), the input file (a JSON list of records), the result file, the memory

@@ -22,6 +22,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from signoff.core.child import child_command
+
 log = logging.getLogger("signoff.runner")
 
 _PROBE = ("import json, sys, importlib.metadata as m; "
@@ -119,8 +121,8 @@ def parse_requirements(text: str) -> tuple[list[Pin], list[str]]:
 
 @lru_cache(maxsize=8)
 def _probe(python: str) -> tuple[str, dict[str, str]]:
-    out = subprocess.run([python, "-s", "-c", _PROBE], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
+    out = subprocess.run(child_command("-c", _PROBE, python=python), capture_output=True,
+                         text=True, timeout=60, check=True).stdout
     data = json.loads(out)
     return data["python"], {normalise(k): v for k, v in data["packages"].items()}
 

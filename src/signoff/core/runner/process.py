@@ -1,11 +1,12 @@
 """Running a scoring entry point in a separate Python process, within limits.
 
-The child is :mod:`signoff.core.runner.bootstrap`, copied into a fresh job folder. It gets
-the records in a JSON file and writes one JSON result file. The parent waits with a time
-limit, polls a cancel flag, and kills the child's whole process group when either fires. A
-crash, a timeout, an exception, a memory error or unreadable output all come back as a
-:class:`RunResult` with a status and, where there is one, the traceback; nothing the scoring
-code does raises in the caller.
+The child is :mod:`signoff.core.runner.bootstrap`, copied into a fresh job folder and started
+with :func:`signoff.core.child.child_command` (this Python from pip, the ``signoff``
+executable's hidden child mode in the desktop bundle). It gets the records in a JSON file and
+writes one JSON result file. The parent waits with a time limit, polls a cancel flag, and kills
+the child's whole process group when either fires. A crash, a timeout, an exception, a memory
+error or unreadable output all come back as a :class:`RunResult` with a status and, where there
+is one, the traceback; nothing the scoring code does raises in the caller.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from signoff.core.child import child_command
 
 log = logging.getLogger("signoff.runner")
 
@@ -132,10 +135,10 @@ def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
 
     *mode* ``"batch"`` calls the function once with all records (``outputs``); ``"each"``
     calls it once per record and reports each record's output, declared rejection
-    (``ValueError``) or error (``answers``). *python* is the interpreter (default: this one).
+    (``ValueError``) or error (``answers``). *python* is the interpreter (default: the one
+    running Signoff, see :func:`~signoff.core.child.child_command`).
     """
     limits = limits or Limits()
-    python = python or sys.executable
     workdir = Path(workdir)
     job_dir = Path(tempfile.mkdtemp(prefix="job-", dir=workdir.parent))
     try:
@@ -145,7 +148,7 @@ def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
 
 
 def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], limits: Limits,
-         python: str, mode: str, cancel: CancelCheck | None, warmup: bool) -> RunResult:
+         python: str | None, mode: str, cancel: CancelCheck | None, warmup: bool) -> RunResult:
     bootstrap = job_dir / "bootstrap.py"
     shutil.copyfile(BOOTSTRAP, bootstrap)
     input_path, result_path = job_dir / "input.json", job_dir / "result.json"
@@ -159,7 +162,7 @@ def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], lim
     started = time.perf_counter()
     with open(stderr_path, "wb") as stderr, open(os.devnull, "rb") as stdin:
         proc = subprocess.Popen(
-            [python, "-s", "-B", str(bootstrap), str(job_path)],
+            child_command(bootstrap, job_path, python=python),
             cwd=workdir, env=child_environment(workdir), stdin=stdin,
             stdout=stderr, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a kill reaches grandchildren
@@ -168,7 +171,7 @@ def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], lim
     duration = time.perf_counter() - started
     tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-4000:]
     base = {"duration_s": duration, "returncode": proc.returncode, "stderr_tail": tail,
-            "interpreter": python}
+            "interpreter": python or sys.executable}
     if status == TIMEOUT:
         details = {}
         progress = Path(str(result_path) + ".progress")

@@ -5,6 +5,12 @@ a package index (``SIGNOFF_PACKAGE_INDEX`` / ``runner.index_url``) is configured
 keyed by the requirements text and the base interpreter, built once into a temporary folder
 and renamed into place, so a half-built environment is never used; a file lock keeps two
 processes from building the same one at once.
+
+The desktop bundle builds none: it has no Python interpreter that could create a venv or run pip
+(its ``sys.executable`` is the ``signoff`` executable), so :func:`ensure_venv` refuses there with
+:class:`EnvironmentBuildError` and the runner scores in the bundled Python, reporting every
+difference from the pins. Running versions in environments built from their pins needs the pip
+installation.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from signoff.core.child import is_frozen
 from signoff.core.errors import SignoffError
 
 log = logging.getLogger("signoff.runner")
@@ -66,8 +73,13 @@ def ensure_venv(requirements_text: str, source: PackageSource, cache_dir: Path |
                 timeout_s: float = 600.0) -> Path:
     """The python of a venv holding exactly the pinned packages, building it if needed.
 
-    Raises EnvironmentBuildError (with pip's output) when the pins cannot be installed.
+    Raises EnvironmentBuildError (with pip's output) when the pins cannot be installed, and in
+    the desktop bundle, which cannot build environments.
     """
+    if is_frozen():
+        raise EnvironmentBuildError(
+            "the desktop bundle cannot build an environment from the captured pins (it has no "
+            "separate Python interpreter); use the pip installation of Signoff for that")
     cache_dir = cache_dir or default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / venv_key(requirements_text)
