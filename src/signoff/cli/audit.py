@@ -37,11 +37,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"signoff: error: {exc}", file=sys.stderr)
             return 2
     registry = registry_from_args(args)
-    try:
-        with registry.read() as session:
-            report = verify_chain(session, against)
-    finally:
-        registry.close()
+    with registry.read() as session:
+        report = verify_chain(session, against)
     if args.json:
         print_json({"intact": report.intact, "events": report.events,
                     "head_seq": report.head_seq, "head_hash": report.head_hash,
@@ -54,11 +51,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or ("csv" if args.output.suffix.lower() == ".csv" else "json")
     registry = registry_from_args(args)
-    try:
-        with registry.read() as session:
-            seq, hash_ = export_events(session, args.output, fmt, args.head_file)
-    finally:
-        registry.close()
+    with registry.read() as session:
+        seq, hash_ = export_events(session, args.output, fmt, args.head_file)
     head_path = args.head_file or args.output.with_name(args.output.name + ".head.json")
     print(f"exported {seq} events to {args.output}; head #{seq} {hash_} written to {head_path}")
     return 0

@@ -46,8 +46,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 {"line": line, "reason": reason} for line, reason in exc.problems]})
         print(f"signoff: error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        registry.close()
     if args.json:
         print_json(result.to_json())
     else:

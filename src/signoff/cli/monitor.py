@@ -29,13 +29,10 @@ def _fmt(value: float | None) -> str:
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Judge (and by default store) staleness; 1 when a live model is stale."""
     registry = registry_from_args(args)
-    try:
-        if args.dry_run:
-            results = assess_all(registry, models=args.models or None)
-        else:
-            results = evaluate_staleness(registry, models=args.models or None)
-    finally:
-        registry.close()
+    if args.dry_run:
+        results = assess_all(registry, models=args.models or None)
+    else:
+        results = evaluate_staleness(registry, models=args.models or None)
     live = [h for h in results if h.live_version is not None]
     if args.json:
         print_json([h.to_json() for h in live])

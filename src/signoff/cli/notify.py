@@ -38,25 +38,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_notify(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        if args.status:
-            with registry.read() as s:
-                rows = delivery_rows(s)
-            if args.json:
-                print_json([r.__dict__ for r in rows])
-                return 0
-            for r in rows:
-                print(f"{r.model}/{r.consumer:16} {r.event:11} v{r.version} {r.state:11} "
-                      f"attempts {r.attempts} {r.last_error[:60]}")
+    if args.status:
+        with registry.read() as s:
+            rows = delivery_rows(s)
+        if args.json:
+            print_json([r.__dict__ for r in rows])
             return 0
-        while True:
-            report = deliver_due(registry)
-            print(report.describe(), flush=True)
-            if not args.loop:
-                return 0 if not report.failed else 1
-            time.sleep(args.loop)
-    finally:
-        registry.close()
+        for r in rows:
+            print(f"{r.model}/{r.consumer:16} {r.event:11} v{r.version} {r.state:11} "
+                  f"attempts {r.attempts} {r.last_error[:60]}")
+        return 0
+    while True:
+        report = deliver_due(registry)
+        print(report.describe(), flush=True)
+        if not args.loop:
+            return 0 if not report.failed else 1
+        time.sleep(args.loop)
 
 
 def cmd_consumer_add(args: argparse.Namespace) -> int:
@@ -77,9 +74,6 @@ def cmd_consumer_add(args: argparse.Namespace) -> int:
             raise SignoffError(str(exc)) from exc
         return consumer.name
 
-    try:
-        name = in_write(registry, work)
-    finally:
-        registry.close()
+    name = in_write(registry, work)
     print(f"consumer {name} of {args.model} saved")
     return 0

@@ -96,15 +96,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_decide(args: argparse.Namespace) -> int:
     name, number = _ref(args.ref)
     registry = registry_from_args(args)
-    try:
-        kwargs = {"comment": args.comment}
-        if getattr(args, "role", None):
-            kwargs["role"] = args.role
-        if args.action == "go_live":
-            kwargs["environment"] = args.environment
-        outcome = run_transition(registry, args.action, name, number, **kwargs)
-    finally:
-        registry.close()
+    kwargs = {"comment": args.comment}
+    if getattr(args, "role", None):
+        kwargs["role"] = args.role
+    if args.action == "go_live":
+        kwargs["environment"] = args.environment
+    outcome = run_transition(registry, args.action, name, number, **kwargs)
     print(outcome.describe())
     if outcome.notified:
         print(f"{outcome.notified} consumer notification(s) queued; 'signoff notify' delivers")
@@ -114,11 +111,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_approvals(args: argparse.Namespace) -> int:
     name, number = _ref(args.ref)
     registry = registry_from_args(args)
-    try:
-        with registry.read() as s:
-            st = approval_status(s, name, number, registry.actor)
-    finally:
-        registry.close()
+    with registry.read() as s:
+        st = approval_status(s, name, number, registry.actor)
     if args.json:
         print_json({"model": st.model, "version": st.number, "state": st.state,
                     "gates": [{"gate": g.gate, "required": g.required, "missing": g.missing,
@@ -149,11 +143,8 @@ def cmd_approvals(args: argparse.Namespace) -> int:
 
 def cmd_reviews(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        with registry.read() as s:
-            items = my_reviews(s, registry.actor)
-    finally:
-        registry.close()
+    with registry.read() as s:
+        items = my_reviews(s, registry.actor)
     if args.json:
         print_json([{"model": i.model, "version": i.number, "gate": i.gate, "roles": i.my_roles,
                      "waiting_since": i.waiting_since.isoformat(),
@@ -169,11 +160,8 @@ def cmd_reviews(args: argparse.Namespace) -> int:
 
 def cmd_policy_show(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        with registry.read() as s:
-            policies = all_policies(s)
-    finally:
-        registry.close()
+    with registry.read() as s:
+        policies = all_policies(s)
     if args.json:
         print_json([p.to_json() for p in policies])
         return 0
@@ -191,36 +179,30 @@ def _split(text: str | None) -> list[str] | None:
 
 def cmd_policy_set(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        if args.file:
-            try:
-                rules = json.loads(args.file.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise SignoffError(f"cannot read policy file {args.file}: {exc}") from exc
-        else:
-            with registry.read() as s:
-                current = {p.risk_tier: p for p in all_policies(s)}.get(args.tier)
-            if current is None:
-                raise SignoffError(f"unknown risk tier '{args.tier}'")
-            rules = {"gates": {"production_use": _split(args.production_use)
-                               or current.roles_for("production_use"),
-                               "go_live": _split(args.go_live) or current.roles_for("go_live")},
-                     "checks": _split(args.checks) if args.checks is not None
-                     else current.checks}
-        policy = in_write(registry, set_policy, args.tier, rules, actor=registry.actor)
-    finally:
-        registry.close()
+    if args.file:
+        try:
+            rules = json.loads(args.file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SignoffError(f"cannot read policy file {args.file}: {exc}") from exc
+    else:
+        with registry.read() as s:
+            current = {p.risk_tier: p for p in all_policies(s)}.get(args.tier)
+        if current is None:
+            raise SignoffError(f"unknown risk tier '{args.tier}'")
+        rules = {"gates": {"production_use": _split(args.production_use)
+                           or current.roles_for("production_use"),
+                           "go_live": _split(args.go_live) or current.roles_for("go_live")},
+                 "checks": _split(args.checks) if args.checks is not None
+                 else current.checks}
+    policy = in_write(registry, set_policy, args.tier, rules, actor=registry.actor)
     print(f"policy for {policy.risk_tier} is now revision {policy.revision}")
     return 0
 
 
 def cmd_users_ls(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        with registry.read() as s:
-            people = list_people(s)
-    finally:
-        registry.close()
+    with registry.read() as s:
+        people = list_people(s)
     if args.json:
         print_json([{"login": p.login, "name": p.display_name, "email": p.email,
                      "roles": list(p.roles), "active": p.active} for p in people])
@@ -232,24 +214,18 @@ def cmd_users_ls(args: argparse.Namespace) -> int:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        person = in_write(registry, save_person, args.login, actor=registry.actor,
-                          display_name=args.name, email=args.email, roles=args.roles)
-    finally:
-        registry.close()
+    person = in_write(registry, save_person, args.login, actor=registry.actor,
+                      display_name=args.name, email=args.email, roles=args.roles)
     print(f"{person.login} ({person.printed_name}): {', '.join(person.roles) or 'no roles'}")
     return 0
 
 
 def cmd_users_roles(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    try:
-        person = in_write(registry, save_person, args.login, actor=registry.actor,
-                          roles=args.roles)
-        with registry.read() as s:
-            held = sorted(roles_of(s, person.login))
-    finally:
-        registry.close()
+    person = in_write(registry, save_person, args.login, actor=registry.actor,
+                      roles=args.roles)
+    with registry.read() as s:
+        held = sorted(roles_of(s, person.login))
     print(f"{person.login}: {', '.join(held) or 'no roles'}")
     return 0
 
