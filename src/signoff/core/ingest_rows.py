@@ -11,21 +11,27 @@ import contextlib
 import json
 import math
 import operator
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from signoff.core.ingest_values import (
+    as_count,
+    as_json,
+    as_number,
+    as_record,
+    as_sha,
+    as_status,
+    as_time,
+    convert_fields,
+    text_of,
+)
 from signoff.core.schema import Execution, Model, Outcome, Prediction, Version
-from signoff.core.timeutil import parse_time, to_naive_utc
 
-SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-EXECUTION_STATUSES = ("succeeded", "failed", "running", "cancelled")
 SCORE_FIELDS = ("score", "prediction")  # where a structured output keeps its number
 
 
@@ -80,109 +86,6 @@ class Resolver:
         if found is None:
             raise RowError(f"unknown execution '{external_id}' (ingest executions first)")
         return found
-
-
-# --- field converters; each returns the value or raises ValueError with a short reason -----
-
-def _time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return to_naive_utc(value)
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not an ISO-8601 time")
-    try:
-        if value.endswith("Z"):  # the common case: UTC, already what the registry stores
-            parsed = datetime.fromisoformat(value[:-1])
-            if parsed.tzinfo is None:
-                return parsed
-        parsed = datetime.fromisoformat(value)  # Python 3.11 reads most of ISO-8601
-        return parsed if parsed.tzinfo is None else to_naive_utc(parsed)
-    except ValueError:
-        pass
-    try:
-        return parse_time(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO-8601 time such as 2026-03-01T09:30:00Z"
-                         ) from None
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{value!r} is not a finite number")
-    return number
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a whole number")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    try:
-        number = int(value) if not isinstance(value, float) else None
-    except (TypeError, ValueError):
-        number = None
-    if number is None or number < 0:
-        raise ValueError(f"{value!r} is not a whole number ≥ 0")
-    return number
-
-
-def _text(limit: int) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if isinstance(value, dict | list):
-            raise ValueError("must be text, not a JSON structure")
-        text = str(value).strip()
-        if len(text) > limit:
-            raise ValueError(f"is longer than {limit} characters")
-        return text
-    return convert
-
-
-def _sha(value: Any) -> str:
-    text = str(value).strip().lower()
-    if not SHA_RE.match(text):
-        raise ValueError(f"{value!r} is not a sha256 (64 hexadecimal characters)")
-    return text
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
-def _record(value: Any) -> dict[str, Any]:
-    value = _json(value)
-    if not isinstance(value, dict):
-        raise ValueError("must be a JSON object of the input fields")
-    return value
-
-
-def _status(value: Any) -> str:
-    text = str(value).strip().lower()
-    if text not in EXECUTION_STATUSES:
-        raise ValueError(f"{value!r} is not one of {', '.join(EXECUTION_STATUSES)}")
-    return text
-
-
-def _fields(record: dict[str, Any], converters: dict[str, Callable[[Any], Any]],
-            errors: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for column, raw in record.items():
-        convert = converters.get(column)
-        if convert is not None:
-            try:
-                out[column] = convert(raw)
-            except ValueError as exc:
-                errors.append(f"{column}: {exc}")
-    return out
 
 
 def _version(record: dict[str, Any], resolver: Resolver, errors: list[str]
@@ -308,10 +211,10 @@ def _missing(record: dict[str, Any], columns: tuple[str, ...], errors: list[str]
 
 
 EXECUTION_FIELDS = {
-    "external_id": _text(200), "consumer": _text(200), "process": _text(200),
-    "started_at": _time, "ended_at": _time, "rows_scored": _count, "status": _status,
-    "duration_s": _number, "input_uri": _text(1000), "input_sha256": _sha,
-    "output_uri": _text(1000),
+    "external_id": text_of(200), "consumer": text_of(200), "process": text_of(200),
+    "started_at": as_time, "ended_at": as_time, "rows_scored": as_count, "status": as_status,
+    "duration_s": as_number, "input_uri": text_of(1000), "input_sha256": as_sha,
+    "output_uri": text_of(1000),
 }
 
 
@@ -319,7 +222,7 @@ def _convert_execution(record: dict[str, Any], resolver: Resolver
                        ) -> tuple[dict[str, Any], str, int | None]:
     errors: list[str] = []
     _missing(record, ("external_id", "started_at"), errors)
-    values = _fields(record, EXECUTION_FIELDS, errors)
+    values = convert_fields(record, EXECUTION_FIELDS, errors)
     version_id, model_id = _version(record, resolver, errors)
     started, ended = values.get("started_at"), values.get("ended_at")
     if started and ended and ended < started:
@@ -341,9 +244,9 @@ def _convert_execution(record: dict[str, Any], resolver: Resolver
 
 
 PREDICTION_FIELDS = {
-    "subject_key": _text(200), "predicted_at": _time, "score": _number, "output": _json,
-    "input_record": _record, "input_ref": _text(1000), "input_sha256": _sha,
-    "execution": _text(200),
+    "subject_key": text_of(200), "predicted_at": as_time, "score": as_number, "output": as_json,
+    "input_record": as_record, "input_ref": text_of(1000), "input_sha256": as_sha,
+    "execution": text_of(200),
 }
 
 
@@ -363,12 +266,12 @@ def score_of(output: Any) -> float | None:
 
 _PREDICTION_OPTIONAL = {k: PREDICTION_FIELDS[k] for k in
                         ("input_record", "input_ref", "input_sha256", "execution")}
-_subject_text = _text(200)
+_subject_text = text_of(200)
 
 
 def _convert_prediction(record: dict[str, Any], resolver: Resolver
                         ) -> tuple[dict[str, Any], str, int | None]:
-    # written out by hand rather than through _fields: this runs a million times per file
+    # written out by hand rather than through convert_fields: this runs a million times per file
     errors: list[str] = []
     get = record.get
     subject = get("subject_key")
@@ -387,21 +290,21 @@ def _convert_prediction(record: dict[str, Any], resolver: Resolver
         errors.append("predicted_at: missing")
     else:
         try:
-            at = _time(at)
+            at = as_time(at)
         except ValueError as exc:
             errors.append(f"predicted_at: {exc}")
     version_id, model_id = _version(record, resolver, errors)
     score, output = get("score"), get("output")
     if score is not None:
         try:
-            score = _number(score)
+            score = as_number(score)
         except ValueError as exc:
             errors.append(f"score: {exc}")
     if output is not None:
-        output = _json(output)
+        output = as_json(output)
     elif score is None:
         errors.append("score/output: give the score, the output, or both")
-    extra = _fields(record, _PREDICTION_OPTIONAL, errors) if len(record) > 5 or \
+    extra = convert_fields(record, _PREDICTION_OPTIONAL, errors) if len(record) > 5 or \
         any(k in record for k in _PREDICTION_OPTIONAL) else {}
     execution_id = None
     if extra.get("execution"):
@@ -422,15 +325,15 @@ def _convert_prediction(record: dict[str, Any], resolver: Resolver
     return row, f"{version_id}\x1f{at}\x1f{subject}", model_id
 
 
-OUTCOME_FIELDS = {"subject_key": _text(200), "observed_at": _time, "actual": _number,
-                  "model": _text(200)}
+OUTCOME_FIELDS = {"subject_key": text_of(200), "observed_at": as_time, "actual": as_number,
+                  "model": text_of(200)}
 
 
 def _convert_outcome(record: dict[str, Any], resolver: Resolver
                      ) -> tuple[dict[str, Any], str, int | None]:
     errors: list[str] = []
     _missing(record, ("subject_key", "observed_at", "actual"), errors)
-    values = _fields(record, OUTCOME_FIELDS, errors)
+    values = convert_fields(record, OUTCOME_FIELDS, errors)
     model_id = None
     if values.get("model"):
         try:
