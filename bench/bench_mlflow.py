@@ -1,16 +1,21 @@
 """Side-by-side benchmark: the governance reads on MLflow and on Signoff, same inventory.
 
-    python bench/bench_mlflow.py --models 1000 --versions 10 [--workdir DIR] [--record]
+    python bench/bench_mlflow.py --models 1000 --versions 10 [--signoff-load bulk|rest]
+                                 [--check-equivalence] [--workdir DIR] [--record]
 
-1. Builds a seeded synthetic inventory: N registered models × M versions, each version with a
-   run carrying 8 metrics and 10 params, model tags (owner, business unit, risk tier) and
-   aliases (``champion`` on one version of ~70 % of models, ``challenger`` on some).
-   It is loaded into an MLflow SQLite store through MLflow's own SQLAlchemy models in bulk
-   (going through the client API one call at a time would take most of an hour at N=1,000
-   on this machine; the stored rows are the same).
-2. Starts a real ``mlflow server`` on that store and imports it into a fresh Signoff registry
-   with ``signoff.core.importers.mlflow.import_mlflow`` over REST (metadata, runs, metrics;
-   the synthetic versions have no artifact files).
+1. Builds the seeded synthetic inventory of ``mlflow_inventory.py`` (N registered models × M
+   versions, each version with a run of 8 metrics and 10 params, model tags, ``champion``
+   and ``challenger`` aliases) and loads it into an MLflow SQLite store through MLflow's own
+   SQLAlchemy models in bulk.
+2. Loads the same records into a fresh Signoff registry: by default in bulk with
+   ``signoff.core.importers.mlflow_bulk`` (the importer's rows through SQLAlchemy Core
+   inserts, one transaction per 500 models); with ``--signoff-load rest`` by starting a real
+   ``mlflow server`` on the store and importing it with the real importer
+   (``signoff.core.importers.mlflow.import_mlflow``, metadata, runs and metrics; the
+   synthetic versions have no artifact files) — about 40–90 ms per version on this machine,
+   so over an hour at N=10,000. ``--check-equivalence`` (on by default up to 2,000 versions)
+   loads Signoff both ways and stops unless the two registries hold the same rows, table by
+   table (``mlflow_inventory.registry_rows``).
 3. Times the same reads on both, in this process, MLflow through its public Python client
    against SQLite (as the issue measured it) and Signoff through its core queries:
    list the whole inventory with latest and live version; filter by name substring; open
@@ -27,147 +32,92 @@ import argparse
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mlflow_inventory import (
+    build_mlflow_store,
+    registry_rows,
+    row_differences,
+    serve_mlflow,
+    synthetic_models,
+)
+
+from signoff.core.importers.mlflow_bulk import MlflowRecord
+from signoff.core.importers.mlflow_report import ImportReport
+
 warnings.filterwarnings("ignore")
 
-METRICS = ("auc", "accuracy", "precision", "recall", "f1", "log_loss", "brier", "ks")
-PARAMS = ("C", "penalty", "max_iter", "solver", "class_weight", "l1_ratio", "tol",
-          "n_features", "train_rows", "seed")
-UNITS = ("retail", "corporate", "cards", "mortgages", "insurance", "treasury")
-WORDS = ("credit", "churn", "fraud", "pricing", "limit", "collections", "propensity",
-         "default", "uplift", "aml", "kyc", "claims", "lapse", "segmentation")
 RESULTS = Path(__file__).parent / "results" / "mlflow.md"
+LOADS = {"bulk": "in bulk (signoff.core.importers.mlflow_bulk, Core inserts)",
+         "rest": "over REST from a real mlflow server (import_mlflow; metadata, runs, metrics, "
+                 "no artifact files)"}
 
 
-def build_mlflow_store(db: Path, n_models: int, n_versions: int, seed: int) -> list[str]:
-    """Create the MLflow SQLite store with the synthetic inventory; returns the model names."""
-    from mlflow.store.model_registry.dbmodels import models as reg
-    from mlflow.store.tracking.dbmodels import models as trk
-    from mlflow.tracking import MlflowClient
-    from sqlalchemy import create_engine, insert
-
-    uri = f"sqlite:///{db}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment_id = client.create_experiment("bench")  # also creates the schema
-    rng = random.Random(seed)
-    now_ms = int(time.time() * 1000)
-    names, models, mtags, aliases, runs, metrics, latest, params, rtags, versions = (
-        [], [], [], [], [], [], [], [], [], [])
-    for i in range(n_models):
-        name = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{i:05d}"
-        names.append(name)
-        models.append({"name": name, "creation_time": now_ms, "last_updated_time": now_ms,
-                       "description": f"Synthetic model {i}"})
-        for key, value in (("owner", f"team-{rng.randrange(40)}"),
-                           ("business_unit", rng.choice(UNITS)),
-                           ("risk_tier", rng.choice(("high", "medium", "low")))):
-            mtags.append({"name": name, "key": key, "value": value})
-        for v in range(1, n_versions + 1):
-            run_id = f"{i:06d}{v:04d}" + "0" * 22
-            runs.append({"run_uuid": run_id, "name": f"{name}-run-{v}", "source_type": "LOCAL",
-                         "source_name": "bench", "entry_point_name": "", "user_id": "bench",
-                         "status": "FINISHED", "start_time": now_ms, "end_time": now_ms,
-                         "source_version": "", "lifecycle_stage": "active",
-                         "artifact_uri": f"mlflow-artifacts:/{experiment_id}/{run_id}/artifacts",
-                         "experiment_id": int(experiment_id)})
-            for key in METRICS:
-                row = {"key": key, "value": round(rng.random(), 6), "timestamp": now_ms,
-                       "step": 0, "is_nan": False, "run_uuid": run_id}
-                metrics.append(row)
-                latest.append(dict(row))
-            for key in PARAMS:
-                params.append({"key": key, "value": str(rng.randrange(1000)),
-                               "run_uuid": run_id})
-            rtags.append({"key": "mlflow.user", "value": "bench", "run_uuid": run_id})
-            versions.append({"name": name, "version": v, "creation_time": now_ms + v,
-                             "last_updated_time": now_ms + v, "description": "",
-                             "user_id": "bench", "current_stage": "None",
-                             "source": f"runs:/{run_id}/model",
-                             "storage_location": None, "run_id": run_id, "run_link": "",
-                             "status": "READY", "status_message": ""})
-        if rng.random() < 0.7:
-            aliases.append({"name": name, "alias": "champion",
-                            "version": rng.randint(1, n_versions)})
-        if rng.random() < 0.3:
-            aliases.append({"name": name, "alias": "challenger", "version": n_versions})
-    engine = create_engine(uri)
-    with engine.begin() as conn:
-        for table, rows in ((trk.SqlRun, runs), (trk.SqlMetric, metrics),
-                            (trk.SqlLatestMetric, latest), (trk.SqlParam, params),
-                            (trk.SqlTag, rtags), (reg.SqlRegisteredModel, models),
-                            (reg.SqlRegisteredModelTag, mtags), (reg.SqlModelVersion, versions),
-                            (reg.SqlRegisteredModelAlias, aliases)):
-            for start in range(0, len(rows), 5000):
-                conn.execute(insert(table.__table__), rows[start:start + 5000])
-    engine.dispose()
-    return names
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def import_into_signoff(db: Path, home: Path, workdir: Path) -> tuple[float, str]:
-    """Serve the store with a real ``mlflow server`` and import it; (seconds, report)."""
-    import requests
-
+def _open(home: Path):  # noqa: ANN202 - a Registry; imported late to keep start-up light
     from signoff.core.db import open_registry
+
+    registry = open_registry(home=home)
+    registry.set_actor_for_embedded("bench")
+    return registry
+
+
+def load_signoff_rest(home: Path, url: str) -> tuple[float, ImportReport]:
+    """Import the MLflow server at *url* into a fresh registry at *home*; (seconds, report)."""
     from signoff.core.importers.mlflow import import_mlflow
 
-    port = free_port()
-    log = open(workdir / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{db}", "--artifacts-destination",
-         str(workdir / "artifacts"), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("mlflow server did not start")
-            time.sleep(0.5)
-        registry = open_registry(home=home)
-        registry.set_actor_for_embedded("bench")
-        last = [0.0]
+    registry = _open(home)
+    last = [0.0]
 
-        def progress(fraction: float, message: str) -> None:
-            if fraction - last[0] >= 0.1:
-                last[0] = fraction
-                print(f"  import {fraction:.0%} {message}", flush=True)
+    def progress(fraction: float, message: str) -> None:
+        if fraction - last[0] >= 0.1:
+            last[0] = fraction
+            print(f"  REST import {fraction:.0%} {message}", flush=True)
 
-        start = time.perf_counter()
-        report = import_mlflow(registry, url, artifacts=False, progress=progress)
-        seconds = time.perf_counter() - start
-        registry.close()
-        return seconds, "; ".join(report.lines()[1:2])
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    start = time.perf_counter()
+    report = import_mlflow(registry, url, artifacts=False, progress=progress)
+    seconds = time.perf_counter() - start
+    registry.close()
+    return seconds, report
+
+
+def load_signoff_bulk(home: Path, server: str, records: Iterable[MlflowRecord], total: int
+                      ) -> tuple[float, ImportReport]:
+    """Bulk-load *records* into a fresh registry at *home*; (seconds, report)."""
+    from signoff.core.importers.mlflow_bulk import bulk_load_mlflow
+
+    registry = _open(home)
+    start = time.perf_counter()
+    report = bulk_load_mlflow(
+        registry, server, records, total=total,
+        progress=lambda f, m: print(f"  bulk load {f:.0%} {m}", flush=True))
+    seconds = time.perf_counter() - start
+    registry.close()
+    return seconds, report
+
+
+def check_equivalence(rest_home: Path, bulk_home: Path) -> str:
+    """Compare the two Signoff loads table by table; exits the benchmark if they differ."""
+    rest, bulk = _open(rest_home), _open(bulk_home)
+    rows = registry_rows(rest)
+    differences = row_differences(rows, registry_rows(bulk))
+    rest.close()
+    bulk.close()
+    if differences:
+        sys.exit("the bulk load and the REST import differ:\n" + "\n".join(differences))
+    counted = ("models", "versions", "components", "metrics", "deployments")
+    return ("Equivalence checked: the REST import and the bulk load hold identical rows ("
+            + ", ".join(f"{len(rows[t]):,} {t}" for t in counted) + "; every other table "
+            + ("empty" if not any(n for _t, n in rows["other tables (rows)"]) else "alike")
+            + "; audit chain intact: " + str(dict(rows["audit"][:1])["chain intact"])
+            + "; the audit trails differ by design, see mlflow_bulk)")
 
 
 def reused_names(home: Path) -> list[str]:
@@ -316,6 +266,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--signoff-load", choices=("bulk", "rest"), default="bulk",
+                        help="how the timed Signoff registry is filled (default: bulk)")
+    parser.add_argument("--check-equivalence", action=argparse.BooleanOptionalAction,
+                        help="also load Signoff the other way and require identical rows "
+                        "(default: on up to 2,000 versions)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the MLflow store and Signoff registry already in --workdir "
                         "(from an earlier run with the same arguments); time the reads only")
@@ -325,18 +280,10 @@ def main() -> None:
     rng = random.Random(args.seed)
     if args.reuse and db.exists() and home.exists():
         names = reused_names(home)
-        load_s = import_s = float("nan")
-        summary = f"stores reused from an earlier run in {workdir}"
-        print(summary)
+        notes = [f"Reads only: stores reused from an earlier run in {workdir}."]
+        print(notes[0])
     else:
-        shutil.rmtree(workdir, ignore_errors=True)
-        workdir.mkdir(parents=True)
-        start = time.perf_counter()
-        names = build_mlflow_store(db, args.models, args.versions, args.seed)
-        load_s = time.perf_counter() - start
-        print(f"MLflow store: {len(names)} models × {args.versions} versions in {load_s:.1f} s")
-        import_s, summary = import_into_signoff(db, home, workdir)
-        print(f"imported into Signoff in {import_s:.1f} s: {summary}")
+        names, notes = load_both(args, workdir)
 
     probe = "fraud-c"
     ml = mlflow_reads(db, names, probe, rng)
@@ -347,6 +294,7 @@ def main() -> None:
     assert len(ml[listing]()) == len(so[listing]())
     assert sorted(ml["filter by name substring"]()) == sorted(
         r.name for r in so["filter by name substring"]())
+    load_before = os.getloadavg()[0]
     rows = []
     for op in so:
         m_ms, s_ms = median_ms(ml[op], args.repeat), median_ms(so[op], args.repeat)
@@ -358,28 +306,64 @@ def main() -> None:
     rows.append(("cold start to first page (headless)", *cold))
     print(f"cold start: MLflow {cold[0]:.0f} ms, Signoff {cold[1]:.0f} ms")
     if args.record:
-        record(args, rows, load_s, import_s, summary)
+        record(args, rows, notes, (load_before, os.getloadavg()[0]))
 
 
-def record(args: argparse.Namespace, rows: list[tuple[str, float, float]], load_s: float,
-           import_s: float, summary: str) -> None:
+def load_both(args: argparse.Namespace, workdir: Path) -> tuple[list[str], list[str]]:
+    """Build the MLflow store and fill Signoff (both ways when checking); (names, notes)."""
+    db, home = workdir / "mlflow.db", workdir / "signoff"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    now_ms = int(time.time() * 1000)
+    print(f"load average before loading: {os.getloadavg()[0]:.1f}", flush=True)
+    start = time.perf_counter()
+    experiment_id, names = build_mlflow_store(db, args.models, args.versions, args.seed, now_ms)
+    mlflow_s = time.perf_counter() - start
+    print(f"MLflow store: {len(names)} models × {args.versions} versions in {mlflow_s:.1f} s")
+    notes = [f"Loading MLflow (bulk, MLflow's SQLAlchemy models): {mlflow_s:.1f} s."]
+    check = (args.check_equivalence if args.check_equivalence is not None
+             else args.models * args.versions <= 2000)
+    other = "rest" if args.signoff_load == "bulk" else "bulk"
+    homes = {args.signoff_load: home, other: workdir / f"signoff-{other}"}
+    methods = [args.signoff_load] + ([other] if check else [])
+    server = f"sqlite:///{db}"  # the origin recorded by a bulk load without a server
+    loaded: dict[str, tuple[float, ImportReport]] = {}
+    if "rest" in methods:
+        with serve_mlflow(db, workdir) as url:
+            server = url  # a bulk load compared with the import records the same origin
+            loaded["rest"] = load_signoff_rest(homes["rest"], url)
+    if "bulk" in methods:
+        records = synthetic_models(args.models, args.versions, args.seed, experiment_id, now_ms)
+        loaded["bulk"] = load_signoff_bulk(homes["bulk"], server, records, args.models)
+    for method in methods:
+        seconds, report = loaded[method]
+        summary = report.lines()[1].strip()
+        label = "timed registry" if method == args.signoff_load else "for the comparison"
+        print(f"Signoff loaded {method} in {seconds:.1f} s ({label}): {summary}")
+        notes.append(f"Loading Signoff {LOADS[method]} ({label}): {seconds:.1f} s — "
+                     f"{summary}.")
+    if check:
+        verdict = check_equivalence(homes["rest"], homes["bulk"])
+        print(verdict)
+        notes.append(verdict + ".")
+    return names, notes
+
+
+def record(args: argparse.Namespace, rows: list[tuple[str, float, float]], notes: list[str],
+           load: tuple[float, float]) -> None:
     import mlflow
 
     lines = [f"\n## N={args.models:,} models × M={args.versions} versions "
              f"({args.models * args.versions:,} versions) — "
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
              "", f"MLflow {mlflow.__version__} in-process on SQLite; Signoff core on SQLite; "
-             f"median of {args.repeat} runs (cold start: 3). Machine load average at the "
-             f"time: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
+             f"median of {args.repeat} runs (cold start: 3). Machine load average (1 min) "
+             f"when the reads began: {load[0]:.1f}, at the end: {load[1]:.1f}, on "
+             f"{os.cpu_count()} cores.", "",
              "| read | MLflow | Signoff | Signoff faster by |", "| --- | ---: | ---: | ---: |"]
     for op, m_ms, s_ms in rows:
         lines.append(f"| {op} | {m_ms:,.1f} ms | {s_ms:,.1f} ms | {m_ms / s_ms:,.1f}× |")
-    if load_s == load_s:  # not NaN: this run built the stores
-        lines += ["", f"Loading MLflow (bulk): {load_s:.1f} s. Import into Signoff over REST "
-                  f"(metadata, runs, metrics; no artifact files): {import_s:.1f} s — "
-                  f"{summary.strip()}.", ""]
-    else:
-        lines += ["", f"Reads only: {summary}.", ""]
+    lines += [""] + [f"- {note}" for note in notes] + [""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():
         RESULTS.write_text("# MLflow vs Signoff: governance reads on the same inventory\n\n"

@@ -37,6 +37,12 @@ from signoff.core.importers.mlflow_client import (
 )
 from signoff.core.importers.mlflow_mapping import ms_to_datetime, tag_dict
 from signoff.core.importers.mlflow_report import ImportReport
+from signoff.core.importers.mlflow_version import (
+    parse_run,
+    run_components,
+    version_row,
+    version_spec,
+)
 from signoff.core.schema import DO_NOT_USE, REJECTED, Component, Metric, Model, Version
 from signoff.core.summary import refresh_model_summary
 
@@ -112,7 +118,7 @@ class MlflowImporter(ArtifactSteps):
             return
         model_id = self._upsert_model(registered)
         aliases = mapping.aliases_by_version(registered)
-        wanted = [v for v in versions if v.get("status", "READY") == "READY"
+        wanted = [v for v in versions if mapping.is_ready(v)
                   and (int(v["version"]) not in existing or self.artifacts)]
         self._runs = self.client.runs_by_id(
             [v["run_id"] for v in wanted if isinstance(v.get("run_id"), str)])
@@ -176,9 +182,7 @@ class MlflowImporter(ArtifactSteps):
         with self.registry.write() as session:
             model = session.scalar(select(Model).where(Model.name == name))
             if model is None:
-                model = Model(name=name, monitoring_rules={},
-                              created_at=ms_to_datetime(registered.get("creation_timestamp"))
-                              or db_now(session), **columns)
+                model = Model(**mapping.model_row(registered, columns, db_now(session)))
                 session.add(model)
                 session.flush()
                 append_event(session, actor=self.actor, action="model.created",
@@ -209,34 +213,10 @@ class MlflowImporter(ArtifactSteps):
         run = self._read_run(v.get("run_id"), label)
         files, listing, notes = self._artifact_files(name, number, run, label)
         stored = self._download_all(files, label, added)
-        components = self._components(stored, run, label)
-        params_comp = self._params_component(run, added)
-        if params_comp:
-            components.append(params_comp)
-        components += [mapping.dataset_component(d) for d in (run.datasets if run else [])]
-        components += notes
-        metrics = mapping.run_metrics(run.metrics if run else [], label, self.report.skipped)
-        digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
-        identity = {
-            "server": self.client.base_url, "name": name, "version": number,
-            "run_id": run.run_id if run else None, "source": v.get("source", ""),
-            "status": v.get("status", "READY"), "stage": v.get("current_stage", "None"),
-            "aliases": aliases, "description": v.get("description") or "",
-            "tags": tag_dict(v.get("tags")), "artifact_digest": digest,
-            "artifact_listing": mapping.artifact_listing_digest(listing),
-            "artifact_count": len(stored),
-            "created_ms": v.get("creation_timestamp"),
-            "experiment_id": run.info.get("experiment_id") if run else None,
-            "run_name": run.info.get("run_name") if run else None,
-            "run_tags": dict(run.tags) if run else {},
-        }
-        params = run.params if run else {}
-        author = v.get("user_id") or (run.info.get("user_id") if run else "") or "mlflow"
-        return {"label": label, "number": int(number), "v": v, "identity": identity,
-                "manifest": {"mlflow": identity, "params": params},
-                "manifest_hash": mapping.version_manifest_hash(name, components, metrics, params),
-                "components": components, "metrics": metrics, "author": str(author)[:200],
-                "python": self._python_version(stored), "files": len(stored)}
+        components = (self._components(stored, run, label)
+                      + run_components(self.registry.store, run, added) + notes)
+        return version_spec(self.client.base_url, name, v, run, aliases, components, stored,
+                            listing, self.report.skipped, self._python_version(stored))
 
     def _write_versions(self, model_id: int, prepared: list[dict[str, Any]],
                         added: list[str]) -> None:
@@ -266,11 +246,7 @@ class MlflowImporter(ArtifactSteps):
     def _add_version(self, session: Any, model_id: int, spec: dict[str, Any]) -> None:
         v = spec["v"]
         created = ms_to_datetime(v.get("creation_timestamp")) or db_now(session)
-        version = Version(
-            model_id=model_id, number=spec["number"], author=spec["author"], created_at=created,
-            state=mapping.initial_state(v), state_changed_at=created,
-            release_notes=v.get("description") or "", manifest_hash=spec["manifest_hash"],
-            manifest=spec["manifest"], entry_point="", python_version=spec["python"])
+        version = Version(model_id=model_id, **version_row(spec, created))
         session.add(version)
         session.flush()
         for comp in spec["components"]:
@@ -298,16 +274,7 @@ class MlflowImporter(ArtifactSteps):
             return None
         if not isinstance(run_id, str) or not run_id.isalnum():
             raise HostileAnswerError(f"{label}: unusable run id {run_id!r}")
-        run = self._runs.get(run_id) or self.client.run(run_id)
-        data = run.get("data") or {}
-        inputs = run.get("inputs") or {}
-        metrics = data.get("metrics") or []
-        if not isinstance(metrics, list):
-            raise HostileAnswerError(f"{label}: the run's metrics are not a list")
-        return _Run(run_id, run["info"], metrics, tag_dict(data.get("params")),
-                    tag_dict(data.get("tags")),
-                    [d for d in inputs.get("dataset_inputs") or [] if isinstance(d, dict)],
-                    run["info"].get("artifact_uri"))
+        return parse_run(run_id, self._runs.get(run_id) or self.client.run(run_id), label)
 
     # -- versions already imported ------------------------------------------------------------
     def _refresh_version(self, known: dict[str, Any], v: dict[str, Any],

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from signoff.core.audit import canonical_json
 from signoff.core.importers import mlflow_mapping as mapping
 from signoff.core.importers.mlflow_client import artifact_root_path
 
@@ -111,16 +110,6 @@ class ArtifactSteps:
                           "size": item["size"], "stored": True, "role": role,
                           "details": {"origin": item["origin"], "source": "mlflow"}})
         return comps
-
-    def _params_component(self, run: _Run | None, added: list[str]) -> dict[str, Any] | None:
-        if run is None or not run.params:
-            return None
-        sha, size, new = self.registry.store.put_bytes(canonical_json(run.params).encode())
-        if new:
-            added.append(sha)
-        return {"kind": "configuration", "name": "params.json", "path": None, "uri": None,
-                "sha256": sha, "size": size, "stored": True, "role": "params",
-                "details": {"origin": "run", "source": "mlflow", "params": run.params}}
 
     def _python_version(self, stored: list[dict[str, Any]]) -> str:
         for item in stored:

@@ -117,6 +117,22 @@ def model_columns(registered: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def model_row(registered: dict[str, Any], columns: dict[str, Any], now: datetime
+              ) -> dict[str, Any]:
+    """The ``models`` columns of a newly imported model; *columns* from :func:`model_columns`.
+
+    Its creation time is MLflow's, or *now* when MLflow does not say.
+    """
+    return {"name": registered["name"], "monitoring_rules": {},
+            "created_at": ms_to_datetime(registered.get("creation_timestamp")) or now,
+            **columns}
+
+
+def is_ready(version: dict[str, Any]) -> bool:
+    """Whether MLflow finished registering a model version (only those are imported)."""
+    return version.get("status", "READY") == "READY"
+
+
 def aliases_by_version(registered: dict[str, Any]) -> dict[str, list[str]]:
     """{version number as text: [aliases]} from a registered model's alias list."""
     out: dict[str, list[str]] = {}
