@@ -106,9 +106,7 @@ def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport)
     _timed(report, "lifecycle and consumers", started)
 
     started = time.perf_counter()
-    with registry.write() as session:
-        counts: HistoryCounts = record_history(session, model, db_model.id, version_ids,
-                                               predictors)
+    counts: HistoryCounts = record_history(registry, model, predictors)
     report.executions += counts.executions
     report.predictions += counts.predictions
     report.outcomes += counts.outcomes

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
 
-from signoff.core.audit import append_event, canonical_json
-from signoff.core.schema import Execution, Outcome, Prediction
+from signoff.core.audit import canonical_json
+from signoff.core.db import Registry
+from signoff.core.ingest import ingest_records
 from signoff.demo.catalog import ANCHOR, ModelSpec
 from signoff.demo.datagen import generate
 
@@ -28,6 +27,7 @@ WEEKS = 26
 SUBJECT_PREFIX = {"credit": "APP", "churn": "CUST", "fraud": "TXN", "demand": "STORE",
                   "complaint": "CMP"}
 FAILED_WEEKS = {"credit-risk": 9, "card-fraud": 17}  # a failed run, then a successful rerun
+FACTORY = "frank"  # the account the factory's execution processes report with
 
 
 @dataclass
@@ -64,13 +64,15 @@ def _seed(model: ModelSpec, week: int) -> int:
     return int(hashlib.sha256(f"{model.name}/{week}".encode()).hexdigest()[:8], 16)
 
 
-def record_history(session: Session, model: ModelSpec, model_id: int,
-                   version_ids: dict[int, int],
+def record_history(registry: Registry, model: ModelSpec,
                    predictors: dict[int, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]]
                    ) -> HistoryCounts:
-    """Write the model's executions, predictions and outcomes (bulk inserts, one audit event)."""
+    """Report the model's executions, predictions and outcomes as its factory would: through
+    the ingest API (:func:`signoff.core.ingest.ingest_records`), one call per kind, each one
+    transaction with its audit events."""
     counts = HistoryCounts()
     consumer = model.consumers[0]["name"]
+    executions: list[dict[str, Any]] = []
     predictions: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     for week, started in enumerate(run_dates()):
@@ -82,27 +84,21 @@ def record_history(session: Session, model: ModelSpec, model_id: int,
                                     drift_shift(model, started))
         batch = "".join(canonical_json(r) + "\n" for r in records).encode()
         base_uri = f"s3://signoff-demo-factory/{model.name}/{started:%Y-%m-%d}"
+        run = {"model": model.name, "version": number, "consumer": consumer,
+               "input_uri": f"{base_uri}/input.jsonl",
+               "input_sha256": hashlib.sha256(batch).hexdigest()}
         if FAILED_WEEKS.get(model.name) == week:
-            session.add(Execution(
-                external_id=f"{model.name}-{started:%Y-%m-%d}-attempt1",
-                version_id=version_ids[number], consumer=consumer, started_at=started,
-                ended_at=started + timedelta(seconds=41), rows_scored=0, status="failed",
-                duration_s=41.0, input_uri=f"{base_uri}/input.jsonl",
-                input_sha256=hashlib.sha256(batch).hexdigest(), output_uri=""))
+            executions.append({**run, "external_id": f"{model.name}-{started:%Y-%m-%d}-attempt1",
+                               "started_at": started, "ended_at": started + timedelta(seconds=41),
+                               "rows_scored": 0, "status": "failed", "duration_s": 41.0})
             started += timedelta(hours=1)
-            counts.executions += 1
         outputs = predictors[number](records)
         duration = round(0.8 + 0.01 * len(records), 2)
-        execution = Execution(
-            external_id=f"{model.name}-{started:%Y-%m-%d}", version_id=version_ids[number],
-            consumer=consumer, started_at=started,
-            ended_at=started + timedelta(seconds=duration), rows_scored=len(records),
-            status="succeeded", duration_s=duration, input_uri=f"{base_uri}/input.jsonl",
-            input_sha256=hashlib.sha256(batch).hexdigest(),
-            output_uri=f"{base_uri}/output.jsonl")
-        session.add(execution)
-        session.flush()
-        counts.executions += 1
+        execution_id = f"{model.name}-{started:%Y-%m-%d}"
+        executions.append({**run, "external_id": execution_id, "started_at": started,
+                           "ended_at": started + timedelta(seconds=duration),
+                           "rows_scored": len(records), "status": "succeeded",
+                           "duration_s": duration, "output_uri": f"{base_uri}/output.jsonl"})
         keep = np.random.default_rng(seed + 1).random(len(records)) > 0.08
         prefix = SUBJECT_PREFIX[model.domain]
         for i, (record, output, actual) in enumerate(zip(records, outputs, actuals,
@@ -110,24 +106,19 @@ def record_history(session: Session, model: ModelSpec, model_id: int,
             subject = f"{prefix}-{started:%y%m%d}-{i:03d}"
             predicted_at = started + timedelta(seconds=2 * i)
             predictions.append({
-                "subject_key": subject, "predicted_at": predicted_at,
-                "version_id": version_ids[number], "execution_id": execution.id,
+                "model": model.name, "version": number, "subject_key": subject,
+                "predicted_at": predicted_at, "execution": execution_id,
                 "input_record": record, "input_ref": f"{base_uri}/input.jsonl#{i + 1}",
                 "input_sha256": hashlib.sha256(canonical_json(record).encode()).hexdigest(),
-                "output": output,
-                "score": output["score"] if "score" in output else output["prediction"]})
+                "output": output})
             observed = predicted_at + timedelta(days=model.outcome_lag_days)
             if keep[i] and observed <= ANCHOR:
-                outcomes.append({"subject_key": subject, "observed_at": observed,
-                                 "actual": actual, "model_id": model_id})
-    if predictions:
-        session.execute(insert(Prediction), predictions)
-    if outcomes:
-        session.execute(insert(Outcome), outcomes)
-    counts.predictions, counts.outcomes = len(predictions), len(outcomes)
-    append_event(session, actor="frank", action="demo.history_recorded", entity_type="model",
-                 entity_id=model.name, model_id=model_id,
-                 payload={"executions": counts.executions, "predictions": counts.predictions,
-                          "outcomes": counts.outcomes, "from": run_dates()[0],
-                          "to": run_dates()[-1]})
+                outcomes.append({"model": model.name, "subject_key": subject,
+                                 "observed_at": observed, "actual": actual})
+    source = f"{model.name} factory feed (demo)"
+    for kind, rows in (("executions", executions), ("predictions", predictions),
+                       ("outcomes", outcomes)):
+        if rows:
+            result = ingest_records(registry, kind, rows, actor=FACTORY, source=source)
+            setattr(counts, kind, result.inserted)
     return counts
