@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from signoff.core.audit import head, verify_chain
 from signoff.core.ingest import BATCH_ROWS, IngestError, ingest_file, ingest_records
 from signoff.core.publish import publish
-from signoff.core.schema import AuditEvent, Execution, Outcome, Prediction
+from signoff.core.schema import AuditEvent, Execution, Model, Outcome, Prediction
 from tests.helpers.folders import write_model_folder
 
 
@@ -114,6 +114,25 @@ def test_outcomes_with_and_without_model(reg, tmp_path: Path) -> None:
         got = {o.subject_key: (o.actual, o.model_id is not None) for o in s.scalars(
             select(Outcome))}
     assert got == {"C-001": (1.0, True), "C-002": (0.0, False)}
+
+
+def test_two_models_may_get_an_outcome_for_the_same_subject_and_time(reg, tmp_path: Path
+                                                                     ) -> None:
+    publish(reg, write_model_folder(tmp_path / "other", name="other-model"))
+    text = ("subject_key,observed_at,actual,model\n"
+            "C-001,2026-04-01,1,toy-model\n"
+            "C-001,2026-04-01,0,other-model\n"
+            "C-001,2026-04-01,1,\n")  # and one for every model that scored C-001
+    path = write(tmp_path, "o.csv", text)
+    assert ingest_file(reg, "outcomes", path).inserted == 3
+    before = snapshot(reg)
+    again = ingest_file(reg, "outcomes", path)  # re-sending adds nothing, model-less row too
+    assert (again.rows, again.inserted) == (3, 0)
+    assert snapshot(reg)[:3] == before[:3]
+    with reg.read() as s:
+        names = dict(s.execute(select(Model.id, Model.name)).all())
+        got = sorted((names.get(o.model_id, ""), o.actual) for o in s.scalars(select(Outcome)))
+    assert got == [("", 1.0), ("other-model", 0.0), ("toy-model", 1.0)]
 
 
 def _rejected(reg, tmp_path: Path, kind: str, name: str, text: str) -> IngestError:

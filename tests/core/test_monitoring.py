@@ -64,7 +64,6 @@ def window_rows(k: int, kind: str, rng: np.random.Generator, n: int = 200,
     separated = (scores > np.median(scores)) ^ flip
     labels = rng.random(n) < 0.5 if kind == "bad" else separated
     at = START + timedelta(days=7 * k + 1)
-    # subject keys are per model: outcomes are unique on (subject, time) across models
     preds = [{"subject_key": f"{name}-w{k}-{i}", "predicted_at": at + timedelta(minutes=i),
               "version": f"{name}@1", "score": float(scores[i])} for i in range(n)]
     outs = [{"subject_key": f"{name}-w{k}-{i}", "observed_at": at + timedelta(days=30),

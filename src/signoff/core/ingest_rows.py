@@ -346,7 +346,7 @@ def _convert_outcome(record: dict[str, Any], resolver: Resolver
         raise RowError("; ".join(errors))
     row = {"subject_key": values["subject_key"], "observed_at": values["observed_at"],
            "actual": values["actual"], "model_id": model_id}
-    return row, f"{row['observed_at']}\x1f{row['subject_key']}", model_id
+    return row, f"{model_id or 0}\x1f{row['observed_at']}\x1f{row['subject_key']}", model_id
 
 
 SPECS: dict[str, RowSpec] = {

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -342,16 +343,19 @@ class Outcome(Base):
     """The actual value observed later for a subject."""
 
     __tablename__ = "outcomes"
-    __table_args__ = (
-        UniqueConstraint("subject_key", "observed_at", name="uq_outcomes_key"),
-        Index("ix_outcomes_subject", "subject_key"),
-    )
+    __table_args__ = (Index("ix_outcomes_subject", "subject_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_key: Mapped[str] = mapped_column(String(200))
     observed_at: Mapped[datetime] = mapped_column(DateTime)
     actual: Mapped[float] = mapped_column(Float)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"), index=True)
+
+
+# One outcome per subject and time for each model; an outcome without a model (it applies to
+# every model that scored the subject) counts as model 0, since NULLs never collide in SQL.
+Index("uq_outcomes_model_subject_time", func.coalesce(Outcome.model_id, 0),
+      Outcome.subject_key, Outcome.observed_at, unique=True)
 
 
 class AuditEvent(Base):
