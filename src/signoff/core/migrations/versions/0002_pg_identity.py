@@ -18,6 +18,22 @@ depends_on = None
 
 AUDIT_LOCK = 0x5169_0FF  # the same advisory lock key as signoff.core.audit
 
+
+def chain_body_sql(row: str) -> str:
+    """SQL for the canonical JSON of audit event *row*, exactly as
+    ``signoff.core.audit.event_hash`` writes it (sorted keys, no spaces, UTF-8 kept)."""
+    return ("""'{"action":' || to_json(ROW.action)::text
+       || ',"actor":' || to_json(ROW.actor)::text
+       || ',"at":' || to_json(to_char(ROW.at, 'YYYY-MM-DD"T"HH24:MI:SS.US'))::text
+       || ',"entity_id":' || to_json(ROW.entity_id)::text
+       || ',"entity_type":' || to_json(ROW.entity_type)::text
+       || ',"model_id":' || coalesce(ROW.model_id::text, 'null')
+       || ',"payload":' || to_json(ROW.payload)::text
+       || ',"seq":' || ROW.seq::text
+       || ',"version_id":' || coalesce(ROW.version_id::text, 'null')
+       || '}'""").replace("ROW.", f"{row}.")
+
+
 STAMP_AUDIT = f"""
 CREATE OR REPLACE FUNCTION signoff_stamp_audit_event() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -36,16 +52,7 @@ BEGIN
   NEW.prev_hash := last_hash;
   NEW.actor := session_user;
   NEW.at := (now() AT TIME ZONE 'UTC');
-  body := '{{"action":' || to_json(NEW.action)::text
-       || ',"actor":' || to_json(NEW.actor)::text
-       || ',"at":' || to_json(to_char(NEW.at, 'YYYY-MM-DD"T"HH24:MI:SS.US'))::text
-       || ',"entity_id":' || to_json(NEW.entity_id)::text
-       || ',"entity_type":' || to_json(NEW.entity_type)::text
-       || ',"model_id":' || coalesce(NEW.model_id::text, 'null')
-       || ',"payload":' || to_json(NEW.payload)::text
-       || ',"seq":' || NEW.seq::text
-       || ',"version_id":' || coalesce(NEW.version_id::text, 'null')
-       || '}}';
+  body := {chain_body_sql('NEW')};
   NEW.hash := encode(sha256(convert_to(last_hash || E'\\n' || body, 'UTF8')), 'hex');
   RETURN NEW;
 END $$

@@ -21,7 +21,21 @@ pending row is never visible to anyone else; no pending row survives a commit).
 Revision ID: 0004_pg_seal_at_commit
 Revises: 0003_pg_state_function
 """
+import importlib.util
+from pathlib import Path
+
 from alembic import op
+
+
+def _sibling(name: str):  # noqa: ANN202 - a migration module
+    """Another migration of this folder, loaded from its file as Alembic loads them."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_IDENTITY = _sibling("0002_pg_identity")  # the event's canonical JSON, and the old stamp
 
 revision = "0004_pg_seal_at_commit"
 down_revision = "0003_pg_state_function"
@@ -65,16 +79,7 @@ BEGIN
   END IF;
   ev.seq := last_seq + 1;
   ev.at := (clock_timestamp() AT TIME ZONE 'UTC');
-  body := '{{"action":' || to_json(ev.action)::text
-       || ',"actor":' || to_json(ev.actor)::text
-       || ',"at":' || to_json(to_char(ev.at, 'YYYY-MM-DD"T"HH24:MI:SS.US'))::text
-       || ',"entity_id":' || to_json(ev.entity_id)::text
-       || ',"entity_type":' || to_json(ev.entity_type)::text
-       || ',"model_id":' || coalesce(ev.model_id::text, 'null')
-       || ',"payload":' || to_json(ev.payload)::text
-       || ',"seq":' || ev.seq::text
-       || ',"version_id":' || coalesce(ev.version_id::text, 'null')
-       || '}}';
+  body := {_IDENTITY.chain_body_sql('ev')};
   UPDATE audit_events
      SET seq = ev.seq, at = ev.at, prev_hash = last_hash,
          hash = encode(sha256(convert_to(last_hash || E'\\n' || body, 'UTF8')), 'hex')
@@ -119,11 +124,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    from importlib import import_module
-
-    before = import_module("signoff.core.migrations.versions.0002_pg_identity")
     op.execute("DROP TRIGGER IF EXISTS audit_events_seal ON audit_events")
     op.execute("DROP FUNCTION IF EXISTS signoff_seal_audit_event()")
     op.execute(APPEND_ONLY_BEFORE)
-    op.execute(before.STAMP_AUDIT)
+    op.execute(_IDENTITY.STAMP_AUDIT)
     op.execute("DROP SEQUENCE IF EXISTS audit_events_pending")
