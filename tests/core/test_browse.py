@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from signoff.core import browse, compare
+from signoff.core.component_ref import ComponentRef
 from signoff.core.errors import HashMismatchError, NotFoundError
 from signoff.core.registry import InventoryQuery
 from tests.gui.data import add_bulk_models, build_browse_registry
@@ -70,7 +71,7 @@ def test_component_content_text_binary_and_external(reg) -> None:
     external = next(c for c in ov.components if not c.stored)
     assert "s3://bucket" in browse.component_content(reg, external).description
     sha, size, _ = reg.store.put_bytes(b"\x80\x04\x95" + bytes(range(256)))
-    blob = browse.ComponentRow("model_object", "model", "model.pkl", None, sha, size, True, "")
+    blob = ComponentRef("model_object", "model", "model.pkl", None, sha, size, True, "")
     described = browse.component_content(reg, blob)
     assert described.text is None and "pickle" in described.description
 

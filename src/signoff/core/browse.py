@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from signoff.core import registry as q
+from signoff.core.component_ref import ComponentRef
 from signoff.core.db import Registry
 from signoff.core.errors import NotFoundError
 from signoff.core.schema import COMPONENT_KINDS, IN_REVIEW, Metric, Model, Version
@@ -118,22 +119,6 @@ def live_on(session: Session, name: str, day: datetime, environment: str = "prod
 
 # -- version overview ---------------------------------------------------------------------
 @dataclass
-class ComponentRow:
-    kind: str
-    name: str
-    path: str | None
-    uri: str | None
-    sha256: str | None
-    size: int | None
-    stored: bool
-    role: str
-
-    @property
-    def location(self) -> str:
-        return self.path or self.uri or ""
-
-
-@dataclass
 class VersionOverview:
     """Everything the version page's Overview tab shows."""
 
@@ -148,16 +133,12 @@ class VersionOverview:
     entry_point: str
     python_version: str
     risk_tier: str
-    components: list[ComponentRow]
+    components: list[ComponentRef]
     metrics: list[tuple[str, str, float]]
     numbers: list[int] = field(default_factory=list)  # all versions of the model
 
 
-def _component_row(c) -> ComponentRow:  # noqa: ANN001
-    return ComponentRow(c.kind, c.name, c.path, c.uri, c.sha256, c.size, c.stored, c.role)
-
-
-def _kind_order(row: ComponentRow) -> tuple[int, str]:
+def _kind_order(row: ComponentRef) -> tuple[int, str]:
     kind = COMPONENT_KINDS.index(row.kind) if row.kind in COMPONENT_KINDS else 99
     return kind, row.name
 
@@ -172,7 +153,7 @@ def version_overview(session: Session, name: str, number: int) -> VersionOvervie
         author=v.author, created_at=v.created_at, state_changed_at=v.state_changed_at,
         manifest_hash=v.manifest_hash, entry_point=v.entry_point,
         python_version=v.python_version, risk_tier=v.model.risk_tier,
-        components=sorted((_component_row(c) for c in v.components), key=_kind_order),
+        components=sorted((ComponentRef.of(c) for c in v.components), key=_kind_order),
         metrics=[(m.name, m.dataset, m.value) for m in v.metrics], numbers=numbers)
 
 
@@ -210,7 +191,7 @@ def language_for(filename: str) -> str:
     return "text"
 
 
-def component_content(registry: Registry, component: ComponentRow) -> ComponentContent:
+def component_content(registry: Registry, component: ComponentRef) -> ComponentContent:
     """Read a component from the artifact store (hash re-checked) and prepare it for display.
 
     External data (a URI only) and binaries are described rather than shown; text over

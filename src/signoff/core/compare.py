@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from signoff.core import registry as q
-from signoff.core.browse import ComponentRow, component_content
+from signoff.core.browse import component_content
+from signoff.core.component_ref import ComponentRef
 from signoff.core.db import Registry
 from signoff.core.schema import COMPONENT_KINDS
 
@@ -43,11 +44,11 @@ class DimensionRow:
                 return word
         return SAME
 
-    def component(self, index: int) -> ComponentRow | None:
+    def component(self, index: int) -> ComponentRef | None:
         cell = self.cells[index]
         if cell is None:
             return None
-        return ComponentRow(self.kind, self.name, cell.location if not _is_uri(cell.location)
+        return ComponentRef(self.kind, self.name, cell.location if not _is_uri(cell.location)
                             else None, cell.location if _is_uri(cell.location) else None,
                             cell.sha256, cell.size, cell.sha256 is not None
                             and not _is_uri(cell.location), "")

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core import browse
-from signoff.core.browse import ComponentContent, ComponentRow
+from signoff.core.browse import ComponentContent
+from signoff.core.component_ref import ComponentRef
 from signoff.ui.common import format_size
 from signoff.ui.context import AppContext
 from signoff.ui.highlight import CodeHighlighter
@@ -50,7 +51,7 @@ class ComponentView(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.editor, 1)
 
-    def show_component(self, component: ComponentRow) -> None:
+    def show_component(self, component: ComponentRef) -> None:
         """Load *component*'s content in a worker and show it."""
         where = component.path or component.uri or component.name
         self.header.setText(
@@ -78,7 +79,7 @@ class ComponentView(QWidget):
 class ComponentDialog(QDialog):
     """A window showing one component (opened from the dimensions matrix)."""
 
-    def __init__(self, ctx: AppContext, component: ComponentRow, title: str,
+    def __init__(self, ctx: AppContext, component: ComponentRef, title: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)

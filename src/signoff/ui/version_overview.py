@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core import browse
-from signoff.core.browse import ComponentRow, VersionOverview
+from signoff.core.browse import VersionOverview
+from signoff.core.component_ref import ComponentRef
 from signoff.ui.common import format_size, format_time, record_table, state_label
 from signoff.ui.component_view import ComponentDialog
 from signoff.ui.context import AppContext
@@ -92,10 +93,10 @@ class OverviewTab(QWidget):
 
     def open_index(self, index: QModelIndex) -> None:
         """Open the component on *index*'s row in its own window."""
-        component: ComponentRow = self.components.record(index.row())
+        component: ComponentRef = self.components.record(index.row())
         self.open_component(component)
 
-    def open_component(self, component: ComponentRow) -> ComponentDialog:
+    def open_component(self, component: ComponentRef) -> ComponentDialog:
         where = component.location or component.name
         title = (f"{self.overview.model} v{self.overview.number} — {where}"
                  if self.overview else where)

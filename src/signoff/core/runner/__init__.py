@@ -5,6 +5,7 @@ Public API: :func:`run_version` (verify, compare environment, score), :func:`run
 result types.
 """
 
+from signoff.core.component_ref import ComponentRef
 from signoff.core.runner.environment import (
     Difference,
     EnvironmentReport,
@@ -33,7 +34,7 @@ from signoff.core.runner.run import (
     run_version,
     runner_settings,
 )
-from signoff.core.runner.workspace import ComponentRef, HashCheck, Workspace, prepare_workspace
+from signoff.core.runner.workspace import HashCheck, Workspace, prepare_workspace
 
 __all__ = [
     "CANCELLED", "CRASHED", "ERROR", "INVALID_OUTPUT", "LOAD_ERROR", "MEMORY", "OK", "REFUSED",

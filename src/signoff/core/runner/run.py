@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from signoff.core.audit import append_event
+from signoff.core.component_ref import ComponentRef
 from signoff.core.db import Registry
 from signoff.core.errors import NotFoundError
 from signoff.core.runner.environment import EnvironmentReport, compare_environment
@@ -31,7 +32,7 @@ from signoff.core.runner.process import (
     run_entry_point,
 )
 from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensure_venv
-from signoff.core.runner.workspace import ComponentRef, HashCheck, prepare_workspace
+from signoff.core.runner.workspace import HashCheck, prepare_workspace
 from signoff.core.schema import Setting, Version
 
 log = logging.getLogger("signoff.runner")

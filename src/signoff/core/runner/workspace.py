@@ -12,40 +12,15 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from signoff.core.component_ref import ComponentRef
 from signoff.core.errors import HashMismatchError, NotFoundError
-from signoff.core.schema import Component
 from signoff.core.store import ArtifactStore
 
 log = logging.getLogger("signoff.runner")
-
-
-@dataclass(frozen=True)
-class ComponentRef:
-    """A component as plain data (usable after the database session is closed)."""
-
-    kind: str
-    name: str
-    path: str | None
-    uri: str | None
-    sha256: str | None
-    size: int | None
-    stored: bool
-    role: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, component: Component) -> ComponentRef:
-        return cls(component.kind, component.name, component.path, component.uri,
-                   component.sha256, component.size, bool(component.stored), component.role,
-                   dict(component.details or {}))
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} '{self.name}'" + (f" ({self.path})" if self.path else "")
 
 
 @dataclass
