@@ -20,7 +20,9 @@
    against SQLite (as the issue measured it) and Signoff through its core queries:
    list the whole inventory with latest and live version; filter by name substring; open
    one model with all versions and metrics; compare 5 versions' metrics; and cold start
-   (a new Python process from start to the first inventory page).
+   (a new Python process from start to the first inventory page). The whole-inventory
+   listing is also timed with each system in a process of its own: in the shared process
+   the garbage collector walks MLflow's objects too while Signoff builds its rows.
 
 Each read is repeated (median of --repeat runs, fresh session/client each time).
 ``--record`` appends the table to bench/results/mlflow.md.
@@ -56,6 +58,7 @@ from signoff.core.importers.mlflow_report import ImportReport
 warnings.filterwarnings("ignore")
 
 RESULTS = Path(__file__).parent / "results" / "mlflow.md"
+LISTING = "list inventory (latest + live)"
 LOADS = {"bulk": "in bulk (signoff.core.importers.mlflow_bulk, Core inserts)",
          "rest": "over REST from a real mlflow server (import_mlflow; metadata, runs, metrics, "
                  "no artifact files)"}
@@ -186,7 +189,7 @@ def mlflow_reads(db: Path, names: list[str], probe: str, rng: random.Random
         return [(m.name, max((int(v.version) for v in m.latest_versions), default=None),
                  m.aliases.get("champion")) for m in page]
 
-    return {"list inventory (latest + live)": listing, "first inventory page (200 rows)":
+    return {LISTING: listing, "first inventory page (200 rows)":
             first_page, "filter by name substring": search,
             "open one model (versions + metrics)": open_model,
             "compare 5 versions' metrics": compare, "_one": lambda: one}
@@ -229,7 +232,7 @@ def signoff_reads(home: Path, one: str, probe: str) -> dict[str, Callable[[], ob
         with registry.read() as s:
             return queries.inventory(s, queries.InventoryQuery(limit=200))
 
-    return {"list inventory (latest + live)": listing, "first inventory page (200 rows)":
+    return {LISTING: listing, "first inventory page (200 rows)":
             first_page, "filter by name substring": search,
             "open one model (versions + metrics)": open_model,
             "compare 5 versions' metrics": compare}
@@ -258,6 +261,24 @@ def cold_start_ms(code: str, repeat: int) -> float:
     return median_ms(once, repeat)
 
 
+def listing_alone(system: str, workdir: Path, repeat: int) -> float:
+    """Median ms of the whole-inventory listing in this process, which read only *system*."""
+    db, home = workdir / "mlflow.db", workdir / "signoff"
+    reads = (mlflow_reads(db, ["-"], "", random.Random(0)) if system == "mlflow"
+             else signoff_reads(home, "-", ""))
+    reads[LISTING]()  # warmed, as the in-process rows are warmed by the equality checks
+    return median_ms(reads[LISTING], repeat)
+
+
+def listing_alone_ms(system: str, workdir: Path, repeat: int) -> float:
+    """The listing timed in a process of its own, that never imported the other system's
+    client: in one process the garbage collector also walks the other system's objects."""
+    out = subprocess.run([sys.executable, __file__, "--time-listing", system, "--workdir",
+                          str(workdir), "--repeat", str(repeat)],
+                         check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, default=1000)
@@ -274,7 +295,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the MLflow store and Signoff registry already in --workdir "
                         "(from an earlier run with the same arguments); time the reads only")
+    parser.add_argument("--time-listing", choices=("mlflow", "signoff"),
+                        help=argparse.SUPPRESS)  # the child of listing_alone_ms
     args = parser.parse_args()
+    if args.time_listing:
+        print(listing_alone(args.time_listing, args.workdir, args.repeat))
+        return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-mlflow-"))
     db, home = workdir / "mlflow.db", workdir / "signoff"
     rng = random.Random(args.seed)
@@ -290,8 +316,7 @@ def main() -> None:
     one = ml.pop("_one")()
     so = signoff_reads(home, one, probe)
     # the same answers first: same models listed and found
-    listing = "list inventory (latest + live)"
-    assert len(ml[listing]()) == len(so[listing]())
+    assert len(ml[LISTING]()) == len(so[LISTING]())
     assert sorted(ml["filter by name substring"]()) == sorted(
         r.name for r in so["filter by name substring"]())
     load_before = os.getloadavg()[0]
@@ -300,6 +325,10 @@ def main() -> None:
         m_ms, s_ms = median_ms(ml[op], args.repeat), median_ms(so[op], args.repeat)
         rows.append((op, m_ms, s_ms))
         print(f"{op:40s} MLflow {m_ms:9.1f} ms   Signoff {s_ms:8.1f} ms   {m_ms / s_ms:6.1f}×")
+    alone = (listing_alone_ms("mlflow", workdir, args.repeat),
+             listing_alone_ms("signoff", workdir, args.repeat))
+    rows.append(("list inventory, each system timed in a process of its own", *alone))
+    print(f"listing in a process of its own: MLflow {alone[0]:.1f} ms, Signoff {alone[1]:.1f} ms")
     uri = f"sqlite:///{db}"
     cold = (cold_start_ms(COLD_MLFLOW.format(uri=uri), 3),
             cold_start_ms(COLD_SIGNOFF.format(home=str(home)), 3))
