@@ -6,24 +6,13 @@ With SIGNOFF_SCREENSHOTS=1 the test also saves the README screenshots
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from matplotlib.container import BarContainer
 
 from signoff.core import registry as q
+from tests.helpers.shots import save_screenshot
 
 pytestmark = pytest.mark.gui
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _save(widget, name: str) -> None:  # noqa: ANN001
-    if os.environ.get("SIGNOFF_SCREENSHOTS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(SHOTS / name))
-
 
 def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry) -> None:
     from signoff.ui.metrics_tab import MetricsTab
@@ -48,7 +37,7 @@ def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry)
     line = tab.trend.axes()[0].get_lines()[0]
     assert list(line.get_xdata()) == [1, 2, 3, 4]
     assert list(line.get_ydata()) == pytest.approx([dev[n]["auc"] for n in (1, 2, 3, 4)])
-    _save(tab, "metrics.png")
+    save_screenshot(tab, "metrics.png")
 
 
 def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(qtbot, make_ctx,
@@ -81,4 +70,4 @@ def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(qtbot, make_ctx,
     assert [proxy.data(proxy.index(r, 8)) for r in range(1, 5)] == ["ok"] * 4
     assert page.chart.title.startswith("card-fraud v2")
     qtbot.wait(50)
-    _save(page, "monitoring.png")
+    save_screenshot(page, "monitoring.png")

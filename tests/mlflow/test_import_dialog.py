@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from signoff.core.schema import Version
+from tests.helpers.shots import save_screenshot
 from tests.mlflow.test_hostile import ART, FakeServer, js
 
 pytestmark = pytest.mark.gui
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -56,8 +55,7 @@ def test_import_shows_progress_and_the_report(qtbot, dialog, fake, registry):
     assert dialog.import_button.isEnabled() and dialog.cancel_button.text() == "Close"
     with registry.read() as session:
         assert session.scalar(select(func.count()).select_from(Version)) == 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dialog.grab().save(str(SCREENSHOTS / "mlflow-import.png"))
+    save_screenshot(dialog, "mlflow-import.png")
 
     with qtbot.waitSignal(dialog.importFinished, timeout=30000):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
