@@ -171,3 +171,29 @@ def test_version_header_and_what_to_compare_with(reg) -> None:
     assert (h3.state, h3.live, h3.previous, h3.compare_with) == ("in_review", 2, 2, 2)
     assert (h2.state, h2.compare_with) == ("live", 1)  # the live one: compare with previous
     assert h1.compare_with == 2 and h1.model_title == "Credit risk scorecard"
+
+
+def test_listing_pauses_the_collector_and_restores_it(reg, monkeypatch) -> None:
+    import gc
+
+    from signoff.core.registry import InventoryQuery, InventoryRow, inventory
+
+    during = []
+    original = InventoryRow.__init__
+
+    def spy(self, *args, **kwargs) -> None:  # noqa: ANN001
+        during.append(gc.isenabled())
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(InventoryRow, "__init__", spy)
+    with reg.read() as s:
+        rows = inventory(s, InventoryQuery(limit=None))
+    assert rows and during == [False] * len(rows)  # no collection while rows are built
+    assert gc.isenabled()  # and the collector is back afterwards
+    gc.disable()
+    try:
+        with reg.read() as s:
+            inventory(s, InventoryQuery(limit=None))
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
