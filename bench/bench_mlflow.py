@@ -58,6 +58,7 @@ from signoff.core.importers.mlflow_report import ImportReport
 warnings.filterwarnings("ignore")
 
 RESULTS = Path(__file__).parent / "results" / "mlflow.md"
+READING = "## Reading these numbers"
 LISTING = "list inventory (latest + live)"
 LOADS = {"bulk": "in bulk (signoff.core.importers.mlflow_bulk, Core inserts)",
          "rest": "over REST from a real mlflow server (import_mlflow; metadata, runs, metrics, "
@@ -397,8 +398,11 @@ def record(args: argparse.Namespace, rows: list[tuple[str, float, float]], notes
     if not RESULTS.exists():
         RESULTS.write_text("# MLflow vs Signoff: governance reads on the same inventory\n\n"
                            "Produced by `python bench/bench_mlflow.py --record`.\n")
-    with RESULTS.open("a") as handle:
-        handle.write("\n".join(lines) + "\n")
+    # new runs go above the hand-written reading of the numbers, which stays last
+    text = RESULTS.read_text()
+    notes = text.find(READING)
+    run = "\n".join(lines) + "\n"
+    RESULTS.write_text(text + run if notes < 0 else text[:notes] + run + "\n" + text[notes:])
 
 
 if __name__ == "__main__":
