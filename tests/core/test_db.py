@@ -117,3 +117,14 @@ def test_an_explicit_home_is_never_redirected_by_the_environment(monkeypatch,
     assert loc.db_url == f"sqlite:///{(tmp_path / 'demo' / 'registry.db').resolve()}"
     assert loc.artifacts == tmp_path / "demo" / "artifacts"
     assert resolve_location().db_url == "postgresql://team@db/signoff"
+
+
+def test_migration_identifiers_are_read_from_the_assignments() -> None:
+    from signoff.core.migrate import _identifiers
+
+    plain = '"""Revision ID: x\nRevises: y\n"""\nrevision = "0009_x"\ndown_revision = "0008_y"\n'
+    assert _identifiers(plain) == {"revision": "0009_x", "down_revision": "0008_y"}
+    annotated = 'revision: str = "b"\ndown_revision: str | None = None\n'
+    assert _identifiers(annotated) == {"revision": "b", "down_revision": None}
+    merge = 'revision = "m"\ndown_revision = (\n    "a",\n    "b",\n)\n'  # a merge point
+    assert _identifiers(merge)["down_revision"] == ("a", "b")

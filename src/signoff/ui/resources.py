@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QGuiApplication, QIcon, QPalette, QPixmap
 
 log = logging.getLogger("signoff.ui")
@@ -36,7 +38,10 @@ def app_icon() -> QIcon:
     icon = QIcon()
     for size in ICON_SIZES:
         node = resource("icons", f"signoff-{size}.png")
-        if node.is_file():
+        if isinstance(node, Path):  # a file: Qt reads it when that size is first drawn
+            if node.is_file():
+                icon.addFile(str(node), QSize(size, size))
+        elif node.is_file():
             pixmap = QPixmap()
             pixmap.loadFromData(node.read_bytes())
             icon.addPixmap(pixmap)
