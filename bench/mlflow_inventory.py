@@ -17,19 +17,16 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from signoff.core.importers.mlflow_bulk import MlflowRecord
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from signoff.core.importers.mlflow_bulk import MlflowRecord  # noqa: E402
+from tests.helpers.mlflow_server import serve_mlflow  # noqa: E402,F401 - the benchmark's server
 
 METRICS = ("auc", "accuracy", "precision", "recall", "f1", "log_loss", "brier", "ks")
 PARAMS = ("C", "penalty", "max_iter", "solver", "class_weight", "l1_ratio", "tol",
@@ -152,48 +149,6 @@ def build_mlflow_store(db: Path, n_models: int, n_versions: int, seed: int, now_
     flush()
     engine.dispose()
     return experiment_id, names
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serve_mlflow(db: Path, workdir: Path) -> Iterator[str]:
-    """A real ``mlflow server`` on the store *db* for as long as the block runs; its URL."""
-    import requests
-
-    port = free_port()
-    log = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{db}", "--artifacts-destination",
-         str(workdir / "artifacts"), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("mlflow server did not start: "
-                                   + (workdir / "server.log").read_text()[-2000:])
-            time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def registry_rows(registry: Any) -> dict[str, list[tuple]]:
