@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,3 +56,16 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         server = MlflowServer(url, root, {})
         server.expected = server.populate("base")
         yield server
+
+
+@pytest.fixture
+def fake():  # noqa: ANN201 - a FakeServer, defined with the hostile answers it serves
+    """The hostile fake MLflow server of test_hostile.py, serving on a free localhost port."""
+    from tests.mlflow.test_hostile import FakeServer
+
+    server = FakeServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -11,19 +10,9 @@ from sqlalchemy import func, select
 
 from signoff.core.schema import Version
 from tests.helpers.shots import save_screenshot
-from tests.mlflow.test_hostile import ART, FakeServer, js
+from tests.mlflow.test_hostile import ART, js
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def fake():
-    server = FakeServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
