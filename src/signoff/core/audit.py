@@ -28,7 +28,6 @@ from signoff.core.schema import AuditEvent
 log = logging.getLogger("signoff.audit")
 
 GENESIS = "0" * 64
-_PG_AUDIT_LOCK = 0x5169_0FF  # advisory lock key serialising appends on PostgreSQL
 
 
 def canonical_json(value: Any) -> str:

@@ -16,7 +16,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-AUDIT_LOCK = 0x5169_0FF  # the same advisory lock key as signoff.core.audit
+AUDIT_LOCK = 0x5169_0FF  # the advisory lock key that orders the audit chain
 
 
 def chain_body_sql(row: str) -> str:

@@ -36,13 +36,12 @@ def _sibling(name: str):  # noqa: ANN202 - a migration module
 
 
 _IDENTITY = _sibling("0002_pg_identity")  # the event's canonical JSON, and the old stamp
+AUDIT_LOCK = _IDENTITY.AUDIT_LOCK  # the advisory lock that orders the chain
 
 revision = "0004_pg_seal_at_commit"
 down_revision = "0003_pg_state_function"
 branch_labels = None
 depends_on = None
-
-AUDIT_LOCK = 0x5169_0FF  # the same advisory lock key as signoff.core.audit
 
 STAMP = """
 CREATE OR REPLACE FUNCTION signoff_stamp_audit_event() RETURNS trigger
