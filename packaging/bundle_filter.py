@@ -18,9 +18,10 @@ import hashlib
 import os
 import posixpath
 import re
-import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+
+from signoff.sysdeps import elf_needed  # the one ELF reader (also checks a desktop's libraries)
 
 # Qt modules the application never imports (the GUI uses Core, Gui, Widgets, Svg, Network,
 # PrintSupport, WebEngineCore/Widgets and WebChannel; WebEngine links Qml/Quick libraries, which
@@ -133,51 +134,6 @@ Entry = tuple[str, str, str]  # PyInstaller's (destination, source, typecode)
 
 class BundleFilterError(Exception):
     """A kept binary needs one the rules leave out: the bundle would not load it."""
-
-
-def elf_needed(path: str | os.PathLike[str]) -> list[str]:
-    """The ``DT_NEEDED`` names of a 64-bit little-endian ELF file; [] for anything else."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(64)
-            if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
-                return []
-            (phoff,) = struct.unpack_from("<Q", head, 32)
-            phentsize, phnum = struct.unpack_from("<HH", head, 54)
-            handle.seek(phoff)
-            table = handle.read(phentsize * phnum)
-            loads, dynamic = [], None
-            for i in range(phnum):
-                p_type, _flags, offset, vaddr, _paddr, filesz = struct.unpack_from(
-                    "<IIQQQQ", table, i * phentsize)
-                if p_type == 1:  # PT_LOAD: maps file offsets to addresses
-                    loads.append((vaddr, offset, filesz))
-                elif p_type == 2:  # PT_DYNAMIC
-                    dynamic = (offset, filesz)
-            if dynamic is None:
-                return []
-            handle.seek(dynamic[0])
-            section = handle.read(dynamic[1])
-            needed, strtab = [], None
-            for pos in range(0, len(section) - 15, 16):
-                tag, value = struct.unpack_from("<qQ", section, pos)
-                if tag == 0:  # DT_NULL
-                    break
-                if tag == 1:  # DT_NEEDED: an offset into the string table
-                    needed.append(value)
-                elif tag == 5:  # DT_STRTAB: the string table's address
-                    strtab = value
-            base = next((strtab - vaddr + offset for vaddr, offset, size in loads
-                         if strtab is not None and vaddr <= strtab < vaddr + size), None)
-            if base is None:
-                return []
-            names = []
-            for offset in needed:
-                handle.seek(base + offset)
-                names.append(handle.read(512).split(b"\0", 1)[0].decode("utf-8", "replace"))
-            return names
-    except (OSError, struct.error):
-        return []
 
 
 def _closure(roots: Iterable[Entry], by_name: dict[str, list[Entry]],

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
+
+from tests.helpers.scripts import installed_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_import_linter_contracts_hold() -> None:
-    lint_imports = shutil.which("lint-imports")
+    lint_imports = installed_script("lint-imports")
     assert lint_imports, "import-linter is part of the test extra"
     result = subprocess.run([lint_imports, str(ROOT / "pyproject.toml")],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)

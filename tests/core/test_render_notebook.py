@@ -194,3 +194,37 @@ def _md(source):
 def _code(source, outputs=()):
     return {"cell_type": "code", "metadata": {}, "source": source, "execution_count": 1,
             "outputs": list(outputs)}
+
+
+IPYTHON_CELLS = {
+    "nbformat": 4, "nbformat_minor": 5,
+    "metadata": {"kernelspec": {"name": "python3", "language": "python"},
+                 "language_info": {"name": "python", "pygments_lexer": "ipython3"}},
+    "cells": [{"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 1,
+               "outputs": [], "source": "%timeit total(range(10))\ndef total(xs):\n"
+                                        "    return sum(xs)\n"}],
+}
+
+
+def test_ipython3_code_is_highlighted_with_the_ipython_lexer_and_no_warning():
+    # filterwarnings = error: nbconvert's "IPython3 lexer unavailable" would fail this test
+    html = render_notebook(json.dumps(IPYTHON_CELLS)).html
+    assert '<span class="k">timeit</span>' in html  # a magic, as only the IPython lexer sees it
+    assert '<span class="k">def</span>' in html and '<span class="nf">total</span>' in html
+
+
+def test_rendering_never_needs_ipython():
+    # a clean install has no IPython; prove the renderer does not reach for it even where it
+    # happens to be installed, by rendering in a fresh interpreter and looking at sys.modules
+    code = (
+        "import json, sys, warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from signoff.core.render import render_notebook\n"
+        f"html = render_notebook(json.dumps({IPYTHON_CELLS!r})).html\n"
+        "assert '<span class=\"k\">timeit</span>' in html\n"
+        "print('IPython' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

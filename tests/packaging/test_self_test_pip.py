@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 
 import pytest
 
 from signoff import __version__, selftest
+from tests.helpers.scripts import signoff_command
 
 CHECKS = ("resources", "demo registry", "Qt", "main window", "audit chain", "notebook render",
           "notebook view (QtWebEngine)", "chart", "deployment check (model subprocess)")
-
-
-def signoff_command() -> list[str]:
-    script = shutil.which("signoff")
-    return [script] if script else [sys.executable, "-m", "signoff"]
 
 
 def test_version_from_the_console_script():

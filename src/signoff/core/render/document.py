@@ -13,7 +13,7 @@ from typing import Any
 
 from signoff.core.errors import SignoffError
 
-RENDERER_VERSION = "signoff-render-1"
+RENDERER_VERSION = "signoff-render-2"
 
 #: ``progress(fraction, message)``; fraction in [0, 1]. May be called from a worker thread.
 ProgressCallback = Callable[[float, str], None]

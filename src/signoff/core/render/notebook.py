@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from functools import lru_cache
 from importlib.resources import as_file, files
 from typing import Any
 
@@ -46,10 +47,50 @@ def _template_dir() -> str:
         return str(path)
 
 
+class CodeHighlighter:
+    """The ``highlight_code`` filter: Pygments HTML for a code cell, never a warning.
+
+    nbconvert's own filter imports IPython for the ``ipython3`` lexer and warns when it is
+    missing; Signoff takes the IPython lexers from the small ``ipython-pygments-lexers``
+    package (a declared dependency, registered with Pygments under ``ipython3``), so a clean
+    install highlights magics and shell escapes as Jupyter does without pulling in IPython.
+    A name Pygments does not know (a cell's ``magics_language``, say) falls back to plain text.
+    """
+
+    def __init__(self, default_language: str | None) -> None:
+        self.default_language = default_language or "ipython3"
+
+    def __call__(self, source: str, language: str | None = None,
+                 metadata: dict[str, Any] | None = None) -> str:
+        from html import escape
+
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+
+        language = language or self.default_language
+        if language.startswith("ipython") and metadata and "magics_language" in metadata:
+            language = str(metadata["magics_language"])
+        formatter = HtmlFormatter(cssclass=escape(f" highlight hl-{language}"))
+        return highlight(source or " ", _lexer(language), formatter)
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Any:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.lexers.special import TextLexer
+    from pygments.util import ClassNotFound
+
+    if language == "ipython2":  # Python 2 is gone; its notebooks read fine as IPython 3
+        language = "ipython3"
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return TextLexer()
+
+
 def _make_exporter() -> Any:
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class SignoffExporter(HTMLExporter):
@@ -67,8 +108,7 @@ def _make_exporter() -> Any:
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             resources = self._init_resources(resources)
-            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer,
-                                                                  parent=self))
+            self.register_filter("highlight_code", CodeHighlighter(lexer))
             self.register_filter("filter_data_type", WidgetsDataTypeFilter(
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             self.register_filter("clean_html", lambda text: text)

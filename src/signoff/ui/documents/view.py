@@ -11,9 +11,10 @@ its author did. Fidelity is worth the engine *because* the safety does not depen
 2. The page's settings turn JavaScript off (and window opening, plugins, WebGL, local storage,
    remote access from local content, file access from local content, hyperlink auditing, DNS
    prefetch).
-3. A URL request interceptor on a private, off-the-record profile blocks every request except
-   the one document file being shown and ``data:`` URLs — whatever a bug elsewhere let through,
-   no byte leaves the machine and no other local file is read.
+3. A URL request interceptor on each page (all share one off-the-record, in-memory profile)
+   blocks every request except the one document file being shown and ``data:`` URLs —
+   whatever a bug elsewhere let through, no byte leaves the machine and no other local file
+   is read.
 4. Navigation is refused except within the document (table-of-contents anchors). A clicked
    ``http(s)``/``mailto`` link is reported through :attr:`SafeDocumentView.linkRequested`; the
    tab asks the person before handing it to the system browser. New windows are refused.
@@ -21,10 +22,13 @@ its author did. Fidelity is worth the engine *because* the safety does not depen
 
 from __future__ import annotations
 
+import atexit
 import logging
+import weakref
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -66,7 +70,11 @@ def _strip_fragment(url: QUrl) -> str:
 
 
 class DocumentRequestGuard(QWebEngineUrlRequestInterceptor):
-    """Blocks every request except ``data:`` URLs and the one allowed document file."""
+    """Blocks every request except ``data:`` URLs and the one allowed document file.
+
+    Installed on each page (``QWebEnginePage.setUrlRequestInterceptor``), so each view allows
+    only its own document although all of them share one profile.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,13 +94,64 @@ class DocumentRequestGuard(QWebEngineUrlRequestInterceptor):
         info.block(True)
 
 
+# -- the one profile, and the order Qt needs at teardown ---------------------------------------
+#
+# Qt requires every QWebEnginePage to be deleted before its QWebEngineProfile, and both before
+# the QApplication ("Release of profile requested but WebEnginePage still not deleted", then a
+# crash). Python gives no such guarantee: a view may be collected after the application, and
+# QObject children are destroyed in an order nobody promises. So every document view shares one
+# off-the-record profile that no widget owns; pages are tracked weakly; and when the application
+# quits (or the interpreter exits without quitting, as a test run does) the live pages are
+# deleted first and the profile last. A view deleted earlier takes its page with it.
+_profile: QWebEngineProfile | None = None
+_pages: weakref.WeakSet[QWebEnginePage] = weakref.WeakSet()
+
+
+def document_profile() -> QWebEngineProfile:
+    """The shared, in-memory profile of all document pages (created on first use)."""
+    global _profile
+    if _profile is None or not shiboken6.isValid(_profile):
+        app = QCoreApplication.instance()
+        if app is None:
+            raise RuntimeError("document views need a QApplication")
+        profile = QWebEngineProfile()  # no storage name: off the record, in memory
+        profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
+        profile.setPersistentCookiesPolicy(
+            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+        app.aboutToQuit.connect(release_document_profile)
+        _profile = profile
+    return _profile
+
+
+def live_document_pages() -> int:
+    """How many document pages exist right now (their C++ objects, not Python wrappers)."""
+    return sum(1 for page in list(_pages) if shiboken6.isValid(page))
+
+
+def release_document_profile() -> None:
+    """Delete every document page still alive, then the shared profile (idempotent)."""
+    global _profile
+    for page in list(_pages):
+        if shiboken6.isValid(page):
+            shiboken6.delete(page)
+    _pages.clear()
+    if _profile is not None and shiboken6.isValid(_profile):
+        shiboken6.delete(_profile)
+    _profile = None
+
+
+atexit.register(release_document_profile)
+
+
 class _SafePage(QWebEnginePage):
     linkRequested = Signal(QUrl)
 
-    def __init__(self, profile: QWebEngineProfile, guard: DocumentRequestGuard,
-                 parent: QObject | None = None) -> None:
-        super().__init__(profile, parent)
-        self._guard = guard
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(document_profile(), parent)
+        # the page's own guard is its child: deleted after the page stops sending requests
+        self._guard = DocumentRequestGuard(self)
+        self.setUrlRequestInterceptor(self._guard)
+        _pages.add(self)
         settings = self.settings()
         for attribute in _OFF:
             settings.setAttribute(attribute, False)
@@ -131,16 +190,8 @@ class SafeDocumentView(QWidget):
         super().__init__(parent)
         self.web = QWebEngineView(self)
         self.web.setObjectName("documentWebView")
-        self.profile = QWebEngineProfile()  # no storage name: off the record, in memory
-        self.profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
-        self.profile.setPersistentCookiesPolicy(
-            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
-        self.guard = DocumentRequestGuard(self)
-        self.profile.setUrlRequestInterceptor(self.guard)
-        self.page = _SafePage(self.profile, self.guard, self.web)
-        # owned by its page: Qt destroys a QObject's children after the object itself, so the
-        # profile always outlives the one page that uses it
-        self.profile.setParent(self.page)
+        self.page = _SafePage(self.web)  # owned by the view: deleted with it
+        self.guard = self.page._guard
         self.web.setPage(self.page)
         self.web.setContextMenuPolicy(self.web.contextMenuPolicy().NoContextMenu)
         self.page.linkRequested.connect(self.linkRequested)
