@@ -60,9 +60,9 @@ NOTES = """
 
 def worker(url: str, artifacts: str, seed: int, ops: int, think_ms: float,
            targets: dict[str, list[tuple[str, int]]], barrier, results) -> None:  # noqa: ANN001
-    from signoff.core.db import open_registry
-    from signoff.core.errors import ConcurrentChangeError, TransitionError
-    from signoff.core.workflow import run_transition
+    from signoff.core.common.errors import ConcurrentChangeError, TransitionError
+    from signoff.core.db.registry import open_registry
+    from signoff.core.governance.workflow import run_transition
 
     rnd = random.Random(seed)
     registry = open_registry(db=url, artifacts=artifacts, upgrade=False)
@@ -130,13 +130,13 @@ def main() -> int:
     from sqlalchemy import func, select
     from sqlalchemy.engine import make_url
 
-    from signoff.core.audit import verify_chain
-    from signoff.core.db import open_registry
-    from signoff.core.people import save_person
-    from signoff.core.policy import set_policy
-    from signoff.core.publish import publish
-    from signoff.core.schema import Decision
-    from signoff.core.workflow import run_transition
+    from signoff.core.audit.chain import verify_chain
+    from signoff.core.db.registry import open_registry
+    from signoff.core.db.schema import Decision
+    from signoff.core.governance.people import save_person
+    from signoff.core.governance.policy import set_policy
+    from signoff.core.governance.workflow import run_transition
+    from signoff.core.publishing.publisher import publish
     from tests.helpers.folders import write_model_folder
 
     base = make_url(admin_url).set(drivername="postgresql")

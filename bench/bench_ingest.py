@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from signoff.core.db import open_registry  # noqa: E402
-from signoff.core.ingest import ingest_file  # noqa: E402
-from signoff.core.publish import publish  # noqa: E402
+from signoff.core.db.registry import open_registry  # noqa: E402
+from signoff.core.ingest.records import ingest_file  # noqa: E402
+from signoff.core.publishing.publisher import publish  # noqa: E402
 from tests.helpers.folders import write_model_folder  # noqa: E402
 
 

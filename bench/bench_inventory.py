@@ -41,8 +41,8 @@ def build_registry(home: Path, models: int, per_model: int) -> None:
     """Create the synthetic registry (skipped when it already has the right size)."""
     from sqlalchemy import func, insert, select, text
 
-    from signoff.core.db import open_registry
-    from signoff.core.schema import Model, Version
+    from signoff.core.db.registry import open_registry
+    from signoff.core.db.schema import Model, Version
 
     registry = open_registry(home=home)
     with registry.read() as s:
@@ -107,9 +107,9 @@ def child(home: str, started_at: float) -> None:
 
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
-    from signoff.core.db import open_registry
-    from signoff.ui.app import build_window, make_application
-    from signoff.ui.settings import Settings
+    from signoff.core.db.registry import open_registry
+    from signoff.ui.services.settings import Settings
+    from signoff.ui.shell.app import build_window, make_application
 
     def cpu() -> float:
         t = os.times()

@@ -8,10 +8,10 @@
    and ``challenger`` aliases) and loads it into an MLflow SQLite store through MLflow's own
    SQLAlchemy models in bulk.
 2. Loads the same records into a fresh Signoff registry: by default in bulk with
-   ``signoff.core.importers.mlflow_bulk`` (the importer's rows through SQLAlchemy Core
+   ``signoff.core.importers.mlflow.bulk`` (the importer's rows through SQLAlchemy Core
    inserts, one transaction per 500 models); with ``--signoff-load rest`` by starting a real
    ``mlflow server`` on the store and importing it with the real importer
-   (``signoff.core.importers.mlflow.import_mlflow``, metadata, runs and metrics; the
+   (``signoff.core.importers.mlflow.importer.import_mlflow``, metadata, runs and metrics; the
    synthetic versions have no artifact files) — about 40–90 ms per version on this machine,
    so over an hour at N=10,000. ``--check-equivalence`` (on by default up to 2,000 versions)
    loads Signoff both ways and stops unless the two registries hold the same rows, table by
@@ -52,21 +52,21 @@ from mlflow_inventory import (
     synthetic_models,
 )
 
-from signoff.core.importers.mlflow_bulk import MlflowRecord
-from signoff.core.importers.mlflow_report import ImportReport
+from signoff.core.importers.mlflow.bulk import MlflowRecord
+from signoff.core.importers.mlflow.report import ImportReport
 
 warnings.filterwarnings("ignore")
 
 RESULTS = Path(__file__).parent / "results" / "mlflow.md"
 READING = "## Reading these numbers"
 LISTING = "list inventory (latest + live)"
-LOADS = {"bulk": "in bulk (signoff.core.importers.mlflow_bulk, Core inserts)",
+LOADS = {"bulk": "in bulk (signoff.core.importers.mlflow.bulk, Core inserts)",
          "rest": "over REST from a real mlflow server (import_mlflow; metadata, runs, metrics, "
                  "no artifact files)"}
 
 
 def _open(home: Path):  # noqa: ANN202 - a Registry; imported late to keep start-up light
-    from signoff.core.db import open_registry
+    from signoff.core.db.registry import open_registry
 
     registry = open_registry(home=home)
     registry.set_actor_for_embedded("bench")
@@ -75,7 +75,7 @@ def _open(home: Path):  # noqa: ANN202 - a Registry; imported late to keep start
 
 def load_signoff_rest(home: Path, url: str) -> tuple[float, ImportReport]:
     """Import the MLflow server at *url* into a fresh registry at *home*; (seconds, report)."""
-    from signoff.core.importers.mlflow import import_mlflow
+    from signoff.core.importers.mlflow.importer import import_mlflow
 
     registry = _open(home)
     last = [0.0]
@@ -95,7 +95,7 @@ def load_signoff_rest(home: Path, url: str) -> tuple[float, ImportReport]:
 def load_signoff_bulk(home: Path, server: str, records: Iterable[MlflowRecord], total: int
                       ) -> tuple[float, ImportReport]:
     """Bulk-load *records* into a fresh registry at *home*; (seconds, report)."""
-    from signoff.core.importers.mlflow_bulk import bulk_load_mlflow
+    from signoff.core.importers.mlflow.bulk import bulk_load_mlflow
 
     registry = _open(home)
     start = time.perf_counter()
@@ -127,8 +127,8 @@ def check_equivalence(rest_home: Path, bulk_home: Path) -> str:
 def reused_names(home: Path) -> list[str]:
     from sqlalchemy import select
 
-    from signoff.core.db import open_registry
-    from signoff.core.schema import Model
+    from signoff.core.db.registry import open_registry
+    from signoff.core.db.schema import Model
 
     registry = open_registry(home=home, upgrade=False)
     with registry.read() as session:
@@ -200,19 +200,19 @@ def signoff_reads(home: Path, one: str, probe: str) -> dict[str, Callable[[], ob
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from signoff.core import registry as queries
-    from signoff.core.db import open_registry
-    from signoff.core.schema import Metric, Model, Version
+    from signoff.core.catalog import inventory
+    from signoff.core.db.registry import open_registry
+    from signoff.core.db.schema import Metric, Model, Version
 
     registry = open_registry(home=home, upgrade=False)
 
     def listing() -> list:
         with registry.read() as s:
-            return queries.inventory(s, queries.InventoryQuery(limit=None))
+            return inventory.inventory(s, inventory.InventoryQuery(limit=None))
 
     def search() -> list:
         with registry.read() as s:
-            return queries.inventory(s, queries.InventoryQuery(search=probe, limit=None))
+            return inventory.inventory(s, inventory.InventoryQuery(search=probe, limit=None))
 
     def open_model() -> list:
         with registry.read() as s:
@@ -231,7 +231,7 @@ def signoff_reads(home: Path, one: str, probe: str) -> dict[str, Callable[[], ob
 
     def first_page() -> list:
         with registry.read() as s:
-            return queries.inventory(s, queries.InventoryQuery(limit=200))
+            return inventory.inventory(s, inventory.InventoryQuery(limit=200))
 
     return {LISTING: listing, "first inventory page (200 rows)":
             first_page, "filter by name substring": search,
@@ -247,11 +247,10 @@ page = c.search_registered_models(max_results=200)
 assert len(page) > 0
 """
 COLD_SIGNOFF = """
-from signoff.core.db import open_registry
-from signoff.core import registry as q
+from signoff.core.db.registry import open_registry
 r = open_registry(home={home!r})
 with r.read() as s:
-    rows = q.inventory(s, q.InventoryQuery(limit=200))
+    rows = inventory.inventory(s, inventory.InventoryQuery(limit=200))
 assert rows
 """
 

@@ -77,8 +77,8 @@ def demo_notebooks(home: Path) -> list[tuple[str, bytes]]:
     """Every distinct notebook component in the demo registry at *home*."""
     from sqlalchemy import select
 
-    from signoff.core.db import open_registry
-    from signoff.core.schema import Component, Model, Version
+    from signoff.core.db.registry import open_registry
+    from signoff.core.db.schema import Component, Model, Version
 
     registry = open_registry(home=home)
     found: dict[str, tuple[str, bytes]] = {}

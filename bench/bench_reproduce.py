@@ -25,15 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from signoff.core.db import open_registry  # noqa: E402
-from signoff.core.reproduce import reproduce  # noqa: E402
+from signoff.core.artifacts.store import ArtifactStore, sha256_file  # noqa: E402
+from signoff.core.db.registry import open_registry  # noqa: E402
+from signoff.core.db.schema import Model, Prediction, Version  # noqa: E402
+from signoff.core.reproduction.reproduce import reproduce  # noqa: E402
 from signoff.core.runner.workspace import (  # noqa: E402
     ComponentRef,
     prepare_workspace,
     sha256_of,
 )
-from signoff.core.schema import Model, Prediction, Version  # noqa: E402
-from signoff.core.store import ArtifactStore, sha256_file  # noqa: E402
 
 
 def demo_copy(source: str | None, work: Path) -> Path:

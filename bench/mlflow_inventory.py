@@ -9,7 +9,7 @@
 * :func:`build_mlflow_store` writes those records into an MLflow SQLite store through
   MLflow's own SQLAlchemy models in bulk (the client API, one call at a time, would take most
   of an hour at N=1,000 on this machine; the stored rows are the same).
-* Signoff gets the same records either in bulk (``signoff.core.importers.mlflow_bulk``) or
+* Signoff gets the same records either in bulk (``signoff.core.importers.mlflow.bulk``) or
   over REST from a real ``mlflow server`` (:func:`serve_mlflow`) with the real importer.
 * :func:`registry_rows` is what the two Signoff loads are compared on, table by table.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from signoff.core.importers.mlflow_bulk import MlflowRecord  # noqa: E402
+from signoff.core.importers.mlflow.bulk import MlflowRecord  # noqa: E402
 from tests.helpers.mlflow_server import serve_mlflow  # noqa: E402,F401 - the benchmark's server
 
 METRICS = ("auc", "accuracy", "precision", "recall", "f1", "log_loss", "brier", "ks")
@@ -163,8 +163,8 @@ def registry_rows(registry: Any) -> dict[str, list[tuple]]:
     """
     from sqlalchemy import func, select
 
-    from signoff.core import schema as s
-    from signoff.core.audit import canonical_json, verify_chain
+    from signoff.core.audit.chain import canonical_json, verify_chain
+    from signoff.core.db import schema as s
 
     out: dict[str, list[tuple]] = {}
     with registry.read() as session:

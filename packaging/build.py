@@ -39,7 +39,7 @@ REQUIRED = (
     "signoff",
     "_internal/signoff/resources/icons/signoff.svg",
     "_internal/signoff/resources/render/notebook.css",
-    "_internal/signoff/core/migrations/env.py",
+    "_internal/signoff/core/db/migrations/env.py",
     "_internal/signoff/core/runner/bootstrap.py",
     "_internal/share/jupyter/nbconvert/templates/lab/conf.json",
     "_internal/PySide6/Qt/libexec/QtWebEngineProcess",

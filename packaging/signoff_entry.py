@@ -5,13 +5,13 @@ bundle and pip behave alike (``--version``, ``--self-test``, subcommands, the wi
 
 One exception, checked before anything else is imported: ``signoff --run-child SCRIPT …`` is
 how the runner starts a model's scoring process inside the bundle, where ``sys.executable`` is
-this executable and not a Python interpreter (see ``signoff.core.child``). That child runs the
+this executable and not a Python interpreter (see ``signoff.core.common.child``). That child runs the
 script in the bundled Python and packages, and never loads Qt or the application.
 """
 
 import sys
 
-from signoff.core.child import CHILD_FLAG, run_child
+from signoff.core.common.child import CHILD_FLAG, run_child
 
 if __name__ == "__main__":
     if sys.argv[1:2] == [CHILD_FLAG]:

@@ -25,7 +25,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def registry(home: Path):
     """A fresh embedded (SQLite) registry, acting as 'alice'."""
-    from signoff.core.db import open_registry
+    from signoff.core.db.registry import open_registry
 
     reg = open_registry(home=home)
     reg.set_actor_for_embedded("alice")
@@ -66,7 +66,7 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def pg_registry(pg_url: str, tmp_path: Path):
     """A fresh registry on a new PostgreSQL database, artifacts in a temporary folder."""
-    from signoff.core.db import open_registry
+    from signoff.core.db.registry import open_registry
 
     reg = open_registry(db=pg_url, artifacts=tmp_path / "artifacts")
     yield reg
@@ -100,7 +100,7 @@ def demo_registry(demo_home: Path, tmp_path: Path):
     """A private, writable copy of the demo registry, acting as 'alice'."""
     import shutil
 
-    from signoff.core.db import open_registry
+    from signoff.core.db.registry import open_registry
 
     copy = tmp_path / "demo"
     shutil.copytree(demo_home, copy, ignore=shutil.ignore_patterns("sources"))

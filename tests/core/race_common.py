@@ -6,8 +6,8 @@ import multiprocessing as mp
 
 from sqlalchemy import func, select
 
-from signoff.core.audit import verify_chain
-from signoff.core.schema import AuditEvent, Decision
+from signoff.core.audit.chain import verify_chain
+from signoff.core.db.schema import AuditEvent, Decision
 from tests.core.race_workers import decide_after_barrier
 
 

@@ -8,10 +8,10 @@ from typing import Any
 def decide_after_barrier(db: str, artifacts: str, actor: str, action: str, model: str,
                          number: int, kwargs: dict[str, Any], barrier: Any, results: Any) -> None:
     """Open the registry, load the version as a screen would, wait for the rival, then act."""
-    from signoff.core.db import open_registry
-    from signoff.core.errors import ConcurrentChangeError, TransitionError
-    from signoff.core.registry import get_version, live_versions
-    from signoff.core.workflow import run_transition
+    from signoff.core.catalog.lookup import get_version, live_versions
+    from signoff.core.common.errors import ConcurrentChangeError, TransitionError
+    from signoff.core.db.registry import open_registry
+    from signoff.core.governance.workflow import run_transition
 
     registry = open_registry(db=db, artifacts=artifacts, upgrade=False)
     try:

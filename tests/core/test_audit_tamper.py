@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from signoff.cli import main
-from signoff.core.audit import append_event, verify_chain
+from signoff.core.audit.chain import append_event, verify_chain
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_rewritten_chain_is_found_against_exported_head(chain, home, registry, t
     # a superuser rewrites everything from event 3 on with a consistent new chain
     with attacker(chain) as conn:
         conn.execute("DELETE FROM audit_events WHERE seq>=3")
-    from signoff.core.db import open_registry
+    from signoff.core.db.registry import open_registry
 
     reg = open_registry(home=home)
     with reg.write() as s:

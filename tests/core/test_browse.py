@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core import browse, compare
-from signoff.core.component_ref import ComponentRef
-from signoff.core.errors import HashMismatchError, NotFoundError
-from signoff.core.registry import InventoryQuery
+from signoff.core.catalog import compare, dashboard, model_page, version_page
+from signoff.core.catalog.component_ref import ComponentRef
+from signoff.core.catalog.inventory import InventoryQuery
+from signoff.core.common.errors import HashMismatchError, NotFoundError
+from signoff.core.db import schema
 from tests.gui.data import add_bulk_models, build_browse_registry
 
 
@@ -24,7 +25,7 @@ def reg(registry, tmp_path: Path):
 
 def test_model_page(reg) -> None:
     with reg.read() as s:
-        page = browse.model_page(s, "credit-risk")
+        page = model_page.model_page(s, "credit-risk")
     assert page.title == "Credit risk scorecard"
     assert page.risk_tier == "high"
     assert [v.number for v in page.versions] == [3, 2, 1]
@@ -40,22 +41,22 @@ def test_model_page(reg) -> None:
 
 def test_live_on_a_date(reg) -> None:
     with reg.read() as s:
-        assert browse.live_on(s, "credit-risk", datetime(2026, 1, 9)) is None
-        assert browse.live_on(s, "credit-risk", datetime(2026, 1, 10)) == 1
-        assert browse.live_on(s, "credit-risk", datetime(2026, 2, 28)) == 1
+        assert model_page.live_on(s, "credit-risk", datetime(2026, 1, 9)) is None
+        assert model_page.live_on(s, "credit-risk", datetime(2026, 1, 10)) == 1
+        assert model_page.live_on(s, "credit-risk", datetime(2026, 2, 28)) == 1
         # v2 went live at 09:00 on 1 March: by the end of that day it is v2
-        assert browse.live_on(s, "credit-risk", datetime(2026, 3, 1)) == 2
-        assert browse.live_on(s, "credit-risk", datetime(2027, 1, 1)) == 2
+        assert model_page.live_on(s, "credit-risk", datetime(2026, 3, 1)) == 2
+        assert model_page.live_on(s, "credit-risk", datetime(2027, 1, 1)) == 2
         with pytest.raises(NotFoundError):
-            browse.live_on(s, "no-such-model", datetime(2026, 3, 1))
+            model_page.live_on(s, "no-such-model", datetime(2026, 3, 1))
 
 
 def test_version_overview_lists_every_dimension_in_order(reg) -> None:
     with reg.read() as s:
-        ov = browse.version_overview(s, "credit-risk", 2)
+        ov = version_page.version_overview(s, "credit-risk", 2)
     kinds = [c.kind for c in ov.components]
-    assert kinds == sorted(kinds, key=browse.COMPONENT_KINDS.index)
-    assert set(kinds) == set(browse.COMPONENT_KINDS)
+    assert kinds == sorted(kinds, key=schema.COMPONENT_KINDS.index)
+    assert set(kinds) == set(schema.COMPONENT_KINDS)
     assert ov.numbers == [1, 2, 3]
     assert len(ov.manifest_hash) == 64
     external = [c for c in ov.components if not c.stored]
@@ -64,27 +65,27 @@ def test_version_overview_lists_every_dimension_in_order(reg) -> None:
 
 def test_component_content_text_binary_and_external(reg) -> None:
     with reg.read() as s:
-        ov = browse.version_overview(s, "credit-risk", 1)
+        ov = version_page.version_overview(s, "credit-risk", 1)
     score = next(c for c in ov.components if c.path == "score.py")
-    content = browse.component_content(reg, score)
+    content = version_page.component_content(reg, score)
     assert content.language == "python" and "def predict" in content.text
     external = next(c for c in ov.components if not c.stored)
-    assert "s3://bucket" in browse.component_content(reg, external).description
+    assert "s3://bucket" in version_page.component_content(reg, external).description
     sha, size, _ = reg.store.put_bytes(b"\x80\x04\x95" + bytes(range(256)))
     blob = ComponentRef("model_object", "model", "model.pkl", None, sha, size, True, "")
-    described = browse.component_content(reg, blob)
+    described = version_page.component_content(reg, blob)
     assert described.text is None and "pickle" in described.description
 
 
 def test_component_content_names_a_tampered_blob(reg) -> None:
     with reg.read() as s:
-        ov = browse.version_overview(s, "credit-risk", 1)
+        ov = version_page.version_overview(s, "credit-risk", 1)
     config = next(c for c in ov.components if c.path == "config.json")
     path = reg.store.path_for(config.sha256)
     path.chmod(0o644)
     path.write_text('{"threshold": 0.1}\n')
     with pytest.raises(HashMismatchError, match="config.json"):
-        browse.component_content(reg, config)
+        version_page.component_content(reg, config)
 
 
 def test_compare_marks_same_changed_added(reg) -> None:
@@ -132,7 +133,7 @@ def test_text_diff_inputs(reg) -> None:
 def test_dashboard_counts(reg) -> None:
     add_bulk_models(reg, 30)
     with reg.read() as s:
-        board = browse.dashboard(s, waiting_days=14, now=datetime(2026, 11, 1))
+        board = dashboard.dashboard(s, waiting_days=14, now=datetime(2026, 11, 1))
     assert board.total == 33
     assert board.by_tier["high"] == 2 + 10
     assert board.by_state["in_review"] == 1 + 8
@@ -147,7 +148,7 @@ def test_export_csv_follows_the_query_across_pages(reg) -> None:
     out = io.StringIO()
     query = InventoryQuery(search="bulk", risk_tiers=["high"], sort="name", descending=True)
     with reg.read() as s:
-        written = browse.export_inventory_csv(s, query, out, page=40)
+        written = dashboard.export_inventory_csv(s, query, out, page=40)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert written == len(rows) == 84
     assert rows[0]["name"] == "bulk-0249" and rows[-1]["name"] == "bulk-0000"
@@ -163,11 +164,11 @@ def test_side_by_side_alignment() -> None:
 
 def test_version_header_and_what_to_compare_with(reg) -> None:
     with reg.read() as s:
-        h3 = browse.version_header(s, "credit-risk", 3)
-        h2 = browse.version_header(s, "credit-risk", 2)
-        h1 = browse.version_header(s, "credit-risk", 1)
+        h3 = version_page.version_header(s, "credit-risk", 3)
+        h2 = version_page.version_header(s, "credit-risk", 2)
+        h1 = version_page.version_header(s, "credit-risk", 1)
         with pytest.raises(NotFoundError, match="v7"):
-            browse.version_header(s, "credit-risk", 7)
+            version_page.version_header(s, "credit-risk", 7)
     assert (h3.state, h3.live, h3.previous, h3.compare_with) == ("in_review", 2, 2, 2)
     assert (h2.state, h2.compare_with) == ("live", 1)  # the live one: compare with previous
     assert h1.compare_with == 2 and h1.model_title == "Credit risk scorecard"
@@ -176,7 +177,7 @@ def test_version_header_and_what_to_compare_with(reg) -> None:
 def test_listing_pauses_the_collector_and_restores_it(reg, monkeypatch) -> None:
     import gc
 
-    from signoff.core.registry import InventoryQuery, InventoryRow, inventory
+    from signoff.core.catalog.inventory import InventoryQuery, InventoryRow, inventory
 
     during = []
     original = InventoryRow.__init__

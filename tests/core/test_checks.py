@@ -8,11 +8,11 @@ import os
 import pytest
 from sqlalchemy import select
 
-from signoff.core.checks import CheckOptions, latest_evidence, run_checks
-from signoff.core.publish import publish
+from signoff.core.artifacts.store import sha256_file
+from signoff.core.db.schema import AuditEvent, Evidence, Version
+from signoff.core.governance.checks import CheckOptions, latest_evidence, run_checks
+from signoff.core.publishing.publisher import publish
 from signoff.core.runner import Limits
-from signoff.core.schema import AuditEvent, Evidence, Version
-from signoff.core.store import sha256_file
 from tests.helpers.runner_models import (
     INPUTS,
     PICKLE_SCORE,
@@ -199,8 +199,8 @@ def test_trained_sklearn_model_passes(registry, tmp_path):
 
 
 def test_passing_checks_move_an_approved_version_to_ready_and_it_can_go_live(registry, tmp_path):
-    from signoff.core.registry import get_version
-    from signoff.core.workflow import run_transition
+    from signoff.core.catalog.lookup import get_version
+    from signoff.core.governance.workflow import run_transition
     from tests.core.workflow_setup import add_people
 
     add_people(registry)

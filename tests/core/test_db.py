@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from signoff.core.db import (
+from signoff.core.common.errors import DatabaseLocationError
+from signoff.core.db.migrate import current_revisions, head_revisions
+from signoff.core.db.registry import (
     check_local_database_path,
     filesystem_type,
     open_registry,
     resolve_location,
 )
-from signoff.core.errors import DatabaseLocationError
-from signoff.core.migrate import current_revisions, head_revisions
 
 MOUNTS = """\
 /dev/vda / ext4 rw,relatime 0 0
@@ -62,7 +62,7 @@ def test_write_sessions_take_the_write_lock_at_begin(registry) -> None:
 def test_audit_events_and_decisions_refuse_update_and_delete(registry, tmp_path) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from signoff.core.publish import publish
+    from signoff.core.publishing.publisher import publish
     from tests.helpers.folders import write_model_folder
 
     publish(registry, write_model_folder(tmp_path / "m"))
@@ -104,7 +104,7 @@ def test_location_from_environment(monkeypatch, tmp_path: Path) -> None:
 
 
 def test_heads_read_from_files_match_alembic(registry) -> None:
-    from signoff.core.migrate import head_revisions_from_files
+    from signoff.core.db.migrate import head_revisions_from_files
 
     assert set(head_revisions_from_files()) == head_revisions(registry.engine)
 
@@ -120,7 +120,7 @@ def test_an_explicit_home_is_never_redirected_by_the_environment(monkeypatch,
 
 
 def test_migration_identifiers_are_read_from_the_assignments() -> None:
-    from signoff.core.migrate import _identifiers
+    from signoff.core.db.migrate import _identifiers
 
     plain = '"""Revision ID: x\nRevises: y\n"""\nrevision = "0009_x"\ndown_revision = "0008_y"\n'
     assert _identifiers(plain) == {"revision": "0009_x", "down_revision": "0008_y"}

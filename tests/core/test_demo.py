@@ -22,10 +22,10 @@ from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select
 
 from signoff.cli import main
-from signoff.core import registry as q
-from signoff.core.audit import canonical_json, verify_chain
-from signoff.core.db import open_registry
-from signoff.core.schema import (
+from signoff.core.audit.chain import canonical_json, verify_chain
+from signoff.core.catalog import lookup
+from signoff.core.db.registry import open_registry
+from signoff.core.db.schema import (
     STATES,
     Component,
     Consumer,
@@ -81,7 +81,7 @@ def test_versions_are_in_every_lifecycle_state(demo) -> None:
         states = Counter(s.scalars(select(Version.state)))
         assert set(states) == set(STATES)
         for spec in MODELS:
-            got = {v.number: v.state for v in q.get_model(s, spec.name).versions}
+            got = {v.number: v.state for v in lookup.get_model(s, spec.name).versions}
             assert got == {v.number: v.fate for v in spec.versions}, spec.name
             assert 2 <= len(got) <= 5
 
@@ -98,7 +98,7 @@ def test_versions_differ_for_real_and_carry_every_component(demo) -> None:
                                                          {"rmse", "mae", "r2"})
         for spec in MODELS:
             configs = []
-            for version in q.get_model(s, spec.name).versions:
+            for version in lookup.get_model(s, spec.name).versions:
                 config = next(c for c in version.components if c.path == "config.json")
                 configs.append(json.loads(demo.store.read_bytes(config.sha256)))
             assert len({json.dumps([c["features"], c["algorithm"], c["hyperparameters"]])
@@ -124,7 +124,7 @@ def test_people_consumers_and_the_do_not_use_flag(demo) -> None:
         assert roles["alice"] == {"author"} and roles["bob"] == {"validator"}
         assert "business_owner" in roles["carol"] and roles["dave"] == {"release_manager"}
         assert "auditor" in roles["erin"] and roles["frank"] == {"admin"}
-        churn = q.get_model(s, "customer-churn")
+        churn = lookup.get_model(s, "customer-churn")
         pinned = s.scalar(select(Consumer).where(Consumer.name == "retention-campaigns"))
         assert pinned.pinned_version.number == 2 and pinned.pinned_version.state == "do_not_use"
         flagged = set(s.scalars(select(Model.name).where(Model.flag_dnu_consumed.is_(True))))
@@ -133,7 +133,7 @@ def test_people_consumers_and_the_do_not_use_flag(demo) -> None:
         assert any(c.pinned_version_id is None for c in consumers)
         hooks = {c.webhook_url for c in consumers}
         assert None in hooks and any(h and h.startswith("http://127.0.0.1:") for h in hooks)
-        dnu = q.get_version(s, "customer-churn", 2)
+        dnu = lookup.get_version(s, "customer-churn", 2)
         reason = s.scalar(select(Decision.comment).where(Decision.version_id == dnu.id,
                                                         Decision.action == "do_not_use"))
         assert "leakage" in reason
@@ -150,9 +150,9 @@ def test_decisions_are_bound_to_manifests_and_authors_never_sign(demo) -> None:
             assert {d.manifest_hash for d in decisions} == {version.manifest_hash}
             signers = {d.actor for d in decisions if d.action != "submit"}
             assert version.author not in signers, version.label
-        review = q.get_model(s, "credit-risk")
+        review = lookup.get_model(s, "credit-risk")
         assert review.flag_open_review and review.review_waiting_since == datetime(2026, 10, 22)
-        fraud_v2 = q.get_version(s, "card-fraud", 2)
+        fraud_v2 = lookup.get_version(s, "card-fraud", 2)
         gates = [(d.action, d.gate, d.role, d.actor) for d in s.scalars(
             select(Decision).where(Decision.version_id == fraud_v2.id).order_by(Decision.at))]
         assert gates == [("submit", "", "", "grace"),
@@ -163,8 +163,8 @@ def test_decisions_are_bound_to_manifests_and_authors_never_sign(demo) -> None:
 
 
 def test_ready_and_live_versions_carry_passing_check_evidence(demo) -> None:
-    from signoff.core.policy import current_policy
-    from signoff.core.schema import Evidence, OutboxMessage
+    from signoff.core.db.schema import Evidence, OutboxMessage
+    from signoff.core.governance.policy import current_policy
 
     with demo.read() as s:
         for version in s.scalars(select(Version)):
@@ -185,15 +185,15 @@ def test_ready_and_live_versions_carry_passing_check_evidence(demo) -> None:
 
 def test_deployment_history_matches_who_made_each_prediction(demo) -> None:
     with demo.read() as s:
-        assert q.live_version_at(s, "credit-risk", datetime(2025, 6, 1)).number == 1
-        assert q.live_version_at(s, "credit-risk", datetime(2026, 6, 1)).number == 2
-        assert q.live_version_at(s, "credit-risk", datetime(2026, 9, 1)).number == 3
-        assert q.live_version_at(s, "card-fraud", datetime(2024, 12, 1)) is None
+        assert lookup.live_version_at(s, "credit-risk", datetime(2025, 6, 1)).number == 1
+        assert lookup.live_version_at(s, "credit-risk", datetime(2026, 6, 1)).number == 2
+        assert lookup.live_version_at(s, "credit-risk", datetime(2026, 9, 1)).number == 3
+        assert lookup.live_version_at(s, "card-fraud", datetime(2024, 12, 1)) is None
         rows = s.execute(select(Model.name, Version.number, Prediction.predicted_at)
                          .join(Version, Version.id == Prediction.version_id)
                          .join(Model, Model.id == Version.model_id)).all()
         for name, number, at in rows[::50]:
-            assert q.live_version_at(s, name, at).number == number
+            assert lookup.live_version_at(s, name, at).number == number
         assert {(n, v) for n, v, _ in rows if n == "credit-risk"} == {("credit-risk", 2),
                                                                       ("credit-risk", 3)}
         periods = s.scalar(select(func.count(Deployment.id)))
@@ -232,7 +232,7 @@ def _auc_by_period(s, model: str, split: datetime) -> tuple[float, float]:
 
 def test_card_fraud_really_drifts_and_only_it_is_stale(demo) -> None:
     with demo.read() as s:
-        baseline = next(m.value for m in q.get_version(s, "card-fraud", 2).metrics
+        baseline = next(m.value for m in lookup.get_version(s, "card-fraud", 2).metrics
                         if m.name == "auc")
         before, after = _auc_by_period(s, "card-fraud", datetime(2026, 9, 1))
         assert before > baseline - 0.05
@@ -248,7 +248,7 @@ def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Pa
     jobs, expected = [], []
     with demo.read() as s:
         for spec in MODELS:
-            model = q.get_model(s, spec.name)
+            model = lookup.get_model(s, spec.name)
             sample = list(s.scalars(
                 select(Prediction).join(Version, Version.id == Prediction.version_id)
                 .where(Version.model_id == model.id).order_by(Prediction.id).limit(400)))[::80]
@@ -385,7 +385,7 @@ def test_signoff_demo_command(demo_home: Path, tmp_path: Path, capsys) -> None:
 
 
 def test_demo_registry_fixture_is_a_private_writable_copy(demo_registry, demo_home: Path) -> None:
-    from signoff.core.publish import publish
+    from signoff.core.publishing.publisher import publish
 
     example = Path(__file__).resolve().parents[2] / "examples" / "credit-risk"
     assert demo_registry.actor == "alice"
@@ -393,6 +393,6 @@ def test_demo_registry_fixture_is_a_private_writable_copy(demo_registry, demo_ho
     original = open_registry(home=demo_home)
     try:
         with original.read() as s:
-            assert q.get_model(s, "credit-risk").latest_version == 4
+            assert lookup.get_model(s, "credit-risk").latest_version == 4
     finally:
         original.close()

@@ -19,9 +19,9 @@ import nbformat
 import pytest
 
 from signoff.cli import main
-from signoff.core import registry as q
-from signoff.core.audit import verify_chain
-from signoff.core.publish import publish
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog import lookup
+from signoff.core.publishing.publisher import publish
 from signoff.demo.folder import load_predict
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "credit-risk"
@@ -48,7 +48,7 @@ def test_example_publishes_as_is_and_every_component_round_trips(registry) -> No
     published = publish(registry, EXAMPLE)
     assert str(published) == "credit-risk v1"
     with registry.read() as s:
-        version = q.get_version(s, "credit-risk", 1)
+        version = lookup.get_version(s, "credit-risk", 1)
         assert version.author == "alice" and version.state == "draft"
         assert version.entry_point == "score.py:predict"
         stored = {c.path: c for c in version.components if c.stored}
@@ -69,7 +69,7 @@ def test_example_publishes_as_is_and_every_component_round_trips(registry) -> No
                 "reference_inputs", "reference_outputs"} <= roles
         metrics = {m.name: m.value for m in version.metrics}
         assert set(metrics) == {"auc", "accuracy", "brier"} and 0.75 < metrics["auc"] < 1
-        model = q.get_model(s, "credit-risk")
+        model = lookup.get_model(s, "credit-risk")
         assert model.risk_tier == "high" and model.business_unit == "Retail Credit"
         assert model.monitoring_rules["metric"] == "auc"
         assert model.monitoring_rules["baseline"] == metrics["auc"]
@@ -198,7 +198,7 @@ def test_example_passes_the_real_deployment_checks(registry) -> None:
     """The scoring contract as the runner sees it: reference outputs reproduce in a
     subprocess, generated extreme/missing values get valid answers or declared rejections,
     and the captured environment resolves."""
-    from signoff.core.checks import run_checks
+    from signoff.core.governance.checks import run_checks
 
     published = publish(registry, EXAMPLE)
     results = run_checks(registry, published.version_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signoff.core.identity import verify_password, with_password, without_password
+from signoff.core.governance.identity import verify_password, with_password, without_password
 from tests.helpers import memkeyring
 
 URL = "postgresql://bob@db.example:5432/signoff"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from signoff.core.audit import head, verify_chain
-from signoff.core.ingest import BATCH_ROWS, IngestError, ingest_file, ingest_records
-from signoff.core.publish import publish
-from signoff.core.schema import AuditEvent, Execution, Model, Outcome, Prediction
+from signoff.core.audit.chain import head, verify_chain
+from signoff.core.db.schema import AuditEvent, Execution, Model, Outcome, Prediction
+from signoff.core.ingest.records import BATCH_ROWS, IngestError, ingest_file, ingest_records
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 
@@ -252,7 +252,7 @@ def test_not_utf8_and_bad_json_and_ragged_csv(reg, tmp_path: Path) -> None:
 
 
 def test_unknown_kind_and_missing_file(reg, tmp_path: Path) -> None:
-    from signoff.core.errors import SignoffError
+    from signoff.core.common.errors import SignoffError
 
     with pytest.raises(SignoffError, match="unknown ingest kind 'runs'"):
         ingest_records(reg, "runs", [])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core.errors import ManifestError, PathEscapeError
-from signoff.core.manifest import read_manifest
+from signoff.core.common.errors import ManifestError, PathEscapeError
+from signoff.core.publishing.manifest import read_manifest
 from tests.helpers.folders import write_model_folder
 
 

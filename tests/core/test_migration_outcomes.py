@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from signoff.core.migrate import alembic_config, current_revisions, head_revisions
+from signoff.core.db.migrate import alembic_config, current_revisions, head_revisions
 
 BEFORE = "0004_pg_seal_at_commit"
 ROWS = [("C-1", "2026-04-01 00:00:00.000000", 1.0), ("C-2", "2026-04-01 00:00:00.000000", 0.0)]

@@ -11,15 +11,15 @@ import pytest
 from sklearn.metrics import mean_absolute_error, roc_auc_score, root_mean_squared_error
 from sqlalchemy import select
 
-from signoff.core import registry as q
-from signoff.core.audit import verify_chain
-from signoff.core.deploy import record_go_live
-from signoff.core.ingest import ingest_records
-from signoff.core.monitoring import MonitoringRules, version_series, window_start
-from signoff.core.publish import publish
-from signoff.core.schema import AuditEvent, Decision, Model
-from signoff.core.staleness import assess_all, evaluate_staleness
-from signoff.core.statechange import change_state
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog import inventory, lookup
+from signoff.core.db.schema import AuditEvent, Decision, Model
+from signoff.core.governance.deployment import record_go_live
+from signoff.core.governance.states import change_state
+from signoff.core.ingest.records import ingest_records
+from signoff.core.monitoring.staleness import assess_all, evaluate_staleness
+from signoff.core.monitoring.windows import MonitoringRules, version_series, window_start
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 START = datetime(2026, 1, 5)  # a Monday: windows of 7 days start here
@@ -46,7 +46,7 @@ def make_live(registry, tmp_path: Path, *, metric: str = "auc", tolerance: float
         (folder / "signoff.toml").write_text(text)
     publish(registry, folder)
     with registry.write() as s:
-        version = q.get_version(s, name, 1)
+        version = lookup.get_version(s, name, 1)
         # walk the lifecycle (PostgreSQL refuses a draft going straight to live)
         for state in ("in_review", "approved", "ready"):
             change_state(s, version, state, at=LIVE_FROM - timedelta(days=1))
@@ -174,7 +174,7 @@ def test_age_rule_counts_from_the_latest_approval(registry, tmp_path: Path) -> N
     assert old.reasons == ["age: v1 was last approved on 2026-01-01, 366 days ago, more than "
                            "the 365 days allowed"]
     with registry.write() as s:
-        version = q.get_version(s, "toy-model", 1)
+        version = lookup.get_version(s, "toy-model", 1)
         s.add(Decision(version_id=version.id, actor="vera", at=datetime(2026, 6, 1),
                        action="approve", gate="go_live", role="validator",
                        manifest_hash=version.manifest_hash))
@@ -205,9 +205,9 @@ def test_regression_metric_and_direction(registry, tmp_path: Path) -> None:
                                         "tolerance 2 = 12.000")
     # MAE on the same pairs, through the rules
     with registry.read() as s:
-        model = q.get_model(s, "toy-model")
+        model = lookup.get_model(s, "toy-model")
         model.monitoring_rules = dict(model.monitoring_rules, metric="mae", baseline=8.0)
-        series = version_series(s, q.get_version(s, "toy-model", 1),
+        series = version_series(s, lookup.get_version(s, "toy-model", 1),
                                 MonitoringRules.for_model(model))
     assert series.baseline_source == "monitoring rules"
     assert series.windows[0].value == pytest.approx(mean_absolute_error(*truth[0]))
@@ -247,9 +247,9 @@ def test_evaluate_sets_flag_once_with_audit_event_and_clears_it(registry, tmp_pa
     assert (action, actor) == ("monitoring.flagged_stale", "monitor-bot")
     assert json.loads(payload)["reasons"] == health.reasons
     with registry.read() as s:
-        model = q.get_model(s, "toy-model")
+        model = lookup.get_model(s, "toy-model")
         assert model.flag_stale and model.stale_reason == health.reason
-        rows = q.inventory(s, q.InventoryQuery(flags=["stale"]))
+        rows = inventory.inventory(s, inventory.InventoryQuery(flags=["stale"]))
         assert [r.name for r in rows] == ["toy-model"]
     # evaluating again changes nothing and writes nothing
     [again] = evaluate_staleness(registry, now=now)
@@ -267,7 +267,7 @@ def test_evaluate_sets_flag_once_with_audit_event_and_clears_it(registry, tmp_pa
     assert not cleared.stale and cleared.changed
     assert [e[0] for e in events()] == ["monitoring.flagged_stale", "monitoring.stale_cleared"]
     with registry.read() as s:
-        assert not q.get_model(s, "toy-model").flag_stale
+        assert not lookup.get_model(s, "toy-model").flag_stale
         assert verify_chain(s).intact
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from signoff.core import registry as q
-from signoff.core.staleness import assess_all, evaluate_staleness
+from signoff.core.catalog import inventory
+from signoff.core.monitoring.staleness import assess_all, evaluate_staleness
 
 ANCHOR = datetime(2026, 11, 1)  # the demo's "today"
 
@@ -24,5 +24,5 @@ def test_demo_drifting_model_is_flagged_stale_with_its_reasons(demo_registry) ->
     # the demo build stored the verdict already: evaluating again changes nothing
     assert not any(h.changed for h in evaluate_staleness(demo_registry, now=ANCHOR))
     with demo_registry.read() as s:
-        [row] = q.inventory(s, q.InventoryQuery(flags=["stale"]))
+        [row] = inventory.inventory(s, inventory.InventoryQuery(flags=["stale"]))
     assert row.name == "card-fraud" and row.stale_reason == fraud.reason

@@ -9,7 +9,7 @@ import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_error, roc_auc_score
 
-from signoff.core import metrics_math as mm
+from signoff.core.monitoring import metrics as mm
 
 
 def test_auc_hand_checked_with_ties() -> None:

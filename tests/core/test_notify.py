@@ -12,9 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from signoff.core.audit import verify_chain
-from signoff.core.db import db_now
-from signoff.core.notify import (
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog.lookup import get_model
+from signoff.core.db.registry import db_now
+from signoff.core.db.schema import AuditEvent, OutboxMessage
+from signoff.core.governance.workflow import run_transition
+from signoff.core.notifications.outbox import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     RetryPolicy,
@@ -23,9 +26,6 @@ from signoff.core.notify import (
     save_consumer,
     verify_signature,
 )
-from signoff.core.registry import get_model
-from signoff.core.schema import AuditEvent, OutboxMessage
-from signoff.core.workflow import run_transition
 from tests.core.workflow_setup import add_people, publish_version
 
 SECRET = "s3cr3t-billing"
@@ -173,8 +173,8 @@ def test_gives_up_after_max_attempts_and_says_so(registry, tmp_path) -> None:
 
 CRASH_SCRIPT = """
 import os, sys
-from signoff.core.db import open_registry
-from signoff.core.workflow import run_transition
+from signoff.core.db.registry import open_registry
+from signoff.core.governance.workflow import run_transition
 reg = open_registry(home=sys.argv[1])
 run_transition(reg, "do_not_use", "credit", 1, actor="val", comment="crash test")
 print("committed", flush=True)

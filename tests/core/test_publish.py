@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from signoff.core import registry as q
-from signoff.core.audit import verify_chain
-from signoff.core.errors import DuplicatePublishError, HashMismatchError, ManifestError
-from signoff.core.publish import publish
-from signoff.core.schema import AuditEvent, Component, Model, Version
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog import inventory, lookup
+from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
+from signoff.core.db.schema import AuditEvent, Component, Model, Version
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 
@@ -30,7 +30,7 @@ def test_publish_round_trip_every_component(registry, tmp_path: Path) -> None:
     result = publish(registry, folder)
     assert str(result) == "toy-model v1"
     with registry.read() as s:
-        version = q.get_version(s, "toy-model", 1)
+        version = lookup.get_version(s, "toy-model", 1)
         assert version.state == "draft"
         assert version.author == "alice"
         assert version.release_notes.startswith("# Release notes")
@@ -57,7 +57,7 @@ def test_next_publish_is_next_version(registry, tmp_path: Path) -> None:
     second = publish(registry, write_model_folder(tmp_path / "b", weights='{"a": 0.2, "b": 0.1}'))
     assert second.number == 2
     with registry.read() as s:
-        rows = q.inventory(s)
+        rows = inventory.inventory(s)
         assert [(r.name, r.latest_version, r.latest_state, r.tags) for r in rows] == [
             ("toy-model", 2, "draft", ["toy", "linear"])]
 
@@ -99,7 +99,7 @@ def test_missing_file_writes_nothing(registry, tmp_path: Path) -> None:
 
 
 def test_failed_database_write_removes_new_blobs(registry, tmp_path: Path, monkeypatch) -> None:
-    import signoff.core.publish as pub
+    import signoff.core.publishing.publisher as pub
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -114,7 +114,7 @@ def test_model_metadata_change_is_audited(registry, tmp_path: Path) -> None:
     publish(registry, write_model_folder(tmp_path / "a"))
     publish(registry, write_model_folder(tmp_path / "b", tier="high", auc=0.9))
     with registry.read() as s:
-        model = q.get_model(s, "toy-model")
+        model = lookup.get_model(s, "toy-model")
         assert model.risk_tier == "high"
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
         assert actions == ["model.created", "version.published", "model.updated",

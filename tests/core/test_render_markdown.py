@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core.errors import HashMismatchError
+from signoff.core.common.errors import HashMismatchError
 from signoff.core.render import (
     RenderCache,
     RenderError,
@@ -127,7 +127,7 @@ def test_identical_notes_say_so():
 @pytest.fixture
 def published(registry, tmp_path):
     """A model with two published versions whose folders carry notes and a notebook."""
-    from signoff.core.publish import publish
+    from signoff.core.publishing.publisher import publish
 
     folders = []
     for number, notes in ((1, V1), (2, V2)):

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from signoff.core.deploy import record_go_live
-from signoff.core.errors import NotFoundError
-from signoff.core.ingest import ingest_records
-from signoff.core.publish import publish
-from signoff.core.reproduce import (
+from signoff.core.artifacts.store import sha256_file
+from signoff.core.common.errors import NotFoundError
+from signoff.core.db.schema import AuditEvent, Prediction, Version
+from signoff.core.governance.deployment import record_go_live
+from signoff.core.ingest.records import ingest_records
+from signoff.core.publishing.publisher import publish
+from signoff.core.reproduction.reproduce import (
     CANCELLED,
     COULD_NOT_RUN,
     DIFFERS,
@@ -27,8 +29,6 @@ from signoff.core.reproduce import (
     search_predictions,
 )
 from signoff.core.runner import Limits
-from signoff.core.schema import AuditEvent, Prediction, Version
-from signoff.core.store import sha256_file
 from tests.helpers.runner_models import expected_pickle_outputs, write_pickle_model
 
 T0 = datetime(2026, 3, 1, 9, 0)

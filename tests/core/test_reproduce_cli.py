@@ -10,9 +10,9 @@ import sys
 from sqlalchemy import update
 
 from signoff.cli import main
-from signoff.core.publish import publish
-from signoff.core.schema import Prediction
-from signoff.core.store import sha256_file
+from signoff.core.artifacts.store import sha256_file
+from signoff.core.db.schema import Prediction
+from signoff.core.publishing.publisher import publish
 from tests.core.test_reproduce import _prediction_id, _setup
 from tests.helpers.runner_models import write_pickle_model
 

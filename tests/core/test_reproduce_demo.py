@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from signoff.core.reproduce import REPRODUCED, reproduce
-from signoff.core.schema import Model, Prediction, Version
+from signoff.core.db.schema import Model, Prediction, Version
+from signoff.core.reproduction.reproduce import REPRODUCED, reproduce
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from signoff.core.audit import verify_chain
-from signoff.core.checks import run_checks
-from signoff.core.report import store_report
-from signoff.core.reproduce import REPRODUCED, reproduce
-from signoff.core.schema import AuditEvent, Evidence
+from signoff.core.audit.chain import verify_chain
+from signoff.core.db.schema import AuditEvent, Evidence
+from signoff.core.governance.checks import run_checks
+from signoff.core.reproduction.report import store_report
+from signoff.core.reproduction.reproduce import REPRODUCED, reproduce
 from tests.core.test_reproduce import _prediction_id, _setup
 
 pytestmark = pytest.mark.postgres

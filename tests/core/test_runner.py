@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from signoff.core.publish import publish
+from signoff.core.db.schema import AuditEvent
+from signoff.core.publishing.publisher import publish
 from signoff.core.runner import (
     CANCELLED,
     CRASHED,
@@ -26,7 +27,6 @@ from signoff.core.runner import (
     run_entry_point,
     run_version,
 )
-from signoff.core.schema import AuditEvent
 from tests.helpers.runner_models import INPUTS, write_pickle_model
 
 
@@ -174,7 +174,7 @@ def test_each_mode_separates_rejections_from_errors(tmp_path):
 # --- hash verification before anything is imported ------------------------------------------
 
 def _stored_path(registry, folder: Path, rel: str) -> Path:
-    from signoff.core.store import sha256_file
+    from signoff.core.artifacts.store import sha256_file
 
     sha, _ = sha256_file(folder / rel)
     return registry.store.path_for(sha)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core.child import CHILD_FLAG, child_command, is_frozen
+from signoff.core.common.child import CHILD_FLAG, child_command, is_frozen
 from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensure_venv
 
 BUNDLE_EXE = "/opt/signoff/signoff"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core.publish import publish
+from signoff.core.publishing.publisher import publish
 from signoff.core.runner import OK, compare_environment, parse_requirements, run_version
 from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensure_venv
 from tests.helpers.runner_models import INPUTS, write_pickle_model

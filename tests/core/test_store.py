@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from signoff.core.errors import HashMismatchError, NotFoundError
-from signoff.core.store import ArtifactStore
+from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.common.errors import HashMismatchError, NotFoundError
 
 
 def _tamper(store: ArtifactStore, sha: str, data: bytes) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from signoff.core.audit import verify_chain
-from signoff.core.errors import ConcurrentChangeError, TransitionError
-from signoff.core.policy import PolicyError, current_policy, set_policy
-from signoff.core.registry import deployment_history, get_model, get_version, live_version_at
-from signoff.core.schema import AuditEvent, Decision, OutboxMessage
-from signoff.core.workflow import check_allowed, note_evidence, run_transition
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog.lookup import deployment_history, get_model, get_version, live_version_at
+from signoff.core.common.errors import ConcurrentChangeError, TransitionError
+from signoff.core.db.schema import AuditEvent, Decision, OutboxMessage
+from signoff.core.governance.policy import PolicyError, current_policy, set_policy
+from signoff.core.governance.workflow import check_allowed, note_evidence, run_transition
 from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
 
 
@@ -100,7 +100,7 @@ def test_refused_in_draft(reg, who, action, expected) -> None:
 
 
 def test_author_never_signs_even_with_a_reviewer_role(reg) -> None:
-    from signoff.core.people import save_person
+    from signoff.core.governance.people import save_person
 
     with reg.write() as s:
         save_person(s, "alice", actor="root", roles=["author", "validator"])
@@ -190,7 +190,7 @@ def test_go_live_needs_gate_and_passing_checks(reg) -> None:
         act(reg, "go_live", "val")
     act(reg, "approve", "rel")
     with pytest.raises(TransitionError, match="author of a version may not put it live"):
-        from signoff.core.people import save_person
+        from signoff.core.governance.people import save_person
 
         with reg.write() as s:
             save_person(s, "alice", actor="root", roles=["author", "release_manager"])
@@ -199,7 +199,7 @@ def test_go_live_needs_gate_and_passing_checks(reg) -> None:
 
 
 def test_do_not_use_blocks_going_live_and_notifies_consumers(reg) -> None:
-    from signoff.core.notify import save_consumer
+    from signoff.core.notifications.outbox import save_consumer
 
     with reg.write() as s:
         m = get_model(s, "credit")

@@ -37,7 +37,7 @@ def test_cli_walks_a_version_to_live(registry, home, tmp_path, monkeypatch, caps
     assert "Victor" not in text and "val" in text and "approved" in text
     code, text = cli("rel", "reviews", "--json")
     assert json.loads(text) == []  # approved, waiting for the checks' verdict to be noted
-    from signoff.core.workflow import note_evidence
+    from signoff.core.governance.workflow import note_evidence
 
     with registry.write() as s:
         note_evidence(s, "credit", 1, actor="runner")

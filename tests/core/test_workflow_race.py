@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signoff.core.registry import get_version
-from signoff.core.workflow import note_evidence, run_transition
+from signoff.core.catalog.lookup import get_version
+from signoff.core.governance.workflow import note_evidence, run_transition
 from tests.core.race_common import assert_one_winner, counts, race
 from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
 
@@ -43,7 +43,7 @@ def test_two_go_lives_exactly_one_wins(registry, tmp_path) -> None:
             note_evidence(s, "credit", n, actor="runner")
         run_transition(registry, "approve", "credit", n, actor="rel")
     with registry.write() as s:
-        from signoff.core.people import save_person
+        from signoff.core.governance.people import save_person
 
         save_person(s, "rel2", actor="root", roles=["release_manager"])
     before = counts(registry)

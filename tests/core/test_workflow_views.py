@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from signoff.core.approvals import approval_status, my_reviews, timeline
-from signoff.core.workflow import run_transition
+from signoff.core.governance.approvals import approval_status, my_reviews, timeline
+from signoff.core.governance.workflow import run_transition
 from tests.core.workflow_setup import add_evidence, add_people, publish_version
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signoff.core.db import Registry, db_now
-from signoff.core.people import save_person
-from signoff.core.publish import publish
-from signoff.core.registry import get_version
-from signoff.core.schema import Evidence
+from signoff.core.catalog.lookup import get_version
+from signoff.core.db.registry import Registry, db_now
+from signoff.core.db.schema import Evidence
+from signoff.core.governance.people import save_person
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 PEOPLE = {

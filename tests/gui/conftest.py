@@ -25,7 +25,7 @@ def big_registry(browse_registry):
 
 @pytest.fixture
 def settings(tmp_path: Path):
-    from signoff.ui.settings import Settings
+    from signoff.ui.services.settings import Settings
 
     return Settings(tmp_path / "settings.ini")
 
@@ -33,7 +33,7 @@ def settings(tmp_path: Path):
 @pytest.fixture
 def make_ctx(qtbot, settings):
     """Build an AppContext on a registry; shut down its workers after the test."""
-    from signoff.ui.context import AppContext
+    from signoff.ui.services.context import AppContext
 
     made = []
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from signoff.core.deploy import record_go_live
-from signoff.core.publish import publish
-from signoff.core.schema import Consumer, Model, Version
-from signoff.core.summary import refresh_model_summary
+from signoff.core.catalog.summary import refresh_model_summary
+from signoff.core.db.schema import Consumer, Model, Version
+from signoff.core.governance.deployment import record_go_live
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 UNITS = ("Retail credit", "Fraud", "Marketing")

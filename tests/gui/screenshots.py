@@ -28,10 +28,10 @@ def main() -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from sqlalchemy import func, select
 
-    from signoff.core.db import open_registry
-    from signoff.core.schema import Deployment, Model, Version
-    from signoff.ui.app import build_window, make_application
-    from signoff.ui.settings import Settings
+    from signoff.core.db.registry import open_registry
+    from signoff.core.db.schema import Deployment, Model, Version
+    from signoff.ui.services.settings import Settings
+    from signoff.ui.shell.app import build_window, make_application
 
     app = make_application([])
     registry = open_registry(home=args.home)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from signoff.ui import resources
-from signoff.ui.settings import MAX_RECENT, OPTIONS, Settings
+from signoff.ui.services import resources
+from signoff.ui.services.settings import MAX_RECENT, OPTIONS, Settings
 
 pytestmark = pytest.mark.gui
 
@@ -56,7 +56,7 @@ def test_icon_and_styles_come_from_resources(qapp) -> None:
 
 
 def test_theme_menu_switches_palette_and_is_remembered(qtbot, browse_registry, settings) -> None:
-    from signoff.ui.app import build_window
+    from signoff.ui.shell.app import build_window
 
     window = build_window(browse_registry, settings)
     qtbot.addWidget(window)
@@ -71,7 +71,7 @@ def test_theme_menu_switches_palette_and_is_remembered(qtbot, browse_registry, s
 
 
 def test_dashboard_wait_threshold(qtbot, browse_registry, make_ctx) -> None:
-    from signoff.ui.inventory_page import InventoryPage
+    from signoff.ui.inventory.inventory_page import InventoryPage
 
     ctx = make_ctx(browse_registry)
     page = InventoryPage(ctx)
@@ -89,7 +89,7 @@ def test_dashboard_wait_threshold(qtbot, browse_registry, make_ctx) -> None:
 
 
 def test_new_keystroke_cancels_the_previous_query(qtbot, big_registry, make_ctx) -> None:
-    from signoff.ui.inventory_page import InventoryPage
+    from signoff.ui.inventory.inventory_page import InventoryPage
 
     ctx = make_ctx(big_registry)
     page = InventoryPage(ctx)

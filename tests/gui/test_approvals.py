@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from signoff.core.workflow import note_evidence, run_transition
+from signoff.core.governance.workflow import note_evidence, run_transition
 from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
 from tests.helpers import shots
 
@@ -25,7 +25,7 @@ def in_review(registry, tmp_path):
 
 
 def open_tab(qtbot, make_ctx, registry, who: str):
-    from signoff.ui.approvals_tab import ApprovalsTab
+    from signoff.ui.version.approvals_tab import ApprovalsTab
 
     registry.set_actor_for_embedded(who)
     tab = ApprovalsTab(make_ctx(registry))
@@ -105,8 +105,8 @@ def test_stale_screen_is_told_who_changed_it(qtbot, make_ctx, in_review) -> None
 
 
 def test_do_not_use_lists_the_consumers_before_confirming(qtbot, make_ctx, in_review) -> None:
-    from signoff.core.notify import save_consumer
-    from signoff.core.registry import get_model
+    from signoff.core.catalog.lookup import get_model
+    from signoff.core.notifications.outbox import save_consumer
 
     with in_review.write() as s:
         save_consumer(s, get_model(s, "credit"), "billing", actor="root")
@@ -124,7 +124,7 @@ def test_do_not_use_lists_the_consumers_before_confirming(qtbot, make_ctx, in_re
 
 
 def test_password_is_asked_on_a_shared_database(qtbot) -> None:
-    from signoff.ui.decision_dialog import DecisionDialog
+    from signoff.ui.version.decision_dialog import DecisionDialog
 
     dialog = DecisionDialog("approve", "credit v1", "Victor Validator (val)",
                             gate="production_use", roles=["validator"], needs_password=True)

@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PySide6.QtCore import Qt
 
-from signoff.core.notify import save_consumer
-from signoff.core.registry import get_model
-from signoff.core.workflow import run_transition
+from signoff.core.catalog.lookup import get_model
+from signoff.core.governance.workflow import run_transition
+from signoff.core.notifications.outbox import save_consumer
 from tests.core.workflow_setup import add_people, publish_version
 from tests.helpers import shots
 
@@ -29,7 +29,7 @@ def two_in_review(registry, tmp_path):
 
 
 def test_my_reviews_lists_oldest_first_and_opens_version(qtbot, make_ctx, two_in_review) -> None:
-    from signoff.ui.reviews_page import ReviewsPage
+    from signoff.ui.reviews.reviews_page import ReviewsPage
 
     two_in_review.set_actor_for_embedded("val")
     ctx = make_ctx(two_in_review)
@@ -56,7 +56,7 @@ def test_my_reviews_lists_oldest_first_and_opens_version(qtbot, make_ctx, two_in
 
 def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx,
                                                            two_in_review) -> None:
-    from signoff.ui.audit_tab import AuditTab
+    from signoff.ui.version.audit_tab import AuditTab
 
     tab = AuditTab(make_ctx(two_in_review))
     qtbot.addWidget(tab)
@@ -81,7 +81,7 @@ def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx,
 
 def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx,
                                                           two_in_review) -> None:
-    from signoff.ui.consumers_page import ConsumersPage
+    from signoff.ui.consumers.consumers_page import ConsumersPage
 
     received = []
 

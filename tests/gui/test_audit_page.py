@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from sqlalchemy import update
 
+from signoff.core.db.schema import Prediction
 from signoff.core.runner import Limits
-from signoff.core.schema import Prediction
-from signoff.ui.audit_page import AuditPage
+from signoff.ui.audit.audit_page import AuditPage
 from tests.core.test_reproduce import _prediction_id, _setup
 
 pytestmark = pytest.mark.gui
@@ -124,7 +124,7 @@ def test_cancel_a_long_run(qtbot, registry, make_ctx, tmp_path):
 
 
 def test_the_side_bar_audit_area_is_this_page(qtbot, registry, make_ctx, tmp_path):
-    from signoff.ui.main_window import MainWindow
+    from signoff.ui.shell.main_window import MainWindow
 
     _setup(registry, tmp_path)
     window = MainWindow(make_ctx(registry))

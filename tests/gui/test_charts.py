@@ -11,9 +11,9 @@ from matplotlib.container import BarContainer
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from signoff.core.monitoring import MonitoringRules, version_series
-from signoff.core.publish import publish
-from signoff.core.schema import Model
+from signoff.core.db.schema import Model
+from signoff.core.monitoring.windows import MonitoringRules, version_series
+from signoff.core.publishing.publisher import publish
 from tests.core.test_monitoring import feed, make_live
 from tests.helpers.folders import write_model_folder
 
@@ -48,7 +48,7 @@ def bar_heights(chart) -> list[list[float]]:
 
 def test_metrics_tab_compares_candidate_with_live_and_picked(qtbot, make_ctx,
                                                              metrics_registry) -> None:
-    from signoff.ui.metrics_tab import MetricsTab
+    from signoff.ui.version.metrics_tab import MetricsTab
 
     tab = MetricsTab(make_ctx(metrics_registry))
     qtbot.addWidget(tab)
@@ -90,7 +90,7 @@ def test_metrics_tab_compares_candidate_with_live_and_picked(qtbot, make_ctx,
 
 def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
         qtbot, make_ctx, registry, tmp_path: Path) -> None:
-    from signoff.ui.runs_tab import RunsTab
+    from signoff.ui.version.runs_tab import RunsTab
 
     make_live(registry, tmp_path)
     feed(registry, ["good", "good", "bad", "bad"], seed=3)
@@ -124,8 +124,8 @@ def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
 
 def test_runs_tab_regressor_shows_scatter_and_residuals(qtbot, make_ctx, registry,
                                                         tmp_path: Path) -> None:
-    from signoff.core.ingest import ingest_records
-    from signoff.ui.runs_tab import RunsTab
+    from signoff.core.ingest.records import ingest_records
+    from signoff.ui.version.runs_tab import RunsTab
 
     make_live(registry, tmp_path, metric="rmse", tolerance=2.0, baseline_value=10.0)
     with registry.write() as s:
@@ -147,7 +147,7 @@ def test_runs_tab_regressor_shows_scatter_and_residuals(qtbot, make_ctx, registr
 
 
 def test_runs_tab_empty_state_without_data(qtbot, make_ctx, registry, tmp_path: Path) -> None:
-    from signoff.ui.runs_tab import RunsTab
+    from signoff.ui.version.runs_tab import RunsTab
 
     make_live(registry, tmp_path)
     tab = RunsTab(make_ctx(registry))
@@ -161,7 +161,7 @@ def test_runs_tab_empty_state_without_data(qtbot, make_ctx, registry, tmp_path: 
 
 def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
         qtbot, make_ctx, registry, tmp_path: Path) -> None:
-    from signoff.ui.monitoring_page import MonitoringPage
+    from signoff.ui.monitoring.monitoring_page import MonitoringPage
 
     make_live(registry, tmp_path)
     feed(registry, ["good", "bad", "bad"], seed=3)

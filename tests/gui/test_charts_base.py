@@ -11,9 +11,9 @@ import pytest
 from matplotlib.testing.compare import compare_images
 from PySide6.QtCore import Qt
 
-from signoff.ui.charts import DARK, LIGHT
-from signoff.ui.charts.metrics import BarData, GroupedBarChart
-from signoff.ui.charts.monitoring import MetricOverTimeChart, MetricTimeData
+from signoff.ui.widgets.charts import DARK, LIGHT
+from signoff.ui.widgets.charts.metrics_charts import BarData, GroupedBarChart
+from signoff.ui.widgets.charts.monitoring_charts import MetricOverTimeChart, MetricTimeData
 
 pytestmark = pytest.mark.gui
 

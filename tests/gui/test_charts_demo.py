@@ -9,17 +9,17 @@ from __future__ import annotations
 import pytest
 from matplotlib.container import BarContainer
 
-from signoff.core import registry as q
+from signoff.core.catalog import lookup
 from tests.helpers.shots import save_screenshot
 
 pytestmark = pytest.mark.gui
 
 def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry) -> None:
-    from signoff.ui.metrics_tab import MetricsTab
+    from signoff.ui.version.metrics_tab import MetricsTab
 
     with demo_registry.read() as s:
         dev = {v.number: {m.name: m.value for m in v.metrics if m.dataset == "validation"}
-               for v in q.get_model(s, "card-fraud").versions}
+               for v in lookup.get_model(s, "card-fraud").versions}
     tab = MetricsTab(make_ctx(demo_registry))
     qtbot.addWidget(tab)
     tab.resize(1200, 820)
@@ -42,8 +42,8 @@ def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry)
 
 def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(qtbot, make_ctx,
                                                                 demo_registry) -> None:
-    from signoff.ui.monitoring_page import MonitoringPage
-    from signoff.ui.runs_tab import RunsTab
+    from signoff.ui.monitoring.monitoring_page import MonitoringPage
+    from signoff.ui.version.runs_tab import RunsTab
 
     ctx = make_ctx(demo_registry)
     tab = RunsTab(ctx)

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from signoff.ui.app import build_window
+from signoff.ui.shell.app import build_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.postgres]
 

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from signoff.core.db import open_registry
-from signoff.core.identity import without_password
-from signoff.core.pgroles import create_login, init_roles
+from signoff.core.db.pgroles import create_login, init_roles
+from signoff.core.db.registry import open_registry
+from signoff.core.governance.identity import without_password
 from tests.helpers import memkeyring
 
 pytestmark = [pytest.mark.postgres, pytest.mark.gui]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.gui]
 
 def test_password_is_used_remembered_in_the_keyring_and_never_written_to_settings(
         qtbot, make_ctx, registry, pg_url: str, tmp_path: Path) -> None:
-    from signoff.ui.connection_dialog import ConnectionDialog
+    from signoff.ui.shell.connection_dialog import ConnectionDialog
 
     keys = memkeyring.install()
     admin = open_registry(db=pg_url, artifacts=tmp_path / "a")

@@ -24,8 +24,8 @@ def _page(tmp_path: Path, n: int) -> Path:
 
 
 def test_views_created_and_destroyed_repeatedly_leave_no_page_alive(qtbot, tmp_path):
-    from signoff.ui.documents import view as view_module
-    from signoff.ui.documents.view import SafeDocumentView
+    from signoff.ui.widgets import document_view as view_module
+    from signoff.ui.widgets.document_view import SafeDocumentView
 
     gone: list[int] = []
     for n in range(6):
@@ -51,8 +51,8 @@ def test_views_created_and_destroyed_repeatedly_leave_no_page_alive(qtbot, tmp_p
 
 
 def test_releasing_the_profile_while_views_are_open_deletes_their_pages_first(qtbot, tmp_path):
-    from signoff.ui.documents import view as view_module
-    from signoff.ui.documents.view import SafeDocumentView
+    from signoff.ui.widgets import document_view as view_module
+    from signoff.ui.widgets.document_view import SafeDocumentView
 
     views = [SafeDocumentView() for _ in range(3)]
     for n, view in enumerate(views):
@@ -70,8 +70,8 @@ import sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from signoff.ui.app import make_application
-from signoff.ui.documents.view import SafeDocumentView
+from signoff.ui.shell.app import make_application
+from signoff.ui.widgets.document_view import SafeDocumentView
 
 app = make_application(["test"])
 folder = Path(sys.argv[1])

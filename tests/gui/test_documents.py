@@ -25,7 +25,7 @@ DATA = Path(__file__).parent.parent / "data"
 @pytest.fixture
 def example_registry(registry, tmp_path):
     """credit-risk v1 (the shipped example) and v2 (changed notes, a hostile notebook)."""
-    from signoff.core.publish import publish
+    from signoff.core.publishing.publisher import publish
 
     publish(registry, EXAMPLE)
     second = tmp_path / "v2"
@@ -59,7 +59,7 @@ def _page_loaded(qtbot, view):
 
 
 def test_version_page_shows_the_example_notebook(qtbot, make_ctx, example_registry):
-    from signoff.ui.version_page import VersionPage
+    from signoff.ui.version.version_page import VersionPage
 
     page = VersionPage(make_ctx(example_registry))
     qtbot.addWidget(page)
@@ -97,7 +97,7 @@ def _saturated(color) -> bool:
 
 
 def test_find_in_page_and_zoom(qtbot, make_ctx, example_registry):
-    from signoff.ui.documents.notebook_tab import NotebookTab
+    from signoff.ui.version.notebook_tab import NotebookTab
 
     tab = NotebookTab(make_ctx(example_registry))
     qtbot.addWidget(tab)
@@ -130,7 +130,7 @@ def test_find_in_page_and_zoom(qtbot, make_ctx, example_registry):
 def test_second_open_comes_from_the_cache_and_export_writes_the_page(
         qtbot, make_ctx, example_registry, tmp_path):
     from signoff.core.render import RenderCache, cache_dir_for
-    from signoff.ui.documents.notebook_tab import NotebookTab
+    from signoff.ui.version.notebook_tab import NotebookTab
 
     ctx = make_ctx(example_registry)
     first = NotebookTab(ctx)
@@ -155,7 +155,7 @@ def test_second_open_comes_from_the_cache_and_export_writes_the_page(
 
 def test_hostile_notebook_is_shown_without_running_or_fetching_anything(
         qtbot, make_ctx, example_registry):
-    from signoff.ui.documents.notebook_tab import NotebookTab
+    from signoff.ui.version.notebook_tab import NotebookTab
 
     tab = NotebookTab(make_ctx(example_registry))
     qtbot.addWidget(tab)
@@ -221,7 +221,7 @@ def test_an_unsanitized_page_still_contacts_no_server(qtbot, tmp_path, http_serv
     """
     from PySide6.QtWebEngineCore import QWebEngineSettings
 
-    from signoff.ui.documents.view import SafeDocumentView
+    from signoff.ui.widgets.document_view import SafeDocumentView
 
     base, hits = http_server
     view = SafeDocumentView()
@@ -242,7 +242,7 @@ def test_links_are_not_followed_without_confirmation(qtbot, make_ctx, example_re
                                                      monkeypatch):
     from PySide6.QtGui import QDesktopServices
 
-    from signoff.ui.documents.release_notes_tab import ReleaseNotesTab
+    from signoff.ui.version.release_notes_tab import ReleaseNotesTab
 
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
@@ -276,7 +276,7 @@ def test_links_are_not_followed_without_confirmation(qtbot, make_ctx, example_re
 
 def test_release_notes_diff_defaults_to_previous_version_and_highlights_changes(
         qtbot, make_ctx, example_registry):
-    from signoff.ui.documents.release_notes_tab import ReleaseNotesTab
+    from signoff.ui.version.release_notes_tab import ReleaseNotesTab
 
     tab = ReleaseNotesTab(make_ctx(example_registry))
     qtbot.addWidget(tab)
@@ -301,7 +301,7 @@ def test_release_notes_diff_defaults_to_previous_version_and_highlights_changes(
 
 def test_live_version_is_the_default_comparison():
     from signoff.core.render.versions import VersionChoice
-    from signoff.ui.documents.release_notes_tab import default_comparison
+    from signoff.ui.version.release_notes_tab import default_comparison
 
     choices = [VersionChoice(3, "draft", False), VersionChoice(2, "live", True),
                VersionChoice(1, "superseded", False)]
@@ -311,8 +311,8 @@ def test_live_version_is_the_default_comparison():
 
 
 def test_malformed_and_missing_documents_show_a_message(qtbot, make_ctx, registry, tmp_path):
-    from signoff.core.publish import publish
-    from signoff.ui.documents.notebook_tab import NotebookTab
+    from signoff.core.publishing.publisher import publish
+    from signoff.ui.version.notebook_tab import NotebookTab
 
     folder = tmp_path / "broken"
     shutil.copytree(EXAMPLE, folder)
@@ -334,8 +334,8 @@ def test_a_large_notebook_shows_progress_and_the_window_stays_responsive(
         qtbot, make_ctx, registry, tmp_path):
     import json
 
-    from signoff.core.publish import publish
-    from signoff.ui.documents.notebook_tab import NotebookTab
+    from signoff.core.publishing.publisher import publish
+    from signoff.ui.version.notebook_tab import NotebookTab
 
     folder = tmp_path / "large"
     shutil.copytree(EXAMPLE, folder)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from signoff.ui.inventory_model import InventoryModel
-from signoff.ui.inventory_page import InventoryPage
+from signoff.ui.inventory.inventory_model import InventoryModel
+from signoff.ui.inventory.inventory_page import InventoryPage
 
 pytestmark = pytest.mark.gui
 

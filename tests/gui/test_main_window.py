@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt
 from PySide6.QtGui import QTextDocument
 
-from signoff.ui.app import build_window
-from signoff.ui.tabs import VERSION_TABS, PlaceholderTab
+from signoff.ui.shell.app import build_window
+from signoff.ui.version.version_tabs import VERSION_TABS
 
 pytestmark = pytest.mark.gui
 
@@ -136,30 +136,29 @@ def test_version_page_overview_and_opening_a_component(qtbot, window) -> None:
     dialog.close()
 
 
-def test_tabs_not_built_yet_say_what_will_appear(qtbot, window) -> None:
-    import importlib.util
-
-    from signoff.ui.tabs import build_widget
+def test_every_tab_and_area_builds_and_a_broken_part_says_so(qtbot, window, caplog) -> None:
+    from signoff.ui.shell.areas import AREAS
+    from signoff.ui.widgets.part_loader import FailedPart, build_part
 
     window.open_version("credit-risk", 1)
     vp = window.version_page
     titles = [vp.tabs.tabText(i).replace("&&", "&") for i in range(vp.tabs.count())]
     assert titles == [spec.title for spec in VERSION_TABS]
-    for spec in VERSION_TABS[1:]:
-        assert "will appear here" in spec.empty_text
-        if importlib.util.find_spec(spec.target.partition(":")[0]) is None:
-            widget = vp.show_tab(spec.title)
-            assert isinstance(widget, PlaceholderTab)
-            assert widget.text_label.text() == spec.empty_text
-    missing = build_widget(window.ctx, "Later", "signoff.ui.not_built_yet:LaterTab",
-                           "Something useful will appear here.")
-    assert isinstance(missing, PlaceholderTab)
-    assert (missing.title_label.text(), missing.text_label.text()) == (
-        "Later", "Something useful will appear here.")
-    missing.show_version("credit-risk", 1)  # obeys the tab contract
-    broken = build_widget(window.ctx, "Broken", "signoff.ui.tabs:NoSuchClass", "x")
-    assert isinstance(broken, PlaceholderTab)
-    assert broken.text_label.text().startswith("This part failed to load")
+    for spec in VERSION_TABS:
+        assert not isinstance(vp.show_tab(spec.title), FailedPart), spec.title
+    for area in AREAS:
+        assert not isinstance(window.area(area.key), FailedPart), area.key
+
+    def broken(ctx, parent):
+        raise ImportError("No module named 'signoff.ui.not_in_the_bundle'")
+
+    with caplog.at_level("ERROR"):
+        part = build_part(window.ctx, "Broken", broken)
+    assert isinstance(part, FailedPart)
+    assert part.text_label.text() == (
+        "This part failed to load: No module named 'signoff.ui.not_in_the_bundle'")
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+    part.show_version("credit-risk", 1)  # obeys the tab contract
     idle(qtbot, window)
 
 
@@ -226,7 +225,7 @@ def test_about_box_names_version_and_database(qtbot, window, monkeypatch) -> Non
 
 
 def test_open_another_registry_without_restart(qtbot, window, tmp_path: Path) -> None:
-    from signoff.core.db import open_registry
+    from signoff.core.db.registry import open_registry
     from tests.gui.data import publish_variant
 
     other_home = tmp_path / "other"
@@ -330,7 +329,7 @@ def test_version_page_offers_compare_with_live(qtbot, window) -> None:
 
 
 def test_file_menu_opens_the_mlflow_import(qtbot, window) -> None:
-    from signoff.ui.mlflow_import import MlflowImportDialog
+    from signoff.ui.importing.mlflow_dialog import MlflowImportDialog
 
     file_menu = window.menuBar().actions()[0].menu()
     texts = [a.text() for a in file_menu.actions()]

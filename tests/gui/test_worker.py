@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from signoff.ui.worker import TaskRunner, current_task
+from signoff.ui.services.worker import TaskRunner, current_task
 
 pytestmark = pytest.mark.gui
 
@@ -93,15 +93,15 @@ def test_busy_signal(qtbot, runner) -> None:
 
 
 def test_context_read_uses_its_own_session(qtbot, registry, tmp_path) -> None:
-    from signoff.core import registry as q
-    from signoff.core.publish import publish
-    from signoff.ui.context import AppContext
-    from signoff.ui.settings import Settings
+    from signoff.core.catalog import inventory
+    from signoff.core.publishing.publisher import publish
+    from signoff.ui.services.context import AppContext
+    from signoff.ui.services.settings import Settings
     from tests.helpers.folders import write_model_folder
 
     publish(registry, write_model_folder(tmp_path / "m"))
     ctx = AppContext(registry, Settings(tmp_path / "s.ini"))
-    handle = ctx.read(lambda s: [r.name for r in q.inventory(s)])
+    handle = ctx.read(lambda s: [r.name for r in inventory.inventory(s)])
     with qtbot.waitSignal(handle.finished, timeout=3000) as blocker:
         pass
     assert blocker.args == [["toy-model"]]

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from signoff.core.audit import verify_chain
-from signoff.core.db import open_registry
-from signoff.core.errors import SignoffError
-from signoff.core.importers.mlflow import import_mlflow
-from signoff.core.importers.mlflow_bulk import bulk_load_mlflow
-from signoff.core.schema import AuditEvent, Metric, Model, Version
+from signoff.core.audit.chain import verify_chain
+from signoff.core.common.errors import SignoffError
+from signoff.core.db.registry import open_registry
+from signoff.core.db.schema import AuditEvent, Metric, Model, Version
+from signoff.core.importers.mlflow.bulk import bulk_load_mlflow
+from signoff.core.importers.mlflow.importer import import_mlflow
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 MODELS, VERSIONS, SEED = 30, 3, 7

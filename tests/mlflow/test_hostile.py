@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from signoff.core.importers import mlflow_client
-from signoff.core.importers.mlflow import import_mlflow
-from signoff.core.importers.mlflow_client import (
+from signoff.core.db.schema import Component, Model, Version
+from signoff.core.importers.mlflow import client as mlflow_client
+from signoff.core.importers.mlflow.client import (
     HostileAnswerError,
     MlflowAuthError,
     MlflowClient,
@@ -28,7 +28,7 @@ from signoff.core.importers.mlflow_client import (
     RetryPolicy,
     safe_artifact_path,
 )
-from signoff.core.schema import Component, Model, Version
+from signoff.core.importers.mlflow.importer import import_mlflow
 
 Answer = tuple[int, dict[str, str], bytes | Iterator[bytes]]
 Route = Callable[[dict[str, list[str]], "Handler"], Answer]

@@ -9,9 +9,8 @@ import requests
 from sqlalchemy import func, select
 
 from signoff.cli import main
-from signoff.core.audit import event_count, verify_chain
-from signoff.core.importers.mlflow import import_mlflow
-from signoff.core.schema import (
+from signoff.core.audit.chain import event_count, verify_chain
+from signoff.core.db.schema import (
     DRAFT,
     LIVE,
     RETIRED,
@@ -22,6 +21,7 @@ from signoff.core.schema import (
     Model,
     Version,
 )
+from signoff.core.importers.mlflow.importer import import_mlflow
 
 
 def _files(folder: Path) -> dict[str, str]:

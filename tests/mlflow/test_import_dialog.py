@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
-from signoff.core.schema import Version
+from signoff.core.db.schema import Version
 from tests.helpers.shots import save_screenshot
 from tests.mlflow.test_hostile import ART, js
 
@@ -17,9 +17,9 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def dialog(qtbot, registry, tmp_path):
-    from signoff.ui.context import AppContext
-    from signoff.ui.mlflow_import import MlflowImportDialog
-    from signoff.ui.settings import Settings
+    from signoff.ui.importing.mlflow_dialog import MlflowImportDialog
+    from signoff.ui.services.context import AppContext
+    from signoff.ui.services.settings import Settings
 
     ctx = AppContext(registry, Settings(tmp_path / "settings.ini"))
     dlg = MlflowImportDialog(ctx)

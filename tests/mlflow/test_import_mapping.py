@@ -6,14 +6,14 @@ from datetime import datetime
 
 import pytest
 
-from signoff.core.importers import mlflow_mapping as mapping
-from signoff.core.importers.mlflow_client import (
+from signoff.core.db.schema import DRAFT, RETIRED
+from signoff.core.importers.mlflow import mapping as mapping
+from signoff.core.importers.mlflow.client import (
     HostileAnswerError,
     MlflowError,
     artifact_root_path,
     credentials_from_environment,
 )
-from signoff.core.schema import DRAFT, RETIRED
 
 
 @pytest.mark.parametrize("path, origin, expected", [

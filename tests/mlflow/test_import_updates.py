@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from signoff.core.audit import verify_chain
-from signoff.core.importers.mlflow import import_mlflow
-from signoff.core.schema import DRAFT, LIVE, SUPERSEDED, Component, Deployment, Model, Version
+from signoff.core.audit.chain import verify_chain
+from signoff.core.db.schema import DRAFT, LIVE, SUPERSEDED, Component, Deployment, Model, Version
+from signoff.core.importers.mlflow.importer import import_mlflow
 
 
 def _blob_count(registry) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 import build
 import pytest
 
-from signoff.core.child import CHILD_FLAG
+from signoff.core.common.child import CHILD_FLAG
 
 ENTRY = build.HERE / "signoff_entry.py"
 
@@ -118,24 +118,24 @@ def test_the_runner_scores_through_the_bundle_entry(fake_bundle, tmp_path):
 
 def test_the_self_test_check_reproduces_a_demo_version_in_the_bundle_child(
         fake_bundle, demo_registry):
-    from signoff import selftest
+    from signoff.selftest import core_checks, harness
 
-    test = selftest.SelfTest(out=lambda line: None)
+    test = harness.SelfTest(out=lambda line: None)
     test.state["registry"] = demo_registry
-    detail = selftest._check_model_subprocess(test)
+    detail = core_checks.check_model_subprocess(test)
     assert "reproduce their validated outputs" in detail
     assert f"scored by `signoff {CHILD_FLAG} bootstrap.py JOB.json`" in detail
 
 
 def test_the_self_test_check_fails_when_the_child_cannot_score(demo_registry, monkeypatch):
-    from signoff import selftest
     from signoff.core.runner import process
+    from signoff.selftest import core_checks, harness
 
     def no_python(*argv, python=None):  # noqa: ANN001, ANN002, ANN202
         return [sys.executable, "-c", "import sys; sys.exit(4)"]
 
     monkeypatch.setattr(process, "child_command", no_python)
-    test = selftest.SelfTest(out=lambda line: None)
+    test = harness.SelfTest(out=lambda line: None)
     test.state["registry"] = demo_registry
-    with pytest.raises(selftest.CheckFailed, match="do not reproduce.*exit code 4"):
-        selftest._check_model_subprocess(test)
+    with pytest.raises(harness.CheckFailed, match="do not reproduce.*exit code 4"):
+        core_checks.check_model_subprocess(test)

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from signoff import __version__, selftest
+from signoff.selftest import harness
 from tests.helpers.scripts import signoff_command
 
 CHECKS = ("resources", "demo registry", "Qt", "main window", "audit chain", "notebook render",
@@ -23,10 +24,10 @@ def test_version_from_the_console_script():
 
 def test_a_check_prints_ok_or_fail_with_the_reason():
     lines: list[str] = []
-    test = selftest.SelfTest(out=lines.append)
+    test = harness.SelfTest(out=lines.append)
     assert test.check("first", lambda: "fine")
     assert not test.check("second", lambda: (_ for _ in ()).throw(
-        selftest.CheckFailed("the page is blank")))
+        harness.CheckFailed("the page is blank")))
     assert not test.check("third", lambda: 1 / 0)
     assert lines[0].startswith("  ok   first: fine (")
     assert lines[1].startswith("  FAIL second: the page is blank (")
@@ -36,7 +37,7 @@ def test_a_check_prints_ok_or_fail_with_the_reason():
 
 def test_an_error_escaping_into_qt_fails_the_check_that_caused_it():
     lines: list[str] = []
-    test = selftest.SelfTest(out=lines.append)
+    test = harness.SelfTest(out=lines.append)
 
     def slot_that_raises() -> str:
         try:

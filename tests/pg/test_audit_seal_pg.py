@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from signoff.core.audit import append_event, event_hash, verify_chain
-from signoff.core.migrate import alembic_config, current_revisions, head_revisions
-from signoff.core.schema import AuditEvent
+from signoff.core.audit.chain import append_event, event_hash, verify_chain
+from signoff.core.db.migrate import alembic_config, current_revisions, head_revisions
+from signoff.core.db.schema import AuditEvent
 
 pytestmark = pytest.mark.postgres
 

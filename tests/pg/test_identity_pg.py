@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from signoff.core.audit import append_event, event_hash, verify_chain
-from signoff.core.schema import AuditEvent
+from signoff.core.audit.chain import append_event, event_hash, verify_chain
+from signoff.core.db.schema import AuditEvent
 
 pytestmark = pytest.mark.postgres
 

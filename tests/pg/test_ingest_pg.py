@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from signoff.core.audit import verify_chain
-from signoff.core.ingest import IngestError, ingest_file, ingest_records
-from signoff.core.schema import AuditEvent, Prediction
-from signoff.core.staleness import assess_all, evaluate_staleness
+from signoff.core.audit.chain import verify_chain
+from signoff.core.db.schema import AuditEvent, Prediction
+from signoff.core.ingest.records import IngestError, ingest_file, ingest_records
+from signoff.core.monitoring.staleness import assess_all, evaluate_staleness
 from tests.core.test_monitoring import feed, make_live
 
 pytestmark = pytest.mark.postgres

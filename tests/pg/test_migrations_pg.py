@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from signoff.core import registry as q
-from signoff.core.audit import verify_chain
-from signoff.core.migrate import current_revisions, head_revisions
-from signoff.core.publish import publish
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog import inventory, lookup
+from signoff.core.db.migrate import current_revisions, head_revisions
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 pytestmark = pytest.mark.postgres
@@ -27,10 +27,10 @@ def test_migrates_from_empty_on_postgresql(pg_registry) -> None:
 def test_publish_and_read_back_on_postgresql(pg_registry, tmp_path: Path) -> None:
     publish(pg_registry, write_model_folder(tmp_path / "m"))
     with pg_registry.read() as s:
-        version = q.get_version(s, "toy-model")
+        version = lookup.get_version(s, "toy-model")
         assert version.number == 1 and version.author == "alice"
         assert verify_chain(s).intact
-        assert q.inventory(s)[0].latest_state == "draft"
+        assert inventory.inventory(s)[0].latest_state == "draft"
 
 
 def test_audit_events_append_only_on_postgresql(pg_registry, tmp_path: Path) -> None:

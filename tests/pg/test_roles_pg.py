@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from signoff.core import registry as q
-from signoff.core.audit import verify_chain
-from signoff.core.db import open_registry
-from signoff.core.errors import TransitionError
-from signoff.core.identity import ReauthenticationError, verify_password
-from signoff.core.pgroles import create_login, init_roles, url_for_login
-from signoff.core.publish import publish
-from signoff.core.schema import AuditEvent, Decision, Version
-from signoff.core.statechange import change_state
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog import lookup
+from signoff.core.common.errors import TransitionError
+from signoff.core.db.pgroles import create_login, init_roles, url_for_login
+from signoff.core.db.registry import open_registry
+from signoff.core.db.schema import AuditEvent, Decision, Version
+from signoff.core.governance.identity import ReauthenticationError, verify_password
+from signoff.core.governance.states import change_state
+from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 pytestmark = pytest.mark.postgres
@@ -49,7 +49,7 @@ def team(pg_url: str, tmp_path: Path):
 def _published(regs, tmp_path: Path) -> int:
     publish(regs["author"], write_model_folder(tmp_path / "m", author="ann"))
     with regs["author"].read() as s:
-        return q.get_version(s, "toy-model").id
+        return lookup.get_version(s, "toy-model").id
 
 
 def test_author_publishes_validator_approves_and_the_database_names_them(team, tmp_path) -> None:
@@ -134,14 +134,14 @@ def test_connection_lost_mid_transaction_rolls_back_and_reconnects(pg_registry, 
     publish(pg_registry, write_model_folder(tmp_path / "a"))
     admin = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
     with pytest.raises(OperationalError), pg_registry.write() as s:
-        version = q.get_version(s, "toy-model")
+        version = lookup.get_version(s, "toy-model")
         change_state(s, version, "in_review")
         pid = s.execute(text("SELECT pg_backend_pid()")).scalar_one()
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         s.execute(text("SELECT 1"))
     admin.close()
     with pg_registry.read() as s:  # the pool reconnects; nothing was half-written
-        assert q.get_version(s, "toy-model").state == "draft"
+        assert lookup.get_version(s, "toy-model").state == "draft"
         assert verify_chain(s).intact
 
 
@@ -165,7 +165,7 @@ def test_command_line_creates_roles_and_a_person_with_their_own_login(pg_url, tm
                                                                       monkeypatch,
                                                                       capsys) -> None:
     from signoff.cli import main
-    from signoff.core.people import printed_name, roles_of
+    from signoff.core.governance.people import printed_name, roles_of
 
     login = f"zoe_{uuid.uuid4().hex[:6]}"
     base = ["--db", pg_url, "--artifacts", str(tmp_path / "a")]

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from signoff.core.audit import verify_chain
-from signoff.core.db import open_registry
-from signoff.core.errors import TransitionError
-from signoff.core.notify import save_consumer
-from signoff.core.people import save_person
-from signoff.core.pgroles import create_login, init_roles, url_for_login
-from signoff.core.publish import publish
-from signoff.core.registry import get_model, get_version
-from signoff.core.schema import Decision, OutboxMessage
-from signoff.core.workflow import note_evidence, run_transition
+from signoff.core.audit.chain import verify_chain
+from signoff.core.catalog.lookup import get_model, get_version
+from signoff.core.common.errors import TransitionError
+from signoff.core.db.pgroles import create_login, init_roles, url_for_login
+from signoff.core.db.registry import open_registry
+from signoff.core.db.schema import Decision, OutboxMessage
+from signoff.core.governance.people import save_person
+from signoff.core.governance.workflow import note_evidence, run_transition
+from signoff.core.notifications.outbox import save_consumer
+from signoff.core.publishing.publisher import publish
 from tests.core.race_common import assert_one_winner, counts, race_urls
 from tests.core.workflow_setup import ALL_CHECKS, add_evidence
 from tests.helpers.folders import write_model_folder
@@ -121,7 +121,7 @@ def test_two_go_lives_race_on_postgresql(team, tmp_path) -> None:
 
 def test_tampering_on_postgresql_is_found(pg_registry, tmp_path) -> None:
     """An attacker with DDL rights drops the append-only trigger and edits, deletes, reorders."""
-    from signoff.core.audit import append_event, head
+    from signoff.core.audit.chain import append_event, head
 
     with pg_registry.write() as s:
         for i in range(1, 7):

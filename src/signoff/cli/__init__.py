@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from signoff import __version__
 from signoff.cli.common import close_opened_registries
-from signoff.core.errors import SignoffError
+from signoff.core.common.errors import SignoffError
 
 COMMAND_MODULES = (
     "registry", "demo", "ingest", "monitor", "importers", "audit", "render",

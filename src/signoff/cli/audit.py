@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.audit import export_events, read_head_file, verify_chain
+from signoff.core.audit.chain import export_events, read_head_file, verify_chain
 
 
 def register(sub: argparse._SubParsersAction) -> None:

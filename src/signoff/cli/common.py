@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from signoff.core.db import Registry, demo_home, open_registry
+from signoff.core.db.registry import Registry, demo_home, open_registry
 
 _OPENED: list[Registry] = []
 

@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from signoff.core.db import demo_home
+from signoff.core.db.registry import demo_home
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -21,11 +21,11 @@ def open_gui(args: argparse.Namespace) -> int:
         print(f"signoff: {problem}", file=sys.stderr)
         return 2
     if args.demo and not (args.home or args.db):
-        from signoff.core.db import demo_home
+        from signoff.core.db.registry import demo_home
         from signoff.demo import ensure_demo
 
         ensure_demo(demo_home())
     registry = registry_from_args(args)
-    from signoff.ui.app import run_app
+    from signoff.ui.shell.app import run_app
 
     return run_app(registry)

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.importers.mlflow import import_mlflow
-from signoff.core.importers.mlflow_client import MlflowClient, RetryPolicy
+from signoff.core.importers.mlflow.client import MlflowClient, RetryPolicy
+from signoff.core.importers.mlflow.importer import import_mlflow
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.ingest import KINDS, IngestError, ingest_file
+from signoff.core.ingest.records import KINDS, IngestError, ingest_file
 
 FORMATS_HELP = """\
 CSV with a header row, or JSON Lines (one object per line). Columns:

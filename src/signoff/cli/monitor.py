@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.staleness import assess_all, evaluate_staleness
+from signoff.core.monitoring.staleness import assess_all, evaluate_staleness
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,10 +7,10 @@ import os
 import time
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.errors import SignoffError
-from signoff.core.notify import deliver_due, delivery_rows, save_consumer
-from signoff.core.registry import get_model, get_version
-from signoff.core.workflow import in_write
+from signoff.core.catalog.lookup import get_model, get_version
+from signoff.core.common.errors import SignoffError
+from signoff.core.governance.workflow import in_write
+from signoff.core.notifications.outbox import deliver_due, delivery_rows, save_consumer
 
 
 def register(sub: argparse._SubParsersAction) -> None:

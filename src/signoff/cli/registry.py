@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core import registry as queries
-from signoff.core.migrate import upgrade_to_head
-from signoff.core.publish import publish
+from signoff.core.catalog import inventory, lookup
+from signoff.core.db.migrate import upgrade_to_head
+from signoff.core.publishing.publisher import publish
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,7 +56,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_ls(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     with registry.read() as session:
-        rows = queries.inventory(session, queries.InventoryQuery(search=args.search, limit=None))
+        rows = inventory.inventory(session, inventory.InventoryQuery(search=args.search, limit=None))
     if args.json:
         print_json([r.to_json() for r in rows])
         return 0
@@ -75,10 +75,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    name, number = queries.parse_ref(args.ref)
+    name, number = lookup.parse_ref(args.ref)
     with registry.read() as session:
-        version = queries.get_version(session, name, number)
-        data = queries.version_to_json(version)
+        version = lookup.get_version(session, name, number)
+        data = lookup.version_to_json(version)
     if args.json:
         print_json(data)
         return 0
@@ -99,7 +99,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_db_init_roles(args: argparse.Namespace) -> int:
-    from signoff.core.pgroles import init_roles
+    from signoff.core.db.pgroles import init_roles
 
     registry = registry_from_args(args)
     for statement in init_roles(registry.engine):
@@ -111,8 +111,8 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from signoff.core.people import save_person
-    from signoff.core.pgroles import create_login
+    from signoff.core.db.pgroles import create_login
+    from signoff.core.governance.people import save_person
 
     registry = registry_from_args(args)
     if not registry.is_embedded:

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from signoff.core.errors import SignoffError
+from signoff.core.common.errors import SignoffError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -10,13 +10,13 @@ import argparse
 import sys
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core import registry as queries
-from signoff.core.checks import CHECKS, CheckOptions, run_checks
-from signoff.core.errors import SignoffError
-from signoff.core.report import write_report
-from signoff.core.reproduce import reproduce
+from signoff.core.catalog import lookup
+from signoff.core.common.clock import parse_time
+from signoff.core.common.errors import SignoffError
+from signoff.core.governance.checks import CHECKS, CheckOptions, run_checks
+from signoff.core.reproduction.report import write_report
+from signoff.core.reproduction.reproduce import reproduce
 from signoff.core.runner import Limits
-from signoff.core.timeutil import parse_time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,12 +58,12 @@ def _limits(args: argparse.Namespace) -> Limits | None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run the checks; exit 0 when all passed, 1 when any failed, 2 on bad input."""
-    name, number = queries.parse_ref(args.ref)
+    name, number = lookup.parse_ref(args.ref)
     if number is None:
         raise SignoffError(f"'{args.ref}': name the version, like {name}@3")
     registry = registry_from_args(args)
     with registry.read() as session:
-        version_id = queries.get_version(session, name, number).id
+        version_id = lookup.get_version(session, name, number).id
     options = CheckOptions(tolerance=args.tolerance, exact_fields=tuple(args.exact),
                            limits=_limits(args))
     results = run_checks(registry, version_id, checks=tuple(args.only or CHECKS), options=options)

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.approvals import approval_status, my_reviews
-from signoff.core.errors import NotFoundError, SignoffError
-from signoff.core.people import list_people, roles_of, save_person
-from signoff.core.policy import GATES, all_policies, set_policy
-from signoff.core.registry import parse_ref
-from signoff.core.schema import ROLES
-from signoff.core.workflow import in_write, run_transition
+from signoff.core.catalog.lookup import parse_ref
+from signoff.core.common.errors import NotFoundError, SignoffError
+from signoff.core.db.schema import ROLES
+from signoff.core.governance.approvals import approval_status, my_reviews
+from signoff.core.governance.people import list_people, roles_of, save_person
+from signoff.core.governance.policy import GATES, all_policies, set_policy
+from signoff.core.governance.workflow import in_write, run_transition
 
 DECISIONS = {
     "submit": ("submit", "submit a draft version for review"),

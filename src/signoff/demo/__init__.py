@@ -19,7 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-from signoff.core.errors import SignoffError
+from signoff.core.common.errors import SignoffError
 
 log = logging.getLogger("signoff.demo")
 

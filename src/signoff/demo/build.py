@@ -1,7 +1,7 @@
 """Building the demo registry's content into an (empty) registry home.
 
 Order: people; then per model, each version's folder is written, trained and published by
-its author with :func:`signoff.core.publish.publish`, back-dated, and walked through its
+its author with :func:`signoff.core.publishing.publisher.publish`, back-dated, and walked through its
 lifecycle history in date order; then consumers; then the factory history of runs,
 predictions and outcomes. Everything is deterministic except database timestamps of audit
 events (they record when the demo was built, as an audit log must).
@@ -20,11 +20,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from signoff.core.audit import append_event, event_count
-from signoff.core.db import open_registry
-from signoff.core.publish import publish
-from signoff.core.schema import Model, Version
-from signoff.core.staleness import evaluate_staleness
+from signoff.core.audit.chain import append_event, event_count
+from signoff.core.db.registry import open_registry
+from signoff.core.db.schema import Model, Version
+from signoff.core.monitoring.staleness import evaluate_staleness
+from signoff.core.publishing.publisher import publish
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
 from signoff.demo.folder import load_predict, write_version_folder
 from signoff.demo.history import HistoryCounts, record_history

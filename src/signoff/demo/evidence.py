@@ -1,6 +1,6 @@
 """Deployment-check evidence for the demo's versions, from really running their code.
 
-The real checks (:mod:`signoff.core.checks`) run each version in runner subprocesses, which
+The real checks (:mod:`signoff.core.governance.checks`) run each version in runner subprocesses, which
 would cost several seconds per version and push the demo build past its minute. The demo
 runs the same checks in process instead, on the version folder it just wrote (the same
 bytes it published): the reference inputs are re-scored and compared with the validated
@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from signoff.core.audit import append_event
-from signoff.core.reproduce import compare_outputs
+from signoff.core.audit.chain import append_event
+from signoff.core.db.schema import Evidence, Version
+from signoff.core.reproduction.reproduce import compare_outputs
 from signoff.core.runner.cases import read_records, robustness_cases, valid_output_problem
-from signoff.core.schema import Evidence, Version
 
 Predict = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 RUNNER = "in process, by the demo builder"

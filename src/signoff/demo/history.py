@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from signoff.core.audit import canonical_json
-from signoff.core.db import Registry
-from signoff.core.ingest import ingest_records
+from signoff.core.audit.chain import canonical_json
+from signoff.core.db.registry import Registry
+from signoff.core.ingest.records import ingest_records
 from signoff.demo.catalog import ANCHOR, ModelSpec
 from signoff.demo.datagen import generate
 
@@ -68,7 +68,7 @@ def record_history(registry: Registry, model: ModelSpec,
                    predictors: dict[int, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]]
                    ) -> HistoryCounts:
     """Report the model's executions, predictions and outcomes as its factory would: through
-    the ingest API (:func:`signoff.core.ingest.ingest_records`), one call per kind, each one
+    the ingest API (:func:`signoff.core.ingest.records.ingest_records`), one call per kind, each one
     transaction with its audit events."""
     counts = HistoryCounts()
     consumer = model.consumers[0]["name"]

@@ -1,11 +1,11 @@
 """The demo's people, consumers and lifecycle history, played through the real workflow.
 
-Every step of a version's history is a :func:`signoff.core.workflow.transition` back-dated to
+Every step of a version's history is a :func:`signoff.core.governance.workflow.transition` back-dated to
 its day (submit, the approvals at each gate, reject, go live, do not use, retire), so the
 decisions, gates, notifications and audit events are exactly what the workflow writes. The
 one step the workflow cannot take by itself is "ready": it follows from passing deployment
 checks, which the demo runs in process (:mod:`signoff.demo.evidence`) before handing the
-evidence to :func:`signoff.core.workflow.note_evidence`.
+evidence to :func:`signoff.core.governance.workflow.note_evidence`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from signoff.core.audit import append_event
-from signoff.core.policy import GO_LIVE, PRODUCTION_USE, current_policy
-from signoff.core.schema import Consumer, Model, User, UserRole, Version
-from signoff.core.summary import refresh_model_summary
-from signoff.core.workflow import note_evidence, transition
+from signoff.core.audit.chain import append_event
+from signoff.core.catalog.summary import refresh_model_summary
+from signoff.core.db.schema import Consumer, Model, User, UserRole, Version
+from signoff.core.governance.policy import GO_LIVE, PRODUCTION_USE, current_policy
+from signoff.core.governance.workflow import note_evidence, transition
 from signoff.demo.catalog import USERS, ModelSpec, VersionSpec
 from signoff.demo.evidence import record_demo_evidence
 

@@ -25,7 +25,7 @@ from signoff.core.render.document import (
 )
 
 if TYPE_CHECKING:
-    from signoff.core.db import Registry
+    from signoff.core.db.registry import Registry
 
 log = logging.getLogger("signoff.render")
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from signoff.core.errors import SignoffError
+from signoff.core.common.errors import SignoffError
 
 RENDERER_VERSION = "signoff-render-2"
 

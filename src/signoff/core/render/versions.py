@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from signoff.core.registry import get_model, get_version
-from signoff.core.schema import Version
+from signoff.core.catalog.lookup import get_model, get_version
+from signoff.core.db.schema import Version
 
 if TYPE_CHECKING:
-    from signoff.core.db import Registry
+    from signoff.core.db.registry import Registry
 
 ROLE_KINDS = {"notebook": "notebook", "release_notes": "markdown"}
 

@@ -5,7 +5,7 @@ Public API: :func:`run_version` (verify, compare environment, score), :func:`run
 result types.
 """
 
-from signoff.core.component_ref import ComponentRef
+from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.runner.environment import (
     Difference,
     EnvironmentReport,

@@ -2,7 +2,7 @@
 
 The runner copies this file into a fresh job folder and starts it with the target interpreter:
 ``python -s -B bootstrap.py JOB.json`` (in the desktop bundle ``signoff --run-child
-bootstrap.py JOB.json``, see :mod:`signoff.core.child`). It never imports Signoff, so it works
+bootstrap.py JOB.json``, see :mod:`signoff.core.common.child`). It never imports Signoff, so it works
 the same in the current interpreter, in the bundle and in a cached virtual environment built
 from a version's pins.
 

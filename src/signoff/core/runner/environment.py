@@ -22,7 +22,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from signoff.core.child import child_command
+from signoff.core.common.child import child_command
 
 log = logging.getLogger("signoff.runner")
 

@@ -1,7 +1,7 @@
 """Running a scoring entry point in a separate Python process, within limits.
 
 The child is :mod:`signoff.core.runner.bootstrap`, copied into a fresh job folder and started
-with :func:`signoff.core.child.child_command` (this Python from pip, the ``signoff``
+with :func:`signoff.core.common.child.child_command` (this Python from pip, the ``signoff``
 executable's hidden child mode in the desktop bundle). It gets the records in a JSON file and
 writes one JSON result file. The parent waits with a time limit, polls a cancel flag, and kills
 the child's whole process group when either fires. A crash, a timeout, an exception, a memory
@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from signoff.core.child import child_command
+from signoff.core.common.child import child_command
 
 log = logging.getLogger("signoff.runner")
 
@@ -136,7 +136,7 @@ def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
     *mode* ``"batch"`` calls the function once with all records (``outputs``); ``"each"``
     calls it once per record and reports each record's output, declared rejection
     (``ValueError``) or error (``answers``). *python* is the interpreter (default: the one
-    running Signoff, see :func:`~signoff.core.child.child_command`).
+    running Signoff, see :func:`~signoff.core.common.child.child_command`).
     """
     limits = limits or Limits()
     workdir = Path(workdir)

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from signoff.core.audit import append_event
-from signoff.core.component_ref import ComponentRef
-from signoff.core.db import Registry
-from signoff.core.errors import NotFoundError
+from signoff.core.audit.chain import append_event
+from signoff.core.catalog.component_ref import ComponentRef
+from signoff.core.common.errors import NotFoundError
+from signoff.core.db.registry import Registry
+from signoff.core.db.schema import Setting, Version
 from signoff.core.runner.environment import EnvironmentReport, compare_environment
 from signoff.core.runner.process import (
     CANCELLED,
@@ -33,7 +34,6 @@ from signoff.core.runner.process import (
 )
 from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensure_venv
 from signoff.core.runner.workspace import HashCheck, prepare_workspace
-from signoff.core.schema import Setting, Version
 
 log = logging.getLogger("signoff.runner")
 

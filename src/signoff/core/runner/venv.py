@@ -26,8 +26,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from signoff.core.child import is_frozen
-from signoff.core.errors import SignoffError
+from signoff.core.common.child import is_frozen
+from signoff.core.common.errors import SignoffError
 
 log = logging.getLogger("signoff.runner")
 

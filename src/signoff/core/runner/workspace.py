@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from signoff.core.component_ref import ComponentRef
-from signoff.core.errors import HashMismatchError, NotFoundError
-from signoff.core.store import ArtifactStore
+from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.catalog.component_ref import ComponentRef
+from signoff.core.common.errors import HashMismatchError, NotFoundError
 
 log = logging.getLogger("signoff.runner")
 

@@ -1,0 +1,83 @@
+"""The inventory summary columns on ``models``, recomputed after every write to a model."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signoff.core.db.schema import (
+    DO_NOT_USE,
+    IN_REVIEW,
+    PRODUCTION,
+    AuditEvent,
+    Consumer,
+    Deployment,
+    Model,
+    Version,
+)
+
+
+def refresh_model_summary(session: Session, model_id: int) -> None:
+    """Recompute latest/live version, counts, activity and the review and do-not-use flags.
+
+    The stale flag belongs to monitoring (``signoff.core.monitoring.windows``) and is left alone.
+    """
+    model = session.get(Model, model_id)
+    if model is None:
+        return
+    session.flush()
+    latest = session.execute(
+        select(Version.number, Version.state)
+        .where(Version.model_id == model_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+    ).first()
+    model.latest_version, model.latest_state = (latest[0], latest[1]) if latest else (None, None)
+    model.version_count = session.scalar(
+        select(func.count()).where(Version.model_id == model_id)
+    ) or 0
+    live = session.execute(
+        select(Version.number, Version.id)
+        .join(Deployment, Deployment.version_id == Version.id)
+        .where(Deployment.model_id == model_id, Deployment.environment == PRODUCTION,
+               Deployment.live_to.is_(None))
+        .order_by(Deployment.live_from.desc())
+        .limit(1)
+    ).first()
+    model.live_version = live[0] if live else None
+    waiting = session.scalar(
+        select(func.min(Version.state_changed_at)).where(
+            Version.model_id == model_id, Version.state == IN_REVIEW
+        )
+    )
+    model.flag_open_review = waiting is not None
+    model.review_waiting_since = waiting
+    model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live[1] if live else None)
+    activity = [
+        session.scalar(select(func.max(Version.state_changed_at))
+                       .where(Version.model_id == model_id)),
+        session.scalar(select(func.max(Version.created_at)).where(Version.model_id == model_id)),
+        session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.model_id == model_id)),
+    ]
+    known = [a for a in activity if a is not None]
+    model.last_activity_at = max(known) if known else model.created_at
+    model.search_text = " ".join(
+        [model.name, model.title or "", model.owner or "", *(model.tags or [])]
+    ).lower()
+
+
+def _dnu_still_consumed(session: Session, model_id: int, live_version_id: int | None) -> bool:
+    """A version marked do-not-use that a consumer still pins, or that is still live."""
+    dnu_ids = set(session.scalars(
+        select(Version.id).where(Version.model_id == model_id, Version.state == DO_NOT_USE)
+    ))
+    if not dnu_ids:
+        return False
+    consumers = session.execute(
+        select(Consumer.pinned_version_id).where(Consumer.model_id == model_id,
+                                                 Consumer.active.is_(True))
+    ).all()
+    for (pinned,) in consumers:
+        if pinned in dnu_ids or (pinned is None and live_version_id in dnu_ids):
+            return True
+    return False

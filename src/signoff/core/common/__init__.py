@@ -1,0 +1,1 @@
+"""What every layer of the core may use: its errors, time handling, and small helpers."""

@@ -1,0 +1,1 @@
+"""The database: opening a registry, its schema, migrations and PostgreSQL roles."""

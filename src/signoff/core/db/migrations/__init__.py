@@ -1,0 +1,1 @@
+"""Alembic migrations of the registry schema (``signoff db upgrade``, or on open)."""

@@ -1,0 +1,404 @@
+"""The registry's tables, as SQLAlchemy 2 declarative models.
+
+Alembic migrations under ``signoff/core/db/migrations`` create and evolve these tables; the
+constraint names come from the naming convention below so migrations stay predictable on
+SQLite and PostgreSQL alike.
+
+The ``models`` table carries a few denormalised summary columns (latest and live version,
+flags, last activity). They are maintained by :func:`signoff.core.catalog.summary.refresh_model_summary`
+on every write so that the inventory, which may hold 100,000 versions, is a single indexed
+query over one table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from signoff.core.common.clock import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Lifecycle states (see DESIGN.md). Kept as plain strings so the database stays readable.
+DRAFT = "draft"
+IN_REVIEW = "in_review"
+APPROVED = "approved"
+READY = "ready"
+LIVE = "live"
+SUPERSEDED = "superseded"
+RETIRED = "retired"
+REJECTED = "rejected"
+DO_NOT_USE = "do_not_use"
+STATES = (DRAFT, IN_REVIEW, APPROVED, READY, LIVE, SUPERSEDED, RETIRED, REJECTED, DO_NOT_USE)
+
+# The versioning dimensions of a version.
+COMPONENT_KINDS = (
+    "data",
+    "script",
+    "configuration",
+    "model_object",
+    "documentation",
+    "environment",
+    "tests",
+)
+
+RISK_TIERS = ("high", "medium", "low")
+ROLES = ("viewer", "author", "validator", "business_owner", "release_manager", "auditor", "admin")
+
+PRODUCTION = "production"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Model(Base):
+    """A named business capability with its versions."""
+
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), default="", index=True)
+    business_unit: Mapped[str] = mapped_column(String(200), default="", index=True)
+    risk_tier: Mapped[str] = mapped_column(String(20), default="medium", index=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    # A lower-cased "name title owner tags" string the search box matches against.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    task: Mapped[str] = mapped_column(String(40), default="classification")
+    # staleness rules for monitoring (metric, baseline tolerance, windows, drift, max age)
+    monitoring_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # --- summary columns maintained by summary.refresh_model_summary -------------------
+    latest_version: Mapped[int | None] = mapped_column(Integer)
+    latest_state: Mapped[str | None] = mapped_column(String(20), index=True)
+    live_version: Mapped[int | None] = mapped_column(Integer)
+    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    flag_stale: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    stale_reason: Mapped[str] = mapped_column(Text, default="")
+    flag_open_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    flag_dnu_consumed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    review_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="model", order_by="Version.number", cascade="all, delete-orphan"
+    )
+    consumers: Mapped[list[Consumer]] = relationship(back_populates="model")
+
+
+class Version(Base):
+    """One immutable, hash-pinned bundle of a model's components."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("model_id", "number", name="uq_versions_model_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    release_notes: Mapped[str] = mapped_column(Text, default="")
+    manifest_hash: Mapped[str] = mapped_column(String(64), index=True)
+    manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    entry_point: Mapped[str] = mapped_column(String(300), default="")
+    python_version: Mapped[str] = mapped_column(String(40), default="")
+    # optimistic lock: every UPDATE checks and bumps it
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    model: Mapped[Model] = relationship(back_populates="versions")
+    components: Mapped[list[Component]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", order_by="Component.id"
+    )
+    metrics: Mapped[list[Metric]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", order_by="Metric.id"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def label(self) -> str:
+        return f"{self.model.name} v{self.number}"
+
+
+class Component(Base):
+    """One versioning dimension of a version: a file or an external reference."""
+
+    __tablename__ = "components"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(300))
+    # path inside the model folder as published ("score.py", "data/train.csv")
+    path: Mapped[str | None] = mapped_column(String(500))
+    # external location for data that is not stored ("s3://…", "https://…")
+    uri: Mapped[str | None] = mapped_column(String(1000))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    stored: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(40), default="")  # notebook, release_notes, ...
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    version: Mapped[Version] = relationship(back_populates="components")
+
+
+class Metric(Base):
+    """A development metric of a version (recorded at publish)."""
+
+    __tablename__ = "metrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)
+    dataset: Mapped[str] = mapped_column(String(100), default="validation")
+
+    version: Mapped[Version] = relationship(back_populates="metrics")
+
+
+class Consumer(Base):
+    """A process or team that uses a model: pinned to a version or following what is live."""
+
+    __tablename__ = "consumers"
+    __table_args__ = (UniqueConstraint("model_id", "name", name="uq_consumers_model_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="batch")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    secret: Mapped[str] = mapped_column(String(200), default="")
+    pinned_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    model: Mapped[Model] = relationship(back_populates="consumers")
+    pinned_version: Mapped[Version | None] = relationship()
+
+
+class Deployment(Base):
+    """A period during which a version was live in an environment."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (Index("ix_deployments_lookup", "model_id", "environment", "live_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    environment: Mapped[str] = mapped_column(String(60), default=PRODUCTION)
+    live_from: Mapped[datetime] = mapped_column(DateTime)
+    live_to: Mapped[datetime | None] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+
+    version: Mapped[Version] = relationship()
+
+
+class User(Base):
+    """A person (or database login) known to the registry."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class Policy(Base):
+    """Approval policy for a risk tier; never edited in place, a change is a new revision."""
+
+    __tablename__ = "policies"
+    __table_args__ = (UniqueConstraint("risk_tier", "revision", name="uq_policies_tier_rev"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_tier: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Decision(Base):
+    """A signed decision on a version; insert-only."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    action: Mapped[str] = mapped_column(String(40))
+    gate: Mapped[str] = mapped_column(String(40), default="")
+    role: Mapped[str] = mapped_column(String(40), default="")
+    meaning: Mapped[str] = mapped_column(String(300), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    manifest_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Evidence(Base):
+    """The stored result of a deployment check run on a version."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    check: Mapped[str] = mapped_column(String(60))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    manifest_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Execution(Base):
+    """A scoring run reported by the factory."""
+
+    __tablename__ = "executions"
+    __table_args__ = (Index("ix_executions_version_started", "version_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    consumer: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rows_scored: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="succeeded")
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    input_uri: Mapped[str] = mapped_column(String(1000), default="")
+    input_sha256: Mapped[str] = mapped_column(String(64), default="")
+    output_uri: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Prediction(Base):
+    """One output given for one subject (for example a customer) by a version."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (
+        UniqueConstraint("subject_key", "predicted_at", "version_id", name="uq_predictions_key"),
+        Index("ix_predictions_version_time", "version_id", "predicted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_key: Mapped[str] = mapped_column(String(200), index=True)
+    predicted_at: Mapped[datetime] = mapped_column(DateTime)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    execution_id: Mapped[int | None] = mapped_column(ForeignKey("executions.id"))
+    input_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    input_ref: Mapped[str] = mapped_column(String(1000), default="")
+    input_sha256: Mapped[str] = mapped_column(String(64), default="")
+    output: Mapped[Any] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class Outcome(Base):
+    """The actual value observed later for a subject."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (Index("ix_outcomes_subject", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_key: Mapped[str] = mapped_column(String(200))
+    observed_at: Mapped[datetime] = mapped_column(DateTime)
+    actual: Mapped[float] = mapped_column(Float)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"), index=True)
+
+
+# One outcome per subject and time for each model; an outcome without a model (it applies to
+# every model that scored the subject) counts as model 0, since NULLs never collide in SQL.
+Index("uq_outcomes_model_subject_time", func.coalesce(Outcome.model_id, 0),
+      Outcome.subject_key, Outcome.observed_at, unique=True)
+
+
+class AuditEvent(Base):
+    """An append-only, hash-chained record of a write."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    model_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    version_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class OutboxMessage(Base):
+    """A notification to a consumer, written with the event that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"), index=True)
+    event: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Setting(Base):
+    """Registry-wide key/value settings (staleness rules, limits)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,255 @@
+"""Read models of the workflow for screens and the command line: gates, checks, queues.
+
+Everything here is plain data built in one read session, so a GUI worker can compute it and
+hand it to the GUI thread. What is allowed is decided by the same precondition code the
+transitions run (:func:`signoff.core.governance.workflow.check_allowed`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.core.catalog.lookup import consumers_of, get_model, get_version, live_versions
+from signoff.core.common.errors import TransitionError
+from signoff.core.db.registry import db_now
+from signoff.core.db.schema import IN_REVIEW, READY, AuditEvent, Decision, Model, Version
+from signoff.core.governance.people import printed_names, roles_of
+from signoff.core.governance.policy import GATE_TITLES, GATES, current_policy
+from signoff.core.governance.workflow import (
+    ACTIONS,
+    check_allowed,
+    current_gate,
+    gate_signatures,
+    latest_evidence,
+)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A signed decision as 21 CFR Part 11 asks it be shown: name, date/time, meaning."""
+
+    decision_id: int
+    login: str
+    printed_name: str
+    role: str
+    gate: str
+    action: str
+    at: datetime
+    meaning: str
+    comment: str
+    manifest_hash: str
+    bound_to_current: bool
+
+
+@dataclass(frozen=True)
+class GateStatus:
+    gate: str
+    title: str
+    required: list[str]
+    signed: dict[str, Signature]
+    missing: list[str]
+    complete: bool
+    open: bool
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    check: str
+    required: bool
+    passed: bool | None  # None: no evidence for the current manifest
+    at: datetime | None
+    summary: str
+    actor: str
+
+
+@dataclass
+class ApprovalStatus:
+    """Everything the Approvals tab shows for one version and one viewer."""
+
+    model: str
+    number: int
+    version_id: int
+    state: str
+    author: str
+    risk_tier: str
+    manifest_hash: str
+    row_version: int
+    policy_revision: int
+    viewer: str
+    viewer_roles: list[str]
+    gates: list[GateStatus]
+    checks: list[CheckStatus]
+    decisions: list[Signature]
+    live_version: int | None
+    consumers: list[str]
+    allowed: dict[str, str | None] = field(default_factory=dict)  # action → None or reason
+
+    def may(self, action: str) -> bool:
+        return self.allowed.get(action, "unknown action") is None
+
+
+def _signature(d: Decision, names: dict[str, str], manifest_hash: str) -> Signature:
+    return Signature(d.id, d.actor, names.get(d.actor, d.actor), d.role, d.gate, d.action, d.at,
+                     d.meaning, d.comment, d.manifest_hash, d.manifest_hash == manifest_hash)
+
+
+def approval_status(session: Session, model: str, number: int, viewer: str) -> ApprovalStatus:
+    """Gates, signatures, checks, decisions and the actions *viewer* may take now."""
+    version = get_version(session, model, number)
+    policy = current_policy(session, version.model.risk_tier)
+    decisions = list(session.scalars(select(Decision).where(Decision.version_id == version.id)
+                                     .order_by(Decision.id)))
+    names = printed_names(session, {d.actor for d in decisions} | {version.author})
+    gates = []
+    for gate in GATES:
+        signed = {d.role: _signature(d, names, version.manifest_hash)
+                  for d in gate_signatures(session, version, gate)}
+        required = policy.roles_for(gate)
+        missing = [r for r in required if r not in signed]
+        gates.append(GateStatus(gate, GATE_TITLES[gate], required, signed, missing,
+                                not missing, current_gate(version.state) == gate))
+    evidence = latest_evidence(session, version)
+    checks = []
+    for check in dict.fromkeys([*policy.checks, *evidence]):
+        row = evidence.get(check)
+        checks.append(CheckStatus(check, check in policy.checks, row.passed if row else None,
+                                  row.at if row else None, row.summary if row else "",
+                                  row.actor if row else ""))
+    status = ApprovalStatus(
+        model=model, number=number, version_id=version.id, state=version.state,
+        author=version.author, risk_tier=version.model.risk_tier,
+        manifest_hash=version.manifest_hash, row_version=version.row_version,
+        policy_revision=policy.revision, viewer=viewer,
+        viewer_roles=sorted(roles_of(session, viewer)), gates=gates, checks=checks,
+        decisions=[_signature(d, names, version.manifest_hash) for d in decisions],
+        live_version=live_versions(session, version.model_id).get("production"),
+        consumers=[c.name for c in consumers_of(session, version.model_id) if c.active])
+    for action in ACTIONS:
+        try:
+            check_allowed(session, version, action, viewer)
+            status.allowed[action] = None
+        except TransitionError as exc:
+            status.allowed[action] = str(exc).split(": ", 1)[-1]
+    return status
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A version waiting for a decision by one of the viewer's roles."""
+
+    model: str
+    number: int
+    title: str
+    risk_tier: str
+    state: str
+    gate: str
+    gate_title: str
+    my_roles: list[str]
+    missing: list[str]
+    author: str
+    waiting_since: datetime
+    age: timedelta
+
+
+def my_reviews(session: Session, viewer: str, *, limit: int = 500) -> list[ReviewItem]:
+    """Versions in a gate where *viewer* may sign a missing role now, oldest first."""
+    held = roles_of(session, viewer)
+    if not held:
+        return []
+    now = db_now(session)
+    rows = session.execute(
+        select(Version, Model).join(Model, Model.id == Version.model_id)
+        .where(Version.state.in_((IN_REVIEW, READY)), Version.author != viewer)
+        .order_by(Version.state_changed_at, Version.id).limit(limit * 4)).all()
+    items = []
+    for version, model in rows:
+        gate = current_gate(version.state)
+        policy = current_policy(session, model.risk_tier)
+        signatures = gate_signatures(session, version, gate)
+        if any(d.actor == viewer for d in signatures):
+            continue
+        signed = {d.role for d in signatures}
+        missing = [r for r in policy.roles_for(gate) if r not in signed]
+        mine = [r for r in missing if r in held]
+        if not mine:
+            continue
+        items.append(ReviewItem(model.name, version.number, model.title, model.risk_tier,
+                                version.state, gate, GATE_TITLES[gate], mine, missing,
+                                version.author, version.state_changed_at,
+                                now - version.state_changed_at))
+        if len(items) >= limit:
+            break
+    return items
+
+
+def version_events(session: Session, model: str, number: int | None = None
+                   ) -> list[AuditEvent]:
+    """Audit events of a version (or of a whole model when *number* is None), oldest first."""
+    if number is None:
+        model_id = get_model(session, model).id
+        stmt = select(AuditEvent).where(AuditEvent.model_id == model_id)
+    else:
+        version = get_version(session, model, number)
+        stmt = select(AuditEvent).where(AuditEvent.version_id == version.id)
+    return list(session.scalars(stmt.order_by(AuditEvent.seq)))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One audit event as the Audit tab shows it; signatures carry name, time and meaning."""
+
+    seq: int
+    at: datetime
+    login: str
+    printed_name: str
+    action: str
+    title: str
+    details: str
+    is_signature: bool
+    meaning: str
+    hash: str
+
+
+def _describe(action: str, payload: dict) -> tuple[str, str]:
+    if action.startswith("decision."):
+        what = action.split(".", 1)[1]
+        words = [f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
+                 if payload.get("state_from") != payload.get("state_to") else ""]
+        if payload.get("comment"):
+            words.append(f"“{payload['comment']}”")
+        return what.replace("_", " "), "; ".join(w for w in words if w)
+    if action == "version.went_live":
+        sup = payload.get("superseded") or []
+        return "went live", (f"in {payload.get('environment')}"
+                             + (f"; superseded v{', v'.join(map(str, sup))}" if sup else "")
+                             + (f"; {payload['notified']} notification(s) queued"
+                                if payload.get("notified") else ""))
+    keys = [k for k in ("check", "passed", "summary", "consumer", "event", "state_to",
+                        "risk_tier", "revision", "roles") if k in payload]
+    return action.replace(".", " ").replace("_", " "), ", ".join(
+        f"{k}={payload[k]}" for k in keys)
+
+
+def timeline(session: Session, model: str, number: int | None = None) -> list[TimelineEntry]:
+    """The audit events of a version (or a whole model) as a timeline, oldest first."""
+    events = version_events(session, model, number)
+    names = printed_names(session, {e.actor for e in events})
+    entries = []
+    for e in events:
+        try:
+            payload = json.loads(e.payload)
+        except ValueError:
+            payload = {}
+        title, details = _describe(e.action, payload if isinstance(payload, dict) else {})
+        is_signature = e.action.startswith("decision.") or (
+            e.action == "version.went_live" and "decision_id" in payload)
+        entries.append(TimelineEntry(e.seq, e.at, e.actor, names.get(e.actor, e.actor),
+                                     e.action, title, details, is_signature,
+                                     payload.get("meaning", "") if is_signature else "",
+                                     e.hash))
+    return entries

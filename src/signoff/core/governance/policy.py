@@ -1,0 +1,127 @@
+"""Approval policy per risk tier: which roles sign at each gate, which checks go-live needs.
+
+Policies are stored as revisions in the ``policies`` table and never edited in place; the
+newest revision of a tier is the one in force. A tier with no stored revision uses the
+built-in default (revision 0), so a fresh registry already has sensible rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signoff.core.audit.chain import append_event
+from signoff.core.common.errors import SignoffError
+from signoff.core.db.schema import RISK_TIERS, Policy
+from signoff.core.governance.people import require_admin
+
+PRODUCTION_USE = "production_use"
+GO_LIVE = "go_live"
+GATES = (PRODUCTION_USE, GO_LIVE)
+GATE_TITLES = {PRODUCTION_USE: "Approval for production use", GO_LIVE: "Approval to go live"}
+SIGNING_ROLES = ("validator", "business_owner", "release_manager", "auditor", "admin")
+CHECKS = ("reference_outputs", "robustness", "environment", "performance")
+
+DEFAULT_RULES: dict[str, dict[str, Any]] = {
+    "high": {"gates": {PRODUCTION_USE: ["validator", "business_owner"],
+                       GO_LIVE: ["release_manager"]},
+             "checks": ["reference_outputs", "robustness", "environment"]},
+    "medium": {"gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
+               "checks": ["reference_outputs", "environment"]},
+    "low": {"gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
+            "checks": ["reference_outputs"]},
+}
+
+
+class PolicyError(SignoffError):
+    """A policy is malformed."""
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The policy in force for a tier: roles per gate and required checks."""
+
+    risk_tier: str
+    revision: int
+    gates: dict[str, list[str]] = field(default_factory=dict)
+    checks: list[str] = field(default_factory=list)
+    created_by: str = ""
+
+    def roles_for(self, gate: str) -> list[str]:
+        return list(self.gates.get(gate, []))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"risk_tier": self.risk_tier, "revision": self.revision,
+                "gates": {g: list(r) for g, r in self.gates.items()},
+                "checks": list(self.checks), "created_by": self.created_by}
+
+
+def validate_rules(rules: dict[str, Any]) -> dict[str, Any]:
+    """Check a rules document; return it normalised or raise PolicyError naming the problem."""
+    if not isinstance(rules, dict):
+        raise PolicyError("a policy must be a JSON object with 'gates' and 'checks'")
+    unknown = set(rules) - {"gates", "checks"}
+    if unknown:
+        raise PolicyError(f"unknown policy key(s): {', '.join(sorted(unknown))}")
+    gates = rules.get("gates")
+    if not isinstance(gates, dict) or set(gates) != set(GATES):
+        raise PolicyError(f"'gates' must name exactly the gates {', '.join(GATES)}")
+    clean: dict[str, list[str]] = {}
+    for gate, roles in gates.items():
+        if not isinstance(roles, list) or not roles:
+            raise PolicyError(f"gate '{gate}' must list at least one role")
+        bad = [r for r in roles if r not in SIGNING_ROLES]
+        if bad:
+            raise PolicyError(f"gate '{gate}': {', '.join(map(str, bad))} cannot sign; "
+                              f"signing roles are {', '.join(SIGNING_ROLES)}")
+        if len(set(roles)) != len(roles):
+            raise PolicyError(f"gate '{gate}' lists a role twice")
+        clean[gate] = list(roles)
+    checks = rules.get("checks", [])
+    if not isinstance(checks, list) or any(c not in CHECKS for c in checks):
+        raise PolicyError(f"'checks' must be a list drawn from {', '.join(CHECKS)}")
+    return {"gates": clean, "checks": sorted(set(checks), key=CHECKS.index)}
+
+
+def _check_tier(tier: str) -> None:
+    if tier not in RISK_TIERS:
+        raise PolicyError(f"unknown risk tier '{tier}'; tiers are {', '.join(RISK_TIERS)}")
+
+
+def current_policy(session: Session, risk_tier: str) -> PolicyRules:
+    """The newest policy revision for *risk_tier*, or the built-in default (revision 0)."""
+    tier = risk_tier if risk_tier in RISK_TIERS else "high"  # unknown tiers get the strictest
+    row = session.scalar(select(Policy).where(Policy.risk_tier == tier)
+                         .order_by(Policy.revision.desc()).limit(1))
+    if row is None:
+        rules = DEFAULT_RULES[tier]
+        return PolicyRules(tier, 0, {g: list(r) for g, r in rules["gates"].items()},
+                           list(rules["checks"]), "built-in default")
+    return PolicyRules(tier, row.revision, {g: list(r) for g, r in row.rules["gates"].items()},
+                       list(row.rules.get("checks", [])), row.created_by)
+
+
+def set_policy(session: Session, risk_tier: str, rules: dict[str, Any], *, actor: str
+               ) -> PolicyRules:
+    """Store *rules* as the next revision for *risk_tier*; admins only, audited."""
+    _check_tier(risk_tier)
+    clean = validate_rules(rules)
+    bootstrap = require_admin(session, actor)
+    last = session.scalar(select(func.max(Policy.revision)).where(Policy.risk_tier == risk_tier))
+    before = current_policy(session, risk_tier)
+    row = Policy(risk_tier=risk_tier, revision=(last or 0) + 1, rules=clean, created_by=actor)
+    session.add(row)
+    session.flush()
+    append_event(session, actor=actor, action="policy.changed", entity_type="policy",
+                 entity_id=f"{risk_tier}#{row.revision}",
+                 payload={"risk_tier": risk_tier, "revision": row.revision, "rules": clean,
+                          "previous": before.to_json(), "bootstrap_without_admin": bootstrap})
+    return current_policy(session, risk_tier)
+
+
+def all_policies(session: Session) -> list[PolicyRules]:
+    """The policy in force for every tier."""
+    return [current_policy(session, tier) for tier in RISK_TIERS]

@@ -1,0 +1,1 @@
+"""The MLflow importer: its REST client, the mapping to Signoff's model, and the bulk loader."""

@@ -1,0 +1,436 @@
+"""A small, suspicious REST client for an MLflow tracking server.
+
+It reads what the importer needs — registered models, model versions, runs and artifacts —
+through MLflow's REST API with ``requests``, and treats every answer as untrusted:
+
+* credentials come from the environment (``MLFLOW_TRACKING_USERNAME``/``_PASSWORD`` for
+  basic auth, ``MLFLOW_TRACKING_TOKEN`` for a bearer token);
+* every request has a timeout; 5xx answers and dropped connections are retried with
+  exponential backoff; 401/403/404 become errors that say what to do;
+* redirects are followed by hand, and only within the same scheme, host and port;
+* JSON answers are size-capped and must parse and have the expected shape;
+* artifact paths are checked before use (no ``..``, no absolute paths, no ``#``/``?``,
+  no percent-encoded tricks — MLflow CVE-2024-1483 / CVE-2024-3848);
+* downloads are streamed with a cap: a body larger than the listing declared is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+import requests
+
+from signoff.core.common.errors import SignoffError
+
+log = logging.getLogger("signoff.importers.mlflow")
+
+API = "/api/2.0/mlflow"
+ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
+MAX_JSON_BYTES = 64 * 1024 * 1024
+DOWNLOAD_SLACK = 0  # a download may not exceed its declared size by a single byte
+CHUNK = 256 * 1024
+
+
+class MlflowError(SignoffError):
+    """The MLflow server could not be read, or answered something Signoff refuses."""
+
+
+class MlflowAuthError(MlflowError):
+    """The server refused the credentials (401) or the permission (403)."""
+
+
+class MlflowNotFoundError(MlflowError):
+    """The server answered 404 for something that should be there."""
+
+
+class HostileAnswerError(MlflowError):
+    """The server's answer is unsafe (path tricks, foreign redirects, oversize, bad JSON)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times and how patiently to retry 5xx answers and dropped connections."""
+
+    attempts: int = 4
+    backoff_s: float = 0.5
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
+
+
+def credentials_from_environment(env: dict[str, str] | None = None
+                                 ) -> tuple[tuple[str, str] | None, str | None]:
+    """(basic-auth pair, bearer token) named by the MLFLOW_TRACKING_* variables, if any."""
+    env = dict(os.environ if env is None else env)
+    user, password = env.get("MLFLOW_TRACKING_USERNAME"), env.get("MLFLOW_TRACKING_PASSWORD")
+    token = env.get("MLFLOW_TRACKING_TOKEN") or None
+    basic = (user, password or "") if user else None
+    return basic, token
+
+
+_ENCODED = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def safe_artifact_path(path: object, what: str = "artifact path") -> str:
+    """Return *path* if it is a plain relative path; raise HostileAnswerError otherwise.
+
+    Refuses absolute and drive paths, ``..`` and ``.`` segments, backslashes, ``#`` and
+    ``?`` (which cut a URL short, as in CVE-2024-1483), percent-encoding (``%2e%2e``),
+    control characters and empty segments.
+    """
+    if not isinstance(path, str) or not path:
+        raise HostileAnswerError(f"{what}: expected a non-empty relative path, got {path!r}")
+    problems = []
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) or "://" in path:
+        problems.append("it is absolute")
+    if "\\" in path:
+        problems.append("it contains a backslash")
+    if "#" in path or "?" in path:
+        problems.append("it contains '#' or '?' (URL fragment/query tricks, CVE-2024-1483)")
+    if _ENCODED.search(path) or unquote(path) != path:
+        problems.append("it is percent-encoded")
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        problems.append("it contains control characters")
+    parts = path.split("/")
+    if any(p in ("..", ".") for p in parts) or ".." in unquote(unquote(path)).split("/"):
+        problems.append("it contains '..' or '.' segments")
+    elif any(p == "" for p in parts):
+        problems.append("it contains an empty segment")
+    if problems:
+        raise HostileAnswerError(f"refusing {what} {path!r}: {'; '.join(problems)}")
+    return path
+
+
+def artifact_root_path(uri: object, what: str) -> str:
+    """The path part of an ``mlflow-artifacts:/…`` URI, checked; other URIs are refused."""
+    if not isinstance(uri, str):
+        raise HostileAnswerError(f"{what}: expected an artifact URI, got {uri!r}")
+    if not uri.startswith("mlflow-artifacts:"):
+        raise MlflowError(
+            f"{what} {uri!r} is not served through the MLflow artifact proxy; start the "
+            "server with --serve-artifacts (the default) so Signoff can download artifacts"
+        )
+    rest = uri[len("mlflow-artifacts:"):]
+    if rest.startswith("//"):
+        # mlflow-artifacts://host:port/path names another server: never follow it
+        raise HostileAnswerError(f"refusing {what} {uri!r}: it points at another host")
+    return safe_artifact_path(rest.lstrip("/"), what)
+
+
+class MlflowClient:
+    """Read-only access to one MLflow tracking server."""
+
+    def __init__(self, base_url: str, *, retry: RetryPolicy | None = None,
+                 env: dict[str, str] | None = None,
+                 session: requests.Session | None = None) -> None:
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise MlflowError(f"{base_url!r} is not an http(s) URL of an MLflow server")
+        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self._origin = (parts.scheme, parts.hostname, parts.port)
+        self.retry = retry or RetryPolicy()
+        self.session = session or requests.Session()
+        self.session.trust_env = False  # no proxies or .netrc credentials we did not choose
+        basic, token = credentials_from_environment(env)
+        if basic and not basic[1]:
+            basic = (basic[0], _keyring_password(self.base_url, basic[0]) or "")
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        elif basic:
+            self.session.auth = basic
+        self.session.headers["User-Agent"] = "signoff-mlflow-importer"
+        self._experiment_ids: list[str] | None = None
+
+    # -- transport ----------------------------------------------------------------------
+    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              json_body: Any = None, stream: bool = False) -> requests.Response:
+        url = self.base_url + path
+        last_problem = ""
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                response = self._follow(method, url, params, json_body, stream)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last_problem = f"could not reach {self.base_url}: {exc.__class__.__name__}"
+                response = None
+            if response is not None and response.status_code < 500:
+                return response
+            if response is not None:
+                last_problem = f"{self.base_url} answered HTTP {response.status_code}"
+                response.close()
+            if attempt < self.retry.attempts:
+                delay = self.retry.backoff_s * 2 ** (attempt - 1)
+                log.info("%s; retrying in %.1fs (%d/%d)", last_problem, delay, attempt,
+                         self.retry.attempts)
+                time.sleep(delay)
+        raise MlflowError(f"{last_problem} ({method} {path}); gave up after "
+                          f"{self.retry.attempts} attempts")
+
+    def _follow(self, method: str, url: str, params: dict[str, Any] | None, json_body: Any,
+                stream: bool) -> requests.Response:
+        for _hop in range(5):
+            response = self.session.request(
+                method, url, params=params, json=json_body, stream=stream, allow_redirects=False,
+                timeout=(self.retry.connect_timeout_s, self.retry.read_timeout_s))
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            target = urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            parts = urlsplit(target)
+            if (parts.scheme, parts.hostname, parts.port) != self._origin:
+                raise HostileAnswerError(
+                    f"refusing a redirect from {url} to another host ({target}); "
+                    "credentials and downloads stay with the server you named")
+            url, params = target, None
+        raise HostileAnswerError(f"too many redirects starting at {url}")
+
+    def _check_status(self, response: requests.Response, what: str) -> None:
+        code = response.status_code
+        if code < 400:
+            return
+        detail = _error_detail(response)
+        response.close()
+        if code == 401:
+            raise MlflowAuthError(
+                f"{self.base_url} refused the credentials (HTTP 401) while reading {what}; set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN")
+        if code == 403:
+            raise MlflowAuthError(
+                f"{self.base_url} denied permission (HTTP 403) to read {what}; ask the MLflow "
+                f"administrator for READ permission{detail}")
+        if code == 404:
+            raise MlflowNotFoundError(f"{self.base_url} has no {what} (HTTP 404){detail}")
+        raise MlflowError(f"{self.base_url} refused the request for {what} (HTTP {code}){detail}")
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None, *,
+                 what: str, method: str = "GET", json_body: Any = None) -> dict[str, Any]:
+        """GET (or POST) an API path and return its JSON object, checked and size-capped."""
+        response = self._send(method, path, params=params, json_body=json_body, stream=True)
+        self._check_status(response, what)
+        body = _read_capped(response, MAX_JSON_BYTES, what)
+        try:
+            data = requests.models.complexjson.loads(body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            kind = response.headers.get("Content-Type", "?")
+            raise HostileAnswerError(
+                f"{self.base_url} answered {what} with something that is not JSON "
+                f"({kind}, {len(body)} bytes): is this an MLflow tracking server?") from exc
+        if not isinstance(data, dict):
+            raise HostileAnswerError(f"{what}: expected a JSON object, got {type(data).__name__}")
+        return data
+
+    def paginate(self, path: str, key: str, params: dict[str, Any], *, what: str,
+                 page_size: int) -> Iterator[dict[str, Any]]:
+        """Yield every item of a paged list, following ``next_page_token`` to the end."""
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            query = dict(params, max_results=page_size)
+            if token:
+                query["page_token"] = token
+            data = self.get_json(path, query, what=what)
+            items = data.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise HostileAnswerError(f"{what}: '{key}' is not a list of objects")
+            yield from items
+            token = data.get("next_page_token") or None
+            if token is None:
+                return
+            if not isinstance(token, str) or token in seen:
+                raise HostileAnswerError(f"{what}: the server repeats a page token; stopping")
+            seen.add(token)
+
+    # -- MLflow resources -----------------------------------------------------------------
+    def check_server(self) -> None:
+        """Raise a clear error unless the URL answers like an MLflow tracking server."""
+        try:
+            data = self.get_json(f"{API}/registered-models/search", {"max_results": 1},
+                                 what="the registered-model list")
+        except MlflowNotFoundError as exc:
+            raise MlflowError(f"{self.base_url} is not an MLflow tracking server "
+                              "(it has no /api/2.0/mlflow/registered-models/search)") from exc
+        except HostileAnswerError as exc:
+            raise MlflowError(f"{self.base_url} is not an MLflow tracking server: {exc}") from exc
+        if not (set(data) <= {"registered_models", "next_page_token"}):
+            raise MlflowError(f"{self.base_url} is not an MLflow tracking server "
+                              f"(unexpected answer keys {sorted(data)[:5]})")
+
+    def registered_models(self, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every registered model, with description, tags and aliases."""
+        return self.paginate(f"{API}/registered-models/search", "registered_models", {},
+                             what="the registered-model list", page_size=page_size)
+
+    def model_versions(self, name: str, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every version of the registered model *name*."""
+        escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+        return self.paginate(f"{API}/model-versions/search", "model_versions",
+                             {"filter": f"name='{escaped}'"},
+                             what=f"the versions of {name!r}", page_size=page_size)
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """A run with its metrics, params, tags and dataset inputs."""
+        data = self.get_json(f"{API}/runs/get", {"run_id": run_id}, what=f"run {run_id}")
+        run = data.get("run")
+        if not isinstance(run, dict) or not isinstance(run.get("info"), dict):
+            raise HostileAnswerError(f"run {run_id}: the answer has no run info")
+        return run
+
+    def runs_by_id(self, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Fetch many runs at once through ``runs/search``; {} where the server cannot.
+
+        Runs it does not return are fetched one by one with :meth:`run` by the caller.
+        """
+        ids = sorted({r for r in run_ids if isinstance(r, str) and r.isalnum()})
+        if not ids:
+            return {}
+        try:
+            if self._experiment_ids is None:
+                self._experiment_ids = [
+                    str(e.get("experiment_id")) for e in self.paginate(
+                        f"{API}/experiments/search", "experiments", {},
+                        what="the experiment list", page_size=1000)]
+            out: dict[str, dict[str, Any]] = {}
+            for start in range(0, len(ids), 100):
+                chunk = ids[start:start + 100]
+                data = self.get_json(
+                    f"{API}/runs/search", method="POST", what="runs",
+                    json_body={"experiment_ids": self._experiment_ids, "max_results": 1000,
+                               "filter": "attributes.run_id IN ("
+                               + ",".join(f"'{r}'" for r in chunk) + ")"})
+                for run in data.get("runs") or []:
+                    info = run.get("info") if isinstance(run, dict) else None
+                    if isinstance(info, dict) and info.get("run_id") in chunk:
+                        out[info["run_id"]] = run
+            return out
+        except MlflowError as exc:
+            if isinstance(exc, MlflowAuthError):
+                raise
+            log.info("runs/search unavailable (%s); reading runs one by one", exc)
+            return {}
+
+    def download_uri(self, name: str, version: str) -> str:
+        """Where the artifacts of a model version live (an ``mlflow-artifacts:/`` URI)."""
+        data = self.get_json(f"{API}/model-versions/get-download-uri",
+                             {"name": name, "version": version},
+                             what=f"the artifact location of {name} v{version}")
+        uri = data.get("artifact_uri")
+        if not isinstance(uri, str):
+            raise HostileAnswerError(f"{name} v{version}: the artifact location is missing")
+        return uri
+
+    def list_artifacts(self, root: str, *, what: str) -> list[tuple[str, int | None]]:
+        """Every file under the proxied artifact folder *root*: (relative path, declared size)."""
+        out: list[tuple[str, int | None]] = []
+        pending = [""]
+        while pending:
+            sub = pending.pop()
+            folder = f"{root}/{sub}" if sub else root
+            data = self.get_json(ARTIFACTS_API, {"path": folder}, what=f"the artifacts of {what}")
+            files = data.get("files", [])
+            if not isinstance(files, list):
+                raise HostileAnswerError(f"the artifacts of {what}: 'files' is not a list")
+            for entry in files:
+                if not isinstance(entry, dict):
+                    raise HostileAnswerError(f"the artifacts of {what}: a malformed entry")
+                name = safe_artifact_path(entry.get("path"), f"artifact path in {what}")
+                # the proxy answers names relative to the folder asked for
+                rel = f"{sub}/{name}" if sub and not name.startswith(sub + "/") else name
+                safe_artifact_path(rel, f"artifact path in {what}")
+                if entry.get("is_dir"):
+                    if len(out) + len(pending) > 100_000:
+                        raise HostileAnswerError(f"the artifacts of {what}: too many entries")
+                    pending.append(rel)
+                    continue
+                size = entry.get("file_size")
+                if size is not None and (not isinstance(size, int) or size < 0):
+                    raise HostileAnswerError(f"artifact {rel!r} of {what}: bad size {size!r}")
+                out.append((rel, size))
+        return sorted(out)
+
+    def download(self, root: str, rel: str, declared: int | None, sink: BinaryIO, *,
+                 max_bytes: int, cancelled: Callable[[], bool] | None = None) -> int:
+        """Stream one artifact into *sink*; refuses a body larger than declared or allowed."""
+        safe_artifact_path(rel)
+        path = f"{ARTIFACTS_API}/{quote(root)}/{quote(rel)}"
+        response = self._send("GET", path, stream=True)
+        self._check_status(response, f"artifact {rel}")
+        limit = max_bytes if declared is None else min(max_bytes, declared + DOWNLOAD_SLACK)
+        header = response.headers.get("Content-Length")
+        if header is not None and header.isdigit() and int(header) > limit:
+            response.close()
+            raise HostileAnswerError(
+                f"artifact {rel}: the server sends {int(header)} bytes but declared {declared}; "
+                "refusing it")
+        written = 0
+        try:
+            for chunk in response.iter_content(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise HostileAnswerError(
+                        f"artifact {rel}: the server sent more than the {limit} bytes it "
+                        "declared; refusing it")
+                if cancelled is not None and cancelled():
+                    raise ImportCancelled()
+                sink.write(chunk)
+        finally:
+            response.close()
+        if declared is not None and written != declared:
+            raise HostileAnswerError(f"artifact {rel}: the server declared {declared} bytes "
+                                     f"but sent {written}")
+        return written
+
+
+class ImportCancelled(SignoffError):
+    """The person cancelled the import; versions completed before it are kept."""
+
+
+def _keyring_password(url: str, user: str) -> str | None:
+    """The password stored for *user* under the service *url* in the OS keyring, if any.
+
+    Used when MLFLOW_TRACKING_USERNAME is set without MLFLOW_TRACKING_PASSWORD; the optional
+    ``keyring`` package is not a dependency, so nothing happens without it.
+    """
+    try:
+        import keyring
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(url, user)
+    except Exception as exc:  # noqa: BLE001 - a broken keyring backend must not stop an import
+        log.info("keyring lookup failed: %s", exc)
+        return None
+
+
+def _read_capped(response: requests.Response, cap: int, what: str) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        response.close()
+        raise HostileAnswerError(f"{what}: the answer declares {declared} bytes, over the "
+                                 f"{cap}-byte limit")
+    limit = int(declared) if declared is not None and declared.isdigit() else cap
+    buf = bytearray()
+    try:
+        for chunk in response.iter_content(CHUNK):
+            buf += chunk
+            if len(buf) > limit:
+                raise HostileAnswerError(
+                    f"{what}: the answer is larger than the {limit} bytes it declared; "
+                    "refusing it")
+    finally:
+        response.close()
+    return bytes(buf)
+
+
+def _error_detail(response: requests.Response) -> str:
+    try:
+        text = response.content[:2000].decode("utf-8", "replace")
+        data = requests.models.complexjson.loads(text)
+        message = data.get("message") if isinstance(data, dict) else None
+    except (ValueError, requests.RequestException):
+        message = None
+    return f": {message}" if message else ""

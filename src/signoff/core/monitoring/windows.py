@@ -1,0 +1,274 @@
+"""Monitoring metrics per time window, from predictions joined with the outcomes seen later.
+
+A prediction is paired with the *first* outcome for the same subject observed at or after the
+prediction time (outcomes recorded for another model are ignored; outcomes with no model apply
+to any). Windows are ``window_days`` long, aligned on Monday 2024-01-01 so the same prediction
+always falls in the same window whatever the range asked for.
+
+The population-stability index compares a window's scores with a *reference* distribution:
+
+* the version's development data — the scores in its reference outputs (the ``[[tests]]``
+  outputs it was published with) when they hold at least ``MIN_REFERENCE_SCORES`` scores. This is
+  what the version was validated on, so drift from it is what governance cares about;
+* otherwise the scores of the version's first window in production. A handful of reference
+  rows cannot estimate a ten-bin distribution, and the first live window is the next best
+  picture of "the population the model was approved for". The report names which one was used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.common.errors import SignoffError
+from signoff.core.db.schema import Component, Execution, Metric, Model, Outcome, Prediction, Version
+from signoff.core.ingest.rows import score_of
+from signoff.core.monitoring import metrics as mm
+
+log = logging.getLogger("signoff.monitoring")
+
+WINDOW_ORIGIN = datetime(2024, 1, 1)  # a Monday
+MIN_REFERENCE_SCORES = 50
+SCATTER_LIMIT = 5000
+
+
+class MonitoringRulesError(SignoffError):
+    """A model's ``[monitoring]`` rules are malformed."""
+
+
+@dataclass(frozen=True)
+class MonitoringRules:
+    """A model's staleness rules (the manifest's ``[monitoring]`` table), defaults filled in."""
+
+    metric: str
+    baseline: float | None = None  # None: the live version's development metric
+    tolerance: float = 0.05
+    windows: int = 2  # consecutive breaching windows that make a model stale
+    window_days: int = 28
+    drift_threshold: float = 0.25
+    max_age_days: float | None = 365.0
+    min_labelled: int = 30  # a window with fewer paired outcomes is not judged
+    min_predictions: int = 30  # a window with fewer scores gets no PSI
+    psi_bins: int = 10
+    threshold: float = 0.5  # score >= threshold means the positive class (accuracy)
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether a larger value of the metric is the better one."""
+        return mm.HIGHER_IS_BETTER[self.metric]
+
+    @classmethod
+    def for_model(cls, model: Model) -> MonitoringRules:
+        """Parse ``model.monitoring_rules``; raises MonitoringRulesError naming the bad key."""
+        raw = dict(model.monitoring_rules or {})
+        default_metric = "rmse" if model.task == "regression" else "auc"
+        metric = raw.pop("metric", default_metric)
+        if metric not in mm.HIGHER_IS_BETTER:
+            raise MonitoringRulesError(f"model {model.name}: monitoring metric {metric!r} must be "
+                                       f"one of {', '.join(mm.HIGHER_IS_BETTER)}")
+        kwargs: dict[str, Any] = {"metric": metric}
+        numeric = {"baseline": float, "tolerance": float, "windows": int, "window_days": int,
+                   "drift_threshold": float, "max_age_days": float, "min_labelled": int,
+                   "min_predictions": int, "psi_bins": int, "threshold": float}
+        for key, value in raw.items():
+            if key not in numeric:
+                continue  # unknown keys are kept in the model row but not used here
+            if value is None:
+                kwargs[key] = None
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not math.isfinite(value) or value < 0:
+                raise MonitoringRulesError(f"model {model.name}: monitoring rule {key} = "
+                                           f"{value!r} must be a non-negative number")
+            kwargs[key] = numeric[key](value)
+        for key in ("windows", "window_days", "psi_bins"):
+            if kwargs.get(key) == 0:
+                raise MonitoringRulesError(f"model {model.name}: monitoring rule {key} must be ≥ 1")
+        return cls(**kwargs)
+
+
+@dataclass
+class WindowStat:
+    """One monitoring window of one version."""
+
+    start: datetime
+    end: datetime
+    predictions: int = 0
+    labelled: int = 0
+    value: float | None = None  # the rules' metric on the labelled predictions
+    psi: float | None = None
+    mean_score: float | None = None
+    mean_actual: float | None = None
+    executions: int = 0
+    failed_executions: int = 0
+    breach: bool = False  # judged and beyond baseline ± tolerance
+    judged: bool = False  # enough labelled predictions to judge the metric
+
+    def to_json(self) -> dict[str, Any]:
+        """The window as plain JSON data."""
+        data = asdict(self)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        return data
+
+
+@dataclass
+class VersionSeries:
+    """The windows of one version plus what they were measured against."""
+
+    version_id: int
+    label: str
+    metric: str
+    baseline: float | None
+    baseline_source: str
+    tolerance: float
+    psi_reference: str
+    windows: list[WindowStat] = field(default_factory=list)
+
+    @property
+    def limit(self) -> float | None:
+        """The value a window must not fall below (or rise above, for error metrics)."""
+        if self.baseline is None:
+            return None
+        return self.baseline - self.tolerance if mm.HIGHER_IS_BETTER[self.metric] \
+            else self.baseline + self.tolerance
+
+
+def window_start(at: datetime, window_days: int) -> datetime:
+    """The start of the window holding *at*."""
+    size = timedelta(days=window_days)
+    return WINDOW_ORIGIN + size * math.floor((at - WINDOW_ORIGIN) / size)
+
+
+def scored_pairs(session: Session, version_id: int, model_id: int,
+                 since: datetime | None = None, until: datetime | None = None
+                 ) -> list[tuple[datetime, float, float | None]]:
+    """(predicted_at, score, actual or None) for every scored prediction of a version."""
+    outcome = (
+        select(Outcome.actual)
+        .where(Outcome.subject_key == Prediction.subject_key,
+               Outcome.observed_at >= Prediction.predicted_at,
+               or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)))
+        .order_by(Outcome.observed_at).limit(1).correlate(Prediction).scalar_subquery()
+    )
+    conditions = [Prediction.version_id == version_id, Prediction.score.is_not(None)]
+    if since is not None:
+        conditions.append(Prediction.predicted_at >= since)
+    if until is not None:
+        conditions.append(Prediction.predicted_at < until)
+    rows = session.execute(
+        select(Prediction.predicted_at, Prediction.score, outcome)
+        .where(and_(*conditions)).order_by(Prediction.predicted_at)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def development_baseline(session: Session, version_id: int, metric: str) -> float | None:
+    """The version's recorded development value of *metric* (validation set preferred)."""
+    rows = session.execute(
+        select(Metric.value, Metric.dataset).where(Metric.version_id == version_id,
+                                                   func.lower(Metric.name) == metric)
+    ).all()
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (r[1] != "validation", r[1] != "test"))
+    return float(rows[0][0])
+
+
+def reference_scores(session: Session, store: ArtifactStore | None, version_id: int
+                     ) -> list[float]:
+    """Scores in the version's reference outputs (JSON Lines), [] when unavailable."""
+    if store is None:
+        return []
+    components = session.scalars(
+        select(Component).where(Component.version_id == version_id,
+                                Component.role == "reference_outputs", Component.stored)
+    ).all()
+    scores: list[float] = []
+    for component in components:
+        try:
+            text = store.read_bytes(component.sha256, component.name).decode("utf-8")
+        except (SignoffError, OSError, UnicodeDecodeError) as exc:
+            log.warning("reference outputs %s unreadable: %s", component.name, exc)
+            continue
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    score = score_of(json.loads(line))
+                except json.JSONDecodeError:
+                    score = None
+                if score is not None:
+                    scores.append(score)
+    return scores
+
+
+def version_series(session: Session, version: Version, rules: MonitoringRules,
+                   store: ArtifactStore | None = None) -> VersionSeries:
+    """Every window of *version*: volume, failed runs, metric against baseline, PSI."""
+    baseline, source = rules.baseline, "monitoring rules"
+    if baseline is None:
+        baseline = development_baseline(session, version.id, rules.metric)
+        source = "development metric" if baseline is not None else "none recorded"
+    pairs = scored_pairs(session, version.id, version.model_id)
+    series = VersionSeries(version.id, f"{version.model.name} v{version.number}", rules.metric,
+                           baseline, source, rules.tolerance, "")
+    buckets: dict[datetime, list[tuple[float, float | None]]] = {}
+    for at, score, actual in pairs:
+        buckets.setdefault(window_start(at, rules.window_days), []).append((score, actual))
+    runs = session.execute(
+        select(Execution.started_at, Execution.status).where(Execution.version_id == version.id)
+    ).all()
+    run_counts: dict[datetime, list[int]] = {}
+    for started, status in runs:
+        counts = run_counts.setdefault(window_start(started, rules.window_days), [0, 0])
+        counts[0] += 1
+        counts[1] += status == "failed"
+    reference = reference_scores(session, store, version.id)
+    if len(reference) >= MIN_REFERENCE_SCORES:
+        series.psi_reference = f"development reference outputs ({len(reference)} scores)"
+    else:
+        first = min(buckets) if buckets else None
+        reference = [s for s, _ in buckets[first]] if first else []
+        series.psi_reference = (f"first window in production ({first:%Y-%m-%d}, "
+                                f"{len(reference)} scores)" if first else "no scores")
+    limit = series.limit
+    size = timedelta(days=rules.window_days)
+    for start in sorted(set(buckets) | set(run_counts)):
+        stat = WindowStat(start, start + size)
+        stat.executions, stat.failed_executions = run_counts.get(start, [0, 0])
+        rows = buckets.get(start, [])
+        stat.predictions = len(rows)
+        if rows:
+            scores = np.fromiter((s for s, _ in rows), float, len(rows))
+            stat.mean_score = float(scores.mean())
+            labelled = [(s, a) for s, a in rows if a is not None]
+            stat.labelled = len(labelled)
+            if labelled:
+                y_score = [s for s, _ in labelled]
+                y_true = [a for _, a in labelled]
+                stat.mean_actual = float(np.mean(y_true))
+                stat.value = mm.compute_metric(rules.metric, y_true, y_score, rules.threshold)
+            if stat.predictions >= rules.min_predictions and reference:
+                stat.psi = mm.population_stability(reference, scores, rules.psi_bins)
+        stat.judged = stat.value is not None and stat.labelled >= rules.min_labelled
+        if stat.judged and limit is not None:
+            stat.breach = stat.value < limit if rules.higher_is_better else stat.value > limit
+        series.windows.append(stat)
+    return series
+
+
+def predicted_vs_actual(session: Session, version: Version, limit: int = SCATTER_LIMIT
+                        ) -> tuple[list[float], list[float]]:
+    """(scores, actuals) of the latest *limit* labelled predictions, oldest first."""
+    pairs = [(s, a) for _, s, a in scored_pairs(session, version.id, version.model_id)
+             if a is not None]
+    pairs = pairs[-limit:]
+    return [s for s, _ in pairs], [a for _, a in pairs]

@@ -1,0 +1,170 @@
+"""Publishing a model folder as the next draft version (the lab side).
+
+Everything is validated and hashed before the database is touched; the version, its
+components, metrics and audit event are then written in one transaction. Blobs added to the
+artifact store for a publish that fails are removed again, so a failed publish leaves nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from signoff.core.artifacts.store import sha256_bytes, sha256_file
+from signoff.core.audit.chain import append_event, canonical_json
+from signoff.core.catalog.summary import refresh_model_summary
+from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
+from signoff.core.db.registry import Registry, db_now
+from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
+from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
+
+log = logging.getLogger("signoff.publish")
+
+
+@dataclass(frozen=True)
+class Published:
+    """The version a publish created."""
+
+    model: str
+    number: int
+    version_id: int
+    manifest_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.model} v{self.number}"
+
+
+def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None, int | None]]:
+    hashed = []
+    for spec in manifest.components:
+        if spec.source is None:
+            hashed.append((spec, spec.pinned_sha256, None))
+            continue
+        sha, size = sha256_file(spec.source)
+        if spec.pinned_sha256 and spec.pinned_sha256 != sha:
+            raise HashMismatchError(f"{spec.kind} '{spec.name}' ({spec.rel_path})",
+                                    spec.pinned_sha256, sha)
+        hashed.append((spec, sha, size))
+    return hashed
+
+
+def manifest_hash(manifest: Manifest, hashed: list[tuple[ComponentSpec, str | None, int | None]]
+                  ) -> str:
+    """The hash of a version's content: components, entry point, metrics, monitoring.
+
+    Author and model metadata are left out on purpose, so publishing identical content
+    again under another name is recognised as a duplicate.
+    """
+    content = {
+        "model": manifest.model["name"],
+        "entry_point": manifest.version.get("entry_point"),
+        "python": manifest.version.get("python", ""),
+        "components": sorted(
+            [spec.kind, spec.name, spec.rel_path or "", spec.uri or "", sha or "", spec.role]
+            for spec, sha, _ in hashed
+        ),
+        "metrics": sorted((m["name"], m["dataset"], m["value"]) for m in manifest.metrics),
+        "monitoring": manifest.monitoring,
+    }
+    return sha256_bytes(canonical_json(content).encode())
+
+
+def publish(registry: Registry, folder: Path | str, *, actor: str | None = None) -> Published:
+    """Publish *folder* (with its ``signoff.toml``) as the next draft version of its model.
+
+    Raises ManifestError, HashMismatchError or DuplicatePublishError and writes nothing
+    when the folder cannot be published.
+    """
+    manifest = read_manifest(Path(folder))
+    hashed = _hash_components(manifest)
+    digest = manifest_hash(manifest, hashed)
+    actor = actor or registry.actor
+    release_notes_path = next(s.source for s, _, _ in hashed if s.role == "release_notes")
+    try:
+        release_notes = release_notes_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"release notes {release_notes_path.name} are not UTF-8 text") from exc
+
+    added: list[str] = []
+    try:
+        for spec, _sha, _ in hashed:
+            if spec.source is not None:
+                stored_sha, _size, new = registry.store.put_file(spec.source)
+                if new:
+                    added.append(stored_sha)
+        with registry.write() as session:
+            result = _register(session, manifest, hashed, digest, release_notes, actor)
+    except BaseException:
+        for sha in added:
+            registry.store.remove(sha)
+        raise
+    log.info("published %s", result)
+    return result
+
+
+def _register(session, manifest: Manifest, hashed, digest: str, release_notes: str,  # noqa: ANN001
+              actor: str) -> Published:
+    meta = manifest.model
+    model = session.scalar(select(Model).where(Model.name == meta["name"]))
+    now = db_now(session)
+    if model is None:
+        model = Model(name=meta["name"], created_at=now, monitoring_rules={})
+        session.add(model)
+        session.flush()
+        append_event(session, actor=actor, action="model.created", entity_type="model",
+                     entity_id=model.name, payload=meta, model_id=model.id)
+    else:
+        duplicate = session.scalar(
+            select(Version.number).where(Version.model_id == model.id,
+                                         Version.manifest_hash == digest)
+        )
+        if duplicate is not None:
+            raise DuplicatePublishError(
+                f"{meta['name']} v{duplicate} already has exactly this content "
+                f"(manifest hash {digest[:12]}…); nothing was published"
+            )
+    changed = _apply_model_metadata(model, meta, manifest.monitoring)
+    if changed and model.version_count:
+        append_event(session, actor=actor, action="model.updated", entity_type="model",
+                     entity_id=model.name, payload={"changed": changed}, model_id=model.id)
+    number = (session.scalar(select(func.max(Version.number))
+                             .where(Version.model_id == model.id)) or 0) + 1
+    version = Version(
+        model_id=model.id, number=number, author=manifest.version["author"], created_at=now,
+        state=DRAFT, state_changed_at=now, release_notes=release_notes, manifest_hash=digest,
+        manifest=manifest.raw, entry_point=manifest.version["entry_point"],
+        python_version=str(manifest.version.get("python", "")),
+    )
+    session.add(version)
+    session.flush()
+    for spec, sha, size in hashed:
+        session.add(Component(
+            version_id=version.id, kind=spec.kind, name=spec.name, path=spec.rel_path,
+            uri=spec.uri, sha256=sha, size=size, stored=spec.source is not None,
+            role=spec.role, details=spec.details,
+        ))
+    for metric in manifest.metrics:
+        session.add(Metric(version_id=version.id, **metric))
+    append_event(session, actor=actor, action="version.published", entity_type="version",
+                 entity_id=f"{model.name} v{number}", model_id=model.id, version_id=version.id,
+                 payload={"manifest_hash": digest, "author": version.author,
+                          "components": [[s.kind, s.name, sha] for s, sha, _ in hashed]})
+    refresh_model_summary(session, model.id)
+    return Published(model.name, number, version.id, digest)
+
+
+def _apply_model_metadata(model: Model, meta: dict[str, Any], monitoring: dict[str, Any]
+                          ) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for key in ("title", "description", "owner", "business_unit", "risk_tier", "tags", "task"):
+        if getattr(model, key) != meta[key]:
+            changed[key] = {"from": getattr(model, key), "to": meta[key]}
+            setattr(model, key, meta[key])
+    if monitoring and model.monitoring_rules != monitoring:
+        changed["monitoring_rules"] = {"from": model.monitoring_rules, "to": monitoring}
+        model.monitoring_rules = monitoring
+    return changed

@@ -1,0 +1,1 @@
+"""Comparing versions of one model side by side."""

@@ -1,0 +1,1 @@
+"""The Consumers area: who consumes each model, and notification delivery."""

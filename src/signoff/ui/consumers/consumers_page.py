@@ -1,0 +1,136 @@
+"""Consumers: who uses each model, and the delivery state of every notification to them.
+
+The page also runs the notification deliverer in the background (a timer starts
+:func:`signoff.core.notifications.outbox.deliver_due` in a worker), so a window left open delivers queued
+messages and retries failed ones with backoff, as ``signoff notify`` does headless.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from signoff.core.notifications.outbox import (
+    DeliveryReport,
+    DeliveryRow,
+    consumer_overview,
+    deliver_due,
+)
+from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.common import format_time, record_table
+from signoff.ui.widgets.table_models import Column, RecordTableModel
+
+DELIVERY_INTERVAL_MS = 60_000
+STATE_COLOURS = {"delivered": "#1b6e20", "pending": "#8a5a00", "failed": "#b3261e",
+                 "no_endpoint": "#666666"}
+
+CONSUMER_COLUMNS = [
+    Column("Model", lambda c: c["model"]),
+    Column("Consumer", lambda c: c["name"]),
+    Column("Kind", lambda c: c["kind"]),
+    Column("Uses", lambda c: f"pinned to v{c['pinned']}" if c["pinned"] else "what is live"),
+    Column("Webhook", lambda c: c["webhook"] or "— none —"),
+    Column("Last notification", lambda c: c["last"] or "—",
+           colour=lambda c: STATE_COLOURS.get(c["last_state"] or "")),
+    Column("Contact", lambda c: c["contact"]),
+]
+DELIVERY_COLUMNS = [
+    Column("Queued (UTC)", lambda r: format_time(r.created_at, seconds=True)),
+    Column("Model", lambda r: r.model),
+    Column("Consumer", lambda r: r.consumer),
+    Column("Event", lambda r: r.event.replace("_", " ")),
+    Column("Version", lambda r: f"v{r.version}" if r.version else ""),
+    Column("State", lambda r: r.state.replace("_", " "),
+           colour=lambda r: STATE_COLOURS.get(r.state)),
+    Column("Attempts", lambda r: str(r.attempts), align_right=True),
+    Column("Next try / delivered (UTC)", lambda r: format_time(
+        r.delivered_at if r.delivered_at else r.next_attempt_at, seconds=True)
+        if r.state in ("pending", "delivered") else ""),
+    Column("Last error", lambda r: r.last_error, tooltip=lambda r: r.last_error),
+]
+
+
+def _view(model: RecordTableModel, name: str) -> QTableView:
+    return record_table(model, name, wrap=False)
+
+
+class ConsumersPage(QWidget):
+    """Consumers and per-consumer delivery state; delivers in the background."""
+
+    loaded = Signal()
+    delivered = Signal(object)  # DeliveryReport
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
+                 interval_ms: int = DELIVERY_INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.summary = QLabel("Loading…")
+        self.summary.setObjectName("consumersSummary")
+        self.summary.setWordWrap(True)
+        top.addWidget(self.summary, 1)
+        self.deliver_button = QPushButton("Deliver now")
+        self.deliver_button.setObjectName("deliverNow")
+        self.deliver_button.setToolTip("Send every due notification now (the window also does "
+                                       "this in the background)")
+        self.deliver_button.clicked.connect(self.deliver_now)
+        top.addWidget(self.deliver_button)
+        layout.addLayout(top)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.consumers = RecordTableModel(CONSUMER_COLUMNS, self)
+        self.deliveries = RecordTableModel(DELIVERY_COLUMNS, self)
+        for title, model, name in (("Consumers", self.consumers, "consumersTable"),
+                                   ("Notifications, newest first", self.deliveries,
+                                    "deliveriesTable")):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(_view(model, name))
+            splitter.addWidget(box)
+        layout.addWidget(splitter, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.deliver_now)
+        if interval_ms > 0:
+            self.timer.start()
+        ctx.registryChanged.connect(self.reload)
+        ctx.versionChanged.connect(lambda _m, _n: self.reload())
+        self.reload()
+
+    def activate(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.ctx.read(consumer_overview, key=f"consumers-{id(self)}", on_result=self._show,
+                      on_error=lambda exc: self.summary.setText(
+                          f"Could not load consumers: {html.escape(str(exc))}"))
+
+    def _show(self, result: tuple[list[dict], list[DeliveryRow]]) -> None:
+        consumers, deliveries = result
+        self.consumers.set_records(consumers)
+        self.deliveries.set_records(deliveries)
+        waiting = sum(1 for d in deliveries if d.state == "pending")
+        failed = sum(1 for d in deliveries if d.state == "failed")
+        self.summary.setText(f"{len(consumers)} consumer(s); {waiting} notification(s) "
+                             f"waiting, {failed} given up.")
+        self.loaded.emit()
+
+    def deliver_now(self) -> None:
+        """Run one delivery pass in a worker, then reload."""
+        self.ctx.run(deliver_due, key="notify-deliver", on_result=self._after_delivery)
+
+    def _after_delivery(self, report: DeliveryReport) -> None:
+        self.delivered.emit(report)
+        if report.attempted:
+            self.ctx.statusMessage.emit(f"Notifications: {report.describe()}")
+        self.reload()

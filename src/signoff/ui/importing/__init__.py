@@ -1,0 +1,1 @@
+"""Importing from other registries (the MLflow dialog)."""

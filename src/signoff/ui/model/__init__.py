@@ -1,0 +1,1 @@
+"""The model page: metadata, live version per environment, versions, consumers, timeline."""

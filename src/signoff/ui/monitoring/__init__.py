@@ -1,0 +1,1 @@
+"""The Monitoring area: every live model against its baseline, and its chart."""

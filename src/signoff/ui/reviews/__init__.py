@@ -1,0 +1,1 @@
+"""My reviews: what waits for the person signed in, oldest first."""

@@ -1,0 +1,1 @@
+"""What every page uses: the application context, the worker, settings, resources, theme."""

@@ -1,0 +1,1 @@
+"""The application shell: the QApplication, the main window, its areas and dialogs."""

@@ -1,0 +1,1 @@
+"""The version page and its tabs (overview, documents, metrics, approvals, runs, audit)."""

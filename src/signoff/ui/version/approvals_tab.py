@@ -1,0 +1,269 @@
+"""The version page's Approvals tab: gates, signatures, missing roles, checks and decisions.
+
+Buttons show the decisions allowed for the viewer right now; the others are disabled with
+the reason in their tooltip (the reason comes from the core's own precondition check). A
+decision is signed in :class:`DecisionDialog` and written in a worker; if someone else changed
+the version meanwhile, the tab says what changed and by whom, and reloads.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from signoff.core.common.errors import ConcurrentChangeError
+from signoff.core.db.registry import Registry
+from signoff.core.governance.approvals import ApprovalStatus, Signature, approval_status
+from signoff.core.governance.workflow import ACTION_TITLES, ACTIONS, Outcome, run_transition
+from signoff.ui.services.context import AppContext
+from signoff.ui.version.decision_dialog import DecisionDialog, DecisionRequest
+from signoff.ui.widgets.common import format_time, record_table, state_label
+from signoff.ui.widgets.table_models import Column, RecordTableModel
+
+log = logging.getLogger("signoff.ui.approvals")
+
+MISSING_COLOUR, OK_COLOUR, FAIL_COLOUR = "#b3261e", "#1b6e20", "#b3261e"
+
+
+@dataclass(frozen=True)
+class GateRow:
+    gate: str
+    role: str
+    signature: Signature | None
+    open: bool
+
+
+def _signer(s: Signature | None) -> str:
+    return f"{s.printed_name} ({s.login})" if s else "— missing —"
+
+
+GATE_COLUMNS = [
+    Column("Gate", lambda r: r.gate),
+    Column("Role", lambda r: r.role.replace("_", " ")),
+    Column("Signed by", lambda r: _signer(r.signature),
+           colour=lambda r: None if r.signature else MISSING_COLOUR),
+    Column("Date and time (UTC)", lambda r: format_time(r.signature.at, seconds=True)
+           if r.signature else ""),
+    Column("Meaning", lambda r: r.signature.meaning if r.signature else ""),
+    Column("Comment", lambda r: r.signature.comment if r.signature else "",
+           tooltip=lambda r: r.signature.comment if r.signature else ""),
+]
+CHECK_COLUMNS = [
+    Column("Check", lambda c: c.check.replace("_", " ")),
+    Column("Required to go live", lambda c: "yes" if c.required else "no"),
+    Column("Verdict", lambda c: {True: "passed", False: "failed", None: "no evidence"}[c.passed],
+           colour=lambda c: {True: OK_COLOUR, False: FAIL_COLOUR, None: MISSING_COLOUR}[c.passed]
+           if c.required or c.passed is not None else None),
+    Column("When (UTC)", lambda c: format_time(c.at, seconds=True) if c.at else ""),
+    Column("By", lambda c: c.actor),
+    Column("Summary", lambda c: c.summary, tooltip=lambda c: c.summary),
+]
+DECISION_COLUMNS = [
+    Column("Date and time (UTC)", lambda s: format_time(s.at, seconds=True)),
+    Column("Printed name", lambda s: f"{s.printed_name} ({s.login})"),
+    Column("Decision", lambda s: ACTION_TITLES.get(s.action, s.action)),
+    Column("Meaning", lambda s: s.meaning),
+    Column("Comment", lambda s: s.comment, tooltip=lambda s: s.comment),
+    Column("Manifest", lambda s: s.manifest_hash[:12] + ("" if s.bound_to_current else " ≠"),
+           tooltip=lambda s: s.manifest_hash),
+]
+
+
+def load_status(registry: Registry, model: str, number: int) -> tuple[ApprovalStatus, bool]:
+    """Worker: the approval status for the registry's acting user, and whether embedded."""
+    viewer = registry.actor  # on PostgreSQL this asks the database: keep it off the GUI thread
+    with registry.read() as session:
+        return approval_status(session, model, number, viewer), registry.is_embedded
+
+
+def sign_decision(registry: Registry, model: str, number: int, request: DecisionRequest,
+                  expected_row_version: int, expected_live: int | None) -> Outcome:
+    """Worker: re-authenticate when a password was asked for, then write the decision."""
+    if request.password is not None:
+        from signoff.core.governance.identity import verify_password
+
+        verify_password(registry, request.password)
+    kwargs: dict[str, Any] = {"comment": request.comment,
+                              "expected_row_version": expected_row_version}
+    if request.role:
+        kwargs["role"] = request.role
+    if request.action == "go_live":
+        kwargs["expected_live_version"] = expected_live
+    return run_transition(registry, request.action, model, number, **kwargs)
+
+
+def _table(model: RecordTableModel, name: str) -> QTableView:
+    return record_table(model, name, wrap=False)
+
+
+class ApprovalsTab(QWidget):
+    """Gates and signatures of one version, with the decisions the viewer may take."""
+
+    loaded = Signal()
+    decided = Signal(object)  # the Outcome
+    decisionFailed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model_name, self.number = "", 0
+        self.status: ApprovalStatus | None = None
+        self.embedded = True
+        self.dialog: DecisionDialog | None = None
+        layout = QVBoxLayout(self)
+        self.header = QLabel("Select a version.")
+        self.header.setObjectName("approvalsHeader")
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
+        self.gate_summary = QLabel("")
+        self.gate_summary.setObjectName("gateSummary")
+        self.gate_summary.setWordWrap(True)
+        layout.addWidget(self.gate_summary)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for action in ACTIONS:
+            button = QPushButton(ACTION_TITLES[action])
+            button.setObjectName(f"decide_{action}")
+            button.setEnabled(False)
+            button.clicked.connect(lambda _c=False, a=action: self.open_decision(a))
+            buttons.addWidget(button)
+            self.buttons[action] = button
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.message = QLabel("")
+        self.message.setObjectName("approvalsMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.gates = RecordTableModel(GATE_COLUMNS, self)
+        self.checks = RecordTableModel(CHECK_COLUMNS, self)
+        self.decisions = RecordTableModel(DECISION_COLUMNS, self)
+        for title, model, name in (("Gates and signatures", self.gates, "gatesTable"),
+                                   ("Deployment checks (evidence for the current manifest)",
+                                    self.checks, "checksTable"),
+                                   ("Signed decisions, oldest first", self.decisions,
+                                    "decisionsTable")):
+            box = QGroupBox(title)
+            box_layout = QVBoxLayout(box)
+            view = _table(model, name)
+            setattr(self, name, view)
+            box_layout.addWidget(view)
+            splitter.addWidget(box)
+        layout.addWidget(splitter, 1)
+        ctx.versionChanged.connect(self._maybe_reload)
+
+    # -- loading -----------------------------------------------------------------------------
+    def show_version(self, model: str, number: int) -> None:
+        """Load the version's approval status in a worker."""
+        self.model_name, self.number = model, number
+        self.header.setText(f"{html.escape(model)} v{number}: loading…")
+        self.ctx.run(load_status, model, number, key=f"approvals-{id(self)}",
+                     on_result=self._show, on_error=self._failed)
+
+    def reload(self) -> None:
+        if self.model_name:
+            self.show_version(self.model_name, self.number)
+
+    def _maybe_reload(self, model: str, number: int) -> None:
+        if (model, number) == (self.model_name, self.number) and self.dialog is None:
+            self.reload()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.header.setText(f"Could not load approvals: {html.escape(str(exc))}")
+        for button in self.buttons.values():
+            button.setEnabled(False)
+
+    def _show(self, result: tuple[ApprovalStatus, bool]) -> None:
+        st, self.embedded = result
+        self.status = st
+        roles = ", ".join(r.replace("_", " ") for r in st.viewer_roles) or "no roles"
+        self.header.setText(
+            f"<b>{html.escape(st.model)} v{st.number}</b> — {state_label(st.state)} · "
+            f"risk tier {html.escape(st.risk_tier)} (policy revision {st.policy_revision}) · "
+            f"author {html.escape(st.author)} · you are {html.escape(st.viewer)} ({roles})")
+        lines = []
+        for g in st.gates:
+            if g.complete:
+                verdict = "<span style='color:#1b6e20'>complete</span>"
+            else:
+                missing = ", ".join(r.replace("_", " ") for r in g.missing)
+                verdict = f"<span style='color:#b3261e'>needs {html.escape(missing)}</span>"
+            opened = " (open now)" if g.open else ""
+            lines.append(f"<b>{g.title}</b>{opened}: {verdict}")
+        failing = [c.check for c in st.checks if c.required and c.passed is not True]
+        lines.append("<b>Checks required to go live</b>: " + (
+            "all passed" if not failing else "waiting for " + ", ".join(failing)))
+        self.gate_summary.setText("<br>".join(lines))
+        self.gates.set_records([GateRow(g.title, role, g.signed.get(role), g.open)
+                                for g in st.gates for role in g.required])
+        self.checks.set_records(st.checks)
+        self.decisions.set_records(st.decisions)
+        for action, button in self.buttons.items():
+            why = st.allowed.get(action)
+            button.setEnabled(why is None)
+            button.setToolTip("" if why is None else f"Not available: {why}")
+        for view in (self.gatesTable, self.checksTable, self.decisionsTable):
+            view.resizeColumnsToContents()
+        self.loaded.emit()
+
+    # -- deciding ----------------------------------------------------------------------------
+    def open_decision(self, action: str) -> DecisionDialog | None:
+        """Open the signing dialog for *action* (non-blocking; the result arrives later)."""
+        st = self.status
+        if st is None or not st.may(action):
+            return None
+        gate = next((g for g in st.gates if g.open), None)
+        roles = None
+        if action in ("approve", "reject", "request_changes") and gate is not None:
+            pool = gate.missing if action == "approve" else gate.required
+            roles = [r for r in pool if r in st.viewer_roles] or None
+        signer = st.viewer
+        dialog = DecisionDialog(action, f"{st.model} v{st.number}", signer,
+                                gate=gate.gate if gate else "", roles=roles,
+                                consumers=st.consumers, needs_password=not self.embedded,
+                                parent=self)
+        dialog.accepted.connect(lambda: self._submit(dialog.request()))
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _submit(self, request: DecisionRequest) -> None:
+        st = self.status
+        if st is None:
+            return
+        self.message.setText(f"Signing: {ACTION_TITLES[request.action].lower()}…")
+        for button in self.buttons.values():
+            button.setEnabled(False)
+        self.ctx.run(sign_decision, st.model, st.number, request, st.row_version,
+                     st.live_version, key=f"sign-{id(self)}", on_result=self._signed,
+                     on_error=self._sign_failed)
+
+    def _signed(self, outcome: Outcome) -> None:
+        self.message.setText(f"Signed: {html.escape(outcome.describe())}")
+        self.decided.emit(outcome)
+        self.ctx.versionChanged.emit(outcome.model, outcome.number)
+        self.reload()
+
+    def _sign_failed(self, exc: BaseException) -> None:
+        prefix = ("Someone else got there first" if isinstance(exc, ConcurrentChangeError)
+                  else "Not signed")
+        text = f"{prefix}: {exc}"
+        self.message.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
+        self.decisionFailed.emit(text)
+        self.reload()
+

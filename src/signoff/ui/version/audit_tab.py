@@ -1,0 +1,119 @@
+"""The version page's Audit tab: its events as a timeline, and the chain's verdict.
+
+Signatures are shown as 21 CFR Part 11 asks: the printed name of the signer, the date and
+time of signing, and the meaning of the signature, in the same row as the event.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from signoff.core.audit.chain import ChainReport, verify_chain
+from signoff.core.db.registry import Registry
+from signoff.core.governance.approvals import TimelineEntry, timeline
+from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.common import format_time, record_table
+from signoff.ui.widgets.table_models import Column, RecordTableModel
+
+SIGNATURE_BACKGROUND = "#eef4ff"
+
+COLUMNS = [
+    Column("#", lambda e: str(e.seq), sort_key=lambda e: e.seq, align_right=True),
+    Column("Date and time (UTC)", lambda e: format_time(e.at, seconds=True)),
+    Column("Printed name", lambda e: f"{e.printed_name} ({e.login})"),
+    Column("Event", lambda e: e.title),
+    Column("Meaning of signature", lambda e: e.meaning,
+           background=lambda e: SIGNATURE_BACKGROUND if e.is_signature else None),
+    Column("Details", lambda e: e.details, tooltip=lambda e: e.details),
+    Column("Hash", lambda e: e.hash[:16] + "…", tooltip=lambda e: e.hash),
+]
+
+
+def load_timeline(registry: Registry, model: str, number: int | None
+                  ) -> tuple[list[TimelineEntry], ChainReport]:
+    """Worker: the events, and a walk of the whole chain (its verdict covers them too)."""
+    with registry.read() as session:
+        return timeline(session, model, number), verify_chain(session)
+
+
+class AuditTab(QWidget):
+    """A version's (or its model's) audited events, oldest first."""
+
+    loaded = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model_name, self.number = "", 0
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.verdict = QLabel("Select a version.")
+        self.verdict.setObjectName("chainVerdict")
+        self.verdict.setWordWrap(True)
+        top.addWidget(self.verdict, 1)
+        self.whole_model = QCheckBox("Whole model")
+        self.whole_model.setObjectName("wholeModel")
+        self.whole_model.setToolTip("Show every event of the model, not only this version's")
+        self.whole_model.toggled.connect(lambda _on: self.reload())
+        top.addWidget(self.whole_model)
+        layout.addLayout(top)
+        self.events = RecordTableModel(COLUMNS, self)
+        self.table = record_table(self.events, "auditTimeline")
+        layout.addWidget(self.table, 1)
+        note = QLabel("Rows with a meaning are electronic signatures: printed name, date and "
+                      "time (database clock, UTC) and meaning, bound to the version's "
+                      "manifest hash. Events are append-only and hash-chained.")
+        note.setWordWrap(True)
+        small = QFont(note.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
+        note.setFont(small)
+        layout.addWidget(note)
+        ctx.versionChanged.connect(self._maybe_reload)
+
+    def show_version(self, model: str, number: int) -> None:
+        """Load the version's events in a worker."""
+        self.model_name, self.number = model, number
+        self.reload()
+
+    def show_model(self, model: str) -> None:
+        """Show every event of *model* (the model page can embed this tab)."""
+        self.model_name, self.number = model, 0
+        self.whole_model.setChecked(True)
+        self.reload()
+
+    def reload(self) -> None:
+        if not self.model_name:
+            return
+        number = None if self.whole_model.isChecked() or not self.number else self.number
+        self.verdict.setText("Loading…")
+        self.ctx.run(load_timeline, self.model_name, number, key=f"audit-tab-{id(self)}",
+                     on_result=self._show, on_error=lambda exc: self.verdict.setText(
+                         f"Could not load the audit trail: {html.escape(str(exc))}"))
+
+    def _maybe_reload(self, model: str, number: int) -> None:
+        if model == self.model_name:
+            self.reload()
+
+    def _show(self, result: tuple[list[TimelineEntry], ChainReport]) -> None:
+        entries, report = result
+        signatures = sum(1 for e in entries if e.is_signature)
+        if report.intact:
+            chain = (f"<span style='color:#1b6e20'>Audit chain intact</span> "
+                     f"({report.events} events, head #{report.head_seq})")
+        else:
+            chain = (f"<span style='color:#b3261e'><b>Audit chain broken at event "
+                     f"#{report.broken_seq}</b>: {html.escape(report.problem)}</span>")
+        self.verdict.setText(f"{len(entries)} event(s), {signatures} signature(s). {chain}")
+        self.events.set_records(entries)
+        self.table.resizeColumnsToContents()
+        self.loaded.emit()

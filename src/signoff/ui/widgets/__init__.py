@@ -1,0 +1,1 @@
+"""Widgets and table models shared by several pages (no page logic)."""
