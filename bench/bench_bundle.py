@@ -41,8 +41,12 @@ SHOWN = re.compile(r"shown ([0-9.]+) s after the process started")
 
 def bare_env(home: Path) -> dict[str, str]:
     """An environment with nothing of this Python in it."""
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-            "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox --log-level=3"}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox --log-level=3",
+    }
 
 
 def parts(bundle: Path, top: int = 12) -> list[tuple[str, int]]:
@@ -65,14 +69,20 @@ def parts(bundle: Path, top: int = 12) -> list[tuple[str, int]]:
 def start_time(command: list[str], home: Path, registry: Path) -> tuple[float, float]:
     """(seconds from process start to window shown, wall seconds of the whole self-test)."""
     started = time.perf_counter()
-    result = subprocess.run([*command, "--home", str(registry), "--self-test"],
-                            capture_output=True, text=True, env=bare_env(home), cwd=home,
-                            timeout=1200)
+    result = subprocess.run(
+        [*command, "--home", str(registry), "--self-test"],
+        capture_output=True,
+        text=True,
+        env=bare_env(home),
+        cwd=home,
+        timeout=1200,
+    )
     wall = time.perf_counter() - started
     match = SHOWN.search(result.stdout)
     if result.returncode != 0 or not match:
-        raise SystemExit(f"self-test failed ({' '.join(command)}):\n{result.stdout}\n"
-                         f"{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"self-test failed ({' '.join(command)}):\n{result.stdout}\n{result.stderr[-3000:]}"
+        )
     return float(match.group(1)), wall
 
 
@@ -95,8 +105,9 @@ def main() -> int:
     info = json.loads((dist / "build-info.json").read_text("utf-8"))
     bundle = dist / "signoff"
     exe = bundle / "signoff"
-    unpacked = sum(p.stat().st_size for p in bundle.rglob("*")
-                   if p.is_file() and not p.is_symlink())
+    unpacked = sum(
+        p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()
+    )
     archive = Path(info["archive"]) if info.get("archive") else None
     archive_bytes = archive.stat().st_size if archive and archive.is_file() else None
 
@@ -108,12 +119,19 @@ def main() -> int:
         if registry is None:
             registry = Path(tmp) / "demo"
             started = time.perf_counter()
-            subprocess.run([str(exe), "--home", str(registry), "demo"], check=True,
-                           env=bare_env(home), cwd=home, capture_output=True, timeout=3600)
+            subprocess.run(
+                [str(exe), "--home", str(registry), "demo"],
+                check=True,
+                env=bare_env(home),
+                cwd=home,
+                capture_output=True,
+                timeout=3600,
+            )
             demo_seconds = time.perf_counter() - started
         bundle_runs = [start_time([str(exe)], home, registry) for _ in range(args.runs)]
-        pip_runs = [start_time([sys.executable, "-m", "signoff"], home, registry)
-                    for _ in range(args.runs)]
+        pip_runs = [
+            start_time([sys.executable, "-m", "signoff"], home, registry) for _ in range(args.runs)
+        ]
     load = os.getloadavg()
 
     def warm(runs: list[tuple[float, float]]) -> float:
@@ -134,9 +152,11 @@ def main() -> int:
         " |",
     ]
     if archive_bytes:
-        lines.append(f"| archive `{archive.name}` | {archive_bytes / MB:.0f} MB | "
-                     f"< {TARGET_ARCHIVE_MB} MB "
-                     f"{'met' if archive_bytes / MB < TARGET_ARCHIVE_MB else 'NOT met'} |")
+        lines.append(
+            f"| archive `{archive.name}` | {archive_bytes / MB:.0f} MB | "
+            f"< {TARGET_ARCHIVE_MB} MB "
+            f"{'met' if archive_bytes / MB < TARGET_ARCHIVE_MB else 'NOT met'} |"
+        )
     for step, seconds in info.get("seconds", {}).items():
         lines.append(f"| build step: {step} | {seconds:.0f} s | |")
     if demo_seconds is not None:
@@ -151,8 +171,10 @@ def main() -> int:
         "",
         "Window shown means: the main window is visible and its inventory lists the registry's "
         "models (so it includes opening the registry and the first query). All runs: bundle "
-        + ", ".join(f"{r[0]:.1f}" for r in bundle_runs) + " s; pip "
-        + ", ".join(f"{r[0]:.1f}" for r in pip_runs) + " s.",
+        + ", ".join(f"{r[0]:.1f}" for r in bundle_runs)
+        + " s; pip "
+        + ", ".join(f"{r[0]:.1f}" for r in pip_runs)
+        + " s.",
         "",
         "## Largest parts of the bundle",
         "",

@@ -58,8 +58,16 @@ NOTES = """
 """
 
 
-def worker(url: str, artifacts: str, seed: int, ops: int, think_ms: float,
-           targets: dict[str, list[tuple[str, int]]], barrier, results) -> None:  # noqa: ANN001
+def worker(
+    url: str,
+    artifacts: str,
+    seed: int,
+    ops: int,
+    think_ms: float,
+    targets: dict[str, list[tuple[str, int]]],
+    barrier,
+    results,
+) -> None:  # noqa: ANN001
     from signoff.core.common.errors import ConcurrentChangeError, TransitionError
     from signoff.core.db.registry import open_registry
     from signoff.core.governance.workflow import run_transition
@@ -72,8 +80,19 @@ def worker(url: str, artifacts: str, seed: int, ops: int, think_ms: float,
     model, number = targets["paced"][seed % len(targets["paced"])]
     started, wall = time.perf_counter(), time.time()
     outcome = run_transition(registry, "comment", model, number, comment=f"worker {seed} warm-up")
-    results.put([("warm-up", "comment", "ok", outcome.decision_id,
-                  time.perf_counter() - started, wall, time.time())])
+    results.put(
+        [
+            (
+                "warm-up",
+                "comment",
+                "ok",
+                outcome.decision_id,
+                time.perf_counter() - started,
+                wall,
+                time.time(),
+            )
+        ]
+    )
     for phase in PHASES:
         out = []
         pause = think_ms / 1000 if phase == "paced" else 0.0
@@ -85,13 +104,23 @@ def worker(url: str, artifacts: str, seed: int, ops: int, think_ms: float,
             action = "approve" if rnd.random() < 0.2 else "comment"
             started, wall = time.perf_counter(), time.time()
             try:
-                outcome = run_transition(registry, action, model, number,
-                                         comment=f"worker {seed} {phase} op {i}")
+                outcome = run_transition(
+                    registry, action, model, number, comment=f"worker {seed} {phase} op {i}"
+                )
                 verdict, decision_id = "ok", outcome.decision_id
             except (TransitionError, ConcurrentChangeError) as exc:
                 verdict, decision_id = f"refused: {type(exc).__name__}", None
-            out.append((phase, action, verdict, decision_id,
-                        time.perf_counter() - started, wall, time.time()))
+            out.append(
+                (
+                    phase,
+                    action,
+                    verdict,
+                    decision_id,
+                    time.perf_counter() - started,
+                    wall,
+                    time.time(),
+                )
+            )
         results.put(out)
     registry.close()
 
@@ -118,8 +147,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--ops", type=int, default=40, help="decisions per process per phase")
-    parser.add_argument("--think-ms", type=float, default=500.0,
-                        help="mean pause between a reviewer's decisions in the paced phase")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=500.0,
+        help="mean pause between a reviewer's decisions in the paced phase",
+    )
     parser.add_argument("--models", type=int, default=10)
     args = parser.parse_args()
     admin_url = os.environ.get("SIGNOFF_TEST_PG_URL")
@@ -149,17 +182,32 @@ def main() -> int:
         registry = open_registry(db=url, artifacts=tmp / "artifacts")
         me = registry.actor
         with registry.write() as s:
-            save_person(s, me, actor=me, display_name="Bench Reviewer",
-                        roles=["admin", "validator", "author"])
-            set_policy(s, "medium", {"gates": {"production_use": ["validator"],
-                                               "go_live": ["release_manager"]},
-                                     "checks": []}, actor=me)
+            save_person(
+                s,
+                me,
+                actor=me,
+                display_name="Bench Reviewer",
+                roles=["admin", "validator", "author"],
+            )
+            set_policy(
+                s,
+                "medium",
+                {
+                    "gates": {"production_use": ["validator"], "go_live": ["release_manager"]},
+                    "checks": [],
+                },
+                actor=me,
+            )
         targets: dict[str, list[tuple[str, int]]] = {phase: [] for phase in PHASES}
         for m in range(args.models):
             for v in range(2 * len(PHASES)):  # two fresh versions per model for each phase
-                folder = write_model_folder(tmp / f"m{m}v{v}", name=f"bench-{m}",
-                                            author="lab-author", tier="medium",
-                                            weights=f'{{"a": 0.{v + 1}, "b": 0.{m}}}')
+                folder = write_model_folder(
+                    tmp / f"m{m}v{v}",
+                    name=f"bench-{m}",
+                    author="lab-author",
+                    tier="medium",
+                    weights=f'{{"a": 0.{v + 1}, "b": 0.{m}}}',
+                )
                 number = publish(registry, folder, actor="lab-author").number
                 run_transition(registry, "submit", f"bench-{m}", number)
                 targets[PHASES[v // 2]].append((f"bench-{m}", number))
@@ -167,8 +215,7 @@ def main() -> int:
         solo = []
         for i in range(40):
             t0 = time.perf_counter()
-            run_transition(registry, "comment", *targets["paced"][i % args.models],
-                           comment="solo")
+            run_transition(registry, "comment", *targets["paced"][i % args.models], comment="solo")
             solo.append((time.perf_counter() - t0) * 1000)
         solo.sort()
         with registry.read() as s:
@@ -176,20 +223,33 @@ def main() -> int:
         load_before = os.getloadavg()[0]
         ctx = mp.get_context("spawn")
         barrier, results = ctx.Barrier(args.workers), ctx.Queue()
-        procs = [ctx.Process(target=worker, args=(url, str(tmp / "artifacts"), i, args.ops,
-                                                  args.think_ms, targets, barrier, results))
-                 for i in range(args.workers)]
+        procs = [
+            ctx.Process(
+                target=worker,
+                args=(
+                    url,
+                    str(tmp / "artifacts"),
+                    i,
+                    args.ops,
+                    args.think_ms,
+                    targets,
+                    barrier,
+                    results,
+                ),
+            )
+            for i in range(args.workers)
+        ]
         for p in procs:
             p.start()
-        rows = [r for _ in range(len(procs) * (1 + len(PHASES)))
-                for r in results.get(timeout=900)]
+        rows = [r for _ in range(len(procs) * (1 + len(PHASES))) for r in results.get(timeout=900)]
         for p in procs:
             p.join()
         load_after = os.getloadavg()[0]
         with registry.read() as s:
             after = s.scalar(select(func.count()).select_from(Decision))
-            approvals = s.scalar(select(func.count()).select_from(Decision)
-                                 .where(Decision.action == "approve"))
+            approvals = s.scalar(
+                select(func.count()).select_from(Decision).where(Decision.action == "approve")
+            )
             chain = verify_chain(s)
         registry.close()
     finally:
@@ -219,12 +279,10 @@ def main() -> int:
         f"| reviewer processes | {args.workers} |",
         *phase_rows("paced", rows),
         *phase_rows("saturation", rows),
-        f"| refused, both phases (already approved / changed meanwhile) | "
-        f"{len(rows) - len(ok)} |",
+        f"| refused, both phases (already approved / changed meanwhile) | {len(rows) - len(ok)} |",
         f"| lost or doubled decisions | {lost_or_doubled} (rows written − successes "
         f"reported); duplicate ids {len(ids) - len(set(ids))} |",
-        f"| approvals per version | {approvals} for {versions} versions "
-        f"(at most one each) |",
+        f"| approvals per version | {approvals} for {versions} versions (at most one each) |",
         f"| audit chain | {'intact' if chain.intact else chain.describe()} "
         f"({chain.events} events) |",
         "",

@@ -51,8 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}\n")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}\n"
+    )
     rows = []
     for run in range(1, args.runs + 1):
         wall, cpu, phases, summary, load = one_build()
@@ -62,10 +64,15 @@ def main() -> None:
     print("| run | load avg (1 min) before | wall s | CPU s | " + " | ".join(names) + " |")
     print("| --- | --- | --- | --- | " + " | ".join("---" for _ in names) + " |")
     for run, wall, cpu, phases, load in rows:
-        print(f"| {run} | {load:.1f} | {wall:.1f} | {cpu:.1f} | "
-              + " | ".join(f"{phases[n]:.1f}" for n in names) + " |")
-    print(f"\nbest wall {min(r[1] for r in rows):.1f} s, CPU {min(r[2] for r in rows):.1f} s; "
-          "target < 60 s")
+        print(
+            f"| {run} | {load:.1f} | {wall:.1f} | {cpu:.1f} | "
+            + " | ".join(f"{phases[n]:.1f}" for n in names)
+            + " |"
+        )
+    print(
+        f"\nbest wall {min(r[1] for r in rows):.1f} s, CPU {min(r[2] for r in rows):.1f} s; "
+        "target < 60 s"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,10 @@ def write_predictions(path: Path, rows: int) -> None:
         f.write("subject_key,predicted_at,version,score,input_ref,input_sha256\n")
         for i in range(rows):
             at = (start + timedelta(seconds=i * 30)).isoformat()
-            f.write(f"C{i:08d},{at}Z,bench-model@1,{rng.random():.6f},"
-                    f"s3://in/batch-{i // 10000}.parquet,{i:064x}\n")
+            f.write(
+                f"C{i:08d},{at}Z,bench-model@1,{rng.random():.6f},"
+                f"s3://in/batch-{i // 10000}.parquet,{i:064x}\n"
+            )
 
 
 def write_outcomes(path: Path, rows: int) -> None:
@@ -54,8 +56,11 @@ def timed(label: str, fn):  # noqa: ANN001, ANN201
     result = fn()
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     load = os.getloadavg()[0]
-    print(f"| {label} | {result.rows:,} | {result.inserted:,} | {elapsed:.1f} s | {cpu:.1f} s | "
-          f"{result.rows / elapsed:,.0f} rows/s | {load:.1f} |", flush=True)
+    print(
+        f"| {label} | {result.rows:,} | {result.inserted:,} | {elapsed:.1f} s | {cpu:.1f} s | "
+        f"{result.rows / elapsed:,.0f} rows/s | {load:.1f} |",
+        flush=True,
+    )
     return elapsed
 
 
@@ -73,15 +78,22 @@ def main() -> int:
     write_predictions(predictions, args.rows)
     write_outcomes(outcomes, args.rows)
     size = predictions.stat().st_size / 1e6
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, SQLite embedded registry; "
-          f"predictions file {size:.0f} MB\n")
-    print("| step | rows | new | wall time | CPU time | throughput | load avg |\n"
-          "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    first = timed("predictions, first send", lambda: ingest_file(registry, "predictions",
-                                                                  predictions))
-    timed("predictions, re-sent (idempotent)", lambda: ingest_file(registry, "predictions",
-                                                                   predictions))
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite embedded registry; "
+        f"predictions file {size:.0f} MB\n"
+    )
+    print(
+        "| step | rows | new | wall time | CPU time | throughput | load avg |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    first = timed(
+        "predictions, first send", lambda: ingest_file(registry, "predictions", predictions)
+    )
+    timed(
+        "predictions, re-sent (idempotent)",
+        lambda: ingest_file(registry, "predictions", predictions),
+    )
     timed("outcomes, first send", lambda: ingest_file(registry, "outcomes", outcomes))
     registry.close()
     verdict = "PASS" if first < 60 else "FAIL"

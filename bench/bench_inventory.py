@@ -29,12 +29,44 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-UNITS = ("Retail credit", "Commercial credit", "Fraud", "Marketing", "Collections",
-         "Treasury", "Insurance pricing", "Operations")
-WORDS = ("credit", "risk", "fraud", "churn", "propensity", "pricing", "default", "limit",
-         "collections", "retention", "uplift", "anomaly", "scorecard", "forecast", "liquidity")
-STATES = ("draft", "in_review", "approved", "ready", "live", "superseded", "retired",
-          "rejected", "do_not_use")
+UNITS = (
+    "Retail credit",
+    "Commercial credit",
+    "Fraud",
+    "Marketing",
+    "Collections",
+    "Treasury",
+    "Insurance pricing",
+    "Operations",
+)
+WORDS = (
+    "credit",
+    "risk",
+    "fraud",
+    "churn",
+    "propensity",
+    "pricing",
+    "default",
+    "limit",
+    "collections",
+    "retention",
+    "uplift",
+    "anomaly",
+    "scorecard",
+    "forecast",
+    "liquidity",
+)
+STATES = (
+    "draft",
+    "in_review",
+    "approved",
+    "ready",
+    "live",
+    "superseded",
+    "retired",
+    "rejected",
+    "do_not_use",
+)
 
 
 def build_registry(home: Path, models: int, per_model: int) -> None:
@@ -62,41 +94,77 @@ def build_registry(home: Path, models: int, per_model: int) -> None:
             title = f"{words[0].title()} {words[1]} model {i}"
             owner = f"owner{rng.randrange(400):03d}"
             tags = rng.sample(WORDS, 2)
-            model_rows.append(dict(
-                id=i + 1, name=name, title=title, description="", owner=owner,
-                business_unit=UNITS[i % len(UNITS)], risk_tier=("high", "medium", "low")[i % 3],
-                tags=tags, search_text=" ".join([name, title, owner, *tags]).lower(),
-                task="classification", monitoring_rules={}, created_at=start,
-                flag_stale=rng.random() < 0.05, stale_reason="", flag_open_review=False,
-                flag_dnu_consumed=rng.random() < 0.01, version_count=0))
+            model_rows.append(
+                dict(
+                    id=i + 1,
+                    name=name,
+                    title=title,
+                    description="",
+                    owner=owner,
+                    business_unit=UNITS[i % len(UNITS)],
+                    risk_tier=("high", "medium", "low")[i % 3],
+                    tags=tags,
+                    search_text=" ".join([name, title, owner, *tags]).lower(),
+                    task="classification",
+                    monitoring_rules={},
+                    created_at=start,
+                    flag_stale=rng.random() < 0.05,
+                    stale_reason="",
+                    flag_open_review=False,
+                    flag_dnu_consumed=rng.random() < 0.01,
+                    version_count=0,
+                )
+            )
             for n in range(1, per_model + 1):
                 created = start + timedelta(days=rng.randrange(1400), minutes=n)
-                version_rows.append(dict(
-                    model_id=i + 1, number=n, author=owner, created_at=created,
-                    state=STATES[rng.randrange(len(STATES))], state_changed_at=created,
-                    release_notes="", manifest_hash=f"{i:032x}{n:032x}", manifest={},
-                    entry_point="score.py:predict", python_version="3.11", row_version=1))
+                version_rows.append(
+                    dict(
+                        model_id=i + 1,
+                        number=n,
+                        author=owner,
+                        created_at=created,
+                        state=STATES[rng.randrange(len(STATES))],
+                        state_changed_at=created,
+                        release_notes="",
+                        manifest_hash=f"{i:032x}{n:032x}",
+                        manifest={},
+                        entry_point="score.py:predict",
+                        python_version="3.11",
+                        row_version=1,
+                    )
+                )
         conn.execute(insert(Model), model_rows)
         for k in range(0, len(version_rows), 20000):
-            conn.execute(insert(Version), version_rows[k:k + 20000])
+            conn.execute(insert(Version), version_rows[k : k + 20000])
         # the summary columns, refreshed in bulk (what refresh_model_summary does per model)
-        conn.execute(text("""
+        conn.execute(
+            text("""
             UPDATE models SET
               latest_version = (SELECT max(v.number) FROM versions v WHERE v.model_id = models.id),
               version_count = (SELECT count(*) FROM versions v WHERE v.model_id = models.id),
               last_activity_at = (SELECT max(v.state_changed_at) FROM versions v
-                                  WHERE v.model_id = models.id)"""))
-        conn.execute(text("""
+                                  WHERE v.model_id = models.id)""")
+        )
+        conn.execute(
+            text("""
             UPDATE models SET latest_state = (SELECT v.state FROM versions v
-                WHERE v.model_id = models.id ORDER BY v.number DESC LIMIT 1)"""))
-        conn.execute(text("UPDATE models SET flag_open_review = (latest_state = 'in_review'), "
-                          "review_waiting_since = CASE WHEN latest_state = 'in_review' "
-                          "THEN last_activity_at END"))
+                WHERE v.model_id = models.id ORDER BY v.number DESC LIMIT 1)""")
+        )
+        conn.execute(
+            text(
+                "UPDATE models SET flag_open_review = (latest_state = 'in_review'), "
+                "review_waiting_since = CASE WHEN latest_state = 'in_review' "
+                "THEN last_activity_at END"
+            )
+        )
     with registry.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
     registry.close()
-    print(f"built {models:,} models / {models * per_model:,} versions in "
-          f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    print(
+        f"built {models:,} models / {models * per_model:,} versions in "
+        f"{time.perf_counter() - t0:.1f} s",
+        file=sys.stderr,
+    )
 
 
 def child(home: str, started_at: float) -> None:
@@ -151,8 +219,9 @@ def child(home: str, started_at: float) -> None:
         return wait_for(page.model.loaded)
 
     window.show()
-    shown = wait_shown() if page.model.loading or page.model.rowCount() == 0 else \
-        time.perf_counter()
+    shown = (
+        wait_shown() if page.model.loading or page.model.rowCount() == 0 else time.perf_counter()
+    )
     app.processEvents()
     first_page = time.time() - started_at - (time.perf_counter() - shown)
     first_page_cpu = cpu()
@@ -163,6 +232,7 @@ def child(home: str, started_at: float) -> None:
 
     keystrokes, keystroke_cpu = [], []
     page.search.setFocus()
+
     def clear_search() -> None:
         if page.search.text():
             page.search.clear()
@@ -193,11 +263,22 @@ def child(home: str, started_at: float) -> None:
         scroll.append((time.perf_counter() - t) * 1000)
     QTest.keyClick(page.search, Qt.Key.Key_Escape)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"first_page_s": first_page, "first_page_cpu_s": first_page_cpu,
-                      "marks": marks, "keystroke_cpu_ms": keystroke_cpu,
-                      "rows_first": rows_first,
-                      "total": page.model.total, "keystrokes_ms": keystrokes,
-                      "facets_ms": facets, "scroll_ms": scroll, "peak_mb": peak_mb}))
+    print(
+        json.dumps(
+            {
+                "first_page_s": first_page,
+                "first_page_cpu_s": first_page_cpu,
+                "marks": marks,
+                "keystroke_cpu_ms": keystroke_cpu,
+                "rows_first": rows_first,
+                "total": page.model.total,
+                "keystrokes_ms": keystrokes,
+                "facets_ms": facets,
+                "scroll_ms": scroll,
+                "peak_mb": peak_mb,
+            }
+        )
+    )
     window.close()
 
 
@@ -205,8 +286,12 @@ def run(home: Path, runs: int) -> list[dict]:
     results = []
     for _ in range(runs):
         started = time.time()
-        out = subprocess.run([sys.executable, __file__, "--child", str(home), str(started)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(home), str(started)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return results
 

@@ -60,9 +60,11 @@ warnings.filterwarnings("ignore")
 RESULTS = Path(__file__).parent / "results" / "mlflow.md"
 READING = "## Reading these numbers"
 LISTING = "list inventory (latest + live)"
-LOADS = {"bulk": "in bulk (signoff.core.importers.mlflow.bulk, Core inserts)",
-         "rest": "over REST from a real mlflow server (import_mlflow; metadata, runs, metrics, "
-                 "no artifact files)"}
+LOADS = {
+    "bulk": "in bulk (signoff.core.importers.mlflow.bulk, Core inserts)",
+    "rest": "over REST from a real mlflow server (import_mlflow; metadata, runs, metrics, "
+    "no artifact files)",
+}
 
 
 def _open(home: Path):  # noqa: ANN202 - a Registry; imported late to keep start-up light
@@ -92,16 +94,21 @@ def load_signoff_rest(home: Path, url: str) -> tuple[float, ImportReport]:
     return seconds, report
 
 
-def load_signoff_bulk(home: Path, server: str, records: Iterable[MlflowRecord], total: int
-                      ) -> tuple[float, ImportReport]:
+def load_signoff_bulk(
+    home: Path, server: str, records: Iterable[MlflowRecord], total: int
+) -> tuple[float, ImportReport]:
     """Bulk-load *records* into a fresh registry at *home*; (seconds, report)."""
     from signoff.core.importers.mlflow.bulk import bulk_load_mlflow
 
     registry = _open(home)
     start = time.perf_counter()
     report = bulk_load_mlflow(
-        registry, server, records, total=total,
-        progress=lambda f, m: print(f"  bulk load {f:.0%} {m}", flush=True))
+        registry,
+        server,
+        records,
+        total=total,
+        progress=lambda f, m: print(f"  bulk load {f:.0%} {m}", flush=True),
+    )
     seconds = time.perf_counter() - start
     registry.close()
     return seconds, report
@@ -117,11 +124,15 @@ def check_equivalence(rest_home: Path, bulk_home: Path) -> str:
     if differences:
         sys.exit("the bulk load and the REST import differ:\n" + "\n".join(differences))
     counted = ("models", "versions", "components", "metrics", "deployments")
-    return ("Equivalence checked: the REST import and the bulk load hold identical rows ("
-            + ", ".join(f"{len(rows[t]):,} {t}" for t in counted) + "; every other table "
-            + ("empty" if not any(n for _t, n in rows["other tables (rows)"]) else "alike")
-            + "; audit chain intact: " + str(dict(rows["audit"][:1])["chain intact"])
-            + "; the audit trails differ by design, see mlflow_bulk)")
+    return (
+        "Equivalence checked: the REST import and the bulk load hold identical rows ("
+        + ", ".join(f"{len(rows[t]):,} {t}" for t in counted)
+        + "; every other table "
+        + ("empty" if not any(n for _t, n in rows["other tables (rows)"]) else "alike")
+        + "; audit chain intact: "
+        + str(dict(rows["audit"][:1])["chain intact"])
+        + "; the audit trails differ by design, see mlflow_bulk)"
+    )
 
 
 def reused_names(home: Path) -> list[str]:
@@ -146,8 +157,9 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def mlflow_reads(db: Path, names: list[str], probe: str, rng: random.Random
-                 ) -> dict[str, Callable[[], object]]:
+def mlflow_reads(
+    db: Path, names: list[str], probe: str, rng: random.Random
+) -> dict[str, Callable[[], object]]:
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{db}"
@@ -168,8 +180,9 @@ def mlflow_reads(db: Path, names: list[str], probe: str, rng: random.Random
     def search() -> list:
         rows, token = [], None
         while True:
-            page = client.search_registered_models(f"name LIKE '%{probe}%'", max_results=1000,
-                                                   page_token=token)
+            page = client.search_registered_models(
+                f"name LIKE '%{probe}%'", max_results=1000, page_token=token
+            )
             rows += [m.name for m in page]
             token = page.token
             if not token:
@@ -181,19 +194,30 @@ def mlflow_reads(db: Path, names: list[str], probe: str, rng: random.Random
         return [(v.version, client.get_run(v.run_id).data.metrics) for v in found]
 
     def compare() -> list:
-        found = sorted(client.search_model_versions(f"name='{one}'"),
-                       key=lambda v: -int(v.version))[:5]
+        found = sorted(
+            client.search_model_versions(f"name='{one}'"), key=lambda v: -int(v.version)
+        )[:5]
         return [client.get_run(v.run_id).data.metrics for v in found]
 
     def first_page() -> list:
         page = client.search_registered_models(max_results=200)
-        return [(m.name, max((int(v.version) for v in m.latest_versions), default=None),
-                 m.aliases.get("champion")) for m in page]
+        return [
+            (
+                m.name,
+                max((int(v.version) for v in m.latest_versions), default=None),
+                m.aliases.get("champion"),
+            )
+            for m in page
+        ]
 
-    return {LISTING: listing, "first inventory page (200 rows)":
-            first_page, "filter by name substring": search,
-            "open one model (versions + metrics)": open_model,
-            "compare 5 versions' metrics": compare, "_one": lambda: one}
+    return {
+        LISTING: listing,
+        "first inventory page (200 rows)": first_page,
+        "filter by name substring": search,
+        "open one model (versions + metrics)": open_model,
+        "compare 5 versions' metrics": compare,
+        "_one": lambda: one,
+    }
 
 
 def signoff_reads(home: Path, one: str, probe: str) -> dict[str, Callable[[], object]]:
@@ -217,26 +241,39 @@ def signoff_reads(home: Path, one: str, probe: str) -> dict[str, Callable[[], ob
     def open_model() -> list:
         with registry.read() as s:
             model = s.scalar(select(Model).where(Model.name == one))
-            versions = s.scalars(select(Version).where(Version.model_id == model.id)
-                                 .options(selectinload(Version.metrics))).all()
+            versions = s.scalars(
+                select(Version)
+                .where(Version.model_id == model.id)
+                .options(selectinload(Version.metrics))
+            ).all()
             return [(v.number, [(m.name, m.value) for m in v.metrics]) for v in versions]
 
     def compare() -> list:
         with registry.read() as s:
             model = s.scalar(select(Model).where(Model.name == one))
-            ids = s.scalars(select(Version.id).where(Version.model_id == model.id)
-                            .order_by(Version.number.desc()).limit(5)).all()
-            return s.execute(select(Metric.version_id, Metric.name, Metric.value)
-                             .where(Metric.version_id.in_(ids))).all()
+            ids = s.scalars(
+                select(Version.id)
+                .where(Version.model_id == model.id)
+                .order_by(Version.number.desc())
+                .limit(5)
+            ).all()
+            return s.execute(
+                select(Metric.version_id, Metric.name, Metric.value).where(
+                    Metric.version_id.in_(ids)
+                )
+            ).all()
 
     def first_page() -> list:
         with registry.read() as s:
             return inventory.inventory(s, inventory.InventoryQuery(limit=200))
 
-    return {LISTING: listing, "first inventory page (200 rows)":
-            first_page, "filter by name substring": search,
-            "open one model (versions + metrics)": open_model,
-            "compare 5 versions' metrics": compare}
+    return {
+        LISTING: listing,
+        "first inventory page (200 rows)": first_page,
+        "filter by name substring": search,
+        "open one model (versions + metrics)": open_model,
+        "compare 5 versions' metrics": compare,
+    }
 
 
 COLD_MLFLOW = """
@@ -258,14 +295,18 @@ assert rows
 def cold_start_ms(code: str, repeat: int) -> float:
     def once() -> None:
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
     return median_ms(once, repeat)
 
 
 def listing_alone(system: str, workdir: Path, repeat: int) -> float:
     """Median ms of the whole-inventory listing in this process, which read only *system*."""
     db, home = workdir / "mlflow.db", workdir / "signoff"
-    reads = (mlflow_reads(db, ["-"], "", random.Random(0)) if system == "mlflow"
-             else signoff_reads(home, "-", ""))
+    reads = (
+        mlflow_reads(db, ["-"], "", random.Random(0))
+        if system == "mlflow"
+        else signoff_reads(home, "-", "")
+    )
     reads[LISTING]()  # warmed, as the in-process rows are warmed by the equality checks
     return median_ms(reads[LISTING], repeat)
 
@@ -273,9 +314,21 @@ def listing_alone(system: str, workdir: Path, repeat: int) -> float:
 def listing_alone_ms(system: str, workdir: Path, repeat: int) -> float:
     """The listing timed in a process of its own, that never imported the other system's
     client: in one process the garbage collector also walks the other system's objects."""
-    out = subprocess.run([sys.executable, __file__, "--time-listing", system, "--workdir",
-                          str(workdir), "--repeat", str(repeat)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--time-listing",
+            system,
+            "--workdir",
+            str(workdir),
+            "--repeat",
+            str(repeat),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -287,16 +340,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--record", action="store_true")
-    parser.add_argument("--signoff-load", choices=("bulk", "rest"), default="bulk",
-                        help="how the timed Signoff registry is filled (default: bulk)")
-    parser.add_argument("--check-equivalence", action=argparse.BooleanOptionalAction,
-                        help="also load Signoff the other way and require identical rows "
-                        "(default: on up to 2,000 versions)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse the MLflow store and Signoff registry already in --workdir "
-                        "(from an earlier run with the same arguments); time the reads only")
-    parser.add_argument("--time-listing", choices=("mlflow", "signoff"),
-                        help=argparse.SUPPRESS)  # the child of listing_alone_ms
+    parser.add_argument(
+        "--signoff-load",
+        choices=("bulk", "rest"),
+        default="bulk",
+        help="how the timed Signoff registry is filled (default: bulk)",
+    )
+    parser.add_argument(
+        "--check-equivalence",
+        action=argparse.BooleanOptionalAction,
+        help="also load Signoff the other way and require identical rows "
+        "(default: on up to 2,000 versions)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the MLflow store and Signoff registry already in --workdir "
+        "(from an earlier run with the same arguments); time the reads only",
+    )
+    parser.add_argument(
+        "--time-listing", choices=("mlflow", "signoff"), help=argparse.SUPPRESS
+    )  # the child of listing_alone_ms
     args = parser.parse_args()
     if args.time_listing:
         print(listing_alone(args.time_listing, args.workdir, args.repeat))
@@ -318,20 +382,25 @@ def main() -> None:
     # the same answers first: same models listed and found
     assert len(ml[LISTING]()) == len(so[LISTING]())
     assert sorted(ml["filter by name substring"]()) == sorted(
-        r.name for r in so["filter by name substring"]())
+        r.name for r in so["filter by name substring"]()
+    )
     load_before = os.getloadavg()[0]
     rows = []
     for op in so:
         m_ms, s_ms = median_ms(ml[op], args.repeat), median_ms(so[op], args.repeat)
         rows.append((op, m_ms, s_ms))
         print(f"{op:40s} MLflow {m_ms:9.1f} ms   Signoff {s_ms:8.1f} ms   {m_ms / s_ms:6.1f}×")
-    alone = (listing_alone_ms("mlflow", workdir, args.repeat),
-             listing_alone_ms("signoff", workdir, args.repeat))
+    alone = (
+        listing_alone_ms("mlflow", workdir, args.repeat),
+        listing_alone_ms("signoff", workdir, args.repeat),
+    )
     rows.append(("list inventory, each system timed in a process of its own", *alone))
     print(f"listing in a process of its own: MLflow {alone[0]:.1f} ms, Signoff {alone[1]:.1f} ms")
     uri = f"sqlite:///{db}"
-    cold = (cold_start_ms(COLD_MLFLOW.format(uri=uri), 3),
-            cold_start_ms(COLD_SIGNOFF.format(home=str(home)), 3))
+    cold = (
+        cold_start_ms(COLD_MLFLOW.format(uri=uri), 3),
+        cold_start_ms(COLD_SIGNOFF.format(home=str(home)), 3),
+    )
     rows.append(("cold start to first page (headless)", *cold))
     print(f"cold start: MLflow {cold[0]:.0f} ms, Signoff {cold[1]:.0f} ms")
     if args.record:
@@ -350,8 +419,11 @@ def load_both(args: argparse.Namespace, workdir: Path) -> tuple[list[str], list[
     mlflow_s = time.perf_counter() - start
     print(f"MLflow store: {len(names)} models × {args.versions} versions in {mlflow_s:.1f} s")
     notes = [f"Loading MLflow (bulk, MLflow's SQLAlchemy models): {mlflow_s:.1f} s."]
-    check = (args.check_equivalence if args.check_equivalence is not None
-             else args.models * args.versions <= 2000)
+    check = (
+        args.check_equivalence
+        if args.check_equivalence is not None
+        else args.models * args.versions <= 2000
+    )
     other = "rest" if args.signoff_load == "bulk" else "bulk"
     homes = {args.signoff_load: home, other: workdir / f"signoff-{other}"}
     methods = [args.signoff_load] + ([other] if check else [])
@@ -369,8 +441,7 @@ def load_both(args: argparse.Namespace, workdir: Path) -> tuple[list[str], list[
         summary = report.lines()[1].strip()
         label = "timed registry" if method == args.signoff_load else "for the comparison"
         print(f"Signoff loaded {method} in {seconds:.1f} s ({label}): {summary}")
-        notes.append(f"Loading Signoff {LOADS[method]} ({label}): {seconds:.1f} s — "
-                     f"{summary}.")
+        notes.append(f"Loading Signoff {LOADS[method]} ({label}): {seconds:.1f} s — {summary}.")
     if check:
         verdict = check_equivalence(homes["rest"], homes["bulk"])
         print(verdict)
@@ -378,25 +449,36 @@ def load_both(args: argparse.Namespace, workdir: Path) -> tuple[list[str], list[
     return names, notes
 
 
-def record(args: argparse.Namespace, rows: list[tuple[str, float, float]], notes: list[str],
-           load: tuple[float, float]) -> None:
+def record(
+    args: argparse.Namespace,
+    rows: list[tuple[str, float, float]],
+    notes: list[str],
+    load: tuple[float, float],
+) -> None:
     import mlflow
 
-    lines = [f"\n## N={args.models:,} models × M={args.versions} versions "
-             f"({args.models * args.versions:,} versions) — "
-             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-             "", f"MLflow {mlflow.__version__} in-process on SQLite; Signoff core on SQLite; "
-             f"median of {args.repeat} runs (cold start: 3). Machine load average (1 min) "
-             f"when the reads began: {load[0]:.1f}, at the end: {load[1]:.1f}, on "
-             f"{os.cpu_count()} cores.", "",
-             "| read | MLflow | Signoff | Signoff faster by |", "| --- | ---: | ---: | ---: |"]
+    lines = [
+        f"\n## N={args.models:,} models × M={args.versions} versions "
+        f"({args.models * args.versions:,} versions) — "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"MLflow {mlflow.__version__} in-process on SQLite; Signoff core on SQLite; "
+        f"median of {args.repeat} runs (cold start: 3). Machine load average (1 min) "
+        f"when the reads began: {load[0]:.1f}, at the end: {load[1]:.1f}, on "
+        f"{os.cpu_count()} cores.",
+        "",
+        "| read | MLflow | Signoff | Signoff faster by |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for op, m_ms, s_ms in rows:
         lines.append(f"| {op} | {m_ms:,.1f} ms | {s_ms:,.1f} ms | {m_ms / s_ms:,.1f}× |")
     lines += [""] + [f"- {note}" for note in notes] + [""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():
-        RESULTS.write_text("# MLflow vs Signoff: governance reads on the same inventory\n\n"
-                           "Produced by `python bench/bench_mlflow.py --record`.\n")
+        RESULTS.write_text(
+            "# MLflow vs Signoff: governance reads on the same inventory\n\n"
+            "Produced by `python bench/bench_mlflow.py --record`.\n"
+        )
     # new runs go above the hand-written reading of the numbers, which stays last
     text = RESULTS.read_text()
     notes = text.find(READING)

@@ -50,11 +50,21 @@ def large_notebook(cells: int = 200, figures: int = 50) -> bytes:
     figure_every = max(1, (cells // 2) // figures)
     for i in range(cells // 2):
         typeset = f" Weight $$w_{{{i}}} = \\frac{{{i}}}{{\\sqrt{{n}}}}$$" if i % 10 == 0 else ""
-        out.append({"cell_type": "markdown", "metadata": {},
-                    "source": f"## Step {i}\n\nChecking feature *f{i}* against the target; "
-                              f"the effect is $\\beta_{{{i}}} = {i / 100:.2f}$.{typeset}"})
-        outputs = [{"output_type": "stream", "name": "stdout",
-                    "text": f"step {i}: rows=2400 mean={i * 0.37:.3f}\n"}]
+        out.append(
+            {
+                "cell_type": "markdown",
+                "metadata": {},
+                "source": f"## Step {i}\n\nChecking feature *f{i}* against the target; "
+                f"the effect is $\\beta_{{{i}}} = {i / 100:.2f}$.{typeset}",
+            }
+        )
+        outputs = [
+            {
+                "output_type": "stream",
+                "name": "stdout",
+                "text": f"step {i}: rows=2400 mean={i * 0.37:.3f}\n",
+            }
+        ]
         if i % figure_every == 0 and len(out) // 2 < figures * figure_every:
             fig = Figure(figsize=(5, 3), dpi=80)
             ax = fig.subplots()
@@ -62,14 +72,31 @@ def large_notebook(cells: int = 200, figures: int = 50) -> bytes:
             ax.set_title(f"feature f{i}")
             buf = io.BytesIO()
             fig.savefig(buf, format="png")
-            outputs.append({"output_type": "display_data", "metadata": {},
-                            "data": {"image/png": base64.b64encode(buf.getvalue()).decode(),
-                                     "text/plain": "<Figure>"}})
-        out.append({"cell_type": "code", "execution_count": i + 1, "metadata": {},
-                    "source": f"summary = frame['f{i}'].describe()\nplot(frame['f{i}'])",
-                    "outputs": outputs})
-    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": out,
-          "metadata": {"language_info": {"name": "python", "pygments_lexer": "ipython3"}}}
+            outputs.append(
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {
+                        "image/png": base64.b64encode(buf.getvalue()).decode(),
+                        "text/plain": "<Figure>",
+                    },
+                }
+            )
+        out.append(
+            {
+                "cell_type": "code",
+                "execution_count": i + 1,
+                "metadata": {},
+                "source": f"summary = frame['f{i}'].describe()\nplot(frame['f{i}'])",
+                "outputs": outputs,
+            }
+        )
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": out,
+        "metadata": {"language_info": {"name": "python", "pygments_lexer": "ipython3"}},
+    }
     return json.dumps(nb).encode()
 
 
@@ -87,7 +114,8 @@ def demo_notebooks(home: Path) -> list[tuple[str, bytes]]:
             select(Model.name, Version.number, Component.sha256)
             .join(Version, Version.model_id == Model.id)
             .join(Component, Component.version_id == Version.id)
-            .where(Component.role == "notebook")).all()
+            .where(Component.role == "notebook")
+        ).all()
     for name, number, sha in rows:
         if sha and sha not in found:
             found[sha] = (f"demo {name} v{number}", registry.store.read_bytes(sha))
@@ -134,10 +162,14 @@ def main() -> None:
     from signoff.core.render.mathtext import formula_svg
 
     notebooks: list[tuple[str, bytes]] = [
-        ("example credit-risk (demo notebook)",
-         (ROOT / "examples" / "credit-risk" / "analysis.ipynb").read_bytes()),
-        ("all output types (test corpus)",
-         (ROOT / "tests" / "data" / "notebooks" / "all_outputs.ipynb").read_bytes()),
+        (
+            "example credit-risk (demo notebook)",
+            (ROOT / "examples" / "credit-risk" / "analysis.ipynb").read_bytes(),
+        ),
+        (
+            "all output types (test corpus)",
+            (ROOT / "tests" / "data" / "notebooks" / "all_outputs.ipynb").read_bytes(),
+        ),
     ]
     if args.demo_home:
         notebooks += demo_notebooks(args.demo_home)
@@ -154,24 +186,59 @@ def main() -> None:
         for label, data in notebooks:
             nbconvert_ms = median_ms(
                 lambda d=data: plain.from_notebook_node(nbformat.reads(d.decode(), as_version=4)),
-                args.runs)
+                args.runs,
+            )
             # a first render draws every formula: empty the per-formula cache each time
-            first_ms = median_ms(lambda d=data: (formula_svg.cache_clear(), render_notebook(d)),
-                                 args.runs)
+            first_ms = median_ms(
+                lambda d=data: (formula_svg.cache_clear(), render_notebook(d)), args.runs
+            )
             document = cache.render(data, "notebook", title=label)
             cached_ms = median_ms(
-                lambda s=document.source_sha256: cache.get(s, "notebook"), max(args.runs, 20))
+                lambda s=document.source_sha256: cache.get(s, "notebook"), max(args.runs, 20)
+            )
             path = Path(tmp) / "nb.ipynb"
             path.write_bytes(data)
-            jupyter_ms = cold_process(["jupyter", "nbconvert", "--to", "html", "--output",
-                                       str(Path(tmp) / "plain.html"), str(path)])
-            signoff_ms = cold_process([sys.executable, "-m", "signoff", "render", str(path),
-                                       "-o", str(Path(tmp) / "signoff.html"), "-q"])
-            rows.append((label, len(data), len(document.html), nbconvert_ms, first_ms,
-                         cached_ms, jupyter_ms, signoff_ms))
-            print(f"{label}: nbconvert {nbconvert_ms:.0f} ms, first {first_ms:.0f} ms, "
-                  f"cached {cached_ms:.1f} ms; cold jupyter {jupyter_ms}, "
-                  f"signoff {signoff_ms} (wall, cpu ms)", flush=True)
+            jupyter_ms = cold_process(
+                [
+                    "jupyter",
+                    "nbconvert",
+                    "--to",
+                    "html",
+                    "--output",
+                    str(Path(tmp) / "plain.html"),
+                    str(path),
+                ]
+            )
+            signoff_ms = cold_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "signoff",
+                    "render",
+                    str(path),
+                    "-o",
+                    str(Path(tmp) / "signoff.html"),
+                    "-q",
+                ]
+            )
+            rows.append(
+                (
+                    label,
+                    len(data),
+                    len(document.html),
+                    nbconvert_ms,
+                    first_ms,
+                    cached_ms,
+                    jupyter_ms,
+                    signoff_ms,
+                )
+            )
+            print(
+                f"{label}: nbconvert {nbconvert_ms:.0f} ms, first {first_ms:.0f} ms, "
+                f"cached {cached_ms:.1f} ms; cold jupyter {jupyter_ms}, "
+                f"signoff {signoff_ms} (wall, cpu ms)",
+                flush=True,
+            )
     write_results(args.out, rows, args.runs)
 
 
@@ -194,9 +261,11 @@ def write_results(out: Path, rows: list[tuple], runs: int) -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, size, page, nbc, first, cached, jup, sig in rows:
-        lines.append(f"| {label} | {size / 1e3:.0f} kB | {page / 1e3:.0f} kB | {nbc:.0f} ms | "
-                     f"{first:.0f} ms | {cached:.1f} ms | {jup[0]:.0f} / {jup[1]:.0f} ms | "
-                     f"{sig[0]:.0f} / {sig[1]:.0f} ms |")
+        lines.append(
+            f"| {label} | {size / 1e3:.0f} kB | {page / 1e3:.0f} kB | {nbc:.0f} ms | "
+            f"{first:.0f} ms | {cached:.1f} ms | {jup[0]:.0f} / {jup[1]:.0f} ms | "
+            f"{sig[0]:.0f} / {sig[1]:.0f} ms |"
+        )
     worst_cached = max(r[5] for r in rows)
     first_ok = all(r[4] <= r[3] * 1.0 for r in rows)
     lines += [

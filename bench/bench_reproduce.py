@@ -53,23 +53,35 @@ def bench_reproductions(home: Path, count: int) -> list[dict[str, float | str]]:
         ids = session.execute(
             sa.select(Model.name, sa.func.max(Prediction.id))
             .join(Version, Version.id == Prediction.version_id)
-            .join(Model, Model.id == Version.model_id).group_by(Model.name).order_by(Model.name)
+            .join(Model, Model.id == Version.model_id)
+            .group_by(Model.name)
+            .order_by(Model.name)
         ).all()[:count]
     rows = []
     for name, pid in ids:
         marks: dict[str, float] = {}
         started = time.perf_counter()
-        repro = reproduce(registry, pid, progress=lambda s, st, _d, m=marks: m.setdefault(
-            f"{s}:{st}", time.perf_counter()))
+        repro = reproduce(
+            registry,
+            pid,
+            progress=lambda s, st, _d, m=marks: m.setdefault(f"{s}:{st}", time.perf_counter()),
+        )
         total = time.perf_counter() - started
         run = repro.run or {}
         own = (run.get("load_s") or 0.0) + (run.get("score_s") or 0.0)
-        rows.append({"model": name, "verdict": repro.verdict, "total": total, "own": own,
-                     "child": run.get("duration_s") or 0.0, "overhead": total - own,
-                     "verify": marks.get("verify:done", started) - marks.get("resolve:done",
-                                                                            started),
-                     "environment": marks.get("environment:done", 0) - marks.get(
-                         "environment:running", 0)})
+        rows.append(
+            {
+                "model": name,
+                "verdict": repro.verdict,
+                "total": total,
+                "own": own,
+                "child": run.get("duration_s") or 0.0,
+                "overhead": total - own,
+                "verify": marks.get("verify:done", started) - marks.get("resolve:done", started),
+                "environment": marks.get("environment:done", 0)
+                - marks.get("environment:running", 0),
+            }
+        )
     registry.close()
     return rows
 
@@ -98,9 +110,15 @@ def bench_hashing(work: Path, gigabytes: float) -> dict[str, float]:
     assert workspace.verified
     workspace.cleanup()
     mb = stored_size / 1024**2
-    return {"mb": mb, "verify_wall": mb / verify_wall, "verify_cpu": mb / verify_cpu,
-            "own_wall": mb / own_wall, "own_cpu": mb / own_cpu,
-            "copy_wall": mb / copy_wall, "copy_cpu": mb / copy_cpu}
+    return {
+        "mb": mb,
+        "verify_wall": mb / verify_wall,
+        "verify_cpu": mb / verify_cpu,
+        "own_wall": mb / own_wall,
+        "own_cpu": mb / own_cpu,
+        "copy_wall": mb / copy_wall,
+        "copy_cpu": mb / copy_cpu,
+    }
 
 
 def main() -> None:
@@ -114,23 +132,37 @@ def main() -> None:
         rows = bench_reproductions(demo_copy(args.demo, work), args.predictions)
         hashing = bench_hashing(work, args.gigabytes)
     load = os.getloadavg()
-    print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
-          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
-    print("| model | verdict | end to end | model's own load + score | beyond the model "
-          "(target < 3 s) | of which verify | of which environment |")
+    print(
+        f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
+    )
+    print(
+        "| model | verdict | end to end | model's own load + score | beyond the model "
+        "(target < 3 s) | of which verify | of which environment |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['model']} | {r['verdict']} | {r['total']:.2f} s | {r['own']:.2f} s | "
-              f"{r['overhead']:.2f} s | {r['verify']:.2f} s | {r['environment']:.2f} s |")
-    print(f"\n| hashing {hashing['mb']:.0f} MB (target >= 500 MB/s) | wall clock | per CPU "
-          "second of this process |")
+        print(
+            f"| {r['model']} | {r['verdict']} | {r['total']:.2f} s | {r['own']:.2f} s | "
+            f"{r['overhead']:.2f} s | {r['verify']:.2f} s | {r['environment']:.2f} s |"
+        )
+    print(
+        f"\n| hashing {hashing['mb']:.0f} MB (target >= 500 MB/s) | wall clock | per CPU "
+        "second of this process |"
+    )
     print("| --- | --- | --- |")
-    print(f"| store.verify (sha256 of the stored blob) | {hashing['verify_wall']:.0f} MB/s | "
-          f"{hashing['verify_cpu']:.0f} MB/s |")
-    print(f"| runner sha256_of (8 MB reusable buffer) | {hashing['own_wall']:.0f} MB/s | "
-          f"{hashing['own_cpu']:.0f} MB/s |")
-    print(f"| runner workspace (kernel copy + sha256 of the copy) | "
-          f"{hashing['copy_wall']:.0f} MB/s | {hashing['copy_cpu']:.0f} MB/s |")
+    print(
+        f"| store.verify (sha256 of the stored blob) | {hashing['verify_wall']:.0f} MB/s | "
+        f"{hashing['verify_cpu']:.0f} MB/s |"
+    )
+    print(
+        f"| runner sha256_of (8 MB reusable buffer) | {hashing['own_wall']:.0f} MB/s | "
+        f"{hashing['own_cpu']:.0f} MB/s |"
+    )
+    print(
+        f"| runner workspace (kernel copy + sha256 of the copy) | "
+        f"{hashing['copy_wall']:.0f} MB/s | {hashing['copy_cpu']:.0f} MB/s |"
+    )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,9 @@ def add_desktop_files(bundle: Path, packaging: Path = HERE) -> None:
     (share / "metainfo").mkdir(parents=True, exist_ok=True)
     shutil.copy2(packaging / f"{APP_ID}.desktop", share / "applications")
     shutil.copy2(packaging / f"{APP_ID}.metainfo.xml", share / "metainfo")
-    shutil.copytree(packaging / "icons" / "hicolor", share / "icons" / "hicolor",
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        packaging / "icons" / "hicolor", share / "icons" / "hicolor", dirs_exist_ok=True
+    )
     shutil.copy2(packaging / "install.sh", bundle / "install.sh")
     (bundle / "install.sh").chmod(0o755)
 
@@ -100,16 +101,23 @@ def strip_safe_binaries(bundle: Path) -> int:
     saved = 0
     for path in sorted((bundle / "_internal").rglob("*")):
         rel = path.relative_to(bundle).as_posix()
-        if (path.is_symlink() or not path.is_file() or "/PySide6/" in rel
-                or any(part.endswith(".libs") for part in path.parts) or not _is_elf(path)):
+        if (
+            path.is_symlink()
+            or not path.is_file()
+            or "/PySide6/" in rel
+            or any(part.endswith(".libs") for part in path.parts)
+            or not _is_elf(path)
+        ):
             continue
-        dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True,
-                                 text=True).stdout
+        dynamic = subprocess.run(
+            ["readelf", "-d", str(path)], capture_output=True, text=True
+        ).stdout
         if "$ORIGIN" in dynamic:  # auditwheel points repaired modules at their *.libs
             continue
         stripped = path.with_name(path.name + ".stripped")
-        result = subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(path)],
-                                capture_output=True)
+        result = subprocess.run(
+            ["strip", "--strip-unneeded", "-o", str(stripped), str(path)], capture_output=True
+        )
         if result.returncode == 0 and stripped.stat().st_size < path.stat().st_size:
             saved += path.stat().st_size - stripped.stat().st_size
             stripped.chmod(path.stat().st_mode)
@@ -124,15 +132,20 @@ def export_commit(ref: str, dest: Path) -> None:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
 
 
 def git_describe(ref: str) -> str:
     """The commit *ref* names, as ``<short hash> <subject>``."""
-    return subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", ref],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", ref],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def check_bundle(bundle: Path) -> list[str]:
@@ -157,8 +170,10 @@ def make_archive(bundle: Path, archive: Path, fmt: str) -> None:
     tmp = archive.with_name(archive.name + ".part")
     compressor = {"gz": "gzip -6", "xz": "xz -T0 -6"}[fmt]
     if shutil.which("tar") and shutil.which(compressor.split()[0]):
-        subprocess.run(["tar", "-C", str(bundle.parent), "-I", compressor, "-cf", str(tmp),
-                        bundle.name], check=True)
+        subprocess.run(
+            ["tar", "-C", str(bundle.parent), "-I", compressor, "-cf", str(tmp), bundle.name],
+            check=True,
+        )
     else:
         mode = {"gz": "w:gz", "xz": "w:xz"}[fmt]
         with tarfile.open(tmp, mode) as tar:
@@ -170,14 +185,25 @@ def main(argv: list[str] | None = None) -> int:
     """Run the build; print and record what it produced."""
     parser = argparse.ArgumentParser(description="Build the Signoff desktop bundle.")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller",
-                        help="PyInstaller's work folder")
-    parser.add_argument("--format", choices=("xz", "gz"), default="xz",
-                        help="archive compression (xz: smaller; gz: faster to unpack)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "build" / "pyinstaller",
+        help="PyInstaller's work folder",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("xz", "gz"),
+        default="xz",
+        help="archive compression (xz: smaller; gz: faster to unpack)",
+    )
     parser.add_argument("--no-archive", action="store_true", help="build the folder only")
-    parser.add_argument("--git-ref", metavar="REF",
-                        help="build from this commit (exported with git archive) instead of the "
-                        "working tree, so uncommitted files never ship")
+    parser.add_argument(
+        "--git-ref",
+        metavar="REF",
+        help="build from this commit (exported with git archive) instead of the "
+        "working tree, so uncommitted files never ship",
+    )
     args = parser.parse_args(argv)
     dist, work = args.dist.resolve(), args.work.resolve()
     timings: dict[str, float] = {}
@@ -193,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     packaging = root / "packaging"
 
     started = time.perf_counter()
-    icons = subprocess.run([sys.executable, str(packaging / "make_icons.py")],
-                           capture_output=True, text=True)
+    icons = subprocess.run(
+        [sys.executable, str(packaging / "make_icons.py")], capture_output=True, text=True
+    )
     if icons.returncode != 0:
         print(f"build: icons failed:\n{icons.stderr}", file=sys.stderr)
         return 2
@@ -202,12 +229,28 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
-        subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
-                        "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work),
-                        str(packaging / "signoff.spec")], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "PyInstaller",
+                "--noconfirm",
+                "--clean",
+                "--log-level",
+                "WARN",
+                "--distpath",
+                str(dist),
+                "--workpath",
+                str(work),
+                str(packaging / "signoff.spec"),
+            ],
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError) as exc:
-        print(f"build: PyInstaller failed: {exc} (is it installed? pip install -e '.[package]')",
-              file=sys.stderr)
+        print(
+            f"build: PyInstaller failed: {exc} (is it installed? pip install -e '.[package]')",
+            file=sys.stderr,
+        )
         return 2
     timings["pyinstaller"] = time.perf_counter() - started
 

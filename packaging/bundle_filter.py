@@ -27,36 +27,117 @@ from signoff.sysdeps import elf_needed  # the one ELF reader (also checks a desk
 # PrintSupport, WebEngineCore/Widgets and WebChannel; WebEngine links Qml/Quick libraries, which
 # stay, but none of the QML *modules* are needed for the widgets-based view).
 UNUSED_QT_MODULES = (
-    "Qt3DAnimation", "Qt3DCore", "Qt3DExtras", "Qt3DInput", "Qt3DLogic", "Qt3DRender",
-    "QtBluetooth", "QtCanvasPainter", "QtCharts", "QtConcurrent", "QtDataVisualization",
-    "QtDesigner", "QtGraphs", "QtGraphsWidgets", "QtHelp", "QtHttpServer", "QtLabsStyleKit",
-    "QtLocation", "QtMultimedia", "QtMultimediaWidgets", "QtNetworkAuth", "QtNfc", "QtPdf",
-    "QtPdfWidgets", "QtPositioning", "QtQml", "QtQmlFeatures", "QtQuick", "QtQuick3D",
-    "QtQuickControls2", "QtQuickTest", "QtQuickWidgets", "QtRemoteObjects", "QtScxml",
-    "QtSensors", "QtSerialBus", "QtSerialPort", "QtSpatialAudio", "QtSql", "QtStateMachine",
-    "QtTest", "QtTextToSpeech", "QtUiTools", "QtWebEngineQuick", "QtWebSockets", "QtWebView",
-    "QtXml", "QtAsyncio",
+    "Qt3DAnimation",
+    "Qt3DCore",
+    "Qt3DExtras",
+    "Qt3DInput",
+    "Qt3DLogic",
+    "Qt3DRender",
+    "QtBluetooth",
+    "QtCanvasPainter",
+    "QtCharts",
+    "QtConcurrent",
+    "QtDataVisualization",
+    "QtDesigner",
+    "QtGraphs",
+    "QtGraphsWidgets",
+    "QtHelp",
+    "QtHttpServer",
+    "QtLabsStyleKit",
+    "QtLocation",
+    "QtMultimedia",
+    "QtMultimediaWidgets",
+    "QtNetworkAuth",
+    "QtNfc",
+    "QtPdf",
+    "QtPdfWidgets",
+    "QtPositioning",
+    "QtQml",
+    "QtQmlFeatures",
+    "QtQuick",
+    "QtQuick3D",
+    "QtQuickControls2",
+    "QtQuickTest",
+    "QtQuickWidgets",
+    "QtRemoteObjects",
+    "QtScxml",
+    "QtSensors",
+    "QtSerialBus",
+    "QtSerialPort",
+    "QtSpatialAudio",
+    "QtSql",
+    "QtStateMachine",
+    "QtTest",
+    "QtTextToSpeech",
+    "QtUiTools",
+    "QtWebEngineQuick",
+    "QtWebSockets",
+    "QtWebView",
+    "QtXml",
+    "QtAsyncio",
     # Python bindings the app never imports; their C++ libraries stay where QtWebEngine or the
     # platform plugins link them (libQt6OpenGL, libQt6DBus)
-    "QtOpenGL", "QtOpenGLWidgets", "QtDBus",
+    "QtOpenGL",
+    "QtOpenGLWidgets",
+    "QtDBus",
 )
 
 EXCLUDED_MODULES = [f"PySide6.{name}" for name in UNUSED_QT_MODULES] + [
     # other GUI toolkits matplotlib or Pillow could pull in
-    "tkinter", "_tkinter", "PyQt5", "PyQt6", "PySide2", "wx", "gi",
+    "tkinter",
+    "_tkinter",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
+    "wx",
+    "gi",
     # notebooks are executed in-process by the demo and rendered by nbconvert: no kernel
-    "IPython", "ipykernel", "jupyter_server", "jupyterlab", "notebook", "jedi", "parso",
+    "IPython",
+    "ipykernel",
+    "jupyter_server",
+    "jupyterlab",
+    "notebook",
+    "jedi",
+    "parso",
     # installed for tests or development only
-    "pytest", "_pytest", "pytestqt", "hypothesis", "importlinter", "grimp", "mlflow",
-    "PyInstaller", "moto", "botocore", "boto3", "awscli", "cfnlint", "databricks",
+    "pytest",
+    "_pytest",
+    "pytestqt",
+    "hypothesis",
+    "importlinter",
+    "grimp",
+    "mlflow",
+    "PyInstaller",
+    "moto",
+    "botocore",
+    "boto3",
+    "awscli",
+    "cfnlint",
+    "databricks",
     # heavy optional imports the application never needs
-    "pandas", "pyarrow", "sympy", "networkx", "torch", "tensorflow", "numba", "llvmlite",
-    "docutils", "sphinx", "libcst",
+    "pandas",
+    "pyarrow",
+    "sympy",
+    "networkx",
+    "torch",
+    "tensorflow",
+    "numba",
+    "llvmlite",
+    "docutils",
+    "sphinx",
+    "libcst",
     # packaging tools pulled in through optional imports; nothing calls them at run time
-    "setuptools", "pkg_resources", "distutils", "_distutils_hack", "pip",
+    "setuptools",
+    "pkg_resources",
+    "distutils",
+    "_distutils_hack",
+    "pip",
     # Pillow codecs for formats nothing here reads or writes (AVIF, WebP) and its Tk bridge;
     # Pillow reports them unsupported when the extension is absent
-    "PIL._avif", "PIL._webp", "PIL._imagingtk", "PIL.ImageTk",
+    "PIL._avif",
+    "PIL._webp",
+    "PIL._imagingtk",
+    "PIL.ImageTk",
 ]
 
 # shared libraries of unused Qt modules (pulled in by plugins or other libraries' RUNPATHs)
@@ -99,10 +180,15 @@ _UNUSED_EXTENSION = re.compile(r"^PIL/(_avif|_webp|_imagingtk)\.")
 def keep_binary(dest: str) -> bool:
     """True when the shared library or plugin at *dest* belongs in the bundle."""
     dest = dest.replace("\\", "/")
-    return not (_UNUSED_QT_LIB.search(dest) or _UNUSED_PLUGIN.search(dest)
-                or _UNUSED_PLUGIN_FILE.search(dest) or _EMBEDDED_QT_LIB.search(dest)
-                or _UNUSED_BINDING.search(dest) or _UNUSED_EXTENSION.search(dest)
-                or dest.startswith("PySide6/Qt/qml/"))
+    return not (
+        _UNUSED_QT_LIB.search(dest)
+        or _UNUSED_PLUGIN.search(dest)
+        or _UNUSED_PLUGIN_FILE.search(dest)
+        or _EMBEDDED_QT_LIB.search(dest)
+        or _UNUSED_BINDING.search(dest)
+        or _UNUSED_EXTENSION.search(dest)
+        or dest.startswith("PySide6/Qt/qml/")
+    )
 
 
 def keep_data(dest: str) -> bool:
@@ -136,8 +222,9 @@ class BundleFilterError(Exception):
     """A kept binary needs one the rules leave out: the bundle would not load it."""
 
 
-def _closure(roots: Iterable[Entry], by_name: dict[str, list[Entry]],
-             needed: Callable[[str], list[str]]) -> set[str]:
+def _closure(
+    roots: Iterable[Entry], by_name: dict[str, list[Entry]], needed: Callable[[str], list[str]]
+) -> set[str]:
     """Destinations of *roots* and of every collected binary they need, directly or not."""
     seen: set[str] = set()
     stack = list(roots)
@@ -152,9 +239,11 @@ def _closure(roots: Iterable[Entry], by_name: dict[str, list[Entry]],
     return seen
 
 
-def prune_binaries(entries: Iterable[Entry], keep: Callable[[str], bool] = keep_binary,
-                   needed: Callable[[str], list[str]] = elf_needed
-                   ) -> tuple[list[Entry], list[str]]:
+def prune_binaries(
+    entries: Iterable[Entry],
+    keep: Callable[[str], bool] = keep_binary,
+    needed: Callable[[str], list[str]] = elf_needed,
+) -> tuple[list[Entry], list[str]]:
     """(the binaries to ship, the destinations left out) for PyInstaller's binary entries.
 
     Left out: what *keep* rejects, and the libraries those need (directly or not) unless a
@@ -173,8 +262,9 @@ def prune_binaries(entries: Iterable[Entry], keep: Callable[[str], bool] = keep_
     shipped = _closure(roots, by_name, needed)
     broken = sorted(shipped & rejected_dests)
     if broken:
-        raise BundleFilterError("kept binaries need what the filter leaves out: "
-                                + ", ".join(broken))
+        raise BundleFilterError(
+            "kept binaries need what the filter leaves out: " + ", ".join(broken)
+        )
     left_out = rejected_dests | (only_as_dependency - shipped)
     return [e for e in entries if e[0] not in left_out], sorted(left_out)
 
@@ -202,5 +292,7 @@ def link_duplicate_libraries(entries: Iterable[Entry]) -> list[Entry]:
             links[dest] = posixpath.relpath(first[key], folder)
         else:
             first[key] = dest.replace("\\", "/")
-    return [(dest, links[dest], "SYMLINK") if dest in links else (dest, src, typecode)
-            for dest, src, typecode in entries]
+    return [
+        (dest, links[dest], "SYMLINK") if dest in links else (dest, src, typecode)
+        for dest, src, typecode in entries
+    ]

@@ -80,12 +80,17 @@ def make_icons(svg: Path, out: Path) -> list[Path]:
     images = {size: Image.open(io.BytesIO(data)).convert("RGBA") for size, data in pngs.items()}
     ico = out / f"{APP_ID}.ico"
     # Pillow's ICO writer takes the sizes from the largest image; hand it the exact bitmaps too
-    images[256].save(ico, format="ICO", sizes=[(s, s) for s in ICO_SIZES],
-                     append_images=[images[s] for s in ICO_SIZES if s != 256])
+    images[256].save(
+        ico,
+        format="ICO",
+        sizes=[(s, s) for s in ICO_SIZES],
+        append_images=[images[s] for s in ICO_SIZES if s != 256],
+    )
     written.append(ico)
     icns = out / f"{APP_ID}.icns"
-    images[1024].save(icns, format="ICNS",
-                      append_images=[images[s] for s in ICNS_SIZES if s != 1024])
+    images[1024].save(
+        icns, format="ICNS", append_images=[images[s] for s in ICNS_SIZES if s != 1024]
+    )
     written.append(icns)
     return written
 

@@ -5,8 +5,8 @@ bundle and pip behave alike (``--version``, ``--self-test``, subcommands, the wi
 
 One exception, checked before anything else is imported: ``signoff --run-child SCRIPT …`` is
 how the runner starts a model's scoring process inside the bundle, where ``sys.executable`` is
-this executable and not a Python interpreter (see ``signoff.core.common.child``). That child runs the
-script in the bundled Python and packages, and never loads Qt or the application.
+this executable and not a Python interpreter (see ``signoff.core.common.child``). That child
+runs the script in the bundled Python and packages, and never loads Qt or the application.
 """
 
 import sys

@@ -50,8 +50,9 @@ def pg_url() -> Iterator[str]:
     name = f"signoff_t_{uuid.uuid4().hex[:12]}"
     base = make_url(admin).set(drivername="postgresql")
     try:
-        conn = psycopg.connect(base.render_as_string(hide_password=False), autocommit=True,
-                               connect_timeout=5)
+        conn = psycopg.connect(
+            base.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
+        )
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL at {base.render_as_string()} is not reachable: {exc}")
     with conn:

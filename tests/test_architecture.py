@@ -13,15 +13,23 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_import_linter_contracts_hold() -> None:
     lint_imports = installed_script("lint-imports")
     assert lint_imports, "import-linter is part of the test extra"
-    result = subprocess.run([lint_imports, str(ROOT / "pyproject.toml")],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [lint_imports, str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 4 kept, 0 broken" in result.stdout
 
 
 def test_core_sources_never_mention_qt() -> None:
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "src/signoff/core").rglob("*.py")
-                 if any(w in p.read_text() for w in ("import PySide6", "from PySide6"))]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "src/signoff/core").rglob("*.py")
+        if any(w in p.read_text() for w in ("import PySide6", "from PySide6"))
+    ]
     assert offenders == []
 
 

@@ -71,7 +71,9 @@ def test_headless_platforms_need_no_display():
 def test_platform_order_follows_qt():
     assert requested_platforms({"DISPLAY": ":0"}) == ["xcb"]
     assert requested_platforms({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}) == [
-        "wayland", "xcb"]
+        "wayland",
+        "xcb",
+    ]
     assert requested_platforms({"QT_QPA_PLATFORM": "wayland;xcb:foo"}) == ["wayland", "xcb"]
     assert requested_platforms({}) == ["xcb"]
 
@@ -82,22 +84,37 @@ def test_an_x_display_nobody_serves_is_reported():
 
 
 def test_no_wayland_socket_is_reported(tmp_path):
-    env = {"QT_QPA_PLATFORM": "wayland", "WAYLAND_DISPLAY": "wayland-5",
-           "XDG_RUNTIME_DIR": str(tmp_path)}
+    env = {
+        "QT_QPA_PLATFORM": "wayland",
+        "WAYLAND_DISPLAY": "wayland-5",
+        "XDG_RUNTIME_DIR": str(tmp_path),
+    }
     problem = display_problem(env, qt_folder=tmp_path / "no-qt")
     assert problem is not None and f"No Wayland compositor socket at {tmp_path}" in problem
 
 
 @pytest.mark.parametrize("display", [None, ":87"])
 def test_signoff_demo_without_a_usable_display_says_why_before_building(tmp_path, display):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE",
-                        "SIGNOFF_HOME", "SIGNOFF_DB", "SIGNOFF_ARTIFACTS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "QT_QPA_PLATFORM",
+            "XDG_SESSION_TYPE",
+            "SIGNOFF_HOME",
+            "SIGNOFF_DB",
+            "SIGNOFF_ARTIFACTS",
+        )
+    }
     env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
     if display:
         env["DISPLAY"] = display
-    result = subprocess.run([*signoff_command(), "--demo"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [*signoff_command(), "--demo"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("signoff: Signoff cannot open its window here.")
     assert "Traceback" not in result.stderr

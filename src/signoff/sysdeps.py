@@ -95,7 +95,8 @@ def elf_needed(path: str | os.PathLike[str]) -> list[str]:
             loads, dynamic = [], None
             for i in range(phnum):
                 p_type, _flags, offset, vaddr, _paddr, filesz = struct.unpack_from(
-                    "<IIQQQQ", table, i * phentsize)
+                    "<IIQQQQ", table, i * phentsize
+                )
                 if p_type == 1:  # PT_LOAD: maps file offsets to addresses
                     loads.append((vaddr, offset, filesz))
                 elif p_type == 2:  # PT_DYNAMIC
@@ -113,8 +114,14 @@ def elf_needed(path: str | os.PathLike[str]) -> list[str]:
                     needed.append(value)
                 elif tag == 5:  # DT_STRTAB: the string table's address
                     strtab = value
-            base = next((strtab - vaddr + offset for vaddr, offset, size in loads
-                         if strtab is not None and vaddr <= strtab < vaddr + size), None)
+            base = next(
+                (
+                    strtab - vaddr + offset
+                    for vaddr, offset, size in loads
+                    if strtab is not None and vaddr <= strtab < vaddr + size
+                ),
+                None,
+            )
             if base is None:
                 return []
             names = []
@@ -139,11 +146,17 @@ def _qt_folder() -> Path | None:
 
 
 def _plugin_files(platform: str, qt: Path) -> list[Path]:
-    names = {"xcb": ["plugins/platforms/libqxcb.so", "lib/libQt6XcbQpa.so.6"],
-             "wayland": ["plugins/platforms/libqwayland.so", "lib/libQt6WaylandClient.so.6"]}
+    names = {
+        "xcb": ["plugins/platforms/libqxcb.so", "lib/libQt6XcbQpa.so.6"],
+        "wayland": ["plugins/platforms/libqwayland.so", "lib/libQt6WaylandClient.so.6"],
+    }
     # the widgets, and the engine behind the notebook view (NSS, ALSA, X extensions)
-    core = ["lib/libQt6Core.so.6", "lib/libQt6Gui.so.6", "lib/libQt6Widgets.so.6",
-            "lib/libQt6WebEngineCore.so.6"]
+    core = [
+        "lib/libQt6Core.so.6",
+        "lib/libQt6Gui.so.6",
+        "lib/libQt6Widgets.so.6",
+        "lib/libQt6WebEngineCore.so.6",
+    ]
     return [qt / name for name in core + names.get(platform, []) if (qt / name).is_file()]
 
 
@@ -212,8 +225,10 @@ def _x_display_problem(display: str) -> str | None:
     finally:
         if connection:
             xcb.xcb_disconnect(connection)
-    return (f"cannot connect to the X display {display!r}: is an X server running there, and "
-            "may this user use it (XAUTHORITY, xhost)?")
+    return (
+        f"cannot connect to the X display {display!r}: is an X server running there, and "
+        "may this user use it (XAUTHORITY, xhost)?"
+    )
 
 
 def _wayland_problem(env: Mapping[str, str]) -> str | None:
@@ -241,8 +256,9 @@ def requested_platforms(env: Mapping[str, str]) -> list[str]:
     return order
 
 
-def display_problem(env: Mapping[str, str] | None = None,
-                    qt_folder: Path | None = None) -> str | None:
+def display_problem(
+    env: Mapping[str, str] | None = None, qt_folder: Path | None = None
+) -> str | None:
     """``None`` when Qt can open a window here; otherwise what is wrong, in words.
 
     Only Linux desktops are checked (elsewhere Qt ships what it needs); a headless platform
@@ -265,17 +281,23 @@ def display_problem(env: Mapping[str, str] | None = None,
             reasons.append(
                 f'The Qt platform plugin "{platform}" needs system libraries that are not '
                 f"installed: {', '.join(libraries)}. Install them with:\n"
-                + "\n".join(install_lines(libraries)))
+                + "\n".join(install_lines(libraries))
+            )
             continue
         if platform == "xcb":
             display = env.get("DISPLAY", "")
-            problem = (_x_display_problem(display) if display else
-                       "there is no X display (DISPLAY is not set) and no Wayland session")
+            problem = (
+                _x_display_problem(display)
+                if display
+                else "there is no X display (DISPLAY is not set) and no Wayland session"
+            )
         else:
             problem = _wayland_problem(env)
         if problem is None:
             return None
         reasons.append(problem[0].upper() + problem[1:] + ".")
-    return ("Signoff cannot open its window here.\n" + "\n".join(reasons) + "\n"
-            "Commands such as `signoff ls`, `signoff approvals` or `signoff audit verify` work "
-            "without a display.")
+    return (
+        "Signoff cannot open its window here.\n" + "\n".join(reasons) + "\n"
+        "Commands such as `signoff ls`, `signoff approvals` or `signoff audit verify` work "
+        "without a display."
+    )

@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 
-def decide_after_barrier(db: str, artifacts: str, actor: str, action: str, model: str,
-                         number: int, kwargs: dict[str, Any], barrier: Any, results: Any) -> None:
+def decide_after_barrier(
+    db: str,
+    artifacts: str,
+    actor: str,
+    action: str,
+    model: str,
+    number: int,
+    kwargs: dict[str, Any],
+    barrier: Any,
+    results: Any,
+) -> None:
     """Open the registry, load the version as a screen would, wait for the rival, then act."""
     from signoff.core.catalog.lookup import get_version, live_versions
     from signoff.core.common.errors import ConcurrentChangeError, TransitionError
@@ -25,8 +34,9 @@ def decide_after_barrier(db: str, artifacts: str, actor: str, action: str, model
             kwargs = {**kwargs, "expected_live_version": seen_live}
         barrier.wait(timeout=60)
         try:
-            out = run_transition(registry, action, model, number,
-                                 expected_row_version=seen_row, **kwargs)
+            out = run_transition(
+                registry, action, model, number, expected_row_version=seen_row, **kwargs
+            )
             results.put((actor, action, "won", out.state_after))
         except (ConcurrentChangeError, TransitionError) as exc:
             results.put((actor, action, "lost", str(exc)))

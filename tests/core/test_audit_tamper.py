@@ -22,8 +22,14 @@ from signoff.core.audit.chain import append_event, verify_chain
 def chain(registry, home: Path):
     with registry.write() as s:
         for i in range(1, 8):
-            append_event(s, actor="alice", action="test.event", entity_type="test",
-                         entity_id=i, payload={"n": i, "note": f"event {i}"})
+            append_event(
+                s,
+                actor="alice",
+                action="test.event",
+                entity_type="test",
+                entity_id=i,
+                payload={"n": i, "note": f"event {i}"},
+            )
     registry.close()
     return home / "registry.db"
 
@@ -63,8 +69,9 @@ def test_triggers_refuse_update_and_delete(chain) -> None:
 
 def test_changed_byte_is_found(chain, home, capsys) -> None:
     with attacker(chain) as conn:
-        conn.execute("UPDATE audit_events SET payload=replace(payload, 'event 4', 'event 5') "
-                     "WHERE seq=4")
+        conn.execute(
+            "UPDATE audit_events SET payload=replace(payload, 'event 4', 'event 5') WHERE seq=4"
+        )
     code, text = verify(home, capsys=capsys)
     assert code == 1
     assert "broken at event #4" in text and "altered" in text
@@ -119,11 +126,24 @@ def test_truncated_tail_is_found_against_exported_head(chain, home, tmp_path, ca
     assert code == 1 and "broken at event #6" in text and "removed from the tail" in text
 
 
-def test_rewritten_chain_is_found_against_exported_head(chain, home, registry, tmp_path,
-                                                        capsys) -> None:
+def test_rewritten_chain_is_found_against_exported_head(
+    chain, home, registry, tmp_path, capsys
+) -> None:
     head_file = tmp_path / "head.json"
-    assert main(["--home", str(home), "audit", "export", str(tmp_path / "a.csv"),
-                 "--head-file", str(head_file)]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "audit",
+                "export",
+                str(tmp_path / "a.csv"),
+                "--head-file",
+                str(head_file),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "a.csv").read_text().startswith("seq,at,actor,action")
     # a superuser rewrites everything from event 3 on with a consistent new chain
     with attacker(chain) as conn:
@@ -133,8 +153,14 @@ def test_rewritten_chain_is_found_against_exported_head(chain, home, registry, t
     reg = open_registry(home=home)
     with reg.write() as s:
         for i in range(3, 9):
-            append_event(s, actor="mallory", action="test.event", entity_type="test",
-                         entity_id=i, payload={"n": i})
+            append_event(
+                s,
+                actor="mallory",
+                action="test.event",
+                entity_type="test",
+                entity_id=i,
+                payload={"n": i},
+            )
         assert verify_chain(s).intact
     reg.close()
     code, text = verify(home, "--against", str(head_file), capsys=capsys)

@@ -34,7 +34,8 @@ def test_model_page(reg) -> None:
     assert page.live == {"production": 2}
     assert [(d.version, d.live_from, d.live_to) for d in page.deployments] == [
         (1, datetime(2026, 1, 10, 9), datetime(2026, 3, 1, 9)),
-        (2, datetime(2026, 3, 1, 9), None)]
+        (2, datetime(2026, 3, 1, 9), None),
+    ]
     assert [c.name for c in page.consumers] == ["loan-origination"]
     assert "open review" in page.flags
 
@@ -158,7 +159,11 @@ def test_export_csv_follows_the_query_across_pages(reg) -> None:
 def test_side_by_side_alignment() -> None:
     lines = compare.side_by_side("a\nb\nc\n", "a\nB\nc\nd\n")
     assert [(x.left, x.right, x.tag) for x in lines] == [
-        ("a", "a", "equal"), ("b", "B", "replace"), ("c", "c", "equal"), (None, "d", "insert")]
+        ("a", "a", "equal"),
+        ("b", "B", "replace"),
+        ("c", "c", "equal"),
+        (None, "d", "insert"),
+    ]
     assert [(x.left, x.right) for x in compare.side_by_side(None, "x")] == [(None, "x")]
 
 

@@ -32,19 +32,26 @@ def test_a_sound_version_passes_every_check_and_evidence_is_stored(registry, tmp
     published = publish(registry, write_pickle_model(tmp_path / "m"))
     results = _by_name(run_checks(registry, published.version_id, actor="vera"))
     assert all(r.passed for r in results.values()), {k: r.summary for k, r in results.items()}
-    assert results["reference_outputs"].summary == \
-        "3 reference record(s) reproduce their validated outputs"
+    assert (
+        results["reference_outputs"].summary
+        == "3 reference record(s) reproduce their validated outputs"
+    )
     assert "declared rejections" in results["robustness"].summary
     assert results["robustness"].details["rejected"] > 5  # missing/NaN/text are rejected cleanly
     assert "ms per record" in results["performance"].summary
     with registry.read() as session:
         rows = session.scalars(select(Evidence).order_by(Evidence.id)).all()
-        assert [r.check for r in rows] == ["reference_outputs", "robustness", "environment",
-                                           "performance"]
+        assert [r.check for r in rows] == [
+            "reference_outputs",
+            "robustness",
+            "environment",
+            "performance",
+        ]
         assert {r.manifest_hash for r in rows} == {published.manifest_hash}
         assert {r.actor for r in rows} == {"vera"}
-        events = session.scalars(select(AuditEvent)
-                                 .where(AuditEvent.action == "evidence.recorded")).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "evidence.recorded")
+        ).all()
         assert [json.loads(e.payload)["check"] for e in events] == [r.check for r in rows]
         assert set(latest_evidence(session, published.version_id)) == set(results)
 
@@ -60,8 +67,9 @@ def test_reference_outputs_difference_is_shown_and_tolerance_is_configurable(reg
     assert diff["record"] == 1 and diff["reproduced"] == pytest.approx(0.77)
 
     loose = CheckOptions(tolerance=0.1)
-    result = run_checks(registry, published.version_id, checks=("reference_outputs",),
-                        options=loose)[0]
+    result = run_checks(
+        registry, published.version_id, checks=("reference_outputs",), options=loose
+    )[0]
     assert result.passed
 
 
@@ -69,8 +77,12 @@ def test_labels_are_exact_whatever_the_tolerance(registry, tmp_path):
     outputs = expected_pickle_outputs(MODEL, INPUTS)
     outputs[0] = {**outputs[0], "label": "decline"}
     published = publish(registry, write_pickle_model(tmp_path / "m", outputs=outputs))
-    result = run_checks(registry, published.version_id, checks=("reference_outputs",),
-                        options=CheckOptions(tolerance=1.0))[0]
+    result = run_checks(
+        registry,
+        published.version_id,
+        checks=("reference_outputs",),
+        options=CheckOptions(tolerance=1.0),
+    )[0]
     assert not result.passed and "output.label" in result.summary
 
 
@@ -80,30 +92,40 @@ def test_exact_fields_refuse_a_difference_within_tolerance(registry, tmp_path):
     published = publish(registry, write_pickle_model(tmp_path / "m", outputs=outputs))
     assert run_checks(registry, published.version_id, checks=("reference_outputs",))[0].passed
     strict = CheckOptions(exact_fields=("score",))
-    assert not run_checks(registry, published.version_id, checks=("reference_outputs",),
-                          options=strict)[0].passed
+    assert not run_checks(
+        registry, published.version_id, checks=("reference_outputs",), options=strict
+    )[0].passed
 
 
 FRAGILE = {
-    "crash": ("def predict(records):\n"
-              "    return [{'score': r['debt'] / r['income'] / 2, 'label': 'accept'} "
-              "for r in records]\n", "crashed with"),
-    "nan": ("import math\n"
-            "def predict(records):\n"
-            "    out = []\n"
-            "    for r in records:\n"
-            "        x = r.get('income')\n"
-            "        if not isinstance(x, (int, float)) or x != x:\n"
-            "            raise ValueError('income must be a number')\n"
-            "        out.append({'score': math.nan if abs(x) > 1e12 else 0.1, 'label': 'accept'})\n"
-            "    return out\n", "returned nan"),
-    "range": ("def predict(records):\n"
-              "    out = []\n"
-              "    for r in records:\n"
-              "        if not isinstance(r.get('debt'), (int, float)) or r['debt'] != r['debt']:\n"
-              "            raise ValueError('debt must be a number')\n"
-              "        out.append({'score': r['debt'] / 10000, 'label': 'accept'})\n"
-              "    return out\n", "outside [0, 1]"),
+    "crash": (
+        "def predict(records):\n"
+        "    return [{'score': r['debt'] / r['income'] / 2, 'label': 'accept'} "
+        "for r in records]\n",
+        "crashed with",
+    ),
+    "nan": (
+        "import math\n"
+        "def predict(records):\n"
+        "    out = []\n"
+        "    for r in records:\n"
+        "        x = r.get('income')\n"
+        "        if not isinstance(x, (int, float)) or x != x:\n"
+        "            raise ValueError('income must be a number')\n"
+        "        out.append({'score': math.nan if abs(x) > 1e12 else 0.1, 'label': 'accept'})\n"
+        "    return out\n",
+        "returned nan",
+    ),
+    "range": (
+        "def predict(records):\n"
+        "    out = []\n"
+        "    for r in records:\n"
+        "        if not isinstance(r.get('debt'), (int, float)) or r['debt'] != r['debt']:\n"
+        "            raise ValueError('debt must be a number')\n"
+        "        out.append({'score': r['debt'] / 10000, 'label': 'accept'})\n"
+        "    return out\n",
+        "outside [0, 1]",
+    ),
 }
 
 
@@ -117,13 +139,19 @@ def test_robustness_catches_crashes_nan_and_out_of_range(registry, tmp_path, kin
 
 
 def test_robustness_catches_a_hang(registry, tmp_path):
-    code = PICKLE_SCORE.replace("        income, debt = r[\"income\"], r[\"debt\"]\n",
-                                "        income, debt = r[\"income\"], r[\"debt\"]\n"
-                                "        while income == 0:\n            pass\n")
+    code = PICKLE_SCORE.replace(
+        '        income, debt = r["income"], r["debt"]\n',
+        '        income, debt = r["income"], r["debt"]\n'
+        "        while income == 0:\n            pass\n",
+    )
     assert code != PICKLE_SCORE
     published = publish(registry, write_pickle_model(tmp_path / "m", score_code=code))
-    result = run_checks(registry, published.version_id, checks=("robustness",),
-                        options=CheckOptions(limits=Limits(time_s=2)))[0]
+    result = run_checks(
+        registry,
+        published.version_id,
+        checks=("robustness",),
+        options=CheckOptions(limits=Limits(time_s=2)),
+    )[0]
     assert not result.passed and "time limit" in result.summary
     assert result.summary.endswith("it hung on income zero"), result.summary
 
@@ -131,13 +159,17 @@ def test_robustness_catches_a_hang(registry, tmp_path):
 def test_environment_differences_fail_the_check(registry, tmp_path):
     folder = write_pickle_model(tmp_path / "m")
     (folder / "requirements.txt").write_text(
-        "numpy==0.0.1\nsurely-not-installed-pkg==1.0\n-r other.txt\n")
+        "numpy==0.0.1\nsurely-not-installed-pkg==1.0\n-r other.txt\n"
+    )
     published = publish(registry, folder)
     result = run_checks(registry, published.version_id, checks=("environment",))[0]
     assert not result.passed and "3 difference(s)" in result.summary
     problems = {d["package"]: d["problem"] for d in result.details["differences"]}
-    assert problems == {"numpy": "different version", "surely-not-installed-pkg": "missing",
-                        "-r other.txt": "not checked"}
+    assert problems == {
+        "numpy": "different version",
+        "surely-not-installed-pkg": "missing",
+        "-r other.txt": "not checked",
+    }
 
 
 def test_performance_limits_from_options_and_manifest(registry, tmp_path):
@@ -148,8 +180,12 @@ def test_performance_limits_from_options_and_manifest(registry, tmp_path):
     result = run_checks(registry, published.version_id, checks=("performance",))[0]
     assert not result.passed and "over 1 MB" in result.summary
     assert result.details["limits"]["max_memory_mb"] == 1.0
-    result = run_checks(registry, published.version_id, checks=("performance",),
-                        options=CheckOptions(max_memory_mb=4096, max_ms_per_record=1e-9))[0]
+    result = run_checks(
+        registry,
+        published.version_id,
+        checks=("performance",),
+        options=CheckOptions(max_memory_mb=4096, max_ms_per_record=1e-9),
+    )[0]
     assert not result.passed and "ms per record is over" in result.summary
 
 
@@ -165,8 +201,10 @@ def test_tampered_version_fails_every_check_without_running(registry, tmp_path):
     assert all("hash mismatch" in r.summary for r in results)
     assert not marker.exists()
     with registry.read() as session:
-        assert session.scalar(select(AuditEvent.action)
-                              .where(AuditEvent.action == "run.refused")) == "run.refused"
+        assert (
+            session.scalar(select(AuditEvent.action).where(AuditEvent.action == "run.refused"))
+            == "run.refused"
+        )
 
 
 def test_evidence_is_bound_to_the_manifest_it_checked(registry, tmp_path):
@@ -216,8 +254,9 @@ def test_passing_checks_move_an_approved_version_to_ready_and_it_can_go_live(reg
     run_checks(registry, version_id, actor="rel")  # the high tier needs three checks
     with registry.read() as session:
         assert get_version(session, "credit-limit", 1).state == "ready"
-        assert session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc())
-                              .limit(1)) == "version.ready"
+        assert (
+            session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1))
+            == "version.ready"
+        )
     run_transition(registry, "approve", "credit-limit", 1, actor="rel")
-    assert run_transition(registry, "go_live", "credit-limit", 1, actor="rel").state_after \
-        == "live"
+    assert run_transition(registry, "go_live", "credit-limit", 1, actor="rel").state_after == "live"

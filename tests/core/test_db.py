@@ -24,9 +24,24 @@ tmpfs /mnt/shared/local tmpfs rw 0 0
 """
 
 EXPECTED_TABLES = {
-    "models", "versions", "components", "metrics", "consumers", "deployments", "users",
-    "user_roles", "policies", "decisions", "evidence", "executions", "predictions", "outcomes",
-    "audit_events", "outbox", "settings", "alembic_version",
+    "models",
+    "versions",
+    "components",
+    "metrics",
+    "consumers",
+    "deployments",
+    "users",
+    "user_roles",
+    "policies",
+    "decisions",
+    "evidence",
+    "executions",
+    "predictions",
+    "outcomes",
+    "audit_events",
+    "outbox",
+    "settings",
+    "alembic_version",
 }
 
 
@@ -109,8 +124,9 @@ def test_heads_read_from_files_match_alembic(registry) -> None:
     assert set(head_revisions_from_files()) == head_revisions(registry.engine)
 
 
-def test_an_explicit_home_is_never_redirected_by_the_environment(monkeypatch,
-                                                                 tmp_path: Path) -> None:
+def test_an_explicit_home_is_never_redirected_by_the_environment(
+    monkeypatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SIGNOFF_DB", "postgresql://team@db/signoff")
     monkeypatch.setenv("SIGNOFF_ARTIFACTS", "/mnt/shared")
     loc = resolve_location(home=tmp_path / "demo")

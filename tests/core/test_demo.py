@@ -92,17 +92,27 @@ def test_versions_differ_for_real_and_carry_every_component(demo) -> None:
         assert len({v.manifest_hash for v in versions}) == len(versions)
         for version in versions:
             kinds = {c.kind for c in version.components}
-            assert kinds == {"script", "model_object", "environment", "documentation", "data",
-                             "configuration", "tests"}, version.label
-            assert {m.name for m in version.metrics} in ({"auc", "accuracy", "brier"},
-                                                         {"rmse", "mae", "r2"})
+            assert kinds == {
+                "script",
+                "model_object",
+                "environment",
+                "documentation",
+                "data",
+                "configuration",
+                "tests",
+            }, version.label
+            assert {m.name for m in version.metrics} in (
+                {"auc", "accuracy", "brier"},
+                {"rmse", "mae", "r2"},
+            )
         for spec in MODELS:
             configs = []
             for version in lookup.get_model(s, spec.name).versions:
                 config = next(c for c in version.components if c.path == "config.json")
                 configs.append(json.loads(demo.store.read_bytes(config.sha256)))
-            assert len({json.dumps([c["features"], c["algorithm"], c["hyperparameters"]])
-                        for c in configs}) == len(configs), spec.name
+            assert len(
+                {json.dumps([c["features"], c["algorithm"], c["hyperparameters"]]) for c in configs}
+            ) == len(configs), spec.name
 
 
 def test_notebooks_are_executed_with_text_tables_and_figures(demo) -> None:
@@ -134,8 +144,11 @@ def test_people_consumers_and_the_do_not_use_flag(demo) -> None:
         hooks = {c.webhook_url for c in consumers}
         assert None in hooks and any(h and h.startswith("http://127.0.0.1:") for h in hooks)
         dnu = lookup.get_version(s, "customer-churn", 2)
-        reason = s.scalar(select(Decision.comment).where(Decision.version_id == dnu.id,
-                                                        Decision.action == "do_not_use"))
+        reason = s.scalar(
+            select(Decision.comment).where(
+                Decision.version_id == dnu.id, Decision.action == "do_not_use"
+            )
+        )
         assert "leakage" in reason
 
 
@@ -153,13 +166,19 @@ def test_decisions_are_bound_to_manifests_and_authors_never_sign(demo) -> None:
         review = lookup.get_model(s, "credit-risk")
         assert review.flag_open_review and review.review_waiting_since == datetime(2026, 10, 22)
         fraud_v2 = lookup.get_version(s, "card-fraud", 2)
-        gates = [(d.action, d.gate, d.role, d.actor) for d in s.scalars(
-            select(Decision).where(Decision.version_id == fraud_v2.id).order_by(Decision.at))]
-        assert gates == [("submit", "", "", "grace"),
-                         ("approve", "production_use", "validator", "bob"),
-                         ("approve", "production_use", "business_owner", "carol"),
-                         ("approve", "go_live", "release_manager", "dave"),
-                         ("go_live", "", "", "dave")]
+        gates = [
+            (d.action, d.gate, d.role, d.actor)
+            for d in s.scalars(
+                select(Decision).where(Decision.version_id == fraud_v2.id).order_by(Decision.at)
+            )
+        ]
+        assert gates == [
+            ("submit", "", "", "grace"),
+            ("approve", "production_use", "validator", "bob"),
+            ("approve", "production_use", "business_owner", "carol"),
+            ("approve", "go_live", "release_manager", "dave"),
+            ("go_live", "", "", "dave"),
+        ]
 
 
 def test_ready_and_live_versions_carry_passing_check_evidence(demo) -> None:
@@ -170,7 +189,8 @@ def test_ready_and_live_versions_carry_passing_check_evidence(demo) -> None:
         for version in s.scalars(select(Version)):
             rows = list(s.scalars(select(Evidence).where(Evidence.version_id == version.id)))
             reached_ready = version.state in ("ready", "live", "superseded", "retired") or (
-                version.state == "do_not_use")
+                version.state == "do_not_use"
+            )
             if not reached_ready:
                 assert rows == [], version.label
                 continue
@@ -189,13 +209,17 @@ def test_deployment_history_matches_who_made_each_prediction(demo) -> None:
         assert lookup.live_version_at(s, "credit-risk", datetime(2026, 6, 1)).number == 2
         assert lookup.live_version_at(s, "credit-risk", datetime(2026, 9, 1)).number == 3
         assert lookup.live_version_at(s, "card-fraud", datetime(2024, 12, 1)) is None
-        rows = s.execute(select(Model.name, Version.number, Prediction.predicted_at)
-                         .join(Version, Version.id == Prediction.version_id)
-                         .join(Model, Model.id == Version.model_id)).all()
+        rows = s.execute(
+            select(Model.name, Version.number, Prediction.predicted_at)
+            .join(Version, Version.id == Prediction.version_id)
+            .join(Model, Model.id == Version.model_id)
+        ).all()
         for name, number, at in rows[::50]:
             assert lookup.live_version_at(s, name, at).number == number
-        assert {(n, v) for n, v, _ in rows if n == "credit-risk"} == {("credit-risk", 2),
-                                                                      ("credit-risk", 3)}
+        assert {(n, v) for n, v, _ in rows if n == "credit-risk"} == {
+            ("credit-risk", 2),
+            ("credit-risk", 3),
+        }
         periods = s.scalar(select(func.count(Deployment.id)))
         assert periods == sum(1 for m in MODELS for v in m.versions if "live" in v.events)
 
@@ -208,8 +232,10 @@ def test_recorded_history_is_consistent(demo) -> None:
         failed = s.scalar(select(func.count()).where(Execution.status == "failed"))
         assert failed == 2
         for p in s.scalars(select(Prediction).limit(300)):
-            assert p.input_sha256 == hashlib.sha256(
-                canonical_json(p.input_record).encode()).hexdigest()
+            assert (
+                p.input_sha256
+                == hashlib.sha256(canonical_json(p.input_record).encode()).hexdigest()
+            )
             assert p.score == p.output.get("score", p.output.get("prediction"))
             execution = s.get(Execution, p.execution_id)
             assert execution.version_id == p.version_id and execution.status == "succeeded"
@@ -223,7 +249,9 @@ def _auc_by_period(s, model: str, split: datetime) -> tuple[float, float]:
         select(Prediction.predicted_at, Prediction.score, Outcome.actual)
         .join(Outcome, Outcome.subject_key == Prediction.subject_key)
         .join(Version, Version.id == Prediction.version_id)
-        .join(Model, Model.id == Version.model_id).where(Model.name == model)).all()
+        .join(Model, Model.id == Version.model_id)
+        .where(Model.name == model)
+    ).all()
     before = [(sc, a) for t, sc, a in rows if t < split]
     after = [(sc, a) for t, sc, a in rows if t >= split]
     auc = [roc_auc_score([a for _, a in part], [sc for sc, _ in part]) for part in (before, after)]
@@ -232,8 +260,9 @@ def _auc_by_period(s, model: str, split: datetime) -> tuple[float, float]:
 
 def test_card_fraud_really_drifts_and_only_it_is_stale(demo) -> None:
     with demo.read() as s:
-        baseline = next(m.value for m in lookup.get_version(s, "card-fraud", 2).metrics
-                        if m.name == "auc")
+        baseline = next(
+            m.value for m in lookup.get_version(s, "card-fraud", 2).metrics if m.name == "auc"
+        )
         before, after = _auc_by_period(s, "card-fraud", datetime(2026, 9, 1))
         assert before > baseline - 0.05
         assert after < baseline - 0.2
@@ -249,9 +278,15 @@ def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Pa
     with demo.read() as s:
         for spec in MODELS:
             model = lookup.get_model(s, spec.name)
-            sample = list(s.scalars(
-                select(Prediction).join(Version, Version.id == Prediction.version_id)
-                .where(Version.model_id == model.id).order_by(Prediction.id).limit(400)))[::80]
+            sample = list(
+                s.scalars(
+                    select(Prediction)
+                    .join(Version, Version.id == Prediction.version_id)
+                    .where(Version.model_id == model.id)
+                    .order_by(Prediction.id)
+                    .limit(400)
+                )
+            )[::80]
             version = s.get(Version, sample[-1].version_id)
             sample = [p for p in sample if p.version_id == version.id]
             folder = tmp_path / spec.name
@@ -261,8 +296,14 @@ def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Pa
             jobs.append({"folder": str(folder), "records": [p.input_record for p in sample]})
             expected.append([p.output for p in sample])
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
-    done = subprocess.run([sys.executable, "-B", "-c", RUN_JOBS, str(tmp_path / "jobs.json")],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path, check=True)
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", RUN_JOBS, str(tmp_path / "jobs.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        check=True,
+    )
     assert json.loads(done.stdout) == expected
 
 
@@ -292,8 +333,9 @@ def test_ensure_demo_twice_does_not_rebuild(demo_home: Path, tmp_path: Path, mon
     assert build_demo(home) == json.loads(marker)["summary"]
 
 
-def test_interrupted_build_leaves_no_half_demo(demo_home: Path, tmp_path: Path,
-                                               monkeypatch) -> None:
+def test_interrupted_build_leaves_no_half_demo(
+    demo_home: Path, tmp_path: Path, monkeypatch
+) -> None:
     import shutil
 
     from signoff.demo import build as build_module
@@ -345,17 +387,27 @@ def test_two_builds_are_identical(demo, tmp_path: Path) -> None:
 
     def content(reg) -> tuple:
         with reg.read() as s:
-            hashes = s.execute(select(Model.name, Version.number, Version.manifest_hash,
-                                      Version.state)
-                               .join(Model, Model.id == Version.model_id)
-                               .order_by(Model.name, Version.number)).all()
-            predictions = s.execute(select(Prediction.subject_key, Prediction.predicted_at,
-                                           Prediction.input_sha256, Prediction.output)
-                                    .order_by(Prediction.subject_key)).all()
-            outcomes = s.execute(select(Outcome.subject_key, Outcome.actual)
-                                 .order_by(Outcome.subject_key)).all()
-        return [tuple(r) for r in hashes], [tuple(r) for r in predictions], \
-            [tuple(r) for r in outcomes]
+            hashes = s.execute(
+                select(Model.name, Version.number, Version.manifest_hash, Version.state)
+                .join(Model, Model.id == Version.model_id)
+                .order_by(Model.name, Version.number)
+            ).all()
+            predictions = s.execute(
+                select(
+                    Prediction.subject_key,
+                    Prediction.predicted_at,
+                    Prediction.input_sha256,
+                    Prediction.output,
+                ).order_by(Prediction.subject_key)
+            ).all()
+            outcomes = s.execute(
+                select(Outcome.subject_key, Outcome.actual).order_by(Outcome.subject_key)
+            ).all()
+        return (
+            [tuple(r) for r in hashes],
+            [tuple(r) for r in predictions],
+            [tuple(r) for r in outcomes],
+        )
 
     try:
         first, second = content(demo), content(other)
@@ -365,7 +417,6 @@ def test_two_builds_are_identical(demo, tmp_path: Path) -> None:
     assert len(first[1]) > 2000 and first[1] == second[1]
     assert first[2] == second[2]
     assert np.isclose(len(first[2]) / len(first[1]), len(second[2]) / len(second[1]))
-
 
 
 def test_signoff_demo_command(demo_home: Path, tmp_path: Path, capsys) -> None:

@@ -53,10 +53,19 @@ def test_example_publishes_as_is_and_every_component_round_trips(registry) -> No
         assert version.entry_point == "score.py:predict"
         stored = {c.path: c for c in version.components if c.stored}
         assert set(stored) == {
-            "score.py", "model.joblib", "requirements.txt", "RELEASE_NOTES.md",
-            "analysis.ipynb", "data/train.csv", "data/validation.csv", "train.py",
-            "config.json", "README.md", "tests/reference_inputs.jsonl",
-            "tests/reference_outputs.jsonl"}
+            "score.py",
+            "model.joblib",
+            "requirements.txt",
+            "RELEASE_NOTES.md",
+            "analysis.ipynb",
+            "data/train.csv",
+            "data/validation.csv",
+            "train.py",
+            "config.json",
+            "README.md",
+            "tests/reference_inputs.jsonl",
+            "tests/reference_outputs.jsonl",
+        }
         for path, component in stored.items():
             original = (EXAMPLE / path).read_bytes()
             assert component.sha256 == hashlib.sha256(original).hexdigest(), path
@@ -65,8 +74,15 @@ def test_example_publishes_as_is_and_every_component_round_trips(registry) -> No
         assert [c.uri for c in external] == ["s3://signoff-demo-lake/credit/extract-105.parquet"]
         assert len(external[0].sha256) == 64
         roles = {c.role for c in version.components}
-        assert {"entry_point", "model_object", "environment", "release_notes", "notebook",
-                "reference_inputs", "reference_outputs"} <= roles
+        assert {
+            "entry_point",
+            "model_object",
+            "environment",
+            "release_notes",
+            "notebook",
+            "reference_inputs",
+            "reference_outputs",
+        } <= roles
         metrics = {m.name: m.value for m in version.metrics}
         assert set(metrics) == {"auc", "accuracy", "brier"} and 0.75 < metrics["auc"] < 1
         model = lookup.get_model(s, "credit-risk")
@@ -85,8 +101,14 @@ def test_signoff_publish_command_on_the_example(home: Path, capsys) -> None:
 
 def test_reference_outputs_are_what_predict_gives_in_a_fresh_process(tmp_path: Path) -> None:
     inputs = EXAMPLE / "tests" / "reference_inputs.jsonl"
-    done = subprocess.run([sys.executable, "-B", "-c", RUN_PREDICT, str(EXAMPLE), str(inputs)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", RUN_PREDICT, str(EXAMPLE), str(inputs)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
     outputs = json.loads(done.stdout)
     expected = _jsonl(EXAMPLE / "tests" / "reference_outputs.jsonl")
     assert len(outputs) == len(expected) == len(_jsonl(inputs)) == 200
@@ -98,19 +120,23 @@ def test_reference_outputs_are_what_predict_gives_in_a_fresh_process(tmp_path: P
     assert {o["label"] for o in outputs} == {"default", "repay"}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"age": None}, "field 'age' must be a number"),
-    ({"income": "52000"}, "field 'income' must be a number"),
-    ({"credit_lines": True}, "field 'credit_lines' must be a number"),
-    ({"debt_ratio": float("nan")}, "field 'debt_ratio' must be finite"),
-    ({"debt_ratio": float("inf")}, "field 'debt_ratio' must be finite"),
-    ({"age": 17}, r"field 'age' = 17.0 is outside the declared range \[18, 100\]"),
-    ({"income": -1}, "outside the declared range"),
-    ({"employment": "astronaut"}, "field 'employment' = 'astronaut' is not one of"),
-    ({"employment": 3}, "field 'employment' must be text"),
-])
-def test_invalid_records_are_refused_with_a_clear_value_error(example_predict, change,
-                                                              message) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"age": None}, "field 'age' must be a number"),
+        ({"income": "52000"}, "field 'income' must be a number"),
+        ({"credit_lines": True}, "field 'credit_lines' must be a number"),
+        ({"debt_ratio": float("nan")}, "field 'debt_ratio' must be finite"),
+        ({"debt_ratio": float("inf")}, "field 'debt_ratio' must be finite"),
+        ({"age": 17}, r"field 'age' = 17.0 is outside the declared range \[18, 100\]"),
+        ({"income": -1}, "outside the declared range"),
+        ({"employment": "astronaut"}, "field 'employment' = 'astronaut' is not one of"),
+        ({"employment": 3}, "field 'employment' must be text"),
+    ],
+)
+def test_invalid_records_are_refused_with_a_clear_value_error(
+    example_predict, change, message
+) -> None:
     good = _jsonl(EXAMPLE / "tests" / "reference_inputs.jsonl")[:3]
     bad = dict(good[1], **change)
     with pytest.raises(ValueError, match=message) as err:
@@ -133,17 +159,21 @@ def test_missing_field_and_non_record_inputs_are_refused(example_predict) -> Non
 def test_boundary_values_score_validly_and_extra_fields_are_ignored(example_predict) -> None:
     config = json.loads((EXAMPLE / "config.json").read_text())
     for pick in ("min", "max"):
-        record = {f["name"]: (f[pick] if f["type"] == "number" else f["values"][-1])
-                  for f in config["features"]}
+        record = {
+            f["name"]: (f[pick] if f["type"] == "number" else f["values"][-1])
+            for f in config["features"]
+        }
         record["customer_id"] = "C-1"
         (out,) = example_predict([record])
         assert math.isfinite(out["score"]) and 0.0 <= out["score"] <= 1.0
 
 
 def test_requirements_pin_exactly_what_is_installed() -> None:
-    pins = dict(line.split("==") for line in
-                (EXAMPLE / "requirements.txt").read_text().splitlines()
-                if line and not line.startswith("#"))
+    pins = dict(
+        line.split("==")
+        for line in (EXAMPLE / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert {"scikit-learn", "numpy", "joblib"} <= set(pins)
     for name, version in pins.items():
         assert metadata.version(name) == version, name
@@ -164,11 +194,13 @@ def test_notebook_has_really_executed_outputs() -> None:
     pngs = [o.data["image/png"] for o in outputs if "image/png" in o.get("data", {})]
     assert len(pngs) == 2
     import base64
+
     assert all(base64.b64decode(p).startswith(b"\x89PNG") for p in pngs)
 
 
 def _toml_metrics() -> list[dict]:
     import tomllib
+
     return tomllib.loads((EXAMPLE / "signoff.toml").read_text())["metrics"]
 
 
@@ -176,11 +208,13 @@ def test_train_py_reproduces_the_shipped_model_object(tmp_path: Path) -> None:
     copy = tmp_path / "credit-risk"
     shutil.copytree(EXAMPLE, copy)
     (copy / "model.joblib").unlink()
-    subprocess.run([sys.executable, "-B", "train.py"], cwd=copy, capture_output=True, timeout=300,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-B", "train.py"], cwd=copy, capture_output=True, timeout=300, check=True
+    )
     assert (copy / "model.joblib").read_bytes() == (EXAMPLE / "model.joblib").read_bytes()
     assert json.loads((copy / "metrics.json").read_text()) == {
-        m["name"]: m["value"] for m in _toml_metrics()}
+        m["name"]: m["value"] for m in _toml_metrics()
+    }
 
 
 def test_regenerating_the_example_gives_identical_files(tmp_path: Path) -> None:
@@ -201,9 +235,12 @@ def test_example_passes_the_real_deployment_checks(registry) -> None:
     from signoff.core.governance.checks import run_checks
 
     published = publish(registry, EXAMPLE)
-    results = run_checks(registry, published.version_id,
-                         checks=("reference_outputs", "robustness", "environment"))
+    results = run_checks(
+        registry, published.version_id, checks=("reference_outputs", "robustness", "environment")
+    )
     assert [(r.check, r.passed) for r in results] == [
-        ("reference_outputs", True), ("robustness", True), ("environment", True)], \
-        [r.summary for r in results]
+        ("reference_outputs", True),
+        ("robustness", True),
+        ("environment", True),
+    ], [r.summary for r in results]
     assert "declared rejections" in results[1].summary

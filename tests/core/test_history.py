@@ -19,6 +19,7 @@ def test_live_version_at_time_t(registry, tmp_path: Path) -> None:
         for number, at in zip((1, 2, 3), times, strict=True):
             record_go_live(s, lookup.get_version(s, "toy-model", number), actor="dave", at=at)
     with registry.read() as s:
+
         def live(at: datetime) -> int | None:
             v = lookup.live_version_at(s, "toy-model", at)
             return v.number if v else None
@@ -35,6 +36,9 @@ def test_live_version_at_time_t(registry, tmp_path: Path) -> None:
         assert states == {1: "superseded", 2: "superseded", 3: "live"}
         history = lookup.deployment_history(s, "toy-model")
         assert [(d.version.number, d.live_from, d.live_to) for d in history] == [
-            (1, times[0], times[1]), (2, times[1], times[2]), (3, times[2], None)]
+            (1, times[0], times[1]),
+            (2, times[1], times[2]),
+            (3, times[2], None),
+        ]
         assert inventory.inventory(s)[0].live_version == 3
         assert lookup.live_version_at(s, "toy-model", datetime(2026, 4, 1), "staging") is None

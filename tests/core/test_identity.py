@@ -16,8 +16,10 @@ def keys():
 
 
 def test_without_password_strips_it() -> None:
-    assert without_password("postgresql://bob:s3cret@db.example/signoff") == \
-        "postgresql://bob@db.example/signoff"
+    assert (
+        without_password("postgresql://bob:s3cret@db.example/signoff")
+        == "postgresql://bob@db.example/signoff"
+    )
     assert without_password(URL) == URL
     assert without_password("/home/bob/registry.db") == "/home/bob/registry.db"
 

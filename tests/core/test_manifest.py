@@ -40,16 +40,22 @@ def test_valid_manifest_reads(folder: Path) -> None:
         ('author = "alice"\n', "", r"\[version\] is missing the required key 'author'"),
         ('entry_point = "score.py:predict"', 'entry_point = "score"', "must look like"),
         ('model_object = "model.json"\n', "", "missing the required key 'model_object'"),
-        ('release_notes = "RELEASE_NOTES.md"', 'release_notes = "NOTES.md"',
-         "'NOTES.md' does not exist"),
-        ('value = 0.8', 'value = "high"', r"value must be a number"),
-        ('value = 0.8', 'value = nan', "NaN"),
+        (
+            'release_notes = "RELEASE_NOTES.md"',
+            'release_notes = "NOTES.md"',
+            "'NOTES.md' does not exist",
+        ),
+        ("value = 0.8", 'value = "high"', r"value must be a number"),
+        ("value = 0.8", "value = nan", "NaN"),
         ('tags = ["toy", "linear"]', 'tags = "toy"', "tags must be a list"),
-        ('[[configuration]]', '[[configurations]]', "unknown key"),
+        ("[[configuration]]", "[[configurations]]", "unknown key"),
         ('python = "3.11"', 'python = "3.11"\ncolour = "red"', r"\[version\] has unknown key"),
         ('uri = "s3://bucket/bureau/2026-10.parquet"', 'uri = "bucket"', "must be a URI"),
-        ('name = "bureau feed"\n', 'name = "bureau feed"\npath = "data/train.csv"\n',
-         "exactly one of 'path'"),
+        (
+            'name = "bureau feed"\n',
+            'name = "bureau feed"\npath = "data/train.csv"\n',
+            "exactly one of 'path'",
+        ),
         ('path = "config.json"', 'path = "config.json"\nsha256 = "abc"', "64 hexadecimal"),
     ],
 )
@@ -83,14 +89,25 @@ def test_missing_model_table(folder: Path) -> None:
 
 
 def test_component_named_twice(folder: Path) -> None:
-    _edit(folder, '[[configuration]]\npath = "config.json"',
-          '[[configuration]]\npath = "config.json"\n[[configuration]]\npath = "config.json"')
+    _edit(
+        folder,
+        '[[configuration]]\npath = "config.json"',
+        '[[configuration]]\npath = "config.json"\n[[configuration]]\npath = "config.json"',
+    )
     with pytest.raises(ManifestError, match="named twice"):
         read_manifest(folder)
 
 
-@pytest.mark.parametrize("escape", ["../outside.txt", "data/../../outside.txt", "/etc/passwd",
-                                    "C:\\Windows\\win.ini", "\\\\server\\share\\x"])
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "../outside.txt",
+        "data/../../outside.txt",
+        "/etc/passwd",
+        "C:\\Windows\\win.ini",
+        "\\\\server\\share\\x",
+    ],
+)
 def test_paths_may_not_leave_the_folder(folder: Path, escape: str) -> None:
     (folder.parent / "outside.txt").write_text("secret")
     _edit(folder, 'path = "config.json"', f"path = '{escape}'")

@@ -16,13 +16,19 @@ ROWS = [("C-1", "2026-04-01 00:00:00.000000", 1.0), ("C-2", "2026-04-01 00:00:00
 
 
 def _outcomes(conn) -> list[tuple]:  # noqa: ANN001
-    return [tuple(r) for r in conn.execute(text(
-        "SELECT subject_key, actual, model_id FROM outcomes ORDER BY subject_key"))]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            text("SELECT subject_key, actual, model_id FROM outcomes ORDER BY subject_key")
+        )
+    ]
 
 
 def _insert(conn, subject: str, at: str, actual: float) -> None:  # noqa: ANN001
-    conn.execute(text("INSERT INTO outcomes (subject_key, observed_at, actual) "
-                      "VALUES (:s, :t, :a)"), {"s": subject, "t": at, "a": actual})
+    conn.execute(
+        text("INSERT INTO outcomes (subject_key, observed_at, actual) VALUES (:s, :t, :a)"),
+        {"s": subject, "t": at, "a": actual},
+    )
 
 
 def upgrade_with_outcomes(url: str) -> None:

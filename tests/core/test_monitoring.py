@@ -36,8 +36,15 @@ min_labelled = 40
 """
 
 
-def make_live(registry, tmp_path: Path, *, metric: str = "auc", tolerance: float = 0.05,
-              baseline_value: float = 0.8, name: str = "toy-model") -> None:
+def make_live(
+    registry,
+    tmp_path: Path,
+    *,
+    metric: str = "auc",
+    tolerance: float = 0.05,
+    baseline_value: float = 0.8,
+    name: str = "toy-model",
+) -> None:
     extra = RULES.format(metric=metric, tolerance=tolerance)
     toml_metric = baseline_value
     folder = write_model_folder(tmp_path / name, name=name, auc=toml_metric, extra_toml=extra)
@@ -53,21 +60,41 @@ def make_live(registry, tmp_path: Path, *, metric: str = "auc", tolerance: float
         record_go_live(s, version, actor="alice", at=LIVE_FROM)
 
 
-def window_rows(k: int, kind: str, rng: np.random.Generator, n: int = 200,
-                labelled: int | None = None, name: str = "toy-model"):
+def window_rows(
+    k: int,
+    kind: str,
+    rng: np.random.Generator,
+    n: int = 200,
+    labelled: int | None = None,
+    name: str = "toy-model",
+):
     """Predictions and outcomes for window *k*: 'good' separates the classes, 'bad' does not,
     'drift' scores a shifted population (scores pushed towards 0) that is still separated."""
     scores = rng.random(n)
     if kind == "drift":
-        scores = scores ** 4
+        scores = scores**4
     flip = rng.random(n) < 0.1
     separated = (scores > np.median(scores)) ^ flip
     labels = rng.random(n) < 0.5 if kind == "bad" else separated
     at = START + timedelta(days=7 * k + 1)
-    preds = [{"subject_key": f"{name}-w{k}-{i}", "predicted_at": at + timedelta(minutes=i),
-              "version": f"{name}@1", "score": float(scores[i])} for i in range(n)]
-    outs = [{"subject_key": f"{name}-w{k}-{i}", "observed_at": at + timedelta(days=30),
-             "actual": int(labels[i]), "model": name} for i in range(labelled or n)]
+    preds = [
+        {
+            "subject_key": f"{name}-w{k}-{i}",
+            "predicted_at": at + timedelta(minutes=i),
+            "version": f"{name}@1",
+            "score": float(scores[i]),
+        }
+        for i in range(n)
+    ]
+    outs = [
+        {
+            "subject_key": f"{name}-w{k}-{i}",
+            "observed_at": at + timedelta(days=30),
+            "actual": int(labels[i]),
+            "model": name,
+        }
+        for i in range(labelled or n)
+    ]
     return preds, outs, scores, labels.astype(int)
 
 
@@ -92,18 +119,32 @@ def health_of(registry, now: datetime = datetime(2026, 4, 1), name: str = "toy-m
 def test_windows_match_sklearn_and_hand_counts(registry, tmp_path: Path) -> None:
     make_live(registry, tmp_path)
     truth = feed(registry, ["good", "bad", "good"])
-    ingest_records(registry, "executions", [
-        {"external_id": f"r{i}", "version": "toy-model@1", "status": status,
-         "started_at": START + timedelta(days=d)}
-        for i, (d, status) in enumerate([(1, "succeeded"), (2, "failed"), (8, "failed"),
-                                         (15, "succeeded"), (22, "failed")])])
+    ingest_records(
+        registry,
+        "executions",
+        [
+            {
+                "external_id": f"r{i}",
+                "version": "toy-model@1",
+                "status": status,
+                "started_at": START + timedelta(days=d),
+            }
+            for i, (d, status) in enumerate(
+                [(1, "succeeded"), (2, "failed"), (8, "failed"), (15, "succeeded"), (22, "failed")]
+            )
+        ],
+    )
     health = health_of(registry)
     series = health.series
     assert [w.start for w in series.windows] == [START + timedelta(days=7 * k) for k in range(4)]
     assert [w.predictions for w in series.windows] == [200, 200, 200, 0]
     assert [w.labelled for w in series.windows] == [200, 200, 200, 0]
-    assert [(w.executions, w.failed_executions) for w in series.windows] == \
-        [(2, 1), (1, 1), (1, 0), (1, 1)]
+    assert [(w.executions, w.failed_executions) for w in series.windows] == [
+        (2, 1),
+        (1, 1),
+        (1, 0),
+        (1, 1),
+    ]
     for window, (scores, labels) in zip(series.windows, truth, strict=False):
         assert window.value == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
         assert window.mean_score == pytest.approx(scores.mean())
@@ -122,23 +163,29 @@ def test_window_alignment_is_independent_of_the_data() -> None:
     assert window_start(datetime(2023, 12, 31), 7) == datetime(2023, 12, 25)
 
 
-@pytest.mark.parametrize(("kinds", "stale"), [
-    (["good", "good", "bad"], False),  # one breaching window is not enough
-    (["good", "bad", "good", "bad"], False),  # breaches, but not consecutive
-    (["bad", "bad", "good"], False),  # the latest window recovered
-    (["good", "bad", "bad"], True),  # two consecutive breaches at the end
-])
+@pytest.mark.parametrize(
+    ("kinds", "stale"),
+    [
+        (["good", "good", "bad"], False),  # one breaching window is not enough
+        (["good", "bad", "good", "bad"], False),  # breaches, but not consecutive
+        (["bad", "bad", "good"], False),  # the latest window recovered
+        (["good", "bad", "bad"], True),  # two consecutive breaches at the end
+    ],
+)
 def test_performance_rule_fires_exactly_on_n_consecutive_breaches(
-        registry, tmp_path: Path, kinds: list[str], stale: bool) -> None:
+    registry, tmp_path: Path, kinds: list[str], stale: bool
+) -> None:
     make_live(registry, tmp_path)
     feed(registry, kinds, seed=1)
     health = health_of(registry)
     assert health.stale is stale
     if stale:
         [reason] = health.reasons
-        assert reason.startswith("performance: AUC was below baseline 0.800 − tolerance 0.05 "
-                                 "= 0.750 in the last 2 consecutive windows (from 2026-01-12 "
-                                 "to 2026-01-26:")
+        assert reason.startswith(
+            "performance: AUC was below baseline 0.800 − tolerance 0.05 "
+            "= 0.750 in the last 2 consecutive windows (from 2026-01-12 "
+            "to 2026-01-26:"
+        )
     else:
         assert health.reasons == []
 
@@ -163,21 +210,32 @@ def test_drift_rule(registry, tmp_path: Path) -> None:
     health = health_of(registry)
     assert health.series.windows[1].psi < 0.25 < health.series.windows[2].psi
     [reason] = health.reasons
-    assert reason.startswith(f"drift: score PSI {health.latest_psi:.3f} in the window from "
-                             "2026-01-19 exceeds the threshold 0.25 (against the first window")
+    assert reason.startswith(
+        f"drift: score PSI {health.latest_psi:.3f} in the window from "
+        "2026-01-19 exceeds the threshold 0.25 (against the first window"
+    )
 
 
 def test_age_rule_counts_from_the_latest_approval(registry, tmp_path: Path) -> None:
     make_live(registry, tmp_path)
     assert health_of(registry, now=datetime(2026, 12, 31)).stale is False  # 364 days
     old = health_of(registry, now=datetime(2027, 1, 2))
-    assert old.reasons == ["age: v1 was last approved on 2026-01-01, 366 days ago, more than "
-                           "the 365 days allowed"]
+    assert old.reasons == [
+        "age: v1 was last approved on 2026-01-01, 366 days ago, more than the 365 days allowed"
+    ]
     with registry.write() as s:
         version = lookup.get_version(s, "toy-model", 1)
-        s.add(Decision(version_id=version.id, actor="vera", at=datetime(2026, 6, 1),
-                       action="approve", gate="go_live", role="validator",
-                       manifest_hash=version.manifest_hash))
+        s.add(
+            Decision(
+                version_id=version.id,
+                actor="vera",
+                at=datetime(2026, 6, 1),
+                action="approve",
+                gate="go_live",
+                role="validator",
+                manifest_hash=version.manifest_hash,
+            )
+        )
     assert health_of(registry, now=datetime(2027, 1, 2)).stale is False
 
 
@@ -189,10 +247,23 @@ def test_regression_metric_and_direction(registry, tmp_path: Path) -> None:
         actual = rng.normal(100, 15, 100)
         pred = actual + rng.normal(0, noise, 100)
         at = START + timedelta(days=7 * k + 2)
-        preds += [{"subject_key": f"s{k}-{i}", "predicted_at": at, "version": "toy-model@1",
-                   "score": float(pred[i])} for i in range(100)]
-        outs += [{"subject_key": f"s{k}-{i}", "observed_at": at + timedelta(days=7),
-                  "actual": float(actual[i])} for i in range(100)]
+        preds += [
+            {
+                "subject_key": f"s{k}-{i}",
+                "predicted_at": at,
+                "version": "toy-model@1",
+                "score": float(pred[i]),
+            }
+            for i in range(100)
+        ]
+        outs += [
+            {
+                "subject_key": f"s{k}-{i}",
+                "observed_at": at + timedelta(days=7),
+                "actual": float(actual[i]),
+            }
+            for i in range(100)
+        ]
         truth.append((actual, pred))
     ingest_records(registry, "predictions", preds)
     ingest_records(registry, "outcomes", outs)
@@ -201,31 +272,46 @@ def test_regression_metric_and_direction(registry, tmp_path: Path) -> None:
         assert window.value == pytest.approx(root_mean_squared_error(actual, pred))
     assert health.series.limit == 12.0
     assert [w.breach for w in health.series.windows] == [False, True, True]
-    assert health.reasons[0].startswith("performance: RMSE was above baseline 10.000 + "
-                                        "tolerance 2 = 12.000")
+    assert health.reasons[0].startswith(
+        "performance: RMSE was above baseline 10.000 + tolerance 2 = 12.000"
+    )
     # MAE on the same pairs, through the rules
     with registry.read() as s:
         model = lookup.get_model(s, "toy-model")
         model.monitoring_rules = dict(model.monitoring_rules, metric="mae", baseline=8.0)
-        series = version_series(s, lookup.get_version(s, "toy-model", 1),
-                                MonitoringRules.for_model(model))
+        series = version_series(
+            s, lookup.get_version(s, "toy-model", 1), MonitoringRules.for_model(model)
+        )
     assert series.baseline_source == "monitoring rules"
     assert series.windows[0].value == pytest.approx(mean_absolute_error(*truth[0]))
 
 
 def test_outcomes_before_the_prediction_or_for_another_model_are_ignored(
-        registry, tmp_path: Path) -> None:
+    registry, tmp_path: Path
+) -> None:
     make_live(registry, tmp_path)
     make_live(registry, tmp_path, name="other-model")
     at = START + timedelta(days=1)
-    ingest_records(registry, "predictions", [
-        {"subject_key": "A", "predicted_at": at, "version": "toy-model@1", "score": 0.9}])
-    ingest_records(registry, "outcomes", [
-        {"subject_key": "A", "observed_at": at - timedelta(days=1), "actual": 0},  # before
-        {"subject_key": "A", "observed_at": at + timedelta(days=1), "actual": 0,
-         "model": "other-model"},  # another model's outcome
-        {"subject_key": "A", "observed_at": at + timedelta(days=2), "actual": 1},  # this one
-        {"subject_key": "A", "observed_at": at + timedelta(days=3), "actual": 0}])  # later
+    ingest_records(
+        registry,
+        "predictions",
+        [{"subject_key": "A", "predicted_at": at, "version": "toy-model@1", "score": 0.9}],
+    )
+    ingest_records(
+        registry,
+        "outcomes",
+        [
+            {"subject_key": "A", "observed_at": at - timedelta(days=1), "actual": 0},  # before
+            {
+                "subject_key": "A",
+                "observed_at": at + timedelta(days=1),
+                "actual": 0,
+                "model": "other-model",
+            },  # another model's outcome
+            {"subject_key": "A", "observed_at": at + timedelta(days=2), "actual": 1},  # this one
+            {"subject_key": "A", "observed_at": at + timedelta(days=3), "actual": 0},
+        ],
+    )  # later
     window = health_of(registry).series.windows[0]
     assert (window.labelled, window.mean_actual) == (1, 1.0)
 
@@ -239,9 +325,14 @@ def test_evaluate_sets_flag_once_with_audit_event_and_clears_it(registry, tmp_pa
 
     def events() -> list[tuple[str, str, str]]:
         with registry.read() as s:
-            return [tuple(r) for r in s.execute(
-                select(AuditEvent.action, AuditEvent.actor, AuditEvent.payload)
-                .where(AuditEvent.action.like("monitoring.%stale%")).order_by(AuditEvent.seq))]
+            return [
+                tuple(r)
+                for r in s.execute(
+                    select(AuditEvent.action, AuditEvent.actor, AuditEvent.payload)
+                    .where(AuditEvent.action.like("monitoring.%stale%"))
+                    .order_by(AuditEvent.seq)
+                )
+            ]
 
     [(action, actor, payload)] = events()
     assert (action, actor) == ("monitoring.flagged_stale", "monitor-bot")
@@ -272,14 +363,14 @@ def test_evaluate_sets_flag_once_with_audit_event_and_clears_it(registry, tmp_pa
 
 
 def test_models_not_live_are_never_stale_and_bad_rules_are_reported(
-        registry, tmp_path: Path) -> None:
+    registry, tmp_path: Path
+) -> None:
     publish(registry, write_model_folder(tmp_path / "draft", name="draft-only"))
     [health] = assess_all(registry, models=["draft-only"])
     assert (health.live_version, health.stale) == (None, False)
     make_live(registry, tmp_path)
     with registry.write() as s:
-        s.scalar(select(Model).where(Model.name == "toy-model")).monitoring_rules = {
-            "metric": "f1"}
+        s.scalar(select(Model).where(Model.name == "toy-model")).monitoring_rules = {"metric": "f1"}
     health = health_of(registry)
     assert health.stale
     assert "monitoring metric 'f1' must be one of auc, accuracy, rmse, mae" in health.reason

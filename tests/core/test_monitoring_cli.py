@@ -9,8 +9,9 @@ from signoff.cli import main
 from tests.core.test_monitoring import feed, make_live
 
 
-def test_ingest_cli_stores_then_reports_already_stored(registry, home: Path, tmp_path: Path,
-                                                       capsys) -> None:
+def test_ingest_cli_stores_then_reports_already_stored(
+    registry, home: Path, tmp_path: Path, capsys
+) -> None:
     make_live(registry, tmp_path)
     path = tmp_path / "o.csv"
     path.write_text("subject_key,observed_at,actual\nA,2026-01-01,1\nB,2026-01-01,0\n")
@@ -21,8 +22,9 @@ def test_ingest_cli_stores_then_reports_already_stored(registry, home: Path, tmp
     assert (out["rows"], out["inserted"], out["already_present"]) == (2, 0, 2)
 
 
-def test_ingest_cli_rejects_a_bad_file_with_lines_and_exit_2(registry, home: Path,
-                                                             tmp_path: Path, capsys) -> None:
+def test_ingest_cli_rejects_a_bad_file_with_lines_and_exit_2(
+    registry, home: Path, tmp_path: Path, capsys
+) -> None:
     make_live(registry, tmp_path)
     path = tmp_path / "p.csv"
     path.write_text("subject_key,predicted_at,version,score\nA,2026-01-01,toy-model@1,high\n")

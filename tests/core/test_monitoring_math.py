@@ -58,8 +58,9 @@ def test_psi_zero_for_identical_and_hand_checked_for_a_shift() -> None:
     assert mm.population_stability(ref, ref, bins=4) == pytest.approx(0.0)
     # current: 50% in the first quarter, 50% in the last, none in the middle two
     cur = [10] * 50 + [90] * 50
-    expected = 2 * (0.5 - 0.25) * math.log(0.5 / 0.25) + \
-        2 * (mm.PSI_EPSILON - 0.25) * math.log(mm.PSI_EPSILON / 0.25)
+    expected = 2 * (0.5 - 0.25) * math.log(0.5 / 0.25) + 2 * (mm.PSI_EPSILON - 0.25) * math.log(
+        mm.PSI_EPSILON / 0.25
+    )
     assert mm.population_stability(ref, cur, bins=4) == pytest.approx(expected)
 
 

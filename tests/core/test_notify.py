@@ -77,8 +77,9 @@ def setup_consumer(registry, tmp_path, url: str) -> None:
     add_people(registry)
     publish_version(registry, tmp_path)
     with registry.write() as s:
-        save_consumer(s, get_model(s, "credit"), "billing", actor="root", webhook_url=url,
-                      secret=SECRET)
+        save_consumer(
+            s, get_model(s, "credit"), "billing", actor="root", webhook_url=url, secret=SECRET
+        )
 
 
 def mark_dnu(registry) -> None:
@@ -100,8 +101,9 @@ def test_delivered_once_with_valid_signature(registry, tmp_path, hook) -> None:
     with registry.read() as s:
         row = delivery_rows(s)[0]
         assert (row.state, row.attempts, row.consumer) == ("delivered", 1, "billing")
-        assert s.scalars(select(AuditEvent.action).where(
-            AuditEvent.action == "notification.delivered")).all()
+        assert s.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "notification.delivered")
+        ).all()
         assert verify_chain(s).intact
 
 
@@ -184,8 +186,9 @@ os._exit(9)  # killed after the commit, before any delivery
 
 def test_killed_after_commit_is_delivered_on_restart(registry, tmp_path, home, hook) -> None:
     setup_consumer(registry, tmp_path, hook.url)
-    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(home)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, str(home)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 9 and "committed" in proc.stdout, proc.stderr
     assert hook.received == []
     report = deliver_due(registry)  # the restarted deliverer
@@ -196,14 +199,16 @@ def test_killed_after_commit_is_delivered_on_restart(registry, tmp_path, home, h
 def test_consumer_with_bad_url_is_refused(registry, tmp_path) -> None:
     setup_consumer(registry, tmp_path, "http://127.0.0.1:9/x")
     with registry.write() as s, pytest.raises(ValueError, match="must start with http"):
-        save_consumer(s, get_model(s, "credit"), "ftp-thing", actor="root",
-                      webhook_url="ftp://example.org/x")
+        save_consumer(
+            s, get_model(s, "credit"), "ftp-thing", actor="root", webhook_url="ftp://example.org/x"
+        )
     with registry.read() as s:
         assert [c.name for c in get_model(s, "credit").consumers] == ["billing"]
 
 
-def test_signoff_notify_command_delivers_and_shows_status(registry, tmp_path, home, hook,
-                                                          capsys) -> None:
+def test_signoff_notify_command_delivers_and_shows_status(
+    registry, tmp_path, home, hook, capsys
+) -> None:
     from signoff.cli import main
 
     setup_consumer(registry, tmp_path, hook.url)

@@ -18,11 +18,18 @@ from tests.helpers.folders import write_model_folder
 
 def _counts(registry) -> tuple[int, int, int, int, int]:
     with registry.read() as s:
-        blobs = sum(1 for p in registry.store.root.rglob("*") if p.is_file()) \
-            if registry.store.root.exists() else 0
-        return (s.scalar(select(func.count(Model.id))), s.scalar(select(func.count(Version.id))),
-                s.scalar(select(func.count(Component.id))),
-                s.scalar(select(func.count(AuditEvent.seq))), blobs)
+        blobs = (
+            sum(1 for p in registry.store.root.rglob("*") if p.is_file())
+            if registry.store.root.exists()
+            else 0
+        )
+        return (
+            s.scalar(select(func.count(Model.id))),
+            s.scalar(select(func.count(Version.id))),
+            s.scalar(select(func.count(Component.id))),
+            s.scalar(select(func.count(AuditEvent.seq))),
+            blobs,
+        )
 
 
 def test_publish_round_trip_every_component(registry, tmp_path: Path) -> None:
@@ -36,18 +43,34 @@ def test_publish_round_trip_every_component(registry, tmp_path: Path) -> None:
         assert version.release_notes.startswith("# Release notes")
         stored = [c for c in version.components if c.stored]
         assert {c.path for c in stored} == {
-            "score.py", "model.json", "requirements.txt", "RELEASE_NOTES.md", "config.json",
-            "data/train.csv", "tests/inputs.jsonl", "tests/outputs.jsonl"}
+            "score.py",
+            "model.json",
+            "requirements.txt",
+            "RELEASE_NOTES.md",
+            "config.json",
+            "data/train.csv",
+            "tests/inputs.jsonl",
+            "tests/outputs.jsonl",
+        }
         for c in stored:
             original = (folder / c.path).read_bytes()
             assert registry.store.read_bytes(c.sha256, c.name) == original
             assert c.sha256 == hashlib.sha256(original).hexdigest()
             assert c.size == len(original)
         external = [c for c in version.components if not c.stored]
-        assert [(c.kind, c.uri) for c in external] == [("data", "s3://bucket/bureau/2026-10.parquet")]
+        assert [(c.kind, c.uri) for c in external] == [
+            ("data", "s3://bucket/bureau/2026-10.parquet")
+        ]
         kinds = {c.kind for c in version.components}
-        assert kinds == {"script", "model_object", "environment", "documentation", "data",
-                         "configuration", "tests"}
+        assert kinds == {
+            "script",
+            "model_object",
+            "environment",
+            "documentation",
+            "data",
+            "configuration",
+            "tests",
+        }
         assert [(m.name, m.value) for m in version.metrics] == [("auc", 0.8)]
         assert verify_chain(s).intact
 
@@ -59,7 +82,8 @@ def test_next_publish_is_next_version(registry, tmp_path: Path) -> None:
     with registry.read() as s:
         rows = inventory.inventory(s)
         assert [(r.name, r.latest_version, r.latest_state, r.tags) for r in rows] == [
-            ("toy-model", 2, "draft", ["toy", "linear"])]
+            ("toy-model", 2, "draft", ["toy", "linear"])
+        ]
 
 
 def test_duplicate_content_is_refused_and_nothing_written(registry, tmp_path: Path) -> None:
@@ -73,8 +97,11 @@ def test_duplicate_content_is_refused_and_nothing_written(registry, tmp_path: Pa
 
 def test_pinned_hash_mismatch_writes_nothing(registry, tmp_path: Path) -> None:
     folder = write_model_folder(tmp_path / "m")
-    toml = (folder / "signoff.toml").read_text().replace(
-        'path = "config.json"', 'path = "config.json"\nsha256 = "' + "0" * 64 + '"')
+    toml = (
+        (folder / "signoff.toml")
+        .read_text()
+        .replace('path = "config.json"', 'path = "config.json"\nsha256 = "' + "0" * 64 + '"')
+    )
     (folder / "signoff.toml").write_text(toml)
     with pytest.raises(HashMismatchError, match="config.json"):
         publish(registry, folder)
@@ -84,8 +111,11 @@ def test_pinned_hash_mismatch_writes_nothing(registry, tmp_path: Path) -> None:
 def test_pinned_hash_that_matches_is_accepted(registry, tmp_path: Path) -> None:
     folder = write_model_folder(tmp_path / "m")
     digest = hashlib.sha256((folder / "config.json").read_bytes()).hexdigest()
-    toml = (folder / "signoff.toml").read_text().replace(
-        'path = "config.json"', f'path = "config.json"\nsha256 = "{digest.upper()}"')
+    toml = (
+        (folder / "signoff.toml")
+        .read_text()
+        .replace('path = "config.json"', f'path = "config.json"\nsha256 = "{digest.upper()}"')
+    )
     (folder / "signoff.toml").write_text(toml)
     assert publish(registry, folder).number == 1
 
@@ -117,5 +147,9 @@ def test_model_metadata_change_is_audited(registry, tmp_path: Path) -> None:
         model = lookup.get_model(s, "toy-model")
         assert model.risk_tier == "high"
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
-        assert actions == ["model.created", "version.published", "model.updated",
-                           "version.published"]
+        assert actions == [
+            "model.created",
+            "version.published",
+            "model.updated",
+            "version.published",
+        ]

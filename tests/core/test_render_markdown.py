@@ -36,7 +36,10 @@ def test_release_notes_render_tables_code_links_and_outline():
     assert 'href="https://example.com/card"' in page
     assert 'rel="noopener noreferrer nofollow"' in page
     assert [(e.level, e.text) for e in document.toc] == [
-        (1, "Credit risk scorecard v1"), (2, "Changes"), (2, "Metrics")]
+        (1, "Credit risk scorecard v1"),
+        (2, "Changes"),
+        (2, "Metrics"),
+    ]
 
 
 def test_markdown_errors_are_clear():
@@ -49,8 +52,9 @@ def test_markdown_errors_are_clear():
 def test_huge_markdown_is_truncated_with_a_note():
     from signoff.core.render import Limits
 
-    document = render_markdown("# Big\n\n" + "word " * 400_000,
-                               limits=Limits(max_markdown_bytes=100_000))
+    document = render_markdown(
+        "# Big\n\n" + "word " * 400_000, limits=Limits(max_markdown_bytes=100_000)
+    )
     assert "The document is 2.0 MB; only the first 100 kB are shown." in document.html
     assert len(document.html) < 400_000
 
@@ -110,8 +114,9 @@ def test_diff_marks_changed_words_side_by_side():
 
 
 def test_diff_escapes_document_markup():
-    page, _ = side_by_side_page("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-                                "a", "b")
+    page, _ = side_by_side_page(
+        "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "a", "b"
+    )
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;" in page and "alert(1)" in page  # shown as text
     from tests.core.test_render_safety import audit
@@ -141,12 +146,16 @@ def publishable_folder(folder: Path, notes: str, seed: int) -> Path:
     """A test model folder with *notes* as release notes and the all-outputs notebook."""
     from tests.helpers.folders import write_model_folder
 
-    write_model_folder(folder, name="credit-risk", notes=notes,
-                       weights=f'{{"a": 0.{seed}, "b": 0.2}}')
+    write_model_folder(
+        folder, name="credit-risk", notes=notes, weights=f'{{"a": 0.{seed}, "b": 0.2}}'
+    )
     shutil.copy(NOTEBOOK, folder / "analysis.ipynb")
     manifest = folder / "signoff.toml"
-    manifest.write_text(manifest.read_text().replace(
-        'python = "3.11"', 'python = "3.11"\nnotebook = "analysis.ipynb"', 1))
+    manifest.write_text(
+        manifest.read_text().replace(
+            'python = "3.11"', 'python = "3.11"\nnotebook = "analysis.ipynb"', 1
+        )
+    )
     return folder
 
 

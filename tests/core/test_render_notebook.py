@@ -42,8 +42,11 @@ def test_markdown_tables_and_math_are_rendered(all_outputs_page):
     assert "<th>feature</th>" in page and "<td>income</td>" in page
     # a plain formula becomes HTML text; one that needs typesetting becomes a drawn image
     assert '<span class="signoff-math-inline"><i>α</i> + <i>β</i><sup>2</sup></span>' in page
-    assert re.search(r'<div class="signoff-math-display"><img class="signoff-math" '
-                     r'alt="\\frac\{TP\}\{TP\+FP\}"', page)
+    assert re.search(
+        r'<div class="signoff-math-display"><img class="signoff-math" '
+        r'alt="\\frac\{TP\}\{TP\+FP\}"',
+        page,
+    )
     assert "$\\alpha" not in page  # no raw TeX left where mathtext could draw it
 
 
@@ -63,15 +66,18 @@ def test_page_is_self_contained(all_outputs_page):
     assert ".jp-Notebook" in page  # the JupyterLab theme CSS is inline
 
 
-@pytest.mark.parametrize("tex, expected", [
-    ("x^2", "<i>x</i><sup>2</sup>"),
-    ("\\beta_{12} = 0.01", "<i>β</i><sub>12</sub> = 0.01"),
-    ("\\text{AUC} \\geq 0.8", "AUC ≥ 0.8"),
-    ("x^{2}_{ij}", "<i>x</i><sup>2</sup><sub><i>i</i><i>j</i></sub>"),
-    ("\\frac{a}{b}", None),
-    ("a^{b", None),
-    ("\\sqrt{x}", None),
-])
+@pytest.mark.parametrize(
+    "tex, expected",
+    [
+        ("x^2", "<i>x</i><sup>2</sup>"),
+        ("\\beta_{12} = 0.01", "<i>β</i><sub>12</sub> = 0.01"),
+        ("\\text{AUC} \\geq 0.8", "AUC ≥ 0.8"),
+        ("x^{2}_{ij}", "<i>x</i><sup>2</sup><sub><i>i</i><i>j</i></sub>"),
+        ("\\frac{a}{b}", None),
+        ("a^{b", None),
+        ("\\sqrt{x}", None),
+    ],
+)
 def test_plain_formulas_become_html(tex, expected):
     from signoff.core.render.mathtext import simple_tex_html
 
@@ -85,43 +91,66 @@ def test_unsupported_tex_stays_readable():
     assert 'alt="\\sqrt{x}"' in page
 
 
-@pytest.mark.parametrize("name, message", [
-    ("malformed_json.ipynb", "invalid JSON at line 2"),
-    ("nbformat_2.ipynb", "unsupported notebook format 2"),
-    ("missing_cells.ipynb", "missing key 'cells'"),
-    ("missing_source.ipynb", "cell 1 (markdown): missing key 'source'"),
-    ("missing_output_type.ipynb", "cell 1 output 1: missing key 'output_type'"),
-    ("unknown_cell_type.ipynb", "cell 1: unknown cell_type 'widget'"),
-    ("top_level_list.ipynb", "top level is a JSON list"),
-    ("not_utf8.ipynb", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("malformed_json.ipynb", "invalid JSON at line 2"),
+        ("nbformat_2.ipynb", "unsupported notebook format 2"),
+        ("missing_cells.ipynb", "missing key 'cells'"),
+        ("missing_source.ipynb", "cell 1 (markdown): missing key 'source'"),
+        ("missing_output_type.ipynb", "cell 1 output 1: missing key 'output_type'"),
+        ("unknown_cell_type.ipynb", "cell 1: unknown cell_type 'widget'"),
+        ("top_level_list.ipynb", "top level is a JSON list"),
+        ("not_utf8.ipynb", "not UTF-8"),
+    ],
+)
 def test_malformed_notebooks_raise_a_clear_render_error(name, message):
     with pytest.raises(RenderError, match=re.escape(message)):
         render_path(NOTEBOOKS / name)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "invalid JSON"),
-    (b"{}", "missing key 'nbformat'"),
-    (b'{"nbformat": "4", "cells": []}', "unsupported notebook format '4'"),
-    (b'{"nbformat": 4, "cells": {}}', "'cells' must be a list"),
-    (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": 5}]}', "must be text"),
-    (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": "", "outputs": 3}]}',
-     "'outputs' must be a list"),
-    (b"[" * 100_000, "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "invalid JSON"),
+        (b"{}", "missing key 'nbformat'"),
+        (b'{"nbformat": "4", "cells": []}', "unsupported notebook format '4'"),
+        (b'{"nbformat": 4, "cells": {}}', "'cells' must be a list"),
+        (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": 5}]}', "must be text"),
+        (
+            b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": "", "outputs": 3}]}',
+            "'outputs' must be a list",
+        ),
+        (b"[" * 100_000, "nested too deeply"),
+    ],
+)
 def test_more_malformed_inputs(data, message):
     with pytest.raises(RenderError, match=re.escape(message)):
         render_notebook(data)
 
 
 def test_nbformat_3_is_converted():
-    v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"}, "worksheets": [
-        {"cells": [{"cell_type": "heading", "level": 1, "source": "Old notebook",
-                    "metadata": {}},
-                   {"cell_type": "code", "language": "python", "input": "print(2)",
-                    "outputs": [{"output_type": "stream", "stream": "stdout", "text": "2\n"}],
-                    "metadata": {}, "prompt_number": 1}], "metadata": {}}]}
+    v3 = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "heading", "level": 1, "source": "Old notebook", "metadata": {}},
+                    {
+                        "cell_type": "code",
+                        "language": "python",
+                        "input": "print(2)",
+                        "outputs": [{"output_type": "stream", "stream": "stdout", "text": "2\n"}],
+                        "metadata": {},
+                        "prompt_number": 1,
+                    },
+                ],
+                "metadata": {},
+            }
+        ],
+    }
     document = render_notebook(json.dumps(v3))
     assert document.toc[0].text == "Old notebook"
     assert "print" in document.html
@@ -129,8 +158,13 @@ def test_nbformat_3_is_converted():
 
 def test_a_50_mb_output_is_replaced_by_a_visible_note():
     huge = "x" * 50_000_000
-    nb = _notebook([_md("# Big"), _code("print(huge)", [
-        {"output_type": "stream", "name": "stdout", "text": huge}]), _md("## After")])
+    nb = _notebook(
+        [
+            _md("# Big"),
+            _code("print(huge)", [{"output_type": "stream", "name": "stdout", "text": huge}]),
+            _md("## After"),
+        ]
+    )
     document = render_notebook(json.dumps(nb))
     assert len(document.html) < 2_000_000
     assert "output of 50.0 MB not shown" in document.html
@@ -141,9 +175,11 @@ def test_a_50_mb_output_is_replaced_by_a_visible_note():
 def test_10000_cells_are_truncated_with_a_note_and_progress_is_reported():
     cells = [_md(f"# Section {i}") if i % 100 == 0 else _code(f"x = {i}") for i in range(10_000)]
     seen: list[float] = []
-    document = render_notebook(json.dumps(_notebook(cells)),
-                               progress=lambda f, _m: seen.append(f),
-                               limits=Limits(max_cells=600))
+    document = render_notebook(
+        json.dumps(_notebook(cells)),
+        progress=lambda f, _m: seen.append(f),
+        limits=Limits(max_cells=600),
+    )
     assert "The notebook has 10,000 cells; the first 600 are shown" in document.html
     assert len(document.toc) == 6
     assert seen[0] == 0.0 and seen[-1] == 1.0 and len(seen) > 10
@@ -151,8 +187,12 @@ def test_10000_cells_are_truncated_with_a_note_and_progress_is_reported():
 
 
 def test_total_output_budget_is_enforced():
-    nb = _notebook([_code(f"p{i}", [{"output_type": "stream", "name": "stdout",
-                                     "text": "y" * 400_000}]) for i in range(5)])
+    nb = _notebook(
+        [
+            _code(f"p{i}", [{"output_type": "stream", "name": "stdout", "text": "y" * 400_000}])
+            for i in range(5)
+        ]
+    )
     document = render_notebook(json.dumps(nb), limits=Limits(max_total_output_bytes=1_000_000))
     assert document.html.count("y" * 1000) > 0
     assert "exceed 1.0 MB in total" in document.html
@@ -160,24 +200,35 @@ def test_total_output_budget_is_enforced():
 
 def test_cli_writes_the_same_html_the_renderer_returns(tmp_path):
     out = tmp_path / "out.html"
-    proc = subprocess.run([sys.executable, "-m", "signoff", "render", str(ALL_OUTPUTS), "-o",
-                           str(out)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "signoff", "render", str(ALL_OUTPUTS), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "12 cells" in proc.stderr
     assert out.read_text(encoding="utf-8") == render_path(ALL_OUTPUTS).html
 
 
-@pytest.mark.parametrize("name, message", [
-    ("malformed_json.ipynb", "invalid JSON"),
-    ("nbformat_2.ipynb", "unsupported notebook format 2"),
-    ("does_not_exist.ipynb", "no such file"),
-    ("make_corpus.py", "expected a .ipynb notebook or a .md Markdown file"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("malformed_json.ipynb", "invalid JSON"),
+        ("nbformat_2.ipynb", "unsupported notebook format 2"),
+        ("does_not_exist.ipynb", "no such file"),
+        ("make_corpus.py", "expected a .ipynb notebook or a .md Markdown file"),
+    ],
+)
 def test_cli_exits_2_with_a_clear_message(tmp_path, name, message):
     out = tmp_path / "out.html"
     out.write_text("previous export")
-    proc = subprocess.run([sys.executable, "-m", "signoff", "render", str(NOTEBOOKS / name),
-                           "-o", str(out)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "signoff", "render", str(NOTEBOOKS / name), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2
     assert message in proc.stderr and name in proc.stderr
     assert out.read_text() == "previous export"  # nothing already there is lost
@@ -192,17 +243,32 @@ def _md(source):
 
 
 def _code(source, outputs=()):
-    return {"cell_type": "code", "metadata": {}, "source": source, "execution_count": 1,
-            "outputs": list(outputs)}
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "source": source,
+        "execution_count": 1,
+        "outputs": list(outputs),
+    }
 
 
 IPYTHON_CELLS = {
-    "nbformat": 4, "nbformat_minor": 5,
-    "metadata": {"kernelspec": {"name": "python3", "language": "python"},
-                 "language_info": {"name": "python", "pygments_lexer": "ipython3"}},
-    "cells": [{"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": 1,
-               "outputs": [], "source": "%timeit total(range(10))\ndef total(xs):\n"
-                                        "    return sum(xs)\n"}],
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {
+        "kernelspec": {"name": "python3", "language": "python"},
+        "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+    },
+    "cells": [
+        {
+            "cell_type": "code",
+            "id": "c1",
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [],
+            "source": "%timeit total(range(10))\ndef total(xs):\n    return sum(xs)\n",
+        }
+    ],
 }
 
 
@@ -224,7 +290,8 @@ def test_rendering_never_needs_ipython():
         "assert '<span class=\"k\">timeit</span>' in html\n"
         "print('IPython' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -44,8 +44,18 @@ class PageAudit(HTMLParser):
             value = value or ""
             if name.startswith("on"):
                 self.problems.append(f"event handler {name} on <{tag}>")
-            if name in {"srcset", "poster", "data", "action", "formaction", "background",
-                        "xlink:href", "ping", "lowsrc", "dynsrc"}:
+            if name in {
+                "srcset",
+                "poster",
+                "data",
+                "action",
+                "formaction",
+                "background",
+                "xlink:href",
+                "ping",
+                "lowsrc",
+                "dynsrc",
+            }:
                 self.problems.append(f"fetching attribute {name} on <{tag}>")
             if name == "src":
                 if tag != "img" or not DATA_IMAGE.match(value):
@@ -78,15 +88,17 @@ def assert_safe(page: str) -> PageAudit:
     assert "evil.example/" not in _fetchable_text(page)
     # every meta is ours: charset, CSP, viewport, generator
     assert [m.get("http-equiv") for m in checker.metas if m.get("http-equiv")] == [
-        "Content-Security-Policy"]
+        "Content-Security-Policy"
+    ]
     assert f'content="{CSP}"' in page
     # SVG shown as images: decoded, any script in them is inert (img context), never inline
     for src in checker.images:
         if src.startswith("data:image/svg+xml"):
             svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8", "replace")
             assert svg.lstrip().startswith(("<svg", "<?xml"))
-            assert re.search(r"<script|\son[a-z]+\s*=|javascript:|href=.https?:", svg, re.I) \
-                is None, svg[:200]
+            assert (
+                re.search(r"<script|\son[a-z]+\s*=|javascript:|href=.https?:", svg, re.I) is None
+            ), svg[:200]
     return checker
 
 
@@ -123,31 +135,37 @@ def test_hostile_markdown_renders_safely_and_keeps_the_harmless_parts():
     assert "https://example.com/docs" in checker.links
     assert "styled" in document.html and "handlers" in document.html
     assert len(document.report.blocked_remote) >= 3
-    decoded = [base64.b64decode(s.split(",", 1)[1]).decode()
-               for s in checker.images if s.startswith("data:image/svg+xml")]
+    decoded = [
+        base64.b64decode(s.split(",", 1)[1]).decode()
+        for s in checker.images
+        if s.startswith("data:image/svg+xml")
+    ]
     assert any("Image not embedded" in svg and "secret.png" in svg for svg in decoded)
 
 
-@pytest.mark.parametrize("fragment, forbidden", [
-    ('<img src="x" onerror="alert(1)">', "onerror"),
-    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
-    ('<a href="&#106;avascript:alert(1)">x</a>', "avascript"),
-    ('<a href="java\tscript:alert(1)">x</a>', "script:"),
-    ('<a href="data:text/html,hi">x</a>', "data:text"),
-    ('<img src="data:text/html;base64,PHNjcmlwdD4=">', "data:text"),
-    ('<svg><script>alert(1)</script></svg>', "<svg"),
-    ('<math><mi xlink:href="javascript:alert(1)">x</mi></math>', "javascript"),
-    ('<div style="width: expression(alert(1))">x</div>', "expression"),
-    ('<div style="background:url(https://evil.example/x)">x</div>', "url("),
-    ('<table background="https://evil.example/x"><tr><td>1</td></tr></table>', "evil"),
-    ('<body onload="alert(1)">', "onload"),
-    ('<base href="https://evil.example/">', "<base"),
-    ('<!--<script>alert(1)</script>-->', "script"),
-    ('<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>', "onerror"),
-    ('<img src="https://evil.example/x.png">', "evil.example"),
-    ('<img src="//evil.example/x.png">', "evil.example"),
-    ('<img src="file:///etc/passwd">', "file:"),
-])
+@pytest.mark.parametrize(
+    "fragment, forbidden",
+    [
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+        ('<a href="&#106;avascript:alert(1)">x</a>', "avascript"),
+        ('<a href="java\tscript:alert(1)">x</a>', "script:"),
+        ('<a href="data:text/html,hi">x</a>', "data:text"),
+        ('<img src="data:text/html;base64,PHNjcmlwdD4=">', "data:text"),
+        ("<svg><script>alert(1)</script></svg>", "<svg"),
+        ('<math><mi xlink:href="javascript:alert(1)">x</mi></math>', "javascript"),
+        ('<div style="width: expression(alert(1))">x</div>', "expression"),
+        ('<div style="background:url(https://evil.example/x)">x</div>', "url("),
+        ('<table background="https://evil.example/x"><tr><td>1</td></tr></table>', "evil"),
+        ('<body onload="alert(1)">', "onload"),
+        ('<base href="https://evil.example/">', "<base"),
+        ("<!--<script>alert(1)</script>-->", "script"),
+        ('<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>', "onerror"),
+        ('<img src="https://evil.example/x.png">', "evil.example"),
+        ('<img src="//evil.example/x.png">', "evil.example"),
+        ('<img src="file:///etc/passwd">', "file:"),
+    ],
+)
 def test_sanitizer_removes_each_known_trick(fragment, forbidden):
     cleaned = sanitize_html(fragment)
     tags_only = " ".join(re.findall(r"<[^>]*>", cleaned))
@@ -162,9 +180,11 @@ def test_sanitizer_removes_each_known_trick(fragment, forbidden):
 
 def test_sanitizer_keeps_tables_code_and_embedded_images():
     png = "data:image/png;base64,iVBORw0KGgo="
-    fragment = (f'<table class="dataframe"><tr><th colspan="2">h</th></tr></table>'
-                f'<pre><code class="language-python">x = 1</code></pre><img src="{png}" alt="a">'
-                '<a href="https://example.com">link</a><a href="#sec-1">in page</a>')
+    fragment = (
+        f'<table class="dataframe"><tr><th colspan="2">h</th></tr></table>'
+        f'<pre><code class="language-python">x = 1</code></pre><img src="{png}" alt="a">'
+        '<a href="https://example.com">link</a><a href="#sec-1">in page</a>'
+    )
     cleaned = sanitize_html(fragment)
     assert 'class="dataframe"' in cleaned and 'colspan="2"' in cleaned
     assert f'src="{png}"' in cleaned

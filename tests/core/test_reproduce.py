@@ -32,9 +32,11 @@ from signoff.core.runner import Limits
 from tests.helpers.runner_models import expected_pickle_outputs, write_pickle_model
 
 T0 = datetime(2026, 3, 1, 9, 0)
-CUSTOMERS = {"C-1001": {"income": 52000, "debt": 9000},
-             "C-1002": {"income": 31000, "debt": 26000},
-             "C-2001": {"income": 75000, "debt": 500}}
+CUSTOMERS = {
+    "C-1001": {"income": 52000, "debt": 9000},
+    "C-1002": {"income": 31000, "debt": 26000},
+    "C-2001": {"income": 75000, "debt": 500},
+}
 
 
 def _setup(registry, tmp_path: Path, *, live: bool = True, score_code: str | None = None):  # noqa: ANN202
@@ -43,15 +45,20 @@ def _setup(registry, tmp_path: Path, *, live: bool = True, score_code: str | Non
     published = publish(registry, folder)
     if live:
         with registry.write() as session:
-            record_go_live(session, session.get(Version, published.version_id), actor="rita",
-                           at=T0)
+            record_go_live(session, session.get(Version, published.version_id), actor="rita", at=T0)
     model = {"w": 0.9, "b": 0.05}
     rows = []
     for i, (key, record) in enumerate(CUSTOMERS.items()):
-        rows.append({"subject_key": key, "predicted_at": (T0 + timedelta(days=i + 1)).isoformat(),
-                     "version": "credit-limit@1", "input_record": record,
-                     "input_sha256": input_hash(record),
-                     "output": expected_pickle_outputs(model, [record])[0]})
+        rows.append(
+            {
+                "subject_key": key,
+                "predicted_at": (T0 + timedelta(days=i + 1)).isoformat(),
+                "version": "credit-limit@1",
+                "input_record": record,
+                "input_sha256": input_hash(record),
+                "output": expected_pickle_outputs(model, [record])[0],
+            }
+        )
     ingest_records(registry, "predictions", rows, actor="factory")
     return folder, published
 
@@ -65,8 +72,11 @@ def test_recorded_predictions_reproduce(registry, tmp_path):
     _setup(registry, tmp_path)
     for key in CUSTOMERS:
         seen: list[tuple[str, str]] = []
-        repro = reproduce(registry, _prediction_id(registry, key),
-                          progress=lambda s, st, d, seen=seen: seen.append((s, st)))
+        repro = reproduce(
+            registry,
+            _prediction_id(registry, key),
+            progress=lambda s, st, d, seen=seen: seen.append((s, st)),
+        )
         assert repro.verdict == REPRODUCED, repro.headline
         assert repro.exit_code == 0 and not repro.differences and not repro.findings
         assert repro.reproduced_output == repro.recorded_output
@@ -74,8 +84,9 @@ def test_recorded_predictions_reproduce(registry, tmp_path):
         assert repro.live_version_then == 1 and repro.version_number == 1
         assert all(c["ok"] for c in repro.hash_checks)
     with registry.read() as session:
-        events = session.scalars(select(AuditEvent)
-                                 .where(AuditEvent.action == "prediction.reproduced")).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "prediction.reproduced")
+        ).all()
         verdicts = [json.loads(e.payload)["verdict"] for e in events]
     assert verdicts == [REPRODUCED] * 3
 
@@ -94,8 +105,11 @@ def test_altered_recorded_output_differs_with_the_difference_shown(registry, tmp
     _setup(registry, tmp_path)
     pid = _prediction_id(registry, "C-1001")
     with registry.write() as session:
-        session.execute(update(Prediction).where(Prediction.id == pid)
-                        .values(output={"score": 0.11, "label": "accept"}))
+        session.execute(
+            update(Prediction)
+            .where(Prediction.id == pid)
+            .values(output={"score": 0.11, "label": "accept"})
+        )
     repro = reproduce(registry, pid)
     assert repro.verdict == DIFFERS and repro.exit_code == 1
     assert [d.field for d in repro.differences] == ["output.score"]
@@ -109,8 +123,10 @@ def test_altered_artifact_could_not_run_and_is_never_imported(registry, tmp_path
     marker = tmp_path / "IMPORTED"
     blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
     os.chmod(blob, 0o644)
-    blob.write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
-                    "def predict(records):\n    return [{'score': 0.2, 'label': 'accept'}]\n")
+    blob.write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
+        "def predict(records):\n    return [{'score': 0.2, 'label': 'accept'}]\n"
+    )
     repro = reproduce(registry, _prediction_id(registry, "C-1001"))
     assert repro.verdict == COULD_NOT_RUN and repro.exit_code == 2
     assert repro.headline == "could not run: hash mismatch (score.py)"
@@ -138,8 +154,11 @@ def test_altered_input_record_is_caught_by_its_hash(registry, tmp_path):
     _setup(registry, tmp_path)
     pid = _prediction_id(registry, "C-1001")
     with registry.write() as session:
-        session.execute(update(Prediction).where(Prediction.id == pid)
-                        .values(input_record={"income": 52000, "debt": 1}))
+        session.execute(
+            update(Prediction)
+            .where(Prediction.id == pid)
+            .values(input_record={"income": 52000, "debt": 1})
+        )
     repro = reproduce(registry, pid)
     assert repro.verdict == COULD_NOT_RUN and "input hash mismatch" in repro.reason
     assert repro.run is None
@@ -171,8 +190,12 @@ def test_cancel_during_the_run(registry, tmp_path):
         if step == "run" and state == "running":
             started["t"] = time.monotonic()
 
-    repro = reproduce(registry, _prediction_id(registry, "C-1001"), progress=progress,
-                      cancel=lambda: "t" in started and time.monotonic() - started["t"] > 0.3)
+    repro = reproduce(
+        registry,
+        _prediction_id(registry, "C-1001"),
+        progress=progress,
+        cancel=lambda: "t" in started and time.monotonic() - started["t"] > 0.3,
+    )
     assert repro.verdict == CANCELLED and repro.exit_code == 2
     assert time.monotonic() - started["t"] < 5
 
@@ -183,7 +206,8 @@ def test_search_predictions_by_subject_prefix_and_dates(registry, tmp_path):
         assert [r.subject_key for r in search_predictions(session, "C-1")] == ["C-1002", "C-1001"]
         rows = search_predictions(session, "", T0 + timedelta(days=2), T0 + timedelta(days=3))
         assert [(r.subject_key, r.model, r.version) for r in rows] == [
-            ("C-1002", "credit-limit", 1)]
+            ("C-1002", "credit-limit", 1)
+        ]
         assert search_predictions(session, "C-1%") == []  # % is a literal, not a wildcard
 
 
@@ -192,7 +216,9 @@ def test_compare_outputs_rules():
     diffs = compare_outputs({"score": 0.5, "label": "a"}, {"score": 0.5, "label": "b"})
     assert [d.field for d in diffs] == ["output.label"]
     assert compare_outputs(0.25, {"score": 0.25, "label": "x"}) == []
-    assert compare_outputs({"a": 1}, {"a": 1, "b": 2})[0].describe() == \
-        "output.b: recorded '(absent)', reproduced 2"
+    assert (
+        compare_outputs({"a": 1}, {"a": 1, "b": 2})[0].describe()
+        == "output.b: recorded '(absent)', reproduced 2"
+    )
     assert compare_outputs({"p": 1.0}, {"p": 1.05}, tolerance=0.1) == []
     assert compare_outputs(True, 1) != []

@@ -27,14 +27,30 @@ def test_reproduce_exit_codes_and_report(registry, home, tmp_path, capsys):
     assert "ok compare      the reproduced output matches" in out.err
     assert report.read_bytes().startswith(b"%PDF-")
 
-    assert main(["--home", str(home), "reproduce", "--subject", "C-1002",
-                 "--at", "2026-03-10T00:00:00Z", "--json"]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "reproduce",
+                "--subject",
+                "C-1002",
+                "--at",
+                "2026-03-10T00:00:00Z",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "reproduced" and data["subject_key"] == "C-1002"
 
     with registry.write() as session:
-        session.execute(update(Prediction).where(Prediction.id == pid)
-                        .values(output={"score": 0.9, "label": "decline"}))
+        session.execute(
+            update(Prediction)
+            .where(Prediction.id == pid)
+            .values(output={"score": 0.9, "label": "decline"})
+        )
     assert main(["--home", str(home), "reproduce", str(pid)]) == 1
     out = capsys.readouterr().out
     assert "differs: output.label: recorded 'decline', reproduced 'accept'" in out
@@ -61,8 +77,7 @@ def test_check_command_stores_evidence_and_reports(registry, home, tmp_path, cap
     assert main(["--home", str(home), "check", "toy@1"]) == 0
     out = capsys.readouterr().out
     assert out.count("PASS") == 4 and "reference_outputs" in out
-    assert main(["--home", str(home), "check", "toy@1", "--only", "performance",
-                 "--json"]) == 0
+    assert main(["--home", str(home), "check", "toy@1", "--only", "performance", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["check"] == "performance"
     assert main(["--home", str(home), "check", "toy"]) == 2
     assert "name the version" in capsys.readouterr().err
@@ -73,7 +88,11 @@ def test_check_command_stores_evidence_and_reports(registry, home, tmp_path, cap
 def test_reproduce_as_a_real_command(registry, home, tmp_path):
     _setup(registry, tmp_path)
     pid = _prediction_id(registry, "C-2001")
-    done = subprocess.run([sys.executable, "-m", "signoff", "--home", str(home), "reproduce",
-                           str(pid)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "signoff", "--home", str(home), "reproduce", str(pid)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "reproduced" in done.stdout

@@ -14,10 +14,13 @@ pytestmark = pytest.mark.slow
 def test_a_recorded_prediction_of_every_demo_model_reproduces(demo_registry):
     with demo_registry.read() as session:
         # the newest prediction of each model: a real customer result from the factory
-        newest = (sa.select(Model.name, sa.func.max(Prediction.id))
-                  .join(Version, Version.id == Prediction.version_id)
-                  .join(Model, Model.id == Version.model_id)
-                  .group_by(Model.name).order_by(Model.name))
+        newest = (
+            sa.select(Model.name, sa.func.max(Prediction.id))
+            .join(Version, Version.id == Prediction.version_id)
+            .join(Model, Model.id == Version.model_id)
+            .group_by(Model.name)
+            .order_by(Model.name)
+        )
         picks = session.execute(newest).all()
         models = session.scalars(sa.select(Model.name).order_by(Model.name)).all()
     assert [name for name, _ in picks] == list(models) and len(models) >= 5

@@ -17,15 +17,31 @@ from tests.core.test_reproduce import _prediction_id, _setup
 
 def _sign(registry, version_id: int, manifest_hash: str) -> None:
     with registry.write() as session:
-        session.add(Decision(version_id=version_id, actor="vera.validator",
-                             at=datetime(2026, 2, 20, 10, 30), action="approve",
-                             gate="production_use", role="validator",
-                             meaning="approved for production use", comment="looks right",
-                             manifest_hash=manifest_hash))
-        session.add(Decision(version_id=version_id, actor="bob.owner",
-                             at=datetime(2026, 2, 21, 11, 0), action="approve",
-                             gate="production_use", role="business_owner",
-                             meaning="approved for production use", manifest_hash="0" * 64))
+        session.add(
+            Decision(
+                version_id=version_id,
+                actor="vera.validator",
+                at=datetime(2026, 2, 20, 10, 30),
+                action="approve",
+                gate="production_use",
+                role="validator",
+                meaning="approved for production use",
+                comment="looks right",
+                manifest_hash=manifest_hash,
+            )
+        )
+        session.add(
+            Decision(
+                version_id=version_id,
+                actor="bob.owner",
+                at=datetime(2026, 2, 21, 11, 0),
+                action="approve",
+                gate="production_use",
+                role="business_owner",
+                meaning="approved for production use",
+                manifest_hash="0" * 64,
+            )
+        )
 
 
 def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
@@ -33,8 +49,11 @@ def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
     _sign(registry, published.version_id, published.manifest_hash)
     pid = _prediction_id(registry, "C-1001")
     with registry.write() as session:
-        session.execute(update(Prediction).where(Prediction.id == pid)
-                        .values(output={"score": 0.11, "label": "accept"}))
+        session.execute(
+            update(Prediction)
+            .where(Prediction.id == pid)
+            .values(output={"score": 0.11, "label": "accept"})
+        )
     repro = reproduce(registry, pid)
     path = tmp_path / "report.html"
     stored = write_report(registry, repro, path, actor="audrey")
@@ -53,8 +72,9 @@ def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
     assert sha256_bytes(path.read_bytes()) == stored.html_sha256
     assert registry.store.read_bytes(stored.html_sha256) == path.read_bytes()
     with registry.read() as session:
-        event = session.scalars(select(AuditEvent)
-                                .where(AuditEvent.action == "report.stored")).one()
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.stored")
+        ).one()
         payload, actor = json.loads(event.payload), event.actor
     assert payload["html_sha256"] == stored.html_sha256
     assert payload["pdf_sha256"] == stored.pdf_sha256 and actor == "audrey"
@@ -98,8 +118,11 @@ def test_hostile_subject_key_is_escaped(registry, tmp_path):
     _setup(registry, tmp_path)
     pid = _prediction_id(registry, "C-1001")
     with registry.write() as session:
-        session.execute(update(Prediction).where(Prediction.id == pid)
-                        .values(subject_key="<script>alert(1)</script>"))
+        session.execute(
+            update(Prediction)
+            .where(Prediction.id == pid)
+            .values(subject_key="<script>alert(1)</script>")
+        )
     repro = reproduce(registry, pid)
     _, html_text, _ = store_report(registry, repro)
     assert "<script>" not in html_text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text

@@ -38,18 +38,25 @@ def _workdir(tmp_path: Path, code: str) -> Path:
 
 
 def _run(tmp_path: Path, code: str, records=None, **kw):  # noqa: ANN001, ANN202
-    return run_entry_point(_workdir(tmp_path, code), "score.py:predict",
-                           records if records is not None else [{"x": 1}], **kw)
+    return run_entry_point(
+        _workdir(tmp_path, code),
+        "score.py:predict",
+        records if records is not None else [{"x": 1}],
+        **kw,
+    )
 
 
 def test_published_version_runs_in_a_child_and_matches_reference(registry, tmp_path):
     published = publish(registry, write_pickle_model(tmp_path / "m"))
     steps = []
-    run = run_version(registry, published.version_id, INPUTS,
-                      on_step=lambda *s: steps.append(s[:2]))
+    run = run_version(
+        registry, published.version_id, INPUTS, on_step=lambda *s: steps.append(s[:2])
+    )
     assert run.result.status == OK, run.result.describe()
-    expected = [json.loads(line) for line in
-                (tmp_path / "m" / "tests" / "outputs.jsonl").read_text().splitlines()]
+    expected = [
+        json.loads(line)
+        for line in (tmp_path / "m" / "tests" / "outputs.jsonl").read_text().splitlines()
+    ]
     assert run.result.outputs == expected
     assert run.result.returncode == 0 and run.result.interpreter
     assert all(c.ok for c in run.hash_checks) and len(run.hash_checks) == 6
@@ -58,9 +65,11 @@ def test_published_version_runs_in_a_child_and_matches_reference(registry, tmp_p
 
 
 def test_child_runs_in_its_own_process_and_folder(tmp_path):
-    code = ("import os\n"
-            "def predict(records):\n"
-            "    return [{'pid': os.getpid(), 'cwd': os.getcwd()} for r in records]\n")
+    code = (
+        "import os\n"
+        "def predict(records):\n"
+        "    return [{'pid': os.getpid(), 'cwd': os.getcwd()} for r in records]\n"
+    )
     result = _run(tmp_path, code)
     assert result.status == OK
     assert result.outputs[0]["pid"] != os.getpid()
@@ -79,11 +88,13 @@ def test_endless_loop_is_killed_at_the_time_limit(tmp_path):
 def test_timeout_also_kills_grandchildren(tmp_path):
     marker = tmp_path / "grandchild-alive"
     child = f"import time, pathlib; time.sleep(3); pathlib.Path({str(marker)!r}).write_text('x')"
-    code = ("import subprocess, sys\n"
-            f"CHILD = {child!r}\n"
-            "def predict(records):\n"
-            "    subprocess.Popen([sys.executable, '-c', CHILD])\n"
-            "    while True:\n        pass\n")
+    code = (
+        "import subprocess, sys\n"
+        f"CHILD = {child!r}\n"
+        "def predict(records):\n"
+        "    subprocess.Popen([sys.executable, '-c', CHILD])\n"
+        "    while True:\n        pass\n"
+    )
     result = _run(tmp_path, code, limits=Limits(time_s=1.0))
     assert result.status == TIMEOUT
     time.sleep(3.5)
@@ -91,16 +102,20 @@ def test_timeout_also_kills_grandchildren(tmp_path):
 
 
 def test_unbounded_allocation_hits_the_memory_limit(tmp_path):
-    code = ("def predict(records):\n    hog = []\n    while True:\n"
-            "        hog.append(bytearray(50_000_000))\n")
+    code = (
+        "def predict(records):\n    hog = []\n    while True:\n"
+        "        hog.append(bytearray(50_000_000))\n"
+    )
     result = _run(tmp_path, code, limits=Limits(time_s=30, memory_mb=400))
     assert result.status == MEMORY, result.describe()
     assert "400 MB" in result.describe()
 
 
 def test_exception_comes_back_with_its_traceback(tmp_path):
-    code = ("def helper(r):\n    raise KeyError('customer_segment')\n"
-            "def predict(records):\n    return [helper(r) for r in records]\n")
+    code = (
+        "def helper(r):\n    raise KeyError('customer_segment')\n"
+        "def predict(records):\n    return [helper(r) for r in records]\n"
+    )
     result = _run(tmp_path, code)
     assert result.status == ERROR
     assert result.error_type == "KeyError" and "customer_segment" in result.message
@@ -116,21 +131,26 @@ def test_import_error_is_a_load_error(tmp_path):
 
 
 def test_printed_garbage_does_not_corrupt_the_result(tmp_path):
-    code = ("import sys\n"
-            "def predict(records):\n"
-            "    print('{not json' * 1000)\n"
-            "    sys.stderr.write('\\x00\\xff garbage')\n"
-            "    return [{'score': 0.5} for r in records]\n")
+    code = (
+        "import sys\n"
+        "def predict(records):\n"
+        "    print('{not json' * 1000)\n"
+        "    sys.stderr.write('\\x00\\xff garbage')\n"
+        "    return [{'score': 0.5} for r in records]\n"
+    )
     result = _run(tmp_path, code)
     assert result.status == OK and result.outputs == [{"score": 0.5}]
     assert result.stdout_tail.endswith("{not json\n")
 
 
-@pytest.mark.parametrize("returned, why", [
-    ("object()", "expected a list"),
-    ("[1, 2, 3]", "3 outputs for 1 records"),
-    ("[object()]", "not JSON"),
-])
+@pytest.mark.parametrize(
+    "returned, why",
+    [
+        ("object()", "expected a list"),
+        ("[1, 2, 3]", "3 outputs for 1 records"),
+        ("[object()]", "not JSON"),
+    ],
+)
 def test_garbage_output_is_invalid_output(tmp_path, returned, why):
     result = _run(tmp_path, f"def predict(records):\n    return {returned}\n")
     assert result.status == INVALID_OUTPUT
@@ -159,11 +179,13 @@ def test_cancel_kills_the_run(tmp_path):
 
 
 def test_each_mode_separates_rejections_from_errors(tmp_path):
-    code = ("def predict(records):\n"
-            "    r = records[0]\n"
-            "    if r.get('x') is None:\n        raise ValueError('x is required')\n"
-            "    if r['x'] < 0:\n        raise ZeroDivisionError('boom')\n"
-            "    return [{'score': r['x'] / 10}]\n")
+    code = (
+        "def predict(records):\n"
+        "    r = records[0]\n"
+        "    if r.get('x') is None:\n        raise ValueError('x is required')\n"
+        "    if r['x'] < 0:\n        raise ZeroDivisionError('boom')\n"
+        "    return [{'score': r['x'] / 10}]\n"
+    )
     result = _run(tmp_path, code, records=[{"x": 1}, {}, {"x": -1}], mode="each")
     assert result.status == OK
     assert result.answers[0] == {"output": {"score": 0.1}}
@@ -172,6 +194,7 @@ def test_each_mode_separates_rejections_from_errors(tmp_path):
 
 
 # --- hash verification before anything is imported ------------------------------------------
+
 
 def _stored_path(registry, folder: Path, rel: str) -> Path:
     from signoff.core.artifacts.store import sha256_file
@@ -189,8 +212,10 @@ def test_altered_script_is_refused_and_never_imported(registry, tmp_path):
     folder = write_pickle_model(tmp_path / "m")
     published = publish(registry, folder)
     marker = tmp_path / "IMPORTED"
-    evil = (f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n"
-            "def predict(records):\n    return [{'score': 1.0} for r in records]\n")
+    evil = (
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n"
+        "def predict(records):\n    return [{'score': 1.0} for r in records]\n"
+    )
     _overwrite(_stored_path(registry, folder, "score.py"), evil.encode())
 
     run = run_version(registry, published.version_id, INPUTS)
@@ -230,8 +255,9 @@ def test_malicious_pickle_that_fails_the_hash_is_never_loaded(registry, tmp_path
 def test_control_the_same_payload_does_run_when_its_hash_matches(registry, tmp_path):
     """Proves the two tests above are meaningful: unrefused, the payload does execute."""
     marker = tmp_path / "UNPICKLED"
-    folder = write_pickle_model(tmp_path / "m", name="honest-but-evil",
-                                pickled=pickle.dumps(_Payload(marker)))
+    folder = write_pickle_model(
+        tmp_path / "m", name="honest-but-evil", pickled=pickle.dumps(_Payload(marker))
+    )
     published = publish(registry, folder)
     run = run_version(registry, published.version_id, INPUTS)
     assert run.result.status != REFUSED
@@ -250,10 +276,12 @@ def test_missing_blob_refuses_the_run(registry, tmp_path):
 
 
 def test_warmup_moves_lazy_model_loading_out_of_the_timed_call(tmp_path):
-    code = ("import time\n_MODEL = None\n"
-            "def predict(records):\n    global _MODEL\n"
-            "    if _MODEL is None:\n        time.sleep(0.6)\n        _MODEL = 1\n"
-            "    return [{'score': 0.5} for r in records]\n")
+    code = (
+        "import time\n_MODEL = None\n"
+        "def predict(records):\n    global _MODEL\n"
+        "    if _MODEL is None:\n        time.sleep(0.6)\n        _MODEL = 1\n"
+        "    return [{'score': 0.5} for r in records]\n"
+    )
     cold = _run(tmp_path / "a", code)
     warm = _run(tmp_path / "b", code, warmup=True)
     assert cold.status == warm.status == OK

@@ -24,23 +24,41 @@ def frozen(monkeypatch):
 def test_from_pip_the_child_is_this_interpreter_without_user_site_or_bytecode():
     assert not is_frozen()
     assert child_command(Path("/jobs/1/bootstrap.py"), Path("/jobs/1/job.json")) == [
-        sys.executable, "-s", "-B", "/jobs/1/bootstrap.py", "/jobs/1/job.json"]
+        sys.executable,
+        "-s",
+        "-B",
+        "/jobs/1/bootstrap.py",
+        "/jobs/1/job.json",
+    ]
     assert child_command("-c", "print(1)") == [sys.executable, "-s", "-B", "-c", "print(1)"]
 
 
 def test_a_named_interpreter_runs_the_child_from_pip_and_from_the_bundle(frozen):
     venv_python = "/cache/venvs/abc/bin/python"
     assert child_command("bootstrap.py", "job.json", python=venv_python) == [
-        venv_python, "-s", "-B", "bootstrap.py", "job.json"]
+        venv_python,
+        "-s",
+        "-B",
+        "bootstrap.py",
+        "job.json",
+    ]
 
 
 def test_in_the_bundle_the_child_is_the_executable_in_its_hidden_child_mode(frozen):
     assert is_frozen()
     assert child_command(Path("/jobs/1/bootstrap.py"), "job.json") == [
-        BUNDLE_EXE, CHILD_FLAG, "/jobs/1/bootstrap.py", "job.json"]
+        BUNDLE_EXE,
+        CHILD_FLAG,
+        "/jobs/1/bootstrap.py",
+        "job.json",
+    ]
     # naming the running executable explicitly is the same as naming none
     assert child_command("-c", "print(1)", python=BUNDLE_EXE) == [
-        BUNDLE_EXE, CHILD_FLAG, "-c", "print(1)"]
+        BUNDLE_EXE,
+        CHILD_FLAG,
+        "-c",
+        "print(1)",
+    ]
 
 
 def test_the_runner_builds_its_scoring_command_with_child_command(frozen, monkeypatch, tmp_path):
@@ -70,6 +88,7 @@ def test_the_runner_builds_its_scoring_command_with_child_command(frozen, monkey
 
 def test_the_bundle_refuses_to_build_a_venv_and_says_why(frozen, tmp_path):
     with pytest.raises(EnvironmentBuildError, match="desktop bundle cannot build an environment"):
-        ensure_venv("numpy==1.0\n", PackageSource(wheelhouse=str(tmp_path)),
-                    cache_dir=tmp_path / "venvs")
+        ensure_venv(
+            "numpy==1.0\n", PackageSource(wheelhouse=str(tmp_path)), cache_dir=tmp_path / "venvs"
+        )
     assert not (tmp_path / "venvs").exists()

@@ -25,23 +25,33 @@ def test_parse_requirements_reads_pins_and_reports_the_rest():
         "numpy==2.4.6  # pinned\n"
         "scikit-learn>=1.4,<2\n"
         "joblib\n"
-        "pandas==2.0 ; python_version < '3'\n"   # marker false here: not a pin
+        "pandas==2.0 ; python_version < '3'\n"  # marker false here: not a pin
         "-r base.txt\n"
         "--index-url https://example.invalid/simple\n"
         "git+https://example.invalid/repo.git\n"
         "requests==2.31 \\\n    --hash=sha256:abc\n"
-        "not a requirement at all!\n")
+        "not a requirement at all!\n"
+    )
     assert [(p.package, p.specifier) for p in pins] == [
-        ("numpy", "==2.4.6"), ("scikit-learn", "<2,>=1.4"), ("joblib", ""), ("requests", "==2.31")]
-    assert unread == ["-r base.txt", "git+https://example.invalid/repo.git",
-                      "not a requirement at all!"]
+        ("numpy", "==2.4.6"),
+        ("scikit-learn", "<2,>=1.4"),
+        ("joblib", ""),
+        ("requests", "==2.31"),
+    ]
+    assert unread == [
+        "-r base.txt",
+        "git+https://example.invalid/repo.git",
+        "not a requirement at all!",
+    ]
 
 
 def test_every_difference_is_reported():
     numpy_here = metadata.version("numpy")
     report = compare_environment(
         f"numpy=={numpy_here}\nNumPy>=99\nscikit_learn=={metadata.version('scikit-learn')}\n"
-        "surely-missing-pkg==1.2\n-e ./local\n", python_pinned="2.7")
+        "surely-missing-pkg==1.2\n-e ./local\n",
+        python_pinned="2.7",
+    )
     got = [(d.package, d.pinned, d.found, d.problem) for d in report.differences]
     assert got == [
         ("python", "2.7", ".".join(map(str, sys.version_info[:3])), "python version"),
@@ -63,7 +73,7 @@ def _wheel(folder: Path, name: str, version: str, value: str) -> Path:
         f"{module}/__init__.py": f"VALUE = {value!r}\n",
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: signoff-tests\nRoot-Is-Purelib: true\n"
-                         "Tag: py3-none-any\n",
+        "Tag: py3-none-any\n",
     }
     record = []
     for path, text in files.items():
@@ -78,13 +88,13 @@ def _wheel(folder: Path, name: str, version: str, value: str) -> Path:
     return wheel
 
 
-USES_PACKAGE = '''\
+USES_PACKAGE = """\
 import signoff_fixture_pkg
 
 
 def predict(records):
     return [{"score": 0.5, "label": signoff_fixture_pkg.VALUE} for r in records]
-'''
+"""
 
 
 @pytest.mark.slow
@@ -112,8 +122,9 @@ def test_with_a_wheelhouse_the_run_happens_in_a_cached_venv(registry, tmp_path, 
     assert list((tmp_path / "venvs").iterdir()) == venvs
 
 
-def test_unresolvable_pins_fall_back_to_this_interpreter_and_say_so(registry, tmp_path,
-                                                                   monkeypatch):
+def test_unresolvable_pins_fall_back_to_this_interpreter_and_say_so(
+    registry, tmp_path, monkeypatch
+):
     monkeypatch.setenv("SIGNOFF_WHEELHOUSE", str(tmp_path / "empty-wheelhouse"))
     monkeypatch.setenv("SIGNOFF_VENV_CACHE", str(tmp_path / "venvs"))
     (tmp_path / "empty-wheelhouse").mkdir()
@@ -130,5 +141,8 @@ def test_unresolvable_pins_fall_back_to_this_interpreter_and_say_so(registry, tm
 
 def test_ensure_venv_reports_pip_failure(tmp_path):
     with pytest.raises(EnvironmentBuildError, match="could not build an environment"):
-        ensure_venv("no-such-package-anywhere==1\n", PackageSource(wheelhouse=str(tmp_path)),
-                    cache_dir=tmp_path / "venvs")
+        ensure_venv(
+            "no-such-package-anywhere==1\n",
+            PackageSource(wheelhouse=str(tmp_path)),
+            cache_dir=tmp_path / "venvs",
+        )

@@ -78,21 +78,28 @@ def test_signature_records_actor_time_meaning_and_manifest_hash(reg) -> None:
     with reg.read() as s:
         v = get_version(s, "credit", 1)
         d = s.scalars(select(Decision).where(Decision.action == "approve")).one()
-        assert (d.actor, d.role, d.gate, d.comment) == ("val", "validator", "production_use",
-                                                        "metrics hold up")
+        assert (d.actor, d.role, d.gate, d.comment) == (
+            "val",
+            "validator",
+            "production_use",
+            "metrics hold up",
+        )
         assert d.meaning == "Approved for production use, signed as validator"
         assert d.manifest_hash == v.manifest_hash and d.at is not None
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "decision.approve")).one()
         assert event.version_id == v.id and '"role":"validator"' in event.payload
 
 
-@pytest.mark.parametrize(("who", "action", "expected"), [
-    ("val", "submit", "only its author"),
-    ("alice", "approve", "it is draft; no approval gate is open"),
-    ("alice", "go_live", "must be ready"),
-    ("rel", "retire", "only a live or superseded version"),
-    ("alice", "withdraw", "only a version in review"),
-])
+@pytest.mark.parametrize(
+    ("who", "action", "expected"),
+    [
+        ("val", "submit", "only its author"),
+        ("alice", "approve", "it is draft; no approval gate is open"),
+        ("alice", "go_live", "must be ready"),
+        ("rel", "retire", "only a live or superseded version"),
+        ("alice", "withdraw", "only a version in review"),
+    ],
+)
 def test_refused_in_draft(reg, who, action, expected) -> None:
     with pytest.raises(TransitionError, match=expected):
         act(reg, action, who)
@@ -126,8 +133,9 @@ def test_gate_completes_only_with_every_role(reg) -> None:
     act(reg, "submit", "alice")
     act(reg, "approve", "val")
     assert state(reg) == "in_review"
-    with pytest.raises(TransitionError, match="needs validator, business_owner; you hold "
-                                              "release_manager"):
+    with pytest.raises(
+        TransitionError, match="needs validator, business_owner; you hold release_manager"
+    ):
         act(reg, "approve", "rel")
     act(reg, "approve", "biz")
     assert state(reg) == "approved"
@@ -168,7 +176,10 @@ def test_withdraw_and_comment(reg) -> None:
     assert act(reg, "withdraw", "alice").state_after == "draft"
     with reg.read() as s:
         assert [d.action for d in s.scalars(select(Decision).order_by(Decision.id))] == [
-            "submit", "comment", "withdraw"]
+            "submit",
+            "comment",
+            "withdraw",
+        ]
 
 
 def test_go_live_needs_gate_and_passing_checks(reg) -> None:
@@ -203,8 +214,9 @@ def test_do_not_use_blocks_going_live_and_notifies_consumers(reg) -> None:
 
     with reg.write() as s:
         m = get_model(s, "credit")
-        save_consumer(s, m, "billing", actor="root", webhook_url="http://127.0.0.1:9/hook",
-                      secret="s1")
+        save_consumer(
+            s, m, "billing", actor="root", webhook_url="http://127.0.0.1:9/hook", secret="s1"
+        )
         save_consumer(s, m, "reports", actor="root")  # no webhook: shown as not deliverable
     to_ready(reg)
     out = act(reg, "do_not_use", "rel", comment="training data leaked")
@@ -221,8 +233,11 @@ def test_stale_screen_gets_concurrent_change_error_naming_who(reg) -> None:
     with reg.read() as s:
         seen = get_version(s, "credit", 1).row_version
     act(reg, "reject", "val", comment="no")
-    with pytest.raises(ConcurrentChangeError, match=r"val recorded 'Reject' at .*state is now "
-                                                    "rejected"):
+    with pytest.raises(
+        ConcurrentChangeError,
+        match=r"val recorded 'Reject' at .*state is now "
+        "rejected",
+    ):
         act(reg, "approve", "biz", expected_row_version=seen)
     with reg.read() as s:
         assert s.scalar(select(func.count()).select_from(Decision)) == 2
@@ -252,18 +267,21 @@ def test_allowed_check_does_not_write(reg) -> None:
 
 
 def test_policy_revisions_admin_only(reg) -> None:
-    rules = {"gates": {"production_use": ["validator"], "go_live": ["release_manager"]},
-             "checks": ["reference_outputs"]}
+    rules = {
+        "gates": {"production_use": ["validator"], "go_live": ["release_manager"]},
+        "checks": ["reference_outputs"],
+    }
     with reg.write() as s:
         assert current_policy(s, "high").revision == 0
         with pytest.raises(Exception, match="val is not an admin"):
             set_policy(s, "high", rules, actor="val")
     with reg.write() as s:
         assert set_policy(s, "high", rules, actor="root").revision == 1
-    for bad, message in [({"gates": {"production_use": []}}, "exactly the gates"),
-                         ({**rules, "checks": ["vibes"]}, "checks"),
-                         ({"gates": {"production_use": ["author"], "go_live": ["admin"]}},
-                          "author cannot sign")]:
+    for bad, message in [
+        ({"gates": {"production_use": []}}, "exactly the gates"),
+        ({**rules, "checks": ["vibes"]}, "checks"),
+        ({"gates": {"production_use": ["author"], "go_live": ["admin"]}}, "author cannot sign"),
+    ]:
         with reg.write() as s, pytest.raises(PolicyError, match=message):
             set_policy(s, "high", bad, actor="root")
     with reg.read() as s:
@@ -273,8 +291,10 @@ def test_policy_revisions_admin_only(reg) -> None:
 
 
 def test_do_not_use_needs_a_reviewer_role(reg) -> None:
-    with pytest.raises(TransitionError, match="only a validator, business owner, release "
-                                              "manager or admin"):
+    with pytest.raises(
+        TransitionError, match="only a validator, business owner, release manager or admin"
+    ):
         act(reg, "do_not_use", "alice", comment="I found a bug")
-    assert act(reg, "do_not_use", "biz", comment="bug found by the author").state_after == \
-        "do_not_use"
+    assert (
+        act(reg, "do_not_use", "biz", comment="bug found by the author").state_after == "do_not_use"
+    )

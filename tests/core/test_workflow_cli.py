@@ -18,8 +18,11 @@ def run(home, who, monkeypatch, capsys, *argv):
 def test_cli_walks_a_version_to_live(registry, home, tmp_path, monkeypatch, capsys) -> None:
     cli = lambda who, *a: run(home, who, monkeypatch, capsys, *a)  # noqa: E731
     assert cli("root", "users", "add", "root", "--name", "Rita Root", "--role", "admin")[0] == 0
-    for login, role in [("val", "validator"), ("biz", "business_owner"),
-                        ("rel", "release_manager")]:
+    for login, role in [
+        ("val", "validator"),
+        ("biz", "business_owner"),
+        ("rel", "release_manager"),
+    ]:
         assert cli("root", "users", "add", login, "--role", role)[0] == 0
     code, text = cli("val", "users", "roles", "biz", "viewer")
     assert code == 2 and "val is not an admin" in text

@@ -21,10 +21,13 @@ def test_approve_vs_reject_exactly_one_wins(registry, tmp_path) -> None:
     publish_version(registry, tmp_path, tier="medium")  # one validator completes the gate
     run_transition(registry, "submit", "credit", 1, actor="alice")
     before = counts(registry)
-    outcomes = race(*db_of(registry), [
-        ("val", "approve", "credit", 1, {}),
-        ("multi", "reject", "credit", 1, {"comment": "not convinced"}),
-    ])
+    outcomes = race(
+        *db_of(registry),
+        [
+            ("val", "approve", "credit", 1, {}),
+            ("multi", "reject", "credit", 1, {"comment": "not convinced"}),
+        ],
+    )
     assert_one_winner(registry, outcomes, before)
     assert "changed since you loaded it" in outcomes[1][3]
     with registry.read() as s:
@@ -47,8 +50,10 @@ def test_two_go_lives_exactly_one_wins(registry, tmp_path) -> None:
 
         save_person(s, "rel2", actor="root", roles=["release_manager"])
     before = counts(registry)
-    outcomes = race(*db_of(registry), [("rel", "go_live", "credit", 1, {}),
-                                       ("rel2", "go_live", "credit", 2, {})])
+    outcomes = race(
+        *db_of(registry),
+        [("rel", "go_live", "credit", 1, {}), ("rel2", "go_live", "credit", 2, {})],
+    )
     assert_one_winner(registry, outcomes, before)
     assert "live version of credit in production changed" in outcomes[1][3]
     with registry.read() as s:

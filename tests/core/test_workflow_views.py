@@ -17,7 +17,11 @@ def test_status_queue_and_timeline(registry, tmp_path) -> None:
         st = approval_status(s, "credit", 1, "biz")
         gate = st.gates[0]
         assert (gate.gate, gate.open, gate.complete, gate.missing) == (
-            "production_use", True, False, ["business_owner"])
+            "production_use",
+            True,
+            False,
+            ["business_owner"],
+        )
         assert gate.signed["validator"].printed_name == "Victor Validator"
         assert gate.signed["validator"].bound_to_current
         checks = {c.check: c.passed for c in st.checks}
@@ -30,7 +34,9 @@ def test_status_queue_and_timeline(registry, tmp_path) -> None:
         assert my_reviews(s, "nobody") == []
         entries = timeline(s, "credit", 1)
         sig = [e for e in entries if e.is_signature]
-        assert [(e.printed_name, e.title) for e in sig] == [("Alice Author", "submit"),
-                                                            ("Victor Validator", "approve")]
+        assert [(e.printed_name, e.title) for e in sig] == [
+            ("Alice Author", "submit"),
+            ("Victor Validator", "approve"),
+        ]
         assert "“ok by me”" in sig[1].details
         assert [e.title for e in entries if not e.is_signature][:1] == ["version published"]

@@ -28,23 +28,39 @@ def add_people(registry: Registry) -> None:
             save_person(s, login, actor="root", display_name=name, roles=roles)
 
 
-def publish_version(registry: Registry, tmp: Path, *, name: str = "credit", tier: str = "high",
-                    weights: str = '{"a": 0.1, "b": 0.2}') -> int:
+def publish_version(
+    registry: Registry,
+    tmp: Path,
+    *,
+    name: str = "credit",
+    tier: str = "high",
+    weights: str = '{"a": 0.1, "b": 0.2}',
+) -> int:
     """Publish a version authored by alice; returns its number."""
-    folder = write_model_folder(tmp / f"{name}-{weights.__hash__()}", name=name, author="alice",
-                                tier=tier, weights=weights)
+    folder = write_model_folder(
+        tmp / f"{name}-{weights.__hash__()}", name=name, author="alice", tier=tier, weights=weights
+    )
     return publish(registry, folder, actor="alice").number
 
 
-def add_evidence(registry: Registry, model: str, number: int, checks: list[str],
-                 passed: bool = True) -> None:
+def add_evidence(
+    registry: Registry, model: str, number: int, checks: list[str], passed: bool = True
+) -> None:
     """Store check evidence as the deployment-checks part does (bound to the manifest hash)."""
     with registry.write() as s:
         v = get_version(s, model, number)
         for check in checks:
-            s.add(Evidence(version_id=v.id, check=check, passed=passed, summary="ok" if passed
-                           else "outputs differ", at=db_now(s), actor="runner",
-                           manifest_hash=v.manifest_hash))
+            s.add(
+                Evidence(
+                    version_id=v.id,
+                    check=check,
+                    passed=passed,
+                    summary="ok" if passed else "outputs differ",
+                    at=db_now(s),
+                    actor="runner",
+                    manifest_hash=v.manifest_hash,
+                )
+            )
 
 
 ALL_CHECKS = ["reference_outputs", "robustness", "environment"]

@@ -37,11 +37,18 @@ def main() -> None:
     registry = open_registry(home=args.home)
     with registry.read() as s:
         name = args.model or s.scalar(
-            select(Model.name).join(Deployment, Deployment.model_id == Model.id)
-            .group_by(Model.name).order_by(func.count(Deployment.id).desc()).limit(1))
+            select(Model.name)
+            .join(Deployment, Deployment.model_id == Model.id)
+            .group_by(Model.name)
+            .order_by(func.count(Deployment.id).desc())
+            .limit(1)
+        )
         model = s.scalar(select(Model).where(Model.name == name))
-        numbers = list(s.scalars(select(Version.number).where(Version.model_id == model.id)
-                                 .order_by(Version.number)))
+        numbers = list(
+            s.scalars(
+                select(Version.number).where(Version.model_id == model.id).order_by(Version.number)
+            )
+        )
         live = model.live_version or numbers[-1]
     settings = Settings(Path(tempfile.mkdtemp()) / "shots.ini")
     settings.set("ui/theme", args.theme)

@@ -109,8 +109,7 @@ def test_new_keystroke_cancels_the_previous_query(qtbot, big_registry, make_ctx)
     resets = []
     page.model.modelReset.connect(lambda: resets.append(page.search.text()))
     qtbot.keyClicks(page.search, "bulk-01")  # seven keystrokes, typed at once
-    qtbot.waitUntil(lambda: not page.model.loading and ctx.runner.active_count == 0,
-                    timeout=10000)
+    qtbot.waitUntil(lambda: not page.model.loading and ctx.runner.active_count == 0, timeout=10000)
     assert len(handles) == 7
     assert all(h.is_cancelled for h in handles[:-1])
     assert handles[-1].result is not None and not handles[-1].is_cancelled

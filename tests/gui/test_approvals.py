@@ -47,15 +47,18 @@ def test_reviewer_approves_in_dialog_and_sees_gate_complete(qtbot, make_ctx, in_
     assert "Approved for production use, signed as validator" in dialog.meaning_text()
     assert dialog.password is None  # embedded: the OS login is the identity
     qtbot.keyClicks(dialog.comment, "validation report reviewed; AUC stable")
-    with qtbot.waitSignal(tab.decided, timeout=15000), qtbot.waitSignal(tab.loaded,
-                                                                        timeout=15000):
-        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
-                         Qt.MouseButton.LeftButton)
-    assert "Approval for production use</b>: <span style='color:#1b6e20'>complete" in \
-        tab.gate_summary.text()
+    with qtbot.waitSignal(tab.decided, timeout=15000), qtbot.waitSignal(tab.loaded, timeout=15000):
+        qtbot.mouseClick(
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
+    assert (
+        "Approval for production use</b>: <span style='color:#1b6e20'>complete"
+        in tab.gate_summary.text()
+    )
     assert "approved" in tab.header.text()
-    signed = {tab.gates.record(i).role: tab.gates.record(i).signature
-              for i in range(tab.gates.rowCount())}
+    signed = {
+        tab.gates.record(i).role: tab.gates.record(i).signature for i in range(tab.gates.rowCount())
+    }
     assert signed["validator"].printed_name == "Victor Validator"
     assert signed["validator"].comment == "validation report reviewed; AUC stable"
     assert signed["business_owner"].login == "biz"
@@ -97,8 +100,9 @@ def test_stale_screen_is_told_who_changed_it(qtbot, make_ctx, in_review) -> None
     run_transition(in_review, "reject", "credit", 1, actor="multi", comment="bias found")
     qtbot.mouseClick(tab.buttons["approve"], Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(tab.decisionFailed, timeout=15000) as blocker:
-        qtbot.mouseClick(tab.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
-                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(
+            tab.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
     assert "multi recorded 'Reject'" in blocker.args[0]
     qtbot.waitUntil(lambda: "rejected" in tab.header.text(), timeout=10000)
     assert not tab.buttons["approve"].isEnabled()
@@ -114,20 +118,28 @@ def test_do_not_use_lists_the_consumers_before_confirming(qtbot, make_ctx, in_re
     tab = open_tab(qtbot, make_ctx, in_review, "val")
     qtbot.mouseClick(tab.buttons["do_not_use"], Qt.MouseButton.LeftButton)
     dialog = tab.dialog
-    assert dialog.consumers_label.text() == ("These consumers will be notified: billing, "
-                                             "risk-reports")
+    assert dialog.consumers_label.text() == (
+        "These consumers will be notified: billing, risk-reports"
+    )
     qtbot.keyClicks(dialog.comment, "target leakage found")
     with qtbot.waitSignal(tab.decided, timeout=15000) as blocker:
-        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
-                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
     assert blocker.args[0].notified == 2 and blocker.args[0].state_after == "do_not_use"
 
 
 def test_password_is_asked_on_a_shared_database(qtbot) -> None:
     from signoff.ui.version.decision_dialog import DecisionDialog
 
-    dialog = DecisionDialog("approve", "credit v1", "Victor Validator (val)",
-                            gate="production_use", roles=["validator"], needs_password=True)
+    dialog = DecisionDialog(
+        "approve",
+        "credit v1",
+        "Victor Validator (val)",
+        gate="production_use",
+        roles=["validator"],
+        needs_password=True,
+    )
     qtbot.addWidget(dialog)
     sign = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert dialog.password is not None and not sign.isEnabled()

@@ -54,8 +54,7 @@ def test_my_reviews_lists_oldest_first_and_opens_version(qtbot, make_ctx, two_in
     assert [page.model.record(i).model for i in range(page.model.rowCount())] == ["fraud"]
 
 
-def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx,
-                                                           two_in_review) -> None:
+def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx, two_in_review) -> None:
     from signoff.ui.version.audit_tab import AuditTab
 
     tab = AuditTab(make_ctx(two_in_review))
@@ -66,7 +65,8 @@ def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx,
     signatures = [e for e in entries if e.is_signature]
     assert [(e.printed_name, e.meaning) for e in signatures] == [
         ("Alice Author", "Submitted for review by the author"),
-        ("Beatrice Business", "Approved for production use, signed as business owner")]
+        ("Beatrice Business", "Approved for production use, signed as business owner"),
+    ]
     assert "Audit chain intact" in tab.verdict.text()
     shown = [tab.events.data(tab.events.index(len(entries) - 1, c)) for c in range(5)]
     assert shown[2] == "Beatrice Business (biz)" and shown[4].startswith("Approved for")
@@ -79,8 +79,7 @@ def test_audit_tab_shows_signatures_with_name_time_meaning(qtbot, make_ctx,
     shots.save_screenshot(tab, "audit_tab.png")
 
 
-def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx,
-                                                          two_in_review) -> None:
+def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx, two_in_review) -> None:
     from signoff.ui.consumers.consumers_page import ConsumersPage
 
     received = []
@@ -99,25 +98,32 @@ def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx,
     try:
         with two_in_review.write() as s:
             model = get_model(s, "credit")
-            save_consumer(s, model, "billing", actor="root", secret="k",
-                          webhook_url=f"http://127.0.0.1:{server.server_address[1]}/h")
+            save_consumer(
+                s,
+                model,
+                "billing",
+                actor="root",
+                secret="k",
+                webhook_url=f"http://127.0.0.1:{server.server_address[1]}/h",
+            )
             save_consumer(s, model, "reports", actor="root", contact="reports@example.org")
-        run_transition(two_in_review, "do_not_use", "credit", 1, actor="val",
-                       comment="leak found")
+        run_transition(two_in_review, "do_not_use", "credit", 1, actor="val", comment="leak found")
         page = ConsumersPage(make_ctx(two_in_review), interval_ms=0)
         qtbot.addWidget(page)
         qtbot.waitUntil(lambda: page.deliveries.rowCount() == 2, timeout=10000)
-        states = {page.deliveries.record(i).consumer: page.deliveries.record(i).state
-                  for i in range(2)}
+        states = {
+            page.deliveries.record(i).consumer: page.deliveries.record(i).state for i in range(2)
+        }
         assert states == {"billing": "pending", "reports": "no_endpoint"}
         assert "1 notification(s) waiting" in page.summary.text()
         with qtbot.waitSignal(page.delivered, timeout=15000):
             qtbot.mouseClick(page.deliver_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "0 notification(s) waiting" in page.summary.text(),
-                        timeout=10000)
+        qtbot.waitUntil(lambda: "0 notification(s) waiting" in page.summary.text(), timeout=10000)
         assert len(received) == 1
-        last = {page.consumers.record(i)["name"]: page.consumers.record(i)["last"]
-                for i in range(page.consumers.rowCount())}
+        last = {
+            page.consumers.record(i)["name"]: page.consumers.record(i)["last"]
+            for i in range(page.consumers.rowCount())
+        }
         assert last == {"billing": "do not use: delivered", "reports": "do not use: no endpoint"}
         page.resize(1100, 420)
         shots.save_screenshot(page, "consumers.png")

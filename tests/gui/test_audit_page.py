@@ -48,8 +48,9 @@ def reproduce_row(qtbot, page: AuditPage, subject: str):  # noqa: ANN201
     return page.views[-1]
 
 
-def test_search_a_customer_reproduce_and_see_the_verdict(qtbot, qtmodeltester, registry,
-                                                         make_ctx, tmp_path):
+def test_search_a_customer_reproduce_and_see_the_verdict(
+    qtbot, qtmodeltester, registry, make_ctx, tmp_path
+):
     _setup(registry, tmp_path)
     page = make_page(qtbot, make_ctx, registry, tmp_path)
     assert subjects(page) == ["C-2001", "C-1002", "C-1001"]
@@ -69,8 +70,9 @@ def test_search_a_customer_reproduce_and_see_the_verdict(qtbot, qtmodeltester, r
         pass
     assert verdict.args == ["reproduced"]
     assert "Reproduced" in view.verdict.text()
-    assert [view.step_state(s) for s in ("resolve", "verify", "environment", "run", "compare")] \
-        == ["done"] * 5
+    assert [view.step_state(s) for s in ("resolve", "verify", "environment", "run", "compare")] == [
+        "done"
+    ] * 5
     assert view.step_details["verify"].text() == "6 components verified; input hash matches"
     assert "match" in view.evidence.toPlainText()
     assert not view.cancel_button.isEnabled() and view.report_button.isEnabled()
@@ -86,13 +88,17 @@ def test_search_a_customer_reproduce_and_see_the_verdict(qtbot, qtmodeltester, r
         view.grab().save(str(out / "reproduce-view.png"))
 
 
-def test_a_changed_recorded_output_differs_with_the_difference_shown(qtbot, registry,
-                                                                     make_ctx, tmp_path):
+def test_a_changed_recorded_output_differs_with_the_difference_shown(
+    qtbot, registry, make_ctx, tmp_path
+):
     _setup(registry, tmp_path)
     pid = _prediction_id(registry, "C-1002")
     with registry.write() as session:
-        session.execute(update(Prediction).where(Prediction.id == pid)
-                        .values(output={"score": 0.5, "label": "decline"}))
+        session.execute(
+            update(Prediction)
+            .where(Prediction.id == pid)
+            .values(output={"score": 0.5, "label": "decline"})
+        )
     page = make_page(qtbot, make_ctx, registry, tmp_path)
     view = reproduce_row(qtbot, page, "C-1002")
     with qtbot.waitSignal(view.verdictShown, timeout=60000):

@@ -33,29 +33,38 @@ def metrics_registry(registry, tmp_path: Path):
     text = (tmp_path / "v1" / "toy-model" / "signoff.toml").read_text()
     (tmp_path / "v1" / "toy-model" / "signoff.toml").write_text(text + EXTRA.format(acc=0.88))
     # republish v1's content with accuracy as a new folder is not needed: add v2, v3
-    publish(registry, write_model_folder(tmp_path / "v2", weights='{"a": 0.2, "b": 0.1}',
-                                         auc=0.85, extra_toml=EXTRA.format(acc=0.90)))
-    publish(registry, write_model_folder(tmp_path / "v3", weights='{"a": 0.3, "b": 0.1}',
-                                         auc=0.82))
+    publish(
+        registry,
+        write_model_folder(
+            tmp_path / "v2",
+            weights='{"a": 0.2, "b": 0.1}',
+            auc=0.85,
+            extra_toml=EXTRA.format(acc=0.90),
+        ),
+    )
+    publish(registry, write_model_folder(tmp_path / "v3", weights='{"a": 0.3, "b": 0.1}', auc=0.82))
     return registry
 
 
 def bar_heights(chart) -> list[list[float]]:
     [ax] = chart.axes()
-    return [[round(p.get_height(), 6) for p in c] for c in ax.containers
-            if isinstance(c, BarContainer)]
+    return [
+        [round(p.get_height(), 6) for p in c] for c in ax.containers if isinstance(c, BarContainer)
+    ]
 
 
-def test_metrics_tab_compares_candidate_with_live_and_picked(qtbot, make_ctx,
-                                                             metrics_registry) -> None:
+def test_metrics_tab_compares_candidate_with_live_and_picked(
+    qtbot, make_ctx, metrics_registry
+) -> None:
     from signoff.ui.version.metrics_tab import MetricsTab
 
     tab = MetricsTab(make_ctx(metrics_registry))
     qtbot.addWidget(tab)
     tab.resize(1000, 700)
     tab.show_version("toy-model", 2)
-    qtbot.waitUntil(lambda: tab.metrics is not None and not tab.bars.is_showing_empty,
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: tab.metrics is not None and not tab.bars.is_showing_empty, timeout=15000
+    )
     assert "toy-model v2 (candidate) — the live version v1" in tab.status.text()
     assert tab.picked() == [1]  # the live version is ticked by default
     # v1 has no accuracy recorded (it was published without): a gap, not a zero bar
@@ -68,8 +77,10 @@ def test_metrics_tab_compares_candidate_with_live_and_picked(qtbot, make_ctx,
     model = tab.table_model
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
     assert headers == ["Metric", "v2 (candidate)", "v1 (live)", "Δ vs v1"]
-    cells = [[model.data(model.index(r, c)) for c in range(model.columnCount())]
-             for r in range(model.rowCount())]
+    cells = [
+        [model.data(model.index(r, c)) for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    ]
     assert cells == [["auc", "0.8500", "0.8000", "+0.0500"], ["accuracy", "0.9000", "—", "—"]]
     # the reviewer ticks v3 as well
     tab.pick(3)
@@ -89,7 +100,8 @@ def test_metrics_tab_compares_candidate_with_live_and_picked(qtbot, make_ctx,
 
 
 def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
-        qtbot, make_ctx, registry, tmp_path: Path) -> None:
+    qtbot, make_ctx, registry, tmp_path: Path
+) -> None:
     from signoff.ui.version.runs_tab import RunsTab
 
     make_live(registry, tmp_path)
@@ -110,8 +122,10 @@ def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
     assert list(lines["limit 0.750"].get_ydata()) == [0.75, 0.75]
     breach = lines["breaching window"]
     assert list(breach.get_ydata()) == pytest.approx([w.value for w in series.windows[2:]])
-    assert any(isinstance(p, PolyCollection) or p.get_label() == "tolerance band"
-               for p in [*ax.patches, *ax.collections])
+    assert any(
+        isinstance(p, PolyCollection) or p.get_label() == "tolerance band"
+        for p in [*ax.patches, *ax.collections]
+    )
     assert ax.get_ylabel() == "AUC (live, per window)"
     vol_ax = tab.volume_chart.axes()[0]
     assert [p.get_height() for p in vol_ax.patches] == [200, 200, 200, 200]
@@ -122,20 +136,36 @@ def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
     assert "<b>Stale</b>" in text and "performance: AUC was below baseline 0.800" in text
 
 
-def test_runs_tab_regressor_shows_scatter_and_residuals(qtbot, make_ctx, registry,
-                                                        tmp_path: Path) -> None:
+def test_runs_tab_regressor_shows_scatter_and_residuals(
+    qtbot, make_ctx, registry, tmp_path: Path
+) -> None:
     from signoff.core.ingest.records import ingest_records
     from signoff.ui.version.runs_tab import RunsTab
 
     make_live(registry, tmp_path, metric="rmse", tolerance=2.0, baseline_value=10.0)
     with registry.write() as s:
         s.scalar(select(Model).where(Model.name == "toy-model")).task = "regression"
-    ingest_records(registry, "predictions", [
-        {"subject_key": f"s{i}", "predicted_at": f"2026-01-0{i + 5}", "version": "toy-model@1",
-         "score": 100 + i} for i in range(3)])
-    ingest_records(registry, "outcomes", [
-        {"subject_key": f"s{i}", "observed_at": "2026-02-01", "actual": 101 + 2 * i}
-        for i in range(3)])
+    ingest_records(
+        registry,
+        "predictions",
+        [
+            {
+                "subject_key": f"s{i}",
+                "predicted_at": f"2026-01-0{i + 5}",
+                "version": "toy-model@1",
+                "score": 100 + i,
+            }
+            for i in range(3)
+        ],
+    )
+    ingest_records(
+        registry,
+        "outcomes",
+        [
+            {"subject_key": f"s{i}", "observed_at": "2026-02-01", "actual": 101 + 2 * i}
+            for i in range(3)
+        ],
+    )
     tab = RunsTab(make_ctx(registry))
     qtbot.addWidget(tab)
     tab.show_version("toy-model", 1)
@@ -160,7 +190,8 @@ def test_runs_tab_empty_state_without_data(qtbot, make_ctx, registry, tmp_path: 
 
 
 def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
-        qtbot, make_ctx, registry, tmp_path: Path) -> None:
+    qtbot, make_ctx, registry, tmp_path: Path
+) -> None:
     from signoff.ui.monitoring.monitoring_page import MonitoringPage
 
     make_live(registry, tmp_path)
@@ -179,8 +210,11 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     assert page.status.text() == "2 live model(s), 1 stale."
     # sort by model name, as a person clicking the header would
     header = page.table.horizontalHeader()
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
-                     pos=header.viewport().rect().topLeft() + _section_centre(header, 0))
+    qtbot.mouseClick(
+        header.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=header.viewport().rect().topLeft() + _section_centre(header, 0),
+    )
     names = [proxy.data(proxy.index(r, 0)) for r in range(2)]
     assert sorted(names) == names or sorted(names, reverse=True) == names
     # clicking the healthy model draws its chart
@@ -192,8 +226,9 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     assert len(ax.get_lines()[2].get_ydata()) == 3
     # store the flags: audited, visible to the inventory
     qtbot.mouseClick(page.store_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Stored changed flags of toy-model" in page.status.text(),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: "Stored changed flags of toy-model" in page.status.text(), timeout=20000
+    )
     with registry.read() as s:
         flags = dict(s.execute(select(Model.name, Model.flag_stale)).all())
     assert flags == {"toy-model": True, "healthy-model": False, "draft-model": False}

@@ -20,13 +20,21 @@ pytestmark = pytest.mark.gui
 BASELINES = Path(__file__).parent / "baseline"
 REGENERATE = os.environ.get("SIGNOFF_REGENERATE_BASELINES") == "1"
 
-BARS = BarData(["auc", "accuracy", "recall"],
-               [("v4 (candidate)", [0.86, 0.91, 0.72]), ("v2 (live)", [0.82, 0.90, None])])
+BARS = BarData(
+    ["auc", "accuracy", "recall"],
+    [("v4 (candidate)", [0.86, 0.91, 0.72]), ("v2 (live)", [0.82, 0.90, None])],
+)
 START = datetime(2026, 5, 4)
 TIMELINE = MetricTimeData(
-    "auc", "card-fraud v2", [START + timedelta(days=28 * i) for i in range(6)],
-    [0.84, 0.83, 0.82, 0.76, 0.71, 0.69], [True] * 5 + [False],
-    [False, False, False, False, True, False], 0.81, 0.76)
+    "auc",
+    "card-fraud v2",
+    [START + timedelta(days=28 * i) for i in range(6)],
+    [0.84, 0.83, 0.82, 0.76, 0.71, 0.69],
+    [True] * 5 + [False],
+    [False, False, False, False, True, False],
+    0.81,
+    0.76,
+)
 
 
 def test_empty_state_disables_toolbar_and_export(qtbot) -> None:
@@ -50,7 +58,7 @@ def test_export_png_svg_pdf_and_refuse_other_formats(qtbot, tmp_path: Path) -> N
     magic = {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}
     for fmt, head in magic.items():
         path = chart.export(tmp_path / f"bars.{fmt}")
-        assert path.read_bytes()[:len(head)] == head
+        assert path.read_bytes()[: len(head)] == head
     assert b"v4 (candidate)" in (tmp_path / "bars.svg").read_bytes()
     with pytest.raises(ValueError, match="cannot export as '.jpg'"):
         chart.export(tmp_path / "bars.jpg")
@@ -64,8 +72,9 @@ def test_export_button_asks_for_a_file(qtbot, tmp_path: Path, monkeypatch) -> No
     qtbot.addWidget(chart)
     chart.set_data(BARS)
     target = tmp_path / "chosen"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(target), "SVG drawing (*.svg)"))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "SVG drawing (*.svg)")
+    )
     qtbot.mouseClick(chart.export_button, Qt.MouseButton.LeftButton)
     assert (tmp_path / "chosen.svg").read_bytes().startswith(b"<?xml")
 
@@ -78,7 +87,7 @@ def test_dark_palette_redraws_current_data(qtbot) -> None:
     assert ax.get_facecolor()[:3] == pytest.approx((1, 1, 1))
     chart.set_dark(True)
     [ax] = chart.axes()
-    bg = tuple(int(DARK.background[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    bg = tuple(int(DARK.background[i : i + 2], 16) / 255 for i in (1, 3, 5))
     assert ax.get_facecolor()[:3] == pytest.approx(bg)
     assert ax.yaxis.label.get_color() == DARK.foreground
     # the same points are plotted in either palette
@@ -86,13 +95,15 @@ def test_dark_palette_redraws_current_data(qtbot) -> None:
     assert LIGHT.series != DARK.series
 
 
-@pytest.mark.parametrize(("name", "make", "data", "dark"), [
-    ("bars-light", GroupedBarChart, BARS, False),
-    ("timeline-light", MetricOverTimeChart, TIMELINE, False),
-    ("timeline-dark", MetricOverTimeChart, TIMELINE, True),
-])
-def test_image_matches_baseline(qtbot, tmp_path: Path, name: str, make, data, dark: bool
-                                ) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("name", "make", "data", "dark"),
+    [
+        ("bars-light", GroupedBarChart, BARS, False),
+        ("timeline-light", MetricOverTimeChart, TIMELINE, False),
+        ("timeline-dark", MetricOverTimeChart, TIMELINE, True),
+    ],
+)
+def test_image_matches_baseline(qtbot, tmp_path: Path, name: str, make, data, dark: bool) -> None:  # noqa: ANN001
     chart = make(dark=dark)
     qtbot.addWidget(chart)
     chart.figure.set_size_inches(6.4, 3.6)

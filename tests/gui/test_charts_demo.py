@@ -14,19 +14,23 @@ from tests.helpers.shots import save_screenshot
 
 pytestmark = pytest.mark.gui
 
+
 def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry) -> None:
     from signoff.ui.version.metrics_tab import MetricsTab
 
     with demo_registry.read() as s:
-        dev = {v.number: {m.name: m.value for m in v.metrics if m.dataset == "validation"}
-               for v in lookup.get_model(s, "card-fraud").versions}
+        dev = {
+            v.number: {m.name: m.value for m in v.metrics if m.dataset == "validation"}
+            for v in lookup.get_model(s, "card-fraud").versions
+        }
     tab = MetricsTab(make_ctx(demo_registry))
     qtbot.addWidget(tab)
     tab.resize(1200, 820)
     tab.show()
     tab.show_version("card-fraud", 4)
-    qtbot.waitUntil(lambda: tab.metrics is not None and not tab.bars.is_showing_empty,
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: tab.metrics is not None and not tab.bars.is_showing_empty, timeout=20000
+    )
     assert tab.picked() == [2]  # v2 is live
     [ax] = tab.bars.axes()
     containers = [c for c in ax.containers if isinstance(c, BarContainer)]
@@ -40,8 +44,9 @@ def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry)
     save_screenshot(tab, "metrics.png")
 
 
-def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(qtbot, make_ctx,
-                                                                demo_registry) -> None:
+def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(
+    qtbot, make_ctx, demo_registry
+) -> None:
     from signoff.ui.monitoring.monitoring_page import MonitoringPage
     from signoff.ui.version.runs_tab import RunsTab
 
@@ -56,7 +61,8 @@ def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(qtbot, make_ctx,
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["AUC per window"].get_ydata()) == pytest.approx([w.value for w in windows])
     assert list(lines["breaching window"].get_ydata()) == pytest.approx(
-        [w.value for w in windows if w.breach])
+        [w.value for w in windows if w.breach]
+    )
     assert "<b>Stale</b>" in tab.status.text()
     page = MonitoringPage(ctx)
     qtbot.addWidget(page)

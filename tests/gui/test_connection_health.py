@@ -21,12 +21,16 @@ def _block(pg_url: str, allow: bool) -> None:
     with _admin(pg_url) as conn:
         conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allow).lower()}')
         if not allow:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
 
 
-def test_lost_connection_shown_then_recovered(qtbot, pg_registry, pg_url, settings,
-                                              tmp_path) -> None:
+def test_lost_connection_shown_then_recovered(
+    qtbot, pg_registry, pg_url, settings, tmp_path
+) -> None:
     from tests.gui.data import publish_variant
 
     publish_variant(pg_registry, tmp_path / "f1", name="pg-model")
@@ -48,10 +52,16 @@ def test_lost_connection_shown_then_recovered(qtbot, pg_registry, pg_url, settin
         assert window.isVisible()
     finally:
         _block(pg_url, allow=True)
-    qtbot.waitUntil(lambda: "connected" in window.health_label.text()
-                    and "lost" not in window.health_label.text(), timeout=15000)
+    qtbot.waitUntil(
+        lambda: (
+            "connected" in window.health_label.text() and "lost" not in window.health_label.text()
+        ),
+        timeout=15000,
+    )
     # recovery reloads the pages
-    qtbot.waitUntil(lambda: inventory.model.rowCount() == 1
-                    and inventory.count_label.text() == "1 model", timeout=15000)
+    qtbot.waitUntil(
+        lambda: inventory.model.rowCount() == 1 and inventory.count_label.text() == "1 model",
+        timeout=15000,
+    )
     qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=15000)
     window.close()

@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.gui]
 
 
 def test_password_is_used_remembered_in_the_keyring_and_never_written_to_settings(
-        qtbot, make_ctx, registry, pg_url: str, tmp_path: Path) -> None:
+    qtbot, make_ctx, registry, pg_url: str, tmp_path: Path
+) -> None:
     from signoff.ui.shell.connection_dialog import ConnectionDialog
 
     keys = memkeyring.install()
@@ -27,8 +28,9 @@ def test_password_is_used_remembered_in_the_keyring_and_never_written_to_setting
     init_roles(admin.engine)
     login = f"pat_{uuid.uuid4().hex[:6]}"
     create_login(admin.engine, login, "pat-secret", ["viewer"])
-    url = without_password(make_url(pg_url).set(username=login).render_as_string(
-        hide_password=False))
+    url = without_password(
+        make_url(pg_url).set(username=login).render_as_string(hide_password=False)
+    )
     assert "signoff_ci@" not in url and f"{login}@" in url
     ctx = make_ctx(registry)
     try:
@@ -41,10 +43,16 @@ def test_password_is_used_remembered_in_the_keyring_and_never_written_to_setting
         qtbot.keyClicks(dialog.password_edit, "pat-secret")
         qtbot.mouseClick(dialog.remember_box, Qt.MouseButton.LeftButton)
         assert dialog.remember_box.isChecked()
-        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Open),
-                         Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: ctx.registry.location.db_url.startswith("postgresql")
-                        or dialog.message.text().startswith("Could not"), timeout=20000)
+        qtbot.mouseClick(
+            dialog.buttons.button(dialog.buttons.StandardButton.Open), Qt.MouseButton.LeftButton
+        )
+        qtbot.waitUntil(
+            lambda: (
+                ctx.registry.location.db_url.startswith("postgresql")
+                or dialog.message.text().startswith("Could not")
+            ),
+            timeout=20000,
+        )
         assert ctx.registry.location.db_url.startswith("postgresql"), dialog.message.text()
         assert ctx.registry.actor == login
         assert list(keys.store.values()) == ["pat-secret"]

@@ -97,8 +97,12 @@ print("finished", code)
 def test_the_process_ends_cleanly_with_views_open(tmp_path, how):
     # the application quits with document views still open (aboutToQuit), or the interpreter
     # simply exits with them alive (as a script or a test run does): no warning, no crash
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(EXIT_SCRIPT),
-                             str(tmp_path), how], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(EXIT_SCRIPT), str(tmp_path), how],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "finished 0" in result.stdout
     assert "still not deleted" not in result.stderr, result.stderr[-2000:]

@@ -33,16 +33,18 @@ def example_registry(registry, tmp_path):
     notes = (second / "RELEASE_NOTES.md").read_text()
     (second / "RELEASE_NOTES.md").write_text(
         notes.replace("| auc | 0.8038 |", "| auc | 0.8250 |")
-        + "\n\nSee <a href=\"https://example.com/model-card\">the model card</a>."
-          "<script>alert(1)</script>\n")
+        + '\n\nSee <a href="https://example.com/model-card">the model card</a>.'
+        "<script>alert(1)</script>\n"
+    )
     shutil.copy(DATA / "notebooks" / "hostile_cve_2021_32862.ipynb", second / "analysis.ipynb")
     publish(registry, second)
     return registry
 
 
 def _wait_shown(qtbot, tab, timeout=120_000):
-    qtbot.waitUntil(lambda: tab.loaded is not None or tab.stack.currentWidget() is tab.message,
-                    timeout=timeout)
+    qtbot.waitUntil(
+        lambda: tab.loaded is not None or tab.stack.currentWidget() is tab.message, timeout=timeout
+    )
 
 
 def _plain_text(qtbot, view) -> str:
@@ -72,8 +74,10 @@ def test_version_page_shows_the_example_notebook(qtbot, make_ctx, example_regist
     # the table of contents shows the notebook's headings
     toc = [tab.toc.topLevelItem(i).text(0) for i in range(tab.toc.topLevelItemCount())]
     assert toc[0].startswith("Retail credit default risk")
-    children = [tab.toc.topLevelItem(0).child(i).text(0)
-                for i in range(tab.toc.topLevelItem(0).childCount())]
+    children = [
+        tab.toc.topLevelItem(0).child(i).text(0)
+        for i in range(tab.toc.topLevelItem(0).childCount())
+    ]
     assert "Validation performance" in children and "Conclusion" in children
     assert "2 images" in tab.status.text() or "images" in tab.status.text()
     text = _plain_text(qtbot, tab.view)
@@ -82,12 +86,17 @@ def test_version_page_shows_the_example_notebook(qtbot, make_ctx, example_regist
     # JavaScript is off, so look at pixels: jump to the figures through the table of
     # contents, as a reviewer would, and the chart's colours must be on screen
     item = tab.toc.topLevelItem(0).child(children.index("Validation performance"))
-    qtbot.mouseClick(tab.toc.viewport(), Qt.MouseButton.LeftButton,
-                     pos=tab.toc.visualItemRect(item).center())
+    qtbot.mouseClick(
+        tab.toc.viewport(), Qt.MouseButton.LeftButton, pos=tab.toc.visualItemRect(item).center()
+    )
     qtbot.wait(800)
     image = tab.view.web.grab().toImage()
-    coloured = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
-                   if _saturated(image.pixelColor(x, y)))
+    coloured = sum(
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
+        if _saturated(image.pixelColor(x, y))
+    )
     assert coloured > 50, "a chart (coloured pixels) is visible after jumping to the figures"
     shots.save_screenshot(page, "notebook.png")
 
@@ -128,7 +137,8 @@ def test_find_in_page_and_zoom(qtbot, make_ctx, example_registry):
 
 
 def test_second_open_comes_from_the_cache_and_export_writes_the_page(
-        qtbot, make_ctx, example_registry, tmp_path):
+    qtbot, make_ctx, example_registry, tmp_path
+):
     from signoff.core.render import RenderCache, cache_dir_for
     from signoff.ui.version.notebook_tab import NotebookTab
 
@@ -144,7 +154,8 @@ def test_second_open_comes_from_the_cache_and_export_writes_the_page(
         second.show_version("credit-risk", 1)
     assert second.loaded.from_cache and "from cache" in second.status.text()
     cached = RenderCache(cache_dir_for(example_registry)).get(
-        second.loaded.document.source_sha256, "notebook")
+        second.loaded.document.source_sha256, "notebook"
+    )
     assert cached is not None and cached.html == second.loaded.document.html
     assert second.suggested_export_name() == "credit-risk-v1-analysis.html"
     target = tmp_path / "export.html"
@@ -154,7 +165,8 @@ def test_second_open_comes_from_the_cache_and_export_writes_the_page(
 
 
 def test_hostile_notebook_is_shown_without_running_or_fetching_anything(
-        qtbot, make_ctx, example_registry):
+    qtbot, make_ctx, example_registry
+):
     from signoff.ui.version.notebook_tab import NotebookTab
 
     tab = NotebookTab(make_ctx(example_registry))
@@ -168,8 +180,12 @@ def test_hostile_notebook_is_shown_without_running_or_fetching_anything(
     assert "remote reference" in text  # the notice at the top says what was blocked
     assert "JavaScript output not shown" in text
     assert tab.view.guard.blocked == []  # the sanitized page asked for nothing remote
-    assert tab.view.page.settings().testAttribute(
-        tab.view.page.settings().WebAttribute.JavascriptEnabled) is False
+    assert (
+        tab.view.page.settings().testAttribute(
+            tab.view.page.settings().WebAttribute.JavascriptEnabled
+        )
+        is False
+    )
     assert "remote references blocked" in tab.status.text()
 
 
@@ -207,13 +223,13 @@ def _raw_page(tmp_path, base):
         f'<html><body><h1>raw</h1><img src="{base}/img.png"><img src="file://{secret}">'
         f'<link rel="stylesheet" href="{base}/style.css"><iframe src="{base}/frame"></iframe>'
         f'<video src="{base}/video.mp4"></video>'
-        '<script>document.title = "script ran"</script></body></html>')
+        '<script>document.title = "script ran"</script></body></html>'
+    )
     return page
 
 
 @pytest.mark.parametrize("remote_access", [False, True])
-def test_an_unsanitized_page_still_contacts_no_server(qtbot, tmp_path, http_server,
-                                                      remote_access):
+def test_an_unsanitized_page_still_contacts_no_server(qtbot, tmp_path, http_server, remote_access):
     """Defence in depth: even raw HTML with remote URLs reaches no server and runs no script.
 
     With the page's remote access left off, the engine refuses by itself; with it switched on
@@ -227,7 +243,8 @@ def test_an_unsanitized_page_still_contacts_no_server(qtbot, tmp_path, http_serv
     view = SafeDocumentView()
     qtbot.addWidget(view)
     view.page.settings().setAttribute(
-        QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, remote_access)
+        QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, remote_access
+    )
     view.show()
     with qtbot.waitSignal(view.loaded, timeout=30_000):
         view.show_file(_raw_page(tmp_path, base))
@@ -238,8 +255,9 @@ def test_an_unsanitized_page_still_contacts_no_server(qtbot, tmp_path, http_serv
         assert any(u.startswith(base) for u in view.guard.blocked)
 
 
-def test_links_are_not_followed_without_confirmation(qtbot, make_ctx, example_registry,
-                                                     monkeypatch):
+def test_links_are_not_followed_without_confirmation(
+    qtbot, make_ctx, example_registry, monkeypatch
+):
     from PySide6.QtGui import QDesktopServices
 
     from signoff.ui.version.release_notes_tab import ReleaseNotesTab
@@ -259,6 +277,7 @@ def test_links_are_not_followed_without_confirmation(qtbot, make_ctx, example_re
             box = QApplication.activeModalWidget()
             assert isinstance(box, QMessageBox) and "https://example.com/model-card" in box.text()
             box.button(button).click()
+
         QTimer.singleShot(200, click)
 
     link = QUrl("https://example.com/model-card")
@@ -275,7 +294,8 @@ def test_links_are_not_followed_without_confirmation(qtbot, make_ctx, example_re
 
 
 def test_release_notes_diff_defaults_to_previous_version_and_highlights_changes(
-        qtbot, make_ctx, example_registry):
+    qtbot, make_ctx, example_registry
+):
     from signoff.ui.version.release_notes_tab import ReleaseNotesTab
 
     tab = ReleaseNotesTab(make_ctx(example_registry))
@@ -303,8 +323,11 @@ def test_live_version_is_the_default_comparison():
     from signoff.core.render.versions import VersionChoice
     from signoff.ui.version.release_notes_tab import default_comparison
 
-    choices = [VersionChoice(3, "draft", False), VersionChoice(2, "live", True),
-               VersionChoice(1, "superseded", False)]
+    choices = [
+        VersionChoice(3, "draft", False),
+        VersionChoice(2, "live", True),
+        VersionChoice(1, "superseded", False),
+    ]
     assert default_comparison(choices, 3) == 2
     assert default_comparison(choices, 2) == 1  # this one is live: the one before
     assert default_comparison(choices[2:], 1) is None
@@ -331,7 +354,8 @@ def test_malformed_and_missing_documents_show_a_message(qtbot, make_ctx, registr
 
 
 def test_a_large_notebook_shows_progress_and_the_window_stays_responsive(
-        qtbot, make_ctx, registry, tmp_path):
+    qtbot, make_ctx, registry, tmp_path
+):
     import json
 
     from signoff.core.publishing.publisher import publish
@@ -342,12 +366,18 @@ def test_a_large_notebook_shows_progress_and_the_window_stays_responsive(
     cells = []
     for i in range(300):
         cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## Part {i}"})
-        cells.append({"cell_type": "code", "metadata": {}, "execution_count": i,
-                      "source": f"value_{i} = compute({i})\nprint(value_{i})",
-                      "outputs": [{"output_type": "stream", "name": "stdout",
-                                   "text": f"{i}\n"}]})
-    (folder / "analysis.ipynb").write_text(json.dumps(
-        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+        cells.append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": i,
+                "source": f"value_{i} = compute({i})\nprint(value_{i})",
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": f"{i}\n"}],
+            }
+        )
+    (folder / "analysis.ipynb").write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+    )
     publish(registry, folder)
     tab = NotebookTab(make_ctx(registry))
     qtbot.addWidget(tab)

@@ -45,8 +45,16 @@ def test_all_models_listed_with_summary(page) -> None:
     assert names_shown(page) == ["churn-propensity", "credit-risk", "fraud-alert"]
     model = page.table.model()
     row = [model.index(1, c).data() for c in range(model.columnCount())]
-    assert row[:8] == ["credit-risk", "Credit risk scorecard", "alice", "Retail credit", "high",
-                       "v2", "v3", "in review"]
+    assert row[:8] == [
+        "credit-risk",
+        "Credit risk scorecard",
+        "alice",
+        "Retail credit",
+        "high",
+        "v2",
+        "v3",
+        "in review",
+    ]
     assert "open review" in row[9]
     assert page.count_label.text() == "3 models"
 
@@ -127,8 +135,9 @@ def test_scrolling_loads_more_pages(qtbot, big_registry, make_ctx) -> None:
     assert page.count_label.text() == "303 models"
 
 
-def test_export_csv_of_current_view(qtbot, big_registry, make_ctx, tmp_path: Path,
-                                    monkeypatch) -> None:
+def test_export_csv_of_current_view(
+    qtbot, big_registry, make_ctx, tmp_path: Path, monkeypatch
+) -> None:
     ctx = make_ctx(big_registry)
     ctx.settings.set("inventory/page_size", 50)
     page = InventoryPage(ctx)
@@ -142,8 +151,10 @@ def test_export_csv_of_current_view(qtbot, big_registry, make_ctx, tmp_path: Pat
     settle(qtbot, page)
     target = tmp_path / "out" / "stale.csv"
     target.parent.mkdir()
-    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName",
-                        lambda *a, **k: (str(target), "CSV files (*.csv)"))
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QFileDialog.getSaveFileName",
+        lambda *a, **k: (str(target), "CSV files (*.csv)"),
+    )
     with qtbot.waitSignal(page.exported, timeout=5000) as blocker:
         qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [str(target), 30]
@@ -157,8 +168,9 @@ def test_export_csv_of_current_view(qtbot, big_registry, make_ctx, tmp_path: Pat
 
 def test_export_to_unwritable_place_says_so(qtbot, page, tmp_path: Path, monkeypatch) -> None:
     shown = []
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning",
-                        lambda _p, title, text: shown.append((title, text)))
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QMessageBox.warning", lambda _p, title, text: shown.append((title, text))
+    )
     page.export_csv(str(tmp_path / "no-such-dir" / "x.csv"))
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert shown[0][0] == "Export failed" and "no-such-dir" in shown[0][1]
@@ -189,8 +201,7 @@ def test_dashboard_figures_and_click_filters(qtbot, page) -> None:
     assert names_shown(page) == ["credit-risk"]
 
 
-def test_inventory_model_passes_modeltester(qtbot, qtmodeltester, big_registry,
-                                            make_ctx) -> None:
+def test_inventory_model_passes_modeltester(qtbot, qtmodeltester, big_registry, make_ctx) -> None:
     ctx = make_ctx(big_registry)
     model = InventoryModel(ctx, page_size=40)
     model.reload()
@@ -204,8 +215,9 @@ def test_unsortable_flags_column_keeps_the_database_order(qtbot, page) -> None:
     header = page.table.horizontalHeader()
     before = names_shown(page)
     x = header.sectionViewportPosition(9) + 10  # Flags
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
-                     pos=QPoint(x, header.height() // 2))
+    qtbot.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
+    )
     settle(qtbot, page)
     assert names_shown(page) == before
     assert header.sortIndicatorSection() == 0

@@ -65,14 +65,21 @@ def test_open_model_then_version_then_compare(qtbot, window) -> None:
     versions = [page.table.model().index(r, 0).data() for r in range(3)]
     assert versions == ["v3", "v2", "v1"]
     assert [page.table.model().index(r, 1).data() for r in range(3)] == [
-        "in review", "live", "superseded"]
+        "in review",
+        "live",
+        "superseded",
+    ]
     assert "Inventory" in window.breadcrumb.text() and "credit-risk" in window.breadcrumb.text()
 
     # choose v1 and v2 with ctrl+click, then Compare
     for label in ("v2", "v1"):
         rect = page.table.visualRect(page.table.model().index(row_of(page.table, label), 0))
-        qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.ControlModifier, rect.center())
+        qtbot.mouseClick(
+            page.table.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            rect.center(),
+        )
     assert page.selected_numbers() == [1, 2]
     assert page.compare_button.isEnabled() and not page.open_button.isEnabled()
     with qtbot.waitSignal(window.compare_page.compared, timeout=5000) as blocker:
@@ -80,15 +87,24 @@ def test_open_model_then_version_then_compare(qtbot, window) -> None:
     cmp = blocker.args[0]
     compare = window.compare_page
     assert window.stack.currentWidget() is compare
-    shown = {(compare.dim_table.model().index(r, 1).data(),
-              compare.dim_table.model().index(r, 2).data())
-             for r in range(compare.dim_table.model().rowCount())}
-    assert {("config.json", "changed"), ("model.json", "changed"), ("features", "added"),
-            ("score.py", "same")} <= shown
+    shown = {
+        (compare.dim_table.model().index(r, 1).data(), compare.dim_table.model().index(r, 2).data())
+        for r in range(compare.dim_table.model().rowCount())
+    }
+    assert {
+        ("config.json", "changed"),
+        ("model.json", "changed"),
+        ("features", "added"),
+        ("score.py", "same"),
+    } <= shown
     assert compare.status.text().startswith("3 of 10 dimensions differ between v1, v2")
     metrics = compare.metric_table.model()
-    assert [metrics.index(0, c).data() for c in range(4)] == ["auc", "validation", "0.8",
-                                                              "0.83 (+0.03)"]
+    assert [metrics.index(0, c).data() for c in range(4)] == [
+        "auc",
+        "validation",
+        "0.8",
+        "0.83 (+0.03)",
+    ]
     assert cmp.numbers == [1, 2]
 
     # click the configuration row: the side-by-side diff shows both texts
@@ -123,8 +139,9 @@ def test_version_page_overview_and_opening_a_component(qtbot, window) -> None:
     table = overview.table
     dims = [table.model().index(r, 0).data() for r in range(table.model().rowCount())]
     assert dims[0] == "Data" and "Model object" in dims and dims[-1] == "Tests"
-    assert table.model().index(row_of(table, "s3://bucket/bureau/2026-10.parquet", 2),
-                               4).data() == "—"
+    assert (
+        table.model().index(row_of(table, "s3://bucket/bureau/2026-10.parquet", 2), 4).data() == "—"
+    )
     double_click_row(qtbot, table, row_of(table, "score.py", 2), 2)
     qtbot.waitUntil(lambda: bool(overview.dialogs), timeout=3000)
     dialog = overview.dialogs[-1]
@@ -156,7 +173,8 @@ def test_every_tab_and_area_builds_and_a_broken_part_says_so(qtbot, window, capl
         part = build_part(window.ctx, "Broken", broken)
     assert isinstance(part, FailedPart)
     assert part.text_label.text() == (
-        "This part failed to load: No module named 'signoff.ui.not_in_the_bundle'")
+        "This part failed to load: No module named 'signoff.ui.not_in_the_bundle'"
+    )
     assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
     part.show_version("credit-risk", 1)  # obeys the tab contract
     idle(qtbot, window)
@@ -193,7 +211,10 @@ def test_geometry_and_last_place_remembered(qtbot, browse_registry, settings) ->
     qtbot.addWidget(second)
     second.show()
     assert (second.place.kind, second.place.key, second.place.number) == (
-        "version", "credit-risk", 3)
+        "version",
+        "credit-risk",
+        3,
+    )
     assert second.stack.currentWidget() is second.version_page
     assert (second.size().width(), second.size().height()) == (760, 530)
     idle(qtbot, second)
@@ -215,8 +236,10 @@ def test_side_bar_and_shortcuts_switch_areas(qtbot, window) -> None:
 
 def test_about_box_names_version_and_database(qtbot, window, monkeypatch) -> None:
     shown = []
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.about",
-                        lambda _parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QMessageBox.about",
+        lambda _parent, title, text: shown.append((title, text)),
+    )
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     next(a for a in help_menu.actions() if a.text() == "&About Signoff").trigger()
     title, text = shown[0]
@@ -236,8 +259,9 @@ def test_open_another_registry_without_restart(qtbot, window, tmp_path: Path) ->
     dialog = window.show_connection_dialog()
     qtbot.keyClicks(dialog.db_edit, "postgresql://nobody@127.0.0.1:1/none")
     qtbot.keyClicks(dialog.artifacts_edit, str(tmp_path / "pg-artifacts"))
-    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Open),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        dialog.buttons.button(dialog.buttons.StandardButton.Open), Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: "Could not open" in dialog.message.text(), timeout=15000)
     assert dialog.isVisible()
     assert window.ctx.registry.location.db_url.endswith("home/registry.db")
@@ -246,8 +270,9 @@ def test_open_another_registry_without_restart(qtbot, window, tmp_path: Path) ->
     dialog.artifacts_edit.clear()
     qtbot.keyClicks(dialog.db_edit, str(other_home))
     with qtbot.waitSignal(dialog.opened, timeout=10000):
-        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Open),
-                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(
+            dialog.buttons.button(dialog.buttons.StandardButton.Open), Qt.MouseButton.LeftButton
+        )
     inventory = window.areas["inventory"]
     qtbot.waitUntil(lambda: inventory.model.rowCount() == 1, timeout=5000)
     assert inventory.model.index(0, 0).data() == "other-model"
@@ -307,8 +332,7 @@ def test_tampered_component_is_reported_not_shown(qtbot, window) -> None:
     blob.chmod(0o644)
     blob.write_text('{"threshold": 0.01}\n')
     dialog = overview.open_component(config)
-    qtbot.waitUntil(lambda: "could not be shown" in dialog.view.editor.toPlainText(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: "could not be shown" in dialog.view.editor.toPlainText(), timeout=5000)
     text = dialog.view.editor.toPlainText()
     assert "hash mismatch" in text and "config.json" in text and "0.01" not in text
     dialog.close()

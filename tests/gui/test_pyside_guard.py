@@ -33,8 +33,12 @@ EMIT_MANY = textwrap.dedent("""
 
 
 def run(guard: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", EMIT_MANY.format(guard=guard)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", EMIT_MANY.format(guard=guard)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="singletons are immortal on 3.12+")

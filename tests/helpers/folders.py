@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SCORE = '''\
+SCORE = """\
 import json
 from pathlib import Path
 
@@ -19,13 +19,20 @@ def predict(records):
         s = _WEIGHTS["a"] * float(r["x"]) + _WEIGHTS["b"]
         out.append({"score": s, "label": "high" if s > 0.5 else "low"})
     return out
-'''
+"""
 
 
-def write_model_folder(folder: Path, *, name: str = "toy-model", author: str = "alice",
-                       weights: str = '{"a": 0.1, "b": 0.2}', tier: str = "medium",
-                       extra_toml: str = "", notes: str = "# Release notes\n\nFirst version.\n",
-                       auc: float = 0.8) -> Path:
+def write_model_folder(
+    folder: Path,
+    *,
+    name: str = "toy-model",
+    author: str = "alice",
+    weights: str = '{"a": 0.1, "b": 0.2}',
+    tier: str = "medium",
+    extra_toml: str = "",
+    notes: str = "# Release notes\n\nFirst version.\n",
+    auc: float = 0.8,
+) -> Path:
     """Create a complete model folder (manifest, scoring script, model object, docs)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "score.py").write_text(SCORE)
@@ -38,7 +45,8 @@ def write_model_folder(folder: Path, *, name: str = "toy-model", author: str = "
     (folder / "tests").mkdir(exist_ok=True)
     (folder / "tests" / "inputs.jsonl").write_text('{"x": 1}\n{"x": 5}\n')
     (folder / "tests" / "outputs.jsonl").write_text(
-        '{"score": 0.30000000000000004, "label": "low"}\n{"score": 0.7, "label": "high"}\n')
+        '{"score": 0.30000000000000004, "label": "low"}\n{"score": 0.7, "label": "high"}\n'
+    )
     (folder / "signoff.toml").write_text(f'''\
 [model]
 name = "{name}"

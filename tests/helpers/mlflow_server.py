@@ -32,25 +32,45 @@ def serve_mlflow(db: Path, workdir: Path, *, start_timeout_s: float = 600) -> It
     port = free_port()
     log = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{db}", "--artifacts-destination",
-         str(workdir / "artifacts"), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir)
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{db}",
+            "--artifacts-destination",
+            str(workdir / "artifacts"),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=workdir,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout_s
         while True:
             if proc.poll() is not None:
-                raise RuntimeError("mlflow server exited: "
-                                   + (workdir / "server.log").read_text()[-2000:])
+                raise RuntimeError(
+                    "mlflow server exited: " + (workdir / "server.log").read_text()[-2000:]
+                )
             try:
                 if requests.get(f"{url}/health", timeout=2).ok:
                     break
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"mlflow server did not start within {start_timeout_s:g} s: "
-                                   + (workdir / "server.log").read_text()[-2000:])
+                raise RuntimeError(
+                    f"mlflow server did not start within {start_timeout_s:g} s: "
+                    + (workdir / "server.log").read_text()[-2000:]
+                )
             time.sleep(0.5)
         yield url
     finally:

@@ -8,7 +8,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PICKLE_SCORE = '''\
+PICKLE_SCORE = """\
 import pickle
 from pathlib import Path
 
@@ -32,9 +32,9 @@ def predict(records):
         score = max(0.0, min(1.0, score))
         out.append({"score": round(score, 6), "label": "decline" if score > 0.5 else "accept"})
     return out
-'''
+"""
 
-SKLEARN_SCORE = '''\
+SKLEARN_SCORE = """\
 from pathlib import Path
 
 import joblib
@@ -52,10 +52,13 @@ def predict(records):
         rows.append([float(r[f]) for f in FIELDS])
     probs = _MODEL.predict_proba(np.array(rows))[:, 1]
     return [{"score": float(p), "label": "yes" if p > 0.5 else "no"} for p in probs]
-'''
+"""
 
-INPUTS = [{"income": 50000, "debt": 10000}, {"income": 30000, "debt": 24000},
-          {"income": 80000, "debt": 1000}]
+INPUTS = [
+    {"income": 50000, "debt": 10000},
+    {"income": 30000, "debt": 24000},
+    {"income": 80000, "debt": 1000},
+]
 
 
 def current_pins(*names: str) -> str:
@@ -63,14 +66,19 @@ def current_pins(*names: str) -> str:
     return "".join(f"{n}=={metadata.version(n)}\n" for n in names)
 
 
-def _common_files(folder: Path, name: str, entry_model: str, inputs: list[dict],
-                  outputs: list[dict], requirements: str) -> None:
+def _common_files(
+    folder: Path,
+    name: str,
+    entry_model: str,
+    inputs: list[dict],
+    outputs: list[dict],
+    requirements: str,
+) -> None:
     (folder / "requirements.txt").write_text(requirements)
     (folder / "NOTES.md").write_text(f"# {name}\n\nA test model.\n")
     (folder / "tests").mkdir(exist_ok=True)
     (folder / "tests" / "inputs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in inputs))
-    (folder / "tests" / "outputs.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in outputs))
+    (folder / "tests" / "outputs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in outputs))
     py = f"{sys.version_info[0]}.{sys.version_info[1]}"
     (folder / "signoff.toml").write_text(f'''\
 [model]
@@ -105,16 +113,29 @@ def expected_pickle_outputs(model: dict, inputs: list[dict]) -> list[dict]:
     return out
 
 
-def write_pickle_model(folder: Path, *, name: str = "pickle-model", w: float = 0.9,
-                       b: float = 0.05, score_code: str = PICKLE_SCORE,
-                       pickled: bytes | None = None, outputs: list[dict] | None = None) -> Path:
+def write_pickle_model(
+    folder: Path,
+    *,
+    name: str = "pickle-model",
+    w: float = 0.9,
+    b: float = 0.05,
+    score_code: str = PICKLE_SCORE,
+    pickled: bytes | None = None,
+    outputs: list[dict] | None = None,
+) -> Path:
     """A model whose scoring code unpickles ``model.pkl`` (pure Python, fast to start)."""
     folder.mkdir(parents=True, exist_ok=True)
     model = {"w": w, "b": b}
     (folder / "score.py").write_text(score_code)
     (folder / "model.pkl").write_bytes(pickled if pickled is not None else pickle.dumps(model))
-    _common_files(folder, name, "model.pkl", INPUTS,
-                  outputs if outputs is not None else expected_pickle_outputs(model, INPUTS), "")
+    _common_files(
+        folder,
+        name,
+        "model.pkl",
+        INPUTS,
+        outputs if outputs is not None else expected_pickle_outputs(model, INPUTS),
+        "",
+    )
     return folder
 
 
@@ -134,10 +155,19 @@ def write_sklearn_model(folder: Path, *, name: str = "sk-model", seed: int = 0) 
     pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(x, y)
     joblib.dump(pipe, folder / "model.joblib")
     (folder / "score.py").write_text(SKLEARN_SCORE)
-    inputs = [{"age": 25, "income": 20000}, {"age": 60, "income": 90000},
-              {"age": 45, "income": 55000}]
+    inputs = [
+        {"age": 25, "income": 20000},
+        {"age": 60, "income": 90000},
+        {"age": 45, "income": 55000},
+    ]
     probs = pipe.predict_proba(np.array([[r["age"], r["income"]] for r in inputs]))[:, 1]
     outputs = [{"score": float(p), "label": "yes" if p > 0.5 else "no"} for p in probs]
-    _common_files(folder, name, "model.joblib", inputs, outputs,
-                  current_pins("numpy", "scikit-learn", "joblib"))
+    _common_files(
+        folder,
+        name,
+        "model.joblib",
+        inputs,
+        outputs,
+        current_pins("numpy", "scikit-learn", "joblib"),
+    )
     return folder

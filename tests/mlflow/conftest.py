@@ -40,17 +40,23 @@ class MlflowServer:
 
     def populate(self, mode: str) -> dict[str, Any]:
         out = self.root / f"{mode}.json"
-        subprocess.run([sys.executable, str(HERE / "populate_mlflow.py"), self.url, mode,
-                        str(out)], check=True, capture_output=True, timeout=600,
-                       env={**os.environ, "MLFLOW_TRACKING_URI": self.url})
+        subprocess.run(
+            [sys.executable, str(HERE / "populate_mlflow.py"), self.url, mode, str(out)],
+            check=True,
+            capture_output=True,
+            timeout=600,
+            env={**os.environ, "MLFLOW_TRACKING_URI": self.url},
+        )
         return json.loads(out.read_text())
 
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     """A populated MLflow server (skips when mlflow is not installed)."""
-    pytest.importorskip("mlflow", reason="the MLflow importer tests need `pip install mlflow` "
-                        "(it is in the test extra)")
+    pytest.importorskip(
+        "mlflow",
+        reason="the MLflow importer tests need `pip install mlflow` (it is in the test extra)",
+    )
     root = tmp_path_factory.mktemp("mlflow-server")
     with serve_mlflow(root / "mlflow.db", root, start_timeout_s=420) as url:
         server = MlflowServer(url, root, {})

@@ -33,8 +33,7 @@ MODELS, VERSIONS, SEED = 30, 3, 7
 
 
 def _bench_inventory() -> Any:
-    spec = importlib.util.spec_from_file_location("mlflow_inventory",
-                                                  BENCH / "mlflow_inventory.py")
+    spec = importlib.util.spec_from_file_location("mlflow_inventory", BENCH / "mlflow_inventory.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -50,13 +49,29 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     root = tmp_path_factory.mktemp("mlflow-synthetic")
     now_ms = int(time.time() * 1000)
     built = subprocess.run(
-        [sys.executable, str(BENCH / "mlflow_inventory.py"), "build", str(root / "mlflow.db"),
-         str(MODELS), str(VERSIONS), str(SEED), str(now_ms)],
-        check=True, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            str(BENCH / "mlflow_inventory.py"),
+            "build",
+            str(root / "mlflow.db"),
+            str(MODELS),
+            str(VERSIONS),
+            str(SEED),
+            str(now_ms),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     experiment = json.loads(built.stdout.strip().splitlines()[-1])["experiment_id"]
     with inventory.serve_mlflow(root / "mlflow.db", root) as url:
-        yield {"url": url, "records": lambda: inventory.synthetic_models(
-            MODELS, VERSIONS, SEED, experiment, now_ms)}
+        yield {
+            "url": url,
+            "records": lambda: inventory.synthetic_models(
+                MODELS, VERSIONS, SEED, experiment, now_ms
+            ),
+        }
 
 
 def _registry(home: Path) -> Any:
@@ -66,14 +81,16 @@ def _registry(home: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def loaded(synthetic: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[dict[str, Any]]:
+def loaded(
+    synthetic: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     """One registry imported over REST and one bulk-loaded (in chunks of 7 models)."""
     root = tmp_path_factory.mktemp("signoff-bulk")
     rest, bulk = _registry(root / "rest"), _registry(root / "bulk")
     rest_report = import_mlflow(rest, synthetic["url"], artifacts=False)
-    bulk_report = bulk_load_mlflow(bulk, synthetic["url"], synthetic["records"](), chunk=7,
-                                   total=MODELS)
+    bulk_report = bulk_load_mlflow(
+        bulk, synthetic["url"], synthetic["records"](), chunk=7, total=MODELS
+    )
     yield {"rest": rest, "bulk": bulk, "rest_report": rest_report, "bulk_report": bulk_report}
     rest.close()
     bulk.close()
@@ -98,15 +115,17 @@ def test_bulk_load_writes_the_rows_of_a_rest_import(loaded):
 
 
 def test_the_comparison_sees_a_changed_metric_and_a_changed_live_version(
-        loaded, synthetic, tmp_path):
+    loaded, synthetic, tmp_path
+):
     other = _registry(tmp_path / "bulk-again")
     bulk_load_mlflow(other, synthetic["url"], synthetic["records"]())
     rest_rows = inventory.registry_rows(loaded["rest"])
     assert inventory.row_differences(rest_rows, inventory.registry_rows(other)) == []
     with other.write() as session:
         metric_id = session.scalar(select(Metric.id).limit(1))
-        session.execute(update(Metric).where(Metric.id == metric_id)
-                        .values(value=Metric.value + 1e-9))
+        session.execute(
+            update(Metric).where(Metric.id == metric_id).values(value=Metric.value + 1e-9)
+        )
         model_id = session.scalar(select(Model.id).where(Model.live_version.is_not(None)))
         session.execute(update(Model).where(Model.id == model_id).values(live_version=None))
     differences = inventory.row_differences(rest_rows, inventory.registry_rows(other))
@@ -123,28 +142,36 @@ def test_a_rest_import_after_a_bulk_load_adds_nothing(loaded, synthetic):
 def test_bulk_load_is_a_first_load_only(loaded, synthetic):
     bulk = loaded["bulk"]
     with bulk.read() as session:
-        before = (session.scalar(select(Version.id).order_by(Version.id.desc()).limit(1)),
-                  session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc())
-                                 .limit(1)))
+        before = (
+            session.scalar(select(Version.id).order_by(Version.id.desc()).limit(1)),
+            session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)),
+        )
     with pytest.raises(SignoffError, match="first load only"):
         bulk_load_mlflow(bulk, synthetic["url"], synthetic["records"]())
     with bulk.read() as session:
-        after = (session.scalar(select(Version.id).order_by(Version.id.desc()).limit(1)),
-                 session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc())
-                                .limit(1)))
+        after = (
+            session.scalar(select(Version.id).order_by(Version.id.desc()).limit(1)),
+            session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)),
+        )
         assert verify_chain(session).intact
     assert after == before
 
 
 def test_one_audit_event_per_model_names_each_version_and_the_live_one(loaded):
     with loaded["bulk"].read() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "model.imported")
-                                 ).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "model.imported")
+        ).all()
         assert len(events) == MODELS
         for event in events:
             payload = json.loads(event.payload)
             model = session.get(Model, event.model_id)
-            hashes = dict(session.execute(select(Version.number, Version.manifest_hash)
-                                          .where(Version.model_id == model.id)).all())
+            hashes = dict(
+                session.execute(
+                    select(Version.number, Version.manifest_hash).where(
+                        Version.model_id == model.id
+                    )
+                ).all()
+            )
             assert dict(payload["versions"]) == hashes
             assert (payload["live"] or {}).get("version") == model.live_version

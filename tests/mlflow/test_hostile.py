@@ -45,19 +45,42 @@ def healthy_routes() -> dict[str, Route]:
     """A minimal, well-behaved MLflow: one model, one version, one 5-byte artifact."""
     return {
         f"{API}/registered-models/search": lambda q, h: js(
-            {"registered_models": [{"name": "m", "aliases": [], "tags": []}]}),
-        f"{API}/model-versions/search": lambda q, h: js({"model_versions": [
-            {"name": "m", "version": "1", "status": "READY", "run_id": "r1",
-             "source": "models:/m-1"}]}),
-        f"{API}/runs/get": lambda q, h: js({"run": {
-            "info": {"run_id": "r1", "artifact_uri": "mlflow-artifacts:/1/r1/artifacts"},
-            "data": {"metrics": [{"key": "auc", "value": 0.8}], "params": []}}}),
+            {"registered_models": [{"name": "m", "aliases": [], "tags": []}]}
+        ),
+        f"{API}/model-versions/search": lambda q, h: js(
+            {
+                "model_versions": [
+                    {
+                        "name": "m",
+                        "version": "1",
+                        "status": "READY",
+                        "run_id": "r1",
+                        "source": "models:/m-1",
+                    }
+                ]
+            }
+        ),
+        f"{API}/runs/get": lambda q, h: js(
+            {
+                "run": {
+                    "info": {"run_id": "r1", "artifact_uri": "mlflow-artifacts:/1/r1/artifacts"},
+                    "data": {"metrics": [{"key": "auc", "value": 0.8}], "params": []},
+                }
+            }
+        ),
         f"{API}/model-versions/get-download-uri": lambda q, h: js(
-            {"artifact_uri": "mlflow-artifacts:/1/models/m-1/artifacts"}),
-        ART: lambda q, h: js({"files": [{"path": "model.pkl", "is_dir": False, "file_size": 5}]}
-                             if q["path"][0] == "1/models/m-1/artifacts" else {}),
+            {"artifact_uri": "mlflow-artifacts:/1/models/m-1/artifacts"}
+        ),
+        ART: lambda q, h: js(
+            {"files": [{"path": "model.pkl", "is_dir": False, "file_size": 5}]}
+            if q["path"][0] == "1/models/m-1/artifacts"
+            else {}
+        ),
         f"{ART}/1/models/m-1/artifacts/model.pkl": lambda q, h: (
-            200, {"Content-Length": "5"}, b"hello"),
+            200,
+            {"Content-Length": "5"},
+            b"hello",
+        ),
     }
 
 
@@ -68,8 +91,11 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         self.server.requests.append((parts.path, dict(self.headers)))
         route = self.server.routes.get(parts.path)
-        status, headers, body = (route(parse_qs(parts.query), self) if route
-                                 else js({"error_code": "ENDPOINT_NOT_FOUND"}, 404))
+        status, headers, body = (
+            route(parse_qs(parts.query), self)
+            if route
+            else js({"error_code": "ENDPOINT_NOT_FOUND"}, 404)
+        )
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -98,9 +124,12 @@ class FakeServer(ThreadingHTTPServer):
 
 
 def run_import(registry, fake: FakeServer, **kwargs: Any):
-    return import_mlflow(registry, fake.url, client=MlflowClient(fake.url, retry=FAST,
-                                                                 env=kwargs.pop("env", {})),
-                         **kwargs)
+    return import_mlflow(
+        registry,
+        fake.url,
+        client=MlflowClient(fake.url, retry=FAST, env=kwargs.pop("env", {})),
+        **kwargs,
+    )
 
 
 def assert_nothing_imported(registry, tmp_path: Path) -> None:
@@ -110,8 +139,13 @@ def assert_nothing_imported(registry, tmp_path: Path) -> None:
     root = registry.store.root
     blobs = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
     assert blobs == []  # no blob and no temporary download left in the store
-    outside = {p.name for p in tmp_path.rglob("*")} - {"home", "registry.db", "artifacts",
-                                                       "registry.db-wal", "registry.db-shm"}
+    outside = {p.name for p in tmp_path.rglob("*")} - {
+        "home",
+        "registry.db",
+        "artifacts",
+        "registry.db-wal",
+        "registry.db-shm",
+    }
     assert not {p for p in outside if "secret" in p or "passwd" in p or "evil" in p}
 
 
@@ -123,19 +157,23 @@ def test_the_healthy_fake_imports(fake, registry):
         assert comp.path == "model/model.pkl" and registry.store.read_bytes(comp.sha256) == b"hello"
 
 
-@pytest.mark.parametrize("bad_path", [
-    "../../../../tmp/evil.pkl",
-    "/etc/passwd",
-    "model#/../../secret",
-    "%2e%2e/%2e%2e/secret",
-    "..%2fsecret",
-    "C:\\Windows\\evil",
-    "ok/./../secret",
-    "a//b",
-])
+@pytest.mark.parametrize(
+    "bad_path",
+    [
+        "../../../../tmp/evil.pkl",
+        "/etc/passwd",
+        "model#/../../secret",
+        "%2e%2e/%2e%2e/secret",
+        "..%2fsecret",
+        "C:\\Windows\\evil",
+        "ok/./../secret",
+        "a//b",
+    ],
+)
 def test_hostile_artifact_paths_are_refused(fake, registry, tmp_path, bad_path):
-    fake.routes[ART] = lambda q, h: js({"files": [
-        {"path": bad_path, "is_dir": False, "file_size": 5}]})
+    fake.routes[ART] = lambda q, h: js(
+        {"files": [{"path": bad_path, "is_dir": False, "file_size": 5}]}
+    )
     with pytest.raises(HostileAnswerError, match="refusing artifact path"):
         run_import(registry, fake)
     assert_nothing_imported(registry, tmp_path)
@@ -150,7 +188,8 @@ def test_a_hostile_directory_entry_is_refused_before_descending(fake, registry, 
 
 def test_artifact_location_on_another_host_is_refused(fake, registry, tmp_path):
     fake.routes[f"{API}/model-versions/get-download-uri"] = lambda q, h: js(
-        {"artifact_uri": "mlflow-artifacts://evil.example:443/1/models/m-1/artifacts"})
+        {"artifact_uri": "mlflow-artifacts://evil.example:443/1/models/m-1/artifacts"}
+    )
     with pytest.raises(HostileAnswerError, match="another host"):
         run_import(registry, fake)
     assert_nothing_imported(registry, tmp_path)
@@ -159,7 +198,10 @@ def test_artifact_location_on_another_host_is_refused(fake, registry, tmp_path):
 def test_redirect_to_another_host_is_refused(fake, registry, tmp_path):
     port = fake.server_address[1]
     fake.routes[f"{ART}/1/models/m-1/artifacts/model.pkl"] = lambda q, h: (
-        302, {"Location": f"http://localhost:{port}/steal"}, b"")
+        302,
+        {"Location": f"http://localhost:{port}/steal"},
+        b"",
+    )
     with pytest.raises(HostileAnswerError, match="redirect .* to another host"):
         run_import(registry, fake)
     assert "/steal" not in [path for path, _ in fake.requests]
@@ -168,7 +210,10 @@ def test_redirect_to_another_host_is_refused(fake, registry, tmp_path):
 
 def test_redirect_within_the_server_is_followed(fake, registry):
     fake.routes[f"{ART}/1/models/m-1/artifacts/model.pkl"] = lambda q, h: (
-        307, {"Location": "/blob/model.pkl"}, b"")
+        307,
+        {"Location": "/blob/model.pkl"},
+        b"",
+    )
     fake.routes["/blob/model.pkl"] = lambda q, h: (200, {"Content-Length": "5"}, b"hello")
     assert run_import(registry, fake).versions_imported == ["m v1"]
 
@@ -185,7 +230,10 @@ def test_download_far_larger_than_declared_is_refused(fake, registry, tmp_path):
 
 def test_content_length_over_the_declared_size_is_refused(fake, registry, tmp_path):
     fake.routes[f"{ART}/1/models/m-1/artifacts/model.pkl"] = lambda q, h: (
-        200, {"Content-Length": "50000000"}, b"x" * 100)
+        200,
+        {"Content-Length": "50000000"},
+        b"x" * 100,
+    )
     with pytest.raises(HostileAnswerError, match="sends 50000000 bytes but declared 5"):
         run_import(registry, fake)
     assert_nothing_imported(registry, tmp_path)
@@ -194,9 +242,15 @@ def test_content_length_over_the_declared_size_is_refused(fake, registry, tmp_pa
 def test_json_answer_over_the_cap_is_refused(fake, registry, tmp_path, monkeypatch):
     monkeypatch.setattr(mlflow_client, "MAX_JSON_BYTES", 100_000)
     fake.routes[f"{API}/runs/get"] = lambda q, h: (
-        200, {"Content-Type": "application/json"},
-        (b'{"run": {"info": {}, "data": {"tags": [' + b'{"key":"k","value":"v"},' * 10_000
-         + b'{}]}}}' for _ in range(1)))
+        200,
+        {"Content-Type": "application/json"},
+        (
+            b'{"run": {"info": {}, "data": {"tags": ['
+            + b'{"key":"k","value":"v"},' * 10_000
+            + b"{}]}}}"
+            for _ in range(1)
+        ),
+    )
     with pytest.raises(HostileAnswerError, match="larger than the 100000 bytes"):
         run_import(registry, fake)
     assert_nothing_imported(registry, tmp_path)
@@ -204,8 +258,7 @@ def test_json_answer_over_the_cap_is_refused(fake, registry, tmp_path, monkeypat
 
 @pytest.mark.parametrize("body", [b"{not json", b'["a list"]', b"\xff\xfe"])
 def test_malformed_json_is_refused(fake, registry, tmp_path, body):
-    fake.routes[f"{API}/runs/get"] = lambda q, h: (200, {"Content-Type": "application/json"},
-                                                   body)
+    fake.routes[f"{API}/runs/get"] = lambda q, h: (200, {"Content-Type": "application/json"}, body)
     with pytest.raises(HostileAnswerError, match="not JSON|expected a JSON object"):
         run_import(registry, fake)
     assert_nothing_imported(registry, tmp_path)
@@ -213,7 +266,8 @@ def test_malformed_json_is_refused(fake, registry, tmp_path, body):
 
 def test_wrong_shapes_are_refused(fake, registry, tmp_path):
     fake.routes[f"{API}/model-versions/search"] = lambda q, h: js(
-        {"model_versions": [{"name": "m", "version": "1; DROP", "status": "READY"}]})
+        {"model_versions": [{"name": "m", "version": "1; DROP", "status": "READY"}]}
+    )
     with pytest.raises(HostileAnswerError, match="unusable number"):
         run_import(registry, fake)
     fake.routes = healthy_routes()
@@ -225,11 +279,13 @@ def test_wrong_shapes_are_refused(fake, registry, tmp_path):
 
 def test_401_and_403_say_what_to_do(fake, registry):
     fake.routes[f"{API}/registered-models/search"] = lambda q, h: js(
-        {"error_code": "UNAUTHENTICATED"}, 401)
+        {"error_code": "UNAUTHENTICATED"}, 401
+    )
     with pytest.raises(MlflowAuthError, match="MLFLOW_TRACKING_USERNAME"):
         run_import(registry, fake)
     fake.routes[f"{API}/registered-models/search"] = lambda q, h: js(
-        {"error_code": "PERMISSION_DENIED", "message": "no READ on m"}, 403)
+        {"error_code": "PERMISSION_DENIED", "message": "no READ on m"}, 403
+    )
     with pytest.raises(MlflowAuthError, match="denied permission.*no READ on m"):
         run_import(registry, fake)
 
@@ -241,11 +297,14 @@ def test_404_mid_import_names_what_is_missing(fake, registry, tmp_path):
     assert_nothing_imported(registry, tmp_path)
 
 
-@pytest.mark.parametrize("route", [
-    lambda q, h: (200, {"Content-Type": "text/html"}, b"<html><body>Jenkins</body></html>"),
-    lambda q, h: js({"error": "no such page"}, 404),
-    lambda q, h: js({"status": "ok", "items": []}),
-])
+@pytest.mark.parametrize(
+    "route",
+    [
+        lambda q, h: (200, {"Content-Type": "text/html"}, b"<html><body>Jenkins</body></html>"),
+        lambda q, h: js({"error": "no such page"}, 404),
+        lambda q, h: js({"status": "ok", "items": []}),
+    ],
+)
 def test_a_url_that_is_not_an_mlflow_server(fake, registry, route):
     fake.routes[f"{API}/registered-models/search"] = route
     with pytest.raises(MlflowError, match="is not an MLflow tracking server"):
@@ -286,8 +345,11 @@ def test_a_server_that_hangs_times_out(fake, registry):
 
 
 def test_basic_auth_and_bearer_token_come_from_the_environment(fake, registry):
-    run_import(registry, fake, env={"MLFLOW_TRACKING_USERNAME": "ann",
-                                    "MLFLOW_TRACKING_PASSWORD": "s3cret"})
+    run_import(
+        registry,
+        fake,
+        env={"MLFLOW_TRACKING_USERNAME": "ann", "MLFLOW_TRACKING_PASSWORD": "s3cret"},
+    )
     assert {h.get("Authorization") for _, h in fake.requests} == {"Basic YW5uOnMzY3JldA=="}
     fake.requests.clear()
     run_import(registry, fake, env={"MLFLOW_TRACKING_TOKEN": "tok-123"})
@@ -309,7 +371,8 @@ def test_every_page_is_followed_and_a_repeating_token_is_refused(fake, registry)
     with registry.read() as session:
         assert session.scalar(select(func.count()).select_from(Model)) == 3
     fake.routes[f"{API}/registered-models/search"] = lambda q, h: js(
-        {"registered_models": [], "next_page_token": "same"})
+        {"registered_models": [], "next_page_token": "same"}
+    )
     with pytest.raises(HostileAnswerError, match="repeats a page token"):
         run_import(registry, fake)
 

@@ -25,13 +25,17 @@ from signoff.core.importers.mlflow.importer import import_mlflow
 
 
 def _files(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _mlflow_model_names(url: str) -> set[str]:
-    data = requests.get(f"{url}/api/2.0/mlflow/registered-models/search",
-                        params={"max_results": 1000}, timeout=10).json()
+    data = requests.get(
+        f"{url}/api/2.0/mlflow/registered-models/search", params={"max_results": 1000}, timeout=10
+    ).json()
     return {m["name"] for m in data.get("registered_models", [])}
 
 
@@ -47,8 +51,11 @@ def test_first_import_brings_every_model_version_metric_and_artifact(mlflow_serv
             assert model.version_count == len(spec["versions"])
             assert model.live_version == (int(spec["live"]) if spec["live"] else None)
             for item in spec["versions"]:
-                version = session.scalar(select(Version).where(
-                    Version.model_id == model.id, Version.number == int(item["version"])))
+                version = session.scalar(
+                    select(Version).where(
+                        Version.model_id == model.id, Version.number == int(item["version"])
+                    )
+                )
                 origin = version.manifest["mlflow"]
                 assert origin["run_id"] == item["run_id"]
                 assert origin["name"] == model_name and origin["version"] == item["version"]
@@ -73,7 +80,10 @@ def test_first_import_brings_every_model_version_metric_and_artifact(mlflow_serv
     with registry.read() as session:
         credit = session.scalar(select(Model).where(Model.name == "credit-risk"))
         assert (credit.owner, credit.risk_tier, credit.business_unit) == (
-            "risk-team", "high", "retail")
+            "risk-team",
+            "high",
+            "retail",
+        )
         assert credit.description == "Probability of default"
         assert "owner=risk-team" in credit.tags
         v1, v2 = credit.versions
@@ -91,14 +101,17 @@ def test_first_import_brings_every_model_version_metric_and_artifact(mlflow_serv
         assert [v.state for v in churn.versions] == [RETIRED, LIVE]
         deployments = session.scalars(select(Deployment)).all()
         assert sorted((d.model_id, d.version.number) for d in deployments) == sorted(
-            [(credit.id, 2), (churn.id, 2)])
+            [(credit.id, 2), (churn.id, 2)]
+        )
         fraud = session.scalar(select(Model).where(Model.name == "fraud-screening"))
         assert fraud.version_count == 0 and fraud.description == "Not trained yet"
         assert verify_chain(session).intact
         actions = set(session.scalars(select(AuditEvent.action)))
         assert {"model.created", "version.imported", "version.went_live"} <= actions
-    assert sorted(report.went_live) == ["churn v2 (MLflow stage 'Production')",
-                                        "credit-risk v2 (MLflow alias 'champion')"]
+    assert sorted(report.went_live) == [
+        "churn v2 (MLflow stage 'Production')",
+        "credit-risk v2 (MLflow alias 'champion')",
+    ]
 
 
 def test_second_import_adds_nothing(mlflow_server, registry):
@@ -106,9 +119,10 @@ def test_second_import_adds_nothing(mlflow_server, registry):
 
     def counts():
         with registry.read() as session:
-            return {table.__name__: session.scalar(select(func.count()).select_from(table))
-                    for table in (Model, Version, Component, Metric, Deployment)} | {
-                "events": event_count(session)}
+            return {
+                table.__name__: session.scalar(select(func.count()).select_from(table))
+                for table in (Model, Version, Component, Metric, Deployment)
+            } | {"events": event_count(session)}
 
     before = counts()
     blobs_before = sorted(p.name for p in registry.store.root.rglob("*") if p.is_file())
@@ -127,8 +141,12 @@ def test_cancel_keeps_complete_versions_and_the_next_import_finishes(mlflow_serv
         # second version's files are coming in
         return any("v2: model/" in message for _f, message in calls)
 
-    report = import_mlflow(registry, mlflow_server.url, cancelled=cancel_after_first_version,
-                           progress=lambda f, m: calls.append((f, m)))
+    report = import_mlflow(
+        registry,
+        mlflow_server.url,
+        cancelled=cancel_after_first_version,
+        progress=lambda f, m: calls.append((f, m)),
+    )
     assert report.cancelled and report.versions_imported == ["churn v1"]
     assert calls[-1] == (1.0, "cancelled")
     with registry.read() as session:

@@ -74,6 +74,7 @@ def test_cancel_stops_the_import_and_keeps_nothing_partial(qtbot, dialog, fake, 
             for _ in range(5):
                 time.sleep(0.4)
                 yield b"h"
+
         return 200, {"Content-Length": "5"}, body()
 
     fake.routes[f"{ART}/1/models/m-1/artifacts/model.pkl"] = slow

@@ -25,9 +25,16 @@ def test_new_version_arrives_and_changed_artifacts_are_reported(mlflow_server, r
     upstream = mlflow_server.local_path(v1["run_artifact_uri"]) / "requirements.txt"
     original = upstream.read_bytes()
     with registry.read() as session:
-        imported_sha = session.scalar(select(Component.sha256).join(Version).join(Model).where(
-            Model.name == "credit-risk", Version.number == 1,
-            Component.path == "run/requirements.txt"))
+        imported_sha = session.scalar(
+            select(Component.sha256)
+            .join(Version)
+            .join(Model)
+            .where(
+                Model.name == "credit-risk",
+                Version.number == 1,
+                Component.path == "run/requirements.txt",
+            )
+        )
     try:
         late = mlflow_server.populate("late")
         upstream.write_bytes(original + b"# edited in MLflow after import\n")
@@ -38,8 +45,9 @@ def test_new_version_arrives_and_changed_artifacts_are_reported(mlflow_server, r
         assert report.models_updated == ["credit-risk"]
         assert [u.split(":")[0] for u in report.versions_updated] == ["credit-risk v2"]
         assert len(report.changed_upstream) == 1
-        assert report.changed_upstream[0].startswith("credit-risk v1: its artifact files "
-                                                     "changed in MLflow after import")
+        assert report.changed_upstream[0].startswith(
+            "credit-risk v1: its artifact files changed in MLflow after import"
+        )
         with registry.read() as session:
             model = session.scalar(select(Model).where(Model.name == "credit-risk"))
             assert model.description == "Probability of default (PD)"
@@ -49,15 +57,27 @@ def test_new_version_arrives_and_changed_artifacts_are_reported(mlflow_server, r
             v3 = model.versions[2]
             assert v3.manifest["mlflow"]["run_id"] == late["credit-risk"]["versions"][0]["run_id"]
             assert {m.name: m.value for m in v3.metrics} == late["credit-risk"]["versions"][0][
-                "metrics"]
-            periods = session.scalars(select(Deployment).where(Deployment.model_id == model.id)
-                                      .order_by(Deployment.live_from)).all()
-            assert [(p.version.number, p.live_to is None) for p in periods] == [(2, False),
-                                                                               (3, True)]
+                "metrics"
+            ]
+            periods = session.scalars(
+                select(Deployment)
+                .where(Deployment.model_id == model.id)
+                .order_by(Deployment.live_from)
+            ).all()
+            assert [(p.version.number, p.live_to is None) for p in periods] == [
+                (2, False),
+                (3, True),
+            ]
             assert model.versions[1].manifest["mlflow"]["aliases"] == []
-            kept = session.scalar(select(Component).join(Version).where(
-                Version.model_id == model.id, Version.number == 1,
-                Component.path == "run/requirements.txt"))
+            kept = session.scalar(
+                select(Component)
+                .join(Version)
+                .where(
+                    Version.model_id == model.id,
+                    Version.number == 1,
+                    Component.path == "run/requirements.txt",
+                )
+            )
             assert kept.sha256 == imported_sha  # reported, not overwritten
             assert registry.store.read_bytes(kept.sha256) == original
             assert verify_chain(session).intact

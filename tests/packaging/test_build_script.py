@@ -25,8 +25,7 @@ def test_a_whole_bundle_has_no_problems(tmp_path):
 def test_a_missing_webengine_process_is_reported(tmp_path):
     bundle = fake_bundle(tmp_path)
     (bundle / "_internal/PySide6/Qt/libexec/QtWebEngineProcess").unlink()
-    assert build.check_bundle(bundle) == [
-        "missing _internal/PySide6/Qt/libexec/QtWebEngineProcess"]
+    assert build.check_bundle(bundle) == ["missing _internal/PySide6/Qt/libexec/QtWebEngineProcess"]
 
 
 def test_an_excluded_qt_part_that_slipped_in_is_reported(tmp_path):
@@ -39,8 +38,7 @@ def test_an_excluded_qt_part_that_slipped_in_is_reported(tmp_path):
     locale.write_bytes(b"x")
     problems = build.check_bundle(bundle)
     assert "excluded part present: PySide6/Qt/lib/libQt63DRender.so.6" in problems
-    assert ("excluded part present: PySide6/Qt/translations/qtwebengine_locales/fr.pak"
-            in problems)
+    assert "excluded part present: PySide6/Qt/translations/qtwebengine_locales/fr.pak" in problems
 
 
 @pytest.mark.parametrize("fmt", ["xz", "gz"])
@@ -68,11 +66,18 @@ def test_desktop_files_and_installer_land_in_the_bundle(tmp_path):
 
 
 def test_export_of_a_commit_holds_committed_files_only(tmp_path):
-    head = subprocess.run(["git", "-C", str(build.ROOT), "ls-tree", "-r", "--name-only", "HEAD",
-                           "packaging"], capture_output=True, text=True, check=True).stdout
+    head = subprocess.run(
+        ["git", "-C", str(build.ROOT), "ls-tree", "-r", "--name-only", "HEAD", "packaging"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     build.export_commit("HEAD", tmp_path / "src")
-    exported = sorted(p.relative_to(tmp_path / "src").as_posix()
-                      for p in (tmp_path / "src" / "packaging").rglob("*") if p.is_file())
+    exported = sorted(
+        p.relative_to(tmp_path / "src").as_posix()
+        for p in (tmp_path / "src" / "packaging").rglob("*")
+        if p.is_file()
+    )
     assert exported == sorted(head.split())
     assert build.version(tmp_path / "src") == build.version()
 
@@ -86,9 +91,12 @@ def test_install_script_refuses_to_run_outside_a_bundle(tmp_path):
     script = tmp_path / "install.sh"
     script.write_bytes((build.HERE / "install.sh").read_bytes())
     script.chmod(0o755)
-    result = subprocess.run([str(script)], capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                                 "PREFIX": str(tmp_path / "prefix")})
+    result = subprocess.run(
+        [str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFIX": str(tmp_path / "prefix")},
+    )
     assert result.returncode == 2
     assert "run me from the unpacked bundle" in result.stderr
     assert not (tmp_path / "prefix").exists()

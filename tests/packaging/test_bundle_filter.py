@@ -11,36 +11,42 @@ import bundle_filter
 import pytest
 
 
-@pytest.mark.parametrize("dest", [
-    "PySide6/QtOpenGL.abi3.so",  # binding never imported
-    "PySide6/QtDBus.abi3.so",
-    "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",
-    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
-    "PySide6/Qt/plugins/platforms/libqeglfs.so",
-    "PySide6/Qt/plugins/platforms/libqvnc.so",
-    "PySide6/Qt/plugins/imageformats/libqpdf.so",  # its libQt6Pdf is left out anyway
-    "PySide6/Qt/plugins/imageformats/libqtiff.so",
-    "PySide6/Qt/plugins/tls/libqopensslbackend.so",
-    "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
-    "PIL/_avif.cpython-311-x86_64-linux-gnu.so",
-])
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/QtOpenGL.abi3.so",  # binding never imported
+        "PySide6/QtDBus.abi3.so",
+        "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",
+        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+        "PySide6/Qt/plugins/platforms/libqeglfs.so",
+        "PySide6/Qt/plugins/platforms/libqvnc.so",
+        "PySide6/Qt/plugins/imageformats/libqpdf.so",  # its libQt6Pdf is left out anyway
+        "PySide6/Qt/plugins/imageformats/libqtiff.so",
+        "PySide6/Qt/plugins/tls/libqopensslbackend.so",
+        "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
+        "PIL/_avif.cpython-311-x86_64-linux-gnu.so",
+    ],
+)
 def test_unused_plugins_bindings_and_codecs_are_dropped(dest):
     assert not bundle_filter.keep_binary(dest)
 
 
-@pytest.mark.parametrize("dest", [
-    "PySide6/QtPrintSupport.abi3.so",  # QtWebEngineWidgets imports it
-    "PySide6/QtWebEngineCore.abi3.so",
-    "PySide6/Qt/lib/libQt6OpenGL.so.6",  # QtWebEngineCore links these
-    "PySide6/Qt/lib/libQt6DBus.so.6",
-    "PySide6/Qt/lib/libQt6PrintSupport.so.6",
-    "PySide6/Qt/plugins/platforms/libqwayland.so",
-    "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
-    "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",
-    "PySide6/Qt/plugins/imageformats/libqjpeg.so",
-    "PySide6/Qt/plugins/imageformats/libqico.so",
-    "PIL/_imaging.cpython-311-x86_64-linux-gnu.so",
-])
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/QtPrintSupport.abi3.so",  # QtWebEngineWidgets imports it
+        "PySide6/QtWebEngineCore.abi3.so",
+        "PySide6/Qt/lib/libQt6OpenGL.so.6",  # QtWebEngineCore links these
+        "PySide6/Qt/lib/libQt6DBus.so.6",
+        "PySide6/Qt/lib/libQt6PrintSupport.so.6",
+        "PySide6/Qt/plugins/platforms/libqwayland.so",
+        "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
+        "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",
+        "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+        "PySide6/Qt/plugins/imageformats/libqico.so",
+        "PIL/_imaging.cpython-311-x86_64-linux-gnu.so",
+    ],
+)
 def test_what_the_window_and_notebook_view_need_is_kept(dest):
     assert bundle_filter.keep_binary(dest)
 
@@ -55,8 +61,7 @@ def test_font_metrics_and_test_folders_are_dropped_but_fonts_and_examples_kept()
 
 
 def _readelf_needed(path: str) -> list[str]:
-    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout
     return [line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line]
 
 
@@ -97,19 +102,31 @@ def _keep(dest: str) -> bool:
 
 
 def test_libraries_only_a_dropped_plugin_needs_go_with_it():
-    entries = _entries("PySide6/QtGui.abi3.so", "plugins/printsupport/print.so", "libcups.so.2",
-                       "libgnutls.so.30", "lib/libQt6Gui.so.6", "libz.so.1", "libsoftokn3.so")
+    entries = _entries(
+        "PySide6/QtGui.abi3.so",
+        "plugins/printsupport/print.so",
+        "libcups.so.2",
+        "libgnutls.so.30",
+        "lib/libQt6Gui.so.6",
+        "libz.so.1",
+        "libsoftokn3.so",
+    )
     kept, left_out = bundle_filter.prune_binaries(entries, keep=_keep, needed=LINKS.__getitem__)
     assert left_out == ["libcups.so.2", "libgnutls.so.30", "plugins/printsupport/print.so"]
     # libz stays: Qt needs it too; libsoftokn3 stays: nothing dropped needs it
-    assert [e[0] for e in kept] == ["PySide6/QtGui.abi3.so", "lib/libQt6Gui.so.6", "libz.so.1",
-                                    "libsoftokn3.so"]
+    assert [e[0] for e in kept] == [
+        "PySide6/QtGui.abi3.so",
+        "lib/libQt6Gui.so.6",
+        "libz.so.1",
+        "libsoftokn3.so",
+    ]
 
 
 def test_a_kept_binary_that_needs_a_dropped_one_fails_the_build():
     links = dict(LINKS, **{"libQt6Gui.so.6": ["print.so"]})
-    entries = _entries("PySide6/QtGui.abi3.so", "plugins/printsupport/print.so",
-                       "lib/libQt6Gui.so.6", "libz.so.1")
+    entries = _entries(
+        "PySide6/QtGui.abi3.so", "plugins/printsupport/print.so", "lib/libQt6Gui.so.6", "libz.so.1"
+    )
     with pytest.raises(bundle_filter.BundleFilterError, match="printsupport/print.so"):
         bundle_filter.prune_binaries(entries, keep=_keep, needed=links.__getitem__)
 
@@ -119,10 +136,17 @@ def test_identical_libraries_of_two_wheels_ship_once(tmp_path):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "libgfortran-0400.so.5").write_bytes(b"\x7fELF same bytes")
     (tmp_path / "scipy.libs" / "libscipy_openblas.so").write_bytes(b"\x7fELF other")
-    entries = [(f"{f}/{n}", str(tmp_path / f / n), "BINARY") for f, n in (
-        ("scipy.libs", "libgfortran-0400.so.5"), ("scipy.libs", "libscipy_openblas.so"),
-        ("numpy.libs", "libgfortran-0400.so.5"))]
+    entries = [
+        (f"{f}/{n}", str(tmp_path / f / n), "BINARY")
+        for f, n in (
+            ("scipy.libs", "libgfortran-0400.so.5"),
+            ("scipy.libs", "libscipy_openblas.so"),
+            ("numpy.libs", "libgfortran-0400.so.5"),
+        )
+    ]
     linked = bundle_filter.link_duplicate_libraries(entries)
     assert linked == [
         ("scipy.libs/libgfortran-0400.so.5", "../numpy.libs/libgfortran-0400.so.5", "SYMLINK"),
-        entries[1], entries[2]]
+        entries[1],
+        entries[2],
+    ]

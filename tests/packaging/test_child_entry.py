@@ -33,8 +33,9 @@ print(json.dumps({
 
 
 def entry(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ENTRY), *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ENTRY), *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_the_entry_runs_a_script_as_main_with_its_arguments_and_nothing_else_loaded(tmp_path):
@@ -87,8 +88,9 @@ def fake_bundle(tmp_path, monkeypatch):
     """sys.frozen on and sys.executable an executable that runs the bundle's entry script."""
     exe = tmp_path / "bundle" / "signoff"
     exe.parent.mkdir()
-    exe.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(ENTRY))} "
-                   '"$@"\n')
+    exe.write_text(
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(ENTRY))} "$@"\n'
+    )
     exe.chmod(0o755)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(exe))
@@ -105,7 +107,8 @@ def test_the_runner_scores_through_the_bundle_entry(fake_bundle, tmp_path):
         "def predict(records):\n"
         "    cmdline = open('/proc/self/cmdline').read().split(chr(0))\n"
         "    return [{'double': r['x'] * 2, 'cmdline': cmdline,\n"
-        "             'qt': 'PySide6' in sys.modules} for r in records]\n")
+        "             'qt': 'PySide6' in sys.modules} for r in records]\n"
+    )
     result = run_entry_point(work, "score.py:predict", [{"x": 2}, {"x": 5}])
     assert result.status == OK, result.describe() + result.stderr_tail
     assert [o["double"] for o in result.outputs] == [4, 10]
@@ -117,7 +120,8 @@ def test_the_runner_scores_through_the_bundle_entry(fake_bundle, tmp_path):
 
 
 def test_the_self_test_check_reproduces_a_demo_version_in_the_bundle_child(
-        fake_bundle, demo_registry):
+    fake_bundle, demo_registry
+):
     from signoff.selftest import core_checks, harness
 
     test = harness.SelfTest(out=lambda line: None)

@@ -28,8 +28,10 @@ def desktop_entry(path: Path = DESKTOP) -> configparser.SectionProxy:
 def test_desktop_entry_passes_desktop_file_validate():
     tool = shutil.which("desktop-file-validate")
     if tool is None:
-        pytest.skip("desktop-file-validate is not installed (apt install desktop-file-utils); "
-                    "the parsing test below still checks the keys")
+        pytest.skip(
+            "desktop-file-validate is not installed (apt install desktop-file-utils); "
+            "the parsing test below still checks the keys"
+        )
     result = subprocess.run([tool, str(DESKTOP)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "error" not in result.stdout.lower()
@@ -45,8 +47,9 @@ def test_desktop_entry_has_the_keys_a_menu_needs():
     assert "Office" in entry["Categories"].split(";")
     # the icon name resolves to the icons we install at every size
     for size in (16, 32, 48, 128, 256, 512):
-        assert (PACKAGING / "icons" / "hicolor" / f"{size}x{size}" / "apps"
-                / f"{entry['Icon']}.png").is_file()
+        assert (
+            PACKAGING / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{entry['Icon']}.png"
+        ).is_file()
 
 
 def test_desktop_actions_run_real_options():
@@ -82,15 +85,17 @@ def test_metainfo_release_is_the_package_version():
     root = ET.parse(METAINFO).getroot()
     versions = [r.get("version") for r in root.iter("release")]
     assert versions and versions[0] == __version__, (
-        f"add a <release version=\"{__version__}\"> to {METAINFO.name}")
+        f'add a <release version="{__version__}"> to {METAINFO.name}'
+    )
 
 
 def test_metainfo_passes_appstreamcli_validate():
     tool = shutil.which("appstreamcli")
     if tool is None:
         pytest.skip("appstreamcli is not installed (apt install appstream)")
-    result = subprocess.run([tool, "validate", "--no-net", str(METAINFO)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [tool, "validate", "--no-net", str(METAINFO)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

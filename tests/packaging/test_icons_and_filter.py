@@ -57,30 +57,36 @@ def test_a_missing_svg_is_refused(tmp_path, capsys):
     assert "nope.svg" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("dest", [
-    "PySide6/Qt/lib/libQt6Core.so.6",
-    "PySide6/Qt/lib/libQt6WebEngineCore.so.6",
-    "PySide6/Qt/lib/libQt6Quick.so.6",  # QtWebEngine links it
-    "PySide6/Qt/lib/libQt6Qml.so.6",
-    "PySide6/Qt/plugins/platforms/libqxcb.so",
-    "PySide6/Qt/plugins/platforms/libqoffscreen.so",
-    "PySide6/Qt/plugins/imageformats/libqsvg.so",
-])
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/Qt/lib/libQt6Core.so.6",
+        "PySide6/Qt/lib/libQt6WebEngineCore.so.6",
+        "PySide6/Qt/lib/libQt6Quick.so.6",  # QtWebEngine links it
+        "PySide6/Qt/lib/libQt6Qml.so.6",
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "PySide6/Qt/plugins/imageformats/libqsvg.so",
+    ],
+)
 def test_parts_the_app_needs_are_kept(dest):
     assert bundle_filter.keep_binary(dest)
 
 
-@pytest.mark.parametrize("dest", [
-    "PySide6/Qt/lib/libQt63DRender.so.6",
-    "PySide6/Qt/lib/libQt6Quick3D.so.6",
-    "PySide6/Qt/lib/libQt6Multimedia.so.6",
-    "PySide6/Qt/lib/libQt6Charts.so.6",
-    "PySide6/Qt/lib/libQt6DataVisualization.so.6",
-    "PySide6/Qt/lib/libQt6Designer.so.6",
-    "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
-    "PySide6/Qt/plugins/sqldrivers/libqsqlite.so",
-    "PySide6/Qt/qml/QtQuick/Controls/libqtquickcontrols2plugin.so",
-])
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/Qt/lib/libQt63DRender.so.6",
+        "PySide6/Qt/lib/libQt6Quick3D.so.6",
+        "PySide6/Qt/lib/libQt6Multimedia.so.6",
+        "PySide6/Qt/lib/libQt6Charts.so.6",
+        "PySide6/Qt/lib/libQt6DataVisualization.so.6",
+        "PySide6/Qt/lib/libQt6Designer.so.6",
+        "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
+        "PySide6/Qt/plugins/sqldrivers/libqsqlite.so",
+        "PySide6/Qt/qml/QtQuick/Controls/libqtquickcontrols2plugin.so",
+    ],
+)
 def test_unused_qt_parts_are_dropped(dest):
     assert not bundle_filter.keep_binary(dest)
 
@@ -95,10 +101,22 @@ def test_only_the_en_us_webengine_locale_ships():
 
 
 def test_excluded_modules_name_no_module_the_app_imports():
-    used = {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg",
-            "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtNetwork",
-            "PySide6.QtPrintSupport", "PySide6.QtWebChannel", "sklearn", "scipy",
-            "matplotlib", "nbconvert", "numpy"}
+    used = {
+        "PySide6.QtCore",
+        "PySide6.QtGui",
+        "PySide6.QtWidgets",
+        "PySide6.QtSvg",
+        "PySide6.QtWebEngineCore",
+        "PySide6.QtWebEngineWidgets",
+        "PySide6.QtNetwork",
+        "PySide6.QtPrintSupport",
+        "PySide6.QtWebChannel",
+        "sklearn",
+        "scipy",
+        "matplotlib",
+        "nbconvert",
+        "numpy",
+    }
     assert not used & set(bundle_filter.EXCLUDED_MODULES)
 
 

@@ -11,13 +11,23 @@ from signoff import __version__, selftest
 from signoff.selftest import harness
 from tests.helpers.scripts import signoff_command
 
-CHECKS = ("resources", "demo registry", "Qt", "main window", "audit chain", "notebook render",
-          "notebook view (QtWebEngine)", "chart", "deployment check (model subprocess)")
+CHECKS = (
+    "resources",
+    "demo registry",
+    "Qt",
+    "main window",
+    "audit chain",
+    "notebook render",
+    "notebook view (QtWebEngine)",
+    "chart",
+    "deployment check (model subprocess)",
+)
 
 
 def test_version_from_the_console_script():
-    result = subprocess.run([*signoff_command(), "--version"], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [*signoff_command(), "--version"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"signoff {__version__}"
 
@@ -26,8 +36,9 @@ def test_a_check_prints_ok_or_fail_with_the_reason():
     lines: list[str] = []
     test = harness.SelfTest(out=lines.append)
     assert test.check("first", lambda: "fine")
-    assert not test.check("second", lambda: (_ for _ in ()).throw(
-        harness.CheckFailed("the page is blank")))
+    assert not test.check(
+        "second", lambda: (_ for _ in ()).throw(harness.CheckFailed("the page is blank"))
+    )
     assert not test.check("third", lambda: 1 / 0)
     assert lines[0].startswith("  ok   first: fine (")
     assert lines[1].startswith("  FAIL second: the page is blank (")
@@ -82,8 +93,12 @@ def test_a_temporary_self_test_folder_is_removed(monkeypatch, tmp_path):
 
 
 def test_self_test_on_a_missing_registry_fails_clearly(tmp_path):
-    result = subprocess.run([*signoff_command(), "--home", str(tmp_path / "nowhere"),
-                             "--self-test"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*signoff_command(), "--home", str(tmp_path / "nowhere"), "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert f"FAIL registry: there is no registry at {tmp_path / 'nowhere'}" in result.stdout
     assert not (tmp_path / "nowhere").exists()  # a self-test never creates a registry
@@ -106,10 +121,20 @@ def test_the_temporary_demo_ignores_a_team_database_in_the_environment(monkeypat
 
 @pytest.mark.slow
 def test_self_test_passes_from_pip(tmp_path):
-    env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
-               XDG_DATA_HOME=str(tmp_path / "data"))
-    result = subprocess.run([*signoff_command(), "--self-test"], capture_output=True,
-                            text=True, timeout=600, env=env, cwd=tmp_path)
+    env = dict(
+        os.environ,
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
+    result = subprocess.run(
+        [*signoff_command(), "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=tmp_path,
+    )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr[-3000:]
     assert out.startswith(f"signoff self-test {__version__}: Python package")
@@ -119,6 +144,9 @@ def test_self_test_passes_from_pip(tmp_path):
     assert out.rstrip().splitlines()[-1].startswith(f"self-test passed: {len(CHECKS)} checks")
     # no Signoff settings, registry or web profile was left in the person's own folders
     # (matplotlib's font cache and empty config folder are matplotlib's, as for any app)
-    left = [p for p in tmp_path.rglob("*") if "signoff" in p.name.lower()
-            or "qtwebengine" in p.name.lower()]
+    left = [
+        p
+        for p in tmp_path.rglob("*")
+        if "signoff" in p.name.lower() or "qtwebengine" in p.name.lower()
+    ]
     assert left == []

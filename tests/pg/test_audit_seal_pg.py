@@ -20,8 +20,15 @@ pytestmark = pytest.mark.postgres
 
 
 def _append(session, label: str, **kwargs) -> AuditEvent:  # noqa: ANN001
-    return append_event(session, actor="signoff_ci", action=f"test.{label}", entity_type="test",
-                        entity_id=label, payload={"label": label}, **kwargs)
+    return append_event(
+        session,
+        actor="signoff_ci",
+        action=f"test.{label}",
+        entity_type="test",
+        entity_id=label,
+        payload={"label": label},
+        **kwargs,
+    )
 
 
 def test_a_slow_writer_does_not_hold_up_the_chain(pg_registry) -> None:
@@ -45,8 +52,11 @@ def test_events_of_one_transaction_are_sealed_in_order(pg_registry) -> None:
         assert all(e.seq < 0 for e in pending)  # not numbered before the commit
     with pg_registry.read() as s:
         events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
-        assert [(e.seq, e.action) for e in events] == [(1, "test.e0"), (2, "test.e1"),
-                                                       (3, "test.e2")]
+        assert [(e.seq, e.action) for e in events] == [
+            (1, "test.e0"),
+            (2, "test.e1"),
+            (3, "test.e2"),
+        ]
         prev = "0" * 64
         for event in events:
             assert event.prev_hash == prev and event_hash(prev, event) == event.hash
@@ -64,16 +74,21 @@ def test_sealed_append_gives_the_number_before_the_commit(pg_registry) -> None:
         stored = s.get(AuditEvent, number)
         assert stored is not None and stored.hash == digest
         assert [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [
-            "test.first", "test.second", "test.third"]
+            "test.first",
+            "test.second",
+            "test.third",
+        ]
         assert verify_chain(s).intact
 
 
 def test_a_client_cannot_rewrite_its_own_pending_event(pg_registry) -> None:
     with pg_registry.write() as s:
         _append(s, "kept")
-    for statement in ("UPDATE audit_events SET actor = 'mallory' WHERE seq < 0",
-                      "UPDATE audit_events SET seq = 7, hash = 'x' WHERE seq < 0",
-                      "DELETE FROM audit_events WHERE seq < 0"):
+    for statement in (
+        "UPDATE audit_events SET actor = 'mallory' WHERE seq < 0",
+        "UPDATE audit_events SET seq = 7, hash = 'x' WHERE seq < 0",
+        "DELETE FROM audit_events WHERE seq < 0",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), pg_registry.write() as s:
             _append(s, "tampered")
             s.flush()
@@ -95,6 +110,5 @@ def test_downgrade_restores_sealing_at_insert(pg_registry) -> None:
     with pg_registry.write() as s:
         _append(s, "after")
     with pg_registry.read() as s:
-        assert [e.seq for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [
-            1, 2, 3]
+        assert [e.seq for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [1, 2, 3]
         assert verify_chain(s).intact

@@ -35,7 +35,10 @@ def test_publish_and_read_back_on_postgresql(pg_registry, tmp_path: Path) -> Non
 
 def test_audit_events_append_only_on_postgresql(pg_registry, tmp_path: Path) -> None:
     publish(pg_registry, write_model_folder(tmp_path / "m"))
-    for statement in ("UPDATE audit_events SET actor='mallory'", "DELETE FROM audit_events",
-                      "TRUNCATE audit_events"):
+    for statement in (
+        "UPDATE audit_events SET actor='mallory'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), pg_registry.write() as s:
             s.execute(text(statement))

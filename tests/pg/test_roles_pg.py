@@ -33,9 +33,12 @@ def team(pg_url: str, tmp_path: Path):
     people = {"author": f"ann_{tag}", "validator": f"ben_{tag}", "viewer": f"val_{tag}"}
     for role, login in people.items():
         create_login(admin.engine, login, f"pw-{login}", [role])
-    regs = {role: open_registry(db=url_for_login(pg_url, login, f"pw-{login}"),
-                                artifacts=tmp_path / "artifacts")
-            for role, login in people.items()}
+    regs = {
+        role: open_registry(
+            db=url_for_login(pg_url, login, f"pw-{login}"), artifacts=tmp_path / "artifacts"
+        )
+        for role, login in people.items()
+    }
     yield admin, regs, people
     for reg in regs.values():
         reg.close()
@@ -61,9 +64,16 @@ def test_author_publishes_validator_approves_and_the_database_names_them(team, t
         version = s.get(Version, version_id)
         change_state(s, version, "approved")
         # the client claims to be the author; the database records who really connected
-        s.add(Decision(version_id=version_id, actor=people["author"], at=version.created_at,
-                       action="approve", meaning="approved for production use",
-                       manifest_hash=version.manifest_hash))
+        s.add(
+            Decision(
+                version_id=version_id,
+                actor=people["author"],
+                at=version.created_at,
+                action="approve",
+                meaning="approved for production use",
+                manifest_hash=version.manifest_hash,
+            )
+        )
     with admin.read() as s:
         decision = s.scalars(select(Decision)).one()
         assert decision.actor == people["validator"]
@@ -73,14 +83,17 @@ def test_author_publishes_validator_approves_and_the_database_names_them(team, t
         assert verify_chain(s).intact
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET actor = 'x'",
-    "DELETE FROM audit_events",
-    "UPDATE decisions SET comment = 'x'",
-    "DELETE FROM decisions",
-    "UPDATE versions SET state = 'live'",
-    "DELETE FROM versions",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET actor = 'x'",
+        "DELETE FROM audit_events",
+        "UPDATE decisions SET comment = 'x'",
+        "DELETE FROM decisions",
+        "UPDATE versions SET state = 'live'",
+        "DELETE FROM versions",
+    ],
+)
 def test_reviewer_cannot_rewrite_history_or_states(team, tmp_path, statement: str) -> None:
     _admin, regs, _people = team
     _published(regs, tmp_path)
@@ -92,12 +105,15 @@ def test_viewer_cannot_write_anything(team, tmp_path) -> None:
     _admin, regs, _people = team
     with pytest.raises(ProgrammingError, match="permission denied"):
         publish(regs["viewer"], write_model_folder(tmp_path / "m"))
-    for statement in ("INSERT INTO users (login, display_name, email, active) "
-                      "VALUES ('x', 'x', 'x', true)",
-                      "INSERT INTO policies (risk_tier, revision, rules, created_at, created_by) "
-                      "VALUES ('high', 9, '{}', now(), 'x')"):
-        with pytest.raises(ProgrammingError, match="permission denied"), \
-                regs["viewer"].write() as s:
+    for statement in (
+        "INSERT INTO users (login, display_name, email, active) VALUES ('x', 'x', 'x', true)",
+        "INSERT INTO policies (risk_tier, revision, rules, created_at, created_by) "
+        "VALUES ('high', 9, '{}', now(), 'x')",
+    ):
+        with (
+            pytest.raises(ProgrammingError, match="permission denied"),
+            regs["viewer"].write() as s,
+        ):
             s.execute(text(statement))
 
 
@@ -106,8 +122,10 @@ def test_author_cannot_approve(team, tmp_path) -> None:
     version_id = _published(regs, tmp_path)
     with regs["author"].write() as s:
         change_state(s, s.get(Version, version_id), "in_review")
-    with pytest.raises(TransitionError, match="may not move a version to approved"), \
-            regs["author"].write() as s:
+    with (
+        pytest.raises(TransitionError, match="may not move a version to approved"),
+        regs["author"].write() as s,
+    ):
         change_state(s, s.get(Version, version_id), "approved")
     with regs["author"].read() as s:
         assert s.get(Version, version_id).state == "in_review"
@@ -129,8 +147,9 @@ def test_wrong_password_at_signing_is_refused_and_audited(team) -> None:
         assert s.scalars(select(Decision)).all() == []
 
 
-def test_connection_lost_mid_transaction_rolls_back_and_reconnects(pg_registry, tmp_path,
-                                                                   pg_url) -> None:
+def test_connection_lost_mid_transaction_rolls_back_and_reconnects(
+    pg_registry, tmp_path, pg_url
+) -> None:
     publish(pg_registry, write_model_folder(tmp_path / "a"))
     admin = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
     with pytest.raises(OperationalError), pg_registry.write() as s:
@@ -145,15 +164,24 @@ def test_connection_lost_mid_transaction_rolls_back_and_reconnects(pg_registry, 
         assert verify_chain(s).intact
 
 
-def test_reviewer_may_send_back_for_changes_and_author_may_sign_own_decisions(team,
-                                                                             tmp_path) -> None:
+def test_reviewer_may_send_back_for_changes_and_author_may_sign_own_decisions(
+    team, tmp_path
+) -> None:
     _admin, regs, people = team
     version_id = _published(regs, tmp_path)
     with regs["author"].write() as s:
         version = s.get(Version, version_id)
         change_state(s, version, "in_review")
-        s.add(Decision(version_id=version_id, actor="x", at=version.created_at, action="submit",
-                       meaning="submitted for review", manifest_hash=version.manifest_hash))
+        s.add(
+            Decision(
+                version_id=version_id,
+                actor="x",
+                at=version.created_at,
+                action="submit",
+                meaning="submitted for review",
+                manifest_hash=version.manifest_hash,
+            )
+        )
     with regs["validator"].write() as s:
         change_state(s, s.get(Version, version_id), "draft")
     with regs["viewer"].read() as s:
@@ -161,9 +189,9 @@ def test_reviewer_may_send_back_for_changes_and_author_may_sign_own_decisions(te
         assert s.scalars(select(Decision.actor)).one() == people["author"]
 
 
-def test_command_line_creates_roles_and_a_person_with_their_own_login(pg_url, tmp_path,
-                                                                      monkeypatch,
-                                                                      capsys) -> None:
+def test_command_line_creates_roles_and_a_person_with_their_own_login(
+    pg_url, tmp_path, monkeypatch, capsys
+) -> None:
     from signoff.cli import main
     from signoff.core.governance.people import printed_name, roles_of
 
@@ -171,20 +199,25 @@ def test_command_line_creates_roles_and_a_person_with_their_own_login(pg_url, tm
     base = ["--db", pg_url, "--artifacts", str(tmp_path / "a")]
     assert main([*base, "db", "init-roles"]) == 0
     monkeypatch.setenv("SIGNOFF_NEW_PASSWORD", "zoe-secret")
-    assert main([*base, "db", "add-user", login, "--name", "Zoe Validator",
-                 "--role", "validator"]) == 0
+    assert (
+        main([*base, "db", "add-user", login, "--name", "Zoe Validator", "--role", "validator"])
+        == 0
+    )
     assert f"{login}: validator" in capsys.readouterr().out
     assert main([*base, "db", "add-user", "Bad Name!", "--role", "validator"]) == 2
-    zoe = open_registry(db=url_for_login(pg_url, login, "zoe-secret"),
-                        artifacts=tmp_path / "a")
+    zoe = open_registry(db=url_for_login(pg_url, login, "zoe-secret"), artifacts=tmp_path / "a")
     try:
         assert zoe.actor == login
         with zoe.read() as s:
             assert printed_name(s, login) == "Zoe Validator"
             assert roles_of(s, login) == {"validator"}
         with pytest.raises(ProgrammingError, match="permission denied"), zoe.write() as s:
-            s.execute(text("INSERT INTO users (login, display_name, email, active) "
-                           "VALUES ('x', 'x', 'x', true)"))
+            s.execute(
+                text(
+                    "INSERT INTO users (login, display_name, email, active) "
+                    "VALUES ('x', 'x', 'x', true)"
+                )
+            )
     finally:
         zoe.close()
         admin = open_registry(db=pg_url, artifacts=tmp_path / "a")

@@ -28,8 +28,13 @@ from tests.helpers.folders import write_model_folder
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-CAST = {"ann": ["author"], "vic": ["validator"], "mo": ["validator"],
-        "rel": ["release_manager"], "rex": ["release_manager"]}
+CAST = {
+    "ann": ["author"],
+    "vic": ["validator"],
+    "mo": ["validator"],
+    "rel": ["release_manager"],
+    "rex": ["release_manager"],
+}
 
 
 @pytest.fixture
@@ -46,8 +51,10 @@ def team(pg_url: str, tmp_path: Path):
         with admin.write() as s:
             save_person(s, logins[who], actor=admin.actor, display_name=who.title(), roles=roles)
     urls = {who: url_for_login(pg_url, logins[who], f"pw-{who}") for who in CAST}
-    regs = {who: open_registry(db=urls[who], artifacts=tmp_path / "artifacts", upgrade=False)
-            for who in CAST}
+    regs = {
+        who: open_registry(db=urls[who], artifacts=tmp_path / "artifacts", upgrade=False)
+        for who in CAST
+    }
     yield admin, regs, urls, logins
     for reg in regs.values():
         reg.close()
@@ -59,8 +66,13 @@ def team(pg_url: str, tmp_path: Path):
 
 
 def publish_as(regs, logins, tmp_path: Path, weights: str = '{"a": 0.1, "b": 0.2}') -> int:
-    folder = write_model_folder(tmp_path / f"m{abs(hash(weights))}", name="credit",
-                                author=logins["ann"], tier="medium", weights=weights)
+    folder = write_model_folder(
+        tmp_path / f"m{abs(hash(weights))}",
+        name="credit",
+        author=logins["ann"],
+        tier="medium",
+        weights=weights,
+    )
     return publish(regs["ann"], folder).number
 
 
@@ -85,8 +97,12 @@ def test_lifecycle_with_own_logins_and_database_stamped_actors(team, tmp_path) -
     assert out.state_after == "live" and out.notified == 1
     with admin.read() as s:
         actors = [(d.action, d.actor) for d in s.scalars(select(Decision).order_by(Decision.id))]
-        assert actors == [("submit", logins["ann"]), ("approve", logins["vic"]),
-                          ("approve", logins["rel"]), ("go_live", logins["rel"])]
+        assert actors == [
+            ("submit", logins["ann"]),
+            ("approve", logins["vic"]),
+            ("approve", logins["rel"]),
+            ("go_live", logins["rel"]),
+        ]
         assert s.scalars(select(OutboxMessage.event)).all() == ["went_live"]
         assert verify_chain(s).intact
 
@@ -96,9 +112,13 @@ def test_approve_vs_reject_race_on_postgresql(team, tmp_path) -> None:
     publish_as(regs, logins, tmp_path)
     run_transition(regs["ann"], "submit", "credit", 1)
     before = counts(admin)
-    outcomes = race_urls(str(tmp_path / "artifacts"), [
-        (urls["vic"], "vic", "approve", "credit", 1, {}),
-        (urls["mo"], "mo", "reject", "credit", 1, {"comment": "not convinced"})])
+    outcomes = race_urls(
+        str(tmp_path / "artifacts"),
+        [
+            (urls["vic"], "vic", "approve", "credit", 1, {}),
+            (urls["mo"], "mo", "reject", "credit", 1, {"comment": "not convinced"}),
+        ],
+    )
     assert_one_winner(admin, outcomes, before)
     assert "changed since you loaded it" in outcomes[1][3]
 
@@ -110,9 +130,13 @@ def test_two_go_lives_race_on_postgresql(team, tmp_path) -> None:
     to_ready(admin, regs, 1)
     to_ready(admin, regs, 2)
     before = counts(admin)
-    outcomes = race_urls(str(tmp_path / "artifacts"), [
-        (urls["rel"], "rel", "go_live", "credit", 1, {}),
-        (urls["rex"], "rex", "go_live", "credit", 2, {})])
+    outcomes = race_urls(
+        str(tmp_path / "artifacts"),
+        [
+            (urls["rel"], "rel", "go_live", "credit", 1, {}),
+            (urls["rex"], "rex", "go_live", "credit", 2, {}),
+        ],
+    )
     assert_one_winner(admin, outcomes, before)
     assert "live version of credit in production changed" in outcomes[1][3]
     with admin.read() as s:
@@ -125,13 +149,17 @@ def test_tampering_on_postgresql_is_found(pg_registry, tmp_path) -> None:
 
     with pg_registry.write() as s:
         for i in range(1, 7):
-            append_event(s, actor="x", action="test.event", entity_type="test", entity_id=i,
-                         payload={"n": i})
+            append_event(
+                s, actor="x", action="test.event", entity_type="test", entity_id=i, payload={"n": i}
+            )
     with pg_registry.read() as s:
         exported = head(s)
     attacks = [
-        ("UPDATE audit_events SET payload = replace(payload, '3', '9') WHERE seq = 3", 3,
-         "altered"),
+        (
+            "UPDATE audit_events SET payload = replace(payload, '3', '9') WHERE seq = 3",
+            3,
+            "altered",
+        ),
         ("DELETE FROM audit_events WHERE seq = 4", 4, "missing"),
         ("DELETE FROM audit_events WHERE seq >= 6", 6, "removed from the tail"),
     ]
@@ -151,8 +179,14 @@ def test_tampering_on_postgresql_is_found(pg_registry, tmp_path) -> None:
             s.execute(text("DELETE FROM audit_events"))
             s.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
             for i in range(1, 7):
-                append_event(s, actor="x", action="test.event", entity_type="test",
-                             entity_id=i, payload={"n": i})
+                append_event(
+                    s,
+                    actor="x",
+                    action="test.event",
+                    entity_type="test",
+                    entity_id=i,
+                    payload={"n": i},
+                )
         with pg_registry.read() as s:
             exported = head(s)
             assert verify_chain(s, against=exported).intact

@@ -18,8 +18,16 @@ from signoff.cli.common import close_opened_registries
 from signoff.core.common.errors import SignoffError
 
 COMMAND_MODULES = (
-    "registry", "demo", "ingest", "monitor", "importers", "audit", "render",
-    "workflow", "notify", "runner",
+    "registry",
+    "demo",
+    "ingest",
+    "monitor",
+    "importers",
+    "audit",
+    "render",
+    "workflow",
+    "notify",
+    "runner",
 )
 
 
@@ -29,17 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Model governance workstation. Without a subcommand, opens the application.",
     )
     parser.add_argument("--version", action="version", version=f"signoff {__version__}")
-    parser.add_argument("--home", help="registry home folder (SQLite file + artifacts); "
-                        "default $SIGNOFF_HOME or the user data folder")
-    parser.add_argument("--db", help="database URL (sqlite:///FILE or postgresql://…); "
-                        "default $SIGNOFF_DB")
+    parser.add_argument(
+        "--home",
+        help="registry home folder (SQLite file + artifacts); "
+        "default $SIGNOFF_HOME or the user data folder",
+    )
+    parser.add_argument(
+        "--db", help="database URL (sqlite:///FILE or postgresql://…); default $SIGNOFF_DB"
+    )
     parser.add_argument("--artifacts", help="artifact folder (default HOME/artifacts)")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the demo registry (created on first use)")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the demo registry (created on first use)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check this installation offscreen on a temporary demo registry "
-                        "(or on the registry --home/--db name, read only)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offscreen on a temporary demo registry "
+        "(or on the registry --home/--db name, read only)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"signoff.cli.{name}").register(sub)
@@ -50,8 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``signoff`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         if args.self_test:
             from signoff.selftest import run_self_test

@@ -14,17 +14,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="verify or export the tamper-evident audit trail")
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = asub.add_parser("verify", help="walk the hash chain; exit 0 intact, 1 broken")
-    v.add_argument("--against", type=Path, metavar="HEADFILE",
-                   help="a head file (or JSON export) written earlier by 'signoff audit export'; "
-                   "detects a truncated or rewritten chain")
+    v.add_argument(
+        "--against",
+        type=Path,
+        metavar="HEADFILE",
+        help="a head file (or JSON export) written earlier by 'signoff audit export'; "
+        "detects a truncated or rewritten chain",
+    )
     v.add_argument("--json", action="store_true", help="machine-readable verdict")
     v.set_defaults(handler=cmd_verify)
     e = asub.add_parser("export", help="write every event and the head hash for auditors")
     e.add_argument("output", type=Path, help="file to write (.json or .csv)")
-    e.add_argument("--format", choices=("json", "csv"),
-                   help="default: from the file's extension, else json")
-    e.add_argument("--head-file", type=Path,
-                   help="where to write the head (default OUTPUT.head.json)")
+    e.add_argument(
+        "--format", choices=("json", "csv"), help="default: from the file's extension, else json"
+    )
+    e.add_argument(
+        "--head-file", type=Path, help="where to write the head (default OUTPUT.head.json)"
+    )
     e.set_defaults(handler=cmd_export)
 
 
@@ -40,9 +46,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with registry.read() as session:
         report = verify_chain(session, against)
     if args.json:
-        print_json({"intact": report.intact, "events": report.events,
-                    "head_seq": report.head_seq, "head_hash": report.head_hash,
-                    "broken_seq": report.broken_seq, "problem": report.problem})
+        print_json(
+            {
+                "intact": report.intact,
+                "events": report.events,
+                "head_seq": report.head_seq,
+                "head_hash": report.head_hash,
+                "broken_seq": report.broken_seq,
+                "problem": report.problem,
+            }
+        )
     else:
         print(report.describe(), file=sys.stdout if report.intact else sys.stderr)
     return 0 if report.intact else 1

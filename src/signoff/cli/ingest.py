@@ -26,9 +26,12 @@ a file with any bad row is rejected whole and nothing is stored."""
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``signoff ingest`` to the command line."""
-    p = sub.add_parser("ingest", help="store executions, predictions or outcomes from a file",
-                       description=FORMATS_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "ingest",
+        help="store executions, predictions or outcomes from a file",
+        description=FORMATS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("kind", choices=KINDS)
     p.add_argument("file", type=Path, help="a .csv or .jsonl file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -42,8 +45,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         result = ingest_file(registry, args.kind, args.file)
     except IngestError as exc:
         if args.json:
-            print_json({"rejected": True, "source": exc.source, "problems": [
-                {"line": line, "reason": reason} for line, reason in exc.problems]})
+            print_json(
+                {
+                    "rejected": True,
+                    "source": exc.source,
+                    "problems": [{"line": line, "reason": reason} for line, reason in exc.problems],
+                }
+            )
         print(f"signoff: error: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -17,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("monitor", help="evaluate the staleness rules of every live model")
     p.add_argument("models", nargs="*", metavar="MODEL", help="only these models")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--dry-run", action="store_true",
-                   help="judge only; do not store the stale flags")
+    p.add_argument(
+        "--dry-run", action="store_true", help="judge only; do not store the stale flags"
+    )
     p.set_defaults(handler=cmd_monitor)
 
 
@@ -39,8 +40,15 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     else:
         header = ("MODEL", "LIVE", "METRIC", "LATEST", "BASELINE", "PSI", "STALE")
         table = [header] + [
-            (h.model, f"v{h.live_version}", h.metric or "-", _fmt(h.latest_value),
-             _fmt(h.baseline), _fmt(h.latest_psi), "STALE" if h.stale else "ok")
+            (
+                h.model,
+                f"v{h.live_version}",
+                h.metric or "-",
+                _fmt(h.latest_value),
+                _fmt(h.baseline),
+                _fmt(h.latest_psi),
+                "STALE" if h.stale else "ok",
+            )
             for h in live
         ]
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]

@@ -15,8 +15,9 @@ from signoff.core.notifications.outbox import deliver_due, delivery_rows, save_c
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("notify", help="deliver queued notifications to consumers' webhooks")
-    p.add_argument("--loop", type=float, metavar="SECONDS",
-                   help="keep running, delivering every SECONDS")
+    p.add_argument(
+        "--loop", type=float, metavar="SECONDS", help="keep running, delivering every SECONDS"
+    )
     p.add_argument("--status", action="store_true", help="show delivery state instead")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_notify)
@@ -27,9 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("model")
     add.add_argument("name")
     add.add_argument("--webhook", help="URL receiving signed JSON POSTs")
-    add.add_argument("--secret-env", default="SIGNOFF_CONSUMER_SECRET",
-                     help="environment variable holding the HMAC secret "
-                     "(default SIGNOFF_CONSUMER_SECRET)")
+    add.add_argument(
+        "--secret-env",
+        default="SIGNOFF_CONSUMER_SECRET",
+        help="environment variable holding the HMAC secret (default SIGNOFF_CONSUMER_SECRET)",
+    )
     add.add_argument("--kind", default="batch")
     add.add_argument("--contact", default="")
     add.add_argument("--pin", type=int, metavar="VERSION", help="pinned version number")
@@ -45,8 +48,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
             print_json([r.__dict__ for r in rows])
             return 0
         for r in rows:
-            print(f"{r.model}/{r.consumer:16} {r.event:11} v{r.version} {r.state:11} "
-                  f"attempts {r.attempts} {r.last_error[:60]}")
+            print(
+                f"{r.model}/{r.consumer:16} {r.event:11} v{r.version} {r.state:11} "
+                f"attempts {r.attempts} {r.last_error[:60]}"
+            )
         return 0
     while True:
         report = deliver_due(registry)
@@ -59,17 +64,27 @@ def cmd_notify(args: argparse.Namespace) -> int:
 def cmd_consumer_add(args: argparse.Namespace) -> int:
     secret = os.environ.get(args.secret_env, "")
     if args.webhook and not secret:
-        raise SignoffError(f"set the consumer's secret in ${args.secret_env} (never on the "
-                           "command line, where other users can see it)")
+        raise SignoffError(
+            f"set the consumer's secret in ${args.secret_env} (never on the "
+            "command line, where other users can see it)"
+        )
     registry = registry_from_args(args)
 
     def work(session):  # noqa: ANN001, ANN202
         model = get_model(session, args.model)
         pinned = get_version(session, args.model, args.pin) if args.pin else None
         try:
-            consumer = save_consumer(session, model, args.name, actor=registry.actor,
-                                     webhook_url=args.webhook, secret=secret, kind=args.kind,
-                                     contact=args.contact, pinned_version=pinned)
+            consumer = save_consumer(
+                session,
+                model,
+                args.name,
+                actor=registry.actor,
+                webhook_url=args.webhook,
+                secret=secret,
+                kind=args.kind,
+                contact=args.contact,
+                pinned_version=pinned,
+            )
         except ValueError as exc:
             raise SignoffError(str(exc)) from exc
         return consumer.name

@@ -30,19 +30,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dbsub.add_parser("upgrade", help="apply pending schema migrations")
     up.set_defaults(handler=cmd_db_upgrade)
-    roles = dbsub.add_parser("init-roles", help="PostgreSQL: create the group roles and grants "
-                             "(run as the tables' owner)")
+    roles = dbsub.add_parser(
+        "init-roles",
+        help="PostgreSQL: create the group roles and grants (run as the tables' owner)",
+    )
     roles.set_defaults(handler=cmd_db_init_roles)
     user = dbsub.add_parser("add-user", help="PostgreSQL: create a person's own login with roles")
     user.add_argument("login")
     user.add_argument("--name", default="", help="printed name shown with signatures")
     user.add_argument("--email", default="")
-    user.add_argument("--role", action="append", required=True, dest="roles",
-                      help="author, validator, business_owner, release_manager, auditor, "
-                      "viewer or admin (repeatable)")
-    user.add_argument("--password-env", default="SIGNOFF_NEW_PASSWORD",
-                      help="environment variable holding the new login's password "
-                      "(default SIGNOFF_NEW_PASSWORD; prompted for when unset)")
+    user.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        dest="roles",
+        help="author, validator, business_owner, release_manager, auditor, "
+        "viewer or admin (repeatable)",
+    )
+    user.add_argument(
+        "--password-env",
+        default="SIGNOFF_NEW_PASSWORD",
+        help="environment variable holding the new login's password "
+        "(default SIGNOFF_NEW_PASSWORD; prompted for when unset)",
+    )
     user.set_defaults(handler=cmd_db_add_user)
 
 
@@ -56,15 +66,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_ls(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     with registry.read() as session:
-        rows = inventory.inventory(session, inventory.InventoryQuery(search=args.search, limit=None))
+        rows = inventory.inventory(
+            session, inventory.InventoryQuery(search=args.search, limit=None)
+        )
     if args.json:
         print_json([r.to_json() for r in rows])
         return 0
     header = ("MODEL", "OWNER", "TIER", "LIVE", "LATEST", "STATE", "FLAGS")
     table = [header] + [
-        (r.name, r.owner, r.risk_tier, f"v{r.live_version}" if r.live_version else "-",
-         f"v{r.latest_version}" if r.latest_version else "-", r.latest_state or "-",
-         ", ".join(r.flag_words))
+        (
+            r.name,
+            r.owner,
+            r.risk_tier,
+            f"v{r.live_version}" if r.live_version else "-",
+            f"v{r.latest_version}" if r.latest_version else "-",
+            r.latest_state or "-",
+            ", ".join(r.flag_words),
+        )
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
@@ -82,8 +100,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"{data['model']} v{data['version']}  [{data['state']}]  by {data['author']}, "
-          f"{data['created_at'][:16]}")
+    print(
+        f"{data['model']} v{data['version']}  [{data['state']}]  by {data['author']}, "
+        f"{data['created_at'][:16]}"
+    )
     print(f"manifest {data['manifest_hash']}")
     print(f"entry point {data['entry_point']}")
     print("\ncomponents:")
@@ -117,11 +137,18 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     if not registry.is_embedded:
         password = os.environ.get(args.password_env) or getpass.getpass(
-            f"password for {args.login}: ")
+            f"password for {args.login}: "
+        )
         create_login(registry.engine, args.login, password, args.roles)
     with registry.write() as session:
-        save_person(session, args.login, actor=registry.actor, display_name=args.name or None,
-                    email=args.email or None, roles=args.roles)
+        save_person(
+            session,
+            args.login,
+            actor=registry.actor,
+            display_name=args.name or None,
+            email=args.email or None,
+            roles=args.roles,
+        )
     print(f"{args.login}: {', '.join(args.roles)}")
     return 0
 

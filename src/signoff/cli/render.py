@@ -20,14 +20,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "render",
         help="render a notebook (.ipynb) or Markdown (.md) file to safe, offline HTML",
         description="Render FILE exactly as the Notebook / Release notes tabs show it: "
-                    "sanitized (no script, no event handlers, no javascript: links), offline "
-                    "(remote images become placeholders), CSS inline.",
+        "sanitized (no script, no event handlers, no javascript: links), offline "
+        "(remote images become placeholders), CSS inline.",
     )
     p.add_argument("file", metavar="FILE", help="a .ipynb notebook or a .md Markdown file")
-    p.add_argument("-o", "--output", metavar="OUT.html", default="-",
-                   help="where to write the HTML (default: standard output)")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="do not print the summary (headings, blocked content) to stderr")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.html",
+        default="-",
+        help="where to write the HTML (default: standard output)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="do not print the summary (headings, blocked content) to stderr",
+    )
     p.set_defaults(handler=cmd_render)
 
 
@@ -47,8 +56,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         try:
             _write_atomically(Path(args.output), document.html)
         except OSError as exc:
-            print(f"signoff render: cannot write {args.output}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            print(
+                f"signoff render: cannot write {args.output}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return 2
     if not args.quiet:
         report = document.report
@@ -68,8 +79,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def _write_atomically(path: Path, text: str) -> None:
     path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=".render-", suffix=".html")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=".render-", suffix=".html"
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

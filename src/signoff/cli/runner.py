@@ -21,27 +21,46 @@ from signoff.core.runner import Limits
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``check`` and ``reproduce`` to the ``signoff`` command."""
-    p = sub.add_parser("check", help="run the deployment checks on a version and store the "
-                       "results as evidence")
+    p = sub.add_parser(
+        "check", help="run the deployment checks on a version and store the results as evidence"
+    )
     p.add_argument("ref", metavar="MODEL@VERSION")
-    p.add_argument("--only", action="append", choices=CHECKS, metavar="CHECK",
-                   help=f"run only this check (repeatable): {', '.join(CHECKS)}")
-    p.add_argument("--tolerance", type=float, help="tolerance for numeric reference outputs "
-                   "(default: the manifest's)")
-    p.add_argument("--exact", action="append", default=[], metavar="FIELD",
-                   help="a numeric output field that must match exactly (repeatable)")
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=CHECKS,
+        metavar="CHECK",
+        help=f"run only this check (repeatable): {', '.join(CHECKS)}",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        help="tolerance for numeric reference outputs (default: the manifest's)",
+    )
+    p.add_argument(
+        "--exact",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a numeric output field that must match exactly (repeatable)",
+    )
     p.add_argument("--time-limit", type=float, help="seconds per scoring run")
     p.add_argument("--memory-limit", type=int, help="MB per scoring run")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("reproduce", help="re-run the version behind a recorded prediction and "
-                       "compare (exit 0 reproduced, 1 differs, 2 could not run)")
-    p.add_argument("prediction", nargs="?", type=int, metavar="PREDICTION",
-                   help="the prediction id")
+    p = sub.add_parser(
+        "reproduce",
+        help="re-run the version behind a recorded prediction and "
+        "compare (exit 0 reproduced, 1 differs, 2 could not run)",
+    )
+    p.add_argument(
+        "prediction", nargs="?", type=int, metavar="PREDICTION", help="the prediction id"
+    )
     p.add_argument("--subject", help="a subject key (customer id), instead of an id")
-    p.add_argument("--at", help="with --subject: the latest prediction at or before this time "
-                   "(ISO 8601, UTC)")
+    p.add_argument(
+        "--at", help="with --subject: the latest prediction at or before this time (ISO 8601, UTC)"
+    )
     p.add_argument("--report", metavar="FILE", help="write the report (.pdf for PDF, else HTML)")
     p.add_argument("--time-limit", type=float, help="seconds for the scoring run")
     p.add_argument("--json", action="store_true")
@@ -52,8 +71,10 @@ def _limits(args: argparse.Namespace) -> Limits | None:
     if args.time_limit is None and getattr(args, "memory_limit", None) is None:
         return None
     default = Limits()
-    return Limits(time_s=args.time_limit or default.time_s,
-                  memory_mb=getattr(args, "memory_limit", None) or default.memory_mb)
+    return Limits(
+        time_s=args.time_limit or default.time_s,
+        memory_mb=getattr(args, "memory_limit", None) or default.memory_mb,
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -64,8 +85,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     with registry.read() as session:
         version_id = lookup.get_version(session, name, number).id
-    options = CheckOptions(tolerance=args.tolerance, exact_fields=tuple(args.exact),
-                           limits=_limits(args))
+    options = CheckOptions(
+        tolerance=args.tolerance, exact_fields=tuple(args.exact), limits=_limits(args)
+    )
     results = run_checks(registry, version_id, checks=tuple(args.only or CHECKS), options=options)
     if args.json:
         print_json([r.to_json() for r in results])
@@ -78,8 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Reproduce one prediction; exit 0 reproduced, 1 differs, 2 could not run."""
     if args.prediction is None and not args.subject:
-        print("signoff: error: give a PREDICTION id or --subject KEY [--at TIME]",
-              file=sys.stderr)
+        print("signoff: error: give a PREDICTION id or --subject KEY [--at TIME]", file=sys.stderr)
         return 2
     try:
         at = parse_time(args.at) if args.at else None
@@ -93,23 +114,36 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             mark = "ok " if state == "done" else "!! "
             print(f"  {mark}{step:<12} {detail}", file=sys.stderr)
 
-    repro = reproduce(registry, args.prediction, subject=args.subject, at=at,
-                      progress=progress, limits=_limits(args))
+    repro = reproduce(
+        registry,
+        args.prediction,
+        subject=args.subject,
+        at=at,
+        progress=progress,
+        limits=_limits(args),
+    )
     stored = write_report(registry, repro, args.report) if args.report else None
     if args.json:
         data = repro.to_json()
         if stored is not None:
-            data["report"] = {"file": args.report, "html_sha256": stored.html_sha256,
-                              "pdf_sha256": stored.pdf_sha256}
+            data["report"] = {
+                "file": args.report,
+                "html_sha256": stored.html_sha256,
+                "pdf_sha256": stored.pdf_sha256,
+            }
         print_json(data)
     else:
-        print(f"prediction {repro.prediction_id} ({repro.subject_key}, {repro.model} "
-              f"v{repro.version_number}): {repro.headline}")
+        print(
+            f"prediction {repro.prediction_id} ({repro.subject_key}, {repro.model} "
+            f"v{repro.version_number}): {repro.headline}"
+        )
         for diff in repro.differences:
             print(f"  differs: {diff.describe()}")
         for finding in repro.findings:
             print(f"  finding: {finding}")
         if stored is not None:
-            print(f"report: {args.report} (stored as html {stored.html_sha256[:12]}…, "
-                  f"pdf {stored.pdf_sha256[:12]}…)")
+            print(
+                f"report: {args.report} (stored as html {stored.html_sha256[:12]}…, "
+                f"pdf {stored.pdf_sha256[:12]}…)"
+            )
     return repro.exit_code

@@ -24,11 +24,15 @@ DECISIONS = {
     "submit": ("submit", "submit a draft version for review"),
     "approve": ("approve", "sign the open gate (production use, or go-live) for one of your roles"),
     "reject": ("reject", "reject a version at the open gate (reason required)"),
-    "request-changes": ("request_changes", "send a version in review back to draft (comment "
-                        "required)"),
+    "request-changes": (
+        "request_changes",
+        "send a version in review back to draft (comment required)",
+    ),
     "comment": ("comment", "add a comment to a version (no approval implied)"),
-    "do-not-use": ("do_not_use", "mark a version do not use and notify consumers (reason "
-                   "required)"),
+    "do-not-use": (
+        "do_not_use",
+        "mark a version do not use and notify consumers (reason required)",
+    ),
     "withdraw": ("withdraw", "withdraw a version from review (author)"),
     "go-live": ("go_live", "put a ready version live (release manager)"),
     "retire": ("retire", "retire a live or superseded version (release manager)"),
@@ -46,8 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     for command, (action, help_text) in DECISIONS.items():
         p = sub.add_parser(command, help=help_text)
         p.add_argument("ref", metavar="MODEL@VERSION")
-        p.add_argument("-m", "--comment", "--reason", dest="comment", default="",
-                       help="comment, or the reason for reject / do-not-use")
+        p.add_argument(
+            "-m",
+            "--comment",
+            "--reason",
+            dest="comment",
+            default="",
+            help="comment, or the reason for reject / do-not-use",
+        )
         if action in ("approve", "reject", "request_changes"):
             p.add_argument("--role", help="the role you sign as (default: your missing one)")
         if action == "go_live":
@@ -114,30 +124,61 @@ def cmd_approvals(args: argparse.Namespace) -> int:
     with registry.read() as s:
         st = approval_status(s, name, number, registry.actor)
     if args.json:
-        print_json({"model": st.model, "version": st.number, "state": st.state,
-                    "gates": [{"gate": g.gate, "required": g.required, "missing": g.missing,
-                               "complete": g.complete,
-                               "signed": {r: {"by": s.login, "name": s.printed_name,
-                                              "at": s.at.isoformat(), "meaning": s.meaning}
-                                          for r, s in g.signed.items()}} for g in st.gates],
-                    "checks": [{"check": c.check, "required": c.required, "passed": c.passed}
-                               for c in st.checks],
-                    "allowed": st.allowed})
+        print_json(
+            {
+                "model": st.model,
+                "version": st.number,
+                "state": st.state,
+                "gates": [
+                    {
+                        "gate": g.gate,
+                        "required": g.required,
+                        "missing": g.missing,
+                        "complete": g.complete,
+                        "signed": {
+                            r: {
+                                "by": s.login,
+                                "name": s.printed_name,
+                                "at": s.at.isoformat(),
+                                "meaning": s.meaning,
+                            }
+                            for r, s in g.signed.items()
+                        },
+                    }
+                    for g in st.gates
+                ],
+                "checks": [
+                    {"check": c.check, "required": c.required, "passed": c.passed}
+                    for c in st.checks
+                ],
+                "allowed": st.allowed,
+            }
+        )
         return 0
-    print(f"{st.model} v{st.number}: {st.state.replace('_', ' ')} (tier {st.risk_tier}, "
-          f"policy revision {st.policy_revision}, author {st.author})")
+    print(
+        f"{st.model} v{st.number}: {st.state.replace('_', ' ')} (tier {st.risk_tier}, "
+        f"policy revision {st.policy_revision}, author {st.author})"
+    )
     for g in st.gates:
         mark = "complete" if g.complete else ("open" if g.open else "waiting")
         print(f"  {g.title} [{mark}]")
         for role in g.required:
             s = g.signed.get(role)
-            print(f"    {role:16} " + (f"{s.printed_name} ({s.login}) {s.at:%Y-%m-%d %H:%M:%S}"
-                                       f" UTC — {s.meaning}" if s else "missing"))
+            print(
+                f"    {role:16} "
+                + (
+                    f"{s.printed_name} ({s.login}) {s.at:%Y-%m-%d %H:%M:%S} UTC — {s.meaning}"
+                    if s
+                    else "missing"
+                )
+            )
     for c in st.checks:
         verdict = {True: "passed", False: "FAILED", None: "no evidence"}[c.passed]
         print(f"  check {c.check:18} {verdict}{'' if c.required else ' (not required)'}")
-    print("  you may: " + (", ".join(a for a, why in st.allowed.items() if why is None)
-                          or "nothing now"))
+    print(
+        "  you may: "
+        + (", ".join(a for a, why in st.allowed.items() if why is None) or "nothing now")
+    )
     return 0
 
 
@@ -146,15 +187,27 @@ def cmd_reviews(args: argparse.Namespace) -> int:
     with registry.read() as s:
         items = my_reviews(s, registry.actor)
     if args.json:
-        print_json([{"model": i.model, "version": i.number, "gate": i.gate, "roles": i.my_roles,
-                     "waiting_since": i.waiting_since.isoformat(),
-                     "age_hours": round(i.age.total_seconds() / 3600, 1)} for i in items])
+        print_json(
+            [
+                {
+                    "model": i.model,
+                    "version": i.number,
+                    "gate": i.gate,
+                    "roles": i.my_roles,
+                    "waiting_since": i.waiting_since.isoformat(),
+                    "age_hours": round(i.age.total_seconds() / 3600, 1),
+                }
+                for i in items
+            ]
+        )
         return 0
     if not items:
         print("nothing waiting for you")
     for i in items:
-        print(f"{i.model}@{i.number}  {i.gate_title.lower()} as {', '.join(i.my_roles)}  "
-              f"waiting {i.age.days}d {i.age.seconds // 3600}h")
+        print(
+            f"{i.model}@{i.number}  {i.gate_title.lower()} as {', '.join(i.my_roles)}  "
+            f"waiting {i.age.days}d {i.age.seconds // 3600}h"
+        )
     return 0
 
 
@@ -189,11 +242,14 @@ def cmd_policy_set(args: argparse.Namespace) -> int:
             current = {p.risk_tier: p for p in all_policies(s)}.get(args.tier)
         if current is None:
             raise SignoffError(f"unknown risk tier '{args.tier}'")
-        rules = {"gates": {"production_use": _split(args.production_use)
-                           or current.roles_for("production_use"),
-                           "go_live": _split(args.go_live) or current.roles_for("go_live")},
-                 "checks": _split(args.checks) if args.checks is not None
-                 else current.checks}
+        rules = {
+            "gates": {
+                "production_use": _split(args.production_use)
+                or current.roles_for("production_use"),
+                "go_live": _split(args.go_live) or current.roles_for("go_live"),
+            },
+            "checks": _split(args.checks) if args.checks is not None else current.checks,
+        }
     policy = in_write(registry, set_policy, args.tier, rules, actor=registry.actor)
     print(f"policy for {policy.risk_tier} is now revision {policy.revision}")
     return 0
@@ -204,8 +260,18 @@ def cmd_users_ls(args: argparse.Namespace) -> int:
     with registry.read() as s:
         people = list_people(s)
     if args.json:
-        print_json([{"login": p.login, "name": p.display_name, "email": p.email,
-                     "roles": list(p.roles), "active": p.active} for p in people])
+        print_json(
+            [
+                {
+                    "login": p.login,
+                    "name": p.display_name,
+                    "email": p.email,
+                    "roles": list(p.roles),
+                    "active": p.active,
+                }
+                for p in people
+            ]
+        )
         return 0
     for p in people:
         print(f"{p.login:16} {p.printed_name:28} {', '.join(p.roles) or '—'}")
@@ -214,18 +280,23 @@ def cmd_users_ls(args: argparse.Namespace) -> int:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    person = in_write(registry, save_person, args.login, actor=registry.actor,
-                      display_name=args.name, email=args.email, roles=args.roles)
+    person = in_write(
+        registry,
+        save_person,
+        args.login,
+        actor=registry.actor,
+        display_name=args.name,
+        email=args.email,
+        roles=args.roles,
+    )
     print(f"{person.login} ({person.printed_name}): {', '.join(person.roles) or 'no roles'}")
     return 0
 
 
 def cmd_users_roles(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    person = in_write(registry, save_person, args.login, actor=registry.actor,
-                      roles=args.roles)
+    person = in_write(registry, save_person, args.login, actor=registry.actor, roles=args.roles)
     with registry.read() as s:
         held = sorted(roles_of(s, person.login))
     print(f"{person.login}: {', '.join(held) or 'no roles'}")
     return 0
-

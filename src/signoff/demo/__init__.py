@@ -26,11 +26,18 @@ log = logging.getLogger("signoff.demo")
 MARKER = "DEMO_COMPLETE.json"
 DEMO_FORMAT = 1
 # what a demo home may contain; anything else means it is not ours to replace
-_OWN_ENTRIES = {"registry.db", "registry.db-wal", "registry.db-shm", "artifacts", "sources",
-                MARKER}
+_OWN_ENTRIES = {"registry.db", "registry.db-wal", "registry.db-shm", "artifacts", "sources", MARKER}
 
-__all__ = ["MARKER", "DemoError", "build_demo", "demo_summary", "ensure_demo", "is_complete",
-           "recorded_fingerprint", "source_fingerprint"]
+__all__ = [
+    "MARKER",
+    "DemoError",
+    "build_demo",
+    "demo_summary",
+    "ensure_demo",
+    "is_complete",
+    "recorded_fingerprint",
+    "source_fingerprint",
+]
 
 
 class DemoError(SignoffError):
@@ -77,9 +84,11 @@ def _check_replaceable(home: Path) -> None:
         raise DemoError(f"{home} is a file, not a folder; choose another demo home")
     foreign = sorted(p.name for p in home.iterdir() if p.name not in _OWN_ENTRIES)
     if foreign:
-        raise DemoError(f"{home} holds files that are not part of a demo registry "
-                        f"({', '.join(foreign[:5])}); refusing to replace it. "
-                        "Choose an empty or new folder for the demo.")
+        raise DemoError(
+            f"{home} holds files that are not part of a demo registry "
+            f"({', '.join(foreign[:5])}); refusing to replace it. "
+            "Choose an empty or new folder for the demo."
+        )
 
 
 def build_demo(home: Path, force: bool = False) -> str:
@@ -104,11 +113,20 @@ def build_demo(home: Path, force: bool = False) -> str:
     try:
         report = build_into(staging)
         summary = report.summary()
-        (staging / MARKER).write_text(json.dumps(
-            {"format": DEMO_FORMAT, "summary": summary, "fingerprint": source_fingerprint(),
-             "build_seconds": round(time.perf_counter() - started, 2),
-             "timings": {k: round(v, 2) for k, v in report.seconds.items()}},
-            indent=2) + "\n", "utf-8")
+        (staging / MARKER).write_text(
+            json.dumps(
+                {
+                    "format": DEMO_FORMAT,
+                    "summary": summary,
+                    "fingerprint": source_fingerprint(),
+                    "build_seconds": round(time.perf_counter() - started, 2),
+                    "timings": {k: round(v, 2) for k, v in report.seconds.items()},
+                },
+                indent=2,
+            )
+            + "\n",
+            "utf-8",
+        )
         if not force and is_complete(home):
             # another process finished a demo here while we were building: keep theirs
             shutil.rmtree(staging, ignore_errors=True)

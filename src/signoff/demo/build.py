@@ -1,7 +1,7 @@
 """Building the demo registry's content into an (empty) registry home.
 
 Order: people; then per model, each version's folder is written, trained and published by
-its author with :func:`signoff.core.publishing.publisher.publish`, back-dated, and walked through its
+its author with :func:`signoff.core.publishing.publish`, back-dated, and walked through its
 lifecycle history in date order; then consumers; then the factory history of runs,
 predictions and outcomes. Everything is deterministic except database timestamps of audit
 events (they record when the demo was built, as an audit log must).
@@ -54,9 +54,11 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return (f"{self.models} models, {self.versions} versions, {self.executions} runs, "
-                f"{self.predictions:,} predictions, {self.outcomes:,} outcomes, "
-                f"{self.audit_events:,} audit events")
+        return (
+            f"{self.models} models, {self.versions} versions, {self.executions} runs, "
+            f"{self.predictions:,} predictions, {self.outcomes:,} outcomes, "
+            f"{self.audit_events:,} audit events"
+        )
 
 
 def _timed(report: BuildReport, key: str, started: float) -> None:
@@ -80,13 +82,17 @@ def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport)
         version_ids[spec.number] = published.version_id
         folders[spec.number] = folder
         predictors[spec.number] = load_predict(
-            folder, f"_signoff_demo_history_{model.name.replace('-', '_')}_v{spec.number}")
+            folder, f"_signoff_demo_history_{model.name.replace('-', '_')}_v{spec.number}"
+        )
         _timed(report, "publish", started)
         report.versions += 1
 
     started = time.perf_counter()
-    steps = sorted((when, STEP_ORDER.index(step), spec.number, step)
-                   for spec in model.versions for step, when in spec.events.items())
+    steps = sorted(
+        (when, STEP_ORDER.index(step), spec.number, step)
+        for spec in model.versions
+        for step, when in spec.events.items()
+    )
     first_live = min((w for w, _, _, s in steps if s == "live"), default=ANCHOR)
     with registry.write() as session:
         versions = {n: session.get(Version, vid) for n, vid in version_ids.items()}
@@ -97,8 +103,9 @@ def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport)
     for _when, _order, number, step in steps:
         with registry.write() as session:
             version = session.get(Version, version_ids[number])
-            play_version_history(session, model, specs[number], version, step,
-                                 folders[number], predictors[number])
+            play_version_history(
+                session, model, specs[number], version, step, folders[number], predictors[number]
+            )
     with registry.write() as session:
         db_model = session.get(Model, db_model.id)
         versions = {n: session.get(Version, vid) for n, vid in version_ids.items()}
@@ -121,10 +128,18 @@ def _rules_of_live_version(session, db_model: Model, versions: dict[int, Version
         return
     changed = {"from": db_model.monitoring_rules, "to": live.manifest["monitoring"]}
     db_model.monitoring_rules = live.manifest["monitoring"]
-    append_event(session, actor=ADMIN, action="model.updated", entity_type="model",
-                 entity_id=db_model.name, model_id=db_model.id,
-                 payload={"changed": {"monitoring_rules": changed},
-                          "why": f"baseline of the live version v{live.number}"})
+    append_event(
+        session,
+        actor=ADMIN,
+        action="model.updated",
+        entity_type="model",
+        entity_id=db_model.name,
+        model_id=db_model.id,
+        payload={
+            "changed": {"monitoring_rules": changed},
+            "why": f"baseline of the live version v{live.number}",
+        },
+    )
 
 
 def build_into(home: Path, progress: Callable[[str], None] | None = None) -> BuildReport:

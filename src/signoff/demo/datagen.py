@@ -54,12 +54,27 @@ def _credit(rng: np.random.Generator, n: int, shift: float) -> Generated:
     late = _clip(rng.poisson(0.6 + 0.4 * shift, n).astype(float), f[4])
     employment = rng.choice(f[5].values, n, p=[0.62, 0.2, 0.08, 0.1])
     months = _clip(rng.exponential(60, n), f[6])
-    z = (-3.8 + 4.5 * debt_ratio - 0.00004 * (income - 40000) + 0.9 * late
-         + 1.6 * (employment == "unemployed") + 0.5 * (employment == "self_employed")
-         - 0.035 * (age - 40) - 0.006 * months + 0.08 * lines)
+    z = (
+        -3.8
+        + 4.5 * debt_ratio
+        - 0.00004 * (income - 40000)
+        + 0.9 * late
+        + 1.6 * (employment == "unemployed")
+        + 0.5 * (employment == "self_employed")
+        - 0.035 * (age - 40)
+        - 0.006 * months
+        + 0.08 * lines
+    )
     target = (rng.random(n) < _sigmoid(z)).astype(float)
-    cols = {"age": age, "income": income, "debt_ratio": debt_ratio, "credit_lines": lines,
-            "late_payments_12m": late, "employment": employment, "months_at_address": months}
+    cols = {
+        "age": age,
+        "income": income,
+        "debt_ratio": debt_ratio,
+        "credit_lines": lines,
+        "late_payments_12m": late,
+        "employment": employment,
+        "months_at_address": months,
+    }
     return cols, target
 
 
@@ -71,12 +86,25 @@ def _churn(rng: np.random.Generator, n: int, shift: float) -> Generated:
     contract = rng.choice(f[3].values, n, p=[0.55, 0.27, 0.18])
     usage = _clip(rng.gamma(3.0, 4.0, n), f[4])
     delay = _clip(rng.exponential(4, n), f[5])
-    z = (-1.2 - 0.06 * tenure + 0.035 * (charges - 60) + 0.8 * calls
-         + 1.6 * (contract == "month_to_month") - 1.4 * (contract == "two_year")
-         - 0.05 * usage + 0.1 * delay)
+    z = (
+        -1.2
+        - 0.06 * tenure
+        + 0.035 * (charges - 60)
+        + 0.8 * calls
+        + 1.6 * (contract == "month_to_month")
+        - 1.4 * (contract == "two_year")
+        - 0.05 * usage
+        + 0.1 * delay
+    )
     target = (rng.random(n) < _sigmoid(z)).astype(float)
-    cols = {"tenure_months": tenure, "monthly_charges": charges, "support_calls_90d": calls,
-            "contract": contract, "data_usage_gb": usage, "payment_delay_days": delay}
+    cols = {
+        "tenure_months": tenure,
+        "monthly_charges": charges,
+        "support_calls_90d": calls,
+        "contract": contract,
+        "data_usage_gb": usage,
+        "payment_delay_days": delay,
+    }
     return cols, target
 
 
@@ -89,16 +117,35 @@ def _fraud(rng: np.random.Generator, n: int, shift: float) -> Generated:
     card_present = rng.choice(f[4].values, n, p=[0.6 - 0.3 * shift, 0.4 + 0.3 * shift])
     txns = _clip(rng.poisson(2 + 2 * shift, n).astype(float), f[5])
     night = ((hour < 6) | (hour >= 23)).astype(float)
-    before = (-7.6 + 0.012 * amount + 8.0 * merchant_risk + 0.03 * distance
-              + 2.0 * night + 1.8 * (card_present == "no") + 0.35 * txns)
+    before = (
+        -7.6
+        + 0.012 * amount
+        + 8.0 * merchant_risk
+        + 0.03 * distance
+        + 2.0 * night
+        + 1.8 * (card_present == "no")
+        + 0.35 * txns
+    )
     # after the shift fraudsters test stolen cards with many small, card-present purchases
     # at ordinary merchants, which the old pattern scores as safe
-    after = (-2.0 - 0.01 * amount - 4.0 * merchant_risk + 0.5 * txns
-             + 1.5 * (card_present == "yes") - 0.01 * distance)
+    after = (
+        -2.0
+        - 0.01 * amount
+        - 4.0 * merchant_risk
+        + 0.5 * txns
+        + 1.5 * (card_present == "yes")
+        - 0.01 * distance
+    )
     z = (1 - shift) * before + shift * after
     target = (rng.random(n) < _sigmoid(z)).astype(float)
-    cols = {"amount": amount, "hour": hour, "merchant_risk": merchant_risk,
-            "distance_km": distance, "card_present": card_present, "txn_count_24h": txns}
+    cols = {
+        "amount": amount,
+        "hour": hour,
+        "merchant_risk": merchant_risk,
+        "distance_km": distance,
+        "card_present": card_present,
+        "txn_count_24h": txns,
+    }
     return cols, target
 
 
@@ -110,10 +157,26 @@ def _demand(rng: np.random.Generator, n: int, shift: float) -> Generated:
     week = _clip(rng.integers(1, 53, n).astype(float), f[3])
     temp = _clip(12 + 10 * np.sin((week - 14) / 52 * 2 * np.pi) + rng.normal(0, 4, n), f[4])
     lag = _clip(rng.normal(300, 80, n) + 0.05 * size, f[5])
-    units = (40 + 0.06 * size - 28 * price + 70 * (promo == "yes") + 2.5 * temp
-             + 0.55 * lag + rng.normal(0, 25 + 10 * shift, n))
-    return ({"store_size_m2": size, "price": price, "promo": promo, "week_of_year": week,
-             "temperature_c": temp, "last_week_units": lag}, np.round(np.maximum(units, 0), 1))
+    units = (
+        40
+        + 0.06 * size
+        - 28 * price
+        + 70 * (promo == "yes")
+        + 2.5 * temp
+        + 0.55 * lag
+        + rng.normal(0, 25 + 10 * shift, n)
+    )
+    return (
+        {
+            "store_size_m2": size,
+            "price": price,
+            "promo": promo,
+            "week_of_year": week,
+            "temperature_c": temp,
+            "last_week_units": lag,
+        },
+        np.round(np.maximum(units, 0), 1),
+    )
 
 
 def _complaint(rng: np.random.Generator, n: int, shift: float) -> Generated:
@@ -124,12 +187,27 @@ def _complaint(rng: np.random.Generator, n: int, shift: float) -> Generated:
     tenure = _clip(rng.exponential(6, n), f[3])
     regulator = rng.choice(f[4].values, n, p=[0.92, 0.08])
     sentiment = _clip(rng.normal(-0.2 - 0.2 * shift, 0.45, n), f[5])
-    z = (-2.0 + 0.0012 * length + 0.5 * prior + 2.4 * (regulator == "yes")
-         - 1.6 * sentiment + 0.6 * (channel == "social") + 0.02 * tenure)
+    z = (
+        -2.0
+        + 0.0012 * length
+        + 0.5 * prior
+        + 2.4 * (regulator == "yes")
+        - 1.6 * sentiment
+        + 0.6 * (channel == "social")
+        + 0.02 * tenure
+    )
     target = (rng.random(n) < _sigmoid(z)).astype(float)
-    return ({"text_length": length, "channel": channel, "prior_complaints": prior,
-             "customer_tenure_years": tenure, "mentions_regulator": regulator,
-             "sentiment": sentiment}, target)
+    return (
+        {
+            "text_length": length,
+            "channel": channel,
+            "prior_complaints": prior,
+            "customer_tenure_years": tenure,
+            "mentions_regulator": regulator,
+            "sentiment": sentiment,
+        },
+        target,
+    )
 
 
 FIELDS: dict[str, list[Field]] = {
@@ -139,8 +217,9 @@ FIELDS: dict[str, list[Field]] = {
         Field("debt_ratio", "number", 0, 5, decimals=3),
         Field("credit_lines", "number", 0, 50, decimals=0),
         Field("late_payments_12m", "number", 0, 40, decimals=0),
-        Field("employment", "category",
-              values=("salaried", "self_employed", "unemployed", "retired")),
+        Field(
+            "employment", "category", values=("salaried", "self_employed", "unemployed", "retired")
+        ),
         Field("months_at_address", "number", 0, 900, decimals=0),
     ],
     "churn": [
@@ -178,13 +257,17 @@ FIELDS: dict[str, list[Field]] = {
 }
 
 GENERATORS: dict[str, Callable[[np.random.Generator, int, float], Generated]] = {
-    "credit": _credit, "churn": _churn, "fraud": _fraud, "demand": _demand,
+    "credit": _credit,
+    "churn": _churn,
+    "fraud": _fraud,
+    "demand": _demand,
     "complaint": _complaint,
 }
 
 
-def generate(domain: str, n: int, seed: int, shift: float = 0.0
-             ) -> tuple[list[dict[str, Any]], list[float]]:
+def generate(
+    domain: str, n: int, seed: int, shift: float = 0.0
+) -> tuple[list[dict[str, Any]], list[float]]:
     """*n* records of *domain* (every field, plain Python values) and their true outcomes.
 
     The same (domain, n, seed, shift) always gives the same records.

@@ -1,12 +1,12 @@
 """Deployment-check evidence for the demo's versions, from really running their code.
 
-The real checks (:mod:`signoff.core.governance.checks`) run each version in runner subprocesses, which
-would cost several seconds per version and push the demo build past its minute. The demo
-runs the same checks in process instead, on the version folder it just wrote (the same
-bytes it published): the reference inputs are re-scored and compared with the validated
-outputs, the robustness cases of :func:`signoff.core.runner.cases.robustness_cases` are fed
-one at a time, and the captured pins are compared with what is installed. Each result is
-stored as Evidence bound to the manifest hash, its details saying it ran in process.
+The real checks (:mod:`signoff.core.governance.checks`) run each version in runner subprocesses,
+which would cost several seconds per version and push the demo build past its minute. The demo
+runs the same checks in process instead, on the version folder it just wrote (the same bytes it
+published): the reference inputs are re-scored and compared with the validated outputs, the
+robustness cases of :func:`signoff.core.runner.cases.robustness_cases` are fed one at a time,
+and the captured pins are compared with what is installed. Each result is stored as Evidence
+bound to the manifest hash, its details saying it ran in process.
 """
 
 from __future__ import annotations
@@ -30,16 +30,20 @@ RUNNER = "in process, by the demo builder"
 
 
 def _reference(folder: Path) -> tuple[list[Any], list[Any]]:
-    return (read_records(folder / "tests" / "reference_inputs.jsonl"),
-            read_records(folder / "tests" / "reference_outputs.jsonl"))
+    return (
+        read_records(folder / "tests" / "reference_inputs.jsonl"),
+        read_records(folder / "tests" / "reference_outputs.jsonl"),
+    )
 
 
 def reference_outputs(folder: Path, predict: Predict) -> tuple[bool, str, dict[str, Any]]:
     inputs, outputs = _reference(folder)
     got = predict(inputs)
-    diffs = [{"record": i, "field": d.field, "validated": d.recorded, "reproduced": d.reproduced}
-             for i, (want, have) in enumerate(zip(outputs, got, strict=True))
-             for d in compare_outputs(want, have, 1e-6)]
+    diffs = [
+        {"record": i, "field": d.field, "validated": d.recorded, "reproduced": d.reproduced}
+        for i, (want, have) in enumerate(zip(outputs, got, strict=True))
+        for d in compare_outputs(want, have, 1e-6)
+    ]
     details = {"records": len(inputs), "differences": diffs[:50], "runner": RUNNER}
     if diffs or len(got) != len(outputs):
         return False, f"reference outputs do not reproduce ({len(diffs)} differences)", details
@@ -65,44 +69,87 @@ def robustness(folder: Path, predict: Predict) -> tuple[bool, str, dict[str, Any
     details = {"cases": len(cases), "rejected": rejected, "failures": failures, "runner": RUNNER}
     if failures:
         return False, f"{len(failures)} of {len(cases)} generated records failed", details
-    return True, (f"{len(cases)} generated records: {len(cases) - rejected} valid answers, "
-                  f"{rejected} declared rejections"), details
+    return (
+        True,
+        (
+            f"{len(cases)} generated records: {len(cases) - rejected} valid answers, "
+            f"{rejected} declared rejections"
+        ),
+        details,
+    )
 
 
 def environment(folder: Path, predict: Predict) -> tuple[bool, str, dict[str, Any]]:
-    pins = [line.split("==") for line in (folder / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    pins = [
+        line.split("==")
+        for line in (folder / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     found = {name: metadata.version(name) for name, _ in pins}
-    differences = [{"package": n, "pinned": v, "found": found[n]} for n, v in pins
-                   if found[n] != v]
+    differences = [{"package": n, "pinned": v, "found": found[n]} for n, v in pins if found[n] != v]
     python = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
-    details = {"pins": dict(pins), "found": found, "python": python,
-               "differences": differences, "runner": RUNNER}
+    details = {
+        "pins": dict(pins),
+        "found": found,
+        "python": python,
+        "differences": differences,
+        "runner": RUNNER,
+    }
     if differences:
         return False, f"{len(differences)} difference(s) from the captured environment", details
     return True, f"{len(pins)} pins all satisfied by Python {python}", details
 
 
-CHECKS = {"reference_outputs": reference_outputs, "robustness": robustness,
-          "environment": environment}
+CHECKS = {
+    "reference_outputs": reference_outputs,
+    "robustness": robustness,
+    "environment": environment,
+}
 
 
-def record_demo_evidence(session: Session, version: Version, folder: Path, predict: Predict,
-                         checks: list[str], *, actor: str, at: datetime) -> list[Evidence]:
+def record_demo_evidence(
+    session: Session,
+    version: Version,
+    folder: Path,
+    predict: Predict,
+    checks: list[str],
+    *,
+    actor: str,
+    at: datetime,
+) -> list[Evidence]:
     """Run *checks* on the version's folder in process and store each result as evidence."""
     rows = []
     for check in checks:
         passed, summary, details = CHECKS[check](folder, predict)
-        row = Evidence(version_id=version.id, check=check, passed=passed, summary=summary,
-                       details=details, at=at, actor=actor,
-                       manifest_hash=version.manifest_hash)
+        row = Evidence(
+            version_id=version.id,
+            check=check,
+            passed=passed,
+            summary=summary,
+            details=details,
+            at=at,
+            actor=actor,
+            manifest_hash=version.manifest_hash,
+        )
         session.add(row)
         session.flush()
-        append_event(session, actor=actor, action="evidence.recorded", entity_type="version",
-                     entity_id=f"{version.model.name} v{version.number}",
-                     model_id=version.model_id, version_id=version.id,
-                     payload={"check": check, "passed": passed, "summary": summary,
-                              "evidence_id": row.id, "manifest_hash": version.manifest_hash,
-                              "runner": RUNNER, "at": at})
+        append_event(
+            session,
+            actor=actor,
+            action="evidence.recorded",
+            entity_type="version",
+            entity_id=f"{version.model.name} v{version.number}",
+            model_id=version.model_id,
+            version_id=version.id,
+            payload={
+                "check": check,
+                "passed": passed,
+                "summary": summary,
+                "evidence_id": row.id,
+                "manifest_hash": version.manifest_hash,
+                "runner": RUNNER,
+                "at": at,
+            },
+        )
         rows.append(row)
     return rows

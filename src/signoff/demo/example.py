@@ -51,8 +51,9 @@ def write_example(dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     with contextlib.redirect_stdout(io.StringIO()):
-        write_version_folder(model_spec("credit-risk"), EXAMPLE_VERSION, dest, extras=True,
-                             readme=README)
+        write_version_folder(
+            model_spec("credit-risk"), EXAMPLE_VERSION, dest, extras=True, readme=README
+        )
     return dest
 
 

@@ -23,9 +23,13 @@ from signoff.demo.catalog import ModelSpec, VersionSpec
 from signoff.demo.datagen import FIELDS, generate
 from signoff.demo.notebook import _in_folder, write_executed_notebook
 
-ALGORITHM_NAMES = {"logistic": "logistic regression", "gbm": "gradient boosting",
-                   "forest": "random forest", "ridge": "ridge regression",
-                   "gbr": "gradient boosting regression"}
+ALGORITHM_NAMES = {
+    "logistic": "logistic regression",
+    "gbm": "gradient boosting",
+    "forest": "random forest",
+    "ridge": "ridge regression",
+    "gbr": "gradient boosting regression",
+}
 SCORING_IMPORTS = ("scikit-learn", "numpy", "joblib", "scipy")
 N_REFERENCE = 200  # enough scores for monitoring to use them as the PSI reference
 
@@ -81,25 +85,47 @@ def config_for(model: ModelSpec, version: VersionSpec) -> dict[str, Any]:
     """The folder's config.json: features with their valid ranges, algorithm, threshold."""
     fields = {f.name: f for f in FIELDS[model.domain]}
     return {
-        "model": model.name, "version": version.number, "task": model.task,
+        "model": model.name,
+        "version": version.number,
+        "task": model.task,
         "features": [fields[name].to_config() for name in version.features],
-        "algorithm": version.algorithm, "hyperparameters": version.params,
-        "seed": version.data_seed, "labels": list(model.labels), "threshold": model.threshold,
+        "algorithm": version.algorithm,
+        "hyperparameters": version.params,
+        "seed": version.data_seed,
+        "labels": list(model.labels),
+        "threshold": model.threshold,
     }
 
 
 def _release_notes(model: ModelSpec, version: VersionSpec, metrics: dict[str, float]) -> str:
-    lines = [f"# {model.title} v{version.number}", "", version.summary, "", version.notes, "",
-             "## Changes", "",
-             f"- Algorithm: {ALGORITHM_NAMES[version.algorithm]} "
-             f"({', '.join(f'{k}={v}' for k, v in version.params.items())})",
-             f"- Features: {', '.join(f'`{f}`' for f in version.features)}",
-             f"- Training data: {version.n_train:,} records (seed {version.data_seed}), "
-             f"validated on {version.n_train // 3:,} held-out records", "",
-             "## Validation metrics", "", "| metric | value |", "| --- | --- |"]
+    lines = [
+        f"# {model.title} v{version.number}",
+        "",
+        version.summary,
+        "",
+        version.notes,
+        "",
+        "## Changes",
+        "",
+        f"- Algorithm: {ALGORITHM_NAMES[version.algorithm]} "
+        f"({', '.join(f'{k}={v}' for k, v in version.params.items())})",
+        f"- Features: {', '.join(f'`{f}`' for f in version.features)}",
+        f"- Training data: {version.n_train:,} records (seed {version.data_seed}), "
+        f"validated on {version.n_train // 3:,} held-out records",
+        "",
+        "## Validation metrics",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+    ]
     lines += [f"| {k} | {v:.4f} |" for k, v in metrics.items()]
-    lines += ["", "## Known limitations", "",
-              "Trained on generated data for the Signoff demo; not for real decisions.", ""]
+    lines += [
+        "",
+        "## Known limitations",
+        "",
+        "Trained on generated data for the Signoff demo; not for real decisions.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -113,54 +139,96 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
-def _manifest(model: ModelSpec, version: VersionSpec, metrics: dict[str, float],
-              train_sha: str, extras: bool) -> str:
+def _manifest(
+    model: ModelSpec, version: VersionSpec, metrics: dict[str, float], train_sha: str, extras: bool
+) -> str:
     monitoring = dict(model.monitoring)
     monitoring["baseline"] = metrics[monitoring["metric"]]
     if model.task == "classification":
         monitoring["threshold"] = model.threshold
-    model_table = {"name": model.name, "title": model.title, "description": model.description,
-                   "owner": model.owner, "business_unit": model.business_unit,
-                   "risk_tier": model.risk_tier, "task": model.task, "tags": list(model.tags)}
-    version_table = {"author": version.author, "entry_point": "score.py:predict",
-                     "model_object": "model.joblib", "environment": "requirements.txt",
-                     "release_notes": "RELEASE_NOTES.md", "notebook": "analysis.ipynb",
-                     "python": f"{sys.version_info.major}.{sys.version_info.minor}"}
+    model_table = {
+        "name": model.name,
+        "title": model.title,
+        "description": model.description,
+        "owner": model.owner,
+        "business_unit": model.business_unit,
+        "risk_tier": model.risk_tier,
+        "task": model.task,
+        "tags": list(model.tags),
+    }
+    version_table = {
+        "author": version.author,
+        "entry_point": "score.py:predict",
+        "model_object": "model.joblib",
+        "environment": "requirements.txt",
+        "release_notes": "RELEASE_NOTES.md",
+        "notebook": "analysis.ipynb",
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+    }
     out = ["# Signoff manifest: what this model folder contains and how to score with it.", ""]
     for name, table in (("model", model_table), ("version", version_table)):
         out.append(f"[{name}]")
         out += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
         out.append("")
-    out += ["[[data]]", 'name = "training set"', 'path = "data/train.csv"',
-            f'sha256 = "{train_sha}"',
-            f'description = "{version.n_train:,} generated records used to fit the model"', "",
-            "[[data]]", 'name = "validation set"', 'path = "data/validation.csv"',
-            'description = "held-out records the development metrics are computed on"', ""]
+    out += [
+        "[[data]]",
+        'name = "training set"',
+        'path = "data/train.csv"',
+        f'sha256 = "{train_sha}"',
+        f'description = "{version.n_train:,} generated records used to fit the model"',
+        "",
+        "[[data]]",
+        'name = "validation set"',
+        'path = "data/validation.csv"',
+        'description = "held-out records the development metrics are computed on"',
+        "",
+    ]
     if extras:
         source = f"{model.name}/{version.data_seed}/source-extract"
-        out += ["[[data]]", 'name = "source extract"',
-                f'uri = "s3://signoff-demo-lake/{model.domain}/extract-{version.data_seed}'
-                '.parquet"',
-                f'sha256 = "{hashlib.sha256(source.encode()).hexdigest()}"',
-                'description = "the warehouse extract the CSV splits were sampled from '
-                '(not stored)"', ""]
-    out += ["[[scripts]]", 'name = "training"', 'path = "train.py"', "",
-            "[[configuration]]", 'name = "features and hyper-parameters"',
-            'path = "config.json"', ""]
+        out += [
+            "[[data]]",
+            'name = "source extract"',
+            f'uri = "s3://signoff-demo-lake/{model.domain}/extract-{version.data_seed}.parquet"',
+            f'sha256 = "{hashlib.sha256(source.encode()).hexdigest()}"',
+            'description = "the warehouse extract the CSV splits were sampled from (not stored)"',
+            "",
+        ]
+    out += [
+        "[[scripts]]",
+        'name = "training"',
+        'path = "train.py"',
+        "",
+        "[[configuration]]",
+        'name = "features and hyper-parameters"',
+        'path = "config.json"',
+        "",
+    ]
     if extras:
         out += ["[[documentation]]", 'name = "readme"', 'path = "README.md"', ""]
-    out += ["[[tests]]", 'name = "reference"', 'inputs = "tests/reference_inputs.jsonl"',
-            'outputs = "tests/reference_outputs.jsonl"', "tolerance = 1e-6", ""]
+    out += [
+        "[[tests]]",
+        'name = "reference"',
+        'inputs = "tests/reference_inputs.jsonl"',
+        'outputs = "tests/reference_outputs.jsonl"',
+        "tolerance = 1e-6",
+        "",
+    ]
     for name, value in metrics.items():
-        out += ["[[metrics]]", f'name = "{name}"', f"value = {value!r}",
-                'dataset = "validation"', ""]
+        out += [
+            "[[metrics]]",
+            f'name = "{name}"',
+            f"value = {value!r}",
+            'dataset = "validation"',
+            "",
+        ]
     out.append("[monitoring]")
     out += [f"{k} = {_toml_value(v)}" for k, v in monitoring.items()]
     return "\n".join(out) + "\n"
 
 
-def write_version_folder(model: ModelSpec, version: VersionSpec, dest: Path, *,
-                         extras: bool = False, readme: str = "") -> Path:
+def write_version_folder(
+    model: ModelSpec, version: VersionSpec, dest: Path, *, extras: bool = False, readme: str = ""
+) -> Path:
     """Write, train, test and document one version's folder at *dest* (created fresh).
 
     *extras* adds an external data reference and a README (the shipped example has them).
@@ -169,11 +237,13 @@ def write_version_folder(model: ModelSpec, version: VersionSpec, dest: Path, *,
     dest.mkdir(parents=True, exist_ok=False)
     n_valid = version.n_train // 3
     records, targets = generate(model.domain, version.n_train + n_valid, version.data_seed)
-    _write_csv(dest / "data" / "train.csv", records[:version.n_train], targets[:version.n_train])
-    _write_csv(dest / "data" / "validation.csv", records[version.n_train:],
-               targets[version.n_train:])
+    _write_csv(dest / "data" / "train.csv", records[: version.n_train], targets[: version.n_train])
+    _write_csv(
+        dest / "data" / "validation.csv", records[version.n_train :], targets[version.n_train :]
+    )
     (dest / "config.json").write_text(
-        json.dumps(config_for(model, version), indent=2) + "\n", "utf-8")
+        json.dumps(config_for(model, version), indent=2) + "\n", "utf-8"
+    )
     (dest / "score.py").write_text(template("score.py"), "utf-8")
     (dest / "train.py").write_text(template("train.py"), "utf-8")
     (dest / "requirements.txt").write_text(requirements_text(), "utf-8")
@@ -185,12 +255,19 @@ def write_version_folder(model: ModelSpec, version: VersionSpec, dest: Path, *,
     _jsonl(dest / "tests" / "reference_inputs.jsonl", reference)
     _jsonl(dest / "tests" / "reference_outputs.jsonl", predict(reference))
 
-    write_executed_notebook(dest, model.title, version.number, version.summary,
-                            ALGORITHM_NAMES[version.algorithm], model.task)
+    write_executed_notebook(
+        dest,
+        model.title,
+        version.number,
+        version.summary,
+        ALGORITHM_NAMES[version.algorithm],
+        model.task,
+    )
     (dest / "RELEASE_NOTES.md").write_text(_release_notes(model, version, metrics), "utf-8")
     if extras:
         (dest / "README.md").write_text(readme, "utf-8")
     train_sha = hashlib.sha256((dest / "data" / "train.csv").read_bytes()).hexdigest()
-    (dest / "signoff.toml").write_text(_manifest(model, version, metrics, train_sha, extras),
-                                       "utf-8")
+    (dest / "signoff.toml").write_text(
+        _manifest(model, version, metrics, train_sha, extras), "utf-8"
+    )
     return dest

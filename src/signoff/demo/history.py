@@ -24,8 +24,13 @@ from signoff.demo.catalog import ANCHOR, ModelSpec
 from signoff.demo.datagen import generate
 
 WEEKS = 26
-SUBJECT_PREFIX = {"credit": "APP", "churn": "CUST", "fraud": "TXN", "demand": "STORE",
-                  "complaint": "CMP"}
+SUBJECT_PREFIX = {
+    "credit": "APP",
+    "churn": "CUST",
+    "fraud": "TXN",
+    "demand": "STORE",
+    "complaint": "CMP",
+}
 FAILED_WEEKS = {"credit-risk": 9, "card-fraud": 17}  # a failed run, then a successful rerun
 FACTORY = "frank"  # the account the factory's execution processes report with
 
@@ -64,9 +69,11 @@ def _seed(model: ModelSpec, week: int) -> int:
     return int(hashlib.sha256(f"{model.name}/{week}".encode()).hexdigest()[:8], 16)
 
 
-def record_history(registry: Registry, model: ModelSpec,
-                   predictors: dict[int, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]]
-                   ) -> HistoryCounts:
+def record_history(
+    registry: Registry,
+    model: ModelSpec,
+    predictors: dict[int, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]],
+) -> HistoryCounts:
     """Report the model's executions, predictions and outcomes as its factory would: through
     the ingest API (:func:`signoff.core.ingest.records.ingest_records`), one call per kind, each one
     transaction with its audit events."""
@@ -80,44 +87,78 @@ def record_history(registry: Registry, model: ModelSpec,
         if number is None:
             continue
         seed = _seed(model, week)
-        records, actuals = generate(model.domain, model.run_size, seed,
-                                    drift_shift(model, started))
+        records, actuals = generate(model.domain, model.run_size, seed, drift_shift(model, started))
         batch = "".join(canonical_json(r) + "\n" for r in records).encode()
         base_uri = f"s3://signoff-demo-factory/{model.name}/{started:%Y-%m-%d}"
-        run = {"model": model.name, "version": number, "consumer": consumer,
-               "input_uri": f"{base_uri}/input.jsonl",
-               "input_sha256": hashlib.sha256(batch).hexdigest()}
+        run = {
+            "model": model.name,
+            "version": number,
+            "consumer": consumer,
+            "input_uri": f"{base_uri}/input.jsonl",
+            "input_sha256": hashlib.sha256(batch).hexdigest(),
+        }
         if FAILED_WEEKS.get(model.name) == week:
-            executions.append({**run, "external_id": f"{model.name}-{started:%Y-%m-%d}-attempt1",
-                               "started_at": started, "ended_at": started + timedelta(seconds=41),
-                               "rows_scored": 0, "status": "failed", "duration_s": 41.0})
+            executions.append(
+                {
+                    **run,
+                    "external_id": f"{model.name}-{started:%Y-%m-%d}-attempt1",
+                    "started_at": started,
+                    "ended_at": started + timedelta(seconds=41),
+                    "rows_scored": 0,
+                    "status": "failed",
+                    "duration_s": 41.0,
+                }
+            )
             started += timedelta(hours=1)
         outputs = predictors[number](records)
         duration = round(0.8 + 0.01 * len(records), 2)
         execution_id = f"{model.name}-{started:%Y-%m-%d}"
-        executions.append({**run, "external_id": execution_id, "started_at": started,
-                           "ended_at": started + timedelta(seconds=duration),
-                           "rows_scored": len(records), "status": "succeeded",
-                           "duration_s": duration, "output_uri": f"{base_uri}/output.jsonl"})
+        executions.append(
+            {
+                **run,
+                "external_id": execution_id,
+                "started_at": started,
+                "ended_at": started + timedelta(seconds=duration),
+                "rows_scored": len(records),
+                "status": "succeeded",
+                "duration_s": duration,
+                "output_uri": f"{base_uri}/output.jsonl",
+            }
+        )
         keep = np.random.default_rng(seed + 1).random(len(records)) > 0.08
         prefix = SUBJECT_PREFIX[model.domain]
-        for i, (record, output, actual) in enumerate(zip(records, outputs, actuals,
-                                                         strict=True)):
+        for i, (record, output, actual) in enumerate(zip(records, outputs, actuals, strict=True)):
             subject = f"{prefix}-{started:%y%m%d}-{i:03d}"
             predicted_at = started + timedelta(seconds=2 * i)
-            predictions.append({
-                "model": model.name, "version": number, "subject_key": subject,
-                "predicted_at": predicted_at, "execution": execution_id,
-                "input_record": record, "input_ref": f"{base_uri}/input.jsonl#{i + 1}",
-                "input_sha256": hashlib.sha256(canonical_json(record).encode()).hexdigest(),
-                "output": output})
+            predictions.append(
+                {
+                    "model": model.name,
+                    "version": number,
+                    "subject_key": subject,
+                    "predicted_at": predicted_at,
+                    "execution": execution_id,
+                    "input_record": record,
+                    "input_ref": f"{base_uri}/input.jsonl#{i + 1}",
+                    "input_sha256": hashlib.sha256(canonical_json(record).encode()).hexdigest(),
+                    "output": output,
+                }
+            )
             observed = predicted_at + timedelta(days=model.outcome_lag_days)
             if keep[i] and observed <= ANCHOR:
-                outcomes.append({"model": model.name, "subject_key": subject,
-                                 "observed_at": observed, "actual": actual})
+                outcomes.append(
+                    {
+                        "model": model.name,
+                        "subject_key": subject,
+                        "observed_at": observed,
+                        "actual": actual,
+                    }
+                )
     source = f"{model.name} factory feed (demo)"
-    for kind, rows in (("executions", executions), ("predictions", predictions),
-                       ("outcomes", outcomes)):
+    for kind, rows in (
+        ("executions", executions),
+        ("predictions", predictions),
+        ("outcomes", outcomes),
+    ):
         if rows:
             result = ingest_records(registry, kind, rows, actor=FACTORY, source=source)
             setattr(counts, kind, result.inserted)

@@ -40,8 +40,10 @@ def _result_output(value: Any, count: int) -> Any:
     from matplotlib.figure import Figure
 
     if isinstance(value, Figure):
-        return new_output("display_data", data={"image/png": _figure_png(value),
-                                                "text/plain": f"<{type(value).__name__}>"})
+        return new_output(
+            "display_data",
+            data={"image/png": _figure_png(value), "text/plain": f"<{type(value).__name__}>"},
+        )
     data = {"text/plain": repr(value)}
     if hasattr(value, "_repr_html_"):
         data["text/html"] = value._repr_html_()
@@ -86,12 +88,19 @@ def execute_notebook(nb: Any, folder: Path) -> Any:
             try:
                 with contextlib.redirect_stdout(stdout):
                     exec(compile(tree, f"<cell {count}>", "exec"), namespace)  # noqa: S102
-                    value = (eval(compile(ast.Expression(last.value), f"<cell {count}>", "eval"),
-                                  namespace) if last is not None else None)
+                    value = (
+                        eval(
+                            compile(ast.Expression(last.value), f"<cell {count}>", "eval"),
+                            namespace,
+                        )
+                        if last is not None
+                        else None
+                    )
             except Exception as exc:
                 raise NotebookExecutionError(
                     f"cell {count} of {folder / 'analysis.ipynb'} raised "
-                    f"{type(exc).__name__}: {exc}") from exc
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
             outputs = []
             if stdout.getvalue():
                 outputs.append(new_output("stream", name="stdout", text=stdout.getvalue()))
@@ -147,7 +156,7 @@ print(f"{len(train)} training rows, {len(valid)} validation rows")
 print(f"features: {', '.join(f['name'] for f in config['features'])}")
 '''
 
-SUMMARY = '''\
+SUMMARY = """\
 rows = []
 for f in config["features"]:
     if f["type"] == "number":
@@ -159,9 +168,9 @@ for f in config["features"]:
         rows.append([f["name"], "category", "", ", ".join(f"{k}: {n}" for k, n in counts.items()),
                      ""])
 Table(["feature", "type", "min", "mean / counts", "max"], rows)
-'''
+"""
 
-CLASSIFIER_EVAL = '''\
+CLASSIFIER_EVAL = """\
 from sklearn import metrics
 
 outputs = score.predict(valid)
@@ -171,9 +180,10 @@ auc = metrics.roc_auc_score(y_valid, scores)
 print(f"validation AUC {auc:.4f}, positive rate {y_valid.mean():.3f}")
 Table(["metric", "value"], [[k, f"{v:.4f}"] for k, v in
                             json.loads(Path("metrics.json").read_text()).items()])
-'''
+"""
 
-CLASSIFIER_FIGURES = ['''\
+CLASSIFIER_FIGURES = [
+    """\
 fig = Figure(figsize=(6, 4))
 fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
@@ -184,7 +194,8 @@ ax.set_ylabel("true positive rate")
 ax.set_title("ROC curve")
 ax.legend(loc="lower right")
 fig
-''', '''\
+""",
+    """\
 fig = Figure(figsize=(6, 4))
 fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
@@ -197,18 +208,20 @@ ax.set_ylabel("validation records")
 ax.set_title("Score distribution by actual outcome")
 ax.legend()
 fig
-''']
+""",
+]
 
-REGRESSOR_EVAL = '''\
+REGRESSOR_EVAL = """\
 outputs = score.predict(valid)
 predicted = np.array([o["prediction"] for o in outputs])
 residuals = y_valid - predicted
 print(f"validation RMSE {np.sqrt(np.mean(residuals ** 2)):.2f} units")
 Table(["metric", "value"], [[k, f"{v:.4f}"] for k, v in
                             json.loads(Path("metrics.json").read_text()).items()])
-'''
+"""
 
-REGRESSOR_FIGURES = ['''\
+REGRESSOR_FIGURES = [
+    """\
 fig = Figure(figsize=(6, 4))
 fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
@@ -220,7 +233,8 @@ ax.set_ylabel("forecast units")
 ax.set_title("Forecast against actual (validation)")
 ax.legend()
 fig
-''', '''\
+""",
+    """\
 fig = Figure(figsize=(6, 4))
 fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.92)
 ax = fig.subplots()
@@ -229,40 +243,49 @@ ax.set_xlabel("actual minus forecast (units)")
 ax.set_ylabel("validation records")
 ax.set_title("Residuals")
 fig
-''']
+""",
+]
 
 
 def build_notebook(title: str, number: int, summary: str, algorithm: str, task: str) -> Any:
     """The (not yet executed) development notebook of one version."""
     classifier = task == "classification"
     cells = [
-        new_markdown_cell(f"# {title} — v{number}\n\n{summary}\n\n"
-                          f"Algorithm: **{algorithm}**. This notebook loads the training and "
-                          "validation splits in `data/`, the trained `model.joblib` through the "
-                          "folder's own `score.predict`, and shows how the version performs."),
+        new_markdown_cell(
+            f"# {title} — v{number}\n\n{summary}\n\n"
+            f"Algorithm: **{algorithm}**. This notebook loads the training and "
+            "validation splits in `data/`, the trained `model.joblib` through the "
+            "folder's own `score.predict`, and shows how the version performs."
+        ),
         new_code_cell(SETUP),
-        new_markdown_cell("## Training data\n\nRange of each numeric feature and the counts "
-                          "of each category."),
+        new_markdown_cell(
+            "## Training data\n\nRange of each numeric feature and the counts of each category."
+        ),
         new_code_cell(SUMMARY),
         new_markdown_cell("## Validation performance"),
         new_code_cell(CLASSIFIER_EVAL if classifier else REGRESSOR_EVAL),
-        *[new_code_cell(src) for src in (CLASSIFIER_FIGURES if classifier
-                                         else REGRESSOR_FIGURES)],
-        new_markdown_cell("## Conclusion\n\nThe metrics above are recorded in the manifest "
-                          "as development metrics; monitoring compares the live results with "
-                          "them."),
+        *[new_code_cell(src) for src in (CLASSIFIER_FIGURES if classifier else REGRESSOR_FIGURES)],
+        new_markdown_cell(
+            "## Conclusion\n\nThe metrics above are recorded in the manifest "
+            "as development metrics; monitoring compares the live results with "
+            "them."
+        ),
     ]
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:02d}"
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python", "version": "3.11"}
     return nb
 
 
-def write_executed_notebook(folder: Path, title: str, number: int, summary: str,
-                            algorithm: str, task: str) -> Path:
+def write_executed_notebook(
+    folder: Path, title: str, number: int, summary: str, algorithm: str, task: str
+) -> Path:
     """Build, execute and write ``folder/analysis.ipynb``; returns its path."""
     nb = execute_notebook(build_notebook(title, number, summary, algorithm, task), folder)
     nbformat.validate(nb)

@@ -29,9 +29,14 @@ from signoff.selftest.core_checks import check_model_subprocess, run_core_checks
 from signoff.selftest.harness import SelfTest, install_kind, prepare_offscreen_qt
 
 
-def run_self_test(out: Callable[[str], None] = print, keep: Path | None = None, *,
-                  home: str | Path | None = None, db: str | None = None,
-                  artifacts: str | Path | None = None) -> int:
+def run_self_test(
+    out: Callable[[str], None] = print,
+    keep: Path | None = None,
+    *,
+    home: str | Path | None = None,
+    db: str | None = None,
+    artifacts: str | Path | None = None,
+) -> int:
     """Run every check; returns 0 if all passed, else 1.
 
     By default the checks run on a temporary demo registry built for the purpose (the
@@ -43,12 +48,17 @@ def run_self_test(out: Callable[[str], None] = print, keep: Path | None = None, 
     started = time.perf_counter()
     prepare_offscreen_qt()
     test = SelfTest(out=out)
-    out(f"signoff self-test {__version__}: {install_kind()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}")
+    out(
+        f"signoff self-test {__version__}: {install_kind()}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="signoff-selftest-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    saved_env = {key: os.environ.pop(key) for key in ("SIGNOFF_DB", "SIGNOFF_ARTIFACTS")
-                 if key in os.environ and not (home or db)}
+    saved_env = {
+        key: os.environ.pop(key)
+        for key in ("SIGNOFF_DB", "SIGNOFF_ARTIFACTS")
+        if key in os.environ and not (home or db)
+    }
     try:
         run_core_checks(test, workdir, existing=(home, db, artifacts) if home or db else None)
         if "registry" in test.state:
@@ -56,8 +66,9 @@ def run_self_test(out: Callable[[str], None] = print, keep: Path | None = None, 
 
             run_gui_checks(test, workdir)
             if not (home or db):
-                test.check("deployment check (model subprocess)",
-                           lambda: check_model_subprocess(test))
+                test.check(
+                    "deployment check (model subprocess)", lambda: check_model_subprocess(test)
+                )
         else:
             out("  skip the window, audit chain, notebook and chart: there is no registry")
     finally:
@@ -70,8 +81,10 @@ def run_self_test(out: Callable[[str], None] = print, keep: Path | None = None, 
     failed = [name for name, ok, _d, _s in test.results if not ok]
     total = time.perf_counter() - started
     if failed:
-        out(f"self-test FAILED: {len(failed)} of {len(test.results)} checks failed "
-            f"({', '.join(failed)}) in {total:.1f} s")
+        out(
+            f"self-test FAILED: {len(failed)} of {len(test.results)} checks failed "
+            f"({', '.join(failed)}) in {total:.1f} s"
+        )
         return 1
     out(f"self-test passed: {len(test.results)} checks in {total:.1f} s")
     return 0

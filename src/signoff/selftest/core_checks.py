@@ -9,8 +9,10 @@ from signoff.selftest.harness import CheckFailed, SelfTest
 
 # -- checks without Qt -------------------------------------------------------------------------
 
-def run_core_checks(test: SelfTest, workdir: Path,
-                    existing: tuple[Any, Any, Any] | None = None) -> None:
+
+def run_core_checks(
+    test: SelfTest, workdir: Path, existing: tuple[Any, Any, Any] | None = None
+) -> None:
     """The installed files and the registry: a new demo, or *existing* (home, db, artifacts)."""
     test.check("resources", _check_resources)
     if existing is not None:
@@ -23,9 +25,14 @@ def _check_resources() -> str:
     from importlib.resources import files
 
     root = files("signoff")
-    wanted = ("resources/icons/signoff.svg", "resources/icons/signoff-256.png",
-              "resources/style.qss", "resources/render/notebook.css",
-              "core/db/migrations/env.py", "core/db/migrations/script.py.mako")
+    wanted = (
+        "resources/icons/signoff.svg",
+        "resources/icons/signoff-256.png",
+        "resources/style.qss",
+        "resources/render/notebook.css",
+        "core/db/migrations/env.py",
+        "core/db/migrations/script.py.mako",
+    )
     missing = []
     for rel in wanted:
         node = root.joinpath(*rel.split("/"))
@@ -87,8 +94,11 @@ def check_render(test: SelfTest) -> str:
 
     registry = test.state["registry"]
     with registry.read() as session:
-        rows = session.execute(select(Model.name, Version.number).join(Version.model)
-                               .order_by(Model.name, Version.number.desc())).all()
+        rows = session.execute(
+            select(Model.name, Version.number)
+            .join(Version.model)
+            .order_by(Model.name, Version.number.desc())
+        ).all()
     for name, number in rows:
         doc = load_version_document(registry, name, number, "notebook")
         if doc.present:
@@ -104,8 +114,10 @@ def check_render(test: SelfTest) -> str:
         raise CheckFailed(f"the notebook of {name} v{number} rendered without any heading")
     images = lowered.count("<img")
     test.state["notebook"] = (f"{name} v{number}", page.html, headings[0])
-    return (f"{name} v{number}: {len(page.html) // 1024} KiB of HTML, {len(page.toc)} headings, "
-            f"{images} images, no script")
+    return (
+        f"{name} v{number}: {len(page.html) // 1024} KiB of HTML, {len(page.toc)} headings, "
+        f"{images} images, no script"
+    )
 
 
 def check_model_subprocess(test: SelfTest) -> str:
@@ -120,16 +132,23 @@ def check_model_subprocess(test: SelfTest) -> str:
     # runner's child must reproduce them too
     with registry.read() as session:
         row = session.execute(
-            select(Version.id, Model.name, Version.number).join(Version.model)
-            .join(Evidence, (Evidence.version_id == Version.id)
-                  & (Evidence.manifest_hash == Version.manifest_hash))
+            select(Version.id, Model.name, Version.number)
+            .join(Version.model)
+            .join(
+                Evidence,
+                (Evidence.version_id == Version.id)
+                & (Evidence.manifest_hash == Version.manifest_hash),
+            )
             .where(Evidence.check == "reference_outputs", Evidence.passed.is_(True))
-            .order_by(Model.name, Version.number.desc()).limit(1)).first()
+            .order_by(Model.name, Version.number.desc())
+            .limit(1)
+        ).first()
     if row is None:
         raise CheckFailed("no version in the demo registry has reference outputs to re-check")
     version_id, name, number = row
-    [result] = run_checks(registry, version_id, checks=("reference_outputs",),
-                          actor="signoff self-test")
+    [result] = run_checks(
+        registry, version_id, checks=("reference_outputs",), actor="signoff self-test"
+    )
     if not result.passed:
         raise CheckFailed(f"{name} v{number}: {result.summary}")
     command = child_command("bootstrap.py", "JOB.json")

@@ -106,10 +106,11 @@ def _check_window(test: SelfTest, workdir: Path) -> str:
         # the inventory's first page, sorted by name, shows at least the first few
         return [name for name in models[:5] if not any(name in text for text in shown)]
 
-    if not models or not wait_until(lambda: window.isVisible() and not missing(),
-                                    WINDOW_TIMEOUT_S):
-        raise CheckFailed(f"after {WINDOW_TIMEOUT_S:.0f} s the window does not show the demo "
-                          f"models {', '.join(missing()) or '(none in the registry)'}")
+    if not models or not wait_until(lambda: window.isVisible() and not missing(), WINDOW_TIMEOUT_S):
+        raise CheckFailed(
+            f"after {WINDOW_TIMEOUT_S:.0f} s the window does not show the demo "
+            f"models {', '.join(missing()) or '(none in the registry)'}"
+        )
     age = process_age()
     image = window.grab().toImage()
     image.save(str(workdir / "window.png"))
@@ -143,8 +144,9 @@ def _check_web_view(test: SelfTest, workdir: Path) -> str:
     try:
         view.load(QUrl.fromLocalFile(str(page_file)))
         if not wait_until(lambda: bool(loaded), WEB_TIMEOUT_S):
-            raise CheckFailed(f"QtWebEngine did not finish loading the page in "
-                              f"{WEB_TIMEOUT_S:.0f} s")
+            raise CheckFailed(
+                f"QtWebEngine did not finish loading the page in {WEB_TIMEOUT_S:.0f} s"
+            )
         if not loaded[0]:
             raise CheckFailed("QtWebEngine reported the page failed to load")
         view.page().toPlainText(text.append)
@@ -169,7 +171,9 @@ def _predictions_per_model(registry: Any) -> list[tuple[str, int]]:
             select(Model.name, func.count(Prediction.id))
             .join(Version, Version.model_id == Model.id)
             .join(Prediction, Prediction.version_id == Version.id)
-            .group_by(Model.name).order_by(Model.name)).all()
+            .group_by(Model.name)
+            .order_by(Model.name)
+        ).all()
     return [(name, int(count)) for name, count in rows]
 
 
@@ -177,8 +181,9 @@ def _check_chart(test: SelfTest, workdir: Path) -> str:
     try:
         from signoff.ui.widgets.charts import ChartWidget
     except ImportError as exc:
-        raise CheckFailed(f"the chart widget (signoff.ui.widgets.charts) is not in this installation: "
-                          f"{exc}") from exc
+        raise CheckFailed(
+            f"the chart widget (signoff.ui.widgets.charts) is not in this installation: {exc}"
+        ) from exc
 
     class PredictionsChart(ChartWidget):
         def draw_chart(self, figure: Any, data: Any, palette: Any) -> None:
@@ -208,8 +213,10 @@ def _check_chart(test: SelfTest, workdir: Path) -> str:
         exported = chart.export(workdir / "chart.png")
         if exported.stat().st_size < 1000:
             raise CheckFailed(f"the exported chart {exported.name} is nearly empty")
-        return (f"{len(bars)} bars ({sum(bars):,} predictions) drawn and exported as PNG "
-                f"({exported.stat().st_size // 1024} KiB)")
+        return (
+            f"{len(bars)} bars ({sum(bars):,} predictions) drawn and exported as PNG "
+            f"({exported.stat().st_size // 1024} KiB)"
+        )
     finally:
         chart.close()
         chart.deleteLater()

@@ -32,8 +32,9 @@ GENESIS = "0" * 64
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, UTF-8 kept, datetimes as ISO text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_json_default)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -88,22 +89,36 @@ def append_event(
       (the lock is then held from here to the commit) and the sealed row is returned: use it
       only when the caller needs the sequence number before committing.
     """
-    body = {"action": action, "entity_type": entity_type, "entity_id": str(entity_id),
-            "model_id": model_id, "version_id": version_id,
-            "payload": canonical_json(payload or {})}
+    body = {
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "model_id": model_id,
+        "version_id": version_id,
+        "payload": canonical_json(payload or {}),
+    }
     if session.get_bind().dialect.name == "postgresql":
         # placeholders: the BEFORE INSERT trigger replaces them, the seal numbers and hashes
         event = session.scalars(
             insert(AuditEvent).returning(AuditEvent),
-            [{**body, "seq": 0, "at": datetime(1970, 1, 1), "actor": actor,
-              "prev_hash": "", "hash": f"pending-{uuid.uuid4().hex}"}],
+            [
+                {
+                    **body,
+                    "seq": 0,
+                    "at": datetime(1970, 1, 1),
+                    "actor": actor,
+                    "prev_hash": "",
+                    "hash": f"pending-{uuid.uuid4().hex}",
+                }
+            ],
         ).one()
         if sealed:
             session.execute(text("SET CONSTRAINTS audit_events_seal IMMEDIATE"))
             session.expunge(event)
             # the chain is locked by this transaction now, so the head is this event
             event = session.scalars(
-                select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+                select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
+            ).one()
         log.debug("audit %s %s %s#%s", event.seq, action, entity_type, entity_id)
         return event
     head = session.execute(
@@ -131,36 +146,62 @@ class ChainReport:
 
     def describe(self) -> str:
         if self.intact:
-            return (f"audit chain intact: {self.events} events, "
-                    f"head #{self.head_seq} {self.head_hash}")
+            return (
+                f"audit chain intact: {self.events} events, head #{self.head_seq} {self.head_hash}"
+            )
         return f"audit chain broken at event #{self.broken_seq}: {self.problem}"
 
 
-def verify_events(events: Iterable[AuditEvent], against: tuple[int, str] | None = None
-                  ) -> ChainReport:
+def verify_events(
+    events: Iterable[AuditEvent], against: tuple[int, str] | None = None
+) -> ChainReport:
     """Walk events in sequence order and report the first broken link."""
     events = list(events)
     prev, expected_seq, count, last = GENESIS, 1, 0, None
     for event in events:
         if event.seq != expected_seq:
-            return ChainReport(False, count, expected_seq - 1, prev, expected_seq,
-                               f"event #{expected_seq} is missing (next present is #{event.seq})")
+            return ChainReport(
+                False,
+                count,
+                expected_seq - 1,
+                prev,
+                expected_seq,
+                f"event #{expected_seq} is missing (next present is #{event.seq})",
+            )
         if event.prev_hash != prev:
-            return ChainReport(False, count, expected_seq - 1, prev, event.seq,
-                               "its previous-hash does not match the event before it "
-                               "(events deleted, inserted or reordered)")
+            return ChainReport(
+                False,
+                count,
+                expected_seq - 1,
+                prev,
+                event.seq,
+                "its previous-hash does not match the event before it "
+                "(events deleted, inserted or reordered)",
+            )
         recomputed = event_hash(prev, event)
         if recomputed != event.hash:
-            return ChainReport(False, count, expected_seq - 1, prev, event.seq,
-                               "its content no longer matches its hash (the event was altered)")
+            return ChainReport(
+                False,
+                count,
+                expected_seq - 1,
+                prev,
+                event.seq,
+                "its content no longer matches its hash (the event was altered)",
+            )
         prev, expected_seq, count, last = event.hash, expected_seq + 1, count + 1, event
     head_seq = last.seq if last else 0
     if against is not None:
         want_seq, want_hash = against
         if head_seq < want_seq:
-            return ChainReport(False, count, head_seq, prev, head_seq + 1,
-                               f"the chain ends at #{head_seq} but the exported head is "
-                               f"#{want_seq}: events were removed from the tail")
+            return ChainReport(
+                False,
+                count,
+                head_seq,
+                prev,
+                head_seq + 1,
+                f"the chain ends at #{head_seq} but the exported head is "
+                f"#{want_seq}: events were removed from the tail",
+            )
         if head_seq >= want_seq and last is not None:
             # the exported head must still be in the chain, unchanged
             return _check_head_in_chain(count, head_seq, prev, want_seq, want_hash, events)
@@ -171,12 +212,18 @@ def _check_head_in_chain(count, head_seq, head_hash, want_seq, want_hash, events
     for event in events:
         if event.seq == want_seq:
             if event.hash != want_hash:
-                return ChainReport(False, count, head_seq, head_hash, want_seq,
-                                   "the event at the exported head has a different hash: "
-                                   "the chain was rewritten")
+                return ChainReport(
+                    False,
+                    count,
+                    head_seq,
+                    head_hash,
+                    want_seq,
+                    "the event at the exported head has a different hash: the chain was rewritten",
+                )
             return ChainReport(True, count, head_seq, head_hash)
-    return ChainReport(False, count, head_seq, head_hash, want_seq,
-                       "the exported head is not in the chain")
+    return ChainReport(
+        False, count, head_seq, head_hash, want_seq, "the exported head is not in the chain"
+    )
 
 
 def verify_chain(session: Session, against: tuple[int, str] | None = None) -> ChainReport:
@@ -197,8 +244,19 @@ def event_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-EXPORT_COLUMNS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "model_id",
-                  "version_id", "payload", "prev_hash", "hash")
+EXPORT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "model_id",
+    "version_id",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 def event_row(event: AuditEvent) -> dict[str, Any]:
@@ -208,8 +266,9 @@ def event_row(event: AuditEvent) -> dict[str, Any]:
     return row
 
 
-def export_events(session: Session, out: Path, fmt: str = "json",
-                  head_file: Path | None = None) -> tuple[int, str]:
+def export_events(
+    session: Session, out: Path, fmt: str = "json", head_file: Path | None = None
+) -> tuple[int, str]:
     """Write every event to *out* (``json`` or ``csv``) plus the head; returns the head.
 
     JSON holds ``{"head": {"seq", "hash"}, "events": [...]}``. The head is also written to
@@ -225,8 +284,10 @@ def export_events(session: Session, out: Path, fmt: str = "json",
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
-        out.write_text(json.dumps({"head": head_doc, "events": events}, indent=1,
-                                  ensure_ascii=False), encoding="utf-8")
+        out.write_text(
+            json.dumps({"head": head_doc, "events": events}, indent=1, ensure_ascii=False),
+            encoding="utf-8",
+        )
     else:
         with out.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
@@ -244,8 +305,13 @@ def read_head_file(path: Path) -> tuple[int, str]:
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"cannot read head file {path}: {exc}") from exc
     doc = doc.get("head", doc) if isinstance(doc, dict) else None
-    if (not isinstance(doc, dict) or not isinstance(doc.get("seq"), int)
-            or not isinstance(doc.get("hash"), str) or len(doc["hash"]) != 64):
-        raise ValueError(f"{path} is not a Signoff audit head (needs integer 'seq' and a "
-                         "64-character 'hash')")
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("seq"), int)
+        or not isinstance(doc.get("hash"), str)
+        or len(doc["hash"]) != 64
+    ):
+        raise ValueError(
+            f"{path} is not a Signoff audit head (needs integer 'seq' and a 64-character 'hash')"
+        )
     return doc["seq"], doc["hash"]

@@ -48,10 +48,16 @@ class DimensionRow:
         cell = self.cells[index]
         if cell is None:
             return None
-        return ComponentRef(self.kind, self.name, cell.location if not _is_uri(cell.location)
-                            else None, cell.location if _is_uri(cell.location) else None,
-                            cell.sha256, cell.size, cell.sha256 is not None
-                            and not _is_uri(cell.location), "")
+        return ComponentRef(
+            self.kind,
+            self.name,
+            cell.location if not _is_uri(cell.location) else None,
+            cell.location if _is_uri(cell.location) else None,
+            cell.sha256,
+            cell.size,
+            cell.sha256 is not None and not _is_uri(cell.location),
+            "",
+        )
 
 
 def _is_uri(location: str) -> bool:
@@ -102,12 +108,15 @@ def compare_versions(session: Session, name: str, numbers: list[int]) -> Compari
     for v in versions:
         comps = {(c.kind, c.name): c for c in v.components}
         by_version.append(comps)
-        for key in sorted(comps, key=lambda k: (COMPONENT_KINDS.index(k[0])
-                                                if k[0] in COMPONENT_KINDS else 99, k[1])):
+        for key in sorted(
+            comps,
+            key=lambda k: (COMPONENT_KINDS.index(k[0]) if k[0] in COMPONENT_KINDS else 99, k[1]),
+        ):
             keys.setdefault(key)
     dimensions = []
-    for key in sorted(keys, key=lambda k: (COMPONENT_KINDS.index(k[0])
-                                           if k[0] in COMPONENT_KINDS else 99, k[1])):
+    for key in sorted(
+        keys, key=lambda k: (COMPONENT_KINDS.index(k[0]) if k[0] in COMPONENT_KINDS else 99, k[1])
+    ):
         base = by_version[0].get(key)
         cells: list[DimensionCell | None] = []
         for i, comps in enumerate(by_version):
@@ -131,8 +140,9 @@ def compare_versions(session: Session, name: str, numbers: list[int]) -> Compari
     return Comparison(name, numbers, [v.state for v in versions], dimensions, metrics)
 
 
-def text_diff_inputs(registry: Registry, row: DimensionRow, left: int, right: int
-                     ) -> tuple[str | None, str | None, str]:
+def text_diff_inputs(
+    registry: Registry, row: DimensionRow, left: int, right: int
+) -> tuple[str | None, str | None, str]:
     """The two texts to show side by side for a dimension (None where absent or binary),
     and a unified diff of them for a quick look."""
     texts: list[str | None] = []
@@ -143,12 +153,19 @@ def text_diff_inputs(registry: Registry, row: DimensionRow, left: int, right: in
             continue
         texts.append(component_content(registry, component).text)
     a, b = texts
-    diff = "".join(difflib.unified_diff((a or "").splitlines(True), (b or "").splitlines(True),
-                                        fromfile=f"left/{row.name}", tofile=f"right/{row.name}"))
+    diff = "".join(
+        difflib.unified_diff(
+            (a or "").splitlines(True),
+            (b or "").splitlines(True),
+            fromfile=f"left/{row.name}",
+            tofile=f"right/{row.name}",
+        )
+    )
     return a, b, diff
 
 
 # -- dashboard ----------------------------------------------------------------------------
+
 
 @dataclass
 class DiffLine:
@@ -175,5 +192,3 @@ def side_by_side(left: str | None, right: str | None) -> list[DiffLine]:
             y = b[j1 + k] if j1 + k < j2 else None
             out.append(DiffLine(x, y, tag))
     return out
-
-

@@ -27,9 +27,17 @@ class ComponentRef:
 
     @classmethod
     def of(cls, component: Component) -> ComponentRef:
-        return cls(component.kind, component.name, component.path, component.uri,
-                   component.sha256, component.size, bool(component.stored), component.role,
-                   dict(component.details or {}))
+        return cls(
+            component.kind,
+            component.name,
+            component.path,
+            component.uri,
+            component.sha256,
+            component.size,
+            bool(component.stored),
+            component.role,
+            dict(component.details or {}),
+        )
 
     @property
     def location(self) -> str:

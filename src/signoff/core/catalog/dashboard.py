@@ -15,6 +15,8 @@ from signoff.core.common.clock import utcnow
 from signoff.core.db.schema import IN_REVIEW, Model, Version
 
 SAME, CHANGED, ADDED, REMOVED = "same", "changed", "added", "removed"
+
+
 @dataclass
 class WaitingReview:
     model: str
@@ -37,42 +39,66 @@ class Dashboard:
     live: int
 
 
-def dashboard(session: Session, waiting_days: int = 14, now: datetime | None = None,
-              limit: int = 20) -> Dashboard:
+def dashboard(
+    session: Session, waiting_days: int = 14, now: datetime | None = None, limit: int = 20
+) -> Dashboard:
     """The manager dashboard, computed with a handful of aggregate queries."""
     now = now or utcnow()
-    by_state = dict(session.execute(
-        select(Model.latest_state, func.count()).group_by(Model.latest_state)).all())
-    by_tier = dict(session.execute(
-        select(Model.risk_tier, func.count()).group_by(Model.risk_tier)).all())
+    by_state = dict(
+        session.execute(select(Model.latest_state, func.count()).group_by(Model.latest_state)).all()
+    )
+    by_tier = dict(
+        session.execute(select(Model.risk_tier, func.count()).group_by(Model.risk_tier)).all()
+    )
     cutoff = now - timedelta(days=waiting_days)
     waiting_rows = session.execute(
         select(Model.name, Model.review_waiting_since)
         .where(Model.flag_open_review.is_(True), Model.review_waiting_since < cutoff)
-        .order_by(Model.review_waiting_since).limit(limit)).all()
+        .order_by(Model.review_waiting_since)
+        .limit(limit)
+    ).all()
     waiting = []
     for model_name, since in waiting_rows:
         number = session.scalar(
-            select(Version.number).join(Model, Model.id == Version.model_id)
+            select(Version.number)
+            .join(Model, Model.id == Version.model_id)
             .where(Model.name == model_name, Version.state == IN_REVIEW)
-            .order_by(Version.state_changed_at).limit(1))
+            .order_by(Version.state_changed_at)
+            .limit(1)
+        )
         waiting.append(WaitingReview(model_name, number, since, (now - since).days))
     count = lambda *cond: session.scalar(select(func.count(Model.id)).where(*cond)) or 0  # noqa: E731
     return Dashboard(
-        total=count(), by_state={(k or "none"): v for k, v in by_state.items()},
-        by_tier={(k or "none"): v for k, v in by_tier.items()}, waiting_reviews=waiting,
-        waiting_days=waiting_days, stale=count(Model.flag_stale.is_(True)),
+        total=count(),
+        by_state={(k or "none"): v for k, v in by_state.items()},
+        by_tier={(k or "none"): v for k, v in by_tier.items()},
+        waiting_reviews=waiting,
+        waiting_days=waiting_days,
+        stale=count(Model.flag_stale.is_(True)),
         dnu_consumed=count(Model.flag_dnu_consumed.is_(True)),
-        live=count(Model.live_version.is_not(None)))
+        live=count(Model.live_version.is_not(None)),
+    )
 
 
 # -- CSV export ---------------------------------------------------------------------------
-CSV_COLUMNS = ("name", "title", "owner", "business_unit", "risk_tier", "live_version",
-               "latest_version", "latest_state", "last_activity_at", "flags", "tags")
+CSV_COLUMNS = (
+    "name",
+    "title",
+    "owner",
+    "business_unit",
+    "risk_tier",
+    "live_version",
+    "latest_version",
+    "latest_state",
+    "last_activity_at",
+    "flags",
+    "tags",
+)
 
 
-def export_inventory_csv(session: Session, query: inventory.InventoryQuery, out: IO[str],
-                         page: int = 1000) -> int:
+def export_inventory_csv(
+    session: Session, query: inventory.InventoryQuery, out: IO[str], page: int = 1000
+) -> int:
     """Write every model matching *query* (all pages, same filter and order) as CSV.
 
     Returns the number of rows written (the header not counted).
@@ -81,15 +107,36 @@ def export_inventory_csv(session: Session, query: inventory.InventoryQuery, out:
     writer.writerow(CSV_COLUMNS)
     written, offset = 0, 0
     while True:
-        rows = inventory.inventory(session, inventory.InventoryQuery(
-            search=query.search, business_units=query.business_units,
-            risk_tiers=query.risk_tiers, states=query.states, flags=query.flags,
-            sort=query.sort, descending=query.descending, offset=offset, limit=page))
+        rows = inventory.inventory(
+            session,
+            inventory.InventoryQuery(
+                search=query.search,
+                business_units=query.business_units,
+                risk_tiers=query.risk_tiers,
+                states=query.states,
+                flags=query.flags,
+                sort=query.sort,
+                descending=query.descending,
+                offset=offset,
+                limit=page,
+            ),
+        )
         for r in rows:
-            writer.writerow([r.name, r.title, r.owner, r.business_unit, r.risk_tier,
-                             r.live_version or "", r.latest_version or "", r.latest_state or "",
-                             r.last_activity_at.isoformat() if r.last_activity_at else "",
-                             "; ".join(r.flag_words), "; ".join(r.tags)])
+            writer.writerow(
+                [
+                    r.name,
+                    r.title,
+                    r.owner,
+                    r.business_unit,
+                    r.risk_tier,
+                    r.live_version or "",
+                    r.latest_version or "",
+                    r.latest_state or "",
+                    r.last_activity_at.isoformat() if r.last_activity_at else "",
+                    "; ".join(r.flag_words),
+                    "; ".join(r.tags),
+                ]
+            )
         written += len(rows)
         offset += page
         if len(rows) < page:

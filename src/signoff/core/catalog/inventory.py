@@ -69,8 +69,9 @@ class InventoryRow:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["last_activity_at"] = (self.last_activity_at.isoformat()
-                                    if self.last_activity_at else None)
+        data["last_activity_at"] = (
+            self.last_activity_at.isoformat() if self.last_activity_at else None
+        )
         return data
 
     @property
@@ -98,8 +99,11 @@ def _filtered(query: InventoryQuery) -> Select:
         conditions.append(Model.risk_tier.in_(query.risk_tiers))
     if query.states:
         conditions.append(Model.latest_state.in_(query.states))
-    flag_columns = {"stale": Model.flag_stale, "open_review": Model.flag_open_review,
-                    "dnu_consumed": Model.flag_dnu_consumed}
+    flag_columns = {
+        "stale": Model.flag_stale,
+        "open_review": Model.flag_open_review,
+        "dnu_consumed": Model.flag_dnu_consumed,
+    }
     flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
     if flag_conditions:
         conditions.append(or_(*flag_conditions))
@@ -117,8 +121,12 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     query = query or InventoryQuery()
     column = INVENTORY_SORT_KEYS.get(query.sort, Model.name)
     order = column.desc() if query.descending else column.asc()
-    stmt = (_filtered(query).with_only_columns(*_ROW_COLUMNS)
-            .order_by(order, Model.id).offset(query.offset))
+    stmt = (
+        _filtered(query)
+        .with_only_columns(*_ROW_COLUMNS)
+        .order_by(order, Model.id)
+        .offset(query.offset)
+    )
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     with _collector_paused():
@@ -152,25 +160,40 @@ def inventory_count(session: Session, query: InventoryQuery | None = None) -> in
 
 def facet_values(session: Session) -> dict[str, list[str]]:
     """The distinct business units, tiers and states present, for the filter menus."""
+
     def distinct(column) -> list[str]:  # noqa: ANN001
         return [v for v in session.scalars(select(column).distinct().order_by(column)) if v]
-    return {"business_unit": distinct(Model.business_unit), "risk_tier": distinct(Model.risk_tier),
-            "state": distinct(Model.latest_state)}
+
+    return {
+        "business_unit": distinct(Model.business_unit),
+        "risk_tier": distinct(Model.risk_tier),
+        "state": distinct(Model.latest_state),
+    }
 
 
 def inventory_row(m: Model) -> InventoryRow:
     """The inventory row of one loaded model."""
-    return InventoryRow(*(getattr(m, c.key) for c in _ROW_COLUMNS[:-1]),
-                        tags=_tags(m.tags))
+    return InventoryRow(*(getattr(m, c.key) for c in _ROW_COLUMNS[:-1]), tags=_tags(m.tags))
 
 
 # in InventoryRow's field order, tags last. Tags are fetched as text and decoded through a
 # cache: decoding the same small JSON list once per row was half the cost of listing 10,000
 # models (PostgreSQL's driver hands back lists already; both are handled by _tags).
 _ROW_COLUMNS = (
-    Model.id, Model.name, Model.title, Model.owner, Model.business_unit, Model.risk_tier,
-    Model.live_version, Model.latest_version, Model.latest_state, Model.last_activity_at,
-    Model.flag_stale, Model.stale_reason, Model.flag_open_review, Model.flag_dnu_consumed,
+    Model.id,
+    Model.name,
+    Model.title,
+    Model.owner,
+    Model.business_unit,
+    Model.risk_tier,
+    Model.live_version,
+    Model.latest_version,
+    Model.latest_state,
+    Model.last_activity_at,
+    Model.flag_stale,
+    Model.stale_reason,
+    Model.flag_open_review,
+    Model.flag_dnu_consumed,
     type_coerce(Model.tags, String).label("tags"),
 )
 

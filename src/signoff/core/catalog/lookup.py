@@ -26,8 +26,11 @@ def get_model(session: Session, name: str) -> Model:
 def get_version(session: Session, model_name: str, number: int | None = None) -> Version:
     """A version of a model (the latest when *number* is None), components and metrics loaded."""
     model = get_model(session, model_name)
-    stmt = (select(Version).where(Version.model_id == model.id)
-            .options(selectinload(Version.components), selectinload(Version.metrics)))
+    stmt = (
+        select(Version)
+        .where(Version.model_id == model.id)
+        .options(selectinload(Version.components), selectinload(Version.metrics))
+    )
     if number is None:
         stmt = stmt.order_by(Version.number.desc()).limit(1)
     else:
@@ -50,16 +53,20 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
     return name, int(number)
 
 
-def live_version_at(session: Session, model_name: str, at: datetime,
-                    environment: str = PRODUCTION) -> Version | None:
+def live_version_at(
+    session: Session, model_name: str, at: datetime, environment: str = PRODUCTION
+) -> Version | None:
     """The version that was live in *environment* at time *at*, or None."""
     model = get_model(session, model_name)
     return session.scalar(
         select(Version)
         .join(Deployment, Deployment.version_id == Version.id)
-        .where(Deployment.model_id == model.id, Deployment.environment == environment,
-               Deployment.live_from <= at,
-               or_(Deployment.live_to.is_(None), Deployment.live_to > at))
+        .where(
+            Deployment.model_id == model.id,
+            Deployment.environment == environment,
+            Deployment.live_from <= at,
+            or_(Deployment.live_to.is_(None), Deployment.live_to > at),
+        )
         .order_by(Deployment.live_from.desc())
         .limit(1)
     )
@@ -68,11 +75,14 @@ def live_version_at(session: Session, model_name: str, at: datetime,
 def deployment_history(session: Session, model_name: str) -> list[Deployment]:
     """Every period a version of the model was live, oldest first, versions loaded."""
     model = get_model(session, model_name)
-    return list(session.scalars(
-        select(Deployment).where(Deployment.model_id == model.id)
-        .options(selectinload(Deployment.version))
-        .order_by(Deployment.environment, Deployment.live_from)
-    ))
+    return list(
+        session.scalars(
+            select(Deployment)
+            .where(Deployment.model_id == model.id)
+            .options(selectinload(Deployment.version))
+            .order_by(Deployment.environment, Deployment.live_from)
+        )
+    )
 
 
 def live_versions(session: Session, model_id: int) -> dict[str, int]:
@@ -86,10 +96,14 @@ def live_versions(session: Session, model_id: int) -> dict[str, int]:
 
 
 def consumers_of(session: Session, model_id: int) -> list[Consumer]:
-    return list(session.scalars(
-        select(Consumer).where(Consumer.model_id == model_id).order_by(Consumer.name)
-        .options(selectinload(Consumer.pinned_version))
-    ))
+    return list(
+        session.scalars(
+            select(Consumer)
+            .where(Consumer.model_id == model_id)
+            .order_by(Consumer.name)
+            .options(selectinload(Consumer.pinned_version))
+        )
+    )
 
 
 def version_to_json(version: Version) -> dict[str, Any]:
@@ -103,10 +117,18 @@ def version_to_json(version: Version) -> dict[str, Any]:
         "manifest_hash": version.manifest_hash,
         "entry_point": version.entry_point,
         "components": [
-            {"kind": c.kind, "name": c.name, "path": c.path, "uri": c.uri, "sha256": c.sha256,
-             "size": c.size, "role": c.role}
+            {
+                "kind": c.kind,
+                "name": c.name,
+                "path": c.path,
+                "uri": c.uri,
+                "sha256": c.sha256,
+                "size": c.size,
+                "role": c.role,
+            }
             for c in version.components
         ],
-        "metrics": [{"name": m.name, "value": m.value, "dataset": m.dataset}
-                    for m in version.metrics],
+        "metrics": [
+            {"name": m.name, "value": m.value, "dataset": m.dataset} for m in version.metrics
+        ],
     }

@@ -13,6 +13,8 @@ from signoff.core.catalog import inventory, lookup
 from signoff.core.db.schema import Metric, Version
 
 SAME, CHANGED, ADDED, REMOVED = "same", "changed", "added", "removed"
+
+
 @dataclass
 class VersionRow:
     number: int
@@ -64,9 +66,14 @@ class ModelPage:
 def model_page(session: Session, name: str) -> ModelPage:
     """The model called *name* with its versions (newest first), consumers and deployments."""
     model = lookup.get_model(session, name)
-    versions = list(session.scalars(
-        select(Version).where(Version.model_id == model.id)
-        .options(selectinload(Version.metrics)).order_by(Version.number.desc())))
+    versions = list(
+        session.scalars(
+            select(Version)
+            .where(Version.model_id == model.id)
+            .options(selectinload(Version.metrics))
+            .order_by(Version.number.desc())
+        )
+    )
     rows, names = [], Counter()
     for v in versions:
         metrics = {}
@@ -74,24 +81,43 @@ def model_page(session: Session, name: str) -> ModelPage:
             label = m.name if m.dataset in ("", "validation") else f"{m.name} ({m.dataset})"
             metrics.setdefault(label, m.value)
         names.update(metrics.keys())
-        rows.append(VersionRow(v.number, v.author, v.created_at, v.state, v.manifest_hash,
-                               metrics))
-    periods = [DeploymentPeriod(d.environment, d.version.number, d.live_from, d.live_to, d.actor)
-               for d in lookup.deployment_history(session, name)]
-    consumers = [ConsumerRow(c.name, c.kind, c.contact,
-                             c.pinned_version.number if c.pinned_version else None, c.active)
-                 for c in lookup.consumers_of(session, model.id)]
+        rows.append(VersionRow(v.number, v.author, v.created_at, v.state, v.manifest_hash, metrics))
+    periods = [
+        DeploymentPeriod(d.environment, d.version.number, d.live_from, d.live_to, d.actor)
+        for d in lookup.deployment_history(session, name)
+    ]
+    consumers = [
+        ConsumerRow(
+            c.name,
+            c.kind,
+            c.contact,
+            c.pinned_version.number if c.pinned_version else None,
+            c.active,
+        )
+        for c in lookup.consumers_of(session, model.id)
+    ]
     flags = inventory.inventory_row(model).flag_words
     return ModelPage(
-        name=model.name, title=model.title, description=model.description, owner=model.owner,
-        business_unit=model.business_unit, risk_tier=model.risk_tier,
-        tags=list(model.tags or []), created_at=model.created_at,
-        live=lookup.live_versions(session, model.id), consumers=consumers, versions=rows,
-        deployments=periods, key_metrics=[n for n, _ in names.most_common(4)], flags=flags)
+        name=model.name,
+        title=model.title,
+        description=model.description,
+        owner=model.owner,
+        business_unit=model.business_unit,
+        risk_tier=model.risk_tier,
+        tags=list(model.tags or []),
+        created_at=model.created_at,
+        live=lookup.live_versions(session, model.id),
+        consumers=consumers,
+        versions=rows,
+        deployments=periods,
+        key_metrics=[n for n, _ in names.most_common(4)],
+        flags=flags,
+    )
 
 
-def live_on(session: Session, name: str, day: datetime, environment: str = "production"
-            ) -> int | None:
+def live_on(
+    session: Session, name: str, day: datetime, environment: str = "production"
+) -> int | None:
     """The version number live in *environment* at the end of *day* (None if none)."""
     end = datetime(day.year, day.month, day.day) + timedelta(days=1) - timedelta(microseconds=1)
     version = lookup.live_version_at(session, name, end, environment)
@@ -104,5 +130,12 @@ def live_on(session: Session, name: str, day: datetime, environment: str = "prod
 def metric_names(session: Session, model_name: str) -> list[str]:
     """Distinct metric names recorded for a model's versions."""
     model = lookup.get_model(session, model_name)
-    return list(session.scalars(select(Metric.name).join(Version).where(
-        Version.model_id == model.id).distinct().order_by(Metric.name)))
+    return list(
+        session.scalars(
+            select(Metric.name)
+            .join(Version)
+            .where(Version.model_id == model.id)
+            .distinct()
+            .order_by(Metric.name)
+        )
+    )

@@ -33,14 +33,17 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
         .limit(1)
     ).first()
     model.latest_version, model.latest_state = (latest[0], latest[1]) if latest else (None, None)
-    model.version_count = session.scalar(
-        select(func.count()).where(Version.model_id == model_id)
-    ) or 0
+    model.version_count = (
+        session.scalar(select(func.count()).where(Version.model_id == model_id)) or 0
+    )
     live = session.execute(
         select(Version.number, Version.id)
         .join(Deployment, Deployment.version_id == Version.id)
-        .where(Deployment.model_id == model_id, Deployment.environment == PRODUCTION,
-               Deployment.live_to.is_(None))
+        .where(
+            Deployment.model_id == model_id,
+            Deployment.environment == PRODUCTION,
+            Deployment.live_to.is_(None),
+        )
         .order_by(Deployment.live_from.desc())
         .limit(1)
     ).first()
@@ -54,8 +57,9 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     model.review_waiting_since = waiting
     model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live[1] if live else None)
     activity = [
-        session.scalar(select(func.max(Version.state_changed_at))
-                       .where(Version.model_id == model_id)),
+        session.scalar(
+            select(func.max(Version.state_changed_at)).where(Version.model_id == model_id)
+        ),
         session.scalar(select(func.max(Version.created_at)).where(Version.model_id == model_id)),
         session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.model_id == model_id)),
     ]
@@ -68,14 +72,17 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
 
 def _dnu_still_consumed(session: Session, model_id: int, live_version_id: int | None) -> bool:
     """A version marked do-not-use that a consumer still pins, or that is still live."""
-    dnu_ids = set(session.scalars(
-        select(Version.id).where(Version.model_id == model_id, Version.state == DO_NOT_USE)
-    ))
+    dnu_ids = set(
+        session.scalars(
+            select(Version.id).where(Version.model_id == model_id, Version.state == DO_NOT_USE)
+        )
+    )
     if not dnu_ids:
         return False
     consumers = session.execute(
-        select(Consumer.pinned_version_id).where(Consumer.model_id == model_id,
-                                                 Consumer.active.is_(True))
+        select(Consumer.pinned_version_id).where(
+            Consumer.model_id == model_id, Consumer.active.is_(True)
+        )
     ).all()
     for (pinned,) in consumers:
         if pinned in dnu_ids or (pinned is None and live_version_id in dnu_ids):

@@ -15,8 +15,26 @@ from signoff.core.db.registry import Registry
 from signoff.core.db.schema import COMPONENT_KINDS, Version
 
 SAME, CHANGED, ADDED, REMOVED = "same", "changed", "added", "removed"
-TEXT_SUFFIXES = {".py", ".txt", ".md", ".json", ".toml", ".yaml", ".yml", ".cfg", ".ini",
-                 ".csv", ".jsonl", ".sql", ".r", ".sh", ".lock", ".ipynb", ".xml", ".html"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".txt",
+    ".md",
+    ".json",
+    ".toml",
+    ".yaml",
+    ".yml",
+    ".cfg",
+    ".ini",
+    ".csv",
+    ".jsonl",
+    ".sql",
+    ".r",
+    ".sh",
+    ".lock",
+    ".ipynb",
+    ".xml",
+    ".html",
+}
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # larger files are described, not shown
 
 
@@ -51,15 +69,27 @@ def _kind_order(row: ComponentRef) -> tuple[int, str]:
 def version_overview(session: Session, name: str, number: int) -> VersionOverview:
     """One version's metadata and its versioning-dimensions matrix (in dimension order)."""
     v = lookup.get_version(session, name, number)
-    numbers = list(session.scalars(select(Version.number).where(Version.model_id == v.model_id)
-                                   .order_by(Version.number)))
+    numbers = list(
+        session.scalars(
+            select(Version.number).where(Version.model_id == v.model_id).order_by(Version.number)
+        )
+    )
     return VersionOverview(
-        model=v.model.name, model_title=v.model.title, number=v.number, state=v.state,
-        author=v.author, created_at=v.created_at, state_changed_at=v.state_changed_at,
-        manifest_hash=v.manifest_hash, entry_point=v.entry_point,
-        python_version=v.python_version, risk_tier=v.model.risk_tier,
+        model=v.model.name,
+        model_title=v.model.title,
+        number=v.number,
+        state=v.state,
+        author=v.author,
+        created_at=v.created_at,
+        state_changed_at=v.state_changed_at,
+        manifest_hash=v.manifest_hash,
+        entry_point=v.entry_point,
+        python_version=v.python_version,
+        risk_tier=v.model.risk_tier,
         components=sorted((ComponentRef.of(c) for c in v.components), key=_kind_order),
-        metrics=[(m.name, m.dataset, m.value) for m in v.metrics], numbers=numbers)
+        metrics=[(m.name, m.dataset, m.value) for m in v.metrics],
+        numbers=numbers,
+    )
 
 
 @dataclass
@@ -86,11 +116,22 @@ def looks_like_text(data: bytes, filename: str = "") -> bool:
 def language_for(filename: str) -> str:
     """The highlighting language for a file name: python, json, toml, markdown, … or text."""
     lower = filename.lower()
-    for suffix, lang in ((".py", "python"), (".json", "json"), (".jsonl", "json"),
-                         (".ipynb", "json"), (".toml", "toml"), (".ini", "toml"),
-                         (".cfg", "toml"), (".md", "markdown"), (".yaml", "yaml"),
-                         (".yml", "yaml"), (".txt", "requirements"), (".lock", "requirements"),
-                         (".csv", "csv"), (".sql", "sql")):
+    for suffix, lang in (
+        (".py", "python"),
+        (".json", "json"),
+        (".jsonl", "json"),
+        (".ipynb", "json"),
+        (".toml", "toml"),
+        (".ini", "toml"),
+        (".cfg", "toml"),
+        (".md", "markdown"),
+        (".yaml", "yaml"),
+        (".yml", "yaml"),
+        (".txt", "requirements"),
+        (".lock", "requirements"),
+        (".csv", "csv"),
+        (".sql", "sql"),
+    ):
         if lower.endswith(suffix):
             return lang
     return "text"
@@ -106,30 +147,42 @@ def component_content(registry: Registry, component: ComponentRef) -> ComponentC
     if not component.stored or not component.sha256:
         where = component.uri or component.path or "an external location"
         pin = f", pinned to sha256 {component.sha256}" if component.sha256 else ""
-        return ComponentContent(label, None, f"External {component.kind}: {where}{pin}. "
-                                "It is referenced by the version, not stored in the registry.",
-                                "text")
+        return ComponentContent(
+            label,
+            None,
+            f"External {component.kind}: {where}{pin}. "
+            "It is referenced by the version, not stored in the registry.",
+            "text",
+        )
     if (component.size or 0) > MAX_TEXT_BYTES:
-        return ComponentContent(label, None, f"{label}: {component.size:,} bytes, too large to "
-                                f"show here. sha256 {component.sha256}.", "text")
+        return ComponentContent(
+            label,
+            None,
+            f"{label}: {component.size:,} bytes, too large to "
+            f"show here. sha256 {component.sha256}.",
+            "text",
+        )
     data = registry.store.read_bytes(component.sha256, f"{component.kind} '{label}'")
     if looks_like_text(data, label):
         return ComponentContent(label, data.decode("utf-8"), "", language_for(label))
-    return ComponentContent(label, None, _describe_binary(label, data, component.sha256),
-                            "text")
+    return ComponentContent(label, None, _describe_binary(label, data, component.sha256), "text")
 
 
 def _describe_binary(label: str, data: bytes, sha: str) -> str:
-    kinds = [(b"PK\x03\x04", "a ZIP archive (for example a skops or joblib bundle)"),
-             (b"\x80", "a Python pickle (joblib / pickle model object)"),
-             (b"\x08", "possibly an ONNX protobuf model"),
-             (b"PAR1", "a Parquet table"), (b"\x89PNG", "a PNG image"),
-             (b"%PDF", "a PDF document"), (b"\x1f\x8b", "gzip-compressed data")]
+    kinds = [
+        (b"PK\x03\x04", "a ZIP archive (for example a skops or joblib bundle)"),
+        (b"\x80", "a Python pickle (joblib / pickle model object)"),
+        (b"\x08", "possibly an ONNX protobuf model"),
+        (b"PAR1", "a Parquet table"),
+        (b"\x89PNG", "a PNG image"),
+        (b"%PDF", "a PDF document"),
+        (b"\x1f\x8b", "gzip-compressed data"),
+    ]
     what = next((desc for magic, desc in kinds if data.startswith(magic)), "binary data")
-    return (f"{label} is {what}: {len(data):,} bytes, sha256 {sha}. Binary files are "
-            "described, not shown; the hash was re-checked when it was read.")
-
-
+    return (
+        f"{label} is {what}: {len(data):,} bytes, sha256 {sha}. Binary files are "
+        "described, not shown; the hash was re-checked when it was read."
+    )
 
 
 @dataclass
@@ -154,10 +207,14 @@ class VersionHeader:
 def version_header(session: Session, name: str, number: int) -> VersionHeader:
     """Title, state, live and previous version numbers for one version's page header."""
     model = lookup.get_model(session, name)
-    state = session.scalar(select(Version.state).where(Version.model_id == model.id,
-                                                       Version.number == number))
+    state = session.scalar(
+        select(Version.state).where(Version.model_id == model.id, Version.number == number)
+    )
     if state is None:
         raise NotFoundError(f"model '{name}' has no v{number}")
-    previous = session.scalar(select(func.max(Version.number)).where(
-        Version.model_id == model.id, Version.number < number))
+    previous = session.scalar(
+        select(func.max(Version.number)).where(
+            Version.model_id == model.id, Version.number < number
+        )
+    )
     return VersionHeader(model.name, model.title, number, state, model.live_version, previous)

@@ -31,8 +31,9 @@ def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False))
 
 
-def child_command(*argv: str | os.PathLike[str], python: str | os.PathLike[str] | None = None
-                  ) -> list[str]:
+def child_command(
+    *argv: str | os.PathLike[str], python: str | os.PathLike[str] | None = None
+) -> list[str]:
     """The command that runs ``python -s -B ARGV…`` in a fresh process.
 
     *argv* is what follows the interpreter: a script and its arguments, or ``-c CODE``.

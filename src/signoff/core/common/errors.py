@@ -17,9 +17,7 @@ class HashMismatchError(SignoffError):
     """Stored or pinned content does not have the sha256 it should have."""
 
     def __init__(self, what: str, expected: str, actual: str) -> None:
-        super().__init__(
-            f"hash mismatch for {what}: expected sha256 {expected}, found {actual}"
-        )
+        super().__init__(f"hash mismatch for {what}: expected sha256 {expected}, found {actual}")
         self.what = what
         self.expected = expected
         self.actual = actual

@@ -29,8 +29,13 @@ from signoff.core.common.errors import SignoffError
 
 log = logging.getLogger("signoff.db")
 
-GROUPS = ("signoff_viewer", "signoff_author", "signoff_reviewer", "signoff_auditor",
-          "signoff_admin")
+GROUPS = (
+    "signoff_viewer",
+    "signoff_author",
+    "signoff_reviewer",
+    "signoff_auditor",
+    "signoff_admin",
+)
 # the registry's people roles (users/user_roles) and the database group each one needs
 ROLE_TO_GROUP = {
     "viewer": "signoff_viewer",
@@ -43,9 +48,11 @@ ROLE_TO_GROUP = {
 }
 LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,62}$")
 
-SUMMARY_COLUMNS = ("latest_version, latest_state, live_version, version_count, "
-                   "last_activity_at, flag_stale, stale_reason, flag_open_review, "
-                   "flag_dnu_consumed, review_waiting_since, search_text")
+SUMMARY_COLUMNS = (
+    "latest_version, latest_state, live_version, version_count, "
+    "last_activity_at, flag_stale, stale_reason, flag_open_review, "
+    "flag_dnu_consumed, review_waiting_since, search_text"
+)
 OUTBOX_COLUMNS = "state, attempts, next_attempt_at, last_error, delivered_at"
 
 # (target state, groups allowed to move a version there, states it may come from)
@@ -59,8 +66,10 @@ TRANSITIONS = {
     "live": ("signoff_reviewer signoff_admin", "ready superseded"),
     "superseded": ("signoff_reviewer signoff_admin", "live"),
     "retired": ("signoff_reviewer signoff_admin", "superseded live ready approved"),
-    "do_not_use": ("signoff_reviewer signoff_admin",
-                   "draft in_review approved ready live superseded retired rejected"),
+    "do_not_use": (
+        "signoff_reviewer signoff_admin",
+        "draft in_review approved ready live superseded retired rejected",
+    ),
 }
 
 
@@ -157,15 +166,20 @@ def _grants() -> list[str]:
             "monitoring_rules) ON models TO {g}",
         ],
     }
-    statements = ["GRANT USAGE ON SCHEMA public TO " + ", ".join(GROUPS),
-                  f"GRANT {read_all} TO " + ", ".join(GROUPS)]
+    statements = [
+        "GRANT USAGE ON SCHEMA public TO " + ", ".join(GROUPS),
+        f"GRANT {read_all} TO " + ", ".join(GROUPS),
+    ]
     for group, grants in per_group.items():
         for template in writer_common + grants:
             statements.append("GRANT " + template.format(g=group))
-    statements.append("REVOKE ALL ON FUNCTION signoff_change_state(integer, integer, text, "
-                      "timestamp) FROM PUBLIC")
-    statements.append("GRANT EXECUTE ON FUNCTION signoff_change_state(integer, integer, text, "
-                      "timestamp) TO " + ", ".join(GROUPS[1:]))
+    statements.append(
+        "REVOKE ALL ON FUNCTION signoff_change_state(integer, integer, text, timestamp) FROM PUBLIC"
+    )
+    statements.append(
+        "GRANT EXECUTE ON FUNCTION signoff_change_state(integer, integer, text, "
+        "timestamp) TO " + ", ".join(GROUPS[1:])
+    )
     return statements
 
 
@@ -175,13 +189,16 @@ def init_roles(engine: Engine) -> list[str]:
     Returns the statements executed, for the administrator's record.
     """
     if engine.dialect.name != "postgresql":
-        raise SignoffError("roles and grants exist only on PostgreSQL; the embedded SQLite "
-                           "registry is for a single workstation")
+        raise SignoffError(
+            "roles and grants exist only on PostgreSQL; the embedded SQLite "
+            "registry is for a single workstation"
+        )
     done: list[str] = []
     with engine.begin() as conn:
         for group in GROUPS:
-            exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                                  {"r": group}).first()
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": group}
+            ).first()
             if not exists:
                 conn.execute(text(f"CREATE ROLE {group} NOLOGIN"))
                 done.append(f"CREATE ROLE {group} NOLOGIN")
@@ -199,15 +216,18 @@ def init_roles(engine: Engine) -> list[str]:
 def create_login(engine: Engine, login: str, password: str, roles: list[str]) -> None:
     """Create (or update) a person's own database login and put it in the groups for *roles*."""
     if not LOGIN_RE.match(login):
-        raise SignoffError(f"'{login}' is not a valid login: lower-case letters, digits, '_', "
-                           "'.', '-'")
+        raise SignoffError(
+            f"'{login}' is not a valid login: lower-case letters, digits, '_', '.', '-'"
+        )
     unknown = [r for r in roles if r not in ROLE_TO_GROUP]
     if unknown:
-        raise SignoffError(f"unknown role(s) {', '.join(unknown)}; "
-                           f"choose from {', '.join(ROLE_TO_GROUP)}")
+        raise SignoffError(
+            f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(ROLE_TO_GROUP)}"
+        )
     with engine.begin() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                              {"r": login}).first()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}
+        ).first()
         verb = "ALTER" if exists else "CREATE"
         # identifiers cannot be bound parameters; LOGIN_RE has vetted the name
         quoted = conn.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()
@@ -218,5 +238,8 @@ def create_login(engine: Engine, login: str, password: str, roles: list[str]) ->
 
 def url_for_login(admin_url: str, login: str, password: str) -> str:
     """The database URL *login* uses: the same server and database, their own credentials."""
-    return make_url(admin_url).set(username=login, password=password).render_as_string(
-        hide_password=False)
+    return (
+        make_url(admin_url)
+        .set(username=login, password=password)
+        .render_as_string(hide_password=False)
+    )

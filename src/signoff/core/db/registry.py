@@ -33,9 +33,28 @@ log = logging.getLogger("signoff.db")
 T = TypeVar("T")
 
 NETWORK_FILESYSTEMS = {
-    "nfs", "nfs4", "cifs", "smbfs", "smb3", "9p", "afs", "ncpfs", "coda",
-    "fuse.sshfs", "sshfs", "glusterfs", "fuse.glusterfs", "ceph", "fuse.ceph", "lustre",
-    "davfs", "fuse.davfs", "fuse.rclone", "fuse.s3fs", "gpfs", "beegfs",
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "9p",
+    "afs",
+    "ncpfs",
+    "coda",
+    "fuse.sshfs",
+    "sshfs",
+    "glusterfs",
+    "fuse.glusterfs",
+    "ceph",
+    "fuse.ceph",
+    "lustre",
+    "davfs",
+    "fuse.davfs",
+    "fuse.rclone",
+    "fuse.s3fs",
+    "gpfs",
+    "beegfs",
 }
 
 
@@ -66,8 +85,11 @@ def filesystem_type(path: Path, mounts_text: str | None = None) -> str:
         if len(parts) < 3:
             continue
         mount_point = parts[1].replace("\\040", " ")
-        if (str(path) == mount_point or str(path).startswith(mount_point.rstrip("/") + "/")
-                or mount_point == "/") and len(mount_point) > len(best):
+        if (
+            str(path) == mount_point
+            or str(path).startswith(mount_point.rstrip("/") + "/")
+            or mount_point == "/"
+        ) and len(mount_point) > len(best):
             best, best_type = mount_point, parts[2]
     return best_type
 
@@ -305,4 +327,3 @@ def open_registry(
 ) -> Registry:
     """Open (creating and migrating if needed) the registry named by the arguments."""
     return Registry(resolve_location(home, db, artifacts), upgrade=upgrade)
-

@@ -4,10 +4,10 @@ Alembic migrations under ``signoff/core/db/migrations`` create and evolve these 
 constraint names come from the naming convention below so migrations stay predictable on
 SQLite and PostgreSQL alike.
 
-The ``models`` table carries a few denormalised summary columns (latest and live version,
-flags, last activity). They are maintained by :func:`signoff.core.catalog.summary.refresh_model_summary`
-on every write so that the inventory, which may hold 100,000 versions, is a single indexed
-query over one table.
+The ``models`` table carries a few denormalised summary columns (latest and live version, flags,
+last activity). They are maintained by
+:func:`signoff.core.catalog.summary.refresh_model_summary` on every write so that the inventory,
+which may hold 100,000 versions, is a single indexed query over one table.
 """
 
 from __future__ import annotations
@@ -354,8 +354,13 @@ class Outcome(Base):
 
 # One outcome per subject and time for each model; an outcome without a model (it applies to
 # every model that scored the subject) counts as model 0, since NULLs never collide in SQL.
-Index("uq_outcomes_model_subject_time", func.coalesce(Outcome.model_id, 0),
-      Outcome.subject_key, Outcome.observed_at, unique=True)
+Index(
+    "uq_outcomes_model_subject_time",
+    func.coalesce(Outcome.model_id, 0),
+    Outcome.subject_key,
+    Outcome.observed_at,
+    unique=True,
+)
 
 
 class AuditEvent(Base):

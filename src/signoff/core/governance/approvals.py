@@ -94,41 +94,82 @@ class ApprovalStatus:
 
 
 def _signature(d: Decision, names: dict[str, str], manifest_hash: str) -> Signature:
-    return Signature(d.id, d.actor, names.get(d.actor, d.actor), d.role, d.gate, d.action, d.at,
-                     d.meaning, d.comment, d.manifest_hash, d.manifest_hash == manifest_hash)
+    return Signature(
+        d.id,
+        d.actor,
+        names.get(d.actor, d.actor),
+        d.role,
+        d.gate,
+        d.action,
+        d.at,
+        d.meaning,
+        d.comment,
+        d.manifest_hash,
+        d.manifest_hash == manifest_hash,
+    )
 
 
 def approval_status(session: Session, model: str, number: int, viewer: str) -> ApprovalStatus:
     """Gates, signatures, checks, decisions and the actions *viewer* may take now."""
     version = get_version(session, model, number)
     policy = current_policy(session, version.model.risk_tier)
-    decisions = list(session.scalars(select(Decision).where(Decision.version_id == version.id)
-                                     .order_by(Decision.id)))
+    decisions = list(
+        session.scalars(
+            select(Decision).where(Decision.version_id == version.id).order_by(Decision.id)
+        )
+    )
     names = printed_names(session, {d.actor for d in decisions} | {version.author})
     gates = []
     for gate in GATES:
-        signed = {d.role: _signature(d, names, version.manifest_hash)
-                  for d in gate_signatures(session, version, gate)}
+        signed = {
+            d.role: _signature(d, names, version.manifest_hash)
+            for d in gate_signatures(session, version, gate)
+        }
         required = policy.roles_for(gate)
         missing = [r for r in required if r not in signed]
-        gates.append(GateStatus(gate, GATE_TITLES[gate], required, signed, missing,
-                                not missing, current_gate(version.state) == gate))
+        gates.append(
+            GateStatus(
+                gate,
+                GATE_TITLES[gate],
+                required,
+                signed,
+                missing,
+                not missing,
+                current_gate(version.state) == gate,
+            )
+        )
     evidence = latest_evidence(session, version)
     checks = []
     for check in dict.fromkeys([*policy.checks, *evidence]):
         row = evidence.get(check)
-        checks.append(CheckStatus(check, check in policy.checks, row.passed if row else None,
-                                  row.at if row else None, row.summary if row else "",
-                                  row.actor if row else ""))
+        checks.append(
+            CheckStatus(
+                check,
+                check in policy.checks,
+                row.passed if row else None,
+                row.at if row else None,
+                row.summary if row else "",
+                row.actor if row else "",
+            )
+        )
     status = ApprovalStatus(
-        model=model, number=number, version_id=version.id, state=version.state,
-        author=version.author, risk_tier=version.model.risk_tier,
-        manifest_hash=version.manifest_hash, row_version=version.row_version,
-        policy_revision=policy.revision, viewer=viewer,
-        viewer_roles=sorted(roles_of(session, viewer)), gates=gates, checks=checks,
+        model=model,
+        number=number,
+        version_id=version.id,
+        state=version.state,
+        author=version.author,
+        risk_tier=version.model.risk_tier,
+        manifest_hash=version.manifest_hash,
+        row_version=version.row_version,
+        policy_revision=policy.revision,
+        viewer=viewer,
+        viewer_roles=sorted(roles_of(session, viewer)),
+        gates=gates,
+        checks=checks,
         decisions=[_signature(d, names, version.manifest_hash) for d in decisions],
         live_version=live_versions(session, version.model_id).get("production"),
-        consumers=[c.name for c in consumers_of(session, version.model_id) if c.active])
+        consumers=[c.name for c in consumers_of(session, version.model_id) if c.active],
+    )
     for action in ACTIONS:
         try:
             check_allowed(session, version, action, viewer)
@@ -163,9 +204,12 @@ def my_reviews(session: Session, viewer: str, *, limit: int = 500) -> list[Revie
         return []
     now = db_now(session)
     rows = session.execute(
-        select(Version, Model).join(Model, Model.id == Version.model_id)
+        select(Version, Model)
+        .join(Model, Model.id == Version.model_id)
         .where(Version.state.in_((IN_REVIEW, READY)), Version.author != viewer)
-        .order_by(Version.state_changed_at, Version.id).limit(limit * 4)).all()
+        .order_by(Version.state_changed_at, Version.id)
+        .limit(limit * 4)
+    ).all()
     items = []
     for version, model in rows:
         gate = current_gate(version.state)
@@ -178,17 +222,28 @@ def my_reviews(session: Session, viewer: str, *, limit: int = 500) -> list[Revie
         mine = [r for r in missing if r in held]
         if not mine:
             continue
-        items.append(ReviewItem(model.name, version.number, model.title, model.risk_tier,
-                                version.state, gate, GATE_TITLES[gate], mine, missing,
-                                version.author, version.state_changed_at,
-                                now - version.state_changed_at))
+        items.append(
+            ReviewItem(
+                model.name,
+                version.number,
+                model.title,
+                model.risk_tier,
+                version.state,
+                gate,
+                GATE_TITLES[gate],
+                mine,
+                missing,
+                version.author,
+                version.state_changed_at,
+                now - version.state_changed_at,
+            )
+        )
         if len(items) >= limit:
             break
     return items
 
 
-def version_events(session: Session, model: str, number: int | None = None
-                   ) -> list[AuditEvent]:
+def version_events(session: Session, model: str, number: int | None = None) -> list[AuditEvent]:
     """Audit events of a version (or of a whole model when *number* is None), oldest first."""
     if number is None:
         model_id = get_model(session, model).id
@@ -218,21 +273,37 @@ class TimelineEntry:
 def _describe(action: str, payload: dict) -> tuple[str, str]:
     if action.startswith("decision."):
         what = action.split(".", 1)[1]
-        words = [f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
-                 if payload.get("state_from") != payload.get("state_to") else ""]
+        words = [
+            f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
+            if payload.get("state_from") != payload.get("state_to")
+            else ""
+        ]
         if payload.get("comment"):
             words.append(f"“{payload['comment']}”")
         return what.replace("_", " "), "; ".join(w for w in words if w)
     if action == "version.went_live":
         sup = payload.get("superseded") or []
-        return "went live", (f"in {payload.get('environment')}"
-                             + (f"; superseded v{', v'.join(map(str, sup))}" if sup else "")
-                             + (f"; {payload['notified']} notification(s) queued"
-                                if payload.get("notified") else ""))
-    keys = [k for k in ("check", "passed", "summary", "consumer", "event", "state_to",
-                        "risk_tier", "revision", "roles") if k in payload]
-    return action.replace(".", " ").replace("_", " "), ", ".join(
-        f"{k}={payload[k]}" for k in keys)
+        return "went live", (
+            f"in {payload.get('environment')}"
+            + (f"; superseded v{', v'.join(map(str, sup))}" if sup else "")
+            + (f"; {payload['notified']} notification(s) queued" if payload.get("notified") else "")
+        )
+    keys = [
+        k
+        for k in (
+            "check",
+            "passed",
+            "summary",
+            "consumer",
+            "event",
+            "state_to",
+            "risk_tier",
+            "revision",
+            "roles",
+        )
+        if k in payload
+    ]
+    return action.replace(".", " ").replace("_", " "), ", ".join(f"{k}={payload[k]}" for k in keys)
 
 
 def timeline(session: Session, model: str, number: int | None = None) -> list[TimelineEntry]:
@@ -247,9 +318,20 @@ def timeline(session: Session, model: str, number: int | None = None) -> list[Ti
             payload = {}
         title, details = _describe(e.action, payload if isinstance(payload, dict) else {})
         is_signature = e.action.startswith("decision.") or (
-            e.action == "version.went_live" and "decision_id" in payload)
-        entries.append(TimelineEntry(e.seq, e.at, e.actor, names.get(e.actor, e.actor),
-                                     e.action, title, details, is_signature,
-                                     payload.get("meaning", "") if is_signature else "",
-                                     e.hash))
+            e.action == "version.went_live" and "decision_id" in payload
+        )
+        entries.append(
+            TimelineEntry(
+                e.seq,
+                e.at,
+                e.actor,
+                names.get(e.actor, e.actor),
+                e.action,
+                title,
+                details,
+                is_signature,
+                payload.get("meaning", "") if is_signature else "",
+                e.hash,
+            )
+        )
     return entries

@@ -61,9 +61,15 @@ class CheckResult:
         return asdict(self)
 
 
-def run_checks(registry: Registry, version_id: int, *, checks: tuple[str, ...] = CHECKS,
-               options: CheckOptions | None = None, actor: str | None = None,
-               progress: Callable[[str, str], None] | None = None) -> list[CheckResult]:
+def run_checks(
+    registry: Registry,
+    version_id: int,
+    *,
+    checks: tuple[str, ...] = CHECKS,
+    options: CheckOptions | None = None,
+    actor: str | None = None,
+    progress: Callable[[str, str], None] | None = None,
+) -> list[CheckResult]:
     """Run the named checks on a version and store each result as evidence (with an audit
     event), all bound to the version's current manifest hash. In the same transaction an
     approved version whose required checks now all pass becomes ready (the workflow's
@@ -85,8 +91,12 @@ def run_checks(registry: Registry, version_id: int, *, checks: tuple[str, ...] =
             if progress is not None:
                 progress(name, "running")
             if prep.refusal is not None:
-                result = CheckResult(name, False, f"not run: {prep.refusal.message}",
-                                     {"hash_checks": [c.to_json() for c in prep.workspace.checks]})
+                result = CheckResult(
+                    name,
+                    False,
+                    f"not run: {prep.refusal.message}",
+                    {"hash_checks": [c.to_json() for c in prep.workspace.checks]},
+                )
             else:
                 result = _CHECKS[name](prep, options)
             results.append(result)
@@ -102,18 +112,35 @@ def _store(registry: Registry, version_id: int, results: list[CheckResult], acto
         assert version is not None
         now = db_now(session)
         for result in results:
-            row = Evidence(version_id=version_id, check=result.check, passed=result.passed,
-                           summary=result.summary, details=_jsonable(result.details), at=now,
-                           actor=actor, manifest_hash=version.manifest_hash)
+            row = Evidence(
+                version_id=version_id,
+                check=result.check,
+                passed=result.passed,
+                summary=result.summary,
+                details=_jsonable(result.details),
+                at=now,
+                actor=actor,
+                manifest_hash=version.manifest_hash,
+            )
             session.add(row)
             session.flush()
             result.evidence_id = row.id
-            append_event(session, actor=actor, action="evidence.recorded",
-                         entity_type="version", entity_id=f"{version.model.name} v{version.number}",
-                         model_id=version.model_id, version_id=version_id,
-                         payload={"check": result.check, "passed": result.passed,
-                                  "summary": result.summary, "evidence_id": row.id,
-                                  "manifest_hash": version.manifest_hash})
+            append_event(
+                session,
+                actor=actor,
+                action="evidence.recorded",
+                entity_type="version",
+                entity_id=f"{version.model.name} v{version.number}",
+                model_id=version.model_id,
+                version_id=version_id,
+                payload={
+                    "check": result.check,
+                    "passed": result.passed,
+                    "summary": result.summary,
+                    "evidence_id": row.id,
+                    "manifest_hash": version.manifest_hash,
+                },
+            )
         if note_evidence(session, version.model.name, version.number, actor=actor, at=now):
             log.info("%s v%s is ready to go live", version.model.name, version.number)
 
@@ -123,9 +150,11 @@ def latest_evidence(session: Session, version_id: int) -> dict[str, Evidence]:
     version = session.get(Version, version_id)
     if version is None:
         return {}
-    rows = session.scalars(select(Evidence).where(Evidence.version_id == version_id,
-                                                  Evidence.manifest_hash == version.manifest_hash)
-                           .order_by(Evidence.at, Evidence.id))
+    rows = session.scalars(
+        select(Evidence)
+        .where(Evidence.version_id == version_id, Evidence.manifest_hash == version.manifest_hash)
+        .order_by(Evidence.at, Evidence.id)
+    )
     return {row.check: row for row in rows}
 
 
@@ -142,16 +171,22 @@ def _jsonable(value: Any) -> Any:
 
 # --- the checks ------------------------------------------------------------------------------
 
+
 def _reference_sets(prep: PreparedVersion) -> list[tuple[str, list[Any], list[Any], float]]:
     pairs: dict[str, dict[str, Any]] = {}
     for comp in prep.spec.components:
-        if comp.kind == "tests" and comp.path and comp.role in ("reference_inputs",
-                                                                "reference_outputs"):
+        if (
+            comp.kind == "tests"
+            and comp.path
+            and comp.role in ("reference_inputs", "reference_outputs")
+        ):
             test = comp.details.get("test", comp.name)
             pair = pairs.setdefault(test, {"tolerance": comp.details.get("tolerance", 1e-9)})
             pair[comp.role] = read_records(prep.workspace.workdir / comp.path)
-    return [(name, p.get("reference_inputs", []), p.get("reference_outputs", []), p["tolerance"])
-            for name, p in pairs.items()]
+    return [
+        (name, p.get("reference_inputs", []), p.get("reference_outputs", []), p["tolerance"])
+        for name, p in pairs.items()
+    ]
 
 
 def check_reference_outputs(prep: PreparedVersion, options: CheckOptions) -> CheckResult:
@@ -179,8 +214,14 @@ def check_reference_outputs(prep: PreparedVersion, options: CheckOptions) -> Che
         diffs = []
         for i, (want, got) in enumerate(zip(outputs, result.outputs or [], strict=False)):
             for d in _compare(want, got, tol, options.exact_fields):
-                diffs.append({"record": i, "field": d.field, "validated": d.recorded,
-                              "reproduced": d.reproduced})
+                diffs.append(
+                    {
+                        "record": i,
+                        "field": d.field,
+                        "validated": d.recorded,
+                        "reproduced": d.reproduced,
+                    }
+                )
         entry["differences"] = diffs[:50]
         entry["different_records"] = len({d["record"] for d in diffs})
         all_diffs += len(diffs)
@@ -191,11 +232,17 @@ def check_reference_outputs(prep: PreparedVersion, options: CheckOptions) -> Che
         why = first.get("problem") or (
             f"record {first['differences'][0]['record']} {first['differences'][0]['field']}: "
             f"validated {first['differences'][0]['validated']!r}, "
-            f"reproduced {first['differences'][0]['reproduced']!r}")
-        return CheckResult("reference_outputs", False,
-                           f"reference outputs do not reproduce ({why})", details)
-    return CheckResult("reference_outputs", True,
-                       f"{records} reference record(s) reproduce their validated outputs", details)
+            f"reproduced {first['differences'][0]['reproduced']!r}"
+        )
+        return CheckResult(
+            "reference_outputs", False, f"reference outputs do not reproduce ({why})", details
+        )
+    return CheckResult(
+        "reference_outputs",
+        True,
+        f"{records} reference record(s) reproduce their validated outputs",
+        details,
+    )
 
 
 def _compare(want: Any, got: Any, tolerance: float, exact: tuple[str, ...]) -> list[Any]:
@@ -203,8 +250,9 @@ def _compare(want: Any, got: Any, tolerance: float, exact: tuple[str, ...]) -> l
         diffs = []
         for key in sorted(set(want) | set(got), key=str):
             tol = 0.0 if key in exact else tolerance
-            diffs += compare_outputs({key: want.get(key, "(absent)")},
-                                     {key: got.get(key, "(absent)")}, tol)
+            diffs += compare_outputs(
+                {key: want.get(key, "(absent)")}, {key: got.get(key, "(absent)")}, tol
+            )
         return diffs
     return compare_outputs(want, got, tolerance)
 
@@ -220,12 +268,22 @@ def check_robustness(prep: PreparedVersion, options: CheckOptions) -> CheckResul
     result = prep.score([c.record for c in cases], limits=options.limits, mode="each")
     if not result.ok:
         stuck = result.details.get("stuck_record")
-        culprit = f"; it hung on {cases[stuck].describe().rstrip(':')}" \
-            if stuck is not None and stuck < len(cases) else ""
-        return CheckResult("robustness", False,
-                           f"{len(cases)} generated records: {result.describe()}{culprit}",
-                           {"cases": len(cases), "status": result.status,
-                            "traceback": result.traceback, "stuck_record": stuck})
+        culprit = (
+            f"; it hung on {cases[stuck].describe().rstrip(':')}"
+            if stuck is not None and stuck < len(cases)
+            else ""
+        )
+        return CheckResult(
+            "robustness",
+            False,
+            f"{len(cases)} generated records: {result.describe()}{culprit}",
+            {
+                "cases": len(cases),
+                "status": result.status,
+                "traceback": result.traceback,
+                "stuck_record": stuck,
+            },
+        )
     failures, rejected = [], 0
     for case, answer in zip(cases, result.answers or [], strict=False):
         if "rejected" in answer:
@@ -239,11 +297,20 @@ def check_robustness(prep: PreparedVersion, options: CheckOptions) -> CheckResul
             failures.append({"case": case.describe(), "problem": problem})
     details = {"cases": len(cases), "rejected": rejected, "failures": failures[:100]}
     if failures:
-        return CheckResult("robustness", False, f"{len(failures)} of {len(cases)} generated "
-                           f"records: {failures[0]['case']} {failures[0]['problem']}", details)
-    return CheckResult("robustness", True, f"{len(cases)} generated records: "
-                       f"{len(cases) - rejected} valid answers, {rejected} declared rejections",
-                       details)
+        return CheckResult(
+            "robustness",
+            False,
+            f"{len(failures)} of {len(cases)} generated "
+            f"records: {failures[0]['case']} {failures[0]['problem']}",
+            details,
+        )
+    return CheckResult(
+        "robustness",
+        True,
+        f"{len(cases)} generated records: "
+        f"{len(cases) - rejected} valid answers, {rejected} declared rejections",
+        details,
+    )
 
 
 def check_environment(prep: PreparedVersion, options: CheckOptions) -> CheckResult:
@@ -256,16 +323,25 @@ def check_environment(prep: PreparedVersion, options: CheckOptions) -> CheckResu
         return CheckResult("environment", False, prep.environment_problem, details)
     if env.differences:
         first = env.differences[0].describe()
-        return CheckResult("environment", False, f"{len(env.differences)} difference(s) "
-                           f"from the captured environment ({first})", details)
+        return CheckResult(
+            "environment",
+            False,
+            f"{len(env.differences)} difference(s) from the captured environment ({first})",
+            details,
+        )
     return CheckResult("environment", True, env.summary(), details)
 
 
 def performance_limits(prep: PreparedVersion, options: CheckOptions) -> dict[str, float]:
     """Limits: the options, else the manifest's [monitoring.performance], else the setting."""
     limits = dict(DEFAULT_PERFORMANCE)
-    limits.update({k: float(v) for k, v in prep.settings.get("performance", {}).items()
-                   if k in DEFAULT_PERFORMANCE})
+    limits.update(
+        {
+            k: float(v)
+            for k, v in prep.settings.get("performance", {}).items()
+            if k in DEFAULT_PERFORMANCE
+        }
+    )
     manifest = prep.manifest_raw.get("monitoring", {}).get("performance", {})
     limits.update({k: float(v) for k, v in manifest.items() if k in DEFAULT_PERFORMANCE})
     for key in DEFAULT_PERFORMANCE:
@@ -284,19 +360,27 @@ def check_performance(prep: PreparedVersion, options: CheckOptions) -> CheckResu
     limits = performance_limits(prep, options)
     result = prep.score(batch, limits=options.limits, warmup=True)
     if not result.ok or result.score_s is None:
-        return CheckResult("performance", False, f"could not time: {result.describe()}",
-                           {"limits": limits})
+        return CheckResult(
+            "performance", False, f"could not time: {result.describe()}", {"limits": limits}
+        )
     ms = 1000.0 * result.score_s / n
     peak = result.peak_memory_mb or 0.0
-    details = {"records": n, "ms_per_record": ms, "load_s": result.load_s,
-               "peak_memory_mb": peak, "limits": limits}
+    details = {
+        "records": n,
+        "ms_per_record": ms,
+        "load_s": result.load_s,
+        "peak_memory_mb": peak,
+        "limits": limits,
+    }
     problems = []
     if ms > limits["max_ms_per_record"]:
         problems.append(f"{ms:.2f} ms per record is over {limits['max_ms_per_record']:g} ms")
     if peak > limits["max_memory_mb"]:
         problems.append(f"peak memory {peak:.0f} MB is over {limits['max_memory_mb']:g} MB")
-    summary = (f"{ms:.2f} ms per record over {n} records, peak memory {peak:.0f} MB "
-               f"(limits {limits['max_ms_per_record']:g} ms, {limits['max_memory_mb']:g} MB)")
+    summary = (
+        f"{ms:.2f} ms per record over {n} records, peak memory {peak:.0f} MB "
+        f"(limits {limits['max_ms_per_record']:g} ms, {limits['max_memory_mb']:g} MB)"
+    )
     return CheckResult("performance", not problems, "; ".join(problems) or summary, details)
 
 

@@ -20,21 +20,32 @@ from signoff.core.db.schema import LIVE, PRODUCTION, SUPERSEDED, Deployment, Ver
 from signoff.core.governance.states import change_state
 
 
-def record_go_live(session: Session, version: Version, *, actor: str,
-                   environment: str = PRODUCTION, at: datetime | None = None,
-                   extra: dict[str, Any] | None = None) -> Deployment:
+def record_go_live(
+    session: Session,
+    version: Version,
+    *,
+    actor: str,
+    environment: str = PRODUCTION,
+    at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Deployment:
     """Make *version* the live one in *environment*; returns the new deployment period.
 
     *at* back-dates the change (only for importing history); by default database time.
     *extra* is merged into the one audit event (the workflow adds the decision it records).
     """
     at = at or db_now(session)
-    previous = list(session.scalars(
-        select(Deployment).where(Deployment.model_id == version.model_id,
-                                 Deployment.environment == environment,
-                                 Deployment.live_to.is_(None))
-        .with_for_update()
-    ))
+    previous = list(
+        session.scalars(
+            select(Deployment)
+            .where(
+                Deployment.model_id == version.model_id,
+                Deployment.environment == environment,
+                Deployment.live_to.is_(None),
+            )
+            .with_for_update()
+        )
+    )
     superseded = []
     for period in previous:
         period.live_to = at
@@ -42,15 +53,31 @@ def record_go_live(session: Session, version: Version, *, actor: str,
         if old is not None and old.id != version.id and old.state == LIVE:
             change_state(session, old, SUPERSEDED, at)
             superseded.append(old.number)
-    deployment = Deployment(model_id=version.model_id, version_id=version.id,
-                            environment=environment, live_from=at, actor=actor)
+    deployment = Deployment(
+        model_id=version.model_id,
+        version_id=version.id,
+        environment=environment,
+        live_from=at,
+        actor=actor,
+    )
     session.add(deployment)
     change_state(session, version, LIVE, at)
     session.flush()
     refresh_model_summary(session, version.model_id)
-    append_event(session, actor=actor, action="version.went_live", entity_type="version",
-                 entity_id=f"{version.model.name} v{version.number}", model_id=version.model_id,
-                 version_id=version.id,
-                 payload={**(extra or {}), "environment": environment, "at": at,
-                          "superseded": superseded, "manifest_hash": version.manifest_hash})
+    append_event(
+        session,
+        actor=actor,
+        action="version.went_live",
+        entity_type="version",
+        entity_id=f"{version.model.name} v{version.number}",
+        model_id=version.model_id,
+        version_id=version.id,
+        payload={
+            **(extra or {}),
+            "environment": environment,
+            "at": at,
+            "superseded": superseded,
+            "manifest_hash": version.manifest_hash,
+        },
+    )
     return deployment

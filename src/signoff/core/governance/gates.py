@@ -27,25 +27,43 @@ from signoff.core.db.schema import (
 from signoff.core.governance.people import roles_of
 from signoff.core.governance.policy import GATE_TITLES, GO_LIVE, PRODUCTION_USE, current_policy
 
-ACTIONS = ("submit", "approve", "reject", "request_changes", "comment", "do_not_use",
-           "withdraw", "go_live", "retire")
-ACTION_TITLES = {"submit": "Submit for review", "approve": "Approve", "reject": "Reject",
-                 "request_changes": "Request changes", "comment": "Comment",
-                 "do_not_use": "Mark do not use", "withdraw": "Withdraw", "go_live": "Go live",
-                 "retire": "Retire"}
+ACTIONS = (
+    "submit",
+    "approve",
+    "reject",
+    "request_changes",
+    "comment",
+    "do_not_use",
+    "withdraw",
+    "go_live",
+    "retire",
+)
+ACTION_TITLES = {
+    "submit": "Submit for review",
+    "approve": "Approve",
+    "reject": "Reject",
+    "request_changes": "Request changes",
+    "comment": "Comment",
+    "do_not_use": "Mark do not use",
+    "withdraw": "Withdraw",
+    "go_live": "Go live",
+    "retire": "Retire",
+}
 NEEDS_COMMENT = ("reject", "request_changes", "comment", "do_not_use")
 DEPLOYERS = ("release_manager", "admin")
 MARKERS = ("validator", "business_owner", "release_manager", "admin")
 
 
-def meaning_of(action: str, gate: str = "", role: str = "", environment: str = PRODUCTION
-               ) -> str:
+def meaning_of(action: str, gate: str = "", role: str = "", environment: str = PRODUCTION) -> str:
     """The meaning of a signature in words, as recorded with the decision and shown to signers."""
     role_words = role.replace("_", " ")
     return {
         "submit": "Submitted for review by the author",
-        "approve": (f"Approved for production use, signed as {role_words}" if gate ==
-                    PRODUCTION_USE else f"Approved to go live, signed as {role_words}"),
+        "approve": (
+            f"Approved for production use, signed as {role_words}"
+            if gate == PRODUCTION_USE
+            else f"Approved to go live, signed as {role_words}"
+        ),
         "reject": f"Rejected at the gate '{GATE_TITLES.get(gate, gate)}'",
         "request_changes": "Changes requested before approval",
         "comment": "Comment only; no approval implied",
@@ -64,13 +82,27 @@ def current_gate(state: str) -> str:
 
 def gate_signatures(session: Session, version: Version, gate: str) -> list[Decision]:
     """The approvals that count at *gate*: since the latest submission, oldest first."""
-    last_submit = session.scalar(
-        select(Decision.id).where(Decision.version_id == version.id, Decision.action == "submit")
-        .order_by(Decision.id.desc()).limit(1)) or 0
-    return list(session.scalars(
-        select(Decision).where(Decision.version_id == version.id, Decision.action == "approve",
-                               Decision.gate == gate, Decision.id > last_submit)
-        .order_by(Decision.id)))
+    last_submit = (
+        session.scalar(
+            select(Decision.id)
+            .where(Decision.version_id == version.id, Decision.action == "submit")
+            .order_by(Decision.id.desc())
+            .limit(1)
+        )
+        or 0
+    )
+    return list(
+        session.scalars(
+            select(Decision)
+            .where(
+                Decision.version_id == version.id,
+                Decision.action == "approve",
+                Decision.gate == gate,
+                Decision.id > last_submit,
+            )
+            .order_by(Decision.id)
+        )
+    )
 
 
 def missing_roles(session: Session, version: Version, gate: str) -> list[str]:
@@ -83,9 +115,10 @@ def missing_roles(session: Session, version: Version, gate: str) -> list[str]:
 def latest_evidence(session: Session, version: Version) -> dict[str, Evidence]:
     """Check name → latest evidence bound to the version's current manifest hash."""
     rows = session.scalars(
-        select(Evidence).where(Evidence.version_id == version.id,
-                               Evidence.manifest_hash == version.manifest_hash)
-        .order_by(Evidence.at, Evidence.id))
+        select(Evidence)
+        .where(Evidence.version_id == version.id, Evidence.manifest_hash == version.manifest_hash)
+        .order_by(Evidence.at, Evidence.id)
+    )
     return {row.check: row for row in rows}
 
 
@@ -104,8 +137,14 @@ def checks_outstanding(session: Session, version: Version) -> list[str]:
 
 
 # -- preconditions ------------------------------------------------------------------------
-def check_allowed(session: Session, version: Version, action: str, actor: str,
-                  role: str | None = None, comment: str | None = None) -> str:
+def check_allowed(
+    session: Session,
+    version: Version,
+    action: str,
+    actor: str,
+    role: str | None = None,
+    comment: str | None = None,
+) -> str:
     """Raise TransitionError unless *actor* may take *action* now; returns the role to sign as.
 
     Writes nothing: the GUI uses it to enable buttons and to give the reason when disabled.
@@ -143,13 +182,16 @@ def check_allowed(session: Session, version: Version, action: str, actor: str,
             refuse("it is already marked do not use")
         if not held & set(MARKERS):
             # the same groups the database allows (signoff.core.db.pgroles TRANSITIONS)
-            refuse("only a validator, business owner, release manager or admin may mark a "
-                   "version do not use")
+            refuse(
+                "only a validator, business owner, release manager or admin may mark a "
+                "version do not use"
+            )
         return ""
     if action == "retire":
         if state not in (LIVE, SUPERSEDED):
-            refuse(f"it is {state.replace('_', ' ')}; only a live or superseded version "
-                   "can be retired")
+            refuse(
+                f"it is {state.replace('_', ' ')}; only a live or superseded version can be retired"
+            )
         if not held & set(DEPLOYERS):
             refuse("only a release manager or an admin may retire a version")
         return ""
@@ -172,15 +214,20 @@ def check_allowed(session: Session, version: Version, action: str, actor: str,
     if action == "request_changes" and state != IN_REVIEW:
         refuse(f"it is {state.replace('_', ' ')}; changes can be requested only in review")
     if not gate:
-        refuse(_not_ready_reason(session, version) if state == APPROVED else
-               f"it is {state.replace('_', ' ')}; no approval gate is open")
+        refuse(
+            _not_ready_reason(session, version)
+            if state == APPROVED
+            else f"it is {state.replace('_', ' ')}; no approval gate is open"
+        )
     if is_author:
         refuse("you are its author; the author never signs (separation of duties)")
     required = current_policy(session, version.model.risk_tier).roles_for(gate)
     mine = [r for r in required if r in held]
     if not mine:
-        refuse(f"the {GATE_TITLES[gate].lower()} gate needs {', '.join(required)}; "
-               f"you hold {', '.join(sorted(held)) or 'no role'}")
+        refuse(
+            f"the {GATE_TITLES[gate].lower()} gate needs {', '.join(required)}; "
+            f"you hold {', '.join(sorted(held)) or 'no role'}"
+        )
     if role and role not in mine:
         refuse(f"you cannot sign as {role} here; you may sign as {', '.join(mine)}")
     if action != "approve":
@@ -188,8 +235,7 @@ def check_allowed(session: Session, version: Version, action: str, actor: str,
     signatures = gate_signatures(session, version, gate)
     for d in signatures:
         if d.actor == actor:
-            refuse(f"you already signed this gate as {d.role}; one person fills one role "
-                   "per gate")
+            refuse(f"you already signed this gate as {d.role}; one person fills one role per gate")
     taken = {d.role: d.actor for d in signatures}
     free = [r for r in ([role] if role else mine) if r not in taken]
     if not free:
@@ -202,8 +248,12 @@ def _not_ready_reason(session: Session, version: Version) -> str:
     state = version.state
     if state == APPROVED:
         outstanding = checks_outstanding(session, version)
-        return ("it is approved for production use but waits for deployment checks: "
-                + ", ".join(outstanding)) if outstanding else "it is approved; checks pending"
+        return (
+            (
+                "it is approved for production use but waits for deployment checks: "
+                + ", ".join(outstanding)
+            )
+            if outstanding
+            else "it is approved; checks pending"
+        )
     return f"it is {state.replace('_', ' ')}; it must be ready (approved and checked) first"
-
-

@@ -39,8 +39,9 @@ def verify_password(registry: Registry, password: str, *, purpose: str = "signin
     login = registry.actor
     conninfo = url.set(drivername="postgresql", username=login, password=password)
     try:
-        with psycopg.connect(conninfo.render_as_string(hide_password=False),
-                             connect_timeout=10) as conn:
+        with psycopg.connect(
+            conninfo.render_as_string(hide_password=False), connect_timeout=10
+        ) as conn:
             who = conn.execute("SELECT session_user").fetchone()
     except psycopg.OperationalError as exc:
         _audit_failure(registry, login, purpose, str(exc).strip().splitlines()[0])
@@ -55,9 +56,14 @@ def verify_password(registry: Registry, password: str, *, purpose: str = "signin
 def _audit_failure(registry: Registry, login: str, purpose: str, reason: str) -> None:
     log.warning("re-authentication failed for %s (%s)", login, purpose)
     with registry.write() as session:
-        append_event(session, actor=login, action="auth.reauthentication_failed",
-                     entity_type="login", entity_id=login,
-                     payload={"purpose": purpose, "reason": reason[:200]})
+        append_event(
+            session,
+            actor=login,
+            action="auth.reauthentication_failed",
+            entity_type="login",
+            entity_id=login,
+            payload={"purpose": purpose, "reason": reason[:200]},
+        )
 
 
 def remember_password(db_url: str, password: str) -> None:
@@ -91,8 +97,9 @@ def without_password(db_url: str) -> str:
     if url.password is None:
         return db_url
     # URL.set() treats None as "leave unchanged", so build the URL again without it
-    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
-                      url.query)
+    bare = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    )
     return bare.render_as_string(hide_password=False)
 
 
@@ -115,4 +122,3 @@ def with_password(db_url: str, password: str | None, *, remember: bool = False) 
     if not password:
         return db_url  # libpq may still find it in ~/.pgpass or a service file
     return url.set(password=password).render_as_string(hide_password=False)
-

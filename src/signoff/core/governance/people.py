@@ -45,7 +45,8 @@ class Person:
 def roles_of(session: Session, login: str) -> set[str]:
     """The roles *login* holds (empty for unknown or inactive people)."""
     rows = session.scalars(
-        select(UserRole.role).join(User, User.id == UserRole.user_id)
+        select(UserRole.role)
+        .join(User, User.id == UserRole.user_id)
         .where(User.login == login, User.active.is_(True))
     )
     return set(rows)
@@ -61,15 +62,22 @@ def printed_names(session: Session, logins: set[str]) -> dict[str, str]:
     """Printed names for many logins at once (unknown logins map to themselves)."""
     if not logins:
         return {}
-    found = dict(session.execute(
-        select(User.login, User.display_name).where(User.login.in_(logins))).all())
+    found = dict(
+        session.execute(select(User.login, User.display_name).where(User.login.in_(logins))).all()
+    )
     return {login: (found.get(login) or login) for login in logins}
 
 
 def admins_exist(session: Session) -> bool:
-    return session.scalar(
-        select(UserRole.id).join(User, User.id == UserRole.user_id)
-        .where(UserRole.role == ADMIN, User.active.is_(True)).limit(1)) is not None
+    return (
+        session.scalar(
+            select(UserRole.id)
+            .join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == ADMIN, User.active.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def require_admin(session: Session, actor: str) -> bool:
@@ -84,8 +92,10 @@ def require_admin(session: Session, actor: str) -> bool:
 def list_people(session: Session) -> list[Person]:
     """Everyone known, by login."""
     users = session.scalars(select(User).options(selectinload(User.roles)).order_by(User.login))
-    return [Person(u.login, u.display_name, u.email, tuple(sorted(r.role for r in u.roles)),
-                   u.active) for u in users]
+    return [
+        Person(u.login, u.display_name, u.email, tuple(sorted(r.role for r in u.roles)), u.active)
+        for u in users
+    ]
 
 
 def _check_roles(roles: list[str] | tuple[str, ...]) -> list[str]:
@@ -95,17 +105,23 @@ def _check_roles(roles: list[str] | tuple[str, ...]) -> list[str]:
     return sorted(set(roles))
 
 
-def save_person(session: Session, login: str, *, actor: str, display_name: str | None = None,
-                email: str | None = None, roles: list[str] | tuple[str, ...] | None = None,
-                active: bool | None = None) -> Person:
+def save_person(
+    session: Session,
+    login: str,
+    *,
+    actor: str,
+    display_name: str | None = None,
+    email: str | None = None,
+    roles: list[str] | tuple[str, ...] | None = None,
+    active: bool | None = None,
+) -> Person:
     """Create or update a person (roles replace the old set); audited. Admins only."""
     login = login.strip()
     if not login:
         raise SignoffError("a person needs a login")
     new_roles = _check_roles(roles) if roles is not None else None
     bootstrap = require_admin(session, actor)
-    user = session.scalar(select(User).where(User.login == login)
-                          .options(selectinload(User.roles)))
+    user = session.scalar(select(User).where(User.login == login).options(selectinload(User.roles)))
     created = user is None
     if user is None:
         user = User(login=login, display_name="", email="")
@@ -122,9 +138,19 @@ def save_person(session: Session, login: str, *, actor: str, display_name: str |
         user.roles = [keep.get(role) or UserRole(role=role) for role in new_roles]
     session.flush()
     after = sorted(r.role for r in user.roles)
-    append_event(session, actor=actor, action="person.created" if created else "person.updated",
-                 entity_type="person", entity_id=login,
-                 payload={"display_name": user.display_name, "email": user.email,
-                          "roles_before": before, "roles": after, "active": user.active,
-                          "bootstrap_without_admin": bootstrap})
+    append_event(
+        session,
+        actor=actor,
+        action="person.created" if created else "person.updated",
+        entity_type="person",
+        entity_id=login,
+        payload={
+            "display_name": user.display_name,
+            "email": user.email,
+            "roles_before": before,
+            "roles": after,
+            "active": user.active,
+            "bootstrap_without_admin": bootstrap,
+        },
+    )
     return Person(login, user.display_name, user.email, tuple(after), user.active)

@@ -26,13 +26,18 @@ SIGNING_ROLES = ("validator", "business_owner", "release_manager", "auditor", "a
 CHECKS = ("reference_outputs", "robustness", "environment", "performance")
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
-    "high": {"gates": {PRODUCTION_USE: ["validator", "business_owner"],
-                       GO_LIVE: ["release_manager"]},
-             "checks": ["reference_outputs", "robustness", "environment"]},
-    "medium": {"gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
-               "checks": ["reference_outputs", "environment"]},
-    "low": {"gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
-            "checks": ["reference_outputs"]},
+    "high": {
+        "gates": {PRODUCTION_USE: ["validator", "business_owner"], GO_LIVE: ["release_manager"]},
+        "checks": ["reference_outputs", "robustness", "environment"],
+    },
+    "medium": {
+        "gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
+        "checks": ["reference_outputs", "environment"],
+    },
+    "low": {
+        "gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
+        "checks": ["reference_outputs"],
+    },
 }
 
 
@@ -54,9 +59,13 @@ class PolicyRules:
         return list(self.gates.get(gate, []))
 
     def to_json(self) -> dict[str, Any]:
-        return {"risk_tier": self.risk_tier, "revision": self.revision,
-                "gates": {g: list(r) for g, r in self.gates.items()},
-                "checks": list(self.checks), "created_by": self.created_by}
+        return {
+            "risk_tier": self.risk_tier,
+            "revision": self.revision,
+            "gates": {g: list(r) for g, r in self.gates.items()},
+            "checks": list(self.checks),
+            "created_by": self.created_by,
+        }
 
 
 def validate_rules(rules: dict[str, Any]) -> dict[str, Any]:
@@ -75,8 +84,10 @@ def validate_rules(rules: dict[str, Any]) -> dict[str, Any]:
             raise PolicyError(f"gate '{gate}' must list at least one role")
         bad = [r for r in roles if r not in SIGNING_ROLES]
         if bad:
-            raise PolicyError(f"gate '{gate}': {', '.join(map(str, bad))} cannot sign; "
-                              f"signing roles are {', '.join(SIGNING_ROLES)}")
+            raise PolicyError(
+                f"gate '{gate}': {', '.join(map(str, bad))} cannot sign; "
+                f"signing roles are {', '.join(SIGNING_ROLES)}"
+            )
         if len(set(roles)) != len(roles):
             raise PolicyError(f"gate '{gate}' lists a role twice")
         clean[gate] = list(roles)
@@ -94,18 +105,30 @@ def _check_tier(tier: str) -> None:
 def current_policy(session: Session, risk_tier: str) -> PolicyRules:
     """The newest policy revision for *risk_tier*, or the built-in default (revision 0)."""
     tier = risk_tier if risk_tier in RISK_TIERS else "high"  # unknown tiers get the strictest
-    row = session.scalar(select(Policy).where(Policy.risk_tier == tier)
-                         .order_by(Policy.revision.desc()).limit(1))
+    row = session.scalar(
+        select(Policy).where(Policy.risk_tier == tier).order_by(Policy.revision.desc()).limit(1)
+    )
     if row is None:
         rules = DEFAULT_RULES[tier]
-        return PolicyRules(tier, 0, {g: list(r) for g, r in rules["gates"].items()},
-                           list(rules["checks"]), "built-in default")
-    return PolicyRules(tier, row.revision, {g: list(r) for g, r in row.rules["gates"].items()},
-                       list(row.rules.get("checks", [])), row.created_by)
+        return PolicyRules(
+            tier,
+            0,
+            {g: list(r) for g, r in rules["gates"].items()},
+            list(rules["checks"]),
+            "built-in default",
+        )
+    return PolicyRules(
+        tier,
+        row.revision,
+        {g: list(r) for g, r in row.rules["gates"].items()},
+        list(row.rules.get("checks", [])),
+        row.created_by,
+    )
 
 
-def set_policy(session: Session, risk_tier: str, rules: dict[str, Any], *, actor: str
-               ) -> PolicyRules:
+def set_policy(
+    session: Session, risk_tier: str, rules: dict[str, Any], *, actor: str
+) -> PolicyRules:
     """Store *rules* as the next revision for *risk_tier*; admins only, audited."""
     _check_tier(risk_tier)
     clean = validate_rules(rules)
@@ -115,10 +138,20 @@ def set_policy(session: Session, risk_tier: str, rules: dict[str, Any], *, actor
     row = Policy(risk_tier=risk_tier, revision=(last or 0) + 1, rules=clean, created_by=actor)
     session.add(row)
     session.flush()
-    append_event(session, actor=actor, action="policy.changed", entity_type="policy",
-                 entity_id=f"{risk_tier}#{row.revision}",
-                 payload={"risk_tier": risk_tier, "revision": row.revision, "rules": clean,
-                          "previous": before.to_json(), "bootstrap_without_admin": bootstrap})
+    append_event(
+        session,
+        actor=actor,
+        action="policy.changed",
+        entity_type="policy",
+        entity_id=f"{risk_tier}#{row.revision}",
+        payload={
+            "risk_tier": risk_tier,
+            "revision": row.revision,
+            "rules": clean,
+            "previous": before.to_json(),
+            "bootstrap_without_admin": bootstrap,
+        },
+    )
     return current_policy(session, risk_tier)
 
 

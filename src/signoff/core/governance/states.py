@@ -20,8 +20,9 @@ from signoff.core.db.registry import db_now
 from signoff.core.db.schema import Version
 
 
-def change_state(session: Session, version: Version, state: str,
-                 at: datetime | None = None) -> None:
+def change_state(
+    session: Session, version: Version, state: str, at: datetime | None = None
+) -> None:
     """Move *version* to *state* (preconditions are the caller's job; the database re-checks)."""
     at = at or db_now(session)
     if session.get_bind().dialect.name != "postgresql":

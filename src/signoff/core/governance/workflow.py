@@ -67,11 +67,26 @@ from signoff.core.notifications.outbox import queue_for_consumers
 log = logging.getLogger("signoff.workflow")
 
 T = TypeVar("T")
-__all__ = ["ACTIONS", "ACTION_TITLES", "NEEDS_COMMENT", "UNSET", "Outcome", "check_allowed",
-           "checks_outstanding", "current_gate", "gate_signatures", "in_write",
-           "latest_evidence", "meaning_of", "missing_roles", "note_evidence",
-           "run_transition", "transition"]
+__all__ = [
+    "ACTIONS",
+    "ACTION_TITLES",
+    "NEEDS_COMMENT",
+    "UNSET",
+    "Outcome",
+    "check_allowed",
+    "checks_outstanding",
+    "current_gate",
+    "gate_signatures",
+    "in_write",
+    "latest_evidence",
+    "meaning_of",
+    "missing_roles",
+    "note_evidence",
+    "run_transition",
+    "transition",
+]
 UNSET: Any = object()
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -90,8 +105,11 @@ class Outcome:
     meaning: str = ""
 
     def describe(self) -> str:
-        change = (f"{self.state_before} → {self.state_after}"
-                  if self.state_before != self.state_after else f"still {self.state_after}")
+        change = (
+            f"{self.state_before} → {self.state_after}"
+            if self.state_before != self.state_after
+            else f"still {self.state_after}"
+        )
         extra = f" as {self.role}" if self.role else ""
         done = "; gate complete" if self.gate_complete else ""
         return f"{self.model} v{self.number}: {self.action}{extra} ({change}{done})"
@@ -109,19 +127,25 @@ def _lock_version(session: Session, model_name: str, number: int) -> Version:
     on_pg = session.get_bind().dialect.name == "postgresql"
     if on_pg:  # the row lock and the transaction's time in one round trip
         row = session.execute(
-            select(Model, text(PG_NOW)).where(Model.name == model_name)
-            .with_for_update(of=Model).execution_options(populate_existing=True)).first()
+            select(Model, text(PG_NOW))
+            .where(Model.name == model_name)
+            .with_for_update(of=Model)
+            .execution_options(populate_existing=True)
+        ).first()
         model = row[0] if row else None
         if row:
             remember_db_now(session, row[1])
     else:
-        model = session.scalar(select(Model).where(Model.name == model_name)
-                               .execution_options(populate_existing=True))
+        model = session.scalar(
+            select(Model).where(Model.name == model_name).execution_options(populate_existing=True)
+        )
     if model is None:
         raise NotFoundError(f"no model called '{model_name}'")
     version = session.scalar(
-        select(Version).where(Version.model_id == model.id, Version.number == number)
-        .execution_options(populate_existing=True))
+        select(Version)
+        .where(Version.model_id == model.id, Version.number == number)
+        .execution_options(populate_existing=True)
+    )
     if version is None:
         raise NotFoundError(f"model '{model_name}' has no v{number}")
     # hand the locked model to the version (no history): the session only keeps weak
@@ -131,20 +155,27 @@ def _lock_version(session: Session, model_name: str, number: int) -> Version:
 
 
 def _last_change(session: Session, version: Version) -> str:
-    last = session.scalar(select(Decision).where(Decision.version_id == version.id)
-                          .order_by(Decision.id.desc()).limit(1))
+    last = session.scalar(
+        select(Decision)
+        .where(Decision.version_id == version.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
     if last is None:
         return f"its state is now {version.state.replace('_', ' ')}"
-    return (f"{last.actor} recorded '{ACTION_TITLES.get(last.action, last.action)}' at "
-            f"{last.at:%Y-%m-%d %H:%M:%S} UTC; its state is now "
-            f"{version.state.replace('_', ' ')}")
+    return (
+        f"{last.actor} recorded '{ACTION_TITLES.get(last.action, last.action)}' at "
+        f"{last.at:%Y-%m-%d %H:%M:%S} UTC; its state is now "
+        f"{version.state.replace('_', ' ')}"
+    )
 
 
 def _check_fresh(session: Session, version: Version, expected_row_version: int | None) -> None:
     if expected_row_version is not None and version.row_version != expected_row_version:
         raise ConcurrentChangeError(
             f"{version.model.name} v{version.number} changed since you loaded it: "
-            f"{_last_change(session, version)}. Reload and decide again.")
+            f"{_last_change(session, version)}. Reload and decide again."
+        )
 
 
 def _flush(session: Session, version: Version) -> None:
@@ -153,7 +184,8 @@ def _flush(session: Session, version: Version) -> None:
     except StaleDataError as exc:
         raise ConcurrentChangeError(
             f"{version.model.name} v{version.number} was changed by someone else while you "
-            "were deciding. Reload and decide again.") from exc
+            "were deciding. Reload and decide again."
+        ) from exc
 
 
 def _set_state(session: Session, version: Version, state: str, at: Any) -> None:
@@ -168,11 +200,20 @@ def _advance_if_checked(session: Session, version: Version, at: Any) -> bool:
     return False
 
 
-def transition(session: Session, action: str, model: str, number: int, *, actor: str,
-               role: str | None = None, comment: str = "", environment: str = PRODUCTION,
-               expected_row_version: int | None = None,
-               expected_live_version: int | None = UNSET, at: datetime | None = None
-               ) -> Outcome:
+def transition(
+    session: Session,
+    action: str,
+    model: str,
+    number: int,
+    *,
+    actor: str,
+    role: str | None = None,
+    comment: str = "",
+    environment: str = PRODUCTION,
+    expected_row_version: int | None = None,
+    expected_live_version: int | None = UNSET,
+    at: datetime | None = None,
+) -> Outcome:
     """Take *action* on ``model vNUMBER`` as *actor* in the caller's write transaction.
 
     *at* back-dates the decision (only for importing history and the demo; by default, and
@@ -190,9 +231,17 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
     if action not in ("approve", "reject", "request_changes"):
         gate = ""
     meaning = meaning_of(action, gate, role, environment)
-    decision = Decision(version_id=version.id, actor=actor, at=now, action=action, gate=gate,
-                        role=role, meaning=meaning, comment=comment,
-                        manifest_hash=version.manifest_hash)
+    decision = Decision(
+        version_id=version.id,
+        actor=actor,
+        at=now,
+        action=action,
+        gate=gate,
+        role=role,
+        meaning=meaning,
+        comment=comment,
+        manifest_hash=version.manifest_hash,
+    )
     session.add(decision)
     gate_complete, notified, payload = False, 0, {}
     if action == "submit":
@@ -209,76 +258,143 @@ def transition(session: Session, action: str, model: str, number: int, *, actor:
             _advance_if_checked(session, version, now)
     elif action == "do_not_use":
         _set_state(session, version, DO_NOT_USE, now)
-        notified = len(queue_for_consumers(session, version, "do_not_use",
-                                           payload={"reason": comment, "actor": actor}))
+        notified = len(
+            queue_for_consumers(
+                session, version, "do_not_use", payload={"reason": comment, "actor": actor}
+            )
+        )
     elif action == "retire":
-        for period in session.scalars(select(Deployment).where(
-                Deployment.version_id == version.id, Deployment.live_to.is_(None))):
+        for period in session.scalars(
+            select(Deployment).where(
+                Deployment.version_id == version.id, Deployment.live_to.is_(None)
+            )
+        ):
             period.live_to = now
         _set_state(session, version, RETIRED, now)
-        notified = len(queue_for_consumers(session, version, "retired",
-                                           payload={"actor": actor}))
+        notified = len(queue_for_consumers(session, version, "retired", payload={"actor": actor}))
     if version.state == before and session.get_bind().dialect.name == "sqlite":
         # still bump row_version: a decision is a change a stale screen must notice. (On
         # PostgreSQL application logins cannot UPDATE versions; the row lock serialises.)
         flag_modified(version, "state")
     _flush(session, version)
-    payload = {"decision_id": decision.id, "gate": gate, "role": role, "meaning": meaning,
-               "comment": comment, "manifest_hash": version.manifest_hash,
-               "state_from": before, "state_to": version.state, "gate_complete": gate_complete,
-               "notified": notified, "at": now}
+    payload = {
+        "decision_id": decision.id,
+        "gate": gate,
+        "role": role,
+        "meaning": meaning,
+        "comment": comment,
+        "manifest_hash": version.manifest_hash,
+        "state_from": before,
+        "state_to": version.state,
+        "gate_complete": gate_complete,
+        "notified": notified,
+        "at": now,
+    }
     if action == "go_live":
-        notified = _go_live(session, version, actor, environment, expected_live_version,
-                            payload, now)
+        notified = _go_live(
+            session, version, actor, environment, expected_live_version, payload, now
+        )
     else:
         if version.state != before or notified:
             refresh_model_summary(session, version.model_id)
         else:  # a comment or a partial signature: only the activity time moves
             version.model.last_activity_at = now
         # the audit append serialises all writers until commit, so it comes last
-        append_event(session, actor=actor, action=f"decision.{action}", entity_type="version",
-                     entity_id=f"{version.model.name} v{version.number}",
-                     model_id=version.model_id, version_id=version.id, payload=payload)
+        append_event(
+            session,
+            actor=actor,
+            action=f"decision.{action}",
+            entity_type="version",
+            entity_id=f"{version.model.name} v{version.number}",
+            model_id=version.model_id,
+            version_id=version.id,
+            payload=payload,
+        )
     log.info("%s v%s: %s by %s (%s → %s)", model, number, action, actor, before, version.state)
-    return Outcome(action, model, number, before, version.state, decision.id, gate, role,
-                   gate_complete, notified, meaning)
+    return Outcome(
+        action,
+        model,
+        number,
+        before,
+        version.state,
+        decision.id,
+        gate,
+        role,
+        gate_complete,
+        notified,
+        meaning,
+    )
 
 
-def _go_live(session: Session, version: Version, actor: str, environment: str,
-             expected_live_version: int | None, payload: dict[str, Any], now: Any) -> int:
+def _go_live(
+    session: Session,
+    version: Version,
+    actor: str,
+    environment: str,
+    expected_live_version: int | None,
+    payload: dict[str, Any],
+    now: Any,
+) -> int:
     current = session.execute(
-        select(Version.number, Version.id).join(Deployment, Deployment.version_id == Version.id)
-        .where(Deployment.model_id == version.model_id, Deployment.environment == environment,
-               Deployment.live_to.is_(None))).first()
+        select(Version.number, Version.id)
+        .join(Deployment, Deployment.version_id == Version.id)
+        .where(
+            Deployment.model_id == version.model_id,
+            Deployment.environment == environment,
+            Deployment.live_to.is_(None),
+        )
+    ).first()
     live_number = current[0] if current else None
     if expected_live_version is not UNSET and live_number != expected_live_version:
-        who = session.scalar(select(Deployment.actor).where(
-            Deployment.model_id == version.model_id, Deployment.environment == environment,
-            Deployment.live_to.is_(None)))
+        who = session.scalar(
+            select(Deployment.actor).where(
+                Deployment.model_id == version.model_id,
+                Deployment.environment == environment,
+                Deployment.live_to.is_(None),
+            )
+        )
         expected = "none" if expected_live_version is None else f"v{expected_live_version}"
         raise ConcurrentChangeError(
             f"the live version of {version.model.name} in {environment} changed since you "
             f"looked: v{live_number} was put live by {who or 'someone else'} "
-            f"(you expected {expected}). Reload and decide again.")
+            f"(you expected {expected}). Reload and decide again."
+        )
     superseded_pins: set[int] = set()
     if current is not None:
-        superseded_pins = set(session.scalars(select(Consumer.id).where(
-            Consumer.model_id == version.model_id, Consumer.pinned_version_id == current[1])))
-    notified = len(queue_for_consumers(session, version, "went_live", payload={
-        "environment": environment, "actor": actor, "superseded_version": live_number}))
+        superseded_pins = set(
+            session.scalars(
+                select(Consumer.id).where(
+                    Consumer.model_id == version.model_id, Consumer.pinned_version_id == current[1]
+                )
+            )
+        )
+    notified = len(
+        queue_for_consumers(
+            session,
+            version,
+            "went_live",
+            payload={"environment": environment, "actor": actor, "superseded_version": live_number},
+        )
+    )
     if current is not None and superseded_pins:
         old = session.get(Version, current[1])
-        notified += len(queue_for_consumers(
-            session, old, "superseded", only_consumer_ids=superseded_pins,
-            payload={"environment": environment, "replaced_by": version.number}))
+        notified += len(
+            queue_for_consumers(
+                session,
+                old,
+                "superseded",
+                only_consumer_ids=superseded_pins,
+                payload={"environment": environment, "replaced_by": version.number},
+            )
+        )
     payload.update(notified=notified)
-    record_go_live(session, version, actor=actor, environment=environment, at=now,
-                   extra=payload)
+    record_go_live(session, version, actor=actor, environment=environment, at=now, extra=payload)
     return notified
 
 
-def note_evidence(session: Session, model: str, number: int, *, actor: str,
-                  at: datetime | None = None) -> bool:
+def note_evidence(
+    session: Session, model: str, number: int, *, actor: str, at: datetime | None = None
+) -> bool:
     """After new check evidence: move an approved version to ready if its checks now pass.
 
     Returns True when the version became ready (one audit event written then).
@@ -289,15 +405,22 @@ def note_evidence(session: Session, model: str, number: int, *, actor: str,
         return False
     _flush(session, version)
     refresh_model_summary(session, version.model_id)
-    append_event(session, actor=actor, action="version.ready", entity_type="version",
-                 entity_id=f"{model} v{number}", model_id=version.model_id,
-                 version_id=version.id, payload={"state_from": APPROVED, "state_to": READY,
-                                                 "manifest_hash": version.manifest_hash})
+    append_event(
+        session,
+        actor=actor,
+        action="version.ready",
+        entity_type="version",
+        entity_id=f"{model} v{number}",
+        model_id=version.model_id,
+        version_id=version.id,
+        payload={"state_from": APPROVED, "state_to": READY, "manifest_hash": version.manifest_hash},
+    )
     return True
 
 
-def run_transition(registry: Registry, action: str, model: str, number: int, **kwargs: Any
-                   ) -> Outcome:
+def run_transition(
+    registry: Registry, action: str, model: str, number: int, **kwargs: Any
+) -> Outcome:
     """Run :func:`transition` in its own write transaction, retrying serialization failures.
 
     The actor defaults to ``registry.actor`` (the OS login, or the database login on
@@ -314,6 +437,7 @@ def run_transition(registry: Registry, action: str, model: str, number: int, **k
 
 def in_write(registry: Registry, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``fn(session, *args, **kwargs)`` in a write transaction with bounded retries."""
+
     def work() -> T:
         with registry.write() as session:
             return fn(session, *args, **kwargs)

@@ -50,8 +50,9 @@ BATCH_ROWS = 20_000
 class IngestError(SignoffError):
     """A source was rejected; ``problems`` lists (line, reason) for every bad row found."""
 
-    def __init__(self, source: str, problems: list[tuple[int, str]], *, stopped: bool = False
-                 ) -> None:
+    def __init__(
+        self, source: str, problems: list[tuple[int, str]], *, stopped: bool = False
+    ) -> None:
         self.source = source
         self.problems = problems
         self.stopped = stopped
@@ -92,18 +93,27 @@ class IngestResult:
 
     def describe(self) -> str:
         """One line for a person: rows read, new, already stored, models."""
-        return (f"{self.kind}: {self.rows} row(s) read from {self.source}, {self.inserted} new, "
-                f"{self.already_present} already stored"
-                + (f" (models: {', '.join(self.models)})" if self.models else ""))
+        return (
+            f"{self.kind}: {self.rows} row(s) read from {self.source}, {self.inserted} new, "
+            f"{self.already_present} already stored"
+            + (f" (models: {', '.join(self.models)})" if self.models else "")
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The result as plain JSON data (``signoff ingest --json``)."""
-        return {"kind": self.kind, "source": self.source, "rows": self.rows,
-                "inserted": self.inserted, "already_present": self.already_present,
-                "models": self.models, "sha256": self.sha256}
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "already_present": self.already_present,
+            "models": self.models,
+            "sha256": self.sha256,
+        }
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 class _LineReader:
     """Decoded lines of a binary file, bounded in length, hashing the bytes as it goes."""
@@ -120,17 +130,23 @@ class _LineReader:
                 return
             self.number += 1
             if len(chunk) > MAX_LINE_BYTES:
-                raise _Fatal(self.number, f"line is longer than {MAX_LINE_BYTES // 1024} KiB; "
-                             "this does not look like a CSV or JSON Lines file")
+                raise _Fatal(
+                    self.number,
+                    f"line is longer than {MAX_LINE_BYTES // 1024} KiB; "
+                    "this does not look like a CSV or JSON Lines file",
+                )
             if b"\x00" in chunk:
-                raise _Fatal(self.number, "contains NUL bytes; this is a binary file, "
-                             "not CSV or JSON Lines text")
+                raise _Fatal(
+                    self.number,
+                    "contains NUL bytes; this is a binary file, not CSV or JSON Lines text",
+                )
             self.digest.update(chunk)
             try:
                 text = chunk.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _Fatal(self.number, f"is not UTF-8 text ({exc.reason} at byte "
-                             f"{exc.start})") from exc
+                raise _Fatal(
+                    self.number, f"is not UTF-8 text ({exc.reason} at byte {exc.start})"
+                ) from exc
             if self.number == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             yield text
@@ -145,8 +161,9 @@ def _detect_format(path: Path, first: str) -> str:
     return "jsonl" if first.lstrip().startswith("{") else "csv"
 
 
-def _csv_records(lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
-                 ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def _csv_records(
+    lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -170,8 +187,9 @@ def _csv_records(lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
         raise _Fatal(reader_state.number, f"is not valid CSV: {exc}") from None
 
 
-def _jsonl_records(lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
-                   ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def _jsonl_records(
+    lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     for text in lines:
         if not text.strip():
             continue
@@ -190,8 +208,9 @@ def _jsonl_records(lines: Iterator[str], spec: RowSpec, reader_state: _LineReade
         yield reader_state.number, {k: v for k, v in value.items() if v is not None and v != ""}
 
 
-def _python_records(records: Iterable[Mapping[str, Any]], spec: RowSpec
-                    ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def _python_records(
+    records: Iterable[Mapping[str, Any]], spec: RowSpec
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     for n, record in enumerate(records, 1):
         if not isinstance(record, Mapping):
             yield n, f"is a {type(record).__name__}, not a mapping of column to value"
@@ -205,8 +224,10 @@ def _python_records(records: Iterable[Mapping[str, Any]], spec: RowSpec
 
 # --- public API ----------------------------------------------------------------------------
 
-def ingest_file(registry: Registry, kind: str, path: Path | str, *, actor: str | None = None
-                ) -> IngestResult:
+
+def ingest_file(
+    registry: Registry, kind: str, path: Path | str, *, actor: str | None = None
+) -> IngestResult:
     """Validate and store every row of a CSV / JSON Lines file, or store nothing.
 
     Raises IngestError (listing line numbers and reasons) when any row is bad; re-sending a
@@ -237,8 +258,14 @@ def ingest_file(registry: Registry, kind: str, path: Path | str, *, actor: str |
     return result
 
 
-def ingest_records(registry: Registry, kind: str, records: Iterable[Mapping[str, Any]], *,
-                   actor: str | None = None, source: str = "python") -> IngestResult:
+def ingest_records(
+    registry: Registry,
+    kind: str,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    actor: str | None = None,
+    source: str = "python",
+) -> IngestResult:
     """The same as :func:`ingest_file` for rows given from Python (numbered from 1)."""
     spec = _spec(kind)
     result = _store(registry, spec, _python_records(records, spec), source, actor)
@@ -257,9 +284,13 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _store(registry: Registry, spec: RowSpec,
-           records: Iterator[tuple[int, dict[str, Any] | str]], source: str,
-           actor: str | None) -> IngestResult:
+def _store(
+    registry: Registry,
+    spec: RowSpec,
+    records: Iterator[tuple[int, dict[str, Any] | str]],
+    source: str,
+    actor: str | None,
+) -> IngestResult:
     actor = actor or registry.actor
     with registry.write() as session:
         resolver = Resolver(session)
@@ -288,8 +319,13 @@ class _Scan:
     stopped: bool = False
 
 
-def _scan(spec: RowSpec, records: Iterator[tuple[int, dict[str, Any] | str]],
-          resolver: Resolver, sqlite: bool, writer: _BatchWriter) -> _Scan:
+def _scan(
+    spec: RowSpec,
+    records: Iterator[tuple[int, dict[str, Any] | str]],
+    resolver: Resolver,
+    sqlite: bool,
+    writer: _BatchWriter,
+) -> _Scan:
     """Validate every row; hand good rows to the writer in batches until a problem appears."""
     scan = _Scan()
     problems, per_model = scan.problems, scan.per_model
@@ -310,8 +346,9 @@ def _scan(spec: RowSpec, records: Iterator[tuple[int, dict[str, Any] | str]],
                     continue
                 earlier = seen.get(key)
                 if earlier is not None:
-                    problems.append((line, f"repeats the key of line {earlier} "
-                                           f"({spec.describe_key(values)})"))
+                    problems.append(
+                        (line, f"repeats the key of line {earlier} ({spec.describe_key(values)})")
+                    )
                     continue
                 seen[key] = line
                 scan.rows += 1
@@ -342,8 +379,7 @@ class _BatchWriter:
         self.inserted = 0
         self.error: BaseException | None = None
         self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
-        self.thread = threading.Thread(target=self._run, name="signoff-ingest-writer",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._run, name="signoff-ingest-writer", daemon=True)
         self.thread.start()
         self.finished = False
 
@@ -381,8 +417,15 @@ def _send(conn: Any, insert: str, batch: list[tuple[Any, ...]]) -> int:
     return result.rowcount
 
 
-def _audit(session: Session, kind: str, source: str, actor: str, rows: int, inserted: int,
-           per_model: dict[int, int]) -> list[str]:
+def _audit(
+    session: Session,
+    kind: str,
+    source: str,
+    actor: str,
+    rows: int,
+    inserted: int,
+    per_model: dict[int, int],
+) -> list[str]:
     from signoff.core.db.schema import Model
 
     names = []
@@ -392,12 +435,27 @@ def _audit(session: Session, kind: str, source: str, actor: str, rows: int, inse
             continue
         names.append(model.name)
         if inserted:
-            append_event(session, actor=actor, action=f"monitoring.{kind}_ingested",
-                         entity_type="model", entity_id=model.name, model_id=model_id,
-                         payload={"source": source, "rows_for_model": per_model[model_id],
-                                  "rows": rows, "inserted": inserted})
+            append_event(
+                session,
+                actor=actor,
+                action=f"monitoring.{kind}_ingested",
+                entity_type="model",
+                entity_id=model.name,
+                model_id=model_id,
+                payload={
+                    "source": source,
+                    "rows_for_model": per_model[model_id],
+                    "rows": rows,
+                    "inserted": inserted,
+                },
+            )
     if inserted and not names:
-        append_event(session, actor=actor, action=f"monitoring.{kind}_ingested",
-                     entity_type="ingest", entity_id=source,
-                     payload={"source": source, "rows": rows, "inserted": inserted})
+        append_event(
+            session,
+            actor=actor,
+            action=f"monitoring.{kind}_ingested",
+            entity_type="ingest",
+            entity_id=source,
+            payload={"source": source, "rows": rows, "inserted": inserted},
+        )
     return names

@@ -56,8 +56,7 @@ class Resolver:
         """The id of the model called *name*; RowError when there is none."""
         if name not in self._models:
             with self.lock:
-                self._models[name] = self.session.scalar(
-                    select(Model.id).where(Model.name == name))
+                self._models[name] = self.session.scalar(select(Model.id).where(Model.name == name))
         found = self._models[name]
         if found is None:
             raise RowError(f"unknown model '{name}'")
@@ -69,8 +68,9 @@ class Resolver:
         key = (model_id, number)
         if key not in self._versions:
             with self.lock:
-                self._versions[key] = self.session.scalar(select(Version.id).where(
-                    Version.model_id == model_id, Version.number == number))
+                self._versions[key] = self.session.scalar(
+                    select(Version.id).where(Version.model_id == model_id, Version.number == number)
+                )
         found = self._versions[key]
         if found is None:
             raise RowError(f"unknown version: model '{name}' has no v{number}")
@@ -81,15 +81,17 @@ class Resolver:
         if external_id not in self._executions:
             with self.lock:
                 self._executions[external_id] = self.session.scalar(
-                    select(Execution.id).where(Execution.external_id == external_id))
+                    select(Execution.id).where(Execution.external_id == external_id)
+                )
         found = self._executions[external_id]
         if found is None:
             raise RowError(f"unknown execution '{external_id}' (ingest executions first)")
         return found
 
 
-def _version(record: dict[str, Any], resolver: Resolver, errors: list[str]
-             ) -> tuple[int | None, int | None]:
+def _version(
+    record: dict[str, Any], resolver: Resolver, errors: list[str]
+) -> tuple[int | None, int | None]:
     cache_key = (record.get("version"), record.get("model"))
     try:
         cached = resolver.refs.get(cache_key)
@@ -107,8 +109,9 @@ def _version(record: dict[str, Any], resolver: Resolver, errors: list[str]
     return found
 
 
-def _resolve_version(record: dict[str, Any], resolver: Resolver, errors: list[str]
-                     ) -> tuple[int | None, int | None]:
+def _resolve_version(
+    record: dict[str, Any], resolver: Resolver, errors: list[str]
+) -> tuple[int | None, int | None]:
     ref = str(record.get("version", "")).strip()
     model = str(record.get("model", "")).strip()
     if not ref:
@@ -164,12 +167,16 @@ class RowSpec:
         if missing:
             parts.append(f"missing required column(s) {', '.join(missing)}")
         if parts:
-            return ("; ".join(parts) + f" — {self.kind} need {', '.join(self.required)}"
-                    + (f" and may have {', '.join(self.optional)}" if self.optional else ""))
+            return (
+                "; ".join(parts)
+                + f" — {self.kind} need {', '.join(self.required)}"
+                + (f" and may have {', '.join(self.optional)}" if self.optional else "")
+            )
         return None
 
-    def convert(self, record: dict[str, Any], resolver: Resolver
-                ) -> tuple[dict[str, Any], str, int | None]:
+    def convert(
+        self, record: dict[str, Any], resolver: Resolver
+    ) -> tuple[dict[str, Any], str, int | None]:
         return self.convert_fn(record, resolver)
 
     def describe_key(self, values: dict[str, Any]) -> str:
@@ -185,8 +192,7 @@ class RowSpec:
         names = ", ".join(self.insert_columns)
         mark = "%s" if dialect == "postgresql" else "?"
         params = ", ".join(mark for _ in self.insert_columns)
-        return (f"INSERT INTO {self.table.name} ({names}) VALUES ({params}) "
-                "ON CONFLICT DO NOTHING")
+        return f"INSERT INTO {self.table.name} ({names}) VALUES ({params}) ON CONFLICT DO NOTHING"
 
     def bind(self, row: dict[str, Any], sqlite: bool) -> tuple[Any, ...]:
         """The driver values of a converted row, stored exactly as SQLAlchemy would store them
@@ -211,15 +217,23 @@ def _missing(record: dict[str, Any], columns: tuple[str, ...], errors: list[str]
 
 
 EXECUTION_FIELDS = {
-    "external_id": text_of(200), "consumer": text_of(200), "process": text_of(200),
-    "started_at": as_time, "ended_at": as_time, "rows_scored": as_count, "status": as_status,
-    "duration_s": as_number, "input_uri": text_of(1000), "input_sha256": as_sha,
+    "external_id": text_of(200),
+    "consumer": text_of(200),
+    "process": text_of(200),
+    "started_at": as_time,
+    "ended_at": as_time,
+    "rows_scored": as_count,
+    "status": as_status,
+    "duration_s": as_number,
+    "input_uri": text_of(1000),
+    "input_sha256": as_sha,
     "output_uri": text_of(1000),
 }
 
 
-def _convert_execution(record: dict[str, Any], resolver: Resolver
-                       ) -> tuple[dict[str, Any], str, int | None]:
+def _convert_execution(
+    record: dict[str, Any], resolver: Resolver
+) -> tuple[dict[str, Any], str, int | None]:
     errors: list[str] = []
     _missing(record, ("external_id", "started_at"), errors)
     values = convert_fields(record, EXECUTION_FIELDS, errors)
@@ -235,17 +249,30 @@ def _convert_execution(record: dict[str, Any], resolver: Resolver
     values.pop("process", None)
     if "duration_s" not in values and started and ended:
         values["duration_s"] = (ended - started).total_seconds()
-    row = {"external_id": values["external_id"], "version_id": version_id, "consumer": consumer,
-           "started_at": started, "ended_at": ended, "rows_scored": values.get("rows_scored", 0),
-           "status": values.get("status", "succeeded"), "duration_s": values.get("duration_s"),
-           "input_uri": values.get("input_uri", ""), "input_sha256": values.get("input_sha256", ""),
-           "output_uri": values.get("output_uri", "")}
+    row = {
+        "external_id": values["external_id"],
+        "version_id": version_id,
+        "consumer": consumer,
+        "started_at": started,
+        "ended_at": ended,
+        "rows_scored": values.get("rows_scored", 0),
+        "status": values.get("status", "succeeded"),
+        "duration_s": values.get("duration_s"),
+        "input_uri": values.get("input_uri", ""),
+        "input_sha256": values.get("input_sha256", ""),
+        "output_uri": values.get("output_uri", ""),
+    }
     return row, values["external_id"], model_id
 
 
 PREDICTION_FIELDS = {
-    "subject_key": text_of(200), "predicted_at": as_time, "score": as_number, "output": as_json,
-    "input_record": as_record, "input_ref": text_of(1000), "input_sha256": as_sha,
+    "subject_key": text_of(200),
+    "predicted_at": as_time,
+    "score": as_number,
+    "output": as_json,
+    "input_record": as_record,
+    "input_ref": text_of(1000),
+    "input_sha256": as_sha,
     "execution": text_of(200),
 }
 
@@ -264,13 +291,15 @@ def score_of(output: Any) -> float | None:
     return None
 
 
-_PREDICTION_OPTIONAL = {k: PREDICTION_FIELDS[k] for k in
-                        ("input_record", "input_ref", "input_sha256", "execution")}
+_PREDICTION_OPTIONAL = {
+    k: PREDICTION_FIELDS[k] for k in ("input_record", "input_ref", "input_sha256", "execution")
+}
 _subject_text = text_of(200)
 
 
-def _convert_prediction(record: dict[str, Any], resolver: Resolver
-                        ) -> tuple[dict[str, Any], str, int | None]:
+def _convert_prediction(
+    record: dict[str, Any], resolver: Resolver
+) -> tuple[dict[str, Any], str, int | None]:
     # written out by hand rather than through convert_fields: this runs a million times per file
     errors: list[str] = []
     get = record.get
@@ -304,8 +333,11 @@ def _convert_prediction(record: dict[str, Any], resolver: Resolver
         output = as_json(output)
     elif score is None:
         errors.append("score/output: give the score, the output, or both")
-    extra = convert_fields(record, _PREDICTION_OPTIONAL, errors) if len(record) > 5 or \
-        any(k in record for k in _PREDICTION_OPTIONAL) else {}
+    extra = (
+        convert_fields(record, _PREDICTION_OPTIONAL, errors)
+        if len(record) > 5 or any(k in record for k in _PREDICTION_OPTIONAL)
+        else {}
+    )
     execution_id = None
     if extra.get("execution"):
         try:
@@ -318,19 +350,31 @@ def _convert_prediction(record: dict[str, Any], resolver: Resolver
         score = score_of(output)
     if output is None:
         output = score
-    row = {"subject_key": subject, "predicted_at": at, "version_id": version_id,
-           "execution_id": execution_id, "input_record": extra.get("input_record"),
-           "input_ref": extra.get("input_ref", ""), "input_sha256": extra.get("input_sha256", ""),
-           "output": output, "score": score}
+    row = {
+        "subject_key": subject,
+        "predicted_at": at,
+        "version_id": version_id,
+        "execution_id": execution_id,
+        "input_record": extra.get("input_record"),
+        "input_ref": extra.get("input_ref", ""),
+        "input_sha256": extra.get("input_sha256", ""),
+        "output": output,
+        "score": score,
+    }
     return row, f"{version_id}\x1f{at}\x1f{subject}", model_id
 
 
-OUTCOME_FIELDS = {"subject_key": text_of(200), "observed_at": as_time, "actual": as_number,
-                  "model": text_of(200)}
+OUTCOME_FIELDS = {
+    "subject_key": text_of(200),
+    "observed_at": as_time,
+    "actual": as_number,
+    "model": text_of(200),
+}
 
 
-def _convert_outcome(record: dict[str, Any], resolver: Resolver
-                     ) -> tuple[dict[str, Any], str, int | None]:
+def _convert_outcome(
+    record: dict[str, Any], resolver: Resolver
+) -> tuple[dict[str, Any], str, int | None]:
     errors: list[str] = []
     _missing(record, ("subject_key", "observed_at", "actual"), errors)
     values = convert_fields(record, OUTCOME_FIELDS, errors)
@@ -344,29 +388,78 @@ def _convert_outcome(record: dict[str, Any], resolver: Resolver
         errors.append("subject_key: is blank")
     if errors:
         raise RowError("; ".join(errors))
-    row = {"subject_key": values["subject_key"], "observed_at": values["observed_at"],
-           "actual": values["actual"], "model_id": model_id}
+    row = {
+        "subject_key": values["subject_key"],
+        "observed_at": values["observed_at"],
+        "actual": values["actual"],
+        "model_id": model_id,
+    }
     return row, f"{model_id or 0}\x1f{row['observed_at']}\x1f{row['subject_key']}", model_id
 
 
 SPECS: dict[str, RowSpec] = {
     "executions": RowSpec(
-        "executions", Execution.__table__, ("external_id", "version", "started_at"),
-        ("model", "consumer", "process", "ended_at", "rows_scored", "status", "duration_s",
-         "input_uri", "input_sha256", "output_uri"),
-        _convert_execution, ("external_id",),
-        ("external_id", "version_id", "consumer", "started_at", "ended_at", "rows_scored",
-         "status", "duration_s", "input_uri", "input_sha256", "output_uri"),
-        time_columns=("started_at", "ended_at")),
+        "executions",
+        Execution.__table__,
+        ("external_id", "version", "started_at"),
+        (
+            "model",
+            "consumer",
+            "process",
+            "ended_at",
+            "rows_scored",
+            "status",
+            "duration_s",
+            "input_uri",
+            "input_sha256",
+            "output_uri",
+        ),
+        _convert_execution,
+        ("external_id",),
+        (
+            "external_id",
+            "version_id",
+            "consumer",
+            "started_at",
+            "ended_at",
+            "rows_scored",
+            "status",
+            "duration_s",
+            "input_uri",
+            "input_sha256",
+            "output_uri",
+        ),
+        time_columns=("started_at", "ended_at"),
+    ),
     "predictions": RowSpec(
-        "predictions", Prediction.__table__, ("subject_key", "predicted_at", "version"),
+        "predictions",
+        Prediction.__table__,
+        ("subject_key", "predicted_at", "version"),
         ("model", "score", "output", "input_record", "input_ref", "input_sha256", "execution"),
-        _convert_prediction, ("subject_key", "predicted_at", "version_id"),
-        ("subject_key", "predicted_at", "version_id", "execution_id", "input_record",
-         "input_ref", "input_sha256", "output", "score"),
-        time_columns=("predicted_at",), json_columns=("input_record", "output")),
+        _convert_prediction,
+        ("subject_key", "predicted_at", "version_id"),
+        (
+            "subject_key",
+            "predicted_at",
+            "version_id",
+            "execution_id",
+            "input_record",
+            "input_ref",
+            "input_sha256",
+            "output",
+            "score",
+        ),
+        time_columns=("predicted_at",),
+        json_columns=("input_record", "output"),
+    ),
     "outcomes": RowSpec(
-        "outcomes", Outcome.__table__, ("subject_key", "observed_at", "actual"), ("model",),
-        _convert_outcome, ("subject_key", "observed_at"),
-        ("subject_key", "observed_at", "actual", "model_id"), time_columns=("observed_at",)),
+        "outcomes",
+        Outcome.__table__,
+        ("subject_key", "observed_at", "actual"),
+        ("model",),
+        _convert_outcome,
+        ("subject_key", "observed_at"),
+        ("subject_key", "observed_at", "actual", "model_id"),
+        time_columns=("observed_at",),
+    ),
 }

@@ -36,8 +36,9 @@ def as_time(value: Any) -> datetime:
     try:
         return parse_time(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO-8601 time such as 2026-03-01T09:30:00Z"
-                         ) from None
+        raise ValueError(
+            f"{value!r} is not an ISO-8601 time such as 2026-03-01T09:30:00Z"
+        ) from None
 
 
 def as_number(value: Any) -> float:
@@ -70,6 +71,7 @@ def as_count(value: Any) -> int:
 
 def text_of(limit: int) -> Callable[[Any], str]:
     """A converter to stripped text of at most *limit* characters."""
+
     def convert(value: Any) -> str:
         if isinstance(value, dict | list):
             raise ValueError("must be text, not a JSON structure")
@@ -77,6 +79,7 @@ def text_of(limit: int) -> Callable[[Any], str]:
         if len(text) > limit:
             raise ValueError(f"is longer than {limit} characters")
         return text
+
     return convert
 
 
@@ -114,8 +117,9 @@ def as_status(value: Any) -> str:
     return text
 
 
-def convert_fields(record: dict[str, Any], converters: dict[str, Callable[[Any], Any]],
-                   errors: list[str]) -> dict[str, Any]:
+def convert_fields(
+    record: dict[str, Any], converters: dict[str, Callable[[Any], Any]], errors: list[str]
+) -> dict[str, Any]:
     """Convert the columns *converters* knows; append ``column: reason`` to *errors*."""
     out: dict[str, Any] = {}
     for column, raw in record.items():

@@ -52,8 +52,9 @@ def roc_auc(y_true: Sequence[float], y_score: Sequence[float]) -> float | None:
     return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def accuracy(y_true: Sequence[float], y_score: Sequence[float], threshold: float = 0.5
-             ) -> float | None:
+def accuracy(
+    y_true: Sequence[float], y_score: Sequence[float], threshold: float = 0.5
+) -> float | None:
     """Share of predictions on the right side of *threshold* (score >= threshold means 1)."""
     t, s = _arrays(y_true, y_score)
     if t.size == 0:
@@ -77,8 +78,9 @@ def mae(y_true: Sequence[float], y_pred: Sequence[float]) -> float | None:
     return float(np.mean(np.abs(t - s)))
 
 
-def compute_metric(name: str, y_true: Sequence[float], y_score: Sequence[float],
-                   threshold: float = 0.5) -> float | None:
+def compute_metric(
+    name: str, y_true: Sequence[float], y_score: Sequence[float], threshold: float = 0.5
+) -> float | None:
     """The named monitoring metric (auc, accuracy, rmse, mae) on paired values."""
     if name == "auc":
         return roc_auc(y_true, y_score)
@@ -100,8 +102,9 @@ def psi_edges(reference: Sequence[float], bins: int = 10) -> np.ndarray:
     return np.concatenate(([-np.inf], inner, [np.inf]))
 
 
-def population_stability(reference: Sequence[float], current: Sequence[float], bins: int = 10
-                         ) -> float | None:
+def population_stability(
+    reference: Sequence[float], current: Sequence[float], bins: int = 10
+) -> float | None:
     """PSI = sum((cur% - ref%) * ln(cur% / ref%)) over the reference's quantile bins.
 
     Rules of thumb: < 0.1 stable, 0.1–0.25 some shift, > 0.25 a significant shift.
@@ -135,8 +138,9 @@ class CalibrationBin:
     count: int
 
 
-def calibration_bins(y_true: Sequence[float], y_score: Sequence[float], bins: int = 10
-                     ) -> list[CalibrationBin]:
+def calibration_bins(
+    y_true: Sequence[float], y_score: Sequence[float], bins: int = 10
+) -> list[CalibrationBin]:
     """Equal-width probability bins over [0, 1] (scores clipped), empty bins left out.
 
     Matches ``sklearn.calibration.calibration_curve(strategy="uniform")``.
@@ -150,6 +154,13 @@ def calibration_bins(y_true: Sequence[float], y_score: Sequence[float], bins: in
         mask = idx == b
         n = int(mask.sum())
         if n:
-            out.append(CalibrationBin(float(edges[b]), float(edges[b + 1]),
-                                      float(s[mask].mean()), float((t[mask] > 0.5).mean()), n))
+            out.append(
+                CalibrationBin(
+                    float(edges[b]),
+                    float(edges[b + 1]),
+                    float(s[mask].mean()),
+                    float((t[mask] > 0.5).mean()),
+                    n,
+                )
+            )
     return out

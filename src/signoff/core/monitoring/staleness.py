@@ -73,12 +73,19 @@ class ModelHealth:
     def to_json(self) -> dict[str, Any]:
         """The verdict as plain JSON data (``signoff monitor --json``)."""
         return {
-            "model": self.model, "live_version": self.live_version, "stale": self.stale,
-            "reasons": self.reasons, "metric": self.metric, "latest_value": self.latest_value,
+            "model": self.model,
+            "live_version": self.live_version,
+            "stale": self.stale,
+            "reasons": self.reasons,
+            "metric": self.metric,
+            "latest_value": self.latest_value,
             "latest_window": self.latest_window.isoformat() if self.latest_window else None,
-            "baseline": self.baseline, "delta": self.delta, "latest_psi": self.latest_psi,
-            "last_approved_at": (self.last_approved_at.isoformat()
-                                 if self.last_approved_at else None),
+            "baseline": self.baseline,
+            "delta": self.delta,
+            "latest_psi": self.latest_psi,
+            "last_approved_at": (
+                self.last_approved_at.isoformat() if self.last_approved_at else None
+            ),
             "changed": self.changed,
         }
 
@@ -86,34 +93,46 @@ class ModelHealth:
 def live_version_of(session: Session, model_id: int) -> Version | None:
     """The version live in production now, or None."""
     return session.scalar(
-        select(Version).join(Deployment, Deployment.version_id == Version.id)
-        .where(Deployment.model_id == model_id, Deployment.environment == PRODUCTION,
-               Deployment.live_to.is_(None))
-        .order_by(Deployment.live_from.desc()).limit(1)
+        select(Version)
+        .join(Deployment, Deployment.version_id == Version.id)
+        .where(
+            Deployment.model_id == model_id,
+            Deployment.environment == PRODUCTION,
+            Deployment.live_to.is_(None),
+        )
+        .order_by(Deployment.live_from.desc())
+        .limit(1)
     )
 
 
 def last_approval(session: Session, version: Version) -> datetime | None:
     """When *version* was last approved: its latest approving decision, else its go-live."""
     approved = session.scalar(
-        select(func.max(Decision.at)).where(Decision.version_id == version.id,
-                                            func.lower(Decision.action).like("%approv%"))
+        select(func.max(Decision.at)).where(
+            Decision.version_id == version.id, func.lower(Decision.action).like("%approv%")
+        )
     )
     if approved is not None:
         return approved
     return session.scalar(
-        select(func.max(Deployment.live_from)).where(Deployment.version_id == version.id,
-                                                     Deployment.environment == PRODUCTION)
+        select(func.max(Deployment.live_from)).where(
+            Deployment.version_id == version.id, Deployment.environment == PRODUCTION
+        )
     )
 
 
-def assess_model(session: Session, model: Model, now: datetime,
-                 store: ArtifactStore | None = None) -> ModelHealth:
+def assess_model(
+    session: Session, model: Model, now: datetime, store: ArtifactStore | None = None
+) -> ModelHealth:
     """Judge one model against its rules; reads only."""
     version = live_version_of(session, model.id)
-    health = ModelHealth(model.id, model.name, version.number if version else None,
-                         stored_stale=bool(model.flag_stale),
-                         stored_reason=model.stale_reason or "")
+    health = ModelHealth(
+        model.id,
+        model.name,
+        version.number if version else None,
+        stored_stale=bool(model.flag_stale),
+        stored_reason=model.stale_reason or "",
+    )
     if version is None:
         return health
     try:
@@ -127,7 +146,7 @@ def assess_model(session: Session, model: Model, now: datetime,
     judged = [w for w in series.windows if w.judged]
     if judged:
         health.latest_value, health.latest_window = judged[-1].value, judged[-1].start
-    tail = judged[-rules.windows:]
+    tail = judged[-rules.windows :]
     if series.limit is not None and len(tail) == rules.windows and all(w.breach for w in tail):
         word = "below" if rules.higher_is_better else "above"
         sign = "−" if rules.higher_is_better else "+"
@@ -136,7 +155,8 @@ def assess_model(session: Session, model: Model, now: datetime,
             f"performance: {rules.metric.upper()} was {word} baseline {series.baseline:.3f} "
             f"{sign} tolerance {rules.tolerance:g} = {series.limit:.3f} in the last "
             f"{rules.windows} consecutive windows (from {tail[0].start:%Y-%m-%d} to "
-            f"{tail[-1].end:%Y-%m-%d}: {values})")
+            f"{tail[-1].end:%Y-%m-%d}: {values})"
+        )
     with_psi = [w for w in series.windows if w.psi is not None]
     if with_psi:
         latest = with_psi[-1]
@@ -145,7 +165,8 @@ def assess_model(session: Session, model: Model, now: datetime,
             health.reasons.append(
                 f"drift: score PSI {latest.psi:.3f} in the window from {latest.start:%Y-%m-%d} "
                 f"exceeds the threshold {rules.drift_threshold:g} (against the "
-                f"{series.psi_reference})")
+                f"{series.psi_reference})"
+            )
     health.last_approved_at = last_approval(session, version)
     if rules.max_age_days is not None and health.last_approved_at is not None:
         age = (now - health.last_approved_at).total_seconds() / 86400
@@ -153,13 +174,15 @@ def assess_model(session: Session, model: Model, now: datetime,
             health.reasons.append(
                 f"age: v{version.number} was last approved on "
                 f"{health.last_approved_at:%Y-%m-%d}, {age:.0f} days ago, more than the "
-                f"{rules.max_age_days:g} days allowed")
+                f"{rules.max_age_days:g} days allowed"
+            )
     health.stale = bool(health.reasons)
     return health
 
 
-def assess_all(registry: Registry, now: datetime | None = None,
-               models: list[str] | None = None) -> list[ModelHealth]:
+def assess_all(
+    registry: Registry, now: datetime | None = None, models: list[str] | None = None
+) -> list[ModelHealth]:
     """Judge every model (or the named ones) without writing anything."""
     with registry.read() as session:
         now = now or db_now(session)
@@ -169,9 +192,13 @@ def assess_all(registry: Registry, now: datetime | None = None,
         return [assess_model(session, m, now, registry.store) for m in session.scalars(stmt)]
 
 
-def evaluate_staleness(registry: Registry, *, actor: str | None = None,
-                       now: datetime | None = None, models: list[str] | None = None
-                       ) -> list[ModelHealth]:
+def evaluate_staleness(
+    registry: Registry,
+    *,
+    actor: str | None = None,
+    now: datetime | None = None,
+    models: list[str] | None = None,
+) -> list[ModelHealth]:
     """Judge every model and store each changed stale flag/reason with an audit event.
 
     The judging reads in one session; each model whose flag or reason changed is then
@@ -196,10 +223,19 @@ def evaluate_staleness(registry: Registry, *, actor: str | None = None,
                 action = "monitoring.stale_cleared"
             else:
                 action = "monitoring.stale_reason_changed"
-            append_event(session, actor=actor, action=action, entity_type="model",
-                         entity_id=model.name, model_id=model.id,
-                         payload={"stale": health.stale, "reasons": health.reasons,
-                                  "live_version": health.live_version})
+            append_event(
+                session,
+                actor=actor,
+                action=action,
+                entity_type="model",
+                entity_id=model.name,
+                model_id=model.id,
+                payload={
+                    "stale": health.stale,
+                    "reasons": health.reasons,
+                    "live_version": health.live_version,
+                },
+            )
             health.changed = True
             log.info("%s: %s", model.name, action)
     return results

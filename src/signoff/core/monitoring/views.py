@@ -69,8 +69,9 @@ class ModelMetrics:
                 other = self.version(number)
                 other_value = other.metrics.get(name) if other else None
                 row["others"][number] = other_value
-                row["deltas"][number] = (value - other_value
-                                         if value is not None and other_value is not None else None)
+                row["deltas"][number] = (
+                    value - other_value if value is not None and other_value is not None else None
+                )
             rows.append(row)
         return rows
 
@@ -84,7 +85,9 @@ def model_metrics(session: Session, model_name: str) -> ModelMetrics:
     model = get_model(session, model_name)
     live = live_version_of(session, model.id)
     versions = session.scalars(
-        select(Version).where(Version.model_id == model.id).order_by(Version.number)
+        select(Version)
+        .where(Version.model_id == model.id)
+        .order_by(Version.number)
         .options(selectinload(Version.metrics))
     ).all()
     out = ModelMetrics(model.name, live.number if live else None)
@@ -126,8 +129,9 @@ def version_monitoring(registry: Registry, model_name: str, number: int) -> Vers
         version = get_version(session, model_name, number)
         model = version.model
         live = live_version_of(session, model.id)
-        out = VersionMonitoring(model.name, number, model.task,
-                                live is not None and live.id == version.id, None)
+        out = VersionMonitoring(
+            model.name, number, model.task, live is not None and live.id == version.id, None
+        )
         try:
             rules = MonitoringRules.for_model(model)
         except MonitoringRulesError as exc:

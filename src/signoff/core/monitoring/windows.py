@@ -73,22 +73,39 @@ class MonitoringRules:
         default_metric = "rmse" if model.task == "regression" else "auc"
         metric = raw.pop("metric", default_metric)
         if metric not in mm.HIGHER_IS_BETTER:
-            raise MonitoringRulesError(f"model {model.name}: monitoring metric {metric!r} must be "
-                                       f"one of {', '.join(mm.HIGHER_IS_BETTER)}")
+            raise MonitoringRulesError(
+                f"model {model.name}: monitoring metric {metric!r} must be "
+                f"one of {', '.join(mm.HIGHER_IS_BETTER)}"
+            )
         kwargs: dict[str, Any] = {"metric": metric}
-        numeric = {"baseline": float, "tolerance": float, "windows": int, "window_days": int,
-                   "drift_threshold": float, "max_age_days": float, "min_labelled": int,
-                   "min_predictions": int, "psi_bins": int, "threshold": float}
+        numeric = {
+            "baseline": float,
+            "tolerance": float,
+            "windows": int,
+            "window_days": int,
+            "drift_threshold": float,
+            "max_age_days": float,
+            "min_labelled": int,
+            "min_predictions": int,
+            "psi_bins": int,
+            "threshold": float,
+        }
         for key, value in raw.items():
             if key not in numeric:
                 continue  # unknown keys are kept in the model row but not used here
             if value is None:
                 kwargs[key] = None
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or \
-                    not math.isfinite(value) or value < 0:
-                raise MonitoringRulesError(f"model {model.name}: monitoring rule {key} = "
-                                           f"{value!r} must be a non-negative number")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise MonitoringRulesError(
+                    f"model {model.name}: monitoring rule {key} = "
+                    f"{value!r} must be a non-negative number"
+                )
             kwargs[key] = numeric[key](value)
         for key in ("windows", "window_days", "psi_bins"):
             if kwargs.get(key) == 0:
@@ -138,8 +155,11 @@ class VersionSeries:
         """The value a window must not fall below (or rise above, for error metrics)."""
         if self.baseline is None:
             return None
-        return self.baseline - self.tolerance if mm.HIGHER_IS_BETTER[self.metric] \
+        return (
+            self.baseline - self.tolerance
+            if mm.HIGHER_IS_BETTER[self.metric]
             else self.baseline + self.tolerance
+        )
 
 
 def window_start(at: datetime, window_days: int) -> datetime:
@@ -148,16 +168,25 @@ def window_start(at: datetime, window_days: int) -> datetime:
     return WINDOW_ORIGIN + size * math.floor((at - WINDOW_ORIGIN) / size)
 
 
-def scored_pairs(session: Session, version_id: int, model_id: int,
-                 since: datetime | None = None, until: datetime | None = None
-                 ) -> list[tuple[datetime, float, float | None]]:
+def scored_pairs(
+    session: Session,
+    version_id: int,
+    model_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[tuple[datetime, float, float | None]]:
     """(predicted_at, score, actual or None) for every scored prediction of a version."""
     outcome = (
         select(Outcome.actual)
-        .where(Outcome.subject_key == Prediction.subject_key,
-               Outcome.observed_at >= Prediction.predicted_at,
-               or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)))
-        .order_by(Outcome.observed_at).limit(1).correlate(Prediction).scalar_subquery()
+        .where(
+            Outcome.subject_key == Prediction.subject_key,
+            Outcome.observed_at >= Prediction.predicted_at,
+            or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
+        )
+        .order_by(Outcome.observed_at)
+        .limit(1)
+        .correlate(Prediction)
+        .scalar_subquery()
     )
     conditions = [Prediction.version_id == version_id, Prediction.score.is_not(None)]
     if since is not None:
@@ -166,7 +195,8 @@ def scored_pairs(session: Session, version_id: int, model_id: int,
         conditions.append(Prediction.predicted_at < until)
     rows = session.execute(
         select(Prediction.predicted_at, Prediction.score, outcome)
-        .where(and_(*conditions)).order_by(Prediction.predicted_at)
+        .where(and_(*conditions))
+        .order_by(Prediction.predicted_at)
     ).all()
     return [(r[0], r[1], r[2]) for r in rows]
 
@@ -174,8 +204,9 @@ def scored_pairs(session: Session, version_id: int, model_id: int,
 def development_baseline(session: Session, version_id: int, metric: str) -> float | None:
     """The version's recorded development value of *metric* (validation set preferred)."""
     rows = session.execute(
-        select(Metric.value, Metric.dataset).where(Metric.version_id == version_id,
-                                                   func.lower(Metric.name) == metric)
+        select(Metric.value, Metric.dataset).where(
+            Metric.version_id == version_id, func.lower(Metric.name) == metric
+        )
     ).all()
     if not rows:
         return None
@@ -183,14 +214,16 @@ def development_baseline(session: Session, version_id: int, metric: str) -> floa
     return float(rows[0][0])
 
 
-def reference_scores(session: Session, store: ArtifactStore | None, version_id: int
-                     ) -> list[float]:
+def reference_scores(session: Session, store: ArtifactStore | None, version_id: int) -> list[float]:
     """Scores in the version's reference outputs (JSON Lines), [] when unavailable."""
     if store is None:
         return []
     components = session.scalars(
-        select(Component).where(Component.version_id == version_id,
-                                Component.role == "reference_outputs", Component.stored)
+        select(Component).where(
+            Component.version_id == version_id,
+            Component.role == "reference_outputs",
+            Component.stored,
+        )
     ).all()
     scores: list[float] = []
     for component in components:
@@ -210,16 +243,24 @@ def reference_scores(session: Session, store: ArtifactStore | None, version_id: 
     return scores
 
 
-def version_series(session: Session, version: Version, rules: MonitoringRules,
-                   store: ArtifactStore | None = None) -> VersionSeries:
+def version_series(
+    session: Session, version: Version, rules: MonitoringRules, store: ArtifactStore | None = None
+) -> VersionSeries:
     """Every window of *version*: volume, failed runs, metric against baseline, PSI."""
     baseline, source = rules.baseline, "monitoring rules"
     if baseline is None:
         baseline = development_baseline(session, version.id, rules.metric)
         source = "development metric" if baseline is not None else "none recorded"
     pairs = scored_pairs(session, version.id, version.model_id)
-    series = VersionSeries(version.id, f"{version.model.name} v{version.number}", rules.metric,
-                           baseline, source, rules.tolerance, "")
+    series = VersionSeries(
+        version.id,
+        f"{version.model.name} v{version.number}",
+        rules.metric,
+        baseline,
+        source,
+        rules.tolerance,
+        "",
+    )
     buckets: dict[datetime, list[tuple[float, float | None]]] = {}
     for at, score, actual in pairs:
         buckets.setdefault(window_start(at, rules.window_days), []).append((score, actual))
@@ -237,8 +278,11 @@ def version_series(session: Session, version: Version, rules: MonitoringRules,
     else:
         first = min(buckets) if buckets else None
         reference = [s for s, _ in buckets[first]] if first else []
-        series.psi_reference = (f"first window in production ({first:%Y-%m-%d}, "
-                                f"{len(reference)} scores)" if first else "no scores")
+        series.psi_reference = (
+            f"first window in production ({first:%Y-%m-%d}, {len(reference)} scores)"
+            if first
+            else "no scores"
+        )
     limit = series.limit
     size = timedelta(days=rules.window_days)
     for start in sorted(set(buckets) | set(run_counts)):
@@ -265,10 +309,12 @@ def version_series(session: Session, version: Version, rules: MonitoringRules,
     return series
 
 
-def predicted_vs_actual(session: Session, version: Version, limit: int = SCATTER_LIMIT
-                        ) -> tuple[list[float], list[float]]:
+def predicted_vs_actual(
+    session: Session, version: Version, limit: int = SCATTER_LIMIT
+) -> tuple[list[float], list[float]]:
     """(scores, actuals) of the latest *limit* labelled predictions, oldest first."""
-    pairs = [(s, a) for _, s, a in scored_pairs(session, version.id, version.model_id)
-             if a is not None]
+    pairs = [
+        (s, a) for _, s, a in scored_pairs(session, version.id, version.model_id) if a is not None
+    ]
     pairs = pairs[-limit:]
     return [s for s, _ in pairs], [a for _, a in pairs]

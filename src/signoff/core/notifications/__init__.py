@@ -1,1 +1,1 @@
-"""Notifications to consumers: outbox rows written with their cause, delivered as signed webhooks."""
+"""Notifications: outbox rows written with their cause, delivered as signed webhooks."""

@@ -64,41 +64,69 @@ def verify_signature(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(sign(secret, body), header or "")
 
 
-def queue_for_consumers(session: Session, version: Version, event: str, *,
-                        payload: dict[str, Any] | None = None,
-                        only_consumer_ids: set[int] | None = None) -> list[OutboxMessage]:
+def queue_for_consumers(
+    session: Session,
+    version: Version,
+    event: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    only_consumer_ids: set[int] | None = None,
+) -> list[OutboxMessage]:
     """Queue *event* about *version* for every active consumer of its model (same transaction)."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     consumers = session.scalars(
-        select(Consumer).where(Consumer.model_id == version.model_id, Consumer.active.is_(True))
-        .order_by(Consumer.id))
+        select(Consumer)
+        .where(Consumer.model_id == version.model_id, Consumer.active.is_(True))
+        .order_by(Consumer.id)
+    )
     now = db_now(session)
     messages = []
     for consumer in consumers:
         if only_consumer_ids is not None and consumer.id not in only_consumer_ids:
             continue
         key = f"signoff-{event}-{version.id}-{consumer.id}-{uuid.uuid4().hex[:12]}"
-        body = {"event": event, "model": version.model.name, "version": version.number,
-                "version_id": version.id,
-                "manifest_hash": version.manifest_hash, "state": version.state,
-                "consumer": consumer.name, "idempotency_key": key, "at": now.isoformat(),
-                **(payload or {})}
-        message = OutboxMessage(consumer_id=consumer.id, event=event, payload=body,
-                                idempotency_key=key, next_attempt_at=now, created_at=now,
-                                state=PENDING if consumer.webhook_url else NO_ENDPOINT,
-                                last_error="" if consumer.webhook_url else
-                                "the consumer has no webhook URL")
+        body = {
+            "event": event,
+            "model": version.model.name,
+            "version": version.number,
+            "version_id": version.id,
+            "manifest_hash": version.manifest_hash,
+            "state": version.state,
+            "consumer": consumer.name,
+            "idempotency_key": key,
+            "at": now.isoformat(),
+            **(payload or {}),
+        }
+        message = OutboxMessage(
+            consumer_id=consumer.id,
+            event=event,
+            payload=body,
+            idempotency_key=key,
+            next_attempt_at=now,
+            created_at=now,
+            state=PENDING if consumer.webhook_url else NO_ENDPOINT,
+            last_error="" if consumer.webhook_url else "the consumer has no webhook URL",
+        )
         session.add(message)
         messages.append(message)
     session.flush()
     return messages
 
 
-def save_consumer(session: Session, model: Model, name: str, *, actor: str,
-                  webhook_url: str | None = None, secret: str = "", kind: str = "batch",
-                  contact: str = "", pinned_version: Version | None = None,
-                  active: bool = True) -> Consumer:
+def save_consumer(
+    session: Session,
+    model: Model,
+    name: str,
+    *,
+    actor: str,
+    webhook_url: str | None = None,
+    secret: str = "",
+    kind: str = "batch",
+    contact: str = "",
+    pinned_version: Version | None = None,
+    active: bool = True,
+) -> Consumer:
     """Create or update a consumer of *model* (by name); audited. The secret is never logged."""
     name = name.strip()
     if not name:
@@ -107,8 +135,9 @@ def save_consumer(session: Session, model: Model, name: str, *, actor: str,
         raise ValueError(f"webhook URL must start with http:// or https://, not {webhook_url!r}")
     if pinned_version is not None and pinned_version.model_id != model.id:
         raise ValueError("the pinned version belongs to another model")
-    consumer = session.scalar(select(Consumer).where(Consumer.model_id == model.id,
-                                                     Consumer.name == name))
+    consumer = session.scalar(
+        select(Consumer).where(Consumer.model_id == model.id, Consumer.name == name)
+    )
     created = consumer is None
     if consumer is None:
         consumer = Consumer(model_id=model.id, name=name)
@@ -118,11 +147,22 @@ def save_consumer(session: Session, model: Model, name: str, *, actor: str,
     consumer.kind, consumer.contact, consumer.active = kind, contact, active
     consumer.pinned_version_id = pinned_version.id if pinned_version else None
     session.flush()
-    append_event(session, actor=actor, action="consumer.added" if created else "consumer.changed",
-                 entity_type="consumer", entity_id=f"{model.name}/{name}", model_id=model.id,
-                 payload={"webhook_url": consumer.webhook_url, "kind": kind, "contact": contact,
-                          "pinned_version": pinned_version.number if pinned_version else None,
-                          "active": active, "has_secret": bool(secret)})
+    append_event(
+        session,
+        actor=actor,
+        action="consumer.added" if created else "consumer.changed",
+        entity_type="consumer",
+        entity_id=f"{model.name}/{name}",
+        model_id=model.id,
+        payload={
+            "webhook_url": consumer.webhook_url,
+            "kind": kind,
+            "contact": contact,
+            "pinned_version": pinned_version.number if pinned_version else None,
+            "active": active,
+            "has_secret": bool(secret),
+        },
+    )
     refresh_model_summary(session, model.id)
     return consumer
 
@@ -140,8 +180,10 @@ class DeliveryReport:
         return len(self.delivered) + len(self.retrying) + len(self.failed)
 
     def describe(self) -> str:
-        return (f"{len(self.delivered)} delivered, {len(self.retrying)} to retry, "
-                f"{len(self.failed)} given up")
+        return (
+            f"{len(self.delivered)} delivered, {len(self.retrying)} to retry, "
+            f"{len(self.failed)} given up"
+        )
 
 
 @dataclass(frozen=True)
@@ -156,36 +198,53 @@ class _Claim:
     consumer: str
 
 
-def _claim_due(registry: Registry, now: datetime | None, limit: int, retry: RetryPolicy
-               ) -> list[_Claim]:
+def _claim_due(
+    registry: Registry, now: datetime | None, limit: int, retry: RetryPolicy
+) -> list[_Claim]:
     """Take a lease on due messages so a second deliverer (GUI and CLI) skips them."""
     with registry.write() as session:
         clock = now or db_now(session)
-        stmt = (select(OutboxMessage, Consumer)
-                .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
-                .where(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= clock)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+        stmt = (
+            select(OutboxMessage, Consumer)
+            .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
+            .where(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= clock)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
         if registry.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=OutboxMessage)
         claims = []
         for message, consumer in session.execute(stmt).all():
             message.attempts += 1
             message.next_attempt_at = clock + timedelta(seconds=retry.lease_seconds)
-            claims.append(_Claim(message.id, consumer.webhook_url or "", consumer.secret or "",
-                                 message.event, message.idempotency_key,
-                                 canonical_json(message.payload).encode(), message.attempts,
-                                 consumer.name))
+            claims.append(
+                _Claim(
+                    message.id,
+                    consumer.webhook_url or "",
+                    consumer.secret or "",
+                    message.event,
+                    message.idempotency_key,
+                    canonical_json(message.payload).encode(),
+                    message.attempts,
+                    consumer.name,
+                )
+            )
         return claims
 
 
 def _post(claim: _Claim, retry: RetryPolicy) -> str | None:
     """POST one message; None on success (2xx), else the error in words."""
-    headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: claim.key,
-               EVENT_HEADER: claim.event, SIGNATURE_HEADER: sign(claim.secret, claim.body),
-               "User-Agent": "signoff-notify"}
+    headers = {
+        "Content-Type": "application/json",
+        IDEMPOTENCY_HEADER: claim.key,
+        EVENT_HEADER: claim.event,
+        SIGNATURE_HEADER: sign(claim.secret, claim.body),
+        "User-Agent": "signoff-notify",
+    }
     try:
-        response = requests.post(claim.url, data=claim.body, headers=headers,
-                                 timeout=retry.timeout_seconds)
+        response = requests.post(
+            claim.url, data=claim.body, headers=headers, timeout=retry.timeout_seconds
+        )
     except requests.RequestException as exc:
         return f"{type(exc).__name__}: {exc}"[:500]
     with response:
@@ -194,8 +253,14 @@ def _post(claim: _Claim, retry: RetryPolicy) -> str | None:
         return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
-def _record(registry: Registry, claim: _Claim, error: str | None, now: datetime | None,
-            retry: RetryPolicy, report: DeliveryReport) -> None:
+def _record(
+    registry: Registry,
+    claim: _Claim,
+    error: str | None,
+    now: datetime | None,
+    retry: RetryPolicy,
+    report: DeliveryReport,
+) -> None:
     with registry.write() as session:
         message = session.get(OutboxMessage, claim.id)
         if message is None or message.state != PENDING:
@@ -214,18 +279,37 @@ def _record(registry: Registry, claim: _Claim, error: str | None, now: datetime 
             message.last_error = error
             message.next_attempt_at = clock + timedelta(seconds=retry.delay_after(claim.attempts))
             report.retrying.append(claim.id)
-            log.info("delivery to %s failed (%s); retry at %s", claim.consumer, error,
-                     message.next_attempt_at)
+            log.info(
+                "delivery to %s failed (%s); retry at %s",
+                claim.consumer,
+                error,
+                message.next_attempt_at,
+            )
             return
-        append_event(session, actor=registry.actor, action=action, entity_type="notification",
-                     entity_id=claim.key, model_id=consumer.model_id if consumer else None,
-                     version_id=message.payload.get("version_id"),
-                     payload={"consumer": claim.consumer, "event": claim.event,
-                              "attempts": claim.attempts, "error": error or ""})
+        append_event(
+            session,
+            actor=registry.actor,
+            action=action,
+            entity_type="notification",
+            entity_id=claim.key,
+            model_id=consumer.model_id if consumer else None,
+            version_id=message.payload.get("version_id"),
+            payload={
+                "consumer": claim.consumer,
+                "event": claim.event,
+                "attempts": claim.attempts,
+                "error": error or "",
+            },
+        )
 
 
-def deliver_due(registry: Registry, *, now: datetime | None = None, limit: int = 50,
-                retry: RetryPolicy | None = None) -> DeliveryReport:
+def deliver_due(
+    registry: Registry,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    retry: RetryPolicy | None = None,
+) -> DeliveryReport:
     """Deliver every due outbox message once; returns what was delivered, retried, given up.
 
     *now* overrides the clock (tests of backoff); by default the database's time.
@@ -258,19 +342,36 @@ class DeliveryRow:
     delivered_at: datetime | None
 
 
-def delivery_rows(session: Session, *, model_name: str | None = None, limit: int = 500
-                  ) -> list[DeliveryRow]:
+def delivery_rows(
+    session: Session, *, model_name: str | None = None, limit: int = 500
+) -> list[DeliveryRow]:
     """Notifications newest first, optionally for one model, with consumer and state."""
-    stmt = (select(OutboxMessage, Consumer, Model.name)
-            .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
-            .join(Model, Model.id == Consumer.model_id)
-            .order_by(OutboxMessage.id.desc()).limit(limit))
+    stmt = (
+        select(OutboxMessage, Consumer, Model.name)
+        .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
+        .join(Model, Model.id == Consumer.model_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     if model_name:
         stmt = stmt.where(Model.name == model_name)
-    return [DeliveryRow(m.id, name, c.name, c.webhook_url or "", m.event,
-                        m.payload.get("version"), m.state, m.attempts, m.next_attempt_at,
-                        m.last_error, m.created_at, m.delivered_at)
-            for m, c, name in session.execute(stmt).all()]
+    return [
+        DeliveryRow(
+            m.id,
+            name,
+            c.name,
+            c.webhook_url or "",
+            m.event,
+            m.payload.get("version"),
+            m.state,
+            m.attempts,
+            m.next_attempt_at,
+            m.last_error,
+            m.created_at,
+            m.delivered_at,
+        )
+        for m, c, name in session.execute(stmt).all()
+    ]
 
 
 def consumer_overview(session: Session) -> tuple[list[dict], list[DeliveryRow]]:
@@ -280,14 +381,26 @@ def consumer_overview(session: Session) -> tuple[list[dict], list[DeliveryRow]]:
         select(Consumer, Model.name, Version.number)
         .join(Model, Model.id == Consumer.model_id)
         .outerjoin(Version, Version.id == Consumer.pinned_version_id)
-        .order_by(Model.name, Consumer.name)).all()
+        .order_by(Model.name, Consumer.name)
+    ).all()
     for consumer, model_name, pinned in rows:
-        last = session.execute(select(OutboxMessage.event, OutboxMessage.state)
-                               .where(OutboxMessage.consumer_id == consumer.id)
-                               .order_by(OutboxMessage.id.desc()).limit(1)).first()
-        consumers.append({"model": model_name, "name": consumer.name, "kind": consumer.kind,
-                          "pinned": pinned, "webhook": consumer.webhook_url or "",
-                          "contact": consumer.contact, "active": consumer.active,
-                          "last": f"{last[0].replace('_', ' ')}: {last[1].replace('_', ' ')}"
-                          if last else "", "last_state": last[1] if last else None})
+        last = session.execute(
+            select(OutboxMessage.event, OutboxMessage.state)
+            .where(OutboxMessage.consumer_id == consumer.id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        ).first()
+        consumers.append(
+            {
+                "model": model_name,
+                "name": consumer.name,
+                "kind": consumer.kind,
+                "pinned": pinned,
+                "webhook": consumer.webhook_url or "",
+                "contact": consumer.contact,
+                "active": consumer.active,
+                "last": f"{last[0].replace('_', ' ')}: {last[1].replace('_', ' ')}" if last else "",
+                "last_state": last[1] if last else None,
+            }
+        )
     return consumers, delivery_rows(session, limit=500)

@@ -20,12 +20,27 @@ MANIFEST_NAME = "signoff.toml"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 TASKS = ("classification", "regression", "other")
-TOP_LEVEL = {"model", "version", "data", "scripts", "configuration", "tests", "documentation",
-             "metrics", "monitoring"}
-MODEL_KEYS = {"name", "title", "description", "owner", "business_unit", "risk_tier", "tags",
-              "task"}
-VERSION_KEYS = {"author", "release_notes", "notebook", "entry_point", "model_object",
-                "environment", "python"}
+TOP_LEVEL = {
+    "model",
+    "version",
+    "data",
+    "scripts",
+    "configuration",
+    "tests",
+    "documentation",
+    "metrics",
+    "monitoring",
+}
+MODEL_KEYS = {"name", "title", "description", "owner", "business_unit", "risk_tier", "tags", "task"}
+VERSION_KEYS = {
+    "author",
+    "release_notes",
+    "notebook",
+    "entry_point",
+    "model_object",
+    "environment",
+    "python",
+}
 
 
 @dataclass
@@ -61,18 +76,22 @@ def confine(folder: Path, rel: object, what: str) -> Path:
         raise ManifestError(f"{what}: expected a relative file path, got {rel!r}")
     absolute = PureWindowsPath(rel).drive or PurePosixPath(rel).is_absolute()
     if absolute or rel.startswith(("/", "\\")):
-        raise PathEscapeError(f"{what}: absolute path {rel!r} is not allowed; "
-                              "paths must be relative to the model folder")
+        raise PathEscapeError(
+            f"{what}: absolute path {rel!r} is not allowed; "
+            "paths must be relative to the model folder"
+        )
     parts = re.split(r"[\\/]", rel)
     if ".." in parts:
-        raise PathEscapeError(f"{what}: path {rel!r} contains '..'; "
-                              "paths must stay inside the model folder")
+        raise PathEscapeError(
+            f"{what}: path {rel!r} contains '..'; paths must stay inside the model folder"
+        )
     root = folder.resolve()
     candidate = folder / rel
     resolved = candidate.resolve()
     if not resolved.is_relative_to(root):
-        raise PathEscapeError(f"{what}: {rel!r} resolves outside the model folder "
-                              f"(a symlink to {resolved})")
+        raise PathEscapeError(
+            f"{what}: {rel!r} resolves outside the model folder (a symlink to {resolved})"
+        )
     if not resolved.exists():
         raise ManifestError(f"{what}: file {rel!r} does not exist in {folder}")
     if not resolved.is_file():
@@ -89,8 +108,10 @@ def _require(table: dict[str, Any], key: str, where: str) -> Any:
 def _check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ManifestError(f"[{where}] has unknown key(s) {', '.join(unknown)}; "
-                            f"allowed: {', '.join(sorted(allowed))}")
+        raise ManifestError(
+            f"[{where}] has unknown key(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _table_list(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -135,8 +156,10 @@ def read_manifest(folder: Path) -> Manifest:
 
     name = _require(model, "name", "model")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise ManifestError(f"[model] name {name!r} must be lower-case letters, digits, '.', '-' "
-                            "or '_', starting with a letter or digit")
+        raise ManifestError(
+            f"[model] name {name!r} must be lower-case letters, digits, '.', '-' "
+            "or '_', starting with a letter or digit"
+        )
     tier = model.get("risk_tier", "medium")
     if tier not in RISK_TIERS:
         raise ManifestError(f"[model] risk_tier {tier!r} must be one of {', '.join(RISK_TIERS)}")
@@ -164,9 +187,14 @@ def read_manifest(folder: Path) -> Manifest:
     if dupes:
         raise ManifestError(f"component(s) named twice: {', '.join(dupes)}")
     model_out = {
-        "name": name, "title": model.get("title", ""), "description": model.get("description", ""),
-        "owner": model.get("owner", ""), "business_unit": model.get("business_unit", ""),
-        "risk_tier": tier, "tags": tags, "task": task,
+        "name": name,
+        "title": model.get("title", ""),
+        "description": model.get("description", ""),
+        "owner": model.get("owner", ""),
+        "business_unit": model.get("business_unit", ""),
+        "risk_tier": tier,
+        "tags": tags,
+        "task": task,
     }
     return Manifest(folder, model_out, dict(version), components, metrics, monitoring, raw)
 
@@ -177,8 +205,16 @@ def _version_components(folder: Path, version: dict[str, Any]) -> list[Component
     if not isinstance(entry, str) or not re.match(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$", entry):
         raise ManifestError(f"[version] entry_point {entry!r} must look like 'score.py:predict'")
     script = entry.split(":", 1)[0]
-    out.append(ComponentSpec("script", script, script, confine(folder, script, "entry_point"),
-                             role="entry_point", details={"entry_point": entry}))
+    out.append(
+        ComponentSpec(
+            "script",
+            script,
+            script,
+            confine(folder, script, "entry_point"),
+            role="entry_point",
+            details={"entry_point": entry},
+        )
+    )
     required = {
         "model_object": ("model_object", "model_object"),
         "environment": ("environment", "environment"),
@@ -186,12 +222,20 @@ def _version_components(folder: Path, version: dict[str, Any]) -> list[Component
     }
     for key, (kind, role) in required.items():
         rel = _require(version, key, "version")
-        out.append(ComponentSpec(kind, rel, rel, confine(folder, rel, f"[version] {key}"),
-                                 role=role))
+        out.append(
+            ComponentSpec(kind, rel, rel, confine(folder, rel, f"[version] {key}"), role=role)
+        )
     if "notebook" in version:
         rel = version["notebook"]
-        out.append(ComponentSpec("documentation", rel, rel,
-                                 confine(folder, rel, "[version] notebook"), role="notebook"))
+        out.append(
+            ComponentSpec(
+                "documentation",
+                rel,
+                rel,
+                confine(folder, rel, "[version] notebook"),
+                role="notebook",
+            )
+        )
     return out
 
 
@@ -202,29 +246,53 @@ def _listed_components(folder: Path, raw: dict[str, Any]) -> list[ComponentSpec]
         _check_keys(entry, {"name", "path", "uri", "sha256", "description"}, where)
         has_path, has_uri = "path" in entry, "uri" in entry
         if has_path == has_uri:
-            raise ManifestError(f"{where}: give exactly one of 'path' (a file in the folder) "
-                                "or 'uri' (an external location)")
+            raise ManifestError(
+                f"{where}: give exactly one of 'path' (a file in the folder) "
+                "or 'uri' (an external location)"
+            )
         pin = _pin(entry, where)
         details = {"description": entry.get("description", "")}
         if has_path:
             rel = entry["path"]
-            out.append(ComponentSpec("data", entry.get("name", rel), rel,
-                                     confine(folder, rel, where), pinned_sha256=pin,
-                                     details=details))
+            out.append(
+                ComponentSpec(
+                    "data",
+                    entry.get("name", rel),
+                    rel,
+                    confine(folder, rel, where),
+                    pinned_sha256=pin,
+                    details=details,
+                )
+            )
         else:
             uri = entry["uri"]
             if not isinstance(uri, str) or "://" not in uri:
-                raise ManifestError(f"{where}: uri {uri!r} must be a URI such as s3://… or file://…")
-            out.append(ComponentSpec("data", entry.get("name", uri), uri=uri, pinned_sha256=pin,
-                                     details=details))
-    for key, kind in (("scripts", "script"), ("configuration", "configuration"),
-                      ("documentation", "documentation")):
+                raise ManifestError(
+                    f"{where}: uri {uri!r} must be a URI such as s3://… or file://…"
+                )
+            out.append(
+                ComponentSpec(
+                    "data", entry.get("name", uri), uri=uri, pinned_sha256=pin, details=details
+                )
+            )
+    for key, kind in (
+        ("scripts", "script"),
+        ("configuration", "configuration"),
+        ("documentation", "documentation"),
+    ):
         for i, entry in enumerate(_table_list(raw, key), 1):
             where = f"[[{key}]] #{i}"
             _check_keys(entry, {"name", "path", "sha256"}, where)
             rel = _require(entry, "path", key)
-            out.append(ComponentSpec(kind, entry.get("name", rel), rel,
-                                     confine(folder, rel, where), pinned_sha256=_pin(entry, where)))
+            out.append(
+                ComponentSpec(
+                    kind,
+                    entry.get("name", rel),
+                    rel,
+                    confine(folder, rel, where),
+                    pinned_sha256=_pin(entry, where),
+                )
+            )
     for i, entry in enumerate(_table_list(raw, "tests"), 1):
         where = f"[[tests]] #{i}"
         _check_keys(entry, {"name", "inputs", "outputs", "tolerance", "sha256"}, where)
@@ -234,9 +302,16 @@ def _listed_components(folder: Path, raw: dict[str, Any]) -> list[ComponentSpec]
             raise ManifestError(f"{where}: tolerance must be a non-negative number")
         for part in ("inputs", "outputs"):
             rel = _require(entry, part, "tests")
-            out.append(ComponentSpec("tests", f"{name} {part}", rel, confine(folder, rel, where),
-                                     role=f"reference_{part}",
-                                     details={"test": name, "tolerance": tolerance}))
+            out.append(
+                ComponentSpec(
+                    "tests",
+                    f"{name} {part}",
+                    rel,
+                    confine(folder, rel, where),
+                    role=f"reference_{part}",
+                    details={"test": name, "tolerance": tolerance},
+                )
+            )
     return out
 
 
@@ -251,6 +326,11 @@ def _metrics(raw: dict[str, Any]) -> list[dict[str, Any]]:
             raise ManifestError(f"{where} ({name}): value must be a number, got {value!r}")
         if value != value:  # NaN
             raise ManifestError(f"{where} ({name}): value is NaN")
-        out.append({"name": str(name), "value": float(value),
-                    "dataset": str(entry.get("dataset", "validation"))})
+        out.append(
+            {
+                "name": str(name),
+                "value": float(value),
+                "dataset": str(entry.get("dataset", "validation")),
+            }
+        )
     return out

@@ -46,14 +46,16 @@ def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None
             continue
         sha, size = sha256_file(spec.source)
         if spec.pinned_sha256 and spec.pinned_sha256 != sha:
-            raise HashMismatchError(f"{spec.kind} '{spec.name}' ({spec.rel_path})",
-                                    spec.pinned_sha256, sha)
+            raise HashMismatchError(
+                f"{spec.kind} '{spec.name}' ({spec.rel_path})", spec.pinned_sha256, sha
+            )
         hashed.append((spec, sha, size))
     return hashed
 
 
-def manifest_hash(manifest: Manifest, hashed: list[tuple[ComponentSpec, str | None, int | None]]
-                  ) -> str:
+def manifest_hash(
+    manifest: Manifest, hashed: list[tuple[ComponentSpec, str | None, int | None]]
+) -> str:
     """The hash of a version's content: components, entry point, metrics, monitoring.
 
     Author and model metadata are left out on purpose, so publishing identical content
@@ -106,8 +108,14 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
     return result
 
 
-def _register(session, manifest: Manifest, hashed, digest: str, release_notes: str,  # noqa: ANN001
-              actor: str) -> Published:
+def _register(
+    session,
+    manifest: Manifest,
+    hashed,
+    digest: str,
+    release_notes: str,  # noqa: ANN001
+    actor: str,
+) -> Published:
     meta = manifest.model
     model = session.scalar(select(Model).where(Model.name == meta["name"]))
     now = db_now(session)
@@ -115,12 +123,20 @@ def _register(session, manifest: Manifest, hashed, digest: str, release_notes: s
         model = Model(name=meta["name"], created_at=now, monitoring_rules={})
         session.add(model)
         session.flush()
-        append_event(session, actor=actor, action="model.created", entity_type="model",
-                     entity_id=model.name, payload=meta, model_id=model.id)
+        append_event(
+            session,
+            actor=actor,
+            action="model.created",
+            entity_type="model",
+            entity_id=model.name,
+            payload=meta,
+            model_id=model.id,
+        )
     else:
         duplicate = session.scalar(
-            select(Version.number).where(Version.model_id == model.id,
-                                         Version.manifest_hash == digest)
+            select(Version.number).where(
+                Version.model_id == model.id, Version.manifest_hash == digest
+            )
         )
         if duplicate is not None:
             raise DuplicatePublishError(
@@ -129,36 +145,71 @@ def _register(session, manifest: Manifest, hashed, digest: str, release_notes: s
             )
     changed = _apply_model_metadata(model, meta, manifest.monitoring)
     if changed and model.version_count:
-        append_event(session, actor=actor, action="model.updated", entity_type="model",
-                     entity_id=model.name, payload={"changed": changed}, model_id=model.id)
-    number = (session.scalar(select(func.max(Version.number))
-                             .where(Version.model_id == model.id)) or 0) + 1
+        append_event(
+            session,
+            actor=actor,
+            action="model.updated",
+            entity_type="model",
+            entity_id=model.name,
+            payload={"changed": changed},
+            model_id=model.id,
+        )
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id)) or 0
+    ) + 1
     version = Version(
-        model_id=model.id, number=number, author=manifest.version["author"], created_at=now,
-        state=DRAFT, state_changed_at=now, release_notes=release_notes, manifest_hash=digest,
-        manifest=manifest.raw, entry_point=manifest.version["entry_point"],
+        model_id=model.id,
+        number=number,
+        author=manifest.version["author"],
+        created_at=now,
+        state=DRAFT,
+        state_changed_at=now,
+        release_notes=release_notes,
+        manifest_hash=digest,
+        manifest=manifest.raw,
+        entry_point=manifest.version["entry_point"],
         python_version=str(manifest.version.get("python", "")),
     )
     session.add(version)
     session.flush()
     for spec, sha, size in hashed:
-        session.add(Component(
-            version_id=version.id, kind=spec.kind, name=spec.name, path=spec.rel_path,
-            uri=spec.uri, sha256=sha, size=size, stored=spec.source is not None,
-            role=spec.role, details=spec.details,
-        ))
+        session.add(
+            Component(
+                version_id=version.id,
+                kind=spec.kind,
+                name=spec.name,
+                path=spec.rel_path,
+                uri=spec.uri,
+                sha256=sha,
+                size=size,
+                stored=spec.source is not None,
+                role=spec.role,
+                details=spec.details,
+            )
+        )
     for metric in manifest.metrics:
         session.add(Metric(version_id=version.id, **metric))
-    append_event(session, actor=actor, action="version.published", entity_type="version",
-                 entity_id=f"{model.name} v{number}", model_id=model.id, version_id=version.id,
-                 payload={"manifest_hash": digest, "author": version.author,
-                          "components": [[s.kind, s.name, sha] for s, sha, _ in hashed]})
+    append_event(
+        session,
+        actor=actor,
+        action="version.published",
+        entity_type="version",
+        entity_id=f"{model.name} v{number}",
+        model_id=model.id,
+        version_id=version.id,
+        payload={
+            "manifest_hash": digest,
+            "author": version.author,
+            "components": [[s.kind, s.name, sha] for s, sha, _ in hashed],
+        },
+    )
     refresh_model_summary(session, model.id)
     return Published(model.name, number, version.id, digest)
 
 
-def _apply_model_metadata(model: Model, meta: dict[str, Any], monitoring: dict[str, Any]
-                          ) -> dict[str, Any]:
+def _apply_model_metadata(
+    model: Model, meta: dict[str, Any], monitoring: dict[str, Any]
+) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     for key in ("title", "description", "owner", "business_unit", "risk_tier", "tags", "task"):
         if getattr(model, key) != meta[key]:

@@ -36,28 +36,49 @@ from signoff.core.render.versions import (
 )
 
 __all__ = [
-    "RENDERER_VERSION", "Limits", "ProgressCallback", "RenderCache", "RenderError",
-    "RenderReport", "RenderedDocument", "TocEntry", "VersionDocument", "cache_dir_for",
-    "kind_for_path", "load_version_document", "markdown_to_safe_html",
-    "release_notes_of_versions", "render_document", "render_markdown", "render_notebook",
-    "render_path", "sanitize_html",
+    "RENDERER_VERSION",
+    "Limits",
+    "ProgressCallback",
+    "RenderCache",
+    "RenderError",
+    "RenderReport",
+    "RenderedDocument",
+    "TocEntry",
+    "VersionDocument",
+    "cache_dir_for",
+    "kind_for_path",
+    "load_version_document",
+    "markdown_to_safe_html",
+    "release_notes_of_versions",
+    "render_document",
+    "render_markdown",
+    "render_notebook",
+    "render_path",
+    "sanitize_html",
 ]
 
-SUFFIX_KINDS = {".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown",
-                ".txt": "markdown"}
+SUFFIX_KINDS = {
+    ".ipynb": "notebook",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "markdown",
+}
 
 
 def kind_for_path(path: Path) -> str:
     """``notebook`` or ``markdown`` from a file name; RenderError for anything else."""
     kind = SUFFIX_KINDS.get(Path(path).suffix.lower())
     if kind is None:
-        raise RenderError(f"expected a .ipynb notebook or a .md Markdown file, not "
-                          f"'{Path(path).suffix or Path(path).name}'")
+        raise RenderError(
+            f"expected a .ipynb notebook or a .md Markdown file, not "
+            f"'{Path(path).suffix or Path(path).name}'"
+        )
     return kind
 
 
-def render_path(path: Path, progress: ProgressCallback | None = None,
-                limits: Limits | None = None) -> RenderedDocument:
+def render_path(
+    path: Path, progress: ProgressCallback | None = None, limits: Limits | None = None
+) -> RenderedDocument:
     """Render the notebook or Markdown file at *path* (kind chosen by its extension)."""
     path = Path(path)
     kind = kind_for_path(path)

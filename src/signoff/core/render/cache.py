@@ -75,9 +75,15 @@ class RenderCache:
         _atomic_write(html_path.with_suffix(".json"), json.dumps(document.meta_json()))
         return html_path
 
-    def render(self, data: bytes, kind: str, *, title: str,
-               progress: ProgressCallback | None = None,
-               limits: Limits | None = None) -> RenderedDocument:
+    def render(
+        self,
+        data: bytes,
+        kind: str,
+        *,
+        title: str,
+        progress: ProgressCallback | None = None,
+        limits: Limits | None = None,
+    ) -> RenderedDocument:
         """The page for *data*: from the cache when present, else rendered and stored."""
         if kind not in KINDS:
             raise ValueError(f"unknown document kind {kind!r}")
@@ -94,9 +100,14 @@ class RenderCache:
         return document
 
 
-def render_document(data: bytes, kind: str, *, title: str,
-                    progress: ProgressCallback | None = None,
-                    limits: Limits | None = None) -> RenderedDocument:
+def render_document(
+    data: bytes,
+    kind: str,
+    *,
+    title: str,
+    progress: ProgressCallback | None = None,
+    limits: Limits | None = None,
+) -> RenderedDocument:
     """Render *data* as a notebook or Markdown document (no cache)."""
     if kind == "notebook":
         from signoff.core.render.notebook import render_notebook

@@ -51,8 +51,10 @@ class DiffSummary:
         """A short sentence for a status label."""
         if self.identical:
             return "No differences."
-        return (f"{self.changed} changed, {self.added} added, {self.removed} removed "
-                f"line{'s' if self.added + self.removed + self.changed != 1 else ''}.")
+        return (
+            f"{self.changed} changed, {self.added} added, {self.removed} removed "
+            f"line{'s' if self.added + self.removed + self.changed != 1 else ''}."
+        )
 
 
 def _words_marked(old: str, new: str) -> tuple[str, str]:
@@ -80,8 +82,7 @@ def _row(kind: str, ln: int | None, left: str | None, rn: int | None, right: str
 
     left_class = "del" if kind in ("del", "chg") else ""
     right_class = "add" if kind in ("add", "chg") else ""
-    return (f'<tr class="{kind}">{cells(ln, left, left_class)}'
-            f"{cells(rn, right, right_class)}</tr>")
+    return f'<tr class="{kind}">{cells(ln, left, left_class)}{cells(rn, right, right_class)}</tr>'
 
 
 def diff_rows(old_text: str, new_text: str) -> tuple[list[str], DiffSummary]:
@@ -92,9 +93,10 @@ def diff_rows(old_text: str, new_text: str) -> tuple[list[str], DiffSummary]:
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            rows.extend(_row("same", i + 1, html.escape(old_lines[i]), j + 1,
-                             html.escape(new_lines[j]))
-                        for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
+            rows.extend(
+                _row("same", i + 1, html.escape(old_lines[i]), j + 1, html.escape(new_lines[j]))
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            )
             continue
         pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for k in range(pairs):
@@ -110,16 +112,24 @@ def diff_rows(old_text: str, new_text: str) -> tuple[list[str], DiffSummary]:
     return rows, DiffSummary(added, removed, changed)
 
 
-def side_by_side_page(old_text: str, new_text: str, old_label: str,
-                      new_label: str) -> tuple[str, DiffSummary]:
+def side_by_side_page(
+    old_text: str, new_text: str, old_label: str, new_label: str
+) -> tuple[str, DiffSummary]:
     """A complete offline HTML page showing *old_text* (left) against *new_text* (right)."""
     rows, summary = diff_rows(old_text, new_text)
-    body = (f'<p class="signoff-diff-summary">{html.escape(summary.describe())}</p>'
-            '<table class="signoff-diff"><colgroup><col style="width:3.2em"><col>'
-            '<col style="width:3.2em"><col></colgroup>'
-            f'<thead><tr><th></th><th>{html.escape(old_label)}</th><th></th>'
-            f'<th>{html.escape(new_label)}</th></tr></thead><tbody>{"".join(rows)}'
-            "</tbody></table>")
-    page = build_page(f"{old_label} ↔ {new_label}", body, markdown_css() + DIFF_CSS,
-                      RenderReport(), body_class="signoff-markdown")
+    body = (
+        f'<p class="signoff-diff-summary">{html.escape(summary.describe())}</p>'
+        '<table class="signoff-diff"><colgroup><col style="width:3.2em"><col>'
+        '<col style="width:3.2em"><col></colgroup>'
+        f"<thead><tr><th></th><th>{html.escape(old_label)}</th><th></th>"
+        f"<th>{html.escape(new_label)}</th></tr></thead><tbody>{''.join(rows)}"
+        "</tbody></table>"
+    )
+    page = build_page(
+        f"{old_label} ↔ {new_label}",
+        body,
+        markdown_css() + DIFF_CSS,
+        RenderReport(),
+        body_class="signoff-markdown",
+    )
     return page, summary

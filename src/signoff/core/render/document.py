@@ -91,8 +91,10 @@ class RenderedDocument:
         return cls(
             html=html,
             title=str(meta.get("title", "")),
-            toc=[TocEntry(int(t["level"]), str(t["text"]), str(t["anchor"]))
-                 for t in meta.get("toc", [])],
+            toc=[
+                TocEntry(int(t["level"]), str(t["text"]), str(t["anchor"]))
+                for t in meta.get("toc", [])
+            ],
             report=RenderReport(**meta.get("report", {})),
             source_sha256=str(meta["source_sha256"]),
             kind=str(meta["kind"]),

@@ -61,9 +61,13 @@ def markdown_to_safe_html(text: str, report: RenderReport | None = None) -> str:
     return Sanitizer(report).clean(render_math_in_html(_parser()(text)))
 
 
-def render_markdown(data: bytes | str, *, title: str = "Release notes",
-                    progress: ProgressCallback | None = None,
-                    limits: Limits | None = None) -> RenderedDocument:
+def render_markdown(
+    data: bytes | str,
+    *,
+    title: str = "Release notes",
+    progress: ProgressCallback | None = None,
+    limits: Limits | None = None,
+) -> RenderedDocument:
     """Render Markdown to a complete, sanitized, offline HTML page with an outline.
 
     Same promises as :func:`signoff.core.render.notebook.render_notebook`; text that is not
@@ -75,18 +79,23 @@ def render_markdown(data: bytes | str, *, title: str = "Release notes",
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RenderError(f"not a Markdown document: the file is not UTF-8 text "
-                          f"({exc.reason} at byte {exc.start})") from exc
+        raise RenderError(
+            f"not a Markdown document: the file is not UTF-8 text "
+            f"({exc.reason} at byte {exc.start})"
+        ) from exc
     if "\x00" in text:
         raise RenderError("not a Markdown document: the file contains NUL bytes (binary?)")
     report = RenderReport()
     if len(text) > limits.max_markdown_bytes:
-        report.truncated.append(f"The document is {human_size(len(text))}; only the first "
-                                f"{human_size(limits.max_markdown_bytes)} are shown.")
-        text = text[:limits.max_markdown_bytes]
+        report.truncated.append(
+            f"The document is {human_size(len(text))}; only the first "
+            f"{human_size(limits.max_markdown_bytes)} are shown."
+        )
+        text = text[: limits.max_markdown_bytes]
     report_progress(progress, 0.1, "Rendering Markdown")
     body, toc = add_heading_anchors(markdown_to_safe_html(text, report))
     page = build_page(title, body, markdown_css(), report, body_class="signoff-markdown")
     report_progress(progress, 1.0, "Rendered")
-    return RenderedDocument(html=page, title=title, toc=toc, report=report,
-                            source_sha256=digest, kind="markdown")
+    return RenderedDocument(
+        html=page, title=title, toc=toc, report=report, source_sha256=digest, kind="markdown"
+    )

@@ -49,7 +49,7 @@ def _path_data(verts, codes, scale: float, baseline: float) -> str:  # noqa: ANN
             parts.append("Q" + point(verts[i]) + " " + point(verts[i + 1]))
             i += 2
         elif code == 4:
-            parts.append("C" + " ".join(point(v) for v in verts[i:i + 3]))
+            parts.append("C" + " ".join(point(v) for v in verts[i : i + 3]))
             i += 3
         elif code == 79:
             parts.append("Z")
@@ -78,8 +78,7 @@ def formula_svg(tex: str) -> tuple[str, float] | None:
             # (mathtext caches parses by their arguments)
             big = prop.copy()
             big.set_size(converter.FONT_SCALE)
-            width, height, depth, *_ = converter.mathtext_parser.parse(source, converter.DPI,
-                                                                       big)
+            width, height, depth, *_ = converter.mathtext_parser.parse(source, converter.DPI, big)
             verts, codes = converter.get_text_path(prop, source, ismath=True)
     except Exception:  # noqa: BLE001 - unsupported TeX is expected; keep the source
         return None
@@ -87,8 +86,10 @@ def formula_svg(tex: str) -> tuple[str, float] | None:
     width, height, depth = width * scale, height * scale, depth * scale
     data = _path_data(verts, codes, scale, height - depth)
     w, h = width + 2, height + 2
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}" height="{h:.1f}" '
-           f'viewBox="-1 -1 {w:.1f} {h:.1f}"><path d="{data}"/></svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}" height="{h:.1f}" '
+        f'viewBox="-1 -1 {w:.1f} {h:.1f}"><path d="{data}"/></svg>'
+    )
     return svg, depth + 1
 
 
@@ -97,25 +98,92 @@ def _converter(cls):  # noqa: ANN001, ANN202
     return cls()
 
 
-GREEK = {name: chr(code) for name, code in (
-    ("alpha", 0x3B1), ("beta", 0x3B2), ("gamma", 0x3B3), ("delta", 0x3B4),
-    ("epsilon", 0x3B5), ("varepsilon", 0x3B5), ("zeta", 0x3B6), ("eta", 0x3B7),
-    ("theta", 0x3B8), ("iota", 0x3B9), ("kappa", 0x3BA), ("lambda", 0x3BB), ("mu", 0x3BC),
-    ("nu", 0x3BD), ("xi", 0x3BE), ("pi", 0x3C0), ("rho", 0x3C1), ("sigma", 0x3C3),
-    ("tau", 0x3C4), ("upsilon", 0x3C5), ("phi", 0x3C6), ("varphi", 0x3C6), ("chi", 0x3C7),
-    ("psi", 0x3C8), ("omega", 0x3C9), ("Gamma", 0x393), ("Delta", 0x394), ("Theta", 0x398),
-    ("Lambda", 0x39B), ("Xi", 0x39E), ("Pi", 0x3A0), ("Sigma", 0x3A3), ("Phi", 0x3A6),
-    ("Psi", 0x3A8), ("Omega", 0x3A9))}
-SYMBOLS = {"cdot": "\u22c5", "times": "\u00d7", "pm": "\u00b1", "leq": "\u2264", "le": "\u2264",
-           "geq": "\u2265", "ge": "\u2265", "neq": "\u2260", "ne": "\u2260",
-           "approx": "\u2248", "infty": "\u221e", "ldots": "\u2026", "dots": "\u2026",
-           "to": "\u2192", "rightarrow": "\u2192", "in": "\u2208", "sim": "\u223c",
-           "propto": "\u221d", "partial": "\u2202", "%": "%", ",": "\u2009", ";": " ",
-           "quad": "\u2003", " ": " "}
-_SIMPLE_TOKEN = re.compile(r"\\([A-Za-z]+|[%,; ])|([A-Za-z])|(\d+(?:\.\d+)?)"
-                           r"|([-+=<>()\[\],.|/!:'*])|(\s+)|([\^_])|(\{)|(\})")
-RELATIONS = {"leq", "le", "geq", "ge", "neq", "ne", "approx", "to", "rightarrow", "in", "sim",
-             "propto", "times", "pm"}
+GREEK = {
+    name: chr(code)
+    for name, code in (
+        ("alpha", 0x3B1),
+        ("beta", 0x3B2),
+        ("gamma", 0x3B3),
+        ("delta", 0x3B4),
+        ("epsilon", 0x3B5),
+        ("varepsilon", 0x3B5),
+        ("zeta", 0x3B6),
+        ("eta", 0x3B7),
+        ("theta", 0x3B8),
+        ("iota", 0x3B9),
+        ("kappa", 0x3BA),
+        ("lambda", 0x3BB),
+        ("mu", 0x3BC),
+        ("nu", 0x3BD),
+        ("xi", 0x3BE),
+        ("pi", 0x3C0),
+        ("rho", 0x3C1),
+        ("sigma", 0x3C3),
+        ("tau", 0x3C4),
+        ("upsilon", 0x3C5),
+        ("phi", 0x3C6),
+        ("varphi", 0x3C6),
+        ("chi", 0x3C7),
+        ("psi", 0x3C8),
+        ("omega", 0x3C9),
+        ("Gamma", 0x393),
+        ("Delta", 0x394),
+        ("Theta", 0x398),
+        ("Lambda", 0x39B),
+        ("Xi", 0x39E),
+        ("Pi", 0x3A0),
+        ("Sigma", 0x3A3),
+        ("Phi", 0x3A6),
+        ("Psi", 0x3A8),
+        ("Omega", 0x3A9),
+    )
+}
+SYMBOLS = {
+    "cdot": "\u22c5",
+    "times": "\u00d7",
+    "pm": "\u00b1",
+    "leq": "\u2264",
+    "le": "\u2264",
+    "geq": "\u2265",
+    "ge": "\u2265",
+    "neq": "\u2260",
+    "ne": "\u2260",
+    "approx": "\u2248",
+    "infty": "\u221e",
+    "ldots": "\u2026",
+    "dots": "\u2026",
+    "to": "\u2192",
+    "rightarrow": "\u2192",
+    "in": "\u2208",
+    "sim": "\u223c",
+    "propto": "\u221d",
+    "partial": "\u2202",
+    "%": "%",
+    ",": "\u2009",
+    ";": " ",
+    "quad": "\u2003",
+    " ": " ",
+}
+_SIMPLE_TOKEN = re.compile(
+    r"\\([A-Za-z]+|[%,; ])|([A-Za-z])|(\d+(?:\.\d+)?)"
+    r"|([-+=<>()\[\],.|/!:'*])|(\s+)|([\^_])|(\{)|(\})"
+)
+RELATIONS = {
+    "leq",
+    "le",
+    "geq",
+    "ge",
+    "neq",
+    "ne",
+    "approx",
+    "to",
+    "rightarrow",
+    "in",
+    "sim",
+    "propto",
+    "times",
+    "pm",
+}
 
 
 class _NotSimple(Exception):
@@ -137,9 +205,9 @@ def _simple_sequence(tex: str, pos: int, top: bool = False) -> tuple[str, int]:
     while pos < len(tex):
         if tex.startswith(("\\text{", "\\mathrm{"), pos):
             end = tex.find("}", pos)
-            if end < 0 or "{" in tex[tex.index("{", pos) + 1:end]:
+            if end < 0 or "{" in tex[tex.index("{", pos) + 1 : end]:
                 raise _NotSimple
-            parts.append(html.escape(tex[tex.index("{", pos) + 1:end]))
+            parts.append(html.escape(tex[tex.index("{", pos) + 1 : end]))
             pos = end + 1
             continue
         match = _SIMPLE_TOKEN.match(tex, pos)
@@ -206,8 +274,10 @@ def _replace(tex_escaped: str, display: bool, budget: list[int]) -> str:
         return f'<code class="signoff-tex">{source}</code>'
     svg, depth = drawn
     style = "" if display else f' style="vertical-align: -{depth:.1f}px"'
-    img = svg_to_img(svg).replace('class="signoff-svg" alt="SVG figure"',
-                                  f'class="signoff-math" alt="{html.escape(tex)}"{style}')
+    img = svg_to_img(svg).replace(
+        'class="signoff-svg" alt="SVG figure"',
+        f'class="signoff-math" alt="{html.escape(tex)}"{style}',
+    )
     return f'<div class="signoff-math-display">{img}</div>' if display else img
 
 

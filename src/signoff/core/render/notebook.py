@@ -60,8 +60,9 @@ class CodeHighlighter:
     def __init__(self, default_language: str | None) -> None:
         self.default_language = default_language or "ipython3"
 
-    def __call__(self, source: str, language: str | None = None,
-                 metadata: dict[str, Any] | None = None) -> str:
+    def __call__(
+        self, source: str, language: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> str:
         from html import escape
 
         from pygments import highlight
@@ -109,8 +110,12 @@ def _make_exporter() -> Any:
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             resources = self._init_resources(resources)
             self.register_filter("highlight_code", CodeHighlighter(lexer))
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
+                ),
+            )
             self.register_filter("clean_html", lambda text: text)
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
@@ -143,9 +148,13 @@ def _convert_cells(nb: dict[str, Any]) -> str:
     return body
 
 
-def render_notebook(data: bytes | str, *, title: str = "Notebook",
-                    progress: ProgressCallback | None = None,
-                    limits: Limits | None = None) -> RenderedDocument:
+def render_notebook(
+    data: bytes | str,
+    *,
+    title: str = "Notebook",
+    progress: ProgressCallback | None = None,
+    limits: Limits | None = None,
+) -> RenderedDocument:
     """Render notebook JSON to a complete, sanitized, offline HTML page.
 
     Promises: the page contains no script, no event handler, no ``javascript:``/``data:``
@@ -166,10 +175,12 @@ def render_notebook(data: bytes | str, *, title: str = "Notebook",
     total = max(1, len(cells))
     try:
         for start in range(0, len(cells), CHUNK_CELLS):
-            chunk = dict(clean, cells=cells[start:start + CHUNK_CELLS])
-            report_progress(progress, 0.05 + 0.9 * start / total,
-                            f"Rendering cells {start + 1}-{min(start + CHUNK_CELLS, total)} "
-                            f"of {len(cells)}")
+            chunk = dict(clean, cells=cells[start : start + CHUNK_CELLS])
+            report_progress(
+                progress,
+                0.05 + 0.9 * start / total,
+                f"Rendering cells {start + 1}-{min(start + CHUNK_CELLS, total)} of {len(cells)}",
+            )
             parts.append(sanitizer.clean(render_math_in_html(_convert_cells(chunk))))
     except RenderError:
         raise
@@ -177,9 +188,15 @@ def render_notebook(data: bytes | str, *, title: str = "Notebook",
         log.warning("nbconvert failed: %s", exc, exc_info=True)
         raise RenderError(f"the notebook could not be converted: {exc}") from exc
     body, toc = add_heading_anchors("".join(parts))
-    page = build_page(title, body, notebook_css(), report, body_class="jp-Notebook",
-                      body_attrs='data-jp-theme-light="true" '
-                                 'data-jp-theme-name="JupyterLab Light"')
+    page = build_page(
+        title,
+        body,
+        notebook_css(),
+        report,
+        body_class="jp-Notebook",
+        body_attrs='data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light"',
+    )
     report_progress(progress, 1.0, "Rendered")
-    return RenderedDocument(html=page, title=title, toc=toc, report=report,
-                            source_sha256=digest, kind="notebook")
+    return RenderedDocument(
+        html=page, title=title, toc=toc, report=report, source_sha256=digest, kind="notebook"
+    )

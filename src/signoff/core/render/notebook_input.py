@@ -21,8 +21,11 @@ CELL_TYPES = ("code", "markdown", "raw")
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 TEXT_MIMES = ("text/html", "text/markdown", "text/latex", "text/plain")
-SCRIPT_MIMES = ("application/javascript", "text/javascript",
-                "application/vnd.jupyter.widget-view+json")
+SCRIPT_MIMES = (
+    "application/javascript",
+    "text/javascript",
+    "application/vnd.jupyter.widget-view+json",
+)
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 _SAFE_WORD = re.compile(r"[^A-Za-z0-9_.+-]")
@@ -34,8 +37,9 @@ def _text(value: Any, where: str) -> str:
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return "".join(value)
-    raise RenderError(f"{where} must be text (a string or a list of strings), "
-                      f"found {type(value).__name__}")
+    raise RenderError(
+        f"{where} must be text (a string or a list of strings), found {type(value).__name__}"
+    )
 
 
 def load_notebook(data: bytes | str, limits: Limits | None = None) -> dict[str, Any]:
@@ -46,31 +50,38 @@ def load_notebook(data: bytes | str, limits: Limits | None = None) -> dict[str, 
     limits = limits or Limits()
     if isinstance(data, bytes):
         if len(data) > limits.max_file_bytes:
-            raise RenderError(f"notebook is {human_size(len(data))}, larger than the "
-                              f"{human_size(limits.max_file_bytes)} Signoff renders")
+            raise RenderError(
+                f"notebook is {human_size(len(data))}, larger than the "
+                f"{human_size(limits.max_file_bytes)} Signoff renders"
+            )
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise RenderError(f"not a notebook: the file is not UTF-8 text ({exc.reason} at "
-                              f"byte {exc.start})") from exc
+            raise RenderError(
+                f"not a notebook: the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from exc
     try:
         nb = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise RenderError(f"not a notebook: invalid JSON at line {exc.lineno} column "
-                          f"{exc.colno}: {exc.msg}") from exc
+        raise RenderError(
+            f"not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     except RecursionError as exc:
         raise RenderError("not a notebook: the JSON is nested too deeply") from exc
     if not isinstance(nb, dict):
-        raise RenderError(f"not a notebook: the top level is a JSON {type(nb).__name__}, "
-                          "not an object")
+        raise RenderError(
+            f"not a notebook: the top level is a JSON {type(nb).__name__}, not an object"
+        )
     if "nbformat" not in nb:
         raise RenderError("not a notebook: missing key 'nbformat'")
     version = nb["nbformat"]
     if version == 3:
         nb = _upgrade_v3(data)
     elif version != 4:
-        raise RenderError(f"unsupported notebook format {version!r}: Signoff renders "
-                          "nbformat 4 (and converts nbformat 3)")
+        raise RenderError(
+            f"unsupported notebook format {version!r}: Signoff renders "
+            "nbformat 4 (and converts nbformat 3)"
+        )
     _check_structure(nb)
     return nb
 
@@ -99,8 +110,10 @@ def _check_structure(nb: dict[str, Any]) -> None:
         if "cell_type" not in cell:
             raise RenderError(f"{where}: missing key 'cell_type'")
         if cell["cell_type"] not in CELL_TYPES:
-            raise RenderError(f"{where}: unknown cell_type {cell['cell_type']!r} "
-                              f"(expected one of {', '.join(CELL_TYPES)})")
+            raise RenderError(
+                f"{where}: unknown cell_type {cell['cell_type']!r} "
+                f"(expected one of {', '.join(CELL_TYPES)})"
+            )
         if "source" not in cell:
             raise RenderError(f"{where} ({cell['cell_type']}): missing key 'source'")
         _text(cell["source"], f"{where} source")
@@ -113,10 +126,12 @@ def _check_structure(nb: dict[str, Any]) -> None:
             if "output_type" not in output:
                 raise RenderError(f"{where} output {number}: missing key 'output_type'")
             if output["output_type"] not in OUTPUT_TYPES:
-                raise RenderError(f"{where} output {number}: unknown output_type "
-                                  f"{output['output_type']!r}")
+                raise RenderError(
+                    f"{where} output {number}: unknown output_type {output['output_type']!r}"
+                )
             if output["output_type"] in ("display_data", "execute_result") and not isinstance(
-                    output.get("data", {}), dict):
+                output.get("data", {}), dict
+            ):
                 raise RenderError(f"{where} output {number}: 'data' must be an object")
 
 
@@ -142,8 +157,11 @@ def _known_lexer(name: str) -> str:
 def _omitted(message: str) -> dict[str, Any]:
     from html import escape
 
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": f'<div class="signoff-omitted">{escape(message)}</div>'}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": f'<div class="signoff-omitted">{escape(message)}</div>'},
+    }
 
 
 class _Budget:
@@ -153,16 +171,19 @@ class _Budget:
     def admit(self, size: int, what: str, where: str) -> str | None:
         """None if the content fits, else the note to show instead."""
         if size > self.limits.max_output_bytes:
-            note = (f"{where}: {what} output of {human_size(size)} not shown (larger than "
-                    f"the {human_size(self.limits.max_output_bytes)} limit for one output).")
+            note = (
+                f"{where}: {what} output of {human_size(size)} not shown (larger than "
+                f"the {human_size(self.limits.max_output_bytes)} limit for one output)."
+            )
             self.report.truncated.append(note)
             return note
         if self.used + size > self.limits.max_total_output_bytes:
             total = human_size(self.limits.max_total_output_bytes)
             note = f"{where}: output not shown: the notebook's outputs exceed {total} in total."
             if not self.exhausted:
-                self.report.truncated.append(f"Outputs beyond the {total} total limit were "
-                                             "not shown.")
+                self.report.truncated.append(
+                    f"Outputs beyond the {total} total limit were not shown."
+                )
             self.exhausted = True
             return note
         self.used += size
@@ -179,25 +200,38 @@ def clean_notebook(nb: dict[str, Any], limits: Limits, report: RenderReport) -> 
     name = safe_word(language.get("name", "python")) or "python"
     lexer = _known_lexer(safe_word(language.get("pygments_lexer", "")) or name)
     clean_meta: dict[str, Any] = {"language_info": {"name": name, "pygments_lexer": lexer}}
-    clean_cells = [_clean_cell(cell, index, budget, report)
-                   for index, cell in enumerate(cells[:limits.max_cells], start=1)]
+    clean_cells = [
+        _clean_cell(cell, index, budget, report)
+        for index, cell in enumerate(cells[: limits.max_cells], start=1)
+    ]
     if len(cells) > limits.max_cells:
-        note = (f"The notebook has {len(cells):,} cells; the first {limits.max_cells:,} are "
-                f"shown and {len(cells) - limits.max_cells:,} were left out.")
+        note = (
+            f"The notebook has {len(cells):,} cells; the first {limits.max_cells:,} are "
+            f"shown and {len(cells) - limits.max_cells:,} were left out."
+        )
         report.truncated.append(note)
-        clean_cells.append({"cell_type": "raw", "metadata": {"format": "text/html"},
-                            "source": f'<div class="signoff-omitted">{note}</div>'})
+        clean_cells.append(
+            {
+                "cell_type": "raw",
+                "metadata": {"format": "text/html"},
+                "source": f'<div class="signoff-omitted">{note}</div>',
+            }
+        )
     return {"nbformat": 4, "nbformat_minor": 4, "metadata": clean_meta, "cells": clean_cells}
 
 
-def _clean_cell(cell: dict[str, Any], index: int, budget: _Budget,
-                report: RenderReport) -> dict[str, Any]:
+def _clean_cell(
+    cell: dict[str, Any], index: int, budget: _Budget, report: RenderReport
+) -> dict[str, Any]:
     where = f"cell {index}"
     metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
     tags = metadata.get("tags", [])
     tags = [safe_word(t, 40) for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-    clean: dict[str, Any] = {"cell_type": cell["cell_type"], "metadata": {"tags": tags[:20]},
-                             "source": _text(cell["source"], f"{where} source")}
+    clean: dict[str, Any] = {
+        "cell_type": cell["cell_type"],
+        "metadata": {"tags": tags[:20]},
+        "source": _text(cell["source"], f"{where} source"),
+    }
     source_size = len(clean["source"])
     if (note := budget.admit(source_size, "source", where)) is not None:
         clean["source"] = f"# {note}" if cell["cell_type"] == "code" else note
@@ -209,9 +243,11 @@ def _clean_cell(cell: dict[str, Any], index: int, budget: _Budget,
     if cell["cell_type"] == "code":
         count = cell.get("execution_count")
         clean["execution_count"] = count if isinstance(count, int) else None
-        clean["outputs"] = [o for number, output in enumerate(cell.get("outputs") or [], 1)
-                            if (o := _clean_output(output, f"{where} output {number}",
-                                                   budget, report)) is not None]
+        clean["outputs"] = [
+            o
+            for number, output in enumerate(cell.get("outputs") or [], 1)
+            if (o := _clean_output(output, f"{where} output {number}", budget, report)) is not None
+        ]
     return clean
 
 
@@ -232,8 +268,9 @@ def _clean_attachments(attachments: Any) -> dict[str, Any]:
     return clean
 
 
-def _clean_output(output: dict[str, Any], where: str, budget: _Budget,
-                  report: RenderReport) -> dict[str, Any] | None:
+def _clean_output(
+    output: dict[str, Any], where: str, budget: _Budget, report: RenderReport
+) -> dict[str, Any] | None:
     kind = output["output_type"]
     if kind == "stream":
         text = _text(output.get("text", ""), f"{where} text")
@@ -247,8 +284,12 @@ def _clean_output(output: dict[str, Any], where: str, budget: _Budget,
         size = sum(len(t) for t in lines)
         if (note := budget.admit(size, "traceback", where)) is not None:
             lines = [note]
-        return {"output_type": "error", "ename": str(output.get("ename", ""))[:200],
-                "evalue": str(output.get("evalue", ""))[:2000], "traceback": lines}
+        return {
+            "output_type": "error",
+            "ename": str(output.get("ename", ""))[:200],
+            "evalue": str(output.get("evalue", ""))[:2000],
+            "traceback": lines,
+        }
     data = _clean_bundle(output.get("data", {}), output.get("metadata"), where, budget, report)
     if data is None:
         return None
@@ -260,8 +301,9 @@ def _clean_output(output: dict[str, Any], where: str, budget: _Budget,
     return clean
 
 
-def _clean_bundle(data: dict[str, Any], metadata: Any, where: str, budget: _Budget,
-                  report: RenderReport) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def _clean_bundle(
+    data: dict[str, Any], metadata: Any, where: str, budget: _Budget, report: RenderReport
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     bundle: dict[str, Any] = {}
     out_meta: dict[str, Any] = {}
     had_script = False
@@ -283,8 +325,11 @@ def _clean_bundle(data: dict[str, Any], metadata: Any, where: str, budget: _Budg
             bundle[mime] = "".join(value.split())
             size = metadata.get(mime, {}) if isinstance(metadata, dict) else {}
             if isinstance(size, dict):
-                dims = {k: size[k] for k in ("width", "height")
-                        if isinstance(size.get(k), int) and not isinstance(size[k], bool)}
+                dims = {
+                    k: size[k]
+                    for k in ("width", "height")
+                    if isinstance(size.get(k), int) and not isinstance(size[k], bool)
+                }
                 if dims:
                     out_meta[mime] = dims
         else:
@@ -296,8 +341,10 @@ def _clean_bundle(data: dict[str, Any], metadata: Any, where: str, budget: _Budg
     if had_script:
         report.removed_scripts += 1
         if not bundle:
-            return {"text/html": '<div class="signoff-omitted">JavaScript output not shown '
-                                 "(documents run no script).</div>"}, {}
+            return {
+                "text/html": '<div class="signoff-omitted">JavaScript output not shown '
+                "(documents run no script).</div>"
+            }, {}
     if not bundle:
         return None
     return bundle, out_meta

@@ -18,9 +18,11 @@ from signoff.core.render.document import RenderReport, TocEntry
 RESOURCE_DIR = "render"
 
 # img-src data: only; no script, no frames, no remote anything.
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-       "script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; "
-       "form-action 'none'")
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
 
 _HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -67,11 +69,12 @@ def notices_html(report: RenderReport) -> str:
     items: list[str] = []
     if report.blocked_remote:
         count = len(report.blocked_remote)
-        items.append(f"{count} remote reference{'s' if count != 1 else ''} not loaded "
-                     "(shown as placeholders; this page never contacts the network).")
+        items.append(
+            f"{count} remote reference{'s' if count != 1 else ''} not loaded "
+            "(shown as placeholders; this page never contacts the network)."
+        )
     if report.removed_scripts:
-        items.append(f"{report.removed_scripts} script element(s) / JavaScript output(s) "
-                     "removed.")
+        items.append(f"{report.removed_scripts} script element(s) / JavaScript output(s) removed.")
     items.extend(report.truncated)
     if not items:
         return ""
@@ -79,11 +82,18 @@ def notices_html(report: RenderReport) -> str:
     return f'<div class="signoff-notice" role="note"><ul>{lis}</ul></div>'
 
 
-def build_page(title: str, body: str, css: str, report: RenderReport, *,
-               body_class: str = "", body_attrs: str = "") -> str:
+def build_page(
+    title: str,
+    body: str,
+    css: str,
+    report: RenderReport,
+    *,
+    body_class: str = "",
+    body_attrs: str = "",
+) -> str:
     """A complete HTML document around an already-sanitized *body*."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         '<meta name="generator" content="Signoff renderer">\n'

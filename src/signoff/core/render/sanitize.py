@@ -35,22 +35,110 @@ import nh3
 
 from signoff.core.render.document import RenderReport
 
-SAFE_TAGS = frozenset({
-    "a", "abbr", "acronym", "b", "bdi", "bdo", "blockquote", "br", "caption", "center", "cite",
-    "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em",
-    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
-    "li", "main", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section",
-    "small", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "wbr", "article", "header", "footer",
-    "aside", "nav",
-})
+SAFE_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "br",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "main",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "section",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "wbr",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+    }
+)
 
 # Tags removed together with everything inside them.
-DROP_WITH_CONTENT = frozenset({
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "applet", "frame",
-    "frameset", "textarea", "select", "math", "svg", "video", "audio", "canvas", "title",
-    "xmp", "noembed", "noframes", "plaintext",
-})
+DROP_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "applet",
+        "frame",
+        "frameset",
+        "textarea",
+        "select",
+        "math",
+        "svg",
+        "video",
+        "audio",
+        "canvas",
+        "title",
+        "xmp",
+        "noembed",
+        "noframes",
+        "plaintext",
+    }
+)
 
 SAFE_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "title", "lang", "dir", "style", "align"},
@@ -66,25 +154,70 @@ SAFE_ATTRIBUTES: dict[str, set[str]] = {
     "table": {"border", "cellpadding", "cellspacing"},
 }
 
-SAFE_STYLE_PROPERTIES = frozenset({
-    "color", "background-color", "font-weight", "font-style", "font-size", "font-family",
-    "font-variant", "text-align", "text-decoration", "text-transform", "vertical-align",
-    "white-space", "word-break", "line-height", "letter-spacing", "border", "border-top",
-    "border-bottom", "border-left", "border-right", "border-color", "border-style",
-    "border-width", "border-collapse", "border-spacing", "border-radius", "padding",
-    "padding-top", "padding-bottom", "padding-left", "padding-right", "margin", "margin-top",
-    "margin-bottom", "margin-left", "margin-right", "width", "height", "max-width",
-    "min-width", "max-height", "min-height", "display", "overflow", "overflow-x",
-    "overflow-y", "float", "clear", "opacity", "table-layout", "text-indent",
-})
+SAFE_STYLE_PROPERTIES = frozenset(
+    {
+        "color",
+        "background-color",
+        "font-weight",
+        "font-style",
+        "font-size",
+        "font-family",
+        "font-variant",
+        "text-align",
+        "text-decoration",
+        "text-transform",
+        "vertical-align",
+        "white-space",
+        "word-break",
+        "line-height",
+        "letter-spacing",
+        "border",
+        "border-top",
+        "border-bottom",
+        "border-left",
+        "border-right",
+        "border-color",
+        "border-style",
+        "border-width",
+        "border-collapse",
+        "border-spacing",
+        "border-radius",
+        "padding",
+        "padding-top",
+        "padding-bottom",
+        "padding-left",
+        "padding-right",
+        "margin",
+        "margin-top",
+        "margin-bottom",
+        "margin-left",
+        "margin-right",
+        "width",
+        "height",
+        "max-width",
+        "min-width",
+        "max-height",
+        "min-height",
+        "display",
+        "overflow",
+        "overflow-x",
+        "overflow-y",
+        "float",
+        "clear",
+        "opacity",
+        "table-layout",
+        "text-indent",
+    }
+)
 
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpe?g|gif|webp|bmp|svg\+xml)[;,]", re.I)
 _REMOTE = re.compile(r"^(?:https?:)?//", re.I)
 _STYLE_DANGER = re.compile(r"\\|url|image|@|expression|behavio|binding", re.I)
 _INLINE_SVG = re.compile(r"<svg\b.*?</svg\s*>", re.I | re.S)
 _EMBEDDING_TAG = re.compile(r"<(iframe|video|audio|object|embed|source|link)\b([^>]*)>", re.I)
-_URL_ATTR = re.compile(r"""\b(?:src|href|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
-                       re.I)
+_URL_ATTR = re.compile(
+    r"""\b(?:src|href|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I
+)
 
 
 def _placeholder_image(label: str, detail: str) -> str:
@@ -95,9 +228,9 @@ def _placeholder_image(label: str, detail: str) -> str:
         '<rect x="0.5" y="0.5" width="419" height="55" fill="#f4f4f4" stroke="#b0b0b0" '
         'stroke-dasharray="4 3"/>'
         f'<text x="12" y="23" font-family="sans-serif" font-size="13" fill="#555">'
-        f'{html.escape(label)}</text>'
+        f"{html.escape(label)}</text>"
         f'<text x="12" y="42" font-family="monospace" font-size="11" fill="#777">'
-        f'{html.escape(detail)}</text></svg>'
+        f"{html.escape(detail)}</text></svg>"
     )
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -106,7 +239,8 @@ _SVG_SCRIPT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.I | re.S)
 _SVG_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 _SVG_BAD_HREF = re.compile(
     r"""\s(?:xlink:)?href\s*=\s*(?:"\s*(?:javascript|https?|//)[^"]*"|'\s*(?:javascript|https?|//)[^']*')""",
-    re.I)
+    re.I,
+)
 
 
 def defang_svg(svg_markup: str) -> str:
@@ -139,8 +273,10 @@ def _mark_embeddings(fragment: str, report: RenderReport) -> str:
         if tag in {"source", "link"} and not url:
             return match.group(0)
         what = f"embedded {tag}" + (f" from {url.strip()[:120]}" if url else "")
-        return (f'<span class="signoff-blocked">[{html.escape(what)} not loaded]</span>'
-                + match.group(0))
+        return (
+            f'<span class="signoff-blocked">[{html.escape(what)} not loaded]</span>'
+            + match.group(0)
+        )
 
     return _EMBEDDING_TAG.sub(note, fragment)
 
@@ -173,8 +309,10 @@ class Sanitizer:
         self.report.removed_scripts += lowered.count("<script")
         if "<svg" in lowered:
             fragment = _INLINE_SVG.sub(lambda m: svg_to_img(m.group(0)), fragment)
-        if any(f"<{t}" in lowered for t in ("iframe", "video", "audio", "object", "embed",
-                                               "source", "link")):
+        if any(
+            f"<{t}" in lowered
+            for t in ("iframe", "video", "audio", "object", "embed", "source", "link")
+        ):
             fragment = _mark_embeddings(fragment, self.report)
         return self._cleaner.clean(fragment)
 
@@ -211,8 +349,7 @@ class Sanitizer:
         if _REMOTE.match(url):
             self.report.note_remote(url)
             host = urlsplit(url if ":" in url.split("/")[0] else "https:" + url).netloc
-            return _placeholder_image(f"Remote image not loaded ({host or 'unknown host'})",
-                                      url)
+            return _placeholder_image(f"Remote image not loaded ({host or 'unknown host'})", url)
         return _placeholder_image("Image not embedded in the document (not loaded)", url)
 
     def _filter_style(self, value: str) -> str | None:

@@ -46,8 +46,9 @@ class VersionChoice:
     is_live: bool
 
 
-def load_version_document(registry: Registry, model: str, number: int,
-                          role: str) -> VersionDocument:
+def load_version_document(
+    registry: Registry, model: str, number: int, role: str
+) -> VersionDocument:
     """The *role* document of ``model`` v*number*, read from the artifact store.
 
     The store re-checks the sha256 (HashMismatchError if the file was altered). Release notes
@@ -60,8 +61,11 @@ def load_version_document(registry: Registry, model: str, number: int,
         version = get_version(session, model, number)
         component = next((c for c in version.components if c.role == role), None)
         notes_text = version.release_notes
-        ident = (component.path or component.name, component.sha256,
-                 bool(component.stored)) if component is not None else None
+        ident = (
+            (component.path or component.name, component.sha256, bool(component.stored))
+            if component is not None
+            else None
+        )
     kind = ROLE_KINDS[role]
     if ident is not None and ident[1] and ident[2]:
         name, sha, _ = ident
@@ -71,18 +75,21 @@ def load_version_document(registry: Registry, model: str, number: int,
         data = notes_text.encode("utf-8")
         import hashlib
 
-        return VersionDocument(model, number, role, kind, "release notes",
-                               hashlib.sha256(data).hexdigest(), data)
+        return VersionDocument(
+            model, number, role, kind, "release notes", hashlib.sha256(data).hexdigest(), data
+        )
     return VersionDocument(model, number, role, kind, "", None, None)
 
 
-def release_notes_of_versions(registry: Registry, model: str) -> tuple[list[VersionChoice],
-                                                                       int | None]:
+def release_notes_of_versions(
+    registry: Registry, model: str
+) -> tuple[list[VersionChoice], int | None]:
     """Every version of *model* (newest first) and the live version's number (or None)."""
     with registry.read() as session:
         model_row = get_model(session, model)
         rows = session.execute(
-            select(Version.number, Version.state).where(Version.model_id == model_row.id)
+            select(Version.number, Version.state)
+            .where(Version.model_id == model_row.id)
             .order_by(Version.number.desc())
         ).all()
         live = model_row.live_version

@@ -117,8 +117,13 @@ def input_hash(record: Any) -> str:
     return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
 
 
-def find_prediction(session: Session, prediction_id: int | None = None, *,
-                    subject: str | None = None, at: datetime | None = None) -> Prediction:
+def find_prediction(
+    session: Session,
+    prediction_id: int | None = None,
+    *,
+    subject: str | None = None,
+    at: datetime | None = None,
+) -> Prediction:
     """A prediction by id, or the latest one for *subject* at or before *at*."""
     if prediction_id is not None:
         prediction = session.get(Prediction, prediction_id)
@@ -130,20 +135,28 @@ def find_prediction(session: Session, prediction_id: int | None = None, *,
     stmt = select(Prediction).where(Prediction.subject_key == subject)
     if at is not None:
         stmt = stmt.where(Prediction.predicted_at <= at)
-    prediction = session.scalar(stmt.order_by(Prediction.predicted_at.desc(),
-                                              Prediction.id.desc()).limit(1))
+    prediction = session.scalar(
+        stmt.order_by(Prediction.predicted_at.desc(), Prediction.id.desc()).limit(1)
+    )
     if prediction is None:
         when = f" at or before {at:%Y-%m-%d %H:%M}" if at else ""
         raise NotFoundError(f"no prediction recorded for subject '{subject}'{when}")
     return prediction
 
 
-def search_predictions(session: Session, subject: str = "", start: datetime | None = None,
-                       end: datetime | None = None, limit: int = 500) -> list[PredictionRow]:
+def search_predictions(
+    session: Session,
+    subject: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 500,
+) -> list[PredictionRow]:
     """Predictions whose subject key starts with *subject*, in [start, end), newest first."""
-    stmt = (select(Prediction, Version.number, Model.name)
-            .join(Version, Version.id == Prediction.version_id)
-            .join(Model, Model.id == Version.model_id))
+    stmt = (
+        select(Prediction, Version.number, Model.name)
+        .join(Version, Version.id == Prediction.version_id)
+        .join(Model, Model.id == Version.model_id)
+    )
     if subject.strip():
         escaped = subject.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(Prediction.subject_key.like(f"{escaped}%", escape="\\"))
@@ -152,12 +165,15 @@ def search_predictions(session: Session, subject: str = "", start: datetime | No
     if end is not None:
         stmt = stmt.where(Prediction.predicted_at < end)
     stmt = stmt.order_by(Prediction.predicted_at.desc(), Prediction.id.desc()).limit(limit)
-    return [PredictionRow(p.id, p.subject_key, p.predicted_at, name, number, p.output, p.score)
-            for p, number, name in session.execute(stmt)]
+    return [
+        PredictionRow(p.id, p.subject_key, p.predicted_at, name, number, p.output, p.score)
+        for p, number, name in session.execute(stmt)
+    ]
 
 
-def compare_outputs(recorded: Any, reproduced: Any, tolerance: float = 1e-9,
-                    path: str = "output") -> list[OutputDifference]:
+def compare_outputs(
+    recorded: Any, reproduced: Any, tolerance: float = 1e-9, path: str = "output"
+) -> list[OutputDifference]:
     """Every difference: labels and text exactly, numbers within *tolerance* (abs and rel)."""
     if isinstance(recorded, bool) or isinstance(reproduced, bool):
         return [] if recorded is reproduced else [OutputDifference(path, recorded, reproduced)]
@@ -166,19 +182,28 @@ def compare_outputs(recorded: Any, reproduced: Any, tolerance: float = 1e-9,
         return compare_outputs(recorded, reproduced["score"], tolerance, f"{path}.score")
     if isinstance(recorded, int | float) and isinstance(reproduced, int | float):
         same = (math.isnan(recorded) and math.isnan(reproduced)) or math.isclose(
-            recorded, reproduced, rel_tol=tolerance, abs_tol=tolerance)
+            recorded, reproduced, rel_tol=tolerance, abs_tol=tolerance
+        )
         return [] if same else [OutputDifference(path, recorded, reproduced)]
     if isinstance(recorded, dict) and isinstance(reproduced, dict):
         out: list[OutputDifference] = []
         for key in sorted(set(recorded) | set(reproduced), key=str):
             if key not in recorded or key not in reproduced:
-                out.append(OutputDifference(f"{path}.{key}", recorded.get(key, "(absent)"),
-                                            reproduced.get(key, "(absent)")))
+                out.append(
+                    OutputDifference(
+                        f"{path}.{key}",
+                        recorded.get(key, "(absent)"),
+                        reproduced.get(key, "(absent)"),
+                    )
+                )
             else:
                 out += compare_outputs(recorded[key], reproduced[key], tolerance, f"{path}.{key}")
         return out
-    if isinstance(recorded, list) and isinstance(reproduced, list) \
-            and len(recorded) == len(reproduced):
+    if (
+        isinstance(recorded, list)
+        and isinstance(reproduced, list)
+        and len(recorded) == len(reproduced)
+    ):
         out = []
         for i, (a, b) in enumerate(zip(recorded, reproduced, strict=True)):
             out += compare_outputs(a, b, tolerance, f"{path}[{i}]")
@@ -186,11 +211,18 @@ def compare_outputs(recorded: Any, reproduced: Any, tolerance: float = 1e-9,
     return [] if recorded == reproduced else [OutputDifference(path, recorded, reproduced)]
 
 
-def reproduce(registry: Registry, prediction_id: int | None = None, *,
-              subject: str | None = None, at: datetime | None = None,
-              progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-              actor: str | None = None, limits: Limits | None = None,
-              tolerance: float = 1e-9) -> Reproduction:
+def reproduce(
+    registry: Registry,
+    prediction_id: int | None = None,
+    *,
+    subject: str | None = None,
+    at: datetime | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    actor: str | None = None,
+    limits: Limits | None = None,
+    tolerance: float = 1e-9,
+) -> Reproduction:
     """Reproduce a recorded prediction (by id, or subject key + time) and return the verdict.
 
     Raises NotFoundError only when no such prediction exists; everything else (a hash
@@ -201,8 +233,11 @@ def reproduce(registry: Registry, prediction_id: int | None = None, *,
 
     def step(name: str, state: str, detail: str = "") -> None:
         if name == "verify" and state == "done":
-            detail += ("; input hash matches" if repro.input_sha256_recorded
-                       else "; no input hash was recorded")
+            detail += (
+                "; input hash matches"
+                if repro.input_sha256_recorded
+                else "; no input hash was recorded"
+            )
         repro.steps[name] = (state, detail)
         if progress is not None:
             progress(name, state, detail)
@@ -221,8 +256,9 @@ def reproduce(registry: Registry, prediction_id: int | None = None, *,
         if repro.reason:
             return repro
         step("compare", "running", "comparing recorded and reproduced output")
-        repro.differences = compare_outputs(repro.recorded_output, repro.reproduced_output,
-                                            tolerance)
+        repro.differences = compare_outputs(
+            repro.recorded_output, repro.reproduced_output, tolerance
+        )
         if repro.differences:
             repro.verdict, repro.reason = DIFFERS, repro.differences[0].describe()
             step("compare", "failed", f"{len(repro.differences)} difference(s)")
@@ -251,11 +287,15 @@ def _resolve(session: Session, repro: Reproduction, prediction: Prediction) -> N
     repro.live_version_then = live.number if live is not None else None
     when = f"{prediction.predicted_at:%Y-%m-%d %H:%M:%S}"
     if live is None:
-        repro.findings.append(f"the deployment history has no version of {repro.model} live "
-                              f"in production at {when}, yet v{version.number} produced this")
+        repro.findings.append(
+            f"the deployment history has no version of {repro.model} live "
+            f"in production at {when}, yet v{version.number} produced this"
+        )
     elif live.id != version.id:
-        repro.findings.append(f"the deployment history says v{live.number} was live at {when}, "
-                              f"but the prediction was recorded as produced by v{version.number}")
+        repro.findings.append(
+            f"the deployment history says v{live.number} was live at {when}, "
+            f"but the prediction was recorded as produced by v{version.number}"
+        )
 
 
 def _verify_input(repro: Reproduction, step: Progress) -> None:
@@ -266,23 +306,40 @@ def _verify_input(repro: Reproduction, step: Progress) -> None:
         return
     repro.input_sha256_computed = input_hash(repro.input_record)
     if not repro.input_sha256_recorded:
-        repro.findings.append("no input hash was recorded with the prediction, so the stored "
-                              "input could not be verified against what was scored")
+        repro.findings.append(
+            "no input hash was recorded with the prediction, so the stored "
+            "input could not be verified against what was scored"
+        )
     elif repro.input_sha256_recorded.lower() != repro.input_sha256_computed:
-        repro.reason = ("input hash mismatch: the stored input record does not hash to the "
-                        "sha256 recorded with the prediction")
+        repro.reason = (
+            "input hash mismatch: the stored input record does not hash to the "
+            "sha256 recorded with the prediction"
+        )
         step("verify", "failed", repro.reason)
 
 
-def _run(registry: Registry, repro: Reproduction, step: Progress,
-         cancel: Callable[[], bool] | None, limits: Limits | None, actor: str) -> None:
+def _run(
+    registry: Registry,
+    repro: Reproduction,
+    step: Progress,
+    cancel: Callable[[], bool] | None,
+    limits: Limits | None,
+    actor: str,
+) -> None:
     if cancel is not None and cancel():
         repro.verdict, repro.reason = CANCELLED, "cancelled before the run"
         return
     assert repro.version_id is not None
-    run = run_version(registry, repro.version_id, [repro.input_record], limits=limits,
-                      cancel=cancel, actor=actor, purpose=f"reproduce prediction "
-                      f"{repro.prediction_id}", on_step=step)
+    run = run_version(
+        registry,
+        repro.version_id,
+        [repro.input_record],
+        limits=limits,
+        cancel=cancel,
+        actor=actor,
+        purpose=f"reproduce prediction {repro.prediction_id}",
+        on_step=step,
+    )
     repro.hash_checks = [c.to_json() for c in run.hash_checks]
     repro.environment = run.environment.to_json() if run.environment else None
     repro.run = run.result.to_json()
@@ -301,15 +358,28 @@ def _run(registry: Registry, repro: Reproduction, step: Progress,
 
 
 def _record(registry: Registry, repro: Reproduction) -> None:
-    payload = {"verdict": repro.verdict, "reason": repro.reason, "model": repro.model,
-               "version": repro.version_number, "manifest_hash": repro.manifest_hash,
-               "subject_key": repro.subject_key, "predicted_at": repro.predicted_at,
-               "differences": [d.describe() for d in repro.differences][:20],
-               "findings": repro.findings[:20]}
+    payload = {
+        "verdict": repro.verdict,
+        "reason": repro.reason,
+        "model": repro.model,
+        "version": repro.version_number,
+        "manifest_hash": repro.manifest_hash,
+        "subject_key": repro.subject_key,
+        "predicted_at": repro.predicted_at,
+        "differences": [d.describe() for d in repro.differences][:20],
+        "findings": repro.findings[:20],
+    }
     with registry.write() as session:
-        event = append_event(session, actor=repro.actor, action="prediction.reproduced",
-                             entity_type="prediction", entity_id=repro.prediction_id,
-                             model_id=repro.model_id, version_id=repro.version_id,
-                             payload=payload, sealed=True)
+        event = append_event(
+            session,
+            actor=repro.actor,
+            action="prediction.reproduced",
+            entity_type="prediction",
+            entity_id=repro.prediction_id,
+            model_id=repro.model_id,
+            version_id=repro.version_id,
+            payload=payload,
+            sealed=True,
+        )
         repro.audit_seq = event.seq
     log.info("prediction %s: %s", repro.prediction_id, repro.headline)

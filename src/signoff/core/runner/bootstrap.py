@@ -2,8 +2,8 @@
 
 The runner copies this file into a fresh job folder and starts it with the target interpreter:
 ``python -s -B bootstrap.py JOB.json`` (in the desktop bundle ``signoff --run-child
-bootstrap.py JOB.json``, see :mod:`signoff.core.common.child`). It never imports Signoff, so it works
-the same in the current interpreter, in the bundle and in a cached virtual environment built
+bootstrap.py JOB.json``, see :mod:`signoff.core.common.child`). It never imports Signoff, so it
+works the same in the current interpreter, in the bundle and in a cached virtual environment built
 from a version's pins.
 
 The job file names the working folder (the version's verified components), the entry point
@@ -51,8 +51,12 @@ def _peak_memory_mb():
 
 
 def _error(kind, exc):
-    return {"status": kind, "error_type": type(exc).__name__, "message": str(exc)[:2000],
-            "traceback": traceback.format_exc()[-8000:]}
+    return {
+        "status": kind,
+        "error_type": type(exc).__name__,
+        "message": str(exc)[:2000],
+        "traceback": traceback.format_exc()[-8000:],
+    }
 
 
 def _load(workdir, entry_point):
@@ -104,8 +108,13 @@ def _score_each(func, records, progress_path):
         except MemoryError as exc:
             answers.append({"error": "MemoryError", "message": str(exc)})
         except Exception as exc:  # noqa: BLE001 - every failure becomes part of the answer
-            answers.append({"error": type(exc).__name__, "message": str(exc)[:500],
-                            "traceback": traceback.format_exc()[-4000:]})
+            answers.append(
+                {
+                    "error": type(exc).__name__,
+                    "message": str(exc)[:500],
+                    "traceback": traceback.format_exc()[-4000:],
+                }
+            )
     return answers
 
 

@@ -79,16 +79,26 @@ def robustness_cases(inputs: list[dict[str, Any]]) -> list[Case]:
         if info["numbers"]:
             lo, hi = min(info["numbers"]), max(info["numbers"])
             span = (hi - lo) or max(abs(hi), 1.0)
-            variants += [("at the observed minimum", lo), ("at the observed maximum", hi),
-                         ("zero", 0), ("negative one", -1),
-                         ("far below the observed range", lo - 10 * span),
-                         ("far above the observed range", hi + 10 * span),
-                         ("huge", 1e300), ("hugely negative", -1e300),
-                         ("NaN", float("nan")), ("infinite", float("inf")),
-                         ("text instead of a number", "not a number")]
+            variants += [
+                ("at the observed minimum", lo),
+                ("at the observed maximum", hi),
+                ("zero", 0),
+                ("negative one", -1),
+                ("far below the observed range", lo - 10 * span),
+                ("far above the observed range", hi + 10 * span),
+                ("huge", 1e300),
+                ("hugely negative", -1e300),
+                ("NaN", float("nan")),
+                ("infinite", float("inf")),
+                ("text instead of a number", "not a number"),
+            ]
         elif info["texts"]:
-            variants += [("empty text", ""), ("an unseen category", "UNSEEN-CATEGORY"),
-                         ("very long text", "x" * 10_000), ("a number instead of text", 12345)]
+            variants += [
+                ("empty text", ""),
+                ("an unseen category", "UNSEEN-CATEGORY"),
+                ("very long text", "x" * 10_000),
+                ("a number instead of text", 12345),
+            ]
         elif info["bools"]:
             variants += [("text instead of true/false", "yes"), ("a number", 2)]
         for variant, value in variants:
@@ -127,8 +137,9 @@ def valid_output_problem(output: Any, reference_outputs: list[Any]) -> str:
         if refs:
             keys = set(refs[0])
             if set(output) != keys:
-                return (f"returned fields {sorted(output)}, the validated outputs have "
-                        f"{sorted(keys)}")
+                return (
+                    f"returned fields {sorted(output)}, the validated outputs have {sorted(keys)}"
+                )
             labels = {r.get("label") for r in refs if isinstance(r.get("label"), str)}
             if labels and output.get("label") not in labels:
                 return f"returned label {output.get('label')!r}, not one of {sorted(labels)}"

@@ -26,10 +26,12 @@ from signoff.core.common.child import child_command
 
 log = logging.getLogger("signoff.runner")
 
-_PROBE = ("import json, sys, importlib.metadata as m; "
-          "print(json.dumps({'python': '.'.join(map(str, sys.version_info[:3])), "
-          "'packages': {d.metadata['Name']: d.version for d in m.distributions() "
-          "if d.metadata['Name']}}))")
+_PROBE = (
+    "import json, sys, importlib.metadata as m; "
+    "print(json.dumps({'python': '.'.join(map(str, sys.version_info[:3])), "
+    "'packages': {d.metadata['Name']: d.version for d in m.distributions() "
+    "if d.metadata['Name']}}))"
+)
 
 
 def normalise(name: str) -> str:
@@ -102,8 +104,9 @@ def parse_requirements(text: str) -> tuple[list[Pin], list[str]]:
         if not line or line.startswith("#"):
             continue
         if line.startswith("-") or "://" in line or line.startswith((".", "/")):
-            if not line.startswith(("--hash", "--index-url", "--extra-index-url",
-                                    "--find-links", "--no-index")):
+            if not line.startswith(
+                ("--hash", "--index-url", "--extra-index-url", "--find-links", "--no-index")
+            ):
                 unread.append(line)
             continue
         line = re.sub(r"\s*\\$", "", line)
@@ -121,8 +124,13 @@ def parse_requirements(text: str) -> tuple[list[Pin], list[str]]:
 
 @lru_cache(maxsize=8)
 def _probe(python: str) -> tuple[str, dict[str, str]]:
-    out = subprocess.run(child_command("-c", _PROBE, python=python), capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        child_command("-c", _PROBE, python=python),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     data = json.loads(out)
     return data["python"], {normalise(k): v for k, v in data["packages"].items()}
 
@@ -150,8 +158,9 @@ def _versions_here(names: list[str]) -> tuple[str, dict[str, str]]:
     return ".".join(map(str, sys.version_info[:3])), found
 
 
-def compare_environment(requirements_text: str | None, python_pinned: str = "",
-                        python: str | None = None) -> EnvironmentReport:
+def compare_environment(
+    requirements_text: str | None, python_pinned: str = "", python: str | None = None
+) -> EnvironmentReport:
     """Compare captured pins and Python version with *python*; every difference is listed."""
     pins, unread = parse_requirements(requirements_text or "")
     if python is None or Path(python) == Path(sys.executable):
@@ -160,8 +169,9 @@ def compare_environment(requirements_text: str | None, python_pinned: str = "",
         found_python, packages = installed_packages(python)
     report = EnvironmentReport(python or sys.executable, found_python, python_pinned)
     if python_pinned and not _python_matches(python_pinned, found_python):
-        report.differences.append(Difference("python", python_pinned, found_python,
-                                              "python version"))
+        report.differences.append(
+            Difference("python", python_pinned, found_python, "python version")
+        )
     if requirements_text is None:
         report.captured = False
         report.note = "the version has no environment component"
@@ -170,14 +180,15 @@ def compare_environment(requirements_text: str | None, python_pinned: str = "",
     for pin in pins:
         found = packages.get(normalise(pin.package))
         if found is None:
-            report.differences.append(Difference(pin.package, pin.specifier or "any", None,
-                                                 "missing"))
+            report.differences.append(
+                Difference(pin.package, pin.specifier or "any", None, "missing")
+            )
         elif pin.specifier and not _satisfies(pin.specifier, found):
-            report.differences.append(Difference(pin.package, pin.specifier, found,
-                                                 "different version"))
+            report.differences.append(
+                Difference(pin.package, pin.specifier, found, "different version")
+            )
     for line in unread:
-        report.differences.append(Difference(line, line, "not a plain requirement",
-                                             "not checked"))
+        report.differences.append(Difference(line, line, "not a plain requirement", "not checked"))
     return report
 
 

@@ -126,10 +126,17 @@ def child_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
-def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
-                    limits: Limits | None = None, python: str | None = None,
-                    mode: str = "batch", cancel: CancelCheck | None = None,
-                    warmup: bool = False) -> RunResult:
+def run_entry_point(
+    workdir: Path,
+    entry_point: str,
+    records: list[Any],
+    *,
+    limits: Limits | None = None,
+    python: str | None = None,
+    mode: str = "batch",
+    cancel: CancelCheck | None = None,
+    warmup: bool = False,
+) -> RunResult:
     """Score *records* with ``workdir``'s *entry_point* in a child process; never raises for
     anything the scoring code does.
 
@@ -147,15 +154,30 @@ def run_entry_point(workdir: Path, entry_point: str, records: list[Any], *,
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
-def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], limits: Limits,
-         python: str | None, mode: str, cancel: CancelCheck | None, warmup: bool) -> RunResult:
+def _run(
+    job_dir: Path,
+    workdir: Path,
+    entry_point: str,
+    records: list[Any],
+    limits: Limits,
+    python: str | None,
+    mode: str,
+    cancel: CancelCheck | None,
+    warmup: bool,
+) -> RunResult:
     bootstrap = job_dir / "bootstrap.py"
     shutil.copyfile(BOOTSTRAP, bootstrap)
     input_path, result_path = job_dir / "input.json", job_dir / "result.json"
     input_path.write_text(json.dumps(records), encoding="utf-8")
-    job = {"workdir": str(workdir), "entry_point": entry_point, "input": str(input_path),
-           "result": str(result_path), "memory_mb": limits.memory_mb, "mode": mode,
-           "warmup": warmup}
+    job = {
+        "workdir": str(workdir),
+        "entry_point": entry_point,
+        "input": str(input_path),
+        "result": str(result_path),
+        "memory_mb": limits.memory_mb,
+        "mode": mode,
+        "warmup": warmup,
+    }
     job_path = job_dir / "job.json"
     job_path.write_text(json.dumps(job), encoding="utf-8")
     stderr_path = job_dir / "stderr.txt"
@@ -163,30 +185,39 @@ def _run(job_dir: Path, workdir: Path, entry_point: str, records: list[Any], lim
     with open(stderr_path, "wb") as stderr, open(os.devnull, "rb") as stdin:
         proc = subprocess.Popen(
             child_command(bootstrap, job_path, python=python),
-            cwd=workdir, env=child_environment(workdir), stdin=stdin,
-            stdout=stderr, stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=child_environment(workdir),
+            stdin=stdin,
+            stdout=stderr,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a kill reaches grandchildren
         )
         status = _wait(proc, started, limits.time_s, cancel)
     duration = time.perf_counter() - started
     tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-    base = {"duration_s": duration, "returncode": proc.returncode, "stderr_tail": tail,
-            "interpreter": python or sys.executable}
+    base = {
+        "duration_s": duration,
+        "returncode": proc.returncode,
+        "stderr_tail": tail,
+        "interpreter": python or sys.executable,
+    }
     if status == TIMEOUT:
         details = {}
         progress = Path(str(result_path) + ".progress")
         if mode == "each" and progress.is_file():
             details["stuck_record"] = int(progress.read_text() or 0)
-        where = (f" (still scoring record {details['stuck_record']})" if details else "")
-        return RunResult(TIMEOUT, message=f"no result after {limits.time_s:g} s{where}",
-                         details=details, **base)
+        where = f" (still scoring record {details['stuck_record']})" if details else ""
+        return RunResult(
+            TIMEOUT, message=f"no result after {limits.time_s:g} s{where}", details=details, **base
+        )
     if status == CANCELLED:
         return RunResult(CANCELLED, message="the run was cancelled", **base)
     return _read_result(result_path, limits, base)
 
 
-def _wait(proc: subprocess.Popen, started: float, time_limit: float,
-          cancel: CancelCheck | None) -> str:
+def _wait(
+    proc: subprocess.Popen, started: float, time_limit: float, cancel: CancelCheck | None
+) -> str:
     while True:
         try:
             proc.wait(timeout=0.02)
@@ -212,8 +243,11 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _read_result(result_path: Path, limits: Limits, base: dict[str, Any]) -> RunResult:
     returncode = base["returncode"]
     if not result_path.is_file():
-        died = (f"killed by signal {signal.Signals(-returncode).name}"
-                if returncode is not None and returncode < 0 else f"exit code {returncode}")
+        died = (
+            f"killed by signal {signal.Signals(-returncode).name}"
+            if returncode is not None and returncode < 0
+            else f"exit code {returncode}"
+        )
         status = CRASHED
         if limits.memory_mb and "MemoryError" in base["stderr_tail"]:
             status = MEMORY
@@ -226,12 +260,19 @@ def _read_result(result_path: Path, limits: Limits, base: dict[str, Any]) -> Run
         return RunResult(INVALID_OUTPUT, message=f"unreadable result file: {exc}", **base)
     status = data.get("status", ERROR)
     if status == MEMORY and limits.memory_mb:
-        data["message"] = (f"over the {limits.memory_mb} MB memory limit "
-                           f"({data.get('message') or 'MemoryError'})")
+        data["message"] = (
+            f"over the {limits.memory_mb} MB memory limit ({data.get('message') or 'MemoryError'})"
+        )
     return RunResult(
-        status, outputs=data.get("outputs"), answers=data.get("answers"),
-        error_type=data.get("error_type", ""), message=data.get("message", ""),
-        traceback=data.get("traceback", ""), stdout_tail=data.get("stdout_tail", ""),
-        load_s=data.get("load_s"), score_s=data.get("score_s"),
-        peak_memory_mb=data.get("peak_memory_mb"), **base,
+        status,
+        outputs=data.get("outputs"),
+        answers=data.get("answers"),
+        error_type=data.get("error_type", ""),
+        message=data.get("message", ""),
+        traceback=data.get("traceback", ""),
+        stdout_tail=data.get("stdout_tail", ""),
+        load_s=data.get("load_s"),
+        score_s=data.get("score_s"),
+        peak_memory_mb=data.get("peak_memory_mb"),
+        **base,
     )

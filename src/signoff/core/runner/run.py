@@ -78,15 +78,24 @@ class VersionRun:
 
 def load_version_spec(session: Session, version_id: int) -> VersionSpec:
     """The version's runner data; NotFoundError if there is no such version."""
-    version = session.scalar(select(Version).where(Version.id == version_id)
-                             .options(selectinload(Version.components),
-                                      selectinload(Version.model)))
+    version = session.scalar(
+        select(Version)
+        .where(Version.id == version_id)
+        .options(selectinload(Version.components), selectinload(Version.model))
+    )
     if version is None:
         raise NotFoundError(f"no version with id {version_id}")
-    return VersionSpec(version.id, version.model_id, version.model.name, version.number,
-                       version.entry_point, version.python_version, version.manifest_hash,
-                       tuple(ComponentRef.of(c) for c in version.components),
-                       dict(version.manifest or {}))
+    return VersionSpec(
+        version.id,
+        version.model_id,
+        version.model.name,
+        version.number,
+        version.entry_point,
+        version.python_version,
+        version.manifest_hash,
+        tuple(ComponentRef.of(c) for c in version.components),
+        dict(version.manifest or {}),
+    )
 
 
 def runner_settings(registry: Registry) -> dict[str, Any]:
@@ -103,18 +112,30 @@ def runner_settings(registry: Registry) -> dict[str, Any]:
 
 def default_limits(settings: dict[str, Any]) -> Limits:
     """Limits from the ``runner`` setting, else 60 s and 2048 MB."""
-    return Limits(time_s=float(settings.get("time_s", 60.0)),
-                  memory_mb=settings.get("memory_mb", 2048))
+    return Limits(
+        time_s=float(settings.get("time_s", 60.0)), memory_mb=settings.get("memory_mb", 2048)
+    )
 
 
-def record_refusal(registry: Registry, spec: VersionSpec, problems: list[HashCheck], *,
-                   actor: str, purpose: str) -> None:
+def record_refusal(
+    registry: Registry, spec: VersionSpec, problems: list[HashCheck], *, actor: str, purpose: str
+) -> None:
     """Append the ``run.refused`` audit event naming every component that failed its check."""
     with registry.write() as session:
-        append_event(session, actor=actor, action="run.refused", entity_type="version",
-                     entity_id=spec.label, model_id=spec.model_id, version_id=spec.version_id,
-                     payload={"purpose": purpose, "manifest_hash": spec.manifest_hash,
-                              "problems": [p.to_json() for p in problems]})
+        append_event(
+            session,
+            actor=actor,
+            action="run.refused",
+            entity_type="version",
+            entity_id=spec.label,
+            model_id=spec.model_id,
+            version_id=spec.version_id,
+            payload={
+                "purpose": purpose,
+                "manifest_hash": spec.manifest_hash,
+                "problems": [p.to_json() for p in problems],
+            },
+        )
 
 
 class PreparedVersion:
@@ -125,8 +146,15 @@ class PreparedVersion:
     can be scored.
     """
 
-    def __init__(self, registry: Registry, version_id: int, *, actor: str | None = None,
-                 purpose: str = "run", on_step: StepCallback | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        version_id: int,
+        *,
+        actor: str | None = None,
+        purpose: str = "run",
+        on_step: StepCallback | None = None,
+    ) -> None:
         step = on_step or (lambda *_: None)
         with registry.read() as session:
             self.spec = load_version_spec(session, version_id)
@@ -140,10 +168,18 @@ class PreparedVersion:
         if not self.workspace.verified:
             names = ", ".join(f"{p.kind} '{p.name}'" for p in self.workspace.problems)
             step("verify", "failed", f"hash mismatch: {names}")
-            record_refusal(registry, self.spec, self.workspace.problems,
-                           actor=actor or registry.actor, purpose=purpose)
-            self.refusal = RunResult(REFUSED, error_type="HashMismatch",
-                                     message=f"hash mismatch: {names}; nothing was run")
+            record_refusal(
+                registry,
+                self.spec,
+                self.workspace.problems,
+                actor=actor or registry.actor,
+                purpose=purpose,
+            )
+            self.refusal = RunResult(
+                REFUSED,
+                error_type="HashMismatch",
+                message=f"hash mismatch: {names}; nothing was run",
+            )
             return
         step("verify", "done", f"{len(self.workspace.checks)} components verified")
 
@@ -160,18 +196,33 @@ class PreparedVersion:
         """Compare the captured environment (building a cached venv when configured)."""
         if self.environment is None:
             self.environment, self.python, self.environment_problem = _environment(
-                self.spec, self.workspace.workdir, self.settings)
+                self.spec, self.workspace.workdir, self.settings
+            )
         return self.environment
 
-    def score(self, records: list[Any], *, limits: Limits | None = None, mode: str = "batch",
-              cancel: CancelCheck | None = None, warmup: bool = False) -> RunResult:
+    def score(
+        self,
+        records: list[Any],
+        *,
+        limits: Limits | None = None,
+        mode: str = "batch",
+        cancel: CancelCheck | None = None,
+        warmup: bool = False,
+    ) -> RunResult:
         """Score *records* in a fresh child process (never raises for a bad run)."""
         if self.refusal is not None:
             return self.refusal
         self.resolve_environment()
-        return run_entry_point(self.workspace.workdir, self.spec.entry_point, records,
-                               limits=limits or default_limits(self.settings),
-                               python=self.python, mode=mode, cancel=cancel, warmup=warmup)
+        return run_entry_point(
+            self.workspace.workdir,
+            self.spec.entry_point,
+            records,
+            limits=limits or default_limits(self.settings),
+            python=self.python,
+            mode=mode,
+            cancel=cancel,
+            warmup=warmup,
+        )
 
     def close(self) -> None:
         """Remove the working folder."""
@@ -184,18 +235,27 @@ class PreparedVersion:
         self.close()
 
 
-def run_version(registry: Registry, version_id: int, records: list[Any], *,
-                limits: Limits | None = None, mode: str = "batch",
-                cancel: CancelCheck | None = None, actor: str | None = None,
-                purpose: str = "run", on_step: StepCallback | None = None) -> VersionRun:
+def run_version(
+    registry: Registry,
+    version_id: int,
+    records: list[Any],
+    *,
+    limits: Limits | None = None,
+    mode: str = "batch",
+    cancel: CancelCheck | None = None,
+    actor: str | None = None,
+    purpose: str = "run",
+    on_step: StepCallback | None = None,
+) -> VersionRun:
     """Verify, materialise and run a version on *records*; never raises for a bad run.
 
     A component whose hash does not match refuses the run (status ``refused``, audit event
     ``run.refused``) before any process starts. Raises NotFoundError for an unknown version.
     """
     step = on_step or (lambda *_: None)
-    with PreparedVersion(registry, version_id, actor=actor, purpose=purpose,
-                         on_step=step) as prepared:
+    with PreparedVersion(
+        registry, version_id, actor=actor, purpose=purpose, on_step=step
+    ) as prepared:
         spec, checks = prepared.spec, prepared.workspace.checks
         if prepared.refusal is not None:
             return VersionRun(spec, checks, None, prepared.refusal)
@@ -210,8 +270,9 @@ def run_version(registry: Registry, version_id: int, records: list[Any], *,
         step("run", "running", f"scoring {len(records)} record(s) with {spec.entry_point}")
         result = prepared.score(records, limits=limits, mode=mode, cancel=cancel)
         step("run", "done" if result.ok else "failed", result.describe())
-        return VersionRun(spec, checks, env, result,
-                          details={"environment_problem": problem} if problem else {})
+        return VersionRun(
+            spec, checks, env, result, details={"environment_problem": problem} if problem else {}
+        )
 
 
 def environment_text(spec: VersionSpec, workdir: Path) -> str | None:
@@ -224,8 +285,9 @@ def environment_text(spec: VersionSpec, workdir: Path) -> str | None:
     return None
 
 
-def _environment(spec: VersionSpec, workdir: Path, settings: dict[str, Any]
-                 ) -> tuple[EnvironmentReport, str | None, str]:
+def _environment(
+    spec: VersionSpec, workdir: Path, settings: dict[str, Any]
+) -> tuple[EnvironmentReport, str | None, str]:
     text = environment_text(spec, workdir)
     here = compare_environment(text, spec.python_version)
     source = PackageSource(settings.get("wheelhouse"), settings.get("index_url"))

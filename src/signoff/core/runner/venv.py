@@ -69,8 +69,12 @@ def venv_key(requirements_text: str) -> str:
     return hashlib.sha256(base.encode()).hexdigest()[:20]
 
 
-def ensure_venv(requirements_text: str, source: PackageSource, cache_dir: Path | None = None,
-                timeout_s: float = 600.0) -> Path:
+def ensure_venv(
+    requirements_text: str,
+    source: PackageSource,
+    cache_dir: Path | None = None,
+    timeout_s: float = 600.0,
+) -> Path:
     """The python of a venv holding exactly the pinned packages, building it if needed.
 
     Raises EnvironmentBuildError (with pip's output) when the pins cannot be installed, and in
@@ -79,7 +83,8 @@ def ensure_venv(requirements_text: str, source: PackageSource, cache_dir: Path |
     if is_frozen():
         raise EnvironmentBuildError(
             "the desktop bundle cannot build an environment from the captured pins (it has no "
-            "separate Python interpreter); use the pip installation of Signoff for that")
+            "separate Python interpreter); use the pip installation of Signoff for that"
+        )
     cache_dir = cache_dir or default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / venv_key(requirements_text)
@@ -101,12 +106,28 @@ def ensure_venv(requirements_text: str, source: PackageSource, cache_dir: Path |
 
 
 def _build(folder: Path, requirements_text: str, source: PackageSource, timeout_s: float) -> None:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True,
-                   capture_output=True, timeout=timeout_s)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)],
+        check=True,
+        capture_output=True,
+        timeout=timeout_s,
+    )
     req = folder / "requirements.txt"
     req.write_text(requirements_text, encoding="utf-8")
-    cmd = [sys.executable, "-m", "pip", "--python", str(venv_python(folder)), "install",
-           "--disable-pip-version-check", "--no-input", "--only-binary", ":all:", "-r", str(req)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(venv_python(folder)),
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--only-binary",
+        ":all:",
+        "-r",
+        str(req),
+    ]
     if source.wheelhouse:
         cmd += ["--find-links", source.wheelhouse]
     if source.index_url:

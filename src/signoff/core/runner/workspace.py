@@ -96,8 +96,9 @@ def copy_verified(store: ArtifactStore, sha256: str, dest: Path, what: str) -> N
         raise HashMismatchError(what, sha256, actual)
 
 
-def prepare_workspace(store: ArtifactStore, components: list[ComponentRef],
-                      parent: Path | None = None) -> Workspace:
+def prepare_workspace(
+    store: ArtifactStore, components: list[ComponentRef], parent: Path | None = None
+) -> Workspace:
     """Copy every stored component into a new folder, checking each one's sha256.
 
     Returns a workspace whose ``checks`` list every component (also the ones that were not
@@ -110,20 +111,34 @@ def prepare_workspace(store: ArtifactStore, components: list[ComponentRef],
     checks: list[HashCheck] = []
     for comp in components:
         if not comp.stored or not comp.path or not comp.sha256:
-            checks.append(HashCheck(comp.kind, comp.name, comp.path or comp.uri, comp.sha256,
-                                    None, True, "not stored: external reference, not checked"))
+            checks.append(
+                HashCheck(
+                    comp.kind,
+                    comp.name,
+                    comp.path or comp.uri,
+                    comp.sha256,
+                    None,
+                    True,
+                    "not stored: external reference, not checked",
+                )
+            )
             continue
         try:
             dest = workdir / _safe_relative(comp.path)
             copy_verified(store, comp.sha256, dest, comp.label)
-            checks.append(HashCheck(comp.kind, comp.name, comp.path, comp.sha256, comp.sha256,
-                                    True))
+            checks.append(
+                HashCheck(comp.kind, comp.name, comp.path, comp.sha256, comp.sha256, True)
+            )
         except HashMismatchError as exc:
-            checks.append(HashCheck(comp.kind, comp.name, comp.path, comp.sha256, exc.actual,
-                                    False, "hash mismatch"))
+            checks.append(
+                HashCheck(
+                    comp.kind, comp.name, comp.path, comp.sha256, exc.actual, False, "hash mismatch"
+                )
+            )
         except (NotFoundError, ValueError, OSError) as exc:
-            checks.append(HashCheck(comp.kind, comp.name, comp.path, comp.sha256, None, False,
-                                    str(exc)))
+            checks.append(
+                HashCheck(comp.kind, comp.name, comp.path, comp.sha256, None, False, str(exc))
+            )
     workspace = Workspace(root, workdir, checks)
     if not workspace.verified:
         # an altered file must never be left where anything could import it

@@ -38,8 +38,10 @@ def _number(index, name, value, spec):
     if not math.isfinite(value):
         raise ValueError(f"record {index}: field '{name}' must be finite, got {value!r}")
     if not spec["min"] <= value <= spec["max"]:
-        raise ValueError(f"record {index}: field '{name}' = {value!r} is outside the "
-                         f"declared range [{spec['min']}, {spec['max']}]")
+        raise ValueError(
+            f"record {index}: field '{name}' = {value!r} is outside the "
+            f"declared range [{spec['min']}, {spec['max']}]"
+        )
     return [value]
 
 
@@ -47,8 +49,9 @@ def _category(index, name, value, spec):
     if not isinstance(value, str):
         raise ValueError(f"record {index}: field '{name}' must be text, got {value!r}")
     if value not in spec["values"]:
-        raise ValueError(f"record {index}: field '{name}' = {value!r} is not one of "
-                         f"{', '.join(spec['values'])}")
+        raise ValueError(
+            f"record {index}: field '{name}' = {value!r} is not one of {', '.join(spec['values'])}"
+        )
     return [1.0 if value == choice else 0.0 for choice in spec["values"]]
 
 
@@ -59,8 +62,9 @@ def to_matrix(records):
     rows = []
     for index, record in enumerate(records):
         if not isinstance(record, dict):
-            raise ValueError(f"record {index}: expected an object with fields, "
-                             f"got {type(record).__name__}")
+            raise ValueError(
+                f"record {index}: expected an object with fields, got {type(record).__name__}"
+            )
         row = []
         for spec in FEATURES:
             name = spec["name"]
@@ -82,7 +86,11 @@ def predict(records):
     if TASK == "classification":
         negative, positive = CONFIG["labels"]
         scores = model.predict_proba(matrix)[:, 1]
-        return [{"score": round(float(s), 6),
-                 "label": positive if round(float(s), 6) >= CONFIG["threshold"] else negative}
-                for s in scores]
+        return [
+            {
+                "score": round(float(s), 6),
+                "label": positive if round(float(s), 6) >= CONFIG["threshold"] else negative,
+            }
+            for s in scores
+        ]
     return [{"prediction": round(float(v), 3)} for v in model.predict(matrix)]

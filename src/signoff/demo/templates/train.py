@@ -63,13 +63,17 @@ def evaluate(records, targets):
     if CONFIG["task"] == "classification":
         scores = np.array([o["score"] for o in outputs])
         labels = np.array([o["label"] == CONFIG["labels"][1] for o in outputs])
-        return {"auc": metrics.roc_auc_score(targets, scores),
-                "accuracy": metrics.accuracy_score(targets, labels),
-                "brier": metrics.brier_score_loss(targets, scores)}
+        return {
+            "auc": metrics.roc_auc_score(targets, scores),
+            "accuracy": metrics.accuracy_score(targets, labels),
+            "brier": metrics.brier_score_loss(targets, scores),
+        }
     predicted = np.array([o["prediction"] for o in outputs])
-    return {"rmse": float(np.sqrt(metrics.mean_squared_error(targets, predicted))),
-            "mae": metrics.mean_absolute_error(targets, predicted),
-            "r2": metrics.r2_score(targets, predicted)}
+    return {
+        "rmse": float(np.sqrt(metrics.mean_squared_error(targets, predicted))),
+        "mae": metrics.mean_absolute_error(targets, predicted),
+        "r2": metrics.r2_score(targets, predicted),
+    }
 
 
 class _CanonicalPickler(pickle._Pickler):
@@ -91,8 +95,10 @@ def save_model(model, path):
     """Write *model* as a byte-stable, gzip-compressed pickle (``joblib.load`` reads it)."""
     buffer = io.BytesIO()
     _CanonicalPickler(buffer, protocol=5).dump(model)
-    with open(path, "wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle,
-                                                   mtime=0) as packed:
+    with (
+        open(path, "wb") as handle,
+        gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as packed,
+    ):
         packed.write(buffer.getvalue())
 
 
@@ -104,8 +110,10 @@ def main():
     import score
 
     score.load_model.cache_clear()
-    result = {name: round(float(value), 6)
-              for name, value in evaluate(*read_split("validation.csv")).items()}
+    result = {
+        name: round(float(value), 6)
+        for name, value in evaluate(*read_split("validation.csv")).items()
+    }
     (HERE / "metrics.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result))
     return result

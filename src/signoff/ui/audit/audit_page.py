@@ -73,8 +73,10 @@ class AuditPage(QWidget):
         self.reports_dir: Path | None = None
         self.views: list[ReproduceView] = []
         layout = QVBoxLayout(self)
-        heading = QLabel("<b>Audit reproduction</b> — pick a recorded result, re-run the "
-                         "version that produced it, and compare.")
+        heading = QLabel(
+            "<b>Audit reproduction</b> — pick a recorded result, re-run the "
+            "version that produced it, and compare."
+        )
         heading.setWordWrap(True)
         layout.addWidget(heading)
         bar = QHBoxLayout()
@@ -138,8 +140,16 @@ class AuditPage(QWidget):
             end += timedelta(days=1)  # the "to" date is inclusive
         self.loading = True
         self.count_label.setText("Searching…")
-        self.ctx.read(search_predictions, self.subject.text(), start, end, LIMIT,
-                      key="audit-search", on_result=self._show, on_error=self._search_failed)
+        self.ctx.read(
+            search_predictions,
+            self.subject.text(),
+            start,
+            end,
+            LIMIT,
+            key="audit-search",
+            on_result=self._show,
+            on_error=self._search_failed,
+        )
 
     def _show(self, rows: list[PredictionRow]) -> None:
         self.loading = False
@@ -172,11 +182,16 @@ class AuditPage(QWidget):
         row = self.selected_row()
         if row is None:
             return None
-        view = ReproduceView(self.ctx, row.id, row.subject_key, self, limits=self.limits,
-                             reports_dir=self.reports_dir)
+        view = ReproduceView(
+            self.ctx,
+            row.id,
+            row.subject_key,
+            self,
+            limits=self.limits,
+            reports_dir=self.reports_dir,
+        )
         self.views.append(view)
-        view.finished.connect(lambda _r, v=view: self.views.remove(v) if v in self.views
-                              else None)
+        view.finished.connect(lambda _r, v=view: self.views.remove(v) if v in self.views else None)
         view.show()
         view.start()
         return view

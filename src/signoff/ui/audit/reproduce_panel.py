@@ -38,31 +38,52 @@ from signoff.ui.services.worker import TaskHandle, current_task
 
 log = logging.getLogger("signoff.ui.reproduce")
 
-STEP_TITLES = {"resolve": "Find the prediction and its version",
-               "verify": "Verify artifact and input hashes",
-               "environment": "Compare the environment",
-               "run": "Run the version on the recorded input",
-               "compare": "Compare with the recorded output"}
-MARKS = {"pending": ("○", "#888888"), "running": ("◔", "#1565c0"), "done": ("✔", "#1b7f3b"),
-         "failed": ("✘", "#b3261e"), "skipped": ("–", "#888888")}
-VERDICT_STYLE = {"reproduced": "#1b7f3b", "differs": "#b35c00", "could not run": "#b3261e",
-                 CANCELLED: "#555555"}
+STEP_TITLES = {
+    "resolve": "Find the prediction and its version",
+    "verify": "Verify artifact and input hashes",
+    "environment": "Compare the environment",
+    "run": "Run the version on the recorded input",
+    "compare": "Compare with the recorded output",
+}
+MARKS = {
+    "pending": ("○", "#888888"),
+    "running": ("◔", "#1565c0"),
+    "done": ("✔", "#1b7f3b"),
+    "failed": ("✘", "#b3261e"),
+    "skipped": ("–", "#888888"),
+}
+VERDICT_STYLE = {
+    "reproduced": "#1b7f3b",
+    "differs": "#b35c00",
+    "could not run": "#b3261e",
+    CANCELLED: "#555555",
+}
 
 
-def reproduce_with_report(registry: Registry, prediction_id: int, reports_dir: str,
-                          limits: Limits | None = None) -> tuple[Reproduction, dict[str, str]]:
+def reproduce_with_report(
+    registry: Registry, prediction_id: int, reports_dir: str, limits: Limits | None = None
+) -> tuple[Reproduction, dict[str, str]]:
     """Worker task: reproduce, then store the report and write it to *reports_dir*."""
     control = current_task()
-    repro = reproduce(registry, prediction_id, limits=limits, cancel=lambda: control.cancelled,
-                      progress=lambda *step: control.partial(step))
+    repro = reproduce(
+        registry,
+        prediction_id,
+        limits=limits,
+        cancel=lambda: control.cancelled,
+        progress=lambda *step: control.partial(step),
+    )
     if repro.verdict == CANCELLED:
         return repro, {}
     stored, html_text, pdf = store_report(registry, repro)
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"prediction-{repro.prediction_id}-event-{stored.audit_seq}"
-    paths = {"pdf": str(folder / f"{stem}.pdf"), "html": str(folder / f"{stem}.html"),
-             "pdf_sha256": stored.pdf_sha256, "html_sha256": stored.html_sha256}
+    paths = {
+        "pdf": str(folder / f"{stem}.pdf"),
+        "html": str(folder / f"{stem}.html"),
+        "pdf_sha256": stored.pdf_sha256,
+        "html_sha256": stored.html_sha256,
+    }
     Path(paths["pdf"]).write_bytes(pdf)
     Path(paths["html"]).write_text(html_text, encoding="utf-8")
     return repro, paths
@@ -73,9 +94,16 @@ class ReproduceView(QDialog):
 
     verdictShown = Signal(str)
 
-    def __init__(self, ctx: AppContext, prediction_id: int, subject: str = "",
-                 parent: QWidget | None = None, *, limits: Limits | None = None,
-                 reports_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        prediction_id: int,
+        subject: str = "",
+        parent: QWidget | None = None,
+        *,
+        limits: Limits | None = None,
+        reports_dir: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.prediction_id = prediction_id
@@ -88,8 +116,10 @@ class ReproduceView(QDialog):
         self.setWindowTitle(f"Reproduce prediction #{prediction_id}")
         self.resize(760, 560)
         layout = QVBoxLayout(self)
-        title = QLabel(f"<b>Reproducing prediction #{prediction_id}</b>"
-                       + (f" — subject {html.escape(subject)}" if subject else ""))
+        title = QLabel(
+            f"<b>Reproducing prediction #{prediction_id}</b>"
+            + (f" — subject {html.escape(subject)}" if subject else "")
+        )
         layout.addWidget(title)
         grid = QGridLayout()
         self.step_marks: dict[str, QLabel] = {}
@@ -136,10 +166,15 @@ class ReproduceView(QDialog):
     # -- running ------------------------------------------------------------------------------
     def start(self) -> None:
         """Start the reproduction in a worker; returns at once."""
-        self.handle = self.ctx.run(reproduce_with_report, self.prediction_id,
-                                   str(self.reports_dir), self.limits,
-                                   key=f"reproduce-{self.prediction_id}",
-                                   on_result=self._finished, on_error=self._failed)
+        self.handle = self.ctx.run(
+            reproduce_with_report,
+            self.prediction_id,
+            str(self.reports_dir),
+            self.limits,
+            key=f"reproduce-{self.prediction_id}",
+            on_result=self._finished,
+            on_error=self._failed,
+        )
         self.handle.partialResult.connect(self._on_step)
         self.handle.cancelled.connect(self._cancelled)
 
@@ -186,23 +221,29 @@ class ReproduceView(QDialog):
                 self._set_step(step, state, detail)
         self._stop_busy()
         colour = VERDICT_STYLE.get(repro.verdict, "#555")
-        self.verdict.setText(f"<span style='font-size:15pt;color:{colour}'><b>"
-                             f"{html.escape(repro.verdict.capitalize())}</b></span>"
-                             + (f" — {html.escape(repro.reason)}" if repro.reason else ""))
+        self.verdict.setText(
+            f"<span style='font-size:15pt;color:{colour}'><b>"
+            f"{html.escape(repro.verdict.capitalize())}</b></span>"
+            + (f" — {html.escape(repro.reason)}" if repro.reason else "")
+        )
         self.evidence.setHtml(evidence_html(repro, paths))
         self.report_button.setEnabled(bool(paths))
         self.verdictShown.emit(repro.verdict)
 
     def _failed(self, exc: BaseException) -> None:
         self._stop_busy()
-        self.verdict.setText(f"<span style='color:#b3261e'><b>Could not reproduce</b></span>"
-                             f" — {html.escape(str(exc))}")
+        self.verdict.setText(
+            f"<span style='color:#b3261e'><b>Could not reproduce</b></span>"
+            f" — {html.escape(str(exc))}"
+        )
         self.verdictShown.emit("error")
 
     def _cancelled(self) -> None:
         self._stop_busy()
-        self.verdict.setText("<span style='font-size:15pt;color:#555'><b>Cancelled</b></span>"
-                             " — the scoring process was stopped; nothing was concluded.")
+        self.verdict.setText(
+            "<span style='font-size:15pt;color:#555'><b>Cancelled</b></span>"
+            " — the scoring process was stopped; nothing was concluded."
+        )
         self.verdictShown.emit(CANCELLED)
 
     def open_report(self) -> None:
@@ -219,31 +260,54 @@ def evidence_html(repro: Reproduction, paths: dict[str, str]) -> str:
     """The verdict's evidence as a short HTML summary for the view."""
     e = html.escape
     then = f"v{repro.live_version_then}" if repro.live_version_then else "none recorded"
-    parts = [f"<p><b>{e(repro.model)} v{repro.version_number}</b>, subject "
-             f"{e(repro.subject_key)}, predicted {repro.predicted_at:%Y-%m-%d %H:%M} UTC; "
-             f"live then: {then}</p>" if repro.predicted_at else ""]
+    parts = [
+        f"<p><b>{e(repro.model)} v{repro.version_number}</b>, subject "
+        f"{e(repro.subject_key)}, predicted {repro.predicted_at:%Y-%m-%d %H:%M} UTC; "
+        f"live then: {then}</p>"
+        if repro.predicted_at
+        else ""
+    ]
     if repro.differences:
-        rows = "".join(f"<tr><td>{e(d.field)}</td><td>{e(repr(d.recorded))}</td>"
-                       f"<td>{e(repr(d.reproduced))}</td></tr>" for d in repro.differences)
-        parts.append("<p><b>Differences</b></p><table border=1 cellpadding=3>"
-                     "<tr><th>Field</th><th>Recorded</th><th>Reproduced</th></tr>"
-                     f"{rows}</table>")
+        rows = "".join(
+            f"<tr><td>{e(d.field)}</td><td>{e(repr(d.recorded))}</td>"
+            f"<td>{e(repr(d.reproduced))}</td></tr>"
+            for d in repro.differences
+        )
+        parts.append(
+            "<p><b>Differences</b></p><table border=1 cellpadding=3>"
+            "<tr><th>Field</th><th>Recorded</th><th>Reproduced</th></tr>"
+            f"{rows}</table>"
+        )
     elif repro.reproduced_output is not None:
-        parts.append(f"<p>Recorded and reproduced output match: "
-                     f"<code>{e(str(repro.reproduced_output))}</code></p>")
+        parts.append(
+            f"<p>Recorded and reproduced output match: "
+            f"<code>{e(str(repro.reproduced_output))}</code></p>"
+        )
     bad = [c for c in repro.hash_checks if not c["ok"]]
     checked = [c for c in repro.hash_checks if c["ok"] and c.get("actual")]
-    parts.append(f"<p><b>Hashes</b>: {len(checked)} artifact(s) verified"
-                 + (", mismatched: " + ", ".join(e(c.get("path") or c["name"]) for c in bad)
-                    if bad else "") + "; input hash "
-                 + ("matches" if repro.input_sha256_recorded and repro.input_sha256_recorded
-                    == repro.input_sha256_computed else "not verified") + ".</p>")
+    parts.append(
+        f"<p><b>Hashes</b>: {len(checked)} artifact(s) verified"
+        + (", mismatched: " + ", ".join(e(c.get("path") or c["name"]) for c in bad) if bad else "")
+        + "; input hash "
+        + (
+            "matches"
+            if repro.input_sha256_recorded
+            and repro.input_sha256_recorded == repro.input_sha256_computed
+            else "not verified"
+        )
+        + ".</p>"
+    )
     if repro.findings:
-        parts.append("<p><b>Findings</b></p><ul>"
-                     + "".join(f"<li>{e(f)}</li>" for f in repro.findings) + "</ul>")
+        parts.append(
+            "<p><b>Findings</b></p><ul>"
+            + "".join(f"<li>{e(f)}</li>" for f in repro.findings)
+            + "</ul>"
+        )
     if repro.run and repro.run.get("traceback"):
         parts.append(f"<pre>{e(repro.run['traceback'][-1500:])}</pre>")
     if paths:
-        parts.append(f"<p>Report stored (PDF sha256 {paths['pdf_sha256'][:16]}…) and written to "
-                     f"{e(paths['pdf'])}</p>")
+        parts.append(
+            f"<p>Report stored (PDF sha256 {paths['pdf_sha256'][:16]}…) and written to "
+            f"{e(paths['pdf'])}</p>"
+        )
     return "".join(parts)

@@ -103,8 +103,7 @@ class ComparePage(QWidget):
         self.dim_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.dim_table.verticalHeader().setVisible(False)
         self.dim_table.horizontalHeader().setStretchLastSection(True)
-        self.dim_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive)
+        self.dim_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.dim_table.selectionModel().selectionChanged.connect(self._dimension_selected)
         self.metrics = RecordTableModel([], self)
         self.metric_table = QTableView()
@@ -141,9 +140,11 @@ class ComparePage(QWidget):
         sides.addWidget(self.left_text)
         sides.addWidget(self.right_text)
         self.left_text.verticalScrollBar().valueChanged.connect(
-            self.right_text.verticalScrollBar().setValue)
+            self.right_text.verticalScrollBar().setValue
+        )
         self.right_text.verticalScrollBar().valueChanged.connect(
-            self.left_text.verticalScrollBar().setValue)
+            self.left_text.verticalScrollBar().setValue
+        )
         diff_layout.addWidget(sides, 1)
 
         body = QSplitter(Qt.Orientation.Vertical)
@@ -163,8 +164,9 @@ class ComparePage(QWidget):
         return editor
 
     # -- choosing -----------------------------------------------------------------------------
-    def show_model(self, name: str, numbers: list[int], all_numbers: list[int] | None = None
-                   ) -> None:
+    def show_model(
+        self, name: str, numbers: list[int], all_numbers: list[int] | None = None
+    ) -> None:
         """Offer the versions of *name*, tick *numbers* and compare them if two or more."""
         self.model_name = name
         self.title.setText(f"Compare versions of {name}")
@@ -173,12 +175,14 @@ class ComparePage(QWidget):
             item = QListWidgetItem(f"v{n}")
             item.setData(Qt.ItemDataRole.UserRole, n)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if n in numbers
-                               else Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if n in numbers else Qt.CheckState.Unchecked)
             self.version_list.addItem(item)
         if all_numbers is None:
-            self.ctx.read(lambda s: model_page.model_page(s, name), key="compare-versions",
-                          on_result=lambda page: self._offer_all(name, page))
+            self.ctx.read(
+                lambda s: model_page.model_page(s, name),
+                key="compare-versions",
+                on_result=lambda page: self._offer_all(name, page),
+            )
         if len(numbers) >= 2:
             self.compare(numbers)
 
@@ -195,9 +199,11 @@ class ComparePage(QWidget):
             self.version_list.addItem(item)
 
     def checked_numbers(self) -> list[int]:
-        return [self.version_list.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(self.version_list.count())
-                if self.version_list.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            self.version_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.version_list.count())
+            if self.version_list.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def compare_checked(self) -> None:
         numbers = self.checked_numbers()
@@ -209,8 +215,14 @@ class ComparePage(QWidget):
     def compare(self, numbers: list[int]) -> None:
         """Compare versions *numbers* of the current model (first = baseline) in a worker."""
         self.status.setText("Comparing…")
-        self.ctx.read(compare.compare_versions, self.model_name, list(numbers), key="compare",
-                      on_result=self._show, on_error=self._failed)
+        self.ctx.read(
+            compare.compare_versions,
+            self.model_name,
+            list(numbers),
+            key="compare",
+            on_result=self._show,
+            on_error=self._failed,
+        )
 
     def _reload(self) -> None:
         if self.comparison is not None:
@@ -228,24 +240,38 @@ class ComparePage(QWidget):
         changed = cmp.changed()
         self.status.setText(
             f"{len(changed)} of {len(cmp.dimensions)} dimensions differ between "
-            f"{', '.join(labels)} (baseline {labels[0]}, {cmp.states[0].replace('_', ' ')})")
+            f"{', '.join(labels)} (baseline {labels[0]}, {cmp.states[0].replace('_', ' ')})"
+        )
         dim_columns = [
             Column("Dimension", lambda r: DIMENSION_TITLES.get(r.kind, r.kind)),
             Column("Name", lambda r: r.name),
-            Column("Status", lambda r: r.status,
-                   background=lambda r: STATUS_BACKGROUND.get(r.status)),
-            *[Column(label, lambda r, i=i: _cell_text(r, i), tooltip=lambda r, i=i:
-                     _cell_tip(r, i), background=lambda r, i=i: STATUS_BACKGROUND.get(
-                         r.cells[i].status if r.cells[i] else "removed") if i else None)
-              for i, label in enumerate(labels)],
+            Column(
+                "Status", lambda r: r.status, background=lambda r: STATUS_BACKGROUND.get(r.status)
+            ),
+            *[
+                Column(
+                    label,
+                    lambda r, i=i: _cell_text(r, i),
+                    tooltip=lambda r, i=i: _cell_tip(r, i),
+                    background=lambda r, i=i: (
+                        STATUS_BACKGROUND.get(r.cells[i].status if r.cells[i] else "removed")
+                        if i
+                        else None
+                    ),
+                )
+                for i, label in enumerate(labels)
+            ],
         ]
         self.dimensions.columns = dim_columns
         self.dimensions.set_records(cmp.dimensions)
         self.dim_table.resizeColumnsToContents()
         self.metrics.columns = [
-            Column("Metric", lambda m: m.name), Column("Dataset", lambda m: m.dataset),
-            *[Column(label, lambda m, i=i: _delta_text(m, i), align_right=True)
-              for i, label in enumerate(labels)],
+            Column("Metric", lambda m: m.name),
+            Column("Dataset", lambda m: m.dataset),
+            *[
+                Column(label, lambda m, i=i: _delta_text(m, i), align_right=True)
+                for i, label in enumerate(labels)
+            ],
         ]
         self.metrics.set_records(cmp.metrics)
         self.metric_table.resizeColumnsToContents()
@@ -258,8 +284,9 @@ class ComparePage(QWidget):
         # open on the change a reviewer reads first: configuration, scripts, environment
         preference = {"configuration": 0, "script": 1, "environment": 2}
         changed_rows = [i for i, r in enumerate(cmp.dimensions) if r.status != "same"]
-        first_changed = min(changed_rows, default=0,
-                            key=lambda i: (preference.get(cmp.dimensions[i].kind, 9), i))
+        first_changed = min(
+            changed_rows, default=0, key=lambda i: (preference.get(cmp.dimensions[i].kind, 9), i)
+        )
         if cmp.dimensions:
             self.dim_table.selectRow(first_changed)
         self.compared.emit(cmp)
@@ -272,15 +299,22 @@ class ComparePage(QWidget):
         right = self.against.currentData() or 1
         self.left_text.setPlainText("Reading…")
         self.right_text.setPlainText("")
-        self.ctx.run(compare.text_diff_inputs, row, 0, right, key="compare-diff",
-                     on_result=lambda result: self._show_diff(row, result),
-                     on_error=lambda exc: self.left_text.setPlainText(
-                         f"This dimension could not be read:\n\n{exc}"))
+        self.ctx.run(
+            compare.text_diff_inputs,
+            row,
+            0,
+            right,
+            key="compare-diff",
+            on_result=lambda result: self._show_diff(row, result),
+            on_error=lambda exc: self.left_text.setPlainText(
+                f"This dimension could not be read:\n\n{exc}"
+            ),
+        )
 
     def _show_diff(self, row: DimensionRow, result: tuple[str | None, str | None, str]) -> None:
         left, right, _unified = result
         if left is None and right is None and row.status != "same":
-            message = ("Not text (or external data): compare the hashes in the table above.")
+            message = "Not text (or external data): compare the hashes in the table above."
             self.left_text.setPlainText(message)
             self.right_text.setPlainText(message)
             return

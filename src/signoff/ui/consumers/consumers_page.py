@@ -1,8 +1,8 @@
 """Consumers: who uses each model, and the delivery state of every notification to them.
 
 The page also runs the notification deliverer in the background (a timer starts
-:func:`signoff.core.notifications.outbox.deliver_due` in a worker), so a window left open delivers queued
-messages and retries failed ones with backoff, as ``signoff notify`` does headless.
+:func:`signoff.core.notifications.outbox.deliver_due` in a worker), so a window left open
+delivers queued messages and retries failed ones with backoff, as ``signoff notify`` does headless.
 """
 
 from __future__ import annotations
@@ -32,8 +32,12 @@ from signoff.ui.widgets.common import format_time, record_table
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
 DELIVERY_INTERVAL_MS = 60_000
-STATE_COLOURS = {"delivered": "#1b6e20", "pending": "#8a5a00", "failed": "#b3261e",
-                 "no_endpoint": "#666666"}
+STATE_COLOURS = {
+    "delivered": "#1b6e20",
+    "pending": "#8a5a00",
+    "failed": "#b3261e",
+    "no_endpoint": "#666666",
+}
 
 CONSUMER_COLUMNS = [
     Column("Model", lambda c: c["model"]),
@@ -41,8 +45,11 @@ CONSUMER_COLUMNS = [
     Column("Kind", lambda c: c["kind"]),
     Column("Uses", lambda c: f"pinned to v{c['pinned']}" if c["pinned"] else "what is live"),
     Column("Webhook", lambda c: c["webhook"] or "— none —"),
-    Column("Last notification", lambda c: c["last"] or "—",
-           colour=lambda c: STATE_COLOURS.get(c["last_state"] or "")),
+    Column(
+        "Last notification",
+        lambda c: c["last"] or "—",
+        colour=lambda c: STATE_COLOURS.get(c["last_state"] or ""),
+    ),
     Column("Contact", lambda c: c["contact"]),
 ]
 DELIVERY_COLUMNS = [
@@ -51,12 +58,18 @@ DELIVERY_COLUMNS = [
     Column("Consumer", lambda r: r.consumer),
     Column("Event", lambda r: r.event.replace("_", " ")),
     Column("Version", lambda r: f"v{r.version}" if r.version else ""),
-    Column("State", lambda r: r.state.replace("_", " "),
-           colour=lambda r: STATE_COLOURS.get(r.state)),
+    Column(
+        "State", lambda r: r.state.replace("_", " "), colour=lambda r: STATE_COLOURS.get(r.state)
+    ),
     Column("Attempts", lambda r: str(r.attempts), align_right=True),
-    Column("Next try / delivered (UTC)", lambda r: format_time(
-        r.delivered_at if r.delivered_at else r.next_attempt_at, seconds=True)
-        if r.state in ("pending", "delivered") else ""),
+    Column(
+        "Next try / delivered (UTC)",
+        lambda r: (
+            format_time(r.delivered_at if r.delivered_at else r.next_attempt_at, seconds=True)
+            if r.state in ("pending", "delivered")
+            else ""
+        ),
+    ),
     Column("Last error", lambda r: r.last_error, tooltip=lambda r: r.last_error),
 ]
 
@@ -71,8 +84,12 @@ class ConsumersPage(QWidget):
     loaded = Signal()
     delivered = Signal(object)  # DeliveryReport
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
-                 interval_ms: int = DELIVERY_INTERVAL_MS) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        interval_ms: int = DELIVERY_INTERVAL_MS,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         layout = QVBoxLayout(self)
@@ -83,17 +100,19 @@ class ConsumersPage(QWidget):
         top.addWidget(self.summary, 1)
         self.deliver_button = QPushButton("Deliver now")
         self.deliver_button.setObjectName("deliverNow")
-        self.deliver_button.setToolTip("Send every due notification now (the window also does "
-                                       "this in the background)")
+        self.deliver_button.setToolTip(
+            "Send every due notification now (the window also does this in the background)"
+        )
         self.deliver_button.clicked.connect(self.deliver_now)
         top.addWidget(self.deliver_button)
         layout.addLayout(top)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.consumers = RecordTableModel(CONSUMER_COLUMNS, self)
         self.deliveries = RecordTableModel(DELIVERY_COLUMNS, self)
-        for title, model, name in (("Consumers", self.consumers, "consumersTable"),
-                                   ("Notifications, newest first", self.deliveries,
-                                    "deliveriesTable")):
+        for title, model, name in (
+            ("Consumers", self.consumers, "consumersTable"),
+            ("Notifications, newest first", self.deliveries, "deliveriesTable"),
+        ):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(_view(model, name))
             splitter.addWidget(box)
@@ -111,9 +130,14 @@ class ConsumersPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        self.ctx.read(consumer_overview, key=f"consumers-{id(self)}", on_result=self._show,
-                      on_error=lambda exc: self.summary.setText(
-                          f"Could not load consumers: {html.escape(str(exc))}"))
+        self.ctx.read(
+            consumer_overview,
+            key=f"consumers-{id(self)}",
+            on_result=self._show,
+            on_error=lambda exc: self.summary.setText(
+                f"Could not load consumers: {html.escape(str(exc))}"
+            ),
+        )
 
     def _show(self, result: tuple[list[dict], list[DeliveryRow]]) -> None:
         consumers, deliveries = result
@@ -121,8 +145,9 @@ class ConsumersPage(QWidget):
         self.deliveries.set_records(deliveries)
         waiting = sum(1 for d in deliveries if d.state == "pending")
         failed = sum(1 for d in deliveries if d.state == "failed")
-        self.summary.setText(f"{len(consumers)} consumer(s); {waiting} notification(s) "
-                             f"waiting, {failed} given up.")
+        self.summary.setText(
+            f"{len(consumers)} consumer(s); {waiting} notification(s) waiting, {failed} given up."
+        )
         self.loaded.emit()
 
     def deliver_now(self) -> None:

@@ -35,8 +35,14 @@ log = logging.getLogger("signoff.ui.importing.mlflow_dialog")
 def _run_import(registry: Registry, url: str, artifacts: bool, verify: bool) -> ImportReport:
     """Worker-thread body: the import, reporting progress and honouring cancel."""
     control = current_task()
-    return import_mlflow(registry, url, artifacts=artifacts, verify_artifacts=verify,
-                         progress=control.progress, cancelled=lambda: control.cancelled)
+    return import_mlflow(
+        registry,
+        url,
+        artifacts=artifacts,
+        verify_artifacts=verify,
+        progress=control.progress,
+        cancelled=lambda: control.cancelled,
+    )
 
 
 class MlflowImportDialog(QDialog):
@@ -54,12 +60,13 @@ class MlflowImportDialog(QDialog):
 
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("http://mlflow.example.com:5000")
-        self.artifacts_box = QCheckBox("Download artifacts (model folder, notebooks, "
-                                       "requirements)")
+        self.artifacts_box = QCheckBox("Download artifacts (model folder, notebooks, requirements)")
         self.artifacts_box.setChecked(True)
         self.verify_box = QCheckBox("Re-check the content of versions imported before (slower)")
-        hint = QLabel("Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD "
-                      "or MLFLOW_TRACKING_TOKEN. Importing again brings only what is new.")
+        hint = QLabel(
+            "Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD "
+            "or MLFLOW_TRACKING_TOKEN. Importing again brings only what is new."
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
 
@@ -104,8 +111,10 @@ class MlflowImportDialog(QDialog):
         """Validate the URL and start the import in the background worker."""
         url = self.url_edit.text().strip()
         if not url.startswith(("http://", "https://")):
-            self._show_error("Enter the http(s) address of an MLflow tracking server, "
-                             "for example http://mlflow.example.com:5000")
+            self._show_error(
+                "Enter the http(s) address of an MLflow tracking server, "
+                "for example http://mlflow.example.com:5000"
+            )
             return
         self._set_running(True)
         self.report_view.clear()
@@ -113,9 +122,17 @@ class MlflowImportDialog(QDialog):
         self.status.setText(f"Connecting to {url} …")
         self.progress.setValue(0)
         self.handle = self.ctx.runner.submit(
-            _run_import, self.ctx.registry, url, self.artifacts_box.isChecked(),
-            self.verify_box.isChecked(), key="mlflow-import", description="Import from MLflow",
-            on_result=self._on_result, on_error=self._on_error, on_progress=self._on_progress)
+            _run_import,
+            self.ctx.registry,
+            url,
+            self.artifacts_box.isChecked(),
+            self.verify_box.isChecked(),
+            key="mlflow-import",
+            description="Import from MLflow",
+            on_result=self._on_result,
+            on_error=self._on_error,
+            on_progress=self._on_progress,
+        )
         self.handle.cancelled.connect(self._on_cancelled)
 
     def cancel_or_close(self) -> None:
@@ -144,25 +161,32 @@ class MlflowImportDialog(QDialog):
         self.progress.setValue(1000)
         if report.changed_upstream:
             self.status.setStyleSheet("color: #a15c00;")
-            self.status.setText(f"Done. {len(report.changed_upstream)} version(s) changed in "
-                                "MLflow after import; Signoff kept what it imported.")
+            self.status.setText(
+                f"Done. {len(report.changed_upstream)} version(s) changed in "
+                "MLflow after import; Signoff kept what it imported."
+            )
         else:
-            self.status.setText("Done." if not report.nothing_new
-                                else "Done. Nothing new since the last import.")
+            self.status.setText(
+                "Done." if not report.nothing_new else "Done. Nothing new since the last import."
+            )
         self.report_view.setPlainText("\n".join(report.lines()))
         self.importFinished.emit(report)
         self.ctx.registryChanged.emit()
 
     def _on_error(self, exc: BaseException) -> None:
         self._set_running(False)
-        self._show_error(f"Import stopped: {exc}\nVersions imported before the problem "
-                         "are kept; nothing partial was written.")
+        self._show_error(
+            f"Import stopped: {exc}\nVersions imported before the problem "
+            "are kept; nothing partial was written."
+        )
 
     def _on_cancelled(self) -> None:
         self._set_running(False)
         self.status.setStyleSheet("")
-        self.status.setText("Cancelled. Versions completely imported before the cancel are "
-                            "kept; run the import again to continue.")
+        self.status.setText(
+            "Cancelled. Versions completely imported before the cancel are "
+            "kept; run the import again to continue."
+        )
         self.ctx.registryChanged.emit()
 
     def _show_error(self, text: str) -> None:

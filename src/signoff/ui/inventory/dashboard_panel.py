@@ -56,15 +56,20 @@ class DashboardStrip(QFrame):
             "stale": _Card("stale"),
             "dnu_consumed": _Card("do-not-use consumed"),
         }
-        targets = {"in_review": ("state", "in_review"), "waiting": ("flag", "open_review"),
-                   "stale": ("flag", "stale"), "dnu_consumed": ("flag", "dnu_consumed")}
+        targets = {
+            "in_review": ("state", "in_review"),
+            "waiting": ("flag", "open_review"),
+            "stale": ("flag", "stale"),
+            "dnu_consumed": ("flag", "dnu_consumed"),
+        }
         for key, card in self.cards.items():
             cards.addWidget(card)
             if key in targets:
                 facet, value = targets[key]
                 card.setToolTip("Show only these models")
-                card.clicked.connect(lambda _=False, f=facet, v=value:
-                                     self.filterRequested.emit(f, v))
+                card.clicked.connect(
+                    lambda _=False, f=facet, v=value: self.filterRequested.emit(f, v)
+                )
         cards.addStretch(1)
         self.wait_days = QSpinBox()
         self.wait_days.setObjectName("reviewWaitDays")
@@ -105,8 +110,9 @@ class DashboardStrip(QFrame):
         self.cards["dnu_consumed"].set_value(f"{data.dnu_consumed:,}")
         states = " · ".join(f"{state_label(k)} {v:,}" for k, v in sorted(data.by_state.items()))
         tiers = " · ".join(f"{k} {v:,}" for k, v in sorted(data.by_tier.items()))
-        waiting = ", ".join(f"{w.model} v{w.version} ({w.days} d)"
-                            for w in data.waiting_reviews[:5])
+        waiting = ", ".join(
+            f"{w.model} v{w.version} ({w.days} d)" for w in data.waiting_reviews[:5]
+        )
         text = f"By state: {states or '—'}    By tier: {tiers or '—'}"
         if waiting:
             text += f"\nWaiting longest: {waiting}"

@@ -12,10 +12,17 @@ from PySide6.QtWidgets import QCheckBox, QGroupBox, QPushButton, QVBoxLayout, QW
 from signoff.core.catalog.inventory import FLAGS
 from signoff.ui.widgets.common import state_label
 
-FLAG_TITLES = {"stale": "Stale", "open_review": "Open review",
-               "dnu_consumed": "Do-not-use still consumed"}
-FACETS = (("business_unit", "Business unit"), ("risk_tier", "Risk tier"), ("state", "State"),
-          ("flag", "Flags"))
+FLAG_TITLES = {
+    "stale": "Stale",
+    "open_review": "Open review",
+    "dnu_consumed": "Do-not-use still consumed",
+}
+FACETS = (
+    ("business_unit", "Business unit"),
+    ("risk_tier", "Risk tier"),
+    ("state", "State"),
+    ("flag", "Flags"),
+)
 
 
 class FacetPanel(QWidget):
@@ -55,8 +62,11 @@ class FacetPanel(QWidget):
                     box.deleteLater()
                 self.boxes[key] = {}
                 for value in options:
-                    text = FLAG_TITLES.get(value, value) if key == "flag" else (
-                        state_label(value) if key == "state" else value)
+                    text = (
+                        FLAG_TITLES.get(value, value)
+                        if key == "flag"
+                        else (state_label(value) if key == "state" else value)
+                    )
                     box = QCheckBox(text)
                     box.setChecked(value in ticked)
                     box.toggled.connect(self.changed)

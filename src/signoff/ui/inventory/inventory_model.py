@@ -29,10 +29,16 @@ Index = QModelIndex | QPersistentModelIndex
 
 # (header, sort key in INVENTORY_SORT_KEYS or None when the database cannot sort by it)
 COLUMNS: list[tuple[str, str | None]] = [
-    ("Name", "name"), ("Title", "title"), ("Owner", "owner"),
-    ("Business unit", "business_unit"), ("Tier", "risk_tier"), ("Live", "live_version"),
-    ("Latest", "latest_version"), ("State", "latest_state"),
-    ("Last activity (UTC)", "last_activity_at"), ("Flags", None),
+    ("Name", "name"),
+    ("Title", "title"),
+    ("Owner", "owner"),
+    ("Business unit", "business_unit"),
+    ("Tier", "risk_tier"),
+    ("Live", "live_version"),
+    ("Latest", "latest_version"),
+    ("State", "latest_state"),
+    ("Last activity (UTC)", "last_activity_at"),
+    ("Flags", None),
 ]
 NAME_ROLE = Qt.ItemDataRole.UserRole + 10
 FLAG_COLOURS = {"dnu_consumed": "#c0392b", "open_review": "#b9770e", "stale": "#7f8c8d"}
@@ -63,9 +69,11 @@ class InventoryModel(QAbstractTableModel):
         super().__init__(parent)
         self.ctx = ctx
         self.page_size = page_size or ctx.settings.get("inventory/page_size")
-        self.query = InventoryQuery(limit=self.page_size,
-                                    sort=ctx.settings.get("inventory/sort"),
-                                    descending=ctx.settings.get("inventory/descending"))
+        self.query = InventoryQuery(
+            limit=self.page_size,
+            sort=ctx.settings.get("inventory/sort"),
+            descending=ctx.settings.get("inventory/descending"),
+        )
         self.rows: list[InventoryRow] = []
         self.total = 0
         self.loading = False
@@ -85,10 +93,14 @@ class InventoryModel(QAbstractTableModel):
         self.loading = True
         self._fetching = False
         self.ctx.runner.cancel("inventory-more")
-        handle = self.ctx.read(_first_page, replace(self.query, offset=0), key="inventory",
-                               priority=10,
-                               on_result=lambda result: self._counted(generation, result),
-                               on_error=lambda exc: self._failed(generation, exc))
+        handle = self.ctx.read(
+            _first_page,
+            replace(self.query, offset=0),
+            key="inventory",
+            priority=10,
+            on_result=lambda result: self._counted(generation, result),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
         handle.partialResult.connect(lambda rows: self._rows_arrived(generation, rows))
 
     def _rows_arrived(self, generation: int, rows: list[InventoryRow]) -> None:
@@ -128,9 +140,14 @@ class InventoryModel(QAbstractTableModel):
         self._fetching = True
         generation = self._generation
         page = replace(self.query, offset=len(self.rows), limit=self.page_size)
-        self.ctx.read(_next_page, page, key="inventory-more", priority=5,
-                      on_result=lambda rows: self._more_arrived(generation, page.offset, rows),
-                      on_error=lambda exc: self._failed(generation, exc))
+        self.ctx.read(
+            _next_page,
+            page,
+            key="inventory-more",
+            priority=5,
+            on_result=lambda rows: self._more_arrived(generation, page.offset, rows),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
 
     def _more_arrived(self, generation: int, offset: int, rows: list[InventoryRow]) -> None:
         if generation != self._generation or offset != len(self.rows):
@@ -192,8 +209,12 @@ class InventoryModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):

@@ -87,9 +87,12 @@ class InventoryPage(QWidget):
         header.setStretchLastSection(True)
         for col, width in enumerate((150, 190, 80, 110, 60, 50, 55, 80, 120)):
             self.table.setColumnWidth(col, width)
-        header.setSortIndicator(self.model.sort_column(),
-                                Qt.SortOrder.DescendingOrder if self.model.query.descending
-                                else Qt.SortOrder.AscendingOrder)
+        header.setSortIndicator(
+            self.model.sort_column(),
+            Qt.SortOrder.DescendingOrder
+            if self.model.query.descending
+            else Qt.SortOrder.AscendingOrder,
+        )
         self.table.setSortingEnabled(True)  # after the indicator: enabling sorts by it
         header.sortIndicatorChanged.connect(self._keep_indicator_on_sortable)
 
@@ -134,16 +137,25 @@ class InventoryPage(QWidget):
         self.dashboard.refresh()
 
     def _set_facets(self, values: dict[str, list[str]]) -> None:
-        self.facets.set_values({"business_unit": values["business_unit"],
-                                "risk_tier": values["risk_tier"], "state": values["state"]})
+        self.facets.set_values(
+            {
+                "business_unit": values["business_unit"],
+                "risk_tier": values["risk_tier"],
+                "state": values["state"],
+            }
+        )
 
     def current_query(self) -> InventoryQuery:
         """What the table shows: search text, ticked facets, the database sort."""
         return InventoryQuery(
-            search=self.search.text(), business_units=self.facets.selected("business_unit"),
-            risk_tiers=self.facets.selected("risk_tier"), states=self.facets.selected("state"),
-            flags=self.facets.selected("flag"), sort=self.model.query.sort,
-            descending=self.model.query.descending)
+            search=self.search.text(),
+            business_units=self.facets.selected("business_unit"),
+            risk_tiers=self.facets.selected("risk_tier"),
+            states=self.facets.selected("state"),
+            flags=self.facets.selected("flag"),
+            sort=self.model.query.sort,
+            descending=self.model.query.descending,
+        )
 
     def apply_filters(self) -> None:
         """Run the query for the current search text and facets (cancelling the last one)."""
@@ -166,9 +178,12 @@ class InventoryPage(QWidget):
         if COLUMNS[column][1] is None:  # the database cannot sort by flags: put it back
             header = self.table.horizontalHeader()
             blocked = header.blockSignals(True)
-            header.setSortIndicator(self.model.sort_column(),
-                                    Qt.SortOrder.DescendingOrder if self.model.query.descending
-                                    else Qt.SortOrder.AscendingOrder)
+            header.setSortIndicator(
+                self.model.sort_column(),
+                Qt.SortOrder.DescendingOrder
+                if self.model.query.descending
+                else Qt.SortOrder.AscendingOrder,
+            )
             header.blockSignals(blocked)
 
     def focus_search(self) -> None:
@@ -183,17 +198,23 @@ class InventoryPage(QWidget):
 
     def choose_export_file(self) -> None:
         """Ask where to save, then export the current view in a worker."""
-        path, _ = QFileDialog.getSaveFileName(self, "Export inventory", "inventory.csv",
-                                              "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export inventory", "inventory.csv", "CSV files (*.csv)"
+        )
         if path:
             self.export_csv(path)
 
     def export_csv(self, path: str) -> None:
         """Export every model matching the current view (all pages) to *path*."""
         self.export_button.setEnabled(False)
-        self.ctx.read(_write_csv, self.current_query(), path, key="inventory-export",
-                      on_result=lambda n: self._exported(path, n),
-                      on_error=self._export_failed)
+        self.ctx.read(
+            _write_csv,
+            self.current_query(),
+            path,
+            key="inventory-export",
+            on_result=lambda n: self._exported(path, n),
+            on_error=self._export_failed,
+        )
 
     def _exported(self, path: str, count: int) -> None:
         self.export_button.setEnabled(True)

@@ -24,9 +24,16 @@ from signoff.ui.widgets.common import format_time, record_table, state_label
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 from signoff.ui.widgets.timeline_widget import DeploymentTimeline
 
-STATE_COLOURS = {"live": "#1e8449", "in_review": "#b9770e", "do_not_use": "#c0392b",
-                 "rejected": "#c0392b", "approved": "#2874a6", "ready": "#2874a6",
-                 "superseded": "#7f8c8d", "retired": "#7f8c8d"}
+STATE_COLOURS = {
+    "live": "#1e8449",
+    "in_review": "#b9770e",
+    "do_not_use": "#c0392b",
+    "rejected": "#c0392b",
+    "approved": "#2874a6",
+    "ready": "#2874a6",
+    "superseded": "#7f8c8d",
+    "retired": "#7f8c8d",
+}
 
 
 def _fmt_metric(value: float | None) -> str:
@@ -111,8 +118,13 @@ class ModelPage(QWidget):
     def reload(self) -> None:
         if not self.model_name:
             return
-        self.ctx.read(model_page.model_page, self.model_name, key="model-page",
-                      on_result=self._show, on_error=self._failed)
+        self.ctx.read(
+            model_page.model_page,
+            self.model_name,
+            key="model-page",
+            on_result=self._show,
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.meta.setText(f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>")
@@ -122,30 +134,44 @@ class ModelPage(QWidget):
         if data.name != self.model_name:
             return
         self.data = data
-        self.title.setText(f"{data.title or data.name}  <span style='color:gray'>"
-                           f"{html.escape(data.name)}</span>")
+        self.title.setText(
+            f"{data.title or data.name}  <span style='color:gray'>{html.escape(data.name)}</span>"
+        )
         live = ", ".join(f"{env}: v{n}" for env, n in sorted(data.live.items())) or "none"
-        consumers = ", ".join(
-            f"{c.name}" + (f" (pinned v{c.pinned_version})" if c.pinned_version else
-                           " (follows live)") for c in data.consumers) or "none registered"
-        flags = (" · <b style='color:#b9770e'>" + html.escape(", ".join(data.flags)) + "</b>"
-                 if data.flags else "")
+        consumers = (
+            ", ".join(
+                f"{c.name}"
+                + (f" (pinned v{c.pinned_version})" if c.pinned_version else " (follows live)")
+                for c in data.consumers
+            )
+            or "none registered"
+        )
+        flags = (
+            " · <b style='color:#b9770e'>" + html.escape(", ".join(data.flags)) + "</b>"
+            if data.flags
+            else ""
+        )
         self.meta.setText(
             f"Owner <b>{html.escape(data.owner)}</b> · {html.escape(data.business_unit)} · "
             f"risk tier <b>{html.escape(data.risk_tier)}</b> · tags "
             f"{html.escape(', '.join(data.tags) or '—')}{flags}<br>"
             f"Live: <b>{html.escape(live)}</b> · Consumers: {html.escape(consumers)}<br>"
-            f"<span style='color:gray'>{html.escape(data.description)}</span>")
+            f"<span style='color:gray'>{html.escape(data.description)}</span>"
+        )
         columns = [
             Column("Version", lambda v: f"v{v.number}", sort_key=lambda v: v.number),
-            Column("State", lambda v: state_label(v.state),
-                   colour=lambda v: STATE_COLOURS.get(v.state)),
+            Column(
+                "State", lambda v: state_label(v.state), colour=lambda v: STATE_COLOURS.get(v.state)
+            ),
             Column("Author", lambda v: v.author),
             Column("Created (UTC)", lambda v: format_time(v.created_at)),
-            *[Column(name, lambda v, n=name: _fmt_metric(v.metrics.get(n)), align_right=True)
-              for name in data.key_metrics],
-            Column("Manifest", lambda v: v.manifest_hash[:12] + "…",
-                   tooltip=lambda v: v.manifest_hash),
+            *[
+                Column(name, lambda v, n=name: _fmt_metric(v.metrics.get(n)), align_right=True)
+                for name in data.key_metrics
+            ],
+            Column(
+                "Manifest", lambda v: v.manifest_hash[:12] + "…", tooltip=lambda v: v.manifest_hash
+            ),
         ]
         self.versions.columns = columns
         self.versions.set_records(data.versions)
@@ -164,8 +190,13 @@ class ModelPage(QWidget):
         day = datetime(qd.year(), qd.month(), qd.day())
         self.timeline.set_marker(day)
         name = self.model_name
-        self.ctx.read(model_page.live_on, name, day, key="model-live-on",
-                      on_result=lambda n: self._answer(name, day, n))
+        self.ctx.read(
+            model_page.live_on,
+            name,
+            day,
+            key="model-live-on",
+            on_result=lambda n: self._answer(name, day, n),
+        )
 
     def _answer(self, name: str, day: datetime, number: int | None) -> None:
         if name != self.model_name:

@@ -47,20 +47,43 @@ COLUMNS = [
     Column("Model", lambda h: h.model),
     Column("Live", lambda h: f"v{h.live_version}", sort_key=lambda h: h.live_version or 0),
     Column("Metric", lambda h: h.metric.upper() or "—"),
-    Column("Latest", lambda h: _num(h.latest_value), sort_key=lambda h: h.latest_value or 0.0,
-           align_right=True),
-    Column("Baseline", lambda h: _num(h.baseline), sort_key=lambda h: h.baseline or 0.0,
-           align_right=True),
-    Column("Δ", lambda h: _num(h.delta, True), sort_key=lambda h: h.delta or 0.0,
-           colour=_delta_colour, align_right=True),
-    Column("PSI", lambda h: _num(h.latest_psi), sort_key=lambda h: h.latest_psi or 0.0,
-           align_right=True),
-    Column("Latest window", lambda h: format_time(h.latest_window)[:10],
-           sort_key=lambda h: h.latest_window.isoformat() if h.latest_window else ""),
-    Column("Stale", lambda h: "STALE" if h.stale else "ok", sort_key=lambda h: int(h.stale),
-           colour=lambda h: "#c0392b" if h.stale else "#1b7837"),
-    Column("Reason", lambda h: h.reason.replace("\n", "; ") or "—",
-           tooltip=lambda h: h.reason),
+    Column(
+        "Latest",
+        lambda h: _num(h.latest_value),
+        sort_key=lambda h: h.latest_value or 0.0,
+        align_right=True,
+    ),
+    Column(
+        "Baseline",
+        lambda h: _num(h.baseline),
+        sort_key=lambda h: h.baseline or 0.0,
+        align_right=True,
+    ),
+    Column(
+        "Δ",
+        lambda h: _num(h.delta, True),
+        sort_key=lambda h: h.delta or 0.0,
+        colour=_delta_colour,
+        align_right=True,
+    ),
+    Column(
+        "PSI",
+        lambda h: _num(h.latest_psi),
+        sort_key=lambda h: h.latest_psi or 0.0,
+        align_right=True,
+    ),
+    Column(
+        "Latest window",
+        lambda h: format_time(h.latest_window)[:10],
+        sort_key=lambda h: h.latest_window.isoformat() if h.latest_window else "",
+    ),
+    Column(
+        "Stale",
+        lambda h: "STALE" if h.stale else "ok",
+        sort_key=lambda h: int(h.stale),
+        colour=lambda h: "#c0392b" if h.stale else "#1b7837",
+    ),
+    Column("Reason", lambda h: h.reason.replace("\n", "; ") or "—", tooltip=lambda h: h.reason),
 ]
 
 
@@ -79,8 +102,10 @@ class MonitoringPage(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.reload)
         self.store_button = QPushButton("Store stale flags")
-        self.store_button.setToolTip("Write each changed stale flag and reason to the registry "
-                                     "(audited), so the inventory shows them")
+        self.store_button.setToolTip(
+            "Write each changed stale flag and reason to the registry "
+            "(audited), so the inventory shows them"
+        )
         self.store_button.clicked.connect(self.store_flags)
         top.addWidget(self.refresh_button)
         top.addWidget(self.store_button)
@@ -104,9 +129,9 @@ class MonitoringPage(QWidget):
         self.table.clicked.connect(self.show_chart_for)
         self.table.doubleClicked.connect(self.open_version_for)
         split.addWidget(self.table)
-        self.chart = MetricOverTimeChart(dark=ctx.prefers_dark,
-                                         empty_text="Click a model to see its live metric "
-                                                    "over time.")
+        self.chart = MetricOverTimeChart(
+            dark=ctx.prefers_dark, empty_text="Click a model to see its live metric over time."
+        )
         split.addWidget(self.chart)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
@@ -121,15 +146,20 @@ class MonitoringPage(QWidget):
     def reload(self) -> None:
         """Judge every live model in a worker (nothing is written)."""
         self.status.setText("Judging live models…")
-        self.ctx.run(assess_all, key=f"monitoring-{id(self)}", on_result=self._loaded,
-                     on_error=self._failed)
+        self.ctx.run(
+            assess_all, key=f"monitoring-{id(self)}", on_result=self._loaded, on_error=self._failed
+        )
 
     def store_flags(self) -> None:
         """Judge and store the changed stale flags (audited), then show the result."""
         self.status.setText("Storing stale flags…")
         self.store_button.setEnabled(False)
-        self.ctx.run(evaluate_staleness, key=f"monitoring-{id(self)}",
-                     on_result=self._stored, on_error=self._failed)
+        self.ctx.run(
+            evaluate_staleness,
+            key=f"monitoring-{id(self)}",
+            on_result=self._stored,
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.store_button.setEnabled(True)
@@ -139,15 +169,22 @@ class MonitoringPage(QWidget):
         self.store_button.setEnabled(True)
         changed = [h.model for h in results if h.changed]
         self._loaded(results)
-        self.status.setText(self.status.text() + (
-            f" Stored changed flags of {', '.join(changed)}." if changed
-            else " Every stored flag was already up to date."))
+        self.status.setText(
+            self.status.text()
+            + (
+                f" Stored changed flags of {', '.join(changed)}."
+                if changed
+                else " Every stored flag was already up to date."
+            )
+        )
 
     def _loaded(self, results: list[ModelHealth]) -> None:
         self.rows = [h for h in results if h.live_version is not None]
         self.model.set_records(self.rows)
-        self.table.sortByColumn(COLUMNS.index(next(c for c in COLUMNS if c.title == "Stale")),
-                                Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(
+            COLUMNS.index(next(c for c in COLUMNS if c.title == "Stale")),
+            Qt.SortOrder.DescendingOrder,
+        )
         stale = sum(h.stale for h in self.rows)
         self.status.setText(f"{len(self.rows)} live model(s), {stale} stale.")
         if self.rows and self.chart.data is None:

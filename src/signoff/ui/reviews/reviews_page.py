@@ -44,8 +44,13 @@ COLUMNS = [
     Column("Still missing", lambda r: ", ".join(x.replace("_", " ") for x in r.missing)),
     Column("Author", lambda r: r.author),
     Column("Waiting since (UTC)", lambda r: format_time(r.waiting_since)),
-    Column("Age", format_age, sort_key=lambda r: r.age, align_right=True,
-           colour=lambda r: "#b3261e" if r.age.days >= 7 else None),
+    Column(
+        "Age",
+        format_age,
+        sort_key=lambda r: r.age,
+        align_right=True,
+        colour=lambda r: "#b3261e" if r.age.days >= 7 else None,
+    ),
 ]
 
 
@@ -87,24 +92,34 @@ class ReviewsPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        self.ctx.run(load_reviews, key=f"reviews-{id(self)}", on_result=self._show,
-                     on_error=lambda exc: self.summary.setText(
-                         f"Could not load your reviews: {html.escape(str(exc))}"))
+        self.ctx.run(
+            load_reviews,
+            key=f"reviews-{id(self)}",
+            on_result=self._show,
+            on_error=lambda exc: self.summary.setText(
+                f"Could not load your reviews: {html.escape(str(exc))}"
+            ),
+        )
 
     def _show(self, result: tuple[str, list[str], list[ReviewItem]]) -> None:
         viewer, roles, items = result
         if not roles:
-            self.summary.setText(f"You are <b>{html.escape(viewer)}</b> and hold no reviewer "
-                                 "role, so nothing waits for your signature. An admin gives "
-                                 "roles with <code>signoff users roles</code>.")
+            self.summary.setText(
+                f"You are <b>{html.escape(viewer)}</b> and hold no reviewer "
+                "role, so nothing waits for your signature. An admin gives "
+                "roles with <code>signoff users roles</code>."
+            )
         elif not items:
-            self.summary.setText(f"Nothing waits for you, {html.escape(viewer)} "
-                                 f"({', '.join(roles)}).")
+            self.summary.setText(
+                f"Nothing waits for you, {html.escape(viewer)} ({', '.join(roles)})."
+            )
         else:
             oldest = format_age(items[0])
-            self.summary.setText(f"<b>{len(items)}</b> version(s) wait for your signature, "
-                                 f"{html.escape(viewer)}; the oldest for {oldest}. "
-                                 "Double-click one to open its Approvals tab.")
+            self.summary.setText(
+                f"<b>{len(items)}</b> version(s) wait for your signature, "
+                f"{html.escape(viewer)}; the oldest for {oldest}. "
+                "Double-click one to open its Approvals tab."
+            )
         self.model.set_records(items)
         self.table.resizeColumnsToContents()
         self.loaded.emit()

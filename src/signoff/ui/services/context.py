@@ -45,8 +45,13 @@ class AppContext(QObject):
     connectionChanged = Signal(bool, str)  # healthy?, message for the status bar
     statusMessage = Signal(str)
 
-    def __init__(self, registry: Registry, settings: Settings | None = None,
-                 runner: TaskRunner | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        settings: Settings | None = None,
+        runner: TaskRunner | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._registry = registry
         self.settings = settings or Settings()
@@ -80,32 +85,66 @@ class AppContext(QObject):
             QTimer.singleShot(5000, self, lambda: self.runner.submit(old.close))
 
     # -- running work ---------------------------------------------------------------------
-    def read(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
-             on_result: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None, priority: int = 0,
-             **kwargs: Any) -> TaskHandle:
+    def read(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        key: str | None = None,
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        priority: int = 0,
+        **kwargs: Any,
+    ) -> TaskHandle:
         """Run ``fn(session, *args, **kwargs)`` in a worker inside ``registry.read()``."""
         return self._submit(_in_read, fn, args, kwargs, key, on_result, on_error, priority)
 
-    def write(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
-              on_result: Callable[[Any], None] | None = None,
-              on_error: Callable[[BaseException], None] | None = None, priority: int = 0,
-              **kwargs: Any) -> TaskHandle:
+    def write(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        key: str | None = None,
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        priority: int = 0,
+        **kwargs: Any,
+    ) -> TaskHandle:
         """Run ``fn(session, *args, **kwargs)`` in a worker inside ``registry.write()``."""
         return self._submit(_in_write, fn, args, kwargs, key, on_result, on_error, priority)
 
-    def run(self, fn: Callable[..., Any], *args: Any, key: str | None = None,
-            on_result: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, priority: int = 0,
-            **kwargs: Any) -> TaskHandle:
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        key: str | None = None,
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        priority: int = 0,
+        **kwargs: Any,
+    ) -> TaskHandle:
         """Run ``fn(registry, *args, **kwargs)`` in a worker (store reads, publishing)."""
         return self._submit(_with_registry, fn, args, kwargs, key, on_result, on_error, priority)
 
-    def _submit(self, wrapper, fn, args, kwargs, key, on_result, on_error,  # noqa: ANN001
-                priority) -> TaskHandle:  # noqa: ANN001
-        handle = self.runner.submit(wrapper, self._registry, fn, args, kwargs, key=key,
-                                    description=getattr(fn, "__name__", "query"),
-                                    priority=priority)
+    def _submit(
+        self,
+        wrapper,
+        fn,
+        args,
+        kwargs,
+        key,
+        on_result,
+        on_error,  # noqa: ANN001
+        priority,
+    ) -> TaskHandle:  # noqa: ANN001
+        handle = self.runner.submit(
+            wrapper,
+            self._registry,
+            fn,
+            args,
+            kwargs,
+            key=key,
+            description=getattr(fn, "__name__", "query"),
+            priority=priority,
+        )
         handle.finished.connect(self._note_success)
         handle.failed.connect(self._note_failure)
         if on_result is not None:

@@ -30,21 +30,24 @@ class Option:
     doc: str
 
 
-OPTIONS: dict[str, Option] = {o.key: o for o in (
-    Option("window/geometry", QByteArray, QByteArray(), "main window geometry"),
-    Option("window/state", QByteArray, QByteArray(), "tool bar and dock layout"),
-    Option("window/area", str, "inventory", "the side-bar area shown last"),
-    Option("window/model", str, "", "the model page open last"),
-    Option("window/version", int, 0, "the version page open last (0: none)"),
-    Option("registry/recent", list, [], "recently opened registries (db URL|artifacts)"),
-    Option("inventory/page_size", int, 100, "rows fetched per inventory page"),
-    Option("inventory/sort", str, "name", "inventory sort column"),
-    Option("inventory/descending", bool, False, "inventory sort order"),
-    Option("dashboard/review_wait_days", int, 14, "a review waiting longer is flagged"),
-    Option("ui/theme", str, "auto", "auto, light or dark"),
-    Option("connection/check_interval_ms", int, 5000, "how often connection health is checked"),
-    Option("settings/version", int, SETTINGS_VERSION, "format of these settings"),
-)}
+OPTIONS: dict[str, Option] = {
+    o.key: o
+    for o in (
+        Option("window/geometry", QByteArray, QByteArray(), "main window geometry"),
+        Option("window/state", QByteArray, QByteArray(), "tool bar and dock layout"),
+        Option("window/area", str, "inventory", "the side-bar area shown last"),
+        Option("window/model", str, "", "the model page open last"),
+        Option("window/version", int, 0, "the version page open last (0: none)"),
+        Option("registry/recent", list, [], "recently opened registries (db URL|artifacts)"),
+        Option("inventory/page_size", int, 100, "rows fetched per inventory page"),
+        Option("inventory/sort", str, "name", "inventory sort column"),
+        Option("inventory/descending", bool, False, "inventory sort order"),
+        Option("dashboard/review_wait_days", int, 14, "a review waiting longer is flagged"),
+        Option("ui/theme", str, "auto", "auto, light or dark"),
+        Option("connection/check_interval_ms", int, 5000, "how often connection health is checked"),
+        Option("settings/version", int, SETTINGS_VERSION, "format of these settings"),
+    )
+}
 
 
 class Settings:

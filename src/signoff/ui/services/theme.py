@@ -12,19 +12,25 @@ def dark_palette() -> QPalette:
     """A dark Fusion palette matching styles/dark.qss."""
     palette = QPalette()
     colours = {
-        QPalette.ColorRole.Window: "#23292e", QPalette.ColorRole.WindowText: "#e5e8eb",
-        QPalette.ColorRole.Base: "#1b1f23", QPalette.ColorRole.AlternateBase: "#262c31",
-        QPalette.ColorRole.Text: "#e5e8eb", QPalette.ColorRole.Button: "#2b3238",
-        QPalette.ColorRole.ButtonText: "#e5e8eb", QPalette.ColorRole.Highlight: "#2e86c1",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2b3238",
-        QPalette.ColorRole.ToolTipText: "#e5e8eb", QPalette.ColorRole.Link: "#5dade2",
-        QPalette.ColorRole.PlaceholderText: "#8395a7", QPalette.ColorRole.Mid: "#3d464e",
+        QPalette.ColorRole.Window: "#23292e",
+        QPalette.ColorRole.WindowText: "#e5e8eb",
+        QPalette.ColorRole.Base: "#1b1f23",
+        QPalette.ColorRole.AlternateBase: "#262c31",
+        QPalette.ColorRole.Text: "#e5e8eb",
+        QPalette.ColorRole.Button: "#2b3238",
+        QPalette.ColorRole.ButtonText: "#e5e8eb",
+        QPalette.ColorRole.Highlight: "#2e86c1",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2b3238",
+        QPalette.ColorRole.ToolTipText: "#e5e8eb",
+        QPalette.ColorRole.Link: "#5dade2",
+        QPalette.ColorRole.PlaceholderText: "#8395a7",
+        QPalette.ColorRole.Mid: "#3d464e",
     }
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6c7a89"))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText,
-                     QColor("#6c7a89"))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6c7a89"))
     return palette
 
 

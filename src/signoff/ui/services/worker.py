@@ -167,8 +167,9 @@ class TaskHandle(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, handle: TaskHandle, fn: Callable[..., Any], args: tuple, kwargs: dict
-                 ) -> None:
+    def __init__(
+        self, handle: TaskHandle, fn: Callable[..., Any], args: tuple, kwargs: dict
+    ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         # keep plain references: the handle itself must only be touched in the GUI thread
@@ -203,8 +204,9 @@ class TaskRunner(QObject):
         self.pool = QThreadPool(self)
         # at least 4: database reads mostly wait (I/O, locks), and one slow query must not
         # hold up the one a person is waiting for
-        self.pool.setMaxThreadCount(max_threads or max(4, QThreadPool.globalInstance()
-                                                       .maxThreadCount()))
+        self.pool.setMaxThreadCount(
+            max_threads or max(4, QThreadPool.globalInstance().maxThreadCount())
+        )
         self._by_key: dict[str, TaskHandle] = {}
         self._live: set[TaskHandle] = set()
 

@@ -43,11 +43,14 @@ def location_from_text(db_text: str, artifacts_text: str) -> Location:
         raise ValueError("Enter a registry folder, an SQLite file or a PostgreSQL URL.")
     if "://" in db_text:
         if not db_text.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError(f"'{db_text.split('://')[0]}' databases are not supported; use "
-                             "sqlite:///FILE or postgresql://USER@HOST/DB.")
+            raise ValueError(
+                f"'{db_text.split('://')[0]}' databases are not supported; use "
+                "sqlite:///FILE or postgresql://USER@HOST/DB."
+            )
         if not artifacts_text:
-            raise ValueError("A database URL needs an artifact folder (where components are "
-                             "stored).")
+            raise ValueError(
+                "A database URL needs an artifact folder (where components are stored)."
+            )
         return resolve_location(db=db_text, artifacts=artifacts_text)
     path = Path(db_text).expanduser()
     if path.is_dir() or not path.suffix:
@@ -88,7 +91,9 @@ class ConnectionDialog(QDialog):
         db_row = QHBoxLayout()
         self.db_edit = QLineEdit()
         self.db_edit.setObjectName("databaseEdit")
-        self.db_edit.setPlaceholderText("registry folder, SQLite file, or postgresql://user@host/db")
+        self.db_edit.setPlaceholderText(
+            "registry folder, SQLite file, or postgresql://user@host/db"
+        )
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         db_row.addWidget(self.db_edit, 1)
@@ -102,7 +107,8 @@ class ConnectionDialog(QDialog):
         self.password_edit.setObjectName("passwordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText(
-            "PostgreSQL only; empty: use the keyring, ~/.pgpass or a service file")
+            "PostgreSQL only; empty: use the keyring, ~/.pgpass or a service file"
+        )
         form.addRow("Password", self.password_edit)
         self.remember_box = QCheckBox("Remember the password in the system keyring")
         self.remember_box.setObjectName("rememberPassword")
@@ -112,8 +118,9 @@ class ConnectionDialog(QDialog):
         self.message.setObjectName("connectionMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.try_open)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -126,8 +133,9 @@ class ConnectionDialog(QDialog):
         self.artifacts_edit.setText(artifacts)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open SQLite registry", "",
-                                              "Registry database (*.db *.sqlite);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open SQLite registry", "", "Registry database (*.db *.sqlite);;All files (*)"
+        )
         if path:
             self.db_edit.setText(path)
 
@@ -140,9 +148,15 @@ class ConnectionDialog(QDialog):
             return
         self.message.setText(f"Opening {location.db_url.split('@')[-1]}…")
         self.buttons.setEnabled(False)
-        self.ctx.runner.submit(_open, location, self.password_edit.text(),
-                               self.remember_box.isChecked(), key="open-registry",
-                               on_result=self._opened, on_error=self._failed)
+        self.ctx.runner.submit(
+            _open,
+            location,
+            self.password_edit.text(),
+            self.remember_box.isChecked(),
+            key="open-registry",
+            on_result=self._opened,
+            on_error=self._failed,
+        )
 
     def _opened(self, registry: Registry) -> None:
         self.buttons.setEnabled(True)
@@ -153,5 +167,7 @@ class ConnectionDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        self.message.setText("Could not open this registry; the current one stays open.\n"
-                             + (first[0] if first else type(exc).__name__))
+        self.message.setText(
+            "Could not open this registry; the current one stays open.\n"
+            + (first[0] if first else type(exc).__name__)
+        )

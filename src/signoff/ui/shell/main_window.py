@@ -45,12 +45,16 @@ class Place:
     numbers: tuple[int, ...] = ()
 
 
-ABOUT_EMBEDDED = ("<p><b>Embedded mode is for a single workstation.</b> The acting user is the "
-                  "operating-system login, and anyone who can edit the database file can edit "
-                  "it. To share a registry, use PostgreSQL, where each person signs in with "
-                  "their own login and the database enforces the rules.</p>")
-ABOUT_SHARED = ("<p>Shared registry: you act as your own database login; the database records "
-                "who signed and refuses what your roles do not allow.</p>")
+ABOUT_EMBEDDED = (
+    "<p><b>Embedded mode is for a single workstation.</b> The acting user is the "
+    "operating-system login, and anyone who can edit the database file can edit "
+    "it. To share a registry, use PostgreSQL, where each person signs in with "
+    "their own login and the database enforces the rules.</p>"
+)
+ABOUT_SHARED = (
+    "<p>Shared registry: you act as your own database login; the database records "
+    "who signed and refuses what your roles do not allow.</p>"
+)
 
 
 class MainWindow(QMainWindow):
@@ -144,27 +148,42 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.open_action = self._action(file_menu, "&Open registry…", self.show_connection_dialog,
-                                        QKeySequence.StandardKey.Open,
-                                        "Open another registry (SQLite file or PostgreSQL URL)")
+        self.open_action = self._action(
+            file_menu,
+            "&Open registry…",
+            self.show_connection_dialog,
+            QKeySequence.StandardKey.Open,
+            "Open another registry (SQLite file or PostgreSQL URL)",
+        )
         self.recent_menu = file_menu.addMenu("Recent registries")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
-        self._action(file_menu, "&Export inventory as CSV…", self._export_inventory, "Ctrl+E",
-                     "Save the models in the current inventory view")
-        self.import_action = self._action(file_menu, "&Import from MLflow…",
-                                          self.show_mlflow_import, "Ctrl+I",
-                                          "Import registered models from an MLflow server")
+        self._action(
+            file_menu,
+            "&Export inventory as CSV…",
+            self._export_inventory,
+            "Ctrl+E",
+            "Save the models in the current inventory view",
+        )
+        self.import_action = self._action(
+            file_menu,
+            "&Import from MLflow…",
+            self.show_mlflow_import,
+            "Ctrl+I",
+            "Import registered models from an MLflow server",
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         go_menu = bar.addMenu("&Go")
         for i, spec in enumerate(AREAS, start=1):
-            self._action(go_menu, spec.title, lambda _=False, k=spec.key: self.show_area(k),
-                         f"Ctrl+{i}")
+            self._action(
+                go_menu, spec.title, lambda _=False, k=spec.key: self.show_area(k), f"Ctrl+{i}"
+            )
         go_menu.addSeparator()
-        self.back_action = self._action(go_menu, "&Back", self.go_back,
-                                        QKeySequence.StandardKey.Back)
+        self.back_action = self._action(
+            go_menu, "&Back", self.go_back, QKeySequence.StandardKey.Back
+        )
         self._action(go_menu, "&Find in inventory", self._find, QKeySequence.StandardKey.Find)
         self._action(go_menu, "&Reload", self.reload, QKeySequence.StandardKey.Refresh)
 
@@ -347,22 +366,28 @@ class MainWindow(QMainWindow):
         """The About box: version, the registry in use, and what its identity model means."""
         reg = self.ctx.registry
         QMessageBox.about(
-            self, "About Signoff",
+            self,
+            "About Signoff",
             f"<h3>Signoff {__version__}</h3>"
             "<p>A workstation for model governance: a model registry, two-gate approvals, "
             "a tamper-evident audit trail, monitoring and audit reproduction.</p>"
             f"<p>Database: {html.escape(reg.display_url)}<br>"
             f"Artifacts: {html.escape(str(reg.location.artifacts))}</p>"
             + (ABOUT_EMBEDDED if reg.is_embedded else ABOUT_SHARED)
-            + "<p>Licensed under the Apache License 2.0.</p>")
+            + "<p>Licensed under the Apache License 2.0.</p>",
+        )
 
     # -- status -------------------------------------------------------------------------------
     def _show_registry(self) -> None:
         reg = self.ctx.registry
         self.setWindowTitle(f"Signoff — {reg.display_url}")
         # on PostgreSQL the acting user is the database login: ask in a worker
-        self.ctx.run(_actor_of, key="actor", on_result=self._show_user,
-                     on_error=lambda exc: self._show_user("unknown (no connection)"))
+        self.ctx.run(
+            _actor_of,
+            key="actor",
+            on_result=self._show_user,
+            on_error=lambda exc: self._show_user("unknown (no connection)"),
+        )
         if reg.is_embedded:
             where = html.escape(reg.location.db_url.removeprefix("sqlite:///"))
             self.db_label.setText(f"embedded: single workstation · {where}")
@@ -389,8 +414,9 @@ class MainWindow(QMainWindow):
             self.health_label.setText("<span style='color:#1e8449'>●</span> connected")
             self.health_label.setToolTip("The database answers.")
         else:
-            self.health_label.setText("<span style='color:#c0392b'>●</span> connection lost — "
-                                      "reconnecting")
+            self.health_label.setText(
+                "<span style='color:#c0392b'>●</span> connection lost — reconnecting"
+            )
             self.health_label.setToolTip(message)
             self.statusBar().showMessage(f"Database connection lost: {message}", 8000)
 

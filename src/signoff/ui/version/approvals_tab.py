@@ -54,20 +54,34 @@ def _signer(s: Signature | None) -> str:
 GATE_COLUMNS = [
     Column("Gate", lambda r: r.gate),
     Column("Role", lambda r: r.role.replace("_", " ")),
-    Column("Signed by", lambda r: _signer(r.signature),
-           colour=lambda r: None if r.signature else MISSING_COLOUR),
-    Column("Date and time (UTC)", lambda r: format_time(r.signature.at, seconds=True)
-           if r.signature else ""),
+    Column(
+        "Signed by",
+        lambda r: _signer(r.signature),
+        colour=lambda r: None if r.signature else MISSING_COLOUR,
+    ),
+    Column(
+        "Date and time (UTC)",
+        lambda r: format_time(r.signature.at, seconds=True) if r.signature else "",
+    ),
     Column("Meaning", lambda r: r.signature.meaning if r.signature else ""),
-    Column("Comment", lambda r: r.signature.comment if r.signature else "",
-           tooltip=lambda r: r.signature.comment if r.signature else ""),
+    Column(
+        "Comment",
+        lambda r: r.signature.comment if r.signature else "",
+        tooltip=lambda r: r.signature.comment if r.signature else "",
+    ),
 ]
 CHECK_COLUMNS = [
     Column("Check", lambda c: c.check.replace("_", " ")),
     Column("Required to go live", lambda c: "yes" if c.required else "no"),
-    Column("Verdict", lambda c: {True: "passed", False: "failed", None: "no evidence"}[c.passed],
-           colour=lambda c: {True: OK_COLOUR, False: FAIL_COLOUR, None: MISSING_COLOUR}[c.passed]
-           if c.required or c.passed is not None else None),
+    Column(
+        "Verdict",
+        lambda c: {True: "passed", False: "failed", None: "no evidence"}[c.passed],
+        colour=lambda c: (
+            {True: OK_COLOUR, False: FAIL_COLOUR, None: MISSING_COLOUR}[c.passed]
+            if c.required or c.passed is not None
+            else None
+        ),
+    ),
     Column("When (UTC)", lambda c: format_time(c.at, seconds=True) if c.at else ""),
     Column("By", lambda c: c.actor),
     Column("Summary", lambda c: c.summary, tooltip=lambda c: c.summary),
@@ -78,8 +92,11 @@ DECISION_COLUMNS = [
     Column("Decision", lambda s: ACTION_TITLES.get(s.action, s.action)),
     Column("Meaning", lambda s: s.meaning),
     Column("Comment", lambda s: s.comment, tooltip=lambda s: s.comment),
-    Column("Manifest", lambda s: s.manifest_hash[:12] + ("" if s.bound_to_current else " ≠"),
-           tooltip=lambda s: s.manifest_hash),
+    Column(
+        "Manifest",
+        lambda s: s.manifest_hash[:12] + ("" if s.bound_to_current else " ≠"),
+        tooltip=lambda s: s.manifest_hash,
+    ),
 ]
 
 
@@ -90,15 +107,23 @@ def load_status(registry: Registry, model: str, number: int) -> tuple[ApprovalSt
         return approval_status(session, model, number, viewer), registry.is_embedded
 
 
-def sign_decision(registry: Registry, model: str, number: int, request: DecisionRequest,
-                  expected_row_version: int, expected_live: int | None) -> Outcome:
+def sign_decision(
+    registry: Registry,
+    model: str,
+    number: int,
+    request: DecisionRequest,
+    expected_row_version: int,
+    expected_live: int | None,
+) -> Outcome:
     """Worker: re-authenticate when a password was asked for, then write the decision."""
     if request.password is not None:
         from signoff.core.governance.identity import verify_password
 
         verify_password(registry, request.password)
-    kwargs: dict[str, Any] = {"comment": request.comment,
-                              "expected_row_version": expected_row_version}
+    kwargs: dict[str, Any] = {
+        "comment": request.comment,
+        "expected_row_version": expected_row_version,
+    }
     if request.role:
         kwargs["role"] = request.role
     if request.action == "go_live":
@@ -152,11 +177,11 @@ class ApprovalsTab(QWidget):
         self.gates = RecordTableModel(GATE_COLUMNS, self)
         self.checks = RecordTableModel(CHECK_COLUMNS, self)
         self.decisions = RecordTableModel(DECISION_COLUMNS, self)
-        for title, model, name in (("Gates and signatures", self.gates, "gatesTable"),
-                                   ("Deployment checks (evidence for the current manifest)",
-                                    self.checks, "checksTable"),
-                                   ("Signed decisions, oldest first", self.decisions,
-                                    "decisionsTable")):
+        for title, model, name in (
+            ("Gates and signatures", self.gates, "gatesTable"),
+            ("Deployment checks (evidence for the current manifest)", self.checks, "checksTable"),
+            ("Signed decisions, oldest first", self.decisions, "decisionsTable"),
+        ):
             box = QGroupBox(title)
             box_layout = QVBoxLayout(box)
             view = _table(model, name)
@@ -171,8 +196,14 @@ class ApprovalsTab(QWidget):
         """Load the version's approval status in a worker."""
         self.model_name, self.number = model, number
         self.header.setText(f"{html.escape(model)} v{number}: loading…")
-        self.ctx.run(load_status, model, number, key=f"approvals-{id(self)}",
-                     on_result=self._show, on_error=self._failed)
+        self.ctx.run(
+            load_status,
+            model,
+            number,
+            key=f"approvals-{id(self)}",
+            on_result=self._show,
+            on_error=self._failed,
+        )
 
     def reload(self) -> None:
         if self.model_name:
@@ -194,7 +225,8 @@ class ApprovalsTab(QWidget):
         self.header.setText(
             f"<b>{html.escape(st.model)} v{st.number}</b> — {state_label(st.state)} · "
             f"risk tier {html.escape(st.risk_tier)} (policy revision {st.policy_revision}) · "
-            f"author {html.escape(st.author)} · you are {html.escape(st.viewer)} ({roles})")
+            f"author {html.escape(st.author)} · you are {html.escape(st.viewer)} ({roles})"
+        )
         lines = []
         for g in st.gates:
             if g.complete:
@@ -205,11 +237,18 @@ class ApprovalsTab(QWidget):
             opened = " (open now)" if g.open else ""
             lines.append(f"<b>{g.title}</b>{opened}: {verdict}")
         failing = [c.check for c in st.checks if c.required and c.passed is not True]
-        lines.append("<b>Checks required to go live</b>: " + (
-            "all passed" if not failing else "waiting for " + ", ".join(failing)))
+        lines.append(
+            "<b>Checks required to go live</b>: "
+            + ("all passed" if not failing else "waiting for " + ", ".join(failing))
+        )
         self.gate_summary.setText("<br>".join(lines))
-        self.gates.set_records([GateRow(g.title, role, g.signed.get(role), g.open)
-                                for g in st.gates for role in g.required])
+        self.gates.set_records(
+            [
+                GateRow(g.title, role, g.signed.get(role), g.open)
+                for g in st.gates
+                for role in g.required
+            ]
+        )
         self.checks.set_records(st.checks)
         self.decisions.set_records(st.decisions)
         for action, button in self.buttons.items():
@@ -232,10 +271,16 @@ class ApprovalsTab(QWidget):
             pool = gate.missing if action == "approve" else gate.required
             roles = [r for r in pool if r in st.viewer_roles] or None
         signer = st.viewer
-        dialog = DecisionDialog(action, f"{st.model} v{st.number}", signer,
-                                gate=gate.gate if gate else "", roles=roles,
-                                consumers=st.consumers, needs_password=not self.embedded,
-                                parent=self)
+        dialog = DecisionDialog(
+            action,
+            f"{st.model} v{st.number}",
+            signer,
+            gate=gate.gate if gate else "",
+            roles=roles,
+            consumers=st.consumers,
+            needs_password=not self.embedded,
+            parent=self,
+        )
         dialog.accepted.connect(lambda: self._submit(dialog.request()))
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog = dialog
@@ -249,9 +294,17 @@ class ApprovalsTab(QWidget):
         self.message.setText(f"Signing: {ACTION_TITLES[request.action].lower()}…")
         for button in self.buttons.values():
             button.setEnabled(False)
-        self.ctx.run(sign_decision, st.model, st.number, request, st.row_version,
-                     st.live_version, key=f"sign-{id(self)}", on_result=self._signed,
-                     on_error=self._sign_failed)
+        self.ctx.run(
+            sign_decision,
+            st.model,
+            st.number,
+            request,
+            st.row_version,
+            st.live_version,
+            key=f"sign-{id(self)}",
+            on_result=self._signed,
+            on_error=self._sign_failed,
+        )
 
     def _signed(self, outcome: Outcome) -> None:
         self.message.setText(f"Signed: {html.escape(outcome.describe())}")
@@ -260,10 +313,12 @@ class ApprovalsTab(QWidget):
         self.reload()
 
     def _sign_failed(self, exc: BaseException) -> None:
-        prefix = ("Someone else got there first" if isinstance(exc, ConcurrentChangeError)
-                  else "Not signed")
+        prefix = (
+            "Someone else got there first"
+            if isinstance(exc, ConcurrentChangeError)
+            else "Not signed"
+        )
         text = f"{prefix}: {exc}"
         self.message.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
         self.decisionFailed.emit(text)
         self.reload()
-

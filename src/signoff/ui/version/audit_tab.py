@@ -32,15 +32,19 @@ COLUMNS = [
     Column("Date and time (UTC)", lambda e: format_time(e.at, seconds=True)),
     Column("Printed name", lambda e: f"{e.printed_name} ({e.login})"),
     Column("Event", lambda e: e.title),
-    Column("Meaning of signature", lambda e: e.meaning,
-           background=lambda e: SIGNATURE_BACKGROUND if e.is_signature else None),
+    Column(
+        "Meaning of signature",
+        lambda e: e.meaning,
+        background=lambda e: SIGNATURE_BACKGROUND if e.is_signature else None,
+    ),
     Column("Details", lambda e: e.details, tooltip=lambda e: e.details),
     Column("Hash", lambda e: e.hash[:16] + "…", tooltip=lambda e: e.hash),
 ]
 
 
-def load_timeline(registry: Registry, model: str, number: int | None
-                  ) -> tuple[list[TimelineEntry], ChainReport]:
+def load_timeline(
+    registry: Registry, model: str, number: int | None
+) -> tuple[list[TimelineEntry], ChainReport]:
     """Worker: the events, and a walk of the whole chain (its verdict covers them too)."""
     with registry.read() as session:
         return timeline(session, model, number), verify_chain(session)
@@ -70,9 +74,11 @@ class AuditTab(QWidget):
         self.events = RecordTableModel(COLUMNS, self)
         self.table = record_table(self.events, "auditTimeline")
         layout.addWidget(self.table, 1)
-        note = QLabel("Rows with a meaning are electronic signatures: printed name, date and "
-                      "time (database clock, UTC) and meaning, bound to the version's "
-                      "manifest hash. Events are append-only and hash-chained.")
+        note = QLabel(
+            "Rows with a meaning are electronic signatures: printed name, date and "
+            "time (database clock, UTC) and meaning, bound to the version's "
+            "manifest hash. Events are append-only and hash-chained."
+        )
         note.setWordWrap(True)
         small = QFont(note.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
@@ -96,9 +102,16 @@ class AuditTab(QWidget):
             return
         number = None if self.whole_model.isChecked() or not self.number else self.number
         self.verdict.setText("Loading…")
-        self.ctx.run(load_timeline, self.model_name, number, key=f"audit-tab-{id(self)}",
-                     on_result=self._show, on_error=lambda exc: self.verdict.setText(
-                         f"Could not load the audit trail: {html.escape(str(exc))}"))
+        self.ctx.run(
+            load_timeline,
+            self.model_name,
+            number,
+            key=f"audit-tab-{id(self)}",
+            on_result=self._show,
+            on_error=lambda exc: self.verdict.setText(
+                f"Could not load the audit trail: {html.escape(str(exc))}"
+            ),
+        )
 
     def _maybe_reload(self, model: str, number: int) -> None:
         if model == self.model_name:
@@ -108,11 +121,15 @@ class AuditTab(QWidget):
         entries, report = result
         signatures = sum(1 for e in entries if e.is_signature)
         if report.intact:
-            chain = (f"<span style='color:#1b6e20'>Audit chain intact</span> "
-                     f"({report.events} events, head #{report.head_seq})")
+            chain = (
+                f"<span style='color:#1b6e20'>Audit chain intact</span> "
+                f"({report.events} events, head #{report.head_seq})"
+            )
         else:
-            chain = (f"<span style='color:#b3261e'><b>Audit chain broken at event "
-                     f"#{report.broken_seq}</b>: {html.escape(report.problem)}</span>")
+            chain = (
+                f"<span style='color:#b3261e'><b>Audit chain broken at event "
+                f"#{report.broken_seq}</b>: {html.escape(report.problem)}</span>"
+            )
         self.verdict.setText(f"{len(entries)} event(s), {signatures} signature(s). {chain}")
         self.events.set_records(entries)
         self.table.resizeColumnsToContents()

@@ -2,7 +2,8 @@
 
 The dialog only collects the decision; the tab runs it in a worker. On PostgreSQL it asks for
 the password again (21 CFR 11.200: two components at signing); the tab verifies it with a
-fresh connection (:func:`signoff.core.governance.identity.verify_password`) before anything is written.
+fresh connection (:func:`signoff.core.governance.identity.verify_password`) before anything
+is written.
 """
 
 from __future__ import annotations
@@ -39,9 +40,18 @@ class DecisionRequest:
 class DecisionDialog(QDialog):
     """Asks for the comment (required for reject, request changes and do-not-use)."""
 
-    def __init__(self, action: str, label: str, signer: str, *, gate: str = "",
-                 roles: list[str] | None = None, consumers: list[str] | None = None,
-                 needs_password: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        action: str,
+        label: str,
+        signer: str,
+        *,
+        gate: str = "",
+        roles: list[str] | None = None,
+        consumers: list[str] | None = None,
+        needs_password: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.action, self.gate = action, gate
         self.setWindowTitle(f"{ACTION_TITLES[action]} — {label}")
@@ -87,8 +97,9 @@ class DecisionDialog(QDialog):
             self.password.textChanged.connect(self._update)
             form.addRow("Password", self.password)
         layout.addLayout(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Sign" if action not in ("comment",) else "Add comment")
         self.ok_button.setObjectName("signButton")
@@ -100,9 +111,11 @@ class DecisionDialog(QDialog):
     def _update(self) -> None:
         role = self.role_box.currentData() or ""
         meaning = meaning_of(self.action, self.gate, role)
-        self.meaning_label.setText(f"By signing you state: <b>{html.escape(meaning)}</b>.<br>"
-                                   "The signature is bound to this version's manifest hash and "
-                                   "can never be edited; a change of mind is a new decision.")
+        self.meaning_label.setText(
+            f"By signing you state: <b>{html.escape(meaning)}</b>.<br>"
+            "The signature is bound to this version's manifest hash and "
+            "can never be edited; a change of mind is a new decision."
+        )
         ok = True
         if self.action in NEEDS_COMMENT and not self.comment.toPlainText().strip():
             ok = False
@@ -112,9 +125,12 @@ class DecisionDialog(QDialog):
 
     def request(self) -> DecisionRequest:
         """The decision as entered."""
-        return DecisionRequest(self.action, self.role_box.currentData() or None,
-                               self.comment.toPlainText().strip(),
-                               self.password.text() if self.password is not None else None)
+        return DecisionRequest(
+            self.action,
+            self.role_box.currentData() or None,
+            self.comment.toPlainText().strip(),
+            self.password.text() if self.password is not None else None,
+        )
 
     def meaning_text(self) -> str:
         return self.meaning_label.text()

@@ -77,12 +77,12 @@ def load_rendered(registry: Registry, model: str, number: int, role: str) -> Loa
     document = cache.get(source.sha256, source.kind)
     from_cache = document is not None
     if document is None:
+
         def progress(fraction: float, message: str) -> None:
             control.check()  # a newer request cancelled this one: stop between chunks
             control.progress(fraction, message)
 
-        document = render_document(source.data, source.kind, title=source.name,
-                                   progress=progress)
+        document = render_document(source.data, source.kind, title=source.name, progress=progress)
         try:
             cache.put(document)
         except OSError as exc:
@@ -106,8 +106,10 @@ def describe_failure(exc: BaseException, what: str) -> str:
     if isinstance(exc, RenderError):
         return f"This {what} cannot be shown: {exc}"
     if isinstance(exc, HashMismatchError):
-        return (f"The stored {what} fails its integrity check, so it is not shown: {exc}. "
-                "Ask an administrator to restore the artifact store.")
+        return (
+            f"The stored {what} fails its integrity check, so it is not shown: {exc}. "
+            "Ask an administrator to restore the artifact store."
+        )
     if isinstance(exc, NotFoundError | SignoffError):
         return str(exc)
     return f"The {what} could not be loaded: {type(exc).__name__}: {exc}"
@@ -146,10 +148,14 @@ class DocumentTab(QWidget):
         self.find_edit.textChanged.connect(lambda text: self.find(text))
         self.find_edit.returnPressed.connect(lambda: self.find(self.find_edit.text()))
         bar.addWidget(self.find_edit)
-        self.find_prev = self._tool("▲", "Previous match (Shift+F3)",
-                                    lambda: self.find(self.find_edit.text(), backward=True))
-        self.find_next = self._tool("▼", "Next match (F3)",
-                                    lambda: self.find(self.find_edit.text()))
+        self.find_prev = self._tool(
+            "▲",
+            "Previous match (Shift+F3)",
+            lambda: self.find(self.find_edit.text(), backward=True),
+        )
+        self.find_next = self._tool(
+            "▼", "Next match (F3)", lambda: self.find(self.find_edit.text())
+        )
         bar.addWidget(self.find_prev)
         bar.addWidget(self.find_next)
         self.match_label = QLabel("")
@@ -205,14 +211,17 @@ class DocumentTab(QWidget):
         layout.addWidget(self.stack, 1)
         self._set_busy(False)
         self._enable_document_actions(False)
-        for keys, slot in ((QKeySequence.StandardKey.ZoomIn, lambda: self.step_zoom(1)),
-                           (QKeySequence.StandardKey.ZoomOut, lambda: self.step_zoom(-1)),
-                           ("Ctrl+0", lambda: self.set_zoom(1.0)),
-                           (QKeySequence.StandardKey.Find, self.find_edit.setFocus),
-                           (QKeySequence.StandardKey.FindNext,
-                            lambda: self.find(self.find_edit.text())),
-                           (QKeySequence.StandardKey.FindPrevious,
-                            lambda: self.find(self.find_edit.text(), backward=True))):
+        for keys, slot in (
+            (QKeySequence.StandardKey.ZoomIn, lambda: self.step_zoom(1)),
+            (QKeySequence.StandardKey.ZoomOut, lambda: self.step_zoom(-1)),
+            ("Ctrl+0", lambda: self.set_zoom(1.0)),
+            (QKeySequence.StandardKey.Find, self.find_edit.setFocus),
+            (QKeySequence.StandardKey.FindNext, lambda: self.find(self.find_edit.text())),
+            (
+                QKeySequence.StandardKey.FindPrevious,
+                lambda: self.find(self.find_edit.text(), backward=True),
+            ),
+        ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
@@ -240,9 +249,15 @@ class DocumentTab(QWidget):
         self.title_label.setText(f"{model} v{number}")
         self._set_busy(True, f"Loading the {self.what}…")
         self.progress.setValue(0)
-        self._handle = self.ctx.run(load_rendered, model, number, self.role,
-                                    key=f"document-{self.role}-{id(self)}",
-                                    on_result=self._on_loaded, on_error=self._on_failed)
+        self._handle = self.ctx.run(
+            load_rendered,
+            model,
+            number,
+            self.role,
+            key=f"document-{self.role}-{id(self)}",
+            on_result=self._on_loaded,
+            on_error=self._on_failed,
+        )
         self._handle.progressed.connect(self._on_progress)
 
     def _on_progress(self, fraction: float, message: str) -> None:
@@ -289,8 +304,15 @@ class DocumentTab(QWidget):
             self.status.setText(text)
 
     def _enable_document_actions(self, enabled: bool) -> None:
-        for widget in (self.find_edit, self.find_prev, self.find_next, self.zoom_in_button,
-                       self.zoom_out_button, self.zoom_label, self.export_button):
+        for widget in (
+            self.find_edit,
+            self.find_prev,
+            self.find_next,
+            self.zoom_in_button,
+            self.zoom_out_button,
+            self.zoom_label,
+            self.export_button,
+        ):
             widget.setEnabled(enabled)
 
     # -- table of contents ----------------------------------------------------------------
@@ -342,19 +364,20 @@ class DocumentTab(QWidget):
         if direction > 0:
             factor = next((z for z in ZOOM_STEPS if z > current + 1e-3), ZOOM_STEPS[-1])
         else:
-            factor = next((z for z in reversed(ZOOM_STEPS) if z < current - 1e-3),
-                          ZOOM_STEPS[0])
+            factor = next((z for z in reversed(ZOOM_STEPS) if z < current - 1e-3), ZOOM_STEPS[0])
         self.set_zoom(factor)
 
     # -- links ----------------------------------------------------------------------------
     def confirm_and_open_link(self, url: QUrl) -> bool:
         """Ask before opening an external link in the system browser; True if opened."""
         answer = QMessageBox.question(
-            self, "Open link?",
+            self,
+            "Open link?",
             f"This {self.what} links to:\n\n{url.toString()}\n\n"
             "Open it in your web browser? Signoff itself never follows links.",
             QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer != QMessageBox.StandardButton.Open:
             return False
         QDesktopServices.openUrl(url)
@@ -371,8 +394,9 @@ class DocumentTab(QWidget):
     def _ask_export(self) -> None:
         if self.loaded is None or self.loaded.document is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export HTML", self.suggested_export_name(),
-                                              "HTML files (*.html)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export HTML", self.suggested_export_name(), "HTML files (*.html)"
+        )
         if path:
             self.export_to(Path(path))
 
@@ -383,9 +407,13 @@ class DocumentTab(QWidget):
         html = self.loaded.document.html
         self.status.setText(f"Saving {path.name}…")
         self.ctx.runner.submit(
-            _write_html, Path(path), html, key=f"export-{id(self)}",
+            _write_html,
+            Path(path),
+            html,
+            key=f"export-{id(self)}",
             on_result=lambda p: self.status.setText(f"Saved {p}"),
-            on_error=lambda exc: self.status.setText(f"Could not save {path}: {exc}"))
+            on_error=lambda exc: self.status.setText(f"Could not save {path}: {exc}"),
+        )
 
 
 def _write_html(path: Path, html: str) -> Path:

@@ -76,8 +76,7 @@ class MetricsTab(QWidget):
         self.table.setObjectName("metricsTable")
         self.table.setModel(self.table_model)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -98,8 +97,13 @@ class MetricsTab(QWidget):
         """Load the model's version metrics in a worker and compare *number* with live."""
         self.candidate = number
         self.status.setText(f"Loading metrics of {model} v{number}…")
-        self.ctx.read(model_metrics, model, key=f"metrics-{id(self)}",
-                      on_result=self._loaded, on_error=self._failed)
+        self.ctx.read(
+            model_metrics,
+            model,
+            key=f"metrics-{id(self)}",
+            on_result=self._loaded,
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"Could not load the metrics: {exc}")
@@ -118,18 +122,20 @@ class MetricsTab(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, v.number)
             item.setToolTip(f"v{v.number}: {v.state.replace('_', ' ')}")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if v.number == metrics.live
-                               else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked if v.number == metrics.live else Qt.CheckState.Unchecked
+            )
             self.picker.addItem(item)
         self.picker.blockSignals(False)
         self.trend_metric.blockSignals(True)
         self.trend_metric.clear()
         self.trend_metric.addItems(metrics.metric_names)
         self.trend_metric.blockSignals(False)
-        live = (f"the live version v{metrics.live}" if metrics.live
-                else "no version is live")
-        self.status.setText(f"{metrics.model} v{self.candidate} (candidate) — {live}. "
-                            "Tick versions to compare; deltas are candidate − other.")
+        live = f"the live version v{metrics.live}" if metrics.live else "no version is live"
+        self.status.setText(
+            f"{metrics.model} v{self.candidate} (candidate) — {live}. "
+            "Tick versions to compare; deltas are candidate − other."
+        )
         self.replot()
         self.replot_trend()
 
@@ -162,15 +168,27 @@ class MetricsTab(QWidget):
             return
         others = self.picked()
         rows = metrics.comparison(candidate, others)
-        columns = [Column("Metric", lambda r: r["metric"]),
-                   Column(self._label(candidate), lambda r: _fmt(r["candidate"]),
-                          sort_key=lambda r: r["candidate"] or 0, align_right=True)]
+        columns = [
+            Column("Metric", lambda r: r["metric"]),
+            Column(
+                self._label(candidate),
+                lambda r: _fmt(r["candidate"]),
+                sort_key=lambda r: r["candidate"] or 0,
+                align_right=True,
+            ),
+        ]
         for n in others:
-            columns.append(Column(self._label(n), lambda r, n=n: _fmt(r["others"][n]),
-                                  align_right=True))
-            columns.append(Column(f"Δ vs v{n}", lambda r, n=n: _fmt(r["deltas"][n], True),
-                                  colour=lambda r, n=n: _delta_colour(r["metric"], r["deltas"][n]),
-                                  align_right=True))
+            columns.append(
+                Column(self._label(n), lambda r, n=n: _fmt(r["others"][n]), align_right=True)
+            )
+            columns.append(
+                Column(
+                    f"Δ vs v{n}",
+                    lambda r, n=n: _fmt(r["deltas"][n], True),
+                    colour=lambda r, n=n: _delta_colour(r["metric"], r["deltas"][n]),
+                    align_right=True,
+                )
+            )
         self.table_model.beginResetModel()
         self.table_model.columns = columns
         self.table_model.records = rows
@@ -189,5 +207,12 @@ class MetricsTab(QWidget):
             return
         metric = self.trend_metric.currentText()
         states = {v.number: v.state for v in self.metrics.versions}
-        self.trend.set_data(TrendData(metric, self.metrics.trend(metric) if metric else [],
-                                      self.candidate, self.metrics.live, states))
+        self.trend.set_data(
+            TrendData(
+                metric,
+                self.metrics.trend(metric) if metric else [],
+                self.candidate,
+                self.metrics.live,
+                states,
+            )
+        )

@@ -14,5 +14,7 @@ class NotebookTab(DocumentTab):
 
     role = "notebook"
     what = "notebook"
-    missing_text = ("This version has no notebook. A notebook is published with "
-                    "'notebook = \"analysis.ipynb\"' in the manifest's [version] table.")
+    missing_text = (
+        "This version has no notebook. A notebook is published with "
+        "'notebook = \"analysis.ipynb\"' in the manifest's [version] table."
+    )

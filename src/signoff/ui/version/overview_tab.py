@@ -21,17 +21,25 @@ from signoff.ui.widgets.common import format_size, format_time, record_table, st
 from signoff.ui.widgets.component_view import ComponentDialog
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
-DIMENSION_TITLES = {"data": "Data", "script": "Scripts", "configuration": "Configuration",
-                    "model_object": "Model object", "documentation": "Documentation",
-                    "environment": "Environment", "tests": "Tests"}
+DIMENSION_TITLES = {
+    "data": "Data",
+    "script": "Scripts",
+    "configuration": "Configuration",
+    "model_object": "Model object",
+    "documentation": "Documentation",
+    "environment": "Environment",
+    "tests": "Tests",
+}
 
 COMPONENT_COLUMNS = [
     Column("Dimension", lambda c: DIMENSION_TITLES.get(c.kind, c.kind)),
     Column("Name", lambda c: c.name),
-    Column("Path / URI", lambda c: c.location,
-           tooltip=lambda c: "" if c.stored else "external: referenced, not stored"),
-    Column("Size", lambda c: format_size(c.size), sort_key=lambda c: c.size or 0,
-           align_right=True),
+    Column(
+        "Path / URI",
+        lambda c: c.location,
+        tooltip=lambda c: "" if c.stored else "external: referenced, not stored",
+    ),
+    Column("Size", lambda c: format_size(c.size), sort_key=lambda c: c.size or 0, align_right=True),
     Column("sha256", lambda c: c.sha256 or "—", tooltip=lambda c: c.sha256 or ""),
 ]
 
@@ -48,10 +56,16 @@ class OverviewTab(QWidget):
         meta_box = QGroupBox("Version")
         form = QFormLayout(meta_box)
         self.fields: dict[str, QLabel] = {}
-        for key, title in (("state", "State"), ("author", "Author"),
-                           ("created", "Published (UTC)"), ("changed", "State since (UTC)"),
-                           ("entry", "Entry point"), ("python", "Python"),
-                           ("hash", "Manifest hash"), ("metrics", "Metrics")):
+        for key, title in (
+            ("state", "State"),
+            ("author", "Author"),
+            ("created", "Published (UTC)"),
+            ("changed", "State since (UTC)"),
+            ("entry", "Entry point"),
+            ("python", "Python"),
+            ("hash", "Manifest hash"),
+            ("metrics", "Metrics"),
+        ):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setObjectName(f"overview_{key}")
@@ -69,8 +83,14 @@ class OverviewTab(QWidget):
     def show_version(self, model: str, number: int) -> None:
         """Load the version's overview in a worker."""
         self.fields["state"].setText("Loading…")
-        self.ctx.read(version_page.version_overview, model, number, key=f"overview-{id(self)}",
-                      on_result=self._show, on_error=self._failed)
+        self.ctx.read(
+            version_page.version_overview,
+            model,
+            number,
+            key=f"overview-{id(self)}",
+            on_result=self._show,
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.fields["state"].setText(f"Could not load: {exc}")
@@ -85,9 +105,13 @@ class OverviewTab(QWidget):
         self.fields["entry"].setText(html.escape(ov.entry_point or "—"))
         self.fields["python"].setText(html.escape(ov.python_version or "—"))
         self.fields["hash"].setText(f"<code>{ov.manifest_hash}</code>")
-        self.fields["metrics"].setText(", ".join(
-            f"{name} = {value:.4g}" + ("" if dataset == "validation" else f" ({dataset})")
-            for name, dataset, value in ov.metrics) or "—")
+        self.fields["metrics"].setText(
+            ", ".join(
+                f"{name} = {value:.4g}" + ("" if dataset == "validation" else f" ({dataset})")
+                for name, dataset, value in ov.metrics
+            )
+            or "—"
+        )
         self.components.set_records(ov.components)
         self.table.resizeColumnsToContents()
 
@@ -98,12 +122,14 @@ class OverviewTab(QWidget):
 
     def open_component(self, component: ComponentRef) -> ComponentDialog:
         where = component.location or component.name
-        title = (f"{self.overview.model} v{self.overview.number} — {where}"
-                 if self.overview else where)
+        title = (
+            f"{self.overview.model} v{self.overview.number} — {where}" if self.overview else where
+        )
         dialog = ComponentDialog(self.ctx, component, title, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d)
-                                if d in self.dialogs else None)
+        dialog.finished.connect(
+            lambda _r, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None
+        )
         self.dialogs.append(dialog)
         dialog.show()
         return dialog

@@ -58,13 +58,15 @@ def _notes_text(registry: Registry, model: str, number: int) -> str:
     return document.data.decode("utf-8", errors="replace")
 
 
-def compute_notes_diff(registry: Registry, model: str, number: int, other: int,
-                       other_label: str) -> NotesDiff:
+def compute_notes_diff(
+    registry: Registry, model: str, number: int, other: int, other_label: str
+) -> NotesDiff:
     """Worker: the side-by-side page of v*other*'s notes (left) against v*number*'s (right)."""
     this_text = _notes_text(registry, model, number)
     other_text = _notes_text(registry, model, other)
-    page, summary = side_by_side_page(other_text, this_text, other_label,
-                                      f"v{number} (this version)")
+    page, summary = side_by_side_page(
+        other_text, this_text, other_label, f"v{number} (this version)"
+    )
     key = hashlib.sha256(f"{RENDERER_VERSION}\0{page}".encode()).hexdigest()[:32]
     folder = cache_dir_for(registry)
     try:
@@ -121,12 +123,17 @@ class ReleaseNotesTab(DocumentTab):
         self.diff = None
         self.compare_combo.clear()
         self.diff_summary.setText("")
-        self.ctx.run(release_notes_of_versions, model, key=f"notes-versions-{id(self)}",
-                     on_result=lambda result, m=model, n=number: self._fill_choices(m, n, result),
-                     on_error=lambda exc: self.diff_summary.setText(str(exc)))
+        self.ctx.run(
+            release_notes_of_versions,
+            model,
+            key=f"notes-versions-{id(self)}",
+            on_result=lambda result, m=model, n=number: self._fill_choices(m, n, result),
+            on_error=lambda exc: self.diff_summary.setText(str(exc)),
+        )
 
-    def _fill_choices(self, model: str, number: int,
-                      result: tuple[list[VersionChoice], int | None]) -> None:
+    def _fill_choices(
+        self, model: str, number: int, result: tuple[list[VersionChoice], int | None]
+    ) -> None:
         if (model, number) != (self.model, self.number):
             return
         choices, _live = result
@@ -157,11 +164,16 @@ class ReleaseNotesTab(DocumentTab):
             return
         self.diff_summary.setText("Comparing…")
         model, number = self.model, self.number
-        self.ctx.run(compute_notes_diff, model, number, int(other),
-                     self.compare_combo.currentText(), key=f"notes-diff-{id(self)}",
-                     on_result=self._on_diff,
-                     on_error=lambda exc: self.diff_summary.setText(
-                         f"Could not compare: {exc}"))
+        self.ctx.run(
+            compute_notes_diff,
+            model,
+            number,
+            int(other),
+            self.compare_combo.currentText(),
+            key=f"notes-diff-{id(self)}",
+            on_result=self._on_diff,
+            on_error=lambda exc: self.diff_summary.setText(f"Could not compare: {exc}"),
+        )
 
     def _on_diff(self, diff: NotesDiff) -> None:
         if (diff.model, diff.number) != (self.model, self.number):

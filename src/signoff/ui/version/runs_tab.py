@@ -53,8 +53,14 @@ class RunsTab(QWidget):
     def show_version(self, model: str, number: int) -> None:
         """Compute the version's monitoring in a worker, then draw the three charts."""
         self.status.setText(f"Loading monitoring of {html.escape(model)} v{number}…")
-        self.ctx.run(version_monitoring, model, number, key=f"runs-{id(self)}",
-                     on_result=self._loaded, on_error=self._failed)
+        self.ctx.run(
+            version_monitoring,
+            model,
+            number,
+            key=f"runs-{id(self)}",
+            on_result=self._loaded,
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"Could not load monitoring: {html.escape(str(exc))}")
@@ -65,16 +71,20 @@ class RunsTab(QWidget):
         self.result = result
         series = result.series
         if series is None:
-            self.status.setText(f"Monitoring rules cannot be applied: "
-                                f"{html.escape(result.rules_error)}")
+            self.status.setText(
+                f"Monitoring rules cannot be applied: {html.escape(result.rules_error)}"
+            )
             for chart in (self.metric_chart, self.volume_chart, self.predicted_chart):
                 chart.show_empty("No monitoring without valid rules.")
             return
         self.status.setText(self._summary(result))
         self.metric_chart.set_data(MetricTimeData.from_series(series))
         self.volume_chart.set_data(VolumeData.from_series(series))
-        self.predicted_chart.set_data(PredictedActualData(
-            result.is_classifier, result.calibration, result.scores, result.actuals))
+        self.predicted_chart.set_data(
+            PredictedActualData(
+                result.is_classifier, result.calibration, result.scores, result.actuals
+            )
+        )
 
     @staticmethod
     def _summary(result: VersionMonitoring) -> str:
@@ -83,20 +93,27 @@ class RunsTab(QWidget):
         windows = len(series.windows)
         predictions = sum(w.predictions for w in series.windows)
         failed = sum(w.failed_executions for w in series.windows)
-        baseline = (f"baseline {series.baseline:.3f} ({series.baseline_source}), "
-                    f"tolerance {series.tolerance:g}" if series.baseline is not None
-                    else "no baseline recorded")
-        parts = [f"<b>{html.escape(series.label)}</b>"
-                 + (" — live" if result.is_live else " — not live"),
-                 f"{predictions:,} predictions in {windows} windows, {failed} failed runs; "
-                 f"{series.metric.upper()} {baseline}; PSI against the "
-                 f"{html.escape(series.psi_reference)}"]
+        baseline = (
+            f"baseline {series.baseline:.3f} ({series.baseline_source}), "
+            f"tolerance {series.tolerance:g}"
+            if series.baseline is not None
+            else "no baseline recorded"
+        )
+        parts = [
+            f"<b>{html.escape(series.label)}</b>"
+            + (" — live" if result.is_live else " — not live"),
+            f"{predictions:,} predictions in {windows} windows, {failed} failed runs; "
+            f"{series.metric.upper()} {baseline}; PSI against the "
+            f"{html.escape(series.psi_reference)}",
+        ]
         health = result.health
         if health is not None:
             if health.stale:
                 reasons = "<br>".join(html.escape(r) for r in health.reasons)
                 parts.append(f"<span style='color:#c0392b'><b>Stale</b></span>: {reasons}")
             else:
-                parts.append("<span style='color:#1b7837'><b>Not stale</b></span>: "
-                             "every monitoring rule holds.")
+                parts.append(
+                    "<span style='color:#1b7837'><b>Not stale</b></span>: "
+                    "every monitoring rule holds."
+                )
         return "<br>".join(parts)

@@ -36,7 +36,7 @@ class _TabSlot(QWidget):
 
 
 class VersionPage(QWidget):
-    """One version of a model, its tabs filled by the parts registered in :mod:`signoff.ui.version.version_tabs`."""
+    """One version of a model; its tabs are the parts in :mod:`~signoff.ui.version.version_tabs`."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,8 +85,13 @@ class VersionPage(QWidget):
         self.header = None
         self.compare_button.setEnabled(False)
         self.compare_button.setText("Compare…")
-        self.ctx.read(version_page.version_header, model, number, key="version-header",
-                      on_result=self._show_header)
+        self.ctx.read(
+            version_page.version_header,
+            model,
+            number,
+            key="version-header",
+            on_result=self._show_header,
+        )
         self._shown.clear()
         if tab is not None and tab in self.slots:
             self.tabs.setCurrentWidget(self.slots[tab])
@@ -100,7 +105,8 @@ class VersionPage(QWidget):
         self.title.setText(
             f"{html.escape(header.model)} <span style='color:gray'>v{header.number}</span>"
             f" <span style='font-size:11pt'>· {html.escape(state)} · "
-            f"{html.escape(header.model_title)}</span>")
+            f"{html.escape(header.model_title)}</span>"
+        )
         other = header.compare_with
         self.compare_button.setEnabled(other is not None)
         if other is not None:
@@ -114,8 +120,13 @@ class VersionPage(QWidget):
 
     def reload(self) -> None:
         if self.model:
-            self.ctx.read(version_page.version_header, self.model, self.number, key="version-header",
-                          on_result=self._show_header)
+            self.ctx.read(
+                version_page.version_header,
+                self.model,
+                self.number,
+                key="version-header",
+                on_result=self._show_header,
+            )
             self._shown.clear()
             self._load_current()
 

@@ -63,19 +63,22 @@ def state_label(state: str | None) -> str:
     return (state or "—").replace("_", " ")
 
 
-def record_table(model: QAbstractItemModel, name: str, *, multi: bool = False,
-                 wrap: bool = True) -> QTableView:
+def record_table(
+    model: QAbstractItemModel, name: str, *, multi: bool = False, wrap: bool = True
+) -> QTableView:
     """The read-only, row-selecting table every page uses for records."""
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multi
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
     view.verticalHeader().setVisible(False)
     view.setAlternatingRowColors(True)
     view.setWordWrap(wrap)
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return view
-

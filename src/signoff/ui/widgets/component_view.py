@@ -56,10 +56,16 @@ class ComponentView(QWidget):
         where = component.path or component.uri or component.name
         self.header.setText(
             f"<b>{component.kind.replace('_', ' ')}</b> · {where} · "
-            f"{format_size(component.size)} · sha256 <code>{component.sha256 or '—'}</code>")
+            f"{format_size(component.size)} · sha256 <code>{component.sha256 or '—'}</code>"
+        )
         self.editor.setPlainText("Reading from the artifact store…")
-        self.ctx.run(version_page.component_content, component, key=f"component-{id(self)}",
-                     on_result=self._show, on_error=self._failed)
+        self.ctx.run(
+            version_page.component_content,
+            component,
+            key=f"component-{id(self)}",
+            on_result=self._show,
+            on_error=self._failed,
+        )
 
     def _show(self, content: ComponentContent) -> None:
         self.content = content
@@ -79,8 +85,9 @@ class ComponentView(QWidget):
 class ComponentDialog(QDialog):
     """A window showing one component (opened from the dimensions matrix)."""
 
-    def __init__(self, ctx: AppContext, component: ComponentRef, title: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, component: ComponentRef, title: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(860, 620)

@@ -117,7 +117,8 @@ def document_profile() -> QWebEngineProfile:
         profile = QWebEngineProfile()  # no storage name: off the record, in memory
         profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
         profile.setPersistentCookiesPolicy(
-            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies
+        )
         app.aboutToQuit.connect(release_document_profile)
         _profile = profile
     return _profile
@@ -157,18 +158,24 @@ class _SafePage(QWebEnginePage):
             settings.setAttribute(attribute, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.AutoLoadImages, True)  # data: only
         settings.setUnknownUrlSchemePolicy(
-            QWebEngineSettings.UnknownUrlSchemePolicy.DisallowUnknownUrlSchemes)
+            QWebEngineSettings.UnknownUrlSchemePolicy.DisallowUnknownUrlSchemes
+        )
 
-    def acceptNavigationRequest(self, url: QUrl | str,  # noqa: N802 - Qt's name
-                                navigation_type: QWebEnginePage.NavigationType,
-                                is_main_frame: bool) -> bool:
+    def acceptNavigationRequest(
+        self,
+        url: QUrl | str,  # noqa: N802 - Qt's name
+        navigation_type: QWebEnginePage.NavigationType,
+        is_main_frame: bool,
+    ) -> bool:
         url = QUrl(url)
         if not is_main_frame:
             return False
         if self._guard.allowed_document and _strip_fragment(url) == self._guard.allowed_document:
             return True  # the document itself, or an anchor inside it
-        if (navigation_type == QWebEnginePage.NavigationType.NavigationTypeLinkClicked
-                and url.scheme() in ALLOWED_LINK_SCHEMES):
+        if (
+            navigation_type == QWebEnginePage.NavigationType.NavigationTypeLinkClicked
+            and url.scheme() in ALLOWED_LINK_SCHEMES
+        ):
             self.linkRequested.emit(url)
         return False
 
@@ -197,7 +204,8 @@ class SafeDocumentView(QWidget):
         self.page.linkRequested.connect(self.linkRequested)
         self.page.loadFinished.connect(self.loaded)
         self.page.findTextFinished.connect(
-            lambda result: self.findResult.emit(result.activeMatch(), result.numberOfMatches()))
+            lambda result: self.findResult.emit(result.activeMatch(), result.numberOfMatches())
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.web)

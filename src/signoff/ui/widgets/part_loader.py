@@ -35,8 +35,9 @@ class FailedPart(EmptyState):
         """Nothing to load."""
 
 
-def build_part(ctx: AppContext, title: str, factory: PartFactory,
-               parent: QWidget | None = None) -> QWidget:
+def build_part(
+    ctx: AppContext, title: str, factory: PartFactory, parent: QWidget | None = None
+) -> QWidget:
     """The part's widget, or a :class:`FailedPart` naming the error (which is logged)."""
     try:
         return factory(ctx, parent)

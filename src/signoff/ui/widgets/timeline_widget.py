@@ -32,9 +32,13 @@ class DeploymentTimeline(QWidget):
         self.periods = list(periods)
         self.now = utcnow()
         self.setFixedHeight(max(1, len(self.environments())) * self.LANE + 30)
-        self.setToolTip("\n".join(
-            f"{p.environment}: v{p.version} {p.live_from:%Y-%m-%d} → "
-            f"{p.live_to.strftime('%Y-%m-%d') if p.live_to else 'now'}" for p in self.periods))
+        self.setToolTip(
+            "\n".join(
+                f"{p.environment}: v{p.version} {p.live_from:%Y-%m-%d} → "
+                f"{p.live_to.strftime('%Y-%m-%d') if p.live_to else 'now'}"
+                for p in self.periods
+            )
+        )
         self.update()
 
     def set_marker(self, when: datetime | None) -> None:
@@ -68,16 +72,22 @@ class DeploymentTimeline(QWidget):
         text_colour = self.palette().windowText().color()
         if not self.periods:
             painter.setPen(text_colour)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "No version of this model has been live yet.")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "No version of this model has been live yet.",
+            )
             return
         metrics = QFontMetrics(self.font())
         versions = sorted({p.version for p in self.periods})
         for lane, env in enumerate(self.environments()):
             y = 4 + lane * self.LANE
             painter.setPen(text_colour)
-            painter.drawText(QRectF(0, y, self.LEFT - 8, self.LANE - 6),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), env)
+            painter.drawText(
+                QRectF(0, y, self.LEFT - 8, self.LANE - 6),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                env,
+            )
             for p in (p for p in self.periods if p.environment == env):
                 x0, x1 = self.x_for(p.live_from), self.x_for(p.live_to or self.now)
                 rect = QRectF(x0, y + 2, max(3.0, x1 - x0), self.LANE - 10)
@@ -97,8 +107,11 @@ class DeploymentTimeline(QWidget):
         for when in (start + (end - start) * 0.03, self.now):
             x = self.x_for(when)
             painter.drawLine(int(x), axis_y, int(x), axis_y + 4)
-            painter.drawText(QRectF(x - 60, axis_y + 4, 120, 16), Qt.AlignmentFlag.AlignCenter,
-                             "today" if when is self.now else f"{when:%Y-%m-%d}")
+            painter.drawText(
+                QRectF(x - 60, axis_y + 4, 120, 16),
+                Qt.AlignmentFlag.AlignCenter,
+                "today" if when is self.now else f"{when:%Y-%m-%d}",
+            )
         if self.marker is not None:
             x = self.x_for(self.marker)
             painter.setPen(QPen(QColor("#c0392b"), 2, Qt.PenStyle.DashLine))

@@ -37,16 +37,22 @@ class ArtifactSteps:
     """Mixed into the importer: needs ``client``, ``registry``, ``report``, ``artifacts``,
     ``max_artifact_bytes``, ``_progress``, ``_fraction``, ``_cancelled``, ``_check_cancel``."""
 
-    def _artifact_files(self, name: str, number: str, run: _Run | None, label: str
-                        ) -> tuple[list[tuple[str, str, str, str, int | None]],
-                                   list[tuple[str, int | None]], list[dict[str, Any]]]:
+    def _artifact_files(
+        self, name: str, number: str, run: _Run | None, label: str
+    ) -> tuple[
+        list[tuple[str, str, str, str, int | None]],
+        list[tuple[str, int | None]],
+        list[dict[str, Any]],
+    ]:
         """[(component path, origin, root, relative path, size)], the listing, notes."""
         if not self.artifacts:
             return [], [], []
         notes: list[dict[str, Any]] = []
         roots: dict[str, str | None] = {}
-        uris = {"model": self.client.download_uri(name, number),
-                "run": run.artifact_uri if run else None}
+        uris = {
+            "model": self.client.download_uri(name, number),
+            "run": run.artifact_uri if run else None,
+        }
         for origin, uri in uris.items():
             if not uri:
                 roots[origin] = None
@@ -54,33 +60,50 @@ class ArtifactSteps:
                 roots[origin] = artifact_root_path(uri, f"{label} {origin} artifact location")
             else:
                 roots[origin] = None
-                notes.append({"kind": "model_object" if origin == "model" else "documentation",
-                              "name": f"mlflow {origin} artifacts", "path": None, "uri": str(uri),
-                              "sha256": None, "size": None, "stored": False, "role": "",
-                              "details": {"origin": origin, "note": "not proxied by the "
-                                          "MLflow server; not downloaded"}})
-                self.report.skipped.append(f"{label}: {origin} artifacts at {uri} are not "
-                                           "served by the MLflow proxy; recorded, not copied")
+                notes.append(
+                    {
+                        "kind": "model_object" if origin == "model" else "documentation",
+                        "name": f"mlflow {origin} artifacts",
+                        "path": None,
+                        "uri": str(uri),
+                        "sha256": None,
+                        "size": None,
+                        "stored": False,
+                        "role": "",
+                        "details": {
+                            "origin": origin,
+                            "note": "not proxied by the MLflow server; not downloaded",
+                        },
+                    }
+                )
+                self.report.skipped.append(
+                    f"{label}: {origin} artifacts at {uri} are not "
+                    "served by the MLflow proxy; recorded, not copied"
+                )
         files: list[tuple[str, str, str, str, int | None]] = []
         mroot, rroot = roots["model"], roots["run"]
         if mroot and rroot and (mroot == rroot or mroot.startswith(rroot + "/")):
-            sub = mroot[len(rroot) + 1:]
+            sub = mroot[len(rroot) + 1 :]
             for rel, size in self.client.list_artifacts(rroot, what=label):
                 if not sub or rel.startswith(sub + "/"):
-                    files.append((f"model/{rel[len(sub) + 1:] if sub else rel}", "model",
-                                  rroot, rel, size))
+                    files.append(
+                        (f"model/{rel[len(sub) + 1 :] if sub else rel}", "model", rroot, rel, size)
+                    )
                 else:
                     files.append((f"run/{rel}", "run", rroot, rel, size))
         else:
             for origin, root in (("model", mroot), ("run", rroot)):
                 if root:
-                    files += [(f"{origin}/{rel}", origin, root, rel, size)
-                              for rel, size in self.client.list_artifacts(root, what=label)]
+                    files += [
+                        (f"{origin}/{rel}", origin, root, rel, size)
+                        for rel, size in self.client.list_artifacts(root, what=label)
+                    ]
         listing = [(path, size) for path, _o, _r, _rel, size in files]
         return files, listing, notes
 
-    def _download_all(self, files: list[tuple[str, str, str, str, int | None]], label: str,
-                      added: list[str]) -> list[dict[str, Any]]:
+    def _download_all(
+        self, files: list[tuple[str, str, str, str, int | None]], label: str, added: list[str]
+    ) -> list[dict[str, Any]]:
         store = self.registry.store
         store.root.mkdir(parents=True, exist_ok=True)
         out = []
@@ -90,8 +113,14 @@ class ArtifactSteps:
             fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".mlflow-")
             try:
                 with os.fdopen(fd, "wb") as sink:
-                    self.client.download(root, rel, size, sink, max_bytes=self.max_artifact_bytes,
-                                         cancelled=self._cancelled)
+                    self.client.download(
+                        root,
+                        rel,
+                        size,
+                        sink,
+                        max_bytes=self.max_artifact_bytes,
+                        cancelled=self._cancelled,
+                    )
                 sha, got, new = store.put_file(Path(tmp))
             finally:
                 os.unlink(tmp)
@@ -100,15 +129,25 @@ class ArtifactSteps:
             out.append({"path": path, "origin": origin, "sha256": sha, "size": got})
         return out
 
-    def _components(self, stored: list[dict[str, Any]], run: _Run | None, label: str
-                    ) -> list[dict[str, Any]]:
+    def _components(
+        self, stored: list[dict[str, Any]], run: _Run | None, label: str
+    ) -> list[dict[str, Any]]:
         comps = []
         for item in stored:
             kind, role = mapping.component_for(item["path"], item["origin"])
-            comps.append({"kind": kind, "name": item["path"].split("/", 1)[1],
-                          "path": item["path"], "uri": None, "sha256": item["sha256"],
-                          "size": item["size"], "stored": True, "role": role,
-                          "details": {"origin": item["origin"], "source": "mlflow"}})
+            comps.append(
+                {
+                    "kind": kind,
+                    "name": item["path"].split("/", 1)[1],
+                    "path": item["path"],
+                    "uri": None,
+                    "sha256": item["sha256"],
+                    "size": item["size"],
+                    "stored": True,
+                    "role": role,
+                    "details": {"origin": item["origin"], "source": "mlflow"},
+                }
+            )
         return comps
 
     def _python_version(self, stored: list[dict[str, Any]]) -> str:

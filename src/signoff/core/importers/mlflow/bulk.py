@@ -58,9 +58,16 @@ class MlflowRecord:
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # run id → runs/search item
 
 
-def bulk_load_mlflow(registry: Registry, server: str, records: Iterable[MlflowRecord], *,
-                     actor: str | None = None, chunk: int = 500, total: int | None = None,
-                     progress: ProgressFn | None = None) -> ImportReport:
+def bulk_load_mlflow(
+    registry: Registry,
+    server: str,
+    records: Iterable[MlflowRecord],
+    *,
+    actor: str | None = None,
+    chunk: int = 500,
+    total: int | None = None,
+    progress: ProgressFn | None = None,
+) -> ImportReport:
     """Write *records* into *registry* as the REST importer would (first load, no artifacts).
 
     *server* is recorded as each version's origin, as the importer records the server URL.
@@ -88,8 +95,9 @@ def bulk_load_mlflow(registry: Registry, server: str, records: Iterable[MlflowRe
     return report
 
 
-def _load_chunk(registry: Registry, server: str, actor: str, batch: list[MlflowRecord],
-                report: ImportReport) -> None:
+def _load_chunk(
+    registry: Registry, server: str, actor: str, batch: list[MlflowRecord], report: ImportReport
+) -> None:
     added: list[str] = []  # blobs new to the store, removed again if the chunk fails
     try:
         with registry.write() as session:
@@ -97,28 +105,51 @@ def _load_chunk(registry: Registry, server: str, actor: str, batch: list[MlflowR
             names = [r.registered["name"] for r in batch]
             taken = list(session.scalars(select(Model.name).where(Model.name.in_(names))))
             if taken:
-                raise SignoffError(f"the bulk load is a first load only; Signoff already has "
-                                   f"{len(taken)} of these models (e.g. {taken[0]!r})")
+                raise SignoffError(
+                    f"the bulk load is a first load only; Signoff already has "
+                    f"{len(taken)} of these models (e.g. {taken[0]!r})"
+                )
             columns = {r.registered["name"]: mapping.model_columns(r.registered) for r in batch}
-            session.execute(insert(Model.__table__), _uniform(Model.__table__, [
-                mapping.model_row(r.registered, columns[name], now)
-                for r, name in zip(batch, names, strict=True)]))
-            model_ids = dict(session.execute(
-                select(Model.name, Model.id).where(Model.name.in_(names))).all())
+            session.execute(
+                insert(Model.__table__),
+                _uniform(
+                    Model.__table__,
+                    [
+                        mapping.model_row(r.registered, columns[name], now)
+                        for r, name in zip(batch, names, strict=True)
+                    ],
+                ),
+            )
+            model_ids = dict(
+                session.execute(select(Model.name, Model.id).where(Model.name.in_(names))).all()
+            )
             specs, live = _version_specs(registry, server, batch, model_ids, added, report)
             _insert_versions(session, specs, live, actor, now)
             for name in names:
                 model_id = model_ids[name]
                 target = live.get(model_id)
-                append_event(session, actor=actor, action="model.imported",
-                             entity_type="model", entity_id=name, model_id=model_id,
-                             payload={"source": "mlflow", "server": server, "load": "bulk",
-                                      **columns[name],
-                                      "versions": [[s["number"], s["manifest_hash"]]
-                                                   for s in specs[model_id]],
-                                      "live": target and {
-                                          "version": target[0], "reason": target[1],
-                                          "environment": PRODUCTION, "at": now}})
+                append_event(
+                    session,
+                    actor=actor,
+                    action="model.imported",
+                    entity_type="model",
+                    entity_id=name,
+                    model_id=model_id,
+                    payload={
+                        "source": "mlflow",
+                        "server": server,
+                        "load": "bulk",
+                        **columns[name],
+                        "versions": [[s["number"], s["manifest_hash"]] for s in specs[model_id]],
+                        "live": target
+                        and {
+                            "version": target[0],
+                            "reason": target[1],
+                            "environment": PRODUCTION,
+                            "at": now,
+                        },
+                    },
+                )
                 refresh_model_summary(session, model_id)
     except BaseException:
         for sha in added:
@@ -132,9 +163,14 @@ def _load_chunk(registry: Registry, server: str, actor: str, batch: list[MlflowR
             report.went_live.append(f"{name} v{number} (MLflow {reason})")
 
 
-def _version_specs(registry: Registry, server: str, batch: list[MlflowRecord],
-                   model_ids: dict[str, int], added: list[str], report: ImportReport
-                   ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, tuple[int, str]]]:
+def _version_specs(
+    registry: Registry,
+    server: str,
+    batch: list[MlflowRecord],
+    model_ids: dict[str, int],
+    added: list[str],
+    report: ImportReport,
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, tuple[int, str]]]:
     """{model id: version specs} and {model id: (live version number, reason)}."""
     specs: dict[int, list[dict[str, Any]]] = {}
     live: dict[int, tuple[int, str]] = {}
@@ -146,8 +182,9 @@ def _version_specs(registry: Registry, server: str, batch: list[MlflowRecord],
             if mapping.is_ready(v):
                 ready.append(v)
             else:
-                report.skipped.append(f"{name} v{v['version']}: registration status "
-                                      f"{v.get('status')}; not loaded")
+                report.skipped.append(
+                    f"{name} v{v['version']}: registration status {v.get('status')}; not loaded"
+                )
         model_specs = specs[model_ids[name]] = []
         for v in ready:
             label = f"{name} v{v['version']}"
@@ -155,17 +192,32 @@ def _version_specs(registry: Registry, server: str, batch: list[MlflowRecord],
             if run_id and run_id not in record.runs:
                 raise SignoffError(f"{label}: its run {run_id} is not among the records' runs")
             run = new_version.parse_run(run_id, record.runs[run_id], label) if run_id else None
-            model_specs.append(new_version.version_spec(
-                server, name, v, run, aliases.get(str(v["version"]), []),
-                new_version.run_components(registry.store, run, added), [], [], report.skipped))
+            model_specs.append(
+                new_version.version_spec(
+                    server,
+                    name,
+                    v,
+                    run,
+                    aliases.get(str(v["version"]), []),
+                    new_version.run_components(registry.store, run, added),
+                    [],
+                    [],
+                    report.skipped,
+                )
+            )
         target, reason = mapping.live_target(record.registered, ready)
         if target is not None and int(target) in {s["number"] for s in model_specs}:
             live[model_ids[name]] = (int(target), reason)
     return specs, live
 
 
-def _insert_versions(session: Session, specs: dict[int, list[dict[str, Any]]],
-                     live: dict[int, tuple[int, str]], actor: str, now: datetime) -> None:
+def _insert_versions(
+    session: Session,
+    specs: dict[int, list[dict[str, Any]]],
+    live: dict[int, tuple[int, str]],
+    actor: str,
+    now: datetime,
+) -> None:
     """Versions, then their components, metrics and live deployments, a table at a time."""
     rows = []
     for model_id, model_specs in specs.items():
@@ -178,9 +230,14 @@ def _insert_versions(session: Session, specs: dict[int, list[dict[str, Any]]],
     if not rows:
         return
     session.execute(insert(Version.__table__), rows)
-    ids = {(m, n): i for i, m, n in session.execute(
-        select(Version.id, Version.model_id, Version.number)
-        .where(Version.model_id.in_(list(specs))))}
+    ids = {
+        (m, n): i
+        for i, m, n in session.execute(
+            select(Version.id, Version.model_id, Version.number).where(
+                Version.model_id.in_(list(specs))
+            )
+        )
+    }
     components, metrics, deployments = [], [], []
     for model_id, model_specs in specs.items():
         for spec in model_specs:
@@ -188,12 +245,21 @@ def _insert_versions(session: Session, specs: dict[int, list[dict[str, Any]]],
             components += [{"version_id": version_id, **c} for c in spec["components"]]
             metrics += [{"version_id": version_id, **m} for m in spec["metrics"]]
         if model_id in live:
-            deployments.append({"model_id": model_id, "version_id": ids[(model_id,
-                                                                         live[model_id][0])],
-                                "environment": PRODUCTION, "live_from": now, "live_to": None,
-                                "actor": actor})
-    for table, table_rows in ((Component.__table__, components), (Metric.__table__, metrics),
-                              (Deployment.__table__, deployments)):
+            deployments.append(
+                {
+                    "model_id": model_id,
+                    "version_id": ids[(model_id, live[model_id][0])],
+                    "environment": PRODUCTION,
+                    "live_from": now,
+                    "live_to": None,
+                    "actor": actor,
+                }
+            )
+    for table, table_rows in (
+        (Component.__table__, components),
+        (Metric.__table__, metrics),
+        (Deployment.__table__, deployments),
+    ):
         if table_rows:
             session.execute(insert(table), table_rows)
 
@@ -202,6 +268,8 @@ def _uniform(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with the same keys (an ``executemany`` needs that): a missing column gets its
     default, as the ORM would give it (a model without an ``owner`` tag, say)."""
     keys = set().union(*rows) if rows else set()
-    defaults = {k: table.c[k].default.arg if getattr(table.c[k].default, "is_scalar", False)
-                else None for k in keys}
+    defaults = {
+        k: table.c[k].default.arg if getattr(table.c[k].default, "is_scalar", False) else None
+        for k in keys
+    }
     return [row if len(row) == len(keys) else {**defaults, **row} for row in rows]

@@ -64,8 +64,9 @@ class RetryPolicy:
     read_timeout_s: float = 60.0
 
 
-def credentials_from_environment(env: dict[str, str] | None = None
-                                 ) -> tuple[tuple[str, str] | None, str | None]:
+def credentials_from_environment(
+    env: dict[str, str] | None = None,
+) -> tuple[tuple[str, str] | None, str | None]:
     """(basic-auth pair, bearer token) named by the MLFLOW_TRACKING_* variables, if any."""
     env = dict(os.environ if env is None else env)
     user, password = env.get("MLFLOW_TRACKING_USERNAME"), env.get("MLFLOW_TRACKING_PASSWORD")
@@ -116,7 +117,7 @@ def artifact_root_path(uri: object, what: str) -> str:
             f"{what} {uri!r} is not served through the MLflow artifact proxy; start the "
             "server with --serve-artifacts (the default) so Signoff can download artifacts"
         )
-    rest = uri[len("mlflow-artifacts:"):]
+    rest = uri[len("mlflow-artifacts:") :]
     if rest.startswith("//"):
         # mlflow-artifacts://host:port/path names another server: never follow it
         raise HostileAnswerError(f"refusing {what} {uri!r}: it points at another host")
@@ -126,9 +127,14 @@ def artifact_root_path(uri: object, what: str) -> str:
 class MlflowClient:
     """Read-only access to one MLflow tracking server."""
 
-    def __init__(self, base_url: str, *, retry: RetryPolicy | None = None,
-                 env: dict[str, str] | None = None,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        retry: RetryPolicy | None = None,
+        env: dict[str, str] | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise MlflowError(f"{base_url!r} is not an http(s) URL of an MLflow server")
@@ -148,8 +154,15 @@ class MlflowClient:
         self._experiment_ids: list[str] | None = None
 
     # -- transport ----------------------------------------------------------------------
-    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              json_body: Any = None, stream: bool = False) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        stream: bool = False,
+    ) -> requests.Response:
         url = self.base_url + path
         last_problem = ""
         for attempt in range(1, self.retry.attempts + 1):
@@ -165,18 +178,31 @@ class MlflowClient:
                 response.close()
             if attempt < self.retry.attempts:
                 delay = self.retry.backoff_s * 2 ** (attempt - 1)
-                log.info("%s; retrying in %.1fs (%d/%d)", last_problem, delay, attempt,
-                         self.retry.attempts)
+                log.info(
+                    "%s; retrying in %.1fs (%d/%d)",
+                    last_problem,
+                    delay,
+                    attempt,
+                    self.retry.attempts,
+                )
                 time.sleep(delay)
-        raise MlflowError(f"{last_problem} ({method} {path}); gave up after "
-                          f"{self.retry.attempts} attempts")
+        raise MlflowError(
+            f"{last_problem} ({method} {path}); gave up after {self.retry.attempts} attempts"
+        )
 
-    def _follow(self, method: str, url: str, params: dict[str, Any] | None, json_body: Any,
-                stream: bool) -> requests.Response:
+    def _follow(
+        self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, stream: bool
+    ) -> requests.Response:
         for _hop in range(5):
             response = self.session.request(
-                method, url, params=params, json=json_body, stream=stream, allow_redirects=False,
-                timeout=(self.retry.connect_timeout_s, self.retry.read_timeout_s))
+                method,
+                url,
+                params=params,
+                json=json_body,
+                stream=stream,
+                allow_redirects=False,
+                timeout=(self.retry.connect_timeout_s, self.retry.read_timeout_s),
+            )
             if response.status_code not in (301, 302, 303, 307, 308):
                 return response
             target = urljoin(url, response.headers.get("Location", ""))
@@ -185,7 +211,8 @@ class MlflowClient:
             if (parts.scheme, parts.hostname, parts.port) != self._origin:
                 raise HostileAnswerError(
                     f"refusing a redirect from {url} to another host ({target}); "
-                    "credentials and downloads stay with the server you named")
+                    "credentials and downloads stay with the server you named"
+                )
             url, params = target, None
         raise HostileAnswerError(f"too many redirects starting at {url}")
 
@@ -198,17 +225,26 @@ class MlflowClient:
         if code == 401:
             raise MlflowAuthError(
                 f"{self.base_url} refused the credentials (HTTP 401) while reading {what}; set "
-                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN")
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN"
+            )
         if code == 403:
             raise MlflowAuthError(
                 f"{self.base_url} denied permission (HTTP 403) to read {what}; ask the MLflow "
-                f"administrator for READ permission{detail}")
+                f"administrator for READ permission{detail}"
+            )
         if code == 404:
             raise MlflowNotFoundError(f"{self.base_url} has no {what} (HTTP 404){detail}")
         raise MlflowError(f"{self.base_url} refused the request for {what} (HTTP {code}){detail}")
 
-    def get_json(self, path: str, params: dict[str, Any] | None = None, *,
-                 what: str, method: str = "GET", json_body: Any = None) -> dict[str, Any]:
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        what: str,
+        method: str = "GET",
+        json_body: Any = None,
+    ) -> dict[str, Any]:
         """GET (or POST) an API path and return its JSON object, checked and size-capped."""
         response = self._send(method, path, params=params, json_body=json_body, stream=True)
         self._check_status(response, what)
@@ -219,13 +255,15 @@ class MlflowClient:
             kind = response.headers.get("Content-Type", "?")
             raise HostileAnswerError(
                 f"{self.base_url} answered {what} with something that is not JSON "
-                f"({kind}, {len(body)} bytes): is this an MLflow tracking server?") from exc
+                f"({kind}, {len(body)} bytes): is this an MLflow tracking server?"
+            ) from exc
         if not isinstance(data, dict):
             raise HostileAnswerError(f"{what}: expected a JSON object, got {type(data).__name__}")
         return data
 
-    def paginate(self, path: str, key: str, params: dict[str, Any], *, what: str,
-                 page_size: int) -> Iterator[dict[str, Any]]:
+    def paginate(
+        self, path: str, key: str, params: dict[str, Any], *, what: str, page_size: int
+    ) -> Iterator[dict[str, Any]]:
         """Yield every item of a paged list, following ``next_page_token`` to the end."""
         token: str | None = None
         seen: set[str] = set()
@@ -249,28 +287,44 @@ class MlflowClient:
     def check_server(self) -> None:
         """Raise a clear error unless the URL answers like an MLflow tracking server."""
         try:
-            data = self.get_json(f"{API}/registered-models/search", {"max_results": 1},
-                                 what="the registered-model list")
+            data = self.get_json(
+                f"{API}/registered-models/search",
+                {"max_results": 1},
+                what="the registered-model list",
+            )
         except MlflowNotFoundError as exc:
-            raise MlflowError(f"{self.base_url} is not an MLflow tracking server "
-                              "(it has no /api/2.0/mlflow/registered-models/search)") from exc
+            raise MlflowError(
+                f"{self.base_url} is not an MLflow tracking server "
+                "(it has no /api/2.0/mlflow/registered-models/search)"
+            ) from exc
         except HostileAnswerError as exc:
             raise MlflowError(f"{self.base_url} is not an MLflow tracking server: {exc}") from exc
         if not (set(data) <= {"registered_models", "next_page_token"}):
-            raise MlflowError(f"{self.base_url} is not an MLflow tracking server "
-                              f"(unexpected answer keys {sorted(data)[:5]})")
+            raise MlflowError(
+                f"{self.base_url} is not an MLflow tracking server "
+                f"(unexpected answer keys {sorted(data)[:5]})"
+            )
 
     def registered_models(self, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every registered model, with description, tags and aliases."""
-        return self.paginate(f"{API}/registered-models/search", "registered_models", {},
-                             what="the registered-model list", page_size=page_size)
+        return self.paginate(
+            f"{API}/registered-models/search",
+            "registered_models",
+            {},
+            what="the registered-model list",
+            page_size=page_size,
+        )
 
     def model_versions(self, name: str, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every version of the registered model *name*."""
         escaped = name.replace("\\", "\\\\").replace("'", "\\'")
-        return self.paginate(f"{API}/model-versions/search", "model_versions",
-                             {"filter": f"name='{escaped}'"},
-                             what=f"the versions of {name!r}", page_size=page_size)
+        return self.paginate(
+            f"{API}/model-versions/search",
+            "model_versions",
+            {"filter": f"name='{escaped}'"},
+            what=f"the versions of {name!r}",
+            page_size=page_size,
+        )
 
     def run(self, run_id: str) -> dict[str, Any]:
         """A run with its metrics, params, tags and dataset inputs."""
@@ -291,17 +345,30 @@ class MlflowClient:
         try:
             if self._experiment_ids is None:
                 self._experiment_ids = [
-                    str(e.get("experiment_id")) for e in self.paginate(
-                        f"{API}/experiments/search", "experiments", {},
-                        what="the experiment list", page_size=1000)]
+                    str(e.get("experiment_id"))
+                    for e in self.paginate(
+                        f"{API}/experiments/search",
+                        "experiments",
+                        {},
+                        what="the experiment list",
+                        page_size=1000,
+                    )
+                ]
             out: dict[str, dict[str, Any]] = {}
             for start in range(0, len(ids), 100):
-                chunk = ids[start:start + 100]
+                chunk = ids[start : start + 100]
                 data = self.get_json(
-                    f"{API}/runs/search", method="POST", what="runs",
-                    json_body={"experiment_ids": self._experiment_ids, "max_results": 1000,
-                               "filter": "attributes.run_id IN ("
-                               + ",".join(f"'{r}'" for r in chunk) + ")"})
+                    f"{API}/runs/search",
+                    method="POST",
+                    what="runs",
+                    json_body={
+                        "experiment_ids": self._experiment_ids,
+                        "max_results": 1000,
+                        "filter": "attributes.run_id IN ("
+                        + ",".join(f"'{r}'" for r in chunk)
+                        + ")",
+                    },
+                )
                 for run in data.get("runs") or []:
                     info = run.get("info") if isinstance(run, dict) else None
                     if isinstance(info, dict) and info.get("run_id") in chunk:
@@ -315,9 +382,11 @@ class MlflowClient:
 
     def download_uri(self, name: str, version: str) -> str:
         """Where the artifacts of a model version live (an ``mlflow-artifacts:/`` URI)."""
-        data = self.get_json(f"{API}/model-versions/get-download-uri",
-                             {"name": name, "version": version},
-                             what=f"the artifact location of {name} v{version}")
+        data = self.get_json(
+            f"{API}/model-versions/get-download-uri",
+            {"name": name, "version": version},
+            what=f"the artifact location of {name} v{version}",
+        )
         uri = data.get("artifact_uri")
         if not isinstance(uri, str):
             raise HostileAnswerError(f"{name} v{version}: the artifact location is missing")
@@ -352,8 +421,16 @@ class MlflowClient:
                 out.append((rel, size))
         return sorted(out)
 
-    def download(self, root: str, rel: str, declared: int | None, sink: BinaryIO, *,
-                 max_bytes: int, cancelled: Callable[[], bool] | None = None) -> int:
+    def download(
+        self,
+        root: str,
+        rel: str,
+        declared: int | None,
+        sink: BinaryIO,
+        *,
+        max_bytes: int,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int:
         """Stream one artifact into *sink*; refuses a body larger than declared or allowed."""
         safe_artifact_path(rel)
         path = f"{ARTIFACTS_API}/{quote(root)}/{quote(rel)}"
@@ -365,7 +442,8 @@ class MlflowClient:
             response.close()
             raise HostileAnswerError(
                 f"artifact {rel}: the server sends {int(header)} bytes but declared {declared}; "
-                "refusing it")
+                "refusing it"
+            )
         written = 0
         try:
             for chunk in response.iter_content(CHUNK):
@@ -373,15 +451,17 @@ class MlflowClient:
                 if written > limit:
                     raise HostileAnswerError(
                         f"artifact {rel}: the server sent more than the {limit} bytes it "
-                        "declared; refusing it")
+                        "declared; refusing it"
+                    )
                 if cancelled is not None and cancelled():
                     raise ImportCancelled()
                 sink.write(chunk)
         finally:
             response.close()
         if declared is not None and written != declared:
-            raise HostileAnswerError(f"artifact {rel}: the server declared {declared} bytes "
-                                     f"but sent {written}")
+            raise HostileAnswerError(
+                f"artifact {rel}: the server declared {declared} bytes but sent {written}"
+            )
         return written
 
 
@@ -410,8 +490,9 @@ def _read_capped(response: requests.Response, cap: int, what: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
         response.close()
-        raise HostileAnswerError(f"{what}: the answer declares {declared} bytes, over the "
-                                 f"{cap}-byte limit")
+        raise HostileAnswerError(
+            f"{what}: the answer declares {declared} bytes, over the {cap}-byte limit"
+        )
     limit = int(declared) if declared is not None and declared.isdigit() else cap
     buf = bytearray()
     try:
@@ -419,8 +500,8 @@ def _read_capped(response: requests.Response, cap: int, what: str) -> bytes:
             buf += chunk
             if len(buf) > limit:
                 raise HostileAnswerError(
-                    f"{what}: the answer is larger than the {limit} bytes it declared; "
-                    "refusing it")
+                    f"{what}: the answer is larger than the {limit} bytes it declared; refusing it"
+                )
     finally:
         response.close()
     return bytes(buf)

@@ -51,16 +51,25 @@ log = logging.getLogger("signoff.importers.mlflow")
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
-__all__ = ["ImportCancelled", "ImportReport", "MlflowError", "HostileAnswerError",
-           "import_mlflow"]
+__all__ = ["ImportCancelled", "ImportReport", "MlflowError", "HostileAnswerError", "import_mlflow"]
 
 
 class MlflowImporter(ArtifactSteps):
     """One import run against one server; use :func:`import_mlflow`."""
 
-    def __init__(self, registry: Registry, client: MlflowClient, *, actor: str,
-                 artifacts: bool, verify_artifacts: bool, max_artifact_bytes: int,
-                 page_size: int, progress: ProgressFn | None, cancelled: CancelFn | None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        client: MlflowClient,
+        *,
+        actor: str,
+        artifacts: bool,
+        verify_artifacts: bool,
+        max_artifact_bytes: int,
+        page_size: int,
+        progress: ProgressFn | None,
+        cancelled: CancelFn | None,
+    ) -> None:
         self.registry, self.client, self.actor = registry, client, actor
         self.artifacts, self.verify = artifacts, verify_artifacts
         self.max_artifact_bytes, self.page_size = max_artifact_bytes, page_size
@@ -106,22 +115,29 @@ class MlflowImporter(ArtifactSteps):
         for v in self.client.model_versions(name, self.page_size):
             number = str(v.get("version", ""))
             if not number.isdigit() or v.get("name", name) != name:
-                raise HostileAnswerError(f"{name}: a model version has an unusable number "
-                                         f"{v.get('version')!r} or name {v.get('name')!r}")
+                raise HostileAnswerError(
+                    f"{name}: a model version has an unusable number "
+                    f"{v.get('version')!r} or name {v.get('name')!r}"
+                )
             versions.append(v)
         versions.sort(key=lambda v: int(v["version"]))
         existing, foreign = self._existing(name)
         if foreign:
             self.report.skipped.append(
                 f"{name}: a Signoff model of that name already exists and was not imported "
-                "from MLflow; rename one of them to import it")
+                "from MLflow; rename one of them to import it"
+            )
             return
         model_id = self._upsert_model(registered)
         aliases = mapping.aliases_by_version(registered)
-        wanted = [v for v in versions if mapping.is_ready(v)
-                  and (int(v["version"]) not in existing or self.artifacts)]
+        wanted = [
+            v
+            for v in versions
+            if mapping.is_ready(v) and (int(v["version"]) not in existing or self.artifacts)
+        ]
         self._runs = self.client.runs_by_id(
-            [v["run_id"] for v in wanted if isinstance(v.get("run_id"), str)])
+            [v["run_id"] for v in wanted if isinstance(v.get("run_id"), str)]
+        )
         ready, prepared, added = [], [], []
         try:
             for i, v in enumerate(versions):
@@ -132,9 +148,14 @@ class MlflowImporter(ArtifactSteps):
                 self._progress(self._fraction + share * i / max(len(versions), 1), label)
                 status = v.get("status", "READY")
                 if status != "READY":
-                    self.report.skipped.append(f"{label}: registration status {status}"
-                                               + (" (will be imported once ready)"
-                                                  if status == "PENDING_REGISTRATION" else ""))
+                    self.report.skipped.append(
+                        f"{label}: registration status {status}"
+                        + (
+                            " (will be imported once ready)"
+                            if status == "PENDING_REGISTRATION"
+                            else ""
+                        )
+                    )
                     continue
                 ready.append(v)
                 known = existing.get(int(number))
@@ -148,8 +169,10 @@ class MlflowImporter(ArtifactSteps):
                     prepared.append(spec)
                     added += mine
                 elif known.get("mlflow") is None:
-                    self.report.skipped.append(f"{label}: Signoff already has a v{number} of "
-                                               f"{name} that did not come from MLflow")
+                    self.report.skipped.append(
+                        f"{label}: Signoff already has a v{number} of "
+                        f"{name} that did not come from MLflow"
+                    )
                 else:
                     self._refresh_version(known, v, aliases.get(number, []))
         except ImportCancelled:
@@ -169,10 +192,15 @@ class MlflowImporter(ArtifactSteps):
             model = session.scalar(select(Model).where(Model.name == name))
             if model is None:
                 return {}, False
-            rows = session.execute(select(Version.id, Version.number, Version.manifest)
-                                   .where(Version.model_id == model.id)).all()
-        known = {number: {"id": vid, "mlflow": (manifest or {}).get("mlflow")}
-                 for vid, number, manifest in rows}
+            rows = session.execute(
+                select(Version.id, Version.number, Version.manifest).where(
+                    Version.model_id == model.id
+                )
+            ).all()
+        known = {
+            number: {"id": vid, "mlflow": (manifest or {}).get("mlflow")}
+            for vid, number, manifest in rows
+        }
         foreign = bool(known) and all(k["mlflow"] is None for k in known.values())
         return known, foreign
 
@@ -185,48 +213,78 @@ class MlflowImporter(ArtifactSteps):
                 model = Model(**mapping.model_row(registered, columns, db_now(session)))
                 session.add(model)
                 session.flush()
-                append_event(session, actor=self.actor, action="model.created",
-                             entity_type="model", entity_id=name, model_id=model.id,
-                             payload={"source": "mlflow", "server": self.client.base_url,
-                                      **columns})
+                append_event(
+                    session,
+                    actor=self.actor,
+                    action="model.created",
+                    entity_type="model",
+                    entity_id=name,
+                    model_id=model.id,
+                    payload={"source": "mlflow", "server": self.client.base_url, **columns},
+                )
                 self.report.models_created.append(name)
             else:
-                changed = {k: {"from": getattr(model, k), "to": v} for k, v in columns.items()
-                           if getattr(model, k) != v}
+                changed = {
+                    k: {"from": getattr(model, k), "to": v}
+                    for k, v in columns.items()
+                    if getattr(model, k) != v
+                }
                 if not changed:
                     return model.id
                 for key, value in columns.items():
                     setattr(model, key, value)
-                append_event(session, actor=self.actor, action="model.updated",
-                             entity_type="model", entity_id=name, model_id=model.id,
-                             payload={"source": "mlflow", "changed": changed})
+                append_event(
+                    session,
+                    actor=self.actor,
+                    action="model.updated",
+                    entity_type="model",
+                    entity_id=name,
+                    model_id=model.id,
+                    payload={"source": "mlflow", "changed": changed},
+                )
                 self.report.models_updated.append(name)
             refresh_model_summary(session, model.id)
             return model.id
 
     # -- one new version -----------------------------------------------------------------
-    def _prepare_version(self, name: str, v: dict[str, Any], aliases: list[str],
-                         added: list[str]) -> dict[str, Any]:
+    def _prepare_version(
+        self, name: str, v: dict[str, Any], aliases: list[str], added: list[str]
+    ) -> dict[str, Any]:
         """Download and hash everything of one new version; the rows to write."""
         number = v["version"]
         label = f"{name} v{number}"
         run = self._read_run(v.get("run_id"), label)
         files, listing, notes = self._artifact_files(name, number, run, label)
         stored = self._download_all(files, label, added)
-        components = (self._components(stored, run, label)
-                      + run_components(self.registry.store, run, added) + notes)
-        return version_spec(self.client.base_url, name, v, run, aliases, components, stored,
-                            listing, self.report.skipped, self._python_version(stored))
+        components = (
+            self._components(stored, run, label)
+            + run_components(self.registry.store, run, added)
+            + notes
+        )
+        return version_spec(
+            self.client.base_url,
+            name,
+            v,
+            run,
+            aliases,
+            components,
+            stored,
+            listing,
+            self.report.skipped,
+            self._python_version(stored),
+        )
 
-    def _write_versions(self, model_id: int, prepared: list[dict[str, Any]],
-                        added: list[str]) -> None:
+    def _write_versions(
+        self, model_id: int, prepared: list[dict[str, Any]], added: list[str]
+    ) -> None:
         """Write a model's new versions, their components, metrics and events, in one go."""
         if not prepared:
             return
         try:
             with self.registry.write() as session:
-                taken = set(session.scalars(select(Version.number)
-                                            .where(Version.model_id == model_id)))
+                taken = set(
+                    session.scalars(select(Version.number).where(Version.model_id == model_id))
+                )
                 written = []
                 for spec in prepared:
                     if spec["number"] in taken:
@@ -253,16 +311,24 @@ class MlflowImporter(ArtifactSteps):
             session.add(Component(version_id=version.id, **comp))
         for metric in spec["metrics"]:
             session.add(Metric(version_id=version.id, **metric))
-        append_event(session, actor=self.actor, action="version.imported",
-                     entity_type="version", entity_id=spec["label"], model_id=model_id,
-                     version_id=version.id,
-                     payload={"source": "mlflow", "server": self.client.base_url,
-                              "mlflow_version": v["version"],
-                              "run_id": spec["identity"]["run_id"],
-                              "manifest_hash": spec["manifest_hash"],
-                              "artifact_digest": spec["identity"]["artifact_digest"],
-                              "components": [[c["kind"], c["name"], c["sha256"]]
-                                             for c in spec["components"]]})
+        append_event(
+            session,
+            actor=self.actor,
+            action="version.imported",
+            entity_type="version",
+            entity_id=spec["label"],
+            model_id=model_id,
+            version_id=version.id,
+            payload={
+                "source": "mlflow",
+                "server": self.client.base_url,
+                "mlflow_version": v["version"],
+                "run_id": spec["identity"]["run_id"],
+                "manifest_hash": spec["manifest_hash"],
+                "artifact_digest": spec["identity"]["artifact_digest"],
+                "components": [[c["kind"], c["name"], c["sha256"]] for c in spec["components"]],
+            },
+        )
 
     def _discard(self, added: list[str]) -> None:
         for sha in added:
@@ -277,16 +343,22 @@ class MlflowImporter(ArtifactSteps):
         return parse_run(run_id, self._runs.get(run_id) or self.client.run(run_id), label)
 
     # -- versions already imported ------------------------------------------------------------
-    def _refresh_version(self, known: dict[str, Any], v: dict[str, Any],
-                         aliases: list[str]) -> None:
+    def _refresh_version(
+        self, known: dict[str, Any], v: dict[str, Any], aliases: list[str]
+    ) -> None:
         meta = known["mlflow"]
         label = f"{meta['name']} v{meta['version']}"
         if self.artifacts:
             self._check_upstream_artifacts(meta, label)
-        fresh = {"description": v.get("description") or "", "tags": tag_dict(v.get("tags")),
-                 "aliases": aliases, "stage": v.get("current_stage", "None")}
-        changed = {k: {"from": meta.get(k), "to": val} for k, val in fresh.items()
-                   if meta.get(k) != val}
+        fresh = {
+            "description": v.get("description") or "",
+            "tags": tag_dict(v.get("tags")),
+            "aliases": aliases,
+            "stage": v.get("current_stage", "None"),
+        }
+        changed = {
+            k: {"from": meta.get(k), "to": val} for k, val in fresh.items() if meta.get(k) != val
+        }
         if not changed:
             self.report.versions_unchanged += 1
             return
@@ -295,9 +367,16 @@ class MlflowImporter(ArtifactSteps):
             manifest = dict(version.manifest or {})
             manifest["mlflow"] = {**manifest.get("mlflow", {}), **fresh}
             version.manifest = manifest
-            append_event(session, actor=self.actor, action="version.metadata_updated",
-                         entity_type="version", entity_id=label, model_id=version.model_id,
-                         version_id=version.id, payload={"source": "mlflow", "changed": changed})
+            append_event(
+                session,
+                actor=self.actor,
+                action="version.metadata_updated",
+                entity_type="version",
+                entity_id=label,
+                model_id=version.model_id,
+                version_id=version.id,
+                payload={"source": "mlflow", "changed": changed},
+            )
             refresh_model_summary(session, version.model_id)
         self.report.versions_updated.append(f"{label}: {', '.join(sorted(changed))}")
 
@@ -308,7 +387,8 @@ class MlflowImporter(ArtifactSteps):
             self.report.changed_upstream.append(
                 f"{label}: its artifact files changed in MLflow after import (names or sizes "
                 f"differ); Signoff keeps the imported content (digest "
-                f"{str(meta.get('artifact_digest'))[:12]}…)")
+                f"{str(meta.get('artifact_digest'))[:12]}…)"
+            )
             return
         if self.verify and files:
             added: list[str] = []
@@ -322,31 +402,43 @@ class MlflowImporter(ArtifactSteps):
                 self.report.changed_upstream.append(
                     f"{label}: the content of its artifact files changed in MLflow after import;"
                     f" Signoff keeps the imported content (digest "
-                    f"{str(meta.get('artifact_digest'))[:12]}…, now {digest[:12]}…)")
+                    f"{str(meta.get('artifact_digest'))[:12]}…, now {digest[:12]}…)"
+                )
 
     def _apply_live(self, model_id: int, name: str, number: int, reason: str) -> None:
         with self.registry.write() as session:
             model = session.get(Model, model_id)
             if model.live_version == number:
                 return
-            version = session.scalar(select(Version).where(Version.model_id == model_id,
-                                                           Version.number == number))
+            version = session.scalar(
+                select(Version).where(Version.model_id == model_id, Version.number == number)
+            )
             if version is None or not (version.manifest or {}).get("mlflow"):
                 return
             if version.state in (DO_NOT_USE, REJECTED):
-                self.report.skipped.append(f"{name} v{number}: MLflow marks it live ({reason}) "
-                                           f"but Signoff has it {version.state}; not made live")
+                self.report.skipped.append(
+                    f"{name} v{number}: MLflow marks it live ({reason}) "
+                    f"but Signoff has it {version.state}; not made live"
+                )
                 return
             record_go_live(session, version, actor=self.actor)
         self.report.went_live.append(f"{name} v{number} (MLflow {reason})")
 
 
-def import_mlflow(registry: Registry, url: str, *, actor: str | None = None,
-                  artifacts: bool = True, verify_artifacts: bool = False,
-                  max_artifact_bytes: int = 4 * 1024**3, page_size: int = 1000,
-                  only: list[str] | None = None, progress: ProgressFn | None = None,
-                  cancelled: CancelFn | None = None,
-                  client: MlflowClient | None = None) -> ImportReport:
+def import_mlflow(
+    registry: Registry,
+    url: str,
+    *,
+    actor: str | None = None,
+    artifacts: bool = True,
+    verify_artifacts: bool = False,
+    max_artifact_bytes: int = 4 * 1024**3,
+    page_size: int = 1000,
+    only: list[str] | None = None,
+    progress: ProgressFn | None = None,
+    cancelled: CancelFn | None = None,
+    client: MlflowClient | None = None,
+) -> ImportReport:
     """Import (or bring up to date) every registered model of the MLflow server at *url*.
 
     Promises: each new ready version arrives complete (components hashed into the store,
@@ -357,8 +449,14 @@ def import_mlflow(registry: Registry, url: str, *, actor: str | None = None,
     Raises MlflowError (and subclasses) for unreachable, refusing or hostile servers.
     """
     importer = MlflowImporter(
-        registry, client or MlflowClient(url), actor=actor or registry.actor,
-        artifacts=artifacts, verify_artifacts=verify_artifacts,
-        max_artifact_bytes=max_artifact_bytes, page_size=page_size, progress=progress,
-        cancelled=cancelled)
+        registry,
+        client or MlflowClient(url),
+        actor=actor or registry.actor,
+        artifacts=artifacts,
+        verify_artifacts=verify_artifacts,
+        max_artifact_bytes=max_artifact_bytes,
+        page_size=page_size,
+        progress=progress,
+        cancelled=cancelled,
+    )
     return importer.run(only)

@@ -29,15 +29,43 @@ from signoff.core.db.schema import DRAFT, RETIRED, RISK_TIERS
 LIVE_ALIASES = ("champion", "production", "prod", "live")
 LIVE_STAGE = "Production"
 ARCHIVED_STAGE = "Archived"
-ENVIRONMENT_FILES = {"requirements.txt", "conda.yaml", "python_env.yaml", "environment.yml",
-                     "environment.yaml", "pyproject.toml", "poetry.lock", "uv.lock"}
-MODEL_OBJECT_SUFFIXES = (".pkl", ".pickle", ".joblib", ".skops", ".onnx", ".pt", ".pth", ".h5",
-                         ".keras", ".ubj", ".cbm", ".txt.gz", ".safetensors", ".bin")
+ENVIRONMENT_FILES = {
+    "requirements.txt",
+    "conda.yaml",
+    "python_env.yaml",
+    "environment.yml",
+    "environment.yaml",
+    "pyproject.toml",
+    "poetry.lock",
+    "uv.lock",
+}
+MODEL_OBJECT_SUFFIXES = (
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".skops",
+    ".onnx",
+    ".pt",
+    ".pth",
+    ".h5",
+    ".keras",
+    ".ubj",
+    ".cbm",
+    ".txt.gz",
+    ".safetensors",
+    ".bin",
+)
 DATA_SUFFIXES = (".csv", ".parquet", ".feather", ".jsonl", ".tsv", ".arrow")
 # metric-name prefixes that say which data a metric was measured on
-DATASET_PREFIXES = (("training_", "train"), ("train_", "train"), ("test_", "test"),
-                    ("validation_", "validation"), ("valid_", "validation"),
-                    ("val_", "validation"), ("eval_", "validation"))
+DATASET_PREFIXES = (
+    ("training_", "train"),
+    ("train_", "train"),
+    ("test_", "test"),
+    ("validation_", "validation"),
+    ("valid_", "validation"),
+    ("val_", "validation"),
+    ("eval_", "validation"),
+)
 MODEL_TAG_COLUMNS = ("title", "owner", "business_unit", "risk_tier")
 
 
@@ -112,20 +140,23 @@ def model_columns(registered: dict[str, Any]) -> dict[str, Any]:
             out[column] = tags[column]
     if out.get("risk_tier") not in (None, *RISK_TIERS):
         out.pop("risk_tier")
-    out["tags"] = sorted(f"{k}={v}" if v else k for k, v in tags.items()
-                         if not k.startswith("mlflow."))
+    out["tags"] = sorted(
+        f"{k}={v}" if v else k for k, v in tags.items() if not k.startswith("mlflow.")
+    )
     return out
 
 
-def model_row(registered: dict[str, Any], columns: dict[str, Any], now: datetime
-              ) -> dict[str, Any]:
+def model_row(registered: dict[str, Any], columns: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The ``models`` columns of a newly imported model; *columns* from :func:`model_columns`.
 
     Its creation time is MLflow's, or *now* when MLflow does not say.
     """
-    return {"name": registered["name"], "monitoring_rules": {},
-            "created_at": ms_to_datetime(registered.get("creation_timestamp")) or now,
-            **columns}
+    return {
+        "name": registered["name"],
+        "monitoring_rules": {},
+        "created_at": ms_to_datetime(registered.get("creation_timestamp")) or now,
+        **columns,
+    }
 
 
 def is_ready(version: dict[str, Any]) -> bool:
@@ -142,8 +173,9 @@ def aliases_by_version(registered: dict[str, Any]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def live_target(registered: dict[str, Any], versions: list[dict[str, Any]]
-                ) -> tuple[str | None, str]:
+def live_target(
+    registered: dict[str, Any], versions: list[dict[str, Any]]
+) -> tuple[str | None, str]:
     """The version that should be live in production, and why (alias or stage)."""
     aliases = aliases_by_version(registered)
     for alias in LIVE_ALIASES:
@@ -177,14 +209,27 @@ def content_digest(files: list[tuple[str, str]]) -> str:
     return sha256_bytes(canonical_json(sorted([p, h] for p, h in files)).encode())
 
 
-def version_manifest_hash(model: str, components: list[dict[str, Any]],
-                          metrics: list[dict[str, Any]], params: dict[str, str]) -> str:
+def version_manifest_hash(
+    model: str,
+    components: list[dict[str, Any]],
+    metrics: list[dict[str, Any]],
+    params: dict[str, str],
+) -> str:
     """The content hash of an imported version, computed like a published one's."""
     content = {
         "model": model,
         "source": "mlflow",
-        "components": sorted([c["kind"], c["name"], c.get("path") or "", c.get("uri") or "",
-                              c.get("sha256") or "", c.get("role", "")] for c in components),
+        "components": sorted(
+            [
+                c["kind"],
+                c["name"],
+                c.get("path") or "",
+                c.get("uri") or "",
+                c.get("sha256") or "",
+                c.get("role", ""),
+            ]
+            for c in components
+        ),
         "metrics": sorted((m["name"], m["dataset"], m["value"]) for m in metrics),
         "params": params,
     }
@@ -206,12 +251,14 @@ def run_metrics(items: list[Any], label: str, problems: list[str]) -> list[dict[
         key, value = item.get("key"), item.get("value")
         if not isinstance(key, str) or not key:
             raise HostileAnswerError(f"{label}: a metric without a name")
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             problems.append(f"{label}: metric {key} = {value!r} is not a finite number")
             continue
-        out[key] = {"name": key[:100], "value": float(value),
-                    "dataset": metric_dataset(key)}
+        out[key] = {"name": key[:100], "value": float(value), "dataset": metric_dataset(key)}
     return list(out.values())
 
 
@@ -229,13 +276,24 @@ def dataset_component(entry: dict[str, Any]) -> dict[str, Any]:
         uri = None
     name = str(dataset.get("name") or "dataset")
     digest = str(dataset.get("digest") or "")
-    return {"kind": "data", "name": name[:300],
-            "path": None, "uri": str(uri or f"mlflow-dataset:{name}@{digest}")[:1000],
-            "sha256": None, "size": None, "stored": False, "role": "",
-            "details": {"source": "mlflow", "digest": digest,
-                        "source_type": dataset.get("source_type", ""),
-                        "context": tags.get("mlflow.data.context", ""),
-                        "schema": dataset.get("schema", ""), "profile": dataset.get("profile", "")}}
+    return {
+        "kind": "data",
+        "name": name[:300],
+        "path": None,
+        "uri": str(uri or f"mlflow-dataset:{name}@{digest}")[:1000],
+        "sha256": None,
+        "size": None,
+        "stored": False,
+        "role": "",
+        "details": {
+            "source": "mlflow",
+            "digest": digest,
+            "source_type": dataset.get("source_type", ""),
+            "context": tags.get("mlflow.data.context", ""),
+            "schema": dataset.get("schema", ""),
+            "profile": dataset.get("profile", ""),
+        },
+    }
 
 
 def _int(text: object) -> int:

@@ -24,21 +24,32 @@ class ImportReport:
 
     @property
     def nothing_new(self) -> bool:
-        return not (self.models_created or self.models_updated or self.versions_imported
-                    or self.versions_updated or self.went_live)
+        return not (
+            self.models_created
+            or self.models_updated
+            or self.versions_imported
+            or self.versions_updated
+            or self.went_live
+        )
 
     def lines(self) -> list[str]:
         """The report as lines of text for the command line and the dialog."""
-        out = [f"MLflow import from {self.server}"
-               + (" — CANCELLED (versions completed before it are kept)" if self.cancelled else "")]
-        out.append(f"  models created: {len(self.models_created)}, updated: "
-                   f"{len(self.models_updated)}; versions imported: "
-                   f"{len(self.versions_imported)}, metadata updated: "
-                   f"{len(self.versions_updated)}, unchanged: {self.versions_unchanged}; "
-                   f"artifact files stored: {self.artifacts_stored}")
-        for title, items in (("went live", self.went_live),
-                             ("CHANGED UPSTREAM (kept as imported)", self.changed_upstream),
-                             ("skipped", self.skipped)):
+        out = [
+            f"MLflow import from {self.server}"
+            + (" — CANCELLED (versions completed before it are kept)" if self.cancelled else "")
+        ]
+        out.append(
+            f"  models created: {len(self.models_created)}, updated: "
+            f"{len(self.models_updated)}; versions imported: "
+            f"{len(self.versions_imported)}, metadata updated: "
+            f"{len(self.versions_updated)}, unchanged: {self.versions_unchanged}; "
+            f"artifact files stored: {self.artifacts_stored}"
+        )
+        for title, items in (
+            ("went live", self.went_live),
+            ("CHANGED UPSTREAM (kept as imported)", self.changed_upstream),
+            ("skipped", self.skipped),
+        ):
             out += [f"  {title}: {item}" for item in items]
         return out
 

@@ -28,14 +28,20 @@ def parse_run(run_id: str, run: dict[str, Any], label: str) -> _Run:
     metrics = data.get("metrics") or []
     if not isinstance(metrics, list):
         raise HostileAnswerError(f"{label}: the run's metrics are not a list")
-    return _Run(run_id, run["info"], metrics, tag_dict(data.get("params")),
-                tag_dict(data.get("tags")),
-                [d for d in inputs.get("dataset_inputs") or [] if isinstance(d, dict)],
-                run["info"].get("artifact_uri"))
+    return _Run(
+        run_id,
+        run["info"],
+        metrics,
+        tag_dict(data.get("params")),
+        tag_dict(data.get("tags")),
+        [d for d in inputs.get("dataset_inputs") or [] if isinstance(d, dict)],
+        run["info"].get("artifact_uri"),
+    )
 
 
-def run_components(store: ArtifactStore, run: _Run | None, added: list[str]
-                   ) -> list[dict[str, Any]]:
+def run_components(
+    store: ArtifactStore, run: _Run | None, added: list[str]
+) -> list[dict[str, Any]]:
     """The components a run gives a version besides its files: ``params.json`` and datasets.
 
     The params are stored in *store* as canonical JSON; a blob that is new to the store is
@@ -48,16 +54,34 @@ def run_components(store: ArtifactStore, run: _Run | None, added: list[str]
         sha, size, new = store.put_bytes(canonical_json(run.params).encode())
         if new:
             added.append(sha)
-        out.append({"kind": "configuration", "name": "params.json", "path": None, "uri": None,
-                    "sha256": sha, "size": size, "stored": True, "role": "params",
-                    "details": {"origin": "run", "source": "mlflow", "params": run.params}})
+        out.append(
+            {
+                "kind": "configuration",
+                "name": "params.json",
+                "path": None,
+                "uri": None,
+                "sha256": sha,
+                "size": size,
+                "stored": True,
+                "role": "params",
+                "details": {"origin": "run", "source": "mlflow", "params": run.params},
+            }
+        )
     return out + [mapping.dataset_component(d) for d in run.datasets]
 
 
-def version_spec(server: str, name: str, v: dict[str, Any], run: _Run | None,
-                 aliases: list[str], components: list[dict[str, Any]],
-                 stored: list[dict[str, Any]], listing: list[tuple[str, int | None]],
-                 problems: list[str], python: str = "") -> dict[str, Any]:
+def version_spec(
+    server: str,
+    name: str,
+    v: dict[str, Any],
+    run: _Run | None,
+    aliases: list[str],
+    components: list[dict[str, Any]],
+    stored: list[dict[str, Any]],
+    listing: list[tuple[str, int | None]],
+    problems: list[str],
+    python: str = "",
+) -> dict[str, Any]:
     """Everything to write for one new version: identity, manifest, hash, metrics, author.
 
     *stored* are the artifact files downloaded (path, origin, sha256, size) and *listing*
@@ -69,11 +93,17 @@ def version_spec(server: str, name: str, v: dict[str, Any], run: _Run | None,
     metrics = mapping.run_metrics(run.metrics if run else [], label, problems)
     digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
     identity = {
-        "server": server, "name": name, "version": number,
-        "run_id": run.run_id if run else None, "source": v.get("source", ""),
-        "status": v.get("status", "READY"), "stage": v.get("current_stage", "None"),
-        "aliases": aliases, "description": v.get("description") or "",
-        "tags": tag_dict(v.get("tags")), "artifact_digest": digest,
+        "server": server,
+        "name": name,
+        "version": number,
+        "run_id": run.run_id if run else None,
+        "source": v.get("source", ""),
+        "status": v.get("status", "READY"),
+        "stage": v.get("current_stage", "None"),
+        "aliases": aliases,
+        "description": v.get("description") or "",
+        "tags": tag_dict(v.get("tags")),
+        "artifact_digest": digest,
         "artifact_listing": mapping.artifact_listing_digest(listing),
         "artifact_count": len(stored),
         "created_ms": v.get("creation_timestamp"),
@@ -83,17 +113,33 @@ def version_spec(server: str, name: str, v: dict[str, Any], run: _Run | None,
     }
     params = run.params if run else {}
     author = v.get("user_id") or (run.info.get("user_id") if run else "") or "mlflow"
-    return {"label": label, "number": int(number), "v": v, "identity": identity,
-            "manifest": {"mlflow": identity, "params": params},
-            "manifest_hash": mapping.version_manifest_hash(name, components, metrics, params),
-            "components": components, "metrics": metrics, "author": str(author)[:200],
-            "python": python, "files": len(stored)}
+    return {
+        "label": label,
+        "number": int(number),
+        "v": v,
+        "identity": identity,
+        "manifest": {"mlflow": identity, "params": params},
+        "manifest_hash": mapping.version_manifest_hash(name, components, metrics, params),
+        "components": components,
+        "metrics": metrics,
+        "author": str(author)[:200],
+        "python": python,
+        "files": len(stored),
+    }
 
 
 def version_row(spec: dict[str, Any], created: datetime) -> dict[str, Any]:
     """The ``versions`` columns of a new version (all but ``model_id``) as first written."""
     v = spec["v"]
-    return {"number": spec["number"], "author": spec["author"], "created_at": created,
-            "state": mapping.initial_state(v), "state_changed_at": created,
-            "release_notes": v.get("description") or "", "manifest_hash": spec["manifest_hash"],
-            "manifest": spec["manifest"], "entry_point": "", "python_version": spec["python"]}
+    return {
+        "number": spec["number"],
+        "author": spec["author"],
+        "created_at": created,
+        "state": mapping.initial_state(v),
+        "state_changed_at": created,
+        "release_notes": v.get("description") or "",
+        "manifest_hash": spec["manifest_hash"],
+        "manifest": spec["manifest"],
+        "entry_point": "",
+        "python_version": spec["python"],
+    }

@@ -34,8 +34,11 @@ from PySide6.QtWidgets import (
 
 log = logging.getLogger("signoff.ui.widgets.charts")
 
-EXPORT_FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)",
-                  "pdf": "PDF document (*.pdf)"}
+EXPORT_FORMATS = {
+    "png": "PNG image (*.png)",
+    "svg": "SVG drawing (*.svg)",
+    "pdf": "PDF document (*.pdf)",
+}
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,26 @@ class ChartPalette:
     band: str
 
 
-LIGHT = ChartPalette("light", "#ffffff", "#1f2933", "#d9dee3",
-                     ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
-                      "#7f7f7f"), "#1b7837", "#c0392b", "#cfe8d5")
-DARK = ChartPalette("dark", "#1e2226", "#e6e9ec", "#3a4148",
-                    ("#56b4e9", "#f0c05a", "#3cc7a0", "#e39ac4", "#8fd3ff", "#ff8a4c",
-                     "#b0b0b0"), "#6fd18b", "#ff6b5e", "#29463a")
+LIGHT = ChartPalette(
+    "light",
+    "#ffffff",
+    "#1f2933",
+    "#d9dee3",
+    ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f7f7f"),
+    "#1b7837",
+    "#c0392b",
+    "#cfe8d5",
+)
+DARK = ChartPalette(
+    "dark",
+    "#1e2226",
+    "#e6e9ec",
+    "#3a4148",
+    ("#56b4e9", "#f0c05a", "#3cc7a0", "#e39ac4", "#8fd3ff", "#ff8a4c", "#b0b0b0"),
+    "#6fd18b",
+    "#ff6b5e",
+    "#29463a",
+)
 
 
 class ChartToolbar(NavigationToolbar2QT):
@@ -86,9 +103,14 @@ class ChartWidget(QWidget):
 
     drawn = Signal()  # after every draw (or empty state), for tests and screenshots
 
-    def __init__(self, title: str = "", parent: QWidget | None = None, *,
-                 dark: bool | Callable[[], bool] = False,
-                 empty_text: str = "No data to show yet.") -> None:
+    def __init__(
+        self,
+        title: str = "",
+        parent: QWidget | None = None,
+        *,
+        dark: bool | Callable[[], bool] = False,
+        empty_text: str = "No data to show yet.",
+    ) -> None:
         super().__init__(parent)
         self.title = title
         # a callable is asked again whenever the application's style changes (theme switch)

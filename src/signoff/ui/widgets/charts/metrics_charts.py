@@ -35,8 +35,13 @@ class GroupedBarChart(ChartWidget):
         width = 0.8 / len(data.series)
         for i, (label, values) in enumerate(data.series):
             heights = [np.nan if v is None else v for v in values]
-            bars = ax.bar(x + (i - (len(data.series) - 1) / 2) * width, heights, width,
-                          label=label, color=palette.series[i % len(palette.series)])
+            bars = ax.bar(
+                x + (i - (len(data.series) - 1) / 2) * width,
+                heights,
+                width,
+                label=label,
+                color=palette.series[i % len(palette.series)],
+            )
             ax.bar_label(bars, fmt="%.3f", fontsize=7, color=palette.foreground, padding=2)
         ax.set_xticks(x, data.metrics)
         ax.set_xlabel("metric")
@@ -74,13 +79,29 @@ class TrendChart(ChartWidget):
         ax.plot(xs, ys, marker="o", color=palette.series[0], label=data.metric)
         for n, v in data.points:
             if n == data.candidate:
-                ax.plot([n], [v], marker="o", markersize=11, markerfacecolor="none",
-                        markeredgecolor=palette.series[1], markeredgewidth=2, linestyle="none",
-                        label=f"candidate v{n}")
+                ax.plot(
+                    [n],
+                    [v],
+                    marker="o",
+                    markersize=11,
+                    markerfacecolor="none",
+                    markeredgecolor=palette.series[1],
+                    markeredgewidth=2,
+                    linestyle="none",
+                    label=f"candidate v{n}",
+                )
             if n == data.live:
-                ax.plot([n], [v], marker="s", markersize=9, markerfacecolor="none",
-                        markeredgecolor=palette.good, markeredgewidth=2, linestyle="none",
-                        label=f"live v{n}")
+                ax.plot(
+                    [n],
+                    [v],
+                    marker="s",
+                    markersize=9,
+                    markerfacecolor="none",
+                    markeredgecolor=palette.good,
+                    markeredgewidth=2,
+                    linestyle="none",
+                    label=f"live v{n}",
+                )
         ax.set_xticks(xs, [f"v{n}" for n in xs])
         ax.set_xlabel("version")
         ax.set_ylabel(f"{data.metric} (development data)")

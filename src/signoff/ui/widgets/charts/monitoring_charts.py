@@ -31,9 +31,16 @@ class MetricTimeData:
     def from_series(cls, series: VersionSeries) -> MetricTimeData:
         """Chart data from a version's monitoring windows."""
         windows = [w for w in series.windows if w.value is not None]
-        return cls(series.metric, series.label, [w.start for w in windows],
-                   [w.value for w in windows], [w.judged for w in windows],
-                   [w.breach for w in windows], series.baseline, series.limit)
+        return cls(
+            series.metric,
+            series.label,
+            [w.start for w in windows],
+            [w.value for w in windows],
+            [w.judged for w in windows],
+            [w.breach for w in windows],
+            series.baseline,
+            series.limit,
+        )
 
 
 def _dates(ax, first: datetime, last: datetime) -> None:  # noqa: ANN001
@@ -48,8 +55,11 @@ class MetricOverTimeChart(ChartWidget):
     """Window by window: the metric, baseline, tolerance band and breaching windows."""
 
     def __init__(self, parent=None, **kwargs) -> None:  # noqa: ANN001, ANN003
-        kwargs.setdefault("empty_text", "No predictions with outcomes yet: the metric appears "
-                                    "once the factory reports outcomes.")
+        kwargs.setdefault(
+            "empty_text",
+            "No predictions with outcomes yet: the metric appears "
+            "once the factory reports outcomes.",
+        )
         super().__init__("Live metric over time", parent, **kwargs)
 
     def is_empty(self, data: MetricTimeData) -> bool:
@@ -58,25 +68,61 @@ class MetricOverTimeChart(ChartWidget):
     def draw_chart(self, figure: Figure, data: MetricTimeData, palette: ChartPalette) -> None:
         ax = figure.add_subplot()
         if data.baseline is not None and data.limit is not None:
-            ax.axhspan(min(data.baseline, data.limit), max(data.baseline, data.limit),
-                       color=palette.band, alpha=0.7, label="tolerance band", linewidth=0)
-            ax.axhline(data.baseline, color=palette.good, linestyle="--", linewidth=1.2,
-                       label=f"baseline {data.baseline:.3f}")
-            ax.axhline(data.limit, color=palette.bad, linestyle=":", linewidth=1.2,
-                       label=f"limit {data.limit:.3f}")
-        ax.plot(data.starts, data.values, marker="o", markersize=4, color=palette.series[0],
-                label=f"{data.metric.upper()} per window")
-        unjudged = [(t, v) for t, v, j in zip(data.starts, data.values, data.judged,
-                                              strict=True) if not j]
+            ax.axhspan(
+                min(data.baseline, data.limit),
+                max(data.baseline, data.limit),
+                color=palette.band,
+                alpha=0.7,
+                label="tolerance band",
+                linewidth=0,
+            )
+            ax.axhline(
+                data.baseline,
+                color=palette.good,
+                linestyle="--",
+                linewidth=1.2,
+                label=f"baseline {data.baseline:.3f}",
+            )
+            ax.axhline(
+                data.limit,
+                color=palette.bad,
+                linestyle=":",
+                linewidth=1.2,
+                label=f"limit {data.limit:.3f}",
+            )
+        ax.plot(
+            data.starts,
+            data.values,
+            marker="o",
+            markersize=4,
+            color=palette.series[0],
+            label=f"{data.metric.upper()} per window",
+        )
+        unjudged = [
+            (t, v) for t, v, j in zip(data.starts, data.values, data.judged, strict=True) if not j
+        ]
         if unjudged:
-            ax.plot(*zip(*unjudged, strict=True), marker="o", markersize=6, linestyle="none",
-                    markerfacecolor=palette.background, markeredgecolor=palette.series[0],
-                    label="too few outcomes to judge")
-        breaches = [(t, v) for t, v, b in zip(data.starts, data.values, data.breach,
-                                              strict=True) if b]
+            ax.plot(
+                *zip(*unjudged, strict=True),
+                marker="o",
+                markersize=6,
+                linestyle="none",
+                markerfacecolor=palette.background,
+                markeredgecolor=palette.series[0],
+                label="too few outcomes to judge",
+            )
+        breaches = [
+            (t, v) for t, v, b in zip(data.starts, data.values, data.breach, strict=True) if b
+        ]
         if breaches:
-            ax.plot(*zip(*breaches, strict=True), marker="X", markersize=9, linestyle="none",
-                    color=palette.bad, label="breaching window")
+            ax.plot(
+                *zip(*breaches, strict=True),
+                marker="X",
+                markersize=9,
+                linestyle="none",
+                color=palette.bad,
+                label="breaching window",
+            )
         _dates(ax, data.starts[0], data.starts[-1])
         ax.set_xlabel("window start (UTC)")
         ax.set_ylabel(f"{data.metric.upper()} (live, per window)")
@@ -98,8 +144,13 @@ class VolumeData:
         """Chart data from a version's monitoring windows."""
         ws = series.windows
         days = (ws[0].end - ws[0].start).days if ws else 7
-        return cls([w.start for w in ws], [w.predictions for w in ws],
-                   [w.failed_executions for w in ws], [w.executions for w in ws], days)
+        return cls(
+            [w.start for w in ws],
+            [w.predictions for w in ws],
+            [w.failed_executions for w in ws],
+            [w.executions for w in ws],
+            days,
+        )
 
 
 class VolumeChart(ChartWidget):
@@ -115,13 +166,21 @@ class VolumeChart(ChartWidget):
     def draw_chart(self, figure: Figure, data: VolumeData, palette: ChartPalette) -> None:
         ax = figure.add_subplot()
         width = data.window_days * 0.8
-        ax.bar(data.starts, data.predictions, width=width, align="edge",
-               color=palette.series[0], alpha=0.8, label="predictions")
+        ax.bar(
+            data.starts,
+            data.predictions,
+            width=width,
+            align="edge",
+            color=palette.series[0],
+            alpha=0.8,
+            label="predictions",
+        )
         ax.set_ylabel("predictions per window")
         ax.set_xlabel("window start (UTC)")
         twin = ax.twinx()
-        twin.plot(data.starts, data.failed, marker="v", color=palette.bad,
-                  label="failed executions")
+        twin.plot(
+            data.starts, data.failed, marker="v", color=palette.bad, label="failed executions"
+        )
         twin.set_ylabel("failed executions per window")
         twin.set_ylim(bottom=0, top=max([*data.failed, 1]) * 1.3)
         twin.yaxis.set_major_locator(MaxNLocator(integer=True))  # runs are counted whole
@@ -129,8 +188,9 @@ class VolumeChart(ChartWidget):
         _dates(ax, data.starts[0], data.starts[-1] + timedelta(days=data.window_days))
         lines = ax.get_legend_handles_labels()
         more = twin.get_legend_handles_labels()
-        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="lower left",
-                  framealpha=0.9)
+        ax.legend(
+            lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="lower left", framealpha=0.9
+        )
 
 
 @dataclass
@@ -153,15 +213,19 @@ class PredictedActualChart(ChartWidget):
     def is_empty(self, data: PredictedActualData) -> bool:
         return not (data.calibration if data.classifier else data.predicted)
 
-    def draw_chart(self, figure: Figure, data: PredictedActualData, palette: ChartPalette
-                   ) -> None:
+    def draw_chart(self, figure: Figure, data: PredictedActualData, palette: ChartPalette) -> None:
         if data.classifier:
             ax = figure.add_subplot()
-            ax.plot([0, 1], [0, 1], linestyle="--", color=palette.grid,
-                    label="perfectly calibrated")
-            ax.plot([b.mean_predicted for b in data.calibration],
-                    [b.observed_rate for b in data.calibration], marker="o",
-                    color=palette.series[0], label="observed")
+            ax.plot(
+                [0, 1], [0, 1], linestyle="--", color=palette.grid, label="perfectly calibrated"
+            )
+            ax.plot(
+                [b.mean_predicted for b in data.calibration],
+                [b.observed_rate for b in data.calibration],
+                marker="o",
+                color=palette.series[0],
+                label="observed",
+            )
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
             ax.set_xlabel("mean predicted probability (per bin)")
