@@ -22,6 +22,7 @@ def test_cli_walks_a_version_to_live(registry, home, tmp_path, monkeypatch, caps
         ("val", "validator"),
         ("biz", "business_owner"),
         ("rel", "release_manager"),
+        ("runner", "runner"),
     ]:
         assert cli("root", "users", "add", login, "--role", role)[0] == 0
     code, text = cli("val", "users", "roles", "biz", "viewer")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from signoff.core.catalog.lookup import get_version
 from signoff.core.db.registry import Registry, db_now
-from signoff.core.db.schema import Evidence
+from signoff.core.governance.evidence import record_evidence
 from signoff.core.governance.people import save_person
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
@@ -18,6 +18,7 @@ PEOPLE = {
     "biz": ("Beatrice Business", ["business_owner"]),
     "rel": ("Ravi Release", ["release_manager"]),
     "multi": ("Mona Multi", ["validator", "business_owner"]),
+    "runner": ("Check Runner", ["runner"]),
 }
 
 
@@ -46,20 +47,20 @@ def publish_version(
 def add_evidence(
     registry: Registry, model: str, number: int, checks: list[str], passed: bool = True
 ) -> None:
-    """Store check evidence as the deployment-checks part does (bound to the manifest hash)."""
+    """Store check evidence as the deployment checks do: recorded by the runner service login,
+    bound to the manifest hash, with its audit event."""
     with registry.write() as s:
         v = get_version(s, model, number)
         for check in checks:
-            s.add(
-                Evidence(
-                    version_id=v.id,
-                    check=check,
-                    passed=passed,
-                    summary="ok" if passed else "outputs differ",
-                    at=db_now(s),
-                    actor="runner",
-                    manifest_hash=v.manifest_hash,
-                )
+            record_evidence(
+                s,
+                v,
+                check,
+                passed,
+                "ok" if passed else "outputs differ",
+                {},
+                actor="runner",
+                at=db_now(s),
             )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
-from signoff.core.db.schema import Consumer, Model, User, UserRole, Version
+from signoff.core.db.schema import Consumer, ConsumerSecret, Model, User, UserRole, Version
 from signoff.core.governance.policy import GO_LIVE, PRODUCTION_USE, current_policy
 from signoff.core.governance.workflow import note_evidence, transition
 from signoff.demo.catalog import USERS, ModelSpec, VersionSpec
@@ -165,12 +165,12 @@ def add_consumers(
             kind=entry["kind"],
             contact=entry["contact"],
             webhook_url=entry["webhook_url"],
-            secret=f"demo-secret-{entry['name']}",
             pinned_version_id=pinned,
             created_at=at,
         )
         session.add(consumer)
         session.flush()
+        session.add(ConsumerSecret(consumer_id=consumer.id, secret=f"demo-secret-{entry['name']}"))
         append_event(
             session,
             actor="frank",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.db.schema import (
@@ -21,7 +21,16 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     """Recompute latest/live version, counts, activity and the review and do-not-use flags.
 
     The stale flag belongs to monitoring (``signoff.core.monitoring.windows``) and is left alone.
+    On PostgreSQL the database recomputes the columns itself (``signoff_refresh_summary``: no
+    application login may write them, so nobody can fake a flag or a live version).
     """
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()
+        session.execute(text("SELECT signoff_refresh_summary(:m)"), {"m": model_id})
+        cached = session.get(Model, model_id)
+        if cached is not None:
+            session.expire(cached)
+        return
     model = session.get(Model, model_id)
     if model is None:
         return

@@ -22,12 +22,12 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from signoff.core.common.errors import SignoffError
 
-log = logging.getLogger("signoff.db")
+log = logging.getLogger(__name__)
 
 GROUPS = (
     "signoff_viewer",
@@ -35,6 +35,8 @@ GROUPS = (
     "signoff_reviewer",
     "signoff_auditor",
     "signoff_admin",
+    "signoff_runner",
+    "signoff_notifier",
 )
 # the registry's people roles (users/user_roles) and the database group each one needs
 ROLE_TO_GROUP = {
@@ -45,149 +47,141 @@ ROLE_TO_GROUP = {
     "release_manager": "signoff_reviewer",
     "auditor": "signoff_auditor",
     "admin": "signoff_admin",
+    "runner": "signoff_runner",
+    "notifier": "signoff_notifier",
 }
 LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,62}$")
 
-SUMMARY_COLUMNS = (
-    "latest_version, latest_state, live_version, version_count, "
-    "last_activity_at, flag_stale, stale_reason, flag_open_review, "
-    "flag_dnu_consumed, review_waiting_since, search_text"
-)
 OUTBOX_COLUMNS = "state, attempts, next_attempt_at, last_error, delivered_at"
+MODEL_METADATA = "title, description, owner, business_unit, tags, task, monitoring_rules"
+#: tables no application login may read (webhook secrets; the chain's lock row)
+PRIVATE_TABLES = ("consumer_secrets", "audit_head")
+WRITERS = GROUPS[1:]
 
-# (target state, groups allowed to move a version there, states it may come from)
-TRANSITIONS = {
-    "in_review": ("signoff_author signoff_admin", "draft rejected"),
-    # withdrawn by its author, or sent back by a reviewer asking for changes
-    "draft": ("signoff_author signoff_reviewer signoff_admin", "in_review"),
-    "approved": ("signoff_reviewer signoff_admin", "in_review"),
-    "rejected": ("signoff_reviewer signoff_admin", "in_review approved ready"),
-    "ready": ("signoff_reviewer signoff_auditor signoff_admin", "approved"),
-    "live": ("signoff_reviewer signoff_admin", "ready superseded"),
-    "superseded": ("signoff_reviewer signoff_admin", "live"),
-    "retired": ("signoff_reviewer signoff_admin", "superseded live ready approved"),
-    "do_not_use": (
-        "signoff_reviewer signoff_admin",
-        "draft in_review approved ready live superseded retired rejected",
+# function -> the groups that may call it (everything else is revoked from PUBLIC)
+FUNCTION_GRANTS = {
+    "signoff_decide(integer, integer, text, text, text, text, integer, boolean, timestamp)": (
+        "signoff_author",
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
     ),
+    "signoff_mark_ready(integer)": (
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
+        "signoff_runner",
+    ),
+    "signoff_record_evidence(integer, text, boolean, text, jsonb)": (
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
+        "signoff_runner",
+    ),
+    "signoff_set_stale(integer, boolean, text, jsonb)": (
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
+        "signoff_runner",
+    ),
+    "signoff_set_risk_tier(integer, text, text)": ("signoff_reviewer", "signoff_admin"),
+    "signoff_refresh_summary(integer)": WRITERS,
 }
 
 
-def change_state_sql() -> str:
-    """The SECURITY DEFINER function through which every state change goes on PostgreSQL."""
-    cases = "\n".join(
-        f"    WHEN '{target}' THEN allowed_groups := '{groups}'; allowed_from := '{sources}';"
-        for target, (groups, sources) in TRANSITIONS.items()
-    )
-    return f"""
-CREATE OR REPLACE FUNCTION signoff_change_state(p_version integer, p_expected integer,
-                                                p_state text, p_at timestamp)
-RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-  allowed_groups text;
-  allowed_from text;
-  cur_state text;
-  cur_row integer;
-  g text;
-  permitted boolean := false;
-  is_owner boolean := false;
-BEGIN
-  CASE p_state
-{cases}
-    ELSE RAISE EXCEPTION 'unknown lifecycle state %', p_state USING ERRCODE = '22023';
-  END CASE;
-  -- the owner of the schema (an administrator running without group roles, or importing
-  -- history from another registry) could change the table directly anyway: the graph and the
-  -- groups bind the application roles, not the owner
-  IF session_user = (SELECT tableowner FROM pg_tables
-                      WHERE schemaname = 'public' AND tablename = 'versions')
-     OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
-    permitted := true;
-    is_owner := true;
-  END IF;
-  FOREACH g IN ARRAY string_to_array(allowed_groups, ' ') LOOP
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = g)
-       AND pg_has_role(session_user, g, 'MEMBER') THEN
-      permitted := true;
-    END IF;
-  END LOOP;
-  IF NOT permitted THEN
-    RAISE EXCEPTION '% may not move a version to %', session_user, p_state
-      USING ERRCODE = '42501';
-  END IF;
-  SELECT state, row_version INTO cur_state, cur_row FROM versions WHERE id = p_version FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'version % does not exist', p_version USING ERRCODE = '02000';
-  END IF;
-  IF cur_row <> p_expected THEN
-    RAISE EXCEPTION 'version % was changed by someone else (row version % not %)',
-      p_version, cur_row, p_expected USING ERRCODE = '40001';
-  END IF;
-  IF NOT is_owner AND NOT (cur_state = ANY (string_to_array(allowed_from, ' '))) THEN
-    RAISE EXCEPTION 'a version in state % cannot become %', cur_state, p_state
-      USING ERRCODE = '42501';
-  END IF;
-  UPDATE versions SET state = p_state, state_changed_at = coalesce(p_at, now() AT TIME ZONE 'UTC'),
-         row_version = row_version + 1
-   WHERE id = p_version;
-  RETURN cur_row + 1;
-END $$
-"""
-
-
-def _grants() -> list[str]:
-    read_all = "SELECT ON ALL TABLES IN SCHEMA public"
-    writer_common = [
-        "INSERT ON audit_events TO {g}",
-        f"UPDATE ({SUMMARY_COLUMNS}) ON models TO {{g}}",
-        f"UPDATE ({OUTBOX_COLUMNS}) ON outbox TO {{g}}",
-        "USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {g}",
-    ]
+def _grants(tables: list[str], functions: list[str]) -> list[str]:
+    """Every grant, after revoking everything: read (but not the private tables), and the
+    few direct writes left; governance writes go through the functions."""
+    readable = ", ".join(t for t in tables if t not in PRIVATE_TABLES)
     per_group = {
         "signoff_author": [
             "INSERT ON models, versions, components, metrics, executions, predictions, "
-            "outcomes TO {g}",
-            # authors sign their own submit / withdraw / comment decisions
-            "INSERT ON decisions, outbox TO {g}",
-            "UPDATE (title, description, owner, business_unit, risk_tier, tags, task, "
-            "monitoring_rules) ON models TO {g}",
+            "outcomes, audit_events",
+            f"UPDATE ({MODEL_METADATA}) ON models",
         ],
-        "signoff_reviewer": [
-            "INSERT ON decisions, evidence, deployments, outbox TO {g}",
-            "UPDATE (live_to) ON deployments TO {g}",
+        "signoff_reviewer": ["INSERT ON audit_events"],
+        "signoff_auditor": ["INSERT ON audit_events"],
+        "signoff_runner": ["INSERT ON audit_events"],
+        "signoff_notifier": [
+            "INSERT ON audit_events",
+            f"UPDATE ({OUTBOX_COLUMNS}) ON outbox",
+            "SELECT ON consumer_secrets",
         ],
-        "signoff_auditor": ["INSERT ON evidence TO {g}"],
         "signoff_admin": [
-            "INSERT, UPDATE ON policies, users, user_roles, consumers, settings TO {g}",
-            "DELETE ON user_roles TO {g}",
-            "INSERT ON decisions, evidence, deployments, outbox TO {g}",
-            "UPDATE (live_to) ON deployments TO {g}",
-            "UPDATE (title, description, owner, business_unit, risk_tier, tags, task, "
-            "monitoring_rules) ON models TO {g}",
+            "INSERT ON audit_events",
+            "INSERT, UPDATE ON policies, users, user_roles, consumers, consumer_secrets, settings",
+            "DELETE ON user_roles, consumer_secrets",
+            f"UPDATE ({MODEL_METADATA}) ON models",
+            f"UPDATE ({OUTBOX_COLUMNS}) ON outbox",
+            "SELECT ON consumer_secrets",
         ],
     }
-    statements = [
+    out = [
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, " + ", ".join(GROUPS),
         "GRANT USAGE ON SCHEMA public TO " + ", ".join(GROUPS),
-        f"GRANT {read_all} TO " + ", ".join(GROUPS),
+        f"GRANT SELECT ON {readable} TO " + ", ".join(GROUPS),
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + ", ".join(WRITERS),
     ]
     for group, grants in per_group.items():
-        for template in writer_common + grants:
-            statements.append("GRANT " + template.format(g=group))
-    statements.append(
-        "REVOKE ALL ON FUNCTION signoff_change_state(integer, integer, text, timestamp) FROM PUBLIC"
+        out.extend(f"GRANT {grant} TO {group}" for grant in grants)
+    for function in functions:  # signoff's own functions: none for PUBLIC
+        out.append(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+    for function, groups in FUNCTION_GRANTS.items():
+        out.append(f"GRANT EXECUTE ON FUNCTION {function} TO " + ", ".join(groups))
+    return out
+
+
+def install_rules(conn: Connection) -> int:
+    """(Re)create the governance functions and guards; returns the statements run."""
+    from signoff.core.db.pgguards import guards_sql
+    from signoff.core.db.pgrules import rules_sql
+
+    chain_body = _chain_body_sql("ev")
+    statements = rules_sql() + guards_sql(chain_body)
+    for statement in statements:
+        conn.execute(text(statement))
+    return len(statements)
+
+
+def apply_grants(conn: Connection) -> list[str]:
+    """Grant each group what it needs on the tables and functions that exist now."""
+    tables = list(
+        conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
     )
-    statements.append(
-        "GRANT EXECUTE ON FUNCTION signoff_change_state(integer, integer, text, "
-        "timestamp) TO " + ", ".join(GROUPS[1:])
+    functions = list(
+        conn.execute(
+            text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' AND p.proname LIKE 'signoff%'"
+            )
+        ).scalars()
     )
+    statements = _grants(tables, functions)
+    for statement in statements:
+        conn.execute(text(statement))
     return statements
 
 
-def init_roles(engine: Engine) -> list[str]:
-    """Create the group roles, the state-change function and the grants; idempotent.
+def _chain_body_sql(row: str) -> str:
+    """The canonical JSON of an audit event row in SQL (the one migration 0002 defined)."""
+    return (
+        "'{\"action\":' || to_json(ROW.action)::text"
+        " || ',\"actor\":' || to_json(ROW.actor)::text"
+        " || ',\"at\":' || to_json(to_char(ROW.at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'))::text"
+        " || ',\"entity_id\":' || to_json(ROW.entity_id)::text"
+        " || ',\"entity_type\":' || to_json(ROW.entity_type)::text"
+        " || ',\"model_id\":' || coalesce(ROW.model_id::text, 'null')"
+        " || ',\"payload\":' || to_json(ROW.payload)::text"
+        " || ',\"seq\":' || ROW.seq::text"
+        " || ',\"version_id\":' || coalesce(ROW.version_id::text, 'null')"
+        " || '}'"
+    ).replace("ROW.", f"{row}.")
 
-    Returns the statements executed, for the administrator's record.
-    """
+
+def init_roles(engine: Engine) -> list[str]:
+    """Create the group roles, (re)install the governance functions and guards, and grant each
+    group exactly what it needs; idempotent. Returns the grant statements executed."""
     if engine.dialect.name != "postgresql":
         raise SignoffError(
             "roles and grants exist only on PostgreSQL; the embedded SQLite "
@@ -202,13 +196,10 @@ def init_roles(engine: Engine) -> list[str]:
             if not exists:
                 conn.execute(text(f"CREATE ROLE {group} NOLOGIN"))
                 done.append(f"CREATE ROLE {group} NOLOGIN")
-        for group in GROUPS[1:]:
+        for group in WRITERS:
             conn.execute(text(f"GRANT signoff_viewer TO {group}"))
-        conn.execute(text(change_state_sql()))  # refresh it: the migration created it
-        conn.execute(text("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC"))
-        for statement in _grants():
-            conn.execute(text(statement))
-            done.append(statement)
+        install_rules(conn)
+        done.extend(apply_grants(conn))
     log.info("initialised %d role statements", len(done))
     return done
 

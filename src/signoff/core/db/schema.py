@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -66,7 +67,17 @@ COMPONENT_KINDS = (
 )
 
 RISK_TIERS = ("high", "medium", "low")
-ROLES = ("viewer", "author", "validator", "business_owner", "release_manager", "auditor", "admin")
+ROLES = (
+    "viewer",
+    "author",
+    "validator",
+    "business_owner",
+    "release_manager",
+    "auditor",
+    "admin",
+    "runner",  # a service login that runs deployment checks and monitoring
+    "notifier",  # a service login that delivers notifications (reads webhook secrets)
+)
 
 PRODUCTION = "production"
 
@@ -134,6 +145,12 @@ class Version(Base):
     python_version: Mapped[str] = mapped_column(String(40), default="")
     # optimistic lock: every UPDATE checks and bumps it
     row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # each submission opens a new review round: only signatures of the current round count,
+    # judged under the policy recorded at submission (or a stricter one, never a weaker one)
+    review_round: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    review_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     model: Mapped[Model] = relationship(back_populates="versions")
     components: Mapped[list[Component]] = relationship(
@@ -198,7 +215,6 @@ class Consumer(Base):
     kind: Mapped[str] = mapped_column(String(40), default="batch")
     contact: Mapped[str] = mapped_column(String(300), default="")
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
-    secret: Mapped[str] = mapped_column(String(200), default="")
     pinned_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -207,11 +223,31 @@ class Consumer(Base):
     pinned_version: Mapped[Version | None] = relationship()
 
 
+class ConsumerSecret(Base):
+    """A consumer's webhook signing secret, apart so that only the deliverer can read it."""
+
+    __tablename__ = "consumer_secrets"
+
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(200), default="")
+
+
 class Deployment(Base):
     """A period during which a version was live in an environment."""
 
     __tablename__ = "deployments"
-    __table_args__ = (Index("ix_deployments_lookup", "model_id", "environment", "live_from"),)
+    __table_args__ = (
+        Index("ix_deployments_lookup", "model_id", "environment", "live_from"),
+        # at most one open period per model and environment, whatever two racers do
+        Index(
+            "uq_deployments_open",
+            "model_id",
+            "environment",
+            unique=True,
+            sqlite_where=text("live_to IS NULL"),
+            postgresql_where=text("live_to IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
@@ -280,6 +316,9 @@ class Decision(Base):
     meaning: Mapped[str] = mapped_column(String(300), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     manifest_hash: Mapped[str] = mapped_column(String(64))
+    review_round: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
 
 class Evidence(Base):

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signoff.core.audit.chain import append_event
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Evidence, Version
+from signoff.core.governance.evidence import record_evidence, require_evidence_recorder
 from signoff.core.governance.workflow import note_evidence
 from signoff.core.reproduction.reproduce import compare_outputs
 from signoff.core.runner import Limits, PreparedVersion
@@ -85,6 +85,10 @@ def run_checks(
     if options.performance_records < 1:
         raise ValueError("performance_records must be at least 1")
     actor = actor or registry.actor
+    with registry.read() as session:
+        version = session.get(Version, version_id)
+        if version is not None:  # say so before minutes of running, not after
+            require_evidence_recorder(session, version, actor)
     results: list[CheckResult] = []
     with PreparedVersion(registry, version_id, actor=actor, purpose="deployment checks") as prep:
         for name in checks:
@@ -112,34 +116,15 @@ def _store(registry: Registry, version_id: int, results: list[CheckResult], acto
         assert version is not None
         now = db_now(session)
         for result in results:
-            row = Evidence(
-                version_id=version_id,
-                check=result.check,
-                passed=result.passed,
-                summary=result.summary,
-                details=_jsonable(result.details),
-                at=now,
-                actor=actor,
-                manifest_hash=version.manifest_hash,
-            )
-            session.add(row)
-            session.flush()
-            result.evidence_id = row.id
-            append_event(
+            result.evidence_id = record_evidence(
                 session,
+                version,
+                result.check,
+                result.passed,
+                result.summary,
+                _jsonable(result.details),
                 actor=actor,
-                action="evidence.recorded",
-                entity_type="version",
-                entity_id=f"{version.model.name} v{version.number}",
-                model_id=version.model_id,
-                version_id=version_id,
-                payload={
-                    "check": result.check,
-                    "passed": result.passed,
-                    "summary": result.summary,
-                    "evidence_id": row.id,
-                    "manifest_hash": version.manifest_hash,
-                },
+                at=now,
             )
         if note_evidence(session, version.model.name, version.number, actor=actor, at=now):
             log.info("%s v%s is ready to go live", version.model.name, version.number)

@@ -15,30 +15,19 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
-from signoff.core.db.schema import RISK_TIERS, Policy
+from signoff.core.db import lifecycle as lc
+from signoff.core.db.schema import RISK_TIERS, Policy, Version
 from signoff.core.governance.people import require_admin
 
-PRODUCTION_USE = "production_use"
-GO_LIVE = "go_live"
-GATES = (PRODUCTION_USE, GO_LIVE)
-GATE_TITLES = {PRODUCTION_USE: "Approval for production use", GO_LIVE: "Approval to go live"}
-SIGNING_ROLES = ("validator", "business_owner", "release_manager", "auditor", "admin")
-CHECKS = ("reference_outputs", "robustness", "environment", "performance")
-
-DEFAULT_RULES: dict[str, dict[str, Any]] = {
-    "high": {
-        "gates": {PRODUCTION_USE: ["validator", "business_owner"], GO_LIVE: ["release_manager"]},
-        "checks": ["reference_outputs", "robustness", "environment"],
-    },
-    "medium": {
-        "gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
-        "checks": ["reference_outputs", "environment"],
-    },
-    "low": {
-        "gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
-        "checks": ["reference_outputs"],
-    },
-}
+# the gates, the roles and checks a policy may name, and the defaults are part of the one
+# lifecycle declaration (the database's functions are generated from it too)
+PRODUCTION_USE, GO_LIVE, GATES, GATE_TITLES = (
+    lc.PRODUCTION_USE,
+    lc.GO_LIVE,
+    lc.GATES,
+    lc.GATE_TITLES,
+)
+SIGNING_ROLES, CHECKS, DEFAULT_RULES = lc.SIGNING_ROLES, lc.CHECKS, lc.DEFAULT_RULES
 
 
 class PolicyError(SignoffError):
@@ -57,6 +46,21 @@ class PolicyRules:
 
     def roles_for(self, gate: str) -> list[str]:
         return list(self.gates.get(gate, []))
+
+    def required(self, step: str) -> list[str]:
+        """The roles a gate needs, or the checks for the ``checks`` step."""
+        return list(self.checks) if step == lc.CHECKS_STEP else self.roles_for(step)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PolicyRules:
+        """Rules as recorded at submission (:meth:`to_json`)."""
+        return cls(
+            str(data.get("risk_tier", "")),
+            int(data.get("revision", 0)),
+            {g: list(r) for g, r in dict(data.get("gates", {})).items()},
+            list(data.get("checks", [])),
+            str(data.get("created_by", "")),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +130,28 @@ def current_policy(session: Session, risk_tier: str) -> PolicyRules:
     )
 
 
+def recorded_policy(session: Session, version: Version) -> PolicyRules:
+    """The rules recorded when *version*'s review started (the current ones if none were)."""
+    if isinstance(version.review_rules, dict) and version.review_rules.get("gates"):
+        return PolicyRules.from_json(version.review_rules)
+    return current_policy(session, version.model.risk_tier)
+
+
+def required_for(session: Session, version: Version, step: str, *, strict: bool) -> list[str]:
+    """What *step* (a gate, or ``checks``) needs of *version*.
+
+    The policy recorded at submission judges the version; for the step being completed now
+    (*strict*), any addition in the policy in force today applies as well: a later revision can
+    make a review stricter, never weaker. The same rule as ``signoff__required`` in SQL.
+    """
+    needed = recorded_policy(session, version).required(step)
+    if strict:
+        for extra in current_policy(session, version.model.risk_tier).required(step):
+            if extra not in needed:
+                needed.append(extra)
+    return needed
+
+
 def set_policy(
     session: Session, risk_tier: str, rules: dict[str, Any], *, actor: str
 ) -> PolicyRules:
@@ -138,6 +164,10 @@ def set_policy(
     row = Policy(risk_tier=risk_tier, revision=(last or 0) + 1, rules=clean, created_by=actor)
     session.add(row)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # the database stamps, numbers, validates and audits the revision itself
+        session.refresh(row)
+        return current_policy(session, risk_tier)
     append_event(
         session,
         actor=actor,

@@ -1,16 +1,17 @@
-"""The one place a version's lifecycle state is written.
+"""The one place a version's lifecycle state is written outside the database's own functions.
 
-On PostgreSQL the write goes through the SECURITY DEFINER function ``signoff_change_state``
-(application roles have no UPDATE on ``versions``), which also checks the optimistic lock; on
-SQLite it is an ordinary ORM update guarded by ``version_id_col``. Either way a concurrent
-change surfaces as :class:`~signoff.core.common.errors.ConcurrentChangeError`.
+On SQLite (a single workstation) this is an ordinary ORM update guarded by ``version_id_col``.
+On PostgreSQL the workflow never comes here: ``signoff_decide`` moves versions itself, under the
+rules held by the database. What is left is the table owner importing history from another
+registry; for any other login the database refuses (no application role may UPDATE
+``versions``), and the refusal is reported in words.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +24,7 @@ from signoff.core.db.schema import Version
 def change_state(
     session: Session, version: Version, state: str, at: datetime | None = None
 ) -> None:
-    """Move *version* to *state* (preconditions are the caller's job; the database re-checks)."""
+    """Move *version* to *state* (preconditions are the caller's job)."""
     at = at or db_now(session)
     if session.get_bind().dialect.name != "postgresql":
         version.state = state
@@ -32,16 +33,22 @@ def change_state(
     session.flush()
     try:
         with session.begin_nested():
-            new_row = session.execute(
-                text("SELECT signoff_change_state(:v, :e, :s, :at)"),
-                {"v": version.id, "e": version.row_version, "s": state, "at": at},
-            ).scalar_one()
+            done = session.execute(
+                update(Version)
+                .where(Version.id == version.id, Version.row_version == version.row_version)
+                .values(state=state, state_changed_at=at, row_version=Version.row_version + 1)
+                .execution_options(synchronize_session=False)
+            )
     except DBAPIError as exc:
-        code = getattr(exc.orig, "sqlstate", None)
-        message = str(getattr(exc.orig, "diag", None) and exc.orig.diag.message_primary or exc)
-        if code == "40001":
-            raise ConcurrentChangeError(message) from exc
-        raise TransitionError(f"the database refused: {message}") from exc
+        raise TransitionError(
+            f"the database refused to move {version.model.name} v{version.number} to "
+            f"{state.replace('_', ' ')}: on a shared registry a version moves only through "
+            "its gates (signoff_decide)"
+        ) from exc
+    if done.rowcount != 1:
+        raise ConcurrentChangeError(
+            f"{version.model.name} v{version.number} was changed by someone else; reload"
+        )
     set_committed_value(version, "state", state)
     set_committed_value(version, "state_changed_at", at)
-    set_committed_value(version, "row_version", new_row)
+    set_committed_value(version, "row_version", version.row_version + 1)

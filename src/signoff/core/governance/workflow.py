@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -30,23 +29,27 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
-from signoff.core.common.errors import ConcurrentChangeError, NotFoundError
+from signoff.core.common.errors import ConcurrentChangeError, NotFoundError, TransitionError
+from signoff.core.db.lifecycle import STATE_REQUIRES
 from signoff.core.db.registry import PG_NOW, Registry, db_now, remember_db_now, retrying
 from signoff.core.db.schema import (
     APPROVED,
     DO_NOT_USE,
     DRAFT,
     IN_REVIEW,
+    LIVE,
     PRODUCTION,
     READY,
     REJECTED,
     RETIRED,
+    SUPERSEDED,
     Consumer,
     Decision,
     Deployment,
     Model,
     Version,
 )
+from signoff.core.governance.decide_pg import decide_in_database
 from signoff.core.governance.deployment import record_go_live
 from signoff.core.governance.gates import (
     ACTION_TITLES,
@@ -59,8 +62,10 @@ from signoff.core.governance.gates import (
     latest_evidence,
     meaning_of,
     missing_roles,
+    state_problem,
 )
-from signoff.core.governance.policy import PRODUCTION_USE
+from signoff.core.governance.outcome import Outcome
+from signoff.core.governance.policy import PRODUCTION_USE, current_policy
 from signoff.core.governance.states import change_state
 from signoff.core.notifications.outbox import queue_for_consumers
 
@@ -88,48 +93,20 @@ __all__ = [
 UNSET: Any = object()
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a transition did."""
-
-    action: str
-    model: str
-    number: int
-    state_before: str
-    state_after: str
-    decision_id: int
-    gate: str = ""
-    role: str = ""
-    gate_complete: bool = False
-    notified: int = 0
-    meaning: str = ""
-
-    def describe(self) -> str:
-        change = (
-            f"{self.state_before} → {self.state_after}"
-            if self.state_before != self.state_after
-            else f"still {self.state_after}"
-        )
-        extra = f" as {self.role}" if self.role else ""
-        done = "; gate complete" if self.gate_complete else ""
-        return f"{self.model} v{self.number}: {self.action}{extra} ({change}{done})"
-
-
 # -- writing --------------------------------------------------------------------------------
 def _lock_version(session: Session, model_name: str, number: int) -> Version:
     """Load the version fresh, holding the lock that serialises decisions on its model.
 
-    SQLite: the write transaction is already ``BEGIN IMMEDIATE``. PostgreSQL: ``SELECT … FOR
-    UPDATE`` on the model's row (application logins may update a model's summary columns but
-    never a version row, and a row lock needs UPDATE privilege), so decisions and go-lives on
-    one model queue behind each other and each then sees the committed winner.
+    SQLite: the write transaction is already ``BEGIN IMMEDIATE``. PostgreSQL: nothing is locked
+    here; ``signoff_decide`` locks the version's row itself (no application login can lock it:
+    that needs UPDATE on ``versions``), re-checks everything under that lock, and a unique index
+    keeps a model at one open deployment per environment whatever two racers do.
     """
     on_pg = session.get_bind().dialect.name == "postgresql"
-    if on_pg:  # the row lock and the transaction's time in one round trip
+    if on_pg:  # the model and the transaction's time in one round trip
         row = session.execute(
             select(Model, text(PG_NOW))
             .where(Model.name == model_name)
-            .with_for_update(of=Model)
             .execution_options(populate_existing=True)
         ).first()
         model = row[0] if row else None
@@ -226,6 +203,18 @@ def transition(
     _check_fresh(session, version, expected_row_version)
     comment = (comment or "").strip()
     role = check_allowed(session, version, action, actor, role, comment)
+    if session.get_bind().dialect.name == "postgresql":
+        return decide_in_database(
+            session,
+            version,
+            action,
+            role=role,
+            comment=comment,
+            environment=environment,
+            expected_row_version=expected_row_version,
+            expected_live_version=expected_live_version,
+            at=at,
+        )
     now = at or db_now(session)
     before, gate = version.state, current_gate(version.state)
     if action not in ("approve", "reject", "request_changes"):
@@ -241,10 +230,14 @@ def transition(
         meaning=meaning,
         comment=comment,
         manifest_hash=version.manifest_hash,
+        review_round=version.review_round,
     )
     session.add(decision)
     gate_complete, notified, payload = False, 0, {}
     if action == "submit":
+        # a new review round, judged under the policy in force now
+        version.review_round += 1
+        version.review_rules = current_policy(session, version.model.risk_tier).to_json()
         _set_state(session, version, IN_REVIEW, now)
     elif action in ("withdraw", "request_changes"):
         _set_state(session, version, DRAFT, now)
@@ -252,7 +245,7 @@ def transition(
         _set_state(session, version, REJECTED, now)
     elif action == "approve":
         session.flush()
-        gate_complete = not missing_roles(session, version, gate)
+        gate_complete = not missing_roles(session, version, gate, writing=decision.id)
         if gate_complete and gate == PRODUCTION_USE:
             _set_state(session, version, APPROVED, now)
             _advance_if_checked(session, version, now)
@@ -260,7 +253,10 @@ def transition(
         _set_state(session, version, DO_NOT_USE, now)
         notified = len(
             queue_for_consumers(
-                session, version, "do_not_use", payload={"reason": comment, "actor": actor}
+                session,
+                version,
+                "do_not_use",
+                payload={"reason": comment, "actor": actor, "state": DO_NOT_USE},
             )
         )
     elif action == "retire":
@@ -271,14 +267,24 @@ def transition(
         ):
             period.live_to = now
         _set_state(session, version, RETIRED, now)
-        notified = len(queue_for_consumers(session, version, "retired", payload={"actor": actor}))
+        notified = len(
+            queue_for_consumers(
+                session, version, "retired", payload={"actor": actor, "state": RETIRED}
+            )
+        )
     if version.state == before and session.get_bind().dialect.name == "sqlite":
         # still bump row_version: a decision is a change a stale screen must notice. (On
         # PostgreSQL application logins cannot UPDATE versions; the row lock serialises.)
         flag_modified(version, "state")
     _flush(session, version)
+    if version.state != before and version.state in STATE_REQUIRES:
+        problem = state_problem(session, version, version.state, writing=decision.id)
+        if problem:  # cannot happen when check_allowed held; never trust it
+            raise TransitionError(f"cannot move {model} v{number} to {version.state}: {problem}")
     payload = {
         "decision_id": decision.id,
+        "actor": actor,
+        "review_round": decision.review_round,
         "gate": gate,
         "role": role,
         "meaning": meaning,
@@ -373,7 +379,12 @@ def _go_live(
             session,
             version,
             "went_live",
-            payload={"environment": environment, "actor": actor, "superseded_version": live_number},
+            payload={
+                "environment": environment,
+                "actor": actor,
+                "superseded_version": live_number,
+                "state": LIVE,
+            },
         )
     )
     if current is not None and superseded_pins:
@@ -384,7 +395,11 @@ def _go_live(
                 old,
                 "superseded",
                 only_consumer_ids=superseded_pins,
-                payload={"environment": environment, "replaced_by": version.number},
+                payload={
+                    "environment": environment,
+                    "replaced_by": version.number,
+                    "state": SUPERSEDED,
+                },
             )
         )
     payload.update(notified=notified)
@@ -400,6 +415,12 @@ def note_evidence(
     Returns True when the version became ready (one audit event written then).
     """
     version = _lock_version(session, model, number)
+    if session.get_bind().dialect.name == "postgresql":
+        became = bool(
+            session.execute(text("SELECT signoff_mark_ready(:v)"), {"v": version.id}).scalar_one()
+        )
+        session.expire(version)
+        return became
     now = at or db_now(session)
     if not _advance_if_checked(session, version, now):
         return False

@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.db.registry import Registry, db_now
-from signoff.core.db.schema import Consumer, Model, OutboxMessage, Version
+from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
 
 log = logging.getLogger("signoff.notify")
 
@@ -143,10 +143,19 @@ def save_consumer(
         consumer = Consumer(model_id=model.id, name=name)
         session.add(consumer)
     consumer.webhook_url = webhook_url or None
-    consumer.secret = secret
     consumer.kind, consumer.contact, consumer.active = kind, contact, active
     consumer.pinned_version_id = pinned_version.id if pinned_version else None
     session.flush()
+    stored = session.get(ConsumerSecret, consumer.id)
+    if stored is None:
+        session.add(ConsumerSecret(consumer_id=consumer.id, secret=secret))
+    elif stored.secret != secret:
+        stored.secret = secret
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # the database audits consumer changes itself (and never records the secret)
+        refresh_model_summary(session, model.id)
+        return consumer
     append_event(
         session,
         actor=actor,
@@ -205,8 +214,9 @@ def _claim_due(
     with registry.write() as session:
         clock = now or db_now(session)
         stmt = (
-            select(OutboxMessage, Consumer)
+            select(OutboxMessage, Consumer, ConsumerSecret.secret)
             .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
+            .outerjoin(ConsumerSecret, ConsumerSecret.consumer_id == Consumer.id)
             .where(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= clock)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
@@ -214,14 +224,14 @@ def _claim_due(
         if registry.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=OutboxMessage)
         claims = []
-        for message, consumer in session.execute(stmt).all():
+        for message, consumer, secret in session.execute(stmt).all():
             message.attempts += 1
             message.next_attempt_at = clock + timedelta(seconds=retry.lease_seconds)
             claims.append(
                 _Claim(
                     message.id,
                     consumer.webhook_url or "",
-                    consumer.secret or "",
+                    secret or "",
                     message.event,
                     message.idempotency_key,
                     canonical_json(message.payload).encode(),
@@ -303,6 +313,22 @@ def _record(
         )
 
 
+def may_deliver(registry: Registry) -> bool:
+    """Whether this login delivers notifications: always on SQLite; on a shared PostgreSQL
+    registry only the notifier service login and admins may read the webhook secrets."""
+    if registry.dialect != "postgresql":
+        return True
+    with registry.read() as session:
+        return bool(
+            session.execute(
+                text(
+                    "SELECT has_table_privilege(current_user, 'consumer_secrets', 'SELECT') "
+                    "AND has_column_privilege(current_user, 'outbox', 'state', 'UPDATE')"
+                )
+            ).scalar_one()
+        )
+
+
 def deliver_due(
     registry: Registry,
     *,
@@ -316,6 +342,8 @@ def deliver_due(
     """
     retry = retry or RetryPolicy()
     report = DeliveryReport()
+    if not may_deliver(registry):
+        return report
     for claim in _claim_due(registry, now, limit, retry):
         error = _post(claim, retry)
         _record(registry, claim, error, now, retry, report)

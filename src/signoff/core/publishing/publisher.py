@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from signoff.core.artifacts.store import sha256_bytes, sha256_file
 from signoff.core.audit.chain import append_event, canonical_json
@@ -120,7 +122,9 @@ def _register(
     model = session.scalar(select(Model).where(Model.name == meta["name"]))
     now = db_now(session)
     if model is None:
-        model = Model(name=meta["name"], created_at=now, monitoring_rules={})
+        model = Model(
+            name=meta["name"], created_at=now, monitoring_rules={}, risk_tier=meta["risk_tier"]
+        )
         session.add(model)
         session.flush()
         append_event(
@@ -143,6 +147,14 @@ def _register(
                 f"{meta['name']} v{duplicate} already has exactly this content "
                 f"(manifest hash {digest[:12]}…); nothing was published"
             )
+        if meta["risk_tier"] != model.risk_tier:
+            # the tier chooses the approval policy: it is governance data, not the author's
+            raise ManifestError(
+                f"the manifest says risk_tier = {meta['risk_tier']!r} but {model.name} is "
+                f"{model.risk_tier!r}; a model's risk tier is changed only by an admin or its "
+                f"business owner (`signoff tier {model.name} {meta['risk_tier']} --reason …`), "
+                "never by publishing. Nothing was published."
+            )
     changed = _apply_model_metadata(model, meta, manifest.monitoring)
     if changed and model.version_count:
         append_event(
@@ -159,6 +171,7 @@ def _register(
     ) + 1
     version = Version(
         model_id=model.id,
+        review_round=0,
         number=number,
         author=manifest.version["author"],
         created_at=now,
@@ -171,7 +184,7 @@ def _register(
         python_version=str(manifest.version.get("python", "")),
     )
     session.add(version)
-    session.flush()
+    _flush_or_refuse(session)
     for spec, sha, size in hashed:
         session.add(
             Component(
@@ -207,11 +220,23 @@ def _register(
     return Published(model.name, number, version.id, digest)
 
 
+def _flush_or_refuse(session: Session) -> None:
+    """Flush the new version; the shared database's own refusal becomes a ManifestError."""
+    try:
+        session.flush()
+    except DBAPIError as exc:
+        message = str(getattr(getattr(exc.orig, "diag", None), "message_primary", "") or "")
+        if getattr(exc.orig, "sqlstate", None) == "42501" and message:
+            raise ManifestError(f"the registry refused the version: {message}") from exc
+        raise
+
+
 def _apply_model_metadata(
     model: Model, meta: dict[str, Any], monitoring: dict[str, Any]
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    for key in ("title", "description", "owner", "business_unit", "risk_tier", "tags", "task"):
+    # not the risk tier: a new model takes the manifest's, later only a decision changes it
+    for key in ("title", "description", "owner", "business_unit", "tags", "task"):
         if getattr(model, key) != meta[key]:
             changed[key] = {"from": getattr(model, key), "to": meta[key]}
             setattr(model, key, meta[key])

@@ -1,0 +1,119 @@
+"""A decision on a shared PostgreSQL registry: one call of the database's ``signoff_decide``.
+
+On PostgreSQL the database holds the rules (:mod:`signoff.core.db.pgrules`): the function
+checks the caller and the gates under the version's row lock, records the decision, moves the
+version, keeps the deployment history, queues the consumers' notifications and writes the audit
+event. This module calls it and turns its refusals into the errors the rest of Signoff knows:
+a version someone else changed first becomes a :class:`ConcurrentChangeError` that says what
+changed and who did it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from signoff.core.common.errors import ConcurrentChangeError, NotFoundError, TransitionError
+from signoff.core.db.schema import Decision, Version
+from signoff.core.governance.gates import ACTION_TITLES
+from signoff.core.governance.outcome import Outcome
+
+DECIDE = text(
+    "SELECT * FROM signoff_decide(:version, :expected, :action, :role, :comment, :environment, "
+    ":expected_live, :check_live, :at)"
+)
+
+
+def database_message(exc: DBAPIError) -> tuple[str | None, str]:
+    """The SQLSTATE and the primary message PostgreSQL gave for *exc*."""
+    orig: Any = exc.orig
+    code = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    return code, str(getattr(diag, "message_primary", None) or orig or exc)
+
+
+def last_change(session: Session, version: Version) -> str:
+    """Who changed *version* last and how, for the message a losing racer reads."""
+    session.expire(version)
+    last = session.scalar(
+        select(Decision)
+        .where(Decision.version_id == version.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+    state = version.state.replace("_", " ")
+    if last is None:
+        return f"its state is now {state}"
+    return (
+        f"{last.actor} recorded '{ACTION_TITLES.get(last.action, last.action)}' at "
+        f"{last.at:%Y-%m-%d %H:%M:%S} UTC; its state is now {state}"
+    )
+
+
+def decide_in_database(
+    session: Session,
+    version: Version,
+    action: str,
+    *,
+    role: str,
+    comment: str,
+    environment: str,
+    expected_row_version: int | None,
+    expected_live_version: Any,
+    at: datetime | None,
+) -> Outcome:
+    """Record *action* on *version* through ``signoff_decide``; returns what it did."""
+    from signoff.core.governance.workflow import UNSET
+
+    label = f"{version.model.name} v{version.number}"
+    params = {
+        "version": version.id,
+        "expected": expected_row_version,
+        "action": action,
+        "role": role or None,
+        "comment": comment,
+        "environment": environment,
+        "expected_live": None if expected_live_version is UNSET else expected_live_version,
+        "check_live": expected_live_version is not UNSET,
+        "at": at,
+    }
+    try:
+        with session.begin_nested():
+            row = session.execute(DECIDE, params).one()
+    except DBAPIError as exc:
+        code, message = database_message(exc)
+        if code == "40001":
+            raise ConcurrentChangeError(
+                f"{label} changed since you loaded it: {last_change(session, version)}. "
+                "Reload and decide again."
+                if "row version" in message
+                else message + ". Reload and decide again."
+            ) from exc
+        if code == "02000":
+            raise NotFoundError(message) from exc
+        if code == "23505":  # the one-open-deployment index: another go-live won the race
+            raise ConcurrentChangeError(
+                f"another version of {version.model.name} went live at the same moment; "
+                "reload and decide again"
+            ) from exc
+        raise TransitionError(
+            message if message.startswith("cannot ") else f"the database refused: {message}"
+        ) from exc
+    session.expire(version)
+    return Outcome(
+        action,
+        version.model.name,
+        version.number,
+        row.state_from,
+        row.state_to,
+        row.decision_id,
+        row.gate,
+        row.role,
+        row.gate_complete,
+        row.notified,
+        row.meaning,
+    )
