@@ -50,7 +50,7 @@ def team(pg_url: str, tmp_path: Path):
 
 
 def _published(regs, tmp_path: Path) -> int:
-    publish(regs["author"], write_model_folder(tmp_path / "m", author="ann"))
+    publish(regs["author"], write_model_folder(tmp_path / "m", author=regs["author"].actor))
     with regs["author"].read() as s:
         return lookup.get_version(s, "toy-model").id
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
-from signoff.core.audit.chain import export_events, read_head_file, verify_chain
+from signoff.core.audit.chain import export_events, read_head_file
+from signoff.core.audit.verify import verify_registry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,21 +45,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
             return 2
     registry = registry_from_args(args)
     with registry.read() as session:
-        report = verify_chain(session, against)
+        verdict = verify_registry(session, against)
+    report = verdict.chain
     if args.json:
         print_json(
             {
-                "intact": report.intact,
+                "intact": verdict.intact,
                 "events": report.events,
                 "head_seq": report.head_seq,
                 "head_hash": report.head_hash,
                 "broken_seq": report.broken_seq,
                 "problem": report.problem,
+                "records": [
+                    {
+                        "kind": p.kind,
+                        "id": p.record_id,
+                        "version_id": p.version_id,
+                        "problem": p.problem,
+                    }
+                    for p in verdict.records
+                ],
             }
         )
     else:
-        print(report.describe(), file=sys.stdout if report.intact else sys.stderr)
-    return 0 if report.intact else 1
+        print(verdict.describe(), file=sys.stdout if verdict.intact else sys.stderr)
+    return 0 if verdict.intact else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ CREATE OR REPLACE FUNCTION signoff_decide(
 RETURNS TABLE (decision_id integer, state_from text, state_to text, gate text, role text,
                gate_complete boolean, notified integer, row_version integer, meaning text)
 {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   a_sources text[]; a_target text; a_who text; a_author_may boolean; a_needs_comment boolean;
   a_title text;
@@ -84,8 +85,8 @@ BEGIN
   ELSIF a_who = '{lc.GATE_SIGNERS}' THEN
     v_gate := signoff__open_gate(v.state);
     required := signoff__required(v.id, v_gate, true);
-    mine := ARRAY(SELECT r FROM unnest(required) WITH ORDINALITY AS t(r, n)
-                   WHERE r = ANY(held) ORDER BY n);
+    mine := ARRAY(SELECT r FROM unnest(required) WITH ORDINALITY AS t(r, ord)
+                   WHERE r = ANY(held) ORDER BY ord);
     IF cardinality(mine) = 0 THEN
       problem := 'the ' || lower(signoff__gate_title(v_gate)) || ' gate needs '
                  || array_to_string(required, ', ') || '; you hold '
@@ -228,8 +229,8 @@ BEGIN
                               ELSE 'decision.' || p_action END,
                          v.id, m.id, 'version', label, payload);
   PERFORM signoff_refresh_summary(m.id);
-  RETURN QUERY SELECT d_id, v.state, new_state, v_gate, v_role, complete, n,
-                      v.row_version + 1, v_meaning;
+  RETURN QUERY SELECT d_id, v.state::text, new_state::text, v_gate::text, v_role::text,
+                      complete, n, v.row_version + 1, v_meaning::text;
 END $$;
 """
 
@@ -238,6 +239,7 @@ CREATE OR REPLACE FUNCTION signoff_record_evidence(p_version integer, p_check te
                                                    p_passed boolean, p_summary text,
                                                    p_details jsonb)
 RETURNS integer {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   v versions%ROWTYPE;
   m models%ROWTYPE;
@@ -252,7 +254,7 @@ BEGIN
   IF NOT p_check = ANY({_array(lc.CHECKS)}) THEN
     RAISE EXCEPTION 'unknown check %', p_check USING ERRCODE = '22023';
   END IF;
-  IF NOT signoff__held_roles() && {_array(lc.EVIDENCE_RECORDERS)} THEN
+  IF NOT signoff__is_owner() AND NOT signoff__held_roles() && {_array(lc.EVIDENCE_RECORDERS)} THEN
     RAISE EXCEPTION 'only a {", ".join(lc.EVIDENCE_RECORDERS[:-1]).replace("_", " ")} or the '
       'runner service may record deployment-check evidence' USING ERRCODE = '42501';
   END IF;
@@ -274,6 +276,7 @@ END $$;
 
 -- approved -> ready once every required check has passing evidence (the last step is strict)
 CREATE OR REPLACE FUNCTION signoff_mark_ready(p_version integer) RETURNS boolean {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   v versions%ROWTYPE;
   m models%ROWTYPE;
@@ -283,7 +286,8 @@ BEGIN
   IF NOT FOUND OR v.state <> 'approved' THEN
     RETURN false;
   END IF;
-  IF NOT signoff__held_roles() && signoff__move_roles('approved', 'ready') THEN
+  IF NOT signoff__is_owner()
+     AND NOT signoff__held_roles() && signoff__move_roles('approved', 'ready') THEN
     RAISE EXCEPTION 'you may not move a version to ready' USING ERRCODE = '42501';
   END IF;
   IF signoff__state_problem(v.id, 'ready') IS NOT NULL THEN
@@ -303,6 +307,7 @@ END $$;
 SUMMARY = f"""
 -- the inventory's summary columns, recomputed from the facts (anyone may ask; it is idempotent)
 CREATE OR REPLACE FUNCTION signoff_refresh_summary(p_model integer) RETURNS void {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   m models%ROWTYPE;
   live_id integer;
@@ -355,10 +360,11 @@ END $$;
 CREATE OR REPLACE FUNCTION signoff_set_stale(p_model integer, p_stale boolean, p_reason text,
                                              p_payload jsonb)
 RETURNS boolean {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   m models%ROWTYPE;
 BEGIN
-  IF NOT signoff__held_roles() && {_array(lc.STALE_SETTERS)} THEN
+  IF NOT signoff__is_owner() AND NOT signoff__held_roles() && {_array(lc.STALE_SETTERS)} THEN
     RAISE EXCEPTION 'only a {", ".join(lc.STALE_SETTERS[:-1]).replace("_", " ")} or the '
       'monitoring service may change a model''s stale flag' USING ERRCODE = '42501';
   END IF;
@@ -381,10 +387,11 @@ END $$;
 -- a model's risk tier is governance data: changed by an admin or business owner, audited
 CREATE OR REPLACE FUNCTION signoff_set_risk_tier(p_model integer, p_tier text, p_reason text)
 RETURNS void {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   m models%ROWTYPE;
 BEGIN
-  IF NOT signoff__held_roles() && {_array(lc.TIER_SETTERS)} THEN
+  IF NOT signoff__is_owner() AND NOT signoff__held_roles() && {_array(lc.TIER_SETTERS)} THEN
     RAISE EXCEPTION 'only an admin or a business owner may change a model''s risk tier'
       USING ERRCODE = '42501';
   END IF;

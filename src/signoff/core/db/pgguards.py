@@ -69,6 +69,7 @@ def _checks() -> str:
 
 GUARDS = f"""
 CREATE OR REPLACE FUNCTION signoff__guard_version() RETURNS trigger LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
   IF {SESSION_OWNER} THEN
     RETURN NEW;  -- the owner imports history from other registries
@@ -88,6 +89,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION signoff__guard_version_part() RETURNS trigger LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
   IF {SESSION_OWNER} THEN
     RETURN NEW;
@@ -101,6 +103,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION signoff__guard_model() RETURNS trigger LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
   IF NOT {SESSION_OWNER} THEN
     {_SUMMARY_RESET}
@@ -109,6 +112,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION signoff__guard_audit_action() RETURNS trigger LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
   IF NEW.action LIKE ANY (ARRAY[{", ".join(f"'{a}'" for a in RESERVED_ACTIONS)}])
      AND NOT {OWNER_TEST} THEN
@@ -119,6 +123,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION signoff__guard_policy() RETURNS trigger LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
   rules jsonb;
   gate text;
@@ -164,6 +169,7 @@ END $$;
 
 -- policy, people, roles and consumers: every change is an event written by the database
 CREATE OR REPLACE FUNCTION signoff__audit_row() RETURNS trigger {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
   old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
@@ -195,6 +201,7 @@ END $$;
 # the seal of 0004, serialised on audit_head's one row instead of an advisory lock
 SEAL = f"""
 CREATE OR REPLACE FUNCTION signoff_seal_audit_event() RETURNS trigger {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   ev audit_events%ROWTYPE;
   last_seq integer;

@@ -58,6 +58,9 @@ MODEL_METADATA = "title, description, owner, business_unit, tags, task, monitori
 PRIVATE_TABLES = ("consumer_secrets", "audit_head")
 WRITERS = GROUPS[1:]
 
+#: internal functions that write (an event, an outbox row): callable only from the others
+WRITING_HELPERS = ("signoff__enqueue", "signoff__event", "signoff__audit_row")
+
 # function -> the groups that may call it (everything else is revoked from PUBLIC)
 FUNCTION_GRANTS = {
     "signoff_decide(integer, integer, text, text, text, text, integer, boolean, timestamp)": (
@@ -126,6 +129,10 @@ def _grants(tables: list[str], functions: list[str]) -> list[str]:
         out.extend(f"GRANT {grant} TO {group}" for grant in grants)
     for function in functions:  # signoff's own functions: none for PUBLIC
         out.append(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        # the read-only helpers (the guards call some of them as the inserting login)
+        name = function.split("(", 1)[0]
+        if name.startswith("signoff__") and name not in WRITING_HELPERS:
+            out.append(f"GRANT EXECUTE ON FUNCTION {function} TO " + ", ".join(GROUPS))
     for function, groups in FUNCTION_GRANTS.items():
         out.append(f"GRANT EXECUTE ON FUNCTION {function} TO " + ", ".join(groups))
     return out

@@ -80,12 +80,17 @@ def _moves_case() -> str:
     )
 
 
+def _gate_short_case() -> str:
+    return " ".join(f"WHEN '{g}' THEN '{t}'" for g, t in lc.GATE_SHORT.items())
+
+
 def _gate_titles_case() -> str:
     return " ".join(f"WHEN '{g}' THEN '{t}'" for g, t in lc.GATE_TITLES.items())
 
 
 HELPERS = f"""
 CREATE OR REPLACE FUNCTION signoff__is_owner() RETURNS boolean {DEFINER} STABLE AS $$
+#variable_conflict use_column
 BEGIN
   RETURN session_user = (SELECT tableowner FROM pg_tables
                           WHERE schemaname = 'public' AND tablename = 'versions')
@@ -93,6 +98,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION signoff__held_roles() RETURNS text[] {DEFINER} STABLE AS $$
+#variable_conflict use_column
 BEGIN
   RETURN coalesce((SELECT array_agg(ur.role ORDER BY ur.role) FROM user_roles ur
                     JOIN users u ON u.id = ur.user_id
@@ -101,6 +107,7 @@ END $$;
 
 CREATE OR REPLACE FUNCTION signoff__who_roles(p_who text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE AS $$
+#variable_conflict use_column
 BEGIN
   CASE p_who
 {_who_case()}
@@ -110,6 +117,7 @@ END $$;
 
 CREATE OR REPLACE FUNCTION signoff__move_roles(p_from text, p_to text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE AS $$
+#variable_conflict use_column
 BEGIN
   CASE p_from || '>' || p_to
 {_moves_case()}
@@ -129,6 +137,7 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT CASE p_gate {_gate_titles_case()} ELSE p_gat
 CREATE OR REPLACE FUNCTION signoff__meaning(p_action text, p_gate text, p_role text,
                                             p_environment text, p_gate_title text)
 RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+#variable_conflict use_column
 BEGIN
 {_meaning_case()}
   RETURN p_action;
@@ -136,6 +145,7 @@ END $$;
 
 -- the newest policy revision of a tier, or the built-in default (revision 0)
 CREATE OR REPLACE FUNCTION signoff__policy_rules(p_tier text) RETURNS jsonb {DEFINER} STABLE AS $$
+#variable_conflict use_column
 DECLARE
   found jsonb;
   tier text := CASE WHEN p_tier IN ('high', 'medium', 'low') THEN p_tier ELSE 'high' END;
@@ -162,6 +172,7 @@ $$;
 -- being completed is judged under the stricter of the two, never the weaker)
 CREATE OR REPLACE FUNCTION signoff__required(p_version integer, p_step text, p_strict boolean)
 RETURNS text[] {DEFINER} STABLE AS $$
+#variable_conflict use_column
 DECLARE
   recorded jsonb;
   now_rules jsonb;
@@ -196,6 +207,7 @@ END $$;
 -- manifest, by a different person who is not the author
 CREATE OR REPLACE FUNCTION signoff__missing_roles(p_version integer, p_gate text, p_strict boolean)
 RETURNS text[] {DEFINER} STABLE AS $$
+#variable_conflict use_column
 DECLARE
   v versions%ROWTYPE;
   required text[] := signoff__required(p_version, p_gate, p_strict);
@@ -227,6 +239,7 @@ END $$;
 -- the author; the recorder's role was checked when the evidence was recorded)
 CREATE OR REPLACE FUNCTION signoff__checks_missing(p_version integer, p_strict boolean)
 RETURNS text[] {DEFINER} STABLE AS $$
+#variable_conflict use_column
 DECLARE
   v versions%ROWTYPE;
   c text;
@@ -249,6 +262,7 @@ END $$;
 -- the requirements of *p_state* for version *p_version*; the step entering it is strict
 CREATE OR REPLACE FUNCTION signoff__state_problem(p_version integer, p_state text)
 RETURNS text {DEFINER} STABLE AS $$
+#variable_conflict use_column
 DECLARE
   step text;
   is_strict boolean;
@@ -267,7 +281,7 @@ BEGIN
     ELSE
       missing := signoff__missing_roles(p_version, step, is_strict);
       IF cardinality(missing) > 0 THEN
-        RETURN 'the ' || CASE step {" ".join(f"WHEN '{g}' THEN '{t}'" for g, t in lc.GATE_SHORT.items())} END
+        RETURN 'the ' || CASE step {_gate_short_case()} END
                || ' gate still needs ' || array_to_string(missing, ', ');
       END IF;
     END IF;
@@ -281,6 +295,7 @@ ENQUEUE = f"""
 CREATE OR REPLACE FUNCTION signoff__enqueue(p_version integer, p_event text, p_extra jsonb,
                                             p_only integer[], p_at timestamp)
 RETURNS integer {DEFINER} AS $$
+#variable_conflict use_column
 DECLARE
   v versions%ROWTYPE;
   m models%ROWTYPE;
@@ -317,6 +332,7 @@ END $$;
 CREATE OR REPLACE FUNCTION signoff__event(p_action text, p_version integer, p_model integer,
                                           p_entity_type text, p_entity text, p_payload jsonb)
 RETURNS void {DEFINER} AS $$
+#variable_conflict use_column
 BEGIN
   INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, model_id,
                             version_id, payload, prev_hash, hash)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from signoff.core.common.errors import ConcurrentChangeError, NotFoundError, TransitionError
-from signoff.core.db.schema import Decision, Version
+from signoff.core.db.schema import Decision, Deployment, Version
 from signoff.core.governance.gates import ACTION_TITLES
 from signoff.core.governance.outcome import Outcome
 
@@ -51,6 +51,31 @@ def last_change(session: Session, version: Version) -> str:
     return (
         f"{last.actor} recorded '{ACTION_TITLES.get(last.action, last.action)}' at "
         f"{last.at:%Y-%m-%d %H:%M:%S} UTC; its state is now {state}"
+    )
+
+
+def _live_changed(session: Session, version: Version, environment: str, expected: Any) -> str:
+    """The message for losing a go-live race: who put which version live meanwhile."""
+    from signoff.core.governance.workflow import UNSET
+
+    row = session.execute(
+        select(Version.number, Deployment.actor)
+        .join(Deployment, Deployment.version_id == Version.id)
+        .where(
+            Deployment.model_id == version.model_id,
+            Deployment.environment == environment,
+            Deployment.live_to.is_(None),
+        )
+    ).first()
+    now = f"v{row[0]} was put live by {row[1]}" if row else "another version went live"
+    wanted = (
+        ""
+        if expected is UNSET
+        else f" (you expected {'none' if expected is None else f'v{expected}'})"
+    )
+    return (
+        f"the live version of {version.model.name} in {environment} changed since you looked: "
+        f"{now}{wanted}. Reload and decide again."
     )
 
 
@@ -97,8 +122,7 @@ def decide_in_database(
             raise NotFoundError(message) from exc
         if code == "23505":  # the one-open-deployment index: another go-live won the race
             raise ConcurrentChangeError(
-                f"another version of {version.model.name} went live at the same moment; "
-                "reload and decide again"
+                _live_changed(session, version, environment, expected_live_version)
             ) from exc
         raise TransitionError(
             message if message.startswith("cannot ") else f"the database refused: {message}"

@@ -65,6 +65,7 @@ def record_evidence(
 ) -> int:
     """Store one check result as evidence with its audit event; returns the evidence id."""
     details = json.loads(canonical_json(details))  # exactly what JSON keeps, for the cross-check
+    require_evidence_recorder(session, version, actor)  # in words; the database checks again
     if session.get_bind().dialect.name == "postgresql":
         try:
             with session.begin_nested():
@@ -83,7 +84,6 @@ def record_evidence(
         except DBAPIError as exc:
             message = str(getattr(getattr(exc.orig, "diag", None), "message_primary", "") or exc)
             raise PermissionDeniedError(message) from exc
-    require_evidence_recorder(session, version, actor)
     now = at or db_now(session)
     row = Evidence(
         version_id=version.id,

@@ -29,6 +29,11 @@ def set_risk_tier(session: Session, model_name: str, tier: str, *, actor: str, r
         raise SignoffError("a reason is required to change a risk tier")
     model = get_model(session, model_name)
     before = model.risk_tier
+    if not roles_of(session, actor) & set(lc.TIER_SETTERS):
+        raise PermissionDeniedError(
+            f"{actor} may not change the risk tier of {model_name}: only an admin or a business "
+            "owner may"
+        )
     if session.get_bind().dialect.name == "postgresql":
         try:
             with session.begin_nested():
@@ -41,11 +46,6 @@ def set_risk_tier(session: Session, model_name: str, tier: str, *, actor: str, r
             raise PermissionDeniedError(message) from exc
         session.expire(model)
         return before
-    if not roles_of(session, actor) & set(lc.TIER_SETTERS):
-        raise PermissionDeniedError(
-            f"{actor} may not change the risk tier of {model_name}: only an admin or a business "
-            "owner may"
-        )
     if before == tier:
         return before
     model.risk_tier = tier
