@@ -13,73 +13,38 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from signoff.core.audit.chain import verify_chain
 from signoff.core.catalog import lookup
 from signoff.core.common.errors import TransitionError
-from signoff.core.db.pgroles import create_login, init_roles, url_for_login
+from signoff.core.db.pgroles import url_for_login
 from signoff.core.db.registry import open_registry
 from signoff.core.db.schema import AuditEvent, Decision, Version
 from signoff.core.governance.identity import ReauthenticationError, verify_password
 from signoff.core.governance.states import change_state
+from signoff.core.governance.workflow import run_transition
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def team(pg_url: str, tmp_path: Path):
-    """An initialised database with three people: an author, a validator and a viewer."""
-    admin = open_registry(db=pg_url, artifacts=tmp_path / "artifacts")
-    init_roles(admin.engine)
-    tag = uuid.uuid4().hex[:6]
-    people = {"author": f"ann_{tag}", "validator": f"ben_{tag}", "viewer": f"val_{tag}"}
-    for role, login in people.items():
-        create_login(admin.engine, login, f"pw-{login}", [role])
-    regs = {
-        role: open_registry(
-            db=url_for_login(pg_url, login, f"pw-{login}"), artifacts=tmp_path / "artifacts"
-        )
-        for role, login in people.items()
-    }
-    yield admin, regs, people
-    for reg in regs.values():
-        reg.close()
-    with admin.engine.begin() as conn:
-        for login in people.values():
-            conn.execute(text(f'DROP OWNED BY "{login}"'))
-            conn.execute(text(f'DROP ROLE "{login}"'))
-    admin.close()
-
-
-def _published(regs, tmp_path: Path) -> int:
-    publish(regs["author"], write_model_folder(tmp_path / "m", author=regs["author"].actor))
-    with regs["author"].read() as s:
+def _published(team, tmp_path: Path) -> int:
+    author = team.regs["ann"]
+    publish(author, write_model_folder(tmp_path / "m", author=author.actor))
+    with author.read() as s:
         return lookup.get_version(s, "toy-model").id
 
 
 def test_author_publishes_validator_approves_and_the_database_names_them(team, tmp_path) -> None:
-    admin, regs, people = team
-    version_id = _published(regs, tmp_path)
-    with regs["author"].write() as s:
-        change_state(s, s.get(Version, version_id), "in_review")
-    with regs["validator"].write() as s:
-        version = s.get(Version, version_id)
-        change_state(s, version, "approved")
-        # the client claims to be the author; the database records who really connected
-        s.add(
-            Decision(
-                version_id=version_id,
-                actor=people["author"],
-                at=version.created_at,
-                action="approve",
-                meaning="approved for production use",
-                manifest_hash=version.manifest_hash,
-            )
-        )
-    with admin.read() as s:
-        decision = s.scalars(select(Decision)).one()
-        assert decision.actor == people["validator"]
-        assert s.get(Version, version_id).state == "approved"
-        actors = set(s.scalars(select(AuditEvent.actor)))
-        assert people["author"] in actors
+    version_id = _published(team, tmp_path)
+    run_transition(team.regs["ann"], "submit", "toy-model", 1)
+    run_transition(team.regs["vic"], "approve", "toy-model", 1)
+    with team.admin.read() as s:
+        decisions = s.scalars(select(Decision).order_by(Decision.id)).all()
+        assert [(d.action, d.actor) for d in decisions] == [
+            ("submit", team.logins["ann"]),
+            ("approve", team.logins["vic"]),
+        ]
+        assert s.get(Version, version_id).state == "approved"  # medium tier: one validator
+        actors = {e.actor for e in s.scalars(select(AuditEvent))}
+        assert {team.logins["ann"], team.logins["vic"]} <= actors
         assert verify_chain(s).intact
 
 
@@ -95,14 +60,13 @@ def test_author_publishes_validator_approves_and_the_database_names_them(team, t
     ],
 )
 def test_reviewer_cannot_rewrite_history_or_states(team, tmp_path, statement: str) -> None:
-    _admin, regs, _people = team
-    _published(regs, tmp_path)
-    with pytest.raises((ProgrammingError, DBAPIError)), regs["validator"].write() as s:
+    _published(team, tmp_path)
+    with pytest.raises((ProgrammingError, DBAPIError)), team.regs["vic"].write() as s:
         s.execute(text(statement))
 
 
 def test_viewer_cannot_write_anything(team, tmp_path) -> None:
-    _admin, regs, _people = team
+    regs = {"viewer": team.regs["viv"]}
     with pytest.raises(ProgrammingError, match="permission denied"):
         publish(regs["viewer"], write_model_folder(tmp_path / "m"))
     for statement in (
@@ -118,27 +82,22 @@ def test_viewer_cannot_write_anything(team, tmp_path) -> None:
 
 
 def test_author_cannot_approve(team, tmp_path) -> None:
-    _admin, regs, people = team
-    version_id = _published(regs, tmp_path)
-    with regs["author"].write() as s:
-        change_state(s, s.get(Version, version_id), "in_review")
-    with (
-        pytest.raises(TransitionError, match="may not move a version to approved"),
-        regs["author"].write() as s,
-    ):
-        change_state(s, s.get(Version, version_id), "approved")
-    with regs["author"].read() as s:
+    version_id = _published(team, tmp_path)
+    run_transition(team.regs["ann"], "submit", "toy-model", 1)
+    with pytest.raises(TransitionError, match="author never signs"):
+        run_transition(team.regs["ann"], "approve", "toy-model", 1)
+    with team.regs["ann"].read() as s:
         assert s.get(Version, version_id).state == "in_review"
 
 
 def test_wrong_password_at_signing_is_refused_and_audited(team) -> None:
-    _admin, regs, people = team
-    reviewer = regs["validator"]
+    reviewer = team.regs["vic"]
+    people = {"validator": team.logins["vic"]}
     with reviewer.read() as s:
         before = len(list(s.scalars(select(AuditEvent))))
     with pytest.raises(ReauthenticationError, match="not accepted"):
         verify_password(reviewer, "wrong")
-    verify_password(reviewer, f"pw-{people['validator']}")
+    verify_password(reviewer, "pw-vic")
     with reviewer.read() as s:
         events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
         assert len(events) == before + 1
@@ -167,26 +126,20 @@ def test_connection_lost_mid_transaction_rolls_back_and_reconnects(
 def test_reviewer_may_send_back_for_changes_and_author_may_sign_own_decisions(
     team, tmp_path
 ) -> None:
-    _admin, regs, people = team
-    version_id = _published(regs, tmp_path)
-    with regs["author"].write() as s:
-        version = s.get(Version, version_id)
-        change_state(s, version, "in_review")
-        s.add(
-            Decision(
-                version_id=version_id,
-                actor="x",
-                at=version.created_at,
-                action="submit",
-                meaning="submitted for review",
-                manifest_hash=version.manifest_hash,
-            )
-        )
-    with regs["validator"].write() as s:
-        change_state(s, s.get(Version, version_id), "draft")
-    with regs["viewer"].read() as s:
+    version_id = _published(team, tmp_path)
+    run_transition(team.regs["ann"], "submit", "toy-model", 1)
+    run_transition(team.regs["vic"], "request_changes", "toy-model", 1, comment="add a test")
+    with team.regs["viv"].read() as s:
         assert s.get(Version, version_id).state == "draft"
-        assert s.scalars(select(Decision.actor)).one() == people["author"]
+        assert [d.actor for d in s.scalars(select(Decision).order_by(Decision.id))] == [
+            team.logins["ann"],
+            team.logins["vic"],
+        ]
+    run_transition(team.regs["ann"], "submit", "toy-model", 1)
+    run_transition(team.regs["ann"], "withdraw", "toy-model", 1)
+    with team.regs["viv"].read() as s:
+        assert s.get(Version, version_id).state == "draft"
+        assert verify_chain(s).intact
 
 
 def test_command_line_creates_roles_and_a_person_with_their_own_login(

@@ -80,14 +80,15 @@ WHO_ROLES: dict[str, tuple[str, ...]] = {
     GATE_SIGNERS: SIGNING_ROLES,
     MARKERS: ("validator", "business_owner", "release_manager", "admin"),
     DEPLOYERS: ("release_manager", "admin"),
-    ANYONE: ("viewer", "author", *SIGNING_ROLES, "runner"),
+    # every person who takes part in reviews (viewers read only; services do not comment)
+    ANYONE: ("author", *SIGNING_ROLES),
 }
 WHO_WORDS = {
     AUTHOR_OR_ADMIN: "its author or an admin",
     GATE_SIGNERS: "a signer the open gate requires",
     MARKERS: "a validator, business owner, release manager or admin",
     DEPLOYERS: "a release manager or an admin",
-    ANYONE: "anyone",
+    ANYONE: "anyone but a viewer",
 }
 
 

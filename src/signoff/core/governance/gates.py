@@ -194,7 +194,7 @@ def check_allowed(
             )
     elif spec.who == lc.GATE_SIGNERS:
         chosen = _signing_role(session, version, action, actor, role, held, refuse)
-    elif spec.who != lc.ANYONE and not held & set(lc.WHO_ROLES[spec.who]):
+    elif not held & set(lc.WHO_ROLES[spec.who]):
         raise refuse(f"only {lc.WHO_WORDS[spec.who]} may {spec.title.lower()} a version")
     if action == "go_live":
         problem = state_problem(session, version, lc.ACTIONS["go_live"].target or "")
