@@ -152,12 +152,17 @@ def cmd_approvals(args: argparse.Namespace) -> int:
                     for c in st.checks
                 ],
                 "allowed": st.allowed,
+                "unverified": [
+                    {"decision_id": d.decision_id, "by": d.login, "problem": d.problem}
+                    for d in st.decisions
+                    if not d.verified
+                ],
             }
         )
         return 0
     print(
         f"{st.model} v{st.number}: {st.state.replace('_', ' ')} (tier {st.risk_tier}, "
-        f"policy revision {st.policy_revision}, author {st.author})"
+        f"policy revision {st.policy_revision} as recorded at submission, author {st.author})"
     )
     for g in st.gates:
         mark = "complete" if g.complete else ("open" if g.open else "waiting")
@@ -175,6 +180,12 @@ def cmd_approvals(args: argparse.Namespace) -> int:
     for c in st.checks:
         verdict = {True: "passed", False: "FAILED", None: "no evidence"}[c.passed]
         print(f"  check {c.check:18} {verdict}{'' if c.required else ' (not required)'}")
+    for d in st.decisions:
+        if not d.verified:
+            print(
+                f"  NOT VERIFIED, not counted: {d.action} by {d.login} at "
+                f"{d.at:%Y-%m-%d %H:%M:%S} UTC — {d.problem}"
+            )
     print(
         "  you may: "
         + (", ".join(a for a, why in st.allowed.items() if why is None) or "nothing now")

@@ -16,10 +16,17 @@ from sqlalchemy.orm import Session
 
 from signoff.core.catalog.lookup import consumers_of, get_model, get_version, live_versions
 from signoff.core.common.errors import TransitionError
+from signoff.core.db.lifecycle import CHECKS_STEP
 from signoff.core.db.registry import db_now
-from signoff.core.db.schema import IN_REVIEW, READY, AuditEvent, Decision, Model, Version
+from signoff.core.db.schema import APPROVED, IN_REVIEW, READY, AuditEvent, Decision, Model, Version
+from signoff.core.governance.gates import missing_roles, unverified_decisions
 from signoff.core.governance.people import printed_names, roles_of
-from signoff.core.governance.policy import GATE_TITLES, GATES, current_policy
+from signoff.core.governance.policy import (
+    GATE_TITLES,
+    GATES,
+    recorded_policy,
+    required_for,
+)
 from signoff.core.governance.workflow import (
     ACTIONS,
     check_allowed,
@@ -44,6 +51,12 @@ class Signature:
     comment: str
     manifest_hash: str
     bound_to_current: bool
+    problem: str = ""  # why the trail does not vouch for it ('' when it does)
+
+    @property
+    def verified(self) -> bool:
+        """True when exactly one intact audit event records this signature unchanged."""
+        return not self.problem
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,9 @@ class ApprovalStatus:
         return self.allowed.get(action, "unknown action") is None
 
 
-def _signature(d: Decision, names: dict[str, str], manifest_hash: str) -> Signature:
+def _signature(
+    d: Decision, names: dict[str, str], manifest_hash: str, problem: str = ""
+) -> Signature:
     return Signature(
         d.id,
         d.actor,
@@ -106,13 +121,15 @@ def _signature(d: Decision, names: dict[str, str], manifest_hash: str) -> Signat
         d.comment,
         d.manifest_hash,
         d.manifest_hash == manifest_hash,
+        problem,
     )
 
 
 def approval_status(session: Session, model: str, number: int, viewer: str) -> ApprovalStatus:
     """Gates, signatures, checks, decisions and the actions *viewer* may take now."""
     version = get_version(session, model, number)
-    policy = current_policy(session, version.model.risk_tier)
+    policy = recorded_policy(session, version)
+    unverified = unverified_decisions(session, version)
     decisions = list(
         session.scalars(
             select(Decision).where(Decision.version_id == version.id).order_by(Decision.id)
@@ -125,8 +142,9 @@ def approval_status(session: Session, model: str, number: int, viewer: str) -> A
             d.role: _signature(d, names, version.manifest_hash)
             for d in gate_signatures(session, version, gate)
         }
-        required = policy.roles_for(gate)
-        missing = [r for r in required if r not in signed]
+        still_open = current_gate(version.state) == gate
+        required = required_for(session, version, gate, strict=still_open)
+        missing = missing_roles(session, version, gate, strict=still_open)
         gates.append(
             GateStatus(
                 gate,
@@ -140,12 +158,13 @@ def approval_status(session: Session, model: str, number: int, viewer: str) -> A
         )
     evidence = latest_evidence(session, version)
     checks = []
-    for check in dict.fromkeys([*policy.checks, *evidence]):
+    required_checks = required_for(session, version, CHECKS_STEP, strict=version.state == APPROVED)
+    for check in dict.fromkeys([*required_checks, *evidence]):
         row = evidence.get(check)
         checks.append(
             CheckStatus(
                 check,
-                check in policy.checks,
+                check in required_checks,
                 row.passed if row else None,
                 row.at if row else None,
                 row.summary if row else "",
@@ -166,7 +185,9 @@ def approval_status(session: Session, model: str, number: int, viewer: str) -> A
         viewer_roles=sorted(roles_of(session, viewer)),
         gates=gates,
         checks=checks,
-        decisions=[_signature(d, names, version.manifest_hash) for d in decisions],
+        decisions=[
+            _signature(d, names, version.manifest_hash, unverified.get(d.id, "")) for d in decisions
+        ],
         live_version=live_versions(session, version.model_id).get("production"),
         consumers=[c.name for c in consumers_of(session, version.model_id) if c.active],
     )
@@ -213,12 +234,10 @@ def my_reviews(session: Session, viewer: str, *, limit: int = 500) -> list[Revie
     items = []
     for version, model in rows:
         gate = current_gate(version.state)
-        policy = current_policy(session, model.risk_tier)
         signatures = gate_signatures(session, version, gate)
         if any(d.actor == viewer for d in signatures):
             continue
-        signed = {d.role for d in signatures}
-        missing = [r for r in policy.roles_for(gate) if r not in signed]
+        missing = missing_roles(session, version, gate)
         mine = [r for r in missing if r in held]
         if not mine:
             continue

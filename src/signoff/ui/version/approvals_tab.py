@@ -97,6 +97,17 @@ DECISION_COLUMNS = [
         lambda s: s.manifest_hash[:12] + ("" if s.bound_to_current else " ≠"),
         tooltip=lambda s: s.manifest_hash,
     ),
+    Column(
+        "Trail",
+        lambda s: "verified" if s.verified else "NOT VERIFIED — not counted",
+        colour=lambda s: None if s.verified else MISSING_COLOUR,
+        tooltip=lambda s: (
+            "Exactly one intact audit event records this signature, unchanged."
+            if s.verified
+            else f"This signature does not match the audit trail: {s.problem}. "
+            "It is not counted toward any gate."
+        ),
+    ),
 ]
 
 
