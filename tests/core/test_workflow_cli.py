@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from signoff.cli import main
 from tests.core.workflow_setup import ALL_CHECKS, add_evidence, publish_version
 
@@ -65,3 +67,35 @@ def test_policy_cli(registry, home, monkeypatch, capsys) -> None:
     code, text = cli("root", "policy", "show", "--json")
     low = [p for p in json.loads(text) if p["risk_tier"] == "low"][0]
     assert low["revision"] == 1 and low["checks"] == ["reference_outputs", "environment"]
+
+
+def test_the_risk_tier_changes_only_by_decision_of_an_admin_or_business_owner(
+    registry, home, tmp_path, monkeypatch, capsys
+) -> None:
+    from tests.core.workflow_setup import add_people
+    from tests.helpers.folders import write_model_folder
+
+    cli = lambda who, *a: run(home, who, monkeypatch, capsys, *a)  # noqa: E731
+    add_people(registry)
+    publish_version(registry, tmp_path)
+    code, text = cli("alice", "tier", "credit", "low", "--reason", "cheaper review")
+    assert code == 2 and "only an admin or a business owner" in text
+    low = write_model_folder(
+        tmp_path / "low", name="credit", author="alice", tier="low", weights='{"a": 0.9, "b": 0.0}'
+    )
+    code, text = cli("alice", "publish", str(low))
+    assert code == 2 and "risk tier is changed only by an admin or its business owner" in text
+    code, text = cli("biz", "tier", "credit", "medium", "--reason", "scope reduced to one region")
+    assert code == 0 and "high → medium" in text
+    with pytest.raises(SystemExit) as refused:  # argparse: a reason is required
+        cli("biz", "tier", "credit", "low")
+    assert refused.value.code == 2
+    with registry.read() as s:
+        from sqlalchemy import select
+
+        from signoff.core.db.schema import AuditEvent
+
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "model.risk_tier_changed")
+        ).one()
+        assert event.actor == "biz" and "scope reduced" in event.payload

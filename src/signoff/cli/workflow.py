@@ -14,10 +14,11 @@ from pathlib import Path
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog.lookup import parse_ref
 from signoff.core.common.errors import NotFoundError, SignoffError
-from signoff.core.db.schema import ROLES
+from signoff.core.db.schema import RISK_TIERS, ROLES
 from signoff.core.governance.approvals import approval_status, my_reviews
 from signoff.core.governance.people import list_people, roles_of, save_person
 from signoff.core.governance.policy import GATES, all_policies, set_policy
+from signoff.core.governance.tiers import set_risk_tier
 from signoff.core.governance.workflow import in_write, run_transition
 
 DECISIONS = {
@@ -101,6 +102,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     roles.add_argument("login")
     roles.add_argument("roles", nargs="*", choices=ROLES, metavar="ROLE")
     roles.set_defaults(handler=cmd_users_roles)
+
+    tier = sub.add_parser(
+        "tier", help="change a model's risk tier (admin or business owner; audited, with a reason)"
+    )
+    tier.add_argument("model")
+    tier.add_argument("tier", choices=RISK_TIERS)
+    tier.add_argument("--reason", required=True, help="why the tier changes (recorded)")
+    tier.set_defaults(handler=cmd_tier)
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -310,4 +319,16 @@ def cmd_users_roles(args: argparse.Namespace) -> int:
     with registry.read() as s:
         held = sorted(roles_of(s, person.login))
     print(f"{person.login}: {', '.join(held) or 'no roles'}")
+    return 0
+
+
+def cmd_tier(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    before = in_write(
+        registry, set_risk_tier, args.model, args.tier, actor=registry.actor, reason=args.reason
+    )
+    if before == args.tier:
+        print(f"{args.model} is already {args.tier}")
+    else:
+        print(f"{args.model}: risk tier {before} → {args.tier} (reason recorded)")
     return 0
