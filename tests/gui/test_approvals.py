@@ -146,3 +146,40 @@ def test_password_is_asked_on_a_shared_database(qtbot) -> None:
     qtbot.keyClicks(dialog.password, "hunter2")
     assert sign.isEnabled()
     assert dialog.request().password == "hunter2" and dialog.request().role == "validator"
+
+
+def test_a_tampered_signature_is_marked_not_verified_and_not_counted(
+    qtbot, make_ctx, in_review, tmp_path
+) -> None:
+    """Someone edits the registry file and changes the business owner's signed comment."""
+    import sqlite3
+
+    registry = in_review
+    db = registry.location.db_url.removeprefix("sqlite:///")
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "DROP TRIGGER decisions_no_update;"
+        "UPDATE decisions SET comment = 'approved, no questions' WHERE role = 'business_owner';"
+    )
+    conn.commit()
+    conn.close()
+    tab = open_tab(qtbot, make_ctx, registry, "val")
+    rows = [tab.decisions.record(i) for i in range(tab.decisions.rowCount())]
+    forged = next(r for r in rows if r.role == "business_owner")
+    assert not forged.verified and "comment differs" in forged.problem
+    trail = [c.title for c in tab.decisions.columns].index("Trail")
+    index = tab.decisions.index(rows.index(forged), trail)
+    assert tab.decisions.data(index) == "NOT VERIFIED"
+    assert "1 signature does not match the audit trail and is not counted" in (
+        tab.gate_summary.text()
+    )
+    assert "does not match the audit trail" in tab.decisions.data(
+        index, Qt.ItemDataRole.ToolTipRole
+    )
+    signed = {tab.gates.record(i).role: tab.gates.record(i).signature for i in range(2)}
+    assert signed["business_owner"] is None  # the gate is missing the business owner again
+    assert "needs validator, business owner" in tab.gate_summary.text()
+    image = tab.grab()
+    assert not image.isNull()
+    image.save(str(tmp_path / "approvals-unverified.png"))
+    shots.save_screenshot(tab, "approvals-unverified")

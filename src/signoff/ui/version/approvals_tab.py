@@ -99,7 +99,7 @@ DECISION_COLUMNS = [
     ),
     Column(
         "Trail",
-        lambda s: "verified" if s.verified else "NOT VERIFIED — not counted",
+        lambda s: "verified" if s.verified else "NOT VERIFIED",
         colour=lambda s: None if s.verified else MISSING_COLOUR,
         tooltip=lambda s: (
             "Exactly one intact audit event records this signature, unchanged."
@@ -235,7 +235,8 @@ class ApprovalsTab(QWidget):
         roles = ", ".join(r.replace("_", " ") for r in st.viewer_roles) or "no roles"
         self.header.setText(
             f"<b>{html.escape(st.model)} v{st.number}</b> — {state_label(st.state)} · "
-            f"risk tier {html.escape(st.risk_tier)} (policy revision {st.policy_revision}) · "
+            f"risk tier {html.escape(st.risk_tier)} (policy revision {st.policy_revision} "
+            "as recorded at submission) · "
             f"author {html.escape(st.author)} · you are {html.escape(st.viewer)} ({roles})"
         )
         lines = []
@@ -252,6 +253,19 @@ class ApprovalsTab(QWidget):
             "<b>Checks required to go live</b>: "
             + ("all passed" if not failing else "waiting for " + ", ".join(failing))
         )
+        unverified = [d for d in st.decisions if not d.verified]
+        if unverified:
+            count = len(unverified)
+            lines.append(
+                "<b><span style='color:#b3261e'>"
+                + (
+                    "1 signature does not match the audit trail"
+                    if count == 1
+                    else f"{count} signatures do not match the audit trail"
+                )
+                + " and is not counted</span></b> (see Trail below; "
+                "<code>signoff audit verify</code> names each one)"
+            )
         self.gate_summary.setText("<br>".join(lines))
         self.gates.set_records(
             [
