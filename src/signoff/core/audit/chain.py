@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from signoff.core.db.registry import db_now
 from signoff.core.db.schema import AuditEvent
 
-log = logging.getLogger("signoff.audit")
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-log = logging.getLogger("signoff.db")
+log = logging.getLogger(__name__)
 
 
 def _versions_dir() -> Path:

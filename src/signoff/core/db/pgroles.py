@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from signoff.core.common.errors import SignoffError
 
-log = logging.getLogger("signoff.db")
+log = logging.getLogger(__name__)
 
 GROUPS = (
     "signoff_viewer",

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from signoff.core.artifacts.store import ArtifactStore
 from signoff.core.common.errors import DatabaseLocationError
 
-log = logging.getLogger("signoff.db")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

@@ -64,7 +64,7 @@ from signoff.core.governance.policy import PRODUCTION_USE
 from signoff.core.governance.states import change_state
 from signoff.core.notifications.outbox import queue_for_consumers
 
-log = logging.getLogger("signoff.workflow")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 __all__ = [

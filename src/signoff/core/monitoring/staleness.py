@@ -35,7 +35,7 @@ from signoff.core.monitoring.windows import (
     version_series,
 )
 
-log = logging.getLogger("signoff.monitoring")
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from signoff.core.db.schema import Component, Execution, Metric, Model, Outcome,
 from signoff.core.ingest.rows import score_of
 from signoff.core.monitoring import metrics as mm
 
-log = logging.getLogger("signoff.monitoring")
+log = logging.getLogger(__name__)
 
 WINDOW_ORIGIN = datetime(2024, 1, 1)  # a Monday
 MIN_REFERENCE_SCORES = 50

@@ -22,7 +22,7 @@ from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
 from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
 
-log = logging.getLogger("signoff.publish")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

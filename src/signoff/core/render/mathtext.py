@@ -19,7 +19,7 @@ import threading
 
 from signoff.core.render.sanitize import svg_to_img
 
-log = logging.getLogger("signoff.render")
+log = logging.getLogger(__name__)
 
 _PROTECTED = re.compile(r"(<pre\b.*?</pre\s*>|<code\b.*?</code\s*>|<[^>]*>)", re.I | re.S)
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)

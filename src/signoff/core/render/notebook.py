@@ -35,7 +35,7 @@ from signoff.core.render.notebook_input import clean_notebook, load_notebook
 from signoff.core.render.page import add_heading_anchors, build_page, notebook_css
 from signoff.core.render.sanitize import Sanitizer
 
-log = logging.getLogger("signoff.render")
+log = logging.getLogger(__name__)
 
 CHUNK_CELLS = 40
 _local = threading.local()

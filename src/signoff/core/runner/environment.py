@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from signoff.core.common.child import child_command
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 _PROBE = (
     "import json, sys, importlib.metadata as m; "

@@ -27,7 +27,7 @@ from typing import Any
 
 from signoff.core.common.child import child_command
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 

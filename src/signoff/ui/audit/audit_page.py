@@ -33,7 +33,7 @@ from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.common import format_time
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
-log = logging.getLogger("signoff.ui.audit")
+log = logging.getLogger(__name__)
 
 EARLIEST = QDate(2000, 1, 1)
 LIMIT = 500

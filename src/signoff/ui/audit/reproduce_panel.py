@@ -36,7 +36,7 @@ from signoff.core.runner import Limits
 from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
 
-log = logging.getLogger("signoff.ui.reproduce")
+log = logging.getLogger(__name__)
 
 STEP_TITLES = {
     "resolve": "Find the prediction and its version",

@@ -29,7 +29,7 @@ from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow.importer import ImportReport, import_mlflow
 from signoff.ui.services.worker import TaskHandle, current_task
 
-log = logging.getLogger("signoff.ui.importing.mlflow_dialog")
+log = logging.getLogger(__name__)
 
 
 def _run_import(registry: Registry, url: str, artifacts: bool, verify: bool) -> ImportReport:

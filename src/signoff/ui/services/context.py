@@ -22,7 +22,7 @@ from signoff.ui.services.settings import Settings
 from signoff.ui.services.theme import prefers_dark
 from signoff.ui.services.worker import TaskHandle, TaskRunner
 
-log = logging.getLogger("signoff.ui")
+log = logging.getLogger(__name__)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

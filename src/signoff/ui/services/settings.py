@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-log = logging.getLogger("signoff.ui.services.settings")
+log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
 MAX_RECENT = 8

@@ -48,7 +48,7 @@ from signoff.ui.services.worker import current_task
 from signoff.ui.widgets.common import EmptyState
 from signoff.ui.widgets.document_view import SafeDocumentView
 
-log = logging.getLogger("signoff.ui.version")
+log = logging.getLogger(__name__)
 
 ZOOM_STEPS = (0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 

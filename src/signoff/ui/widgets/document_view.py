@@ -39,7 +39,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-log = logging.getLogger("signoff.ui.version")
+log = logging.getLogger(__name__)
 
 ALLOWED_LINK_SCHEMES = ("http", "https", "mailto")
 

@@ -44,7 +44,7 @@ from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow import version as new_version
 from signoff.core.importers.mlflow.report import ImportReport
 
-log = logging.getLogger("signoff.importers.mlflow")
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 

@@ -29,7 +29,7 @@ import requests
 
 from signoff.core.common.errors import SignoffError
 
-log = logging.getLogger("signoff.importers.mlflow")
+log = logging.getLogger(__name__)
 
 API = "/api/2.0/mlflow"
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"

@@ -46,7 +46,7 @@ from signoff.core.importers.mlflow.version import (
     version_spec,
 )
 
-log = logging.getLogger("signoff.importers.mlflow")
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
