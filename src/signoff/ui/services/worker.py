@@ -25,7 +25,9 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
-log = logging.getLogger("signoff.ui.services.worker")
+from signoff.core.common.errors import SignoffError
+
+log = logging.getLogger(__name__)
 
 _local = threading.local()
 
@@ -176,6 +178,7 @@ class _Runnable(QRunnable):
         self._relay = handle.relay
         self._control = handle.control
         self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._description = handle.description
 
     def run(self) -> None:
         _local.control = self._control
@@ -184,13 +187,23 @@ class _Runnable(QRunnable):
                 raise TaskCancelled()
             value = self._fn(*self._args, **self._kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
-            if not isinstance(exc, TaskCancelled):
-                log.debug("task failed: %s", exc, exc_info=True)
+            self._log_failure(exc)
             self._relay.error.emit(exc, traceback.format_exc())
         else:
             self._relay.result.emit(value)
         finally:
             _local.control = None
+
+    def _log_failure(self, exc: BaseException) -> None:
+        # a SignoffError is a message for the person (the page shows it); anything else is a
+        # defect or an outage, and its traceback belongs in the log file
+        name = self._description
+        if isinstance(exc, TaskCancelled) or self._control.cancelled:
+            log.debug("task %s stopped after cancellation: %r", name, exc)
+        elif isinstance(exc, SignoffError):
+            log.info("task %s: %s", name, exc)
+        else:
+            log.error("task %s failed", name, exc_info=exc)
 
 
 class TaskRunner(QObject):
