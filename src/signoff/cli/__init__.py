@@ -23,7 +23,7 @@ from pathlib import Path
 from signoff import __version__
 from signoff.cli.common import close_opened_registries
 from signoff.core.common.errors import SignoffError
-from signoff.core.common.logs import TERMINAL, setup_logging
+from signoff.core.common.logs import TERMINAL, setup_logging, teardown_logging
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _internal_error(exc, args, log_file)
     finally:
         close_opened_registries()
+        # main() may run more than once in one process (tests, an embedding script)
+        teardown_logging()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -40,7 +40,16 @@ TERMINAL_FORMAT = "%(levelname)s %(name)s: %(message)s"
 TERMINAL = "signoff_terminal"
 
 _OURS = "_signoff_handler"
-_state: dict[str, Path | None] = {"file": None}
+
+
+class _Installed:
+    """What setup_logging changed in this process, so teardown_logging can undo it."""
+
+    file: Path | None = None
+    root_level: int | None = None  # the root logger's level before setup_logging set it
+
+
+_installed = _Installed()
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +82,7 @@ def ensure_log_folder() -> Path:
 
 def active_log_file() -> Path | None:
     """The file this process logs to, or None (not set up, or the folder was unusable)."""
-    return _state["file"]
+    return _installed.file
 
 
 def logging_configured() -> bool:
@@ -131,7 +140,7 @@ class _BriefFormatter(logging.Formatter):
         return super().format(brief)
 
 
-def _open_log_file() -> logging.Handler | None:
+def _open_log_file() -> _LogFileHandler | None:
     path = log_file_path()
     try:
         ensure_log_folder()
@@ -152,7 +161,9 @@ def teardown_logging() -> None:
         root.removeHandler(handler)
         handler.close()
     logging.getLogger("signoff").setLevel(logging.NOTSET)
-    _state["file"] = None
+    if _installed.root_level is not None:
+        root.setLevel(_installed.root_level)
+    _installed.file = _installed.root_level = None
 
 
 def setup_logging(verbose: bool = False, *, stream: TextIO | None = None) -> Path | None:
@@ -172,6 +183,7 @@ def setup_logging(verbose: bool = False, *, stream: TextIO | None = None) -> Pat
     )
     setattr(terminal, _OURS, True)
     root.addHandler(terminal)
+    _installed.root_level = root.level
     root.setLevel(logging.WARNING)
     logging.getLogger("signoff").setLevel(logging.DEBUG if verbose else logging.INFO)
 
@@ -179,5 +191,5 @@ def setup_logging(verbose: bool = False, *, stream: TextIO | None = None) -> Pat
     if file_handler is not None:
         setattr(file_handler, _OURS, True)
         root.addHandler(file_handler)
-        _state["file"] = Path(file_handler.baseFilename)
-    return _state["file"]
+        _installed.file = Path(file_handler.baseFilename)
+    return _installed.file
