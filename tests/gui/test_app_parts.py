@@ -36,6 +36,18 @@ def test_settings_defaults_types_and_bad_values(tmp_path: Path) -> None:
         again.get("no/such/option")
 
 
+def test_an_unreadable_settings_version_is_restamped_not_a_crash(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "s.ini"
+    Settings(path).set("inventory/page_size", 50)
+    raw = QSettings(str(path), QSettings.Format.IniFormat)
+    raw.setValue("settings/version", "two")  # hand-edited nonsense
+    raw.sync()
+    again = Settings(path)
+    assert again.get("settings/version") == 1
+    assert again.get("inventory/page_size") == 50  # what the person set is kept
+    assert "settings version 'two' is unreadable" in caplog.text
+
+
 def test_recent_registries_newest_first_and_capped(tmp_path: Path) -> None:
     settings = Settings(tmp_path / "s.ini")
     for i in range(MAX_RECENT + 3):

@@ -110,14 +110,14 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             super().emit(record)
 
 
-class _TerminalHandler(logging.StreamHandler):
+class _TerminalHandler(logging.StreamHandler[TextIO]):
     """stderr as it is when a record is written (tests and the self-test swap sys.stderr)."""
 
     def __init__(self, stream: TextIO | None) -> None:
         super().__init__()
         self._fixed = stream
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return self._fixed if self._fixed is not None else sys.stderr
 

@@ -38,7 +38,8 @@ def change_state(
             ).scalar_one()
     except DBAPIError as exc:
         code = getattr(exc.orig, "sqlstate", None)
-        message = str(getattr(exc.orig, "diag", None) and exc.orig.diag.message_primary or exc)
+        diag = getattr(exc.orig, "diag", None)  # psycopg's server diagnostics
+        message = str(diag and diag.message_primary or exc)
         if code == "40001":
             raise ConcurrentChangeError(message) from exc
         raise TransitionError(f"the database refused: {message}") from exc

@@ -374,7 +374,7 @@ def delivery_rows(
     ]
 
 
-def consumer_overview(session: Session) -> tuple[list[dict], list[DeliveryRow]]:
+def consumer_overview(session: Session) -> tuple[list[dict[str, Any]], list[DeliveryRow]]:
     """Every consumer with its latest notification state, and the recent deliveries."""
     consumers = []
     rows = session.execute(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from signoff.core.artifacts.store import sha256_bytes, sha256_file
 from signoff.core.audit.chain import append_event, canonical_json
@@ -39,7 +40,7 @@ class Published:
 
 
 def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None, int | None]]:
-    hashed = []
+    hashed: list[tuple[ComponentSpec, str | None, int | None]] = []
     for spec in manifest.components:
         if spec.source is None:
             hashed.append((spec, spec.pinned_sha256, None))
@@ -85,7 +86,9 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
     hashed = _hash_components(manifest)
     digest = manifest_hash(manifest, hashed)
     actor = actor or registry.actor
-    release_notes_path = next(s.source for s, _, _ in hashed if s.role == "release_notes")
+    release_notes_path = next(
+        s.source for s, _, _ in hashed if s.role == "release_notes" and s.source is not None
+    )
     try:
         release_notes = release_notes_path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -109,11 +112,11 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
 
 
 def _register(
-    session,
+    session: Session,
     manifest: Manifest,
-    hashed,
+    hashed: list[tuple[ComponentSpec, str | None, int | None]],
     digest: str,
-    release_notes: str,  # noqa: ANN001
+    release_notes: str,
     actor: str,
 ) -> Published:
     meta = manifest.model

@@ -32,6 +32,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         QApplication.setApplicationDisplayName("Signoff")
         QApplication.setDesktopFileName("org.signoff.Signoff")
         app = QApplication(argv if argv is not None else sys.argv)
+    if not isinstance(app, QApplication):  # someone made a QCoreApplication: no widgets
+        raise RuntimeError("a Qt application without widgets is already running")
     app.setWindowIcon(app_icon())
     return app
 

@@ -177,6 +177,9 @@ class ApprovalsTab(QWidget):
         self.gates = RecordTableModel(GATE_COLUMNS, self)
         self.checks = RecordTableModel(CHECK_COLUMNS, self)
         self.decisions = RecordTableModel(DECISION_COLUMNS, self)
+        self.gatesTable: QTableView  # set by name below (the names are the views' object names)
+        self.checksTable: QTableView
+        self.decisionsTable: QTableView
         for title, model, name in (
             ("Gates and signatures", self.gates, "gatesTable"),
             ("Deployment checks (evidence for the current manifest)", self.checks, "checksTable"),
