@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from signoff.core.catalog.lookup import get_model
 from signoff.core.governance.workflow import run_transition
 from signoff.core.notifications.outbox import save_consumer
-from tests.core.workflow_setup import add_people, publish_version
 from tests.helpers import shots
+from tests.helpers.workflow import add_people, publish_version
 
 pytestmark = pytest.mark.gui
 

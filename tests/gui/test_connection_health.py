@@ -31,7 +31,7 @@ def _block(pg_url: str, allow: bool) -> None:
 def test_lost_connection_shown_then_recovered(
     qtbot, pg_registry, pg_url, settings, tmp_path
 ) -> None:
-    from tests.gui.data import publish_variant
+    from tests.helpers.browse import publish_variant
 
     publish_variant(pg_registry, tmp_path / "f1", name="pg-model")
     settings.set("connection/check_interval_ms", 200)

@@ -249,7 +249,7 @@ def test_about_box_names_version_and_database(qtbot, window, monkeypatch) -> Non
 
 def test_open_another_registry_without_restart(qtbot, window, tmp_path: Path) -> None:
     from signoff.core.db.registry import open_registry
-    from tests.gui.data import publish_variant
+    from tests.helpers.browse import publish_variant
 
     other_home = tmp_path / "other"
     other = open_registry(home=other_home)
