@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from signoff.ui.shell.app import build_window
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = [pytest.mark.gui, pytest.mark.postgres]
 
@@ -63,5 +64,5 @@ def test_lost_connection_shown_then_recovered(
         lambda: inventory.model.rowCount() == 1 and inventory.count_label.text() == "1 model",
         timeout=15000,
     )
-    qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=15000)
+    wait_idle(qtbot, window.ctx, timeout=15000)
     window.close()

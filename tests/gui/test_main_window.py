@@ -10,6 +10,7 @@ from PySide6.QtGui import QTextDocument
 
 from signoff.ui.shell.app import build_window
 from signoff.ui.version.version_tabs import VERSION_TABS
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -22,7 +23,7 @@ def shown_text(label) -> str:
 
 
 def idle(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, window.ctx)
 
 
 @pytest.fixture

@@ -94,3 +94,8 @@ def document_message(qtbot, tab, *, timeout: int = 60_000) -> Iterator[DocumentO
     assert outcome.message is not None, (
         f"the {tab.what} tab showed a page where a message was expected: {tab.status.text()!r}"
     )
+
+
+def wait_idle(qtbot, ctx, *, timeout: int = 5000) -> None:  # noqa: ANN001 - an AppContext
+    """Wait until every background task of *ctx* (queries, renders, runs) has answered."""
+    qtbot.waitUntil(lambda: ctx.runner.active_count == 0, timeout=timeout)
