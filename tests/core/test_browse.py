@@ -14,7 +14,7 @@ from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.catalog.inventory import InventoryQuery
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 from signoff.core.db import schema
-from tests.gui.data import add_bulk_models, build_browse_registry
+from tests.helpers.browse import add_bulk_models, build_browse_registry
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def test_unwritable_log_folder_degrades_to_stderr_only(broken_home: Path, tmp_pa
 @pytest.fixture
 def crowded_home(registry, home: Path) -> Path:
     """A registry with thousands of models: ``ls`` writes far more than a pipe buffers."""
-    from tests.gui.data import add_bulk_models
+    from tests.helpers.browse import add_bulk_models
 
     add_bulk_models(registry, 5000)
     registry.close()

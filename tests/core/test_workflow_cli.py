@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from signoff.cli import main
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence, publish_version
+from tests.helpers.workflow import ALL_CHECKS, add_evidence, publish_version
 
 
 def run(home, who, monkeypatch, capsys, *argv):

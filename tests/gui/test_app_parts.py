@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from signoff.ui.services import resources
 from signoff.ui.services.settings import MAX_RECENT, OPTIONS, Settings
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -78,7 +79,7 @@ def test_theme_menu_switches_palette_and_is_remembered(qtbot, browse_registry, s
     window.theme_actions["light"].trigger()
     assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() > 200
     window.theme_actions["auto"].trigger()
-    qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, window.ctx)
     window.close()
 
 
@@ -97,7 +98,7 @@ def test_dashboard_wait_threshold(qtbot, browse_registry, make_ctx) -> None:
     assert page.dashboard.cards["waiting"].value == "0"
     assert page.dashboard.cards["waiting"].text().endswith("reviews waiting > 365 days")
     assert ctx.settings.get("dashboard/review_wait_days") == 365
-    qtbot.waitUntil(lambda: ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, ctx)
 
 
 def test_new_keystroke_cancels_the_previous_query(qtbot, big_registry, make_ctx) -> None:
