@@ -16,6 +16,23 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 PG_ENV = "SIGNOFF_TEST_PG_URL"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Signoff run by the tests (in process or as a subprocess) logs to a temporary folder,
+    never to the person's own log folder; a SIGNOFF_LOG_DIR set by the caller is kept."""
+    from signoff.core.common.logs import LOG_DIR_ENV
+
+    if os.environ.get(LOG_DIR_ENV):
+        yield Path(os.environ[LOG_DIR_ENV])
+        return
+    folder = tmp_path_factory.mktemp("logs")
+    os.environ[LOG_DIR_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        os.environ.pop(LOG_DIR_ENV, None)
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty registry home folder."""

@@ -14,7 +14,7 @@ from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.catalog.inventory import InventoryQuery
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 from signoff.core.db import schema
-from tests.gui.data import add_bulk_models, build_browse_registry
+from tests.helpers.browse import add_bulk_models, build_browse_registry
 
 
 @pytest.fixture
@@ -203,3 +203,45 @@ def test_listing_pauses_the_collector_and_restores_it(reg, monkeypatch) -> None:
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_inventory_rows_carry_each_column_in_its_own_field(reg) -> None:
+    """Listed and single-model rows put every column in the field of that name.
+
+    The flags are set to differing values, so a row built in the wrong column order (one flag
+    in another's field, the reason in the owner's) shows up here.
+    """
+    from dataclasses import asdict
+
+    from sqlalchemy import select
+
+    from signoff.core.catalog.inventory import InventoryQuery, inventory, inventory_row
+
+    with reg.write() as s:
+        m = s.scalars(select(schema.Model).where(schema.Model.name == "fraud-alert")).one()
+        m.flag_stale, m.stale_reason = True, "no predictions for 40 days"
+        m.flag_open_review, m.flag_dnu_consumed = False, True
+    with reg.read() as s:
+        m = s.scalars(select(schema.Model).where(schema.Model.name == "fraud-alert")).one()
+        expected = {
+            "id": m.id,
+            "name": m.name,
+            "title": m.title,
+            "owner": m.owner,
+            "business_unit": m.business_unit,
+            "risk_tier": m.risk_tier,
+            "live_version": m.live_version,
+            "latest_version": m.latest_version,
+            "latest_state": m.latest_state,
+            "last_activity_at": m.last_activity_at,
+            "stale": True,
+            "stale_reason": "no predictions for 40 days",
+            "open_review": False,
+            "dnu_consumed": True,
+            "tags": ["fraud"],
+        }
+        single = inventory_row(m)
+        (listed,) = inventory(s, InventoryQuery(search="fraud-alert"))
+    assert asdict(listed) == expected
+    assert single == listed
+    assert listed.flag_words == ["stale", "do-not-use consumed"]

@@ -250,7 +250,7 @@ def test_trained_sklearn_model_passes(registry, tmp_path):
 def test_passing_checks_move_an_approved_version_to_ready_and_it_can_go_live(registry, tmp_path):
     from signoff.core.catalog.lookup import get_version
     from signoff.core.governance.workflow import run_transition
-    from tests.core.workflow_setup import add_people
+    from tests.helpers.workflow import add_people
 
     add_people(registry)
     publish(registry, write_pickle_model(tmp_path / "m", name="credit-limit"), actor="alice")

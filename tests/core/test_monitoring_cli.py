@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from signoff.cli import main
-from tests.core.test_monitoring import feed, make_live
+from tests.helpers.monitoring import feed, make_live
 
 
 def test_ingest_cli_stores_then_reports_already_stored(

@@ -26,7 +26,7 @@ from signoff.core.notifications.outbox import (
     save_consumer,
     verify_signature,
 )
-from tests.core.workflow_setup import add_people, publish_version
+from tests.helpers.workflow import add_people, publish_version
 
 SECRET = "s3cr3t-billing"
 

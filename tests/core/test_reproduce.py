@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import os
 import pickle
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from signoff.core.artifacts.store import sha256_file
 from signoff.core.common.errors import NotFoundError
-from signoff.core.db.schema import AuditEvent, Prediction, Version
-from signoff.core.governance.deployment import record_go_live
-from signoff.core.ingest.records import ingest_records
-from signoff.core.publishing.publisher import publish
+from signoff.core.db.schema import AuditEvent
 from signoff.core.reproduction.reproduce import (
     CANCELLED,
     COULD_NOT_RUN,
@@ -24,57 +21,26 @@ from signoff.core.reproduction.reproduce import (
     REPRODUCED,
     STEPS,
     compare_outputs,
-    input_hash,
     reproduce,
     search_predictions,
 )
 from signoff.core.runner import Limits
-from tests.helpers.runner_models import expected_pickle_outputs, write_pickle_model
-
-T0 = datetime(2026, 3, 1, 9, 0)
-CUSTOMERS = {
-    "C-1001": {"income": 52000, "debt": 9000},
-    "C-1002": {"income": 31000, "debt": 26000},
-    "C-2001": {"income": 75000, "debt": 500},
-}
-
-
-def _setup(registry, tmp_path: Path, *, live: bool = True, score_code: str | None = None):  # noqa: ANN202
-    kw = {"score_code": score_code} if score_code else {}
-    folder = write_pickle_model(tmp_path / "m", name="credit-limit", **kw)
-    published = publish(registry, folder)
-    if live:
-        with registry.write() as session:
-            record_go_live(session, session.get(Version, published.version_id), actor="rita", at=T0)
-    model = {"w": 0.9, "b": 0.05}
-    rows = []
-    for i, (key, record) in enumerate(CUSTOMERS.items()):
-        rows.append(
-            {
-                "subject_key": key,
-                "predicted_at": (T0 + timedelta(days=i + 1)).isoformat(),
-                "version": "credit-limit@1",
-                "input_record": record,
-                "input_sha256": input_hash(record),
-                "output": expected_pickle_outputs(model, [record])[0],
-            }
-        )
-    ingest_records(registry, "predictions", rows, actor="factory")
-    return folder, published
-
-
-def _prediction_id(registry, key: str) -> int:
-    with registry.read() as session:
-        return session.scalar(select(Prediction.id).where(Prediction.subject_key == key))
+from tests.helpers.reproduction import (
+    CUSTOMERS,
+    T0,
+    alter_prediction,
+    prediction_id,
+    publish_scored_customers,
+)
 
 
 def test_recorded_predictions_reproduce(registry, tmp_path):
-    _setup(registry, tmp_path)
+    publish_scored_customers(registry, tmp_path)
     for key in CUSTOMERS:
         seen: list[tuple[str, str]] = []
         repro = reproduce(
             registry,
-            _prediction_id(registry, key),
+            prediction_id(registry, key),
             progress=lambda s, st, d, seen=seen: seen.append((s, st)),
         )
         assert repro.verdict == REPRODUCED, repro.headline
@@ -92,7 +58,7 @@ def test_recorded_predictions_reproduce(registry, tmp_path):
 
 
 def test_by_subject_and_time(registry, tmp_path):
-    _setup(registry, tmp_path)
+    publish_scored_customers(registry, tmp_path)
     repro = reproduce(registry, subject="C-1002", at=T0 + timedelta(days=10))
     assert repro.subject_key == "C-1002" and repro.verdict == REPRODUCED
     with pytest.raises(NotFoundError, match="no prediction recorded for subject 'C-1002'"):
@@ -102,14 +68,9 @@ def test_by_subject_and_time(registry, tmp_path):
 
 
 def test_altered_recorded_output_differs_with_the_difference_shown(registry, tmp_path):
-    _setup(registry, tmp_path)
-    pid = _prediction_id(registry, "C-1001")
-    with registry.write() as session:
-        session.execute(
-            update(Prediction)
-            .where(Prediction.id == pid)
-            .values(output={"score": 0.11, "label": "accept"})
-        )
+    publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-1001")
+    alter_prediction(registry, pid, output={"score": 0.11, "label": "accept"})
     repro = reproduce(registry, pid)
     assert repro.verdict == DIFFERS and repro.exit_code == 1
     assert [d.field for d in repro.differences] == ["output.score"]
@@ -119,7 +80,7 @@ def test_altered_recorded_output_differs_with_the_difference_shown(registry, tmp
 
 
 def test_altered_artifact_could_not_run_and_is_never_imported(registry, tmp_path):
-    folder, _ = _setup(registry, tmp_path)
+    folder, _ = publish_scored_customers(registry, tmp_path)
     marker = tmp_path / "IMPORTED"
     blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
     os.chmod(blob, 0o644)
@@ -127,7 +88,7 @@ def test_altered_artifact_could_not_run_and_is_never_imported(registry, tmp_path
         f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
         "def predict(records):\n    return [{'score': 0.2, 'label': 'accept'}]\n"
     )
-    repro = reproduce(registry, _prediction_id(registry, "C-1001"))
+    repro = reproduce(registry, prediction_id(registry, "C-1001"))
     assert repro.verdict == COULD_NOT_RUN and repro.exit_code == 2
     assert repro.headline == "could not run: hash mismatch (score.py)"
     assert not marker.exists()
@@ -135,7 +96,7 @@ def test_altered_artifact_could_not_run_and_is_never_imported(registry, tmp_path
 
 
 def test_tampered_pickle_could_not_run(registry, tmp_path):
-    folder, _ = _setup(registry, tmp_path)
+    folder, _ = publish_scored_customers(registry, tmp_path)
     marker = tmp_path / "UNPICKLED"
 
     class Payload:
@@ -145,36 +106,31 @@ def test_tampered_pickle_could_not_run(registry, tmp_path):
     blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
     os.chmod(blob, 0o644)
     blob.write_bytes(pickle.dumps(Payload()))
-    repro = reproduce(registry, _prediction_id(registry, "C-2001"))
+    repro = reproduce(registry, prediction_id(registry, "C-2001"))
     assert repro.headline == "could not run: hash mismatch (model.pkl)"
     assert not marker.exists()
 
 
 def test_altered_input_record_is_caught_by_its_hash(registry, tmp_path):
-    _setup(registry, tmp_path)
-    pid = _prediction_id(registry, "C-1001")
-    with registry.write() as session:
-        session.execute(
-            update(Prediction)
-            .where(Prediction.id == pid)
-            .values(input_record={"income": 52000, "debt": 1})
-        )
+    publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-1001")
+    alter_prediction(registry, pid, input_record={"income": 52000, "debt": 1})
     repro = reproduce(registry, pid)
     assert repro.verdict == COULD_NOT_RUN and "input hash mismatch" in repro.reason
     assert repro.run is None
 
 
 def test_deployment_history_disagreement_is_a_finding(registry, tmp_path):
-    _setup(registry, tmp_path, live=False)
-    repro = reproduce(registry, _prediction_id(registry, "C-1001"))
+    publish_scored_customers(registry, tmp_path, live=False)
+    repro = reproduce(registry, prediction_id(registry, "C-1001"))
     assert repro.verdict == REPRODUCED
     assert any("no version of credit-limit live" in f for f in repro.findings)
 
 
 def test_failing_run_is_could_not_run_with_the_reason(registry, tmp_path):
     code = "def predict(records):\n    while True:\n        pass\n"
-    _setup(registry, tmp_path, score_code=code)
-    repro = reproduce(registry, _prediction_id(registry, "C-1001"), limits=Limits(time_s=1))
+    publish_scored_customers(registry, tmp_path, score_code=code)
+    repro = reproduce(registry, prediction_id(registry, "C-1001"), limits=Limits(time_s=1))
     assert repro.verdict == COULD_NOT_RUN
     assert "time limit" in repro.reason and repro.run["status"] == "timeout"
 
@@ -183,7 +139,7 @@ def test_cancel_during_the_run(registry, tmp_path):
     import time
 
     code = "import time\ndef predict(records):\n    time.sleep(30)\n"
-    _setup(registry, tmp_path, score_code=code)
+    publish_scored_customers(registry, tmp_path, score_code=code)
     started = {}
 
     def progress(step: str, state: str, _detail: str) -> None:
@@ -192,7 +148,7 @@ def test_cancel_during_the_run(registry, tmp_path):
 
     repro = reproduce(
         registry,
-        _prediction_id(registry, "C-1001"),
+        prediction_id(registry, "C-1001"),
         progress=progress,
         cancel=lambda: "t" in started and time.monotonic() - started["t"] > 0.3,
     )
@@ -201,7 +157,7 @@ def test_cancel_during_the_run(registry, tmp_path):
 
 
 def test_search_predictions_by_subject_prefix_and_dates(registry, tmp_path):
-    _setup(registry, tmp_path)
+    publish_scored_customers(registry, tmp_path)
     with registry.read() as session:
         assert [r.subject_key for r in search_predictions(session, "C-1")] == ["C-1002", "C-1001"]
         rows = search_predictions(session, "", T0 + timedelta(days=2), T0 + timedelta(days=3))

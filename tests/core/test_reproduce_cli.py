@@ -7,19 +7,16 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import update
-
 from signoff.cli import main
 from signoff.core.artifacts.store import sha256_file
-from signoff.core.db.schema import Prediction
 from signoff.core.publishing.publisher import publish
-from tests.core.test_reproduce import _prediction_id, _setup
+from tests.helpers.reproduction import alter_prediction, prediction_id, publish_scored_customers
 from tests.helpers.runner_models import write_pickle_model
 
 
 def test_reproduce_exit_codes_and_report(registry, home, tmp_path, capsys):
-    folder, _ = _setup(registry, tmp_path)
-    pid = _prediction_id(registry, "C-1001")
+    folder, _ = publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-1001")
     report = tmp_path / "r.pdf"
     assert main(["--home", str(home), "reproduce", str(pid), "--report", str(report)]) == 0
     out = capsys.readouterr()
@@ -45,12 +42,7 @@ def test_reproduce_exit_codes_and_report(registry, home, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "reproduced" and data["subject_key"] == "C-1002"
 
-    with registry.write() as session:
-        session.execute(
-            update(Prediction)
-            .where(Prediction.id == pid)
-            .values(output={"score": 0.9, "label": "decline"})
-        )
+    alter_prediction(registry, pid, output={"score": 0.9, "label": "decline"})
     assert main(["--home", str(home), "reproduce", str(pid)]) == 1
     out = capsys.readouterr().out
     assert "differs: output.label: recorded 'decline', reproduced 'accept'" in out
@@ -63,7 +55,7 @@ def test_reproduce_exit_codes_and_report(registry, home, tmp_path, capsys):
 
 
 def test_reproduce_bad_input_is_exit_2_with_a_clear_message(registry, home, tmp_path, capsys):
-    _setup(registry, tmp_path)
+    publish_scored_customers(registry, tmp_path)
     assert main(["--home", str(home), "reproduce", "4242"]) == 2
     assert "no prediction with id 4242" in capsys.readouterr().err
     assert main(["--home", str(home), "reproduce"]) == 2
@@ -86,8 +78,8 @@ def test_check_command_stores_evidence_and_reports(registry, home, tmp_path, cap
 
 
 def test_reproduce_as_a_real_command(registry, home, tmp_path):
-    _setup(registry, tmp_path)
-    pid = _prediction_id(registry, "C-2001")
+    publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-2001")
     done = subprocess.run(
         [sys.executable, "-m", "signoff", "--home", str(home), "reproduce", str(pid)],
         capture_output=True,

@@ -12,15 +12,15 @@ from signoff.core.db.schema import AuditEvent, Evidence
 from signoff.core.governance.checks import run_checks
 from signoff.core.reproduction.report import store_report
 from signoff.core.reproduction.reproduce import REPRODUCED, reproduce
-from tests.core.test_reproduce import _prediction_id, _setup
+from tests.helpers.reproduction import prediction_id, publish_scored_customers
 
 pytestmark = pytest.mark.postgres
 
 
 def test_reproduce_check_and_report_on_postgres(pg_registry, tmp_path):
     # on PostgreSQL the database itself refuses draft -> live, so this version never went live
-    _, published = _setup(pg_registry, tmp_path, live=False)
-    repro = reproduce(pg_registry, _prediction_id(pg_registry, "C-1001"))
+    _, published = publish_scored_customers(pg_registry, tmp_path, live=False)
+    repro = reproduce(pg_registry, prediction_id(pg_registry, "C-1001"))
     assert repro.verdict == REPRODUCED, repro.headline
     assert any("no version of credit-limit live" in f for f in repro.findings)
     stored, _, _ = store_report(pg_registry, repro)

@@ -6,13 +6,13 @@ import json
 import re
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from signoff.core.artifacts.store import sha256_bytes
-from signoff.core.db.schema import AuditEvent, Decision, Prediction
+from signoff.core.db.schema import AuditEvent, Decision
 from signoff.core.reproduction.report import report_data, store_report, write_report
 from signoff.core.reproduction.reproduce import reproduce
-from tests.core.test_reproduce import _prediction_id, _setup
+from tests.helpers.reproduction import alter_prediction, prediction_id, publish_scored_customers
 
 
 def _sign(registry, version_id: int, manifest_hash: str) -> None:
@@ -45,15 +45,10 @@ def _sign(registry, version_id: int, manifest_hash: str) -> None:
 
 
 def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
-    _, published = _setup(registry, tmp_path)
+    _, published = publish_scored_customers(registry, tmp_path)
     _sign(registry, published.version_id, published.manifest_hash)
-    pid = _prediction_id(registry, "C-1001")
-    with registry.write() as session:
-        session.execute(
-            update(Prediction)
-            .where(Prediction.id == pid)
-            .values(output={"score": 0.11, "label": "accept"})
-        )
+    pid = prediction_id(registry, "C-1001")
+    alter_prediction(registry, pid, output={"score": 0.11, "label": "accept"})
     repro = reproduce(registry, pid)
     path = tmp_path / "report.html"
     stored = write_report(registry, repro, path, actor="audrey")
@@ -81,8 +76,8 @@ def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
 
 
 def test_pdf_report_is_a_real_pdf_stored_by_hash(registry, tmp_path):
-    _setup(registry, tmp_path)
-    repro = reproduce(registry, _prediction_id(registry, "C-2001"))
+    publish_scored_customers(registry, tmp_path)
+    repro = reproduce(registry, prediction_id(registry, "C-2001"))
     path = tmp_path / "report.pdf"
     stored = write_report(registry, repro, path)
     data = path.read_bytes()
@@ -97,11 +92,11 @@ def test_report_of_a_refused_run_shows_the_mismatch_and_no_environment(registry,
 
     from signoff.core.artifacts.store import sha256_file
 
-    folder, _ = _setup(registry, tmp_path)
+    folder, _ = publish_scored_customers(registry, tmp_path)
     blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
     os.chmod(blob, 0o644)
     blob.write_bytes(b"tampered")
-    repro = reproduce(registry, _prediction_id(registry, "C-1002"))
+    repro = reproduce(registry, prediction_id(registry, "C-1002"))
     data = report_data(registry, repro)
     assert data["headline"] == "could not run: hash mismatch (model.pkl)"
     bad = [h for h in data["hashes"] if h["result"] != "ok"]
@@ -115,14 +110,9 @@ def test_report_of_a_refused_run_shows_the_mismatch_and_no_environment(registry,
 
 
 def test_hostile_subject_key_is_escaped(registry, tmp_path):
-    _setup(registry, tmp_path)
-    pid = _prediction_id(registry, "C-1001")
-    with registry.write() as session:
-        session.execute(
-            update(Prediction)
-            .where(Prediction.id == pid)
-            .values(subject_key="<script>alert(1)</script>")
-        )
+    publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-1001")
+    alter_prediction(registry, pid, subject_key="<script>alert(1)</script>")
     repro = reproduce(registry, pid)
     _, html_text, _ = store_report(registry, repro)
     assert "<script>" not in html_text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text

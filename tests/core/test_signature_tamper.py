@@ -19,7 +19,7 @@ from signoff.core.db.registry import open_registry
 from signoff.core.governance.approvals import approval_status
 from signoff.core.governance.gates import checks_outstanding, missing_roles
 from signoff.core.governance.workflow import run_transition
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
+from tests.helpers.workflow import ALL_CHECKS, add_evidence, add_people, publish_version
 
 DROP_GUARDS = (
     "DROP TRIGGER IF EXISTS decisions_no_update; DROP TRIGGER IF EXISTS decisions_no_delete;"

@@ -11,7 +11,7 @@ from signoff.core.common.errors import ConcurrentChangeError, TransitionError
 from signoff.core.db.schema import AuditEvent, Decision, OutboxMessage
 from signoff.core.governance.policy import PolicyError, current_policy, set_policy
 from signoff.core.governance.workflow import check_allowed, note_evidence, run_transition
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
+from tests.helpers.workflow import ALL_CHECKS, add_evidence, add_people, publish_version
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from signoff.cli import main
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence, publish_version
+from tests.helpers.workflow import ALL_CHECKS, add_evidence, publish_version
 
 
 def run(home, who, monkeypatch, capsys, *argv):
@@ -72,8 +72,8 @@ def test_policy_cli(registry, home, monkeypatch, capsys) -> None:
 def test_the_risk_tier_changes_only_by_decision_of_an_admin_or_business_owner(
     registry, home, tmp_path, monkeypatch, capsys
 ) -> None:
-    from tests.core.workflow_setup import add_people
     from tests.helpers.folders import write_model_folder
+    from tests.helpers.workflow import add_people
 
     cli = lambda who, *a: run(home, who, monkeypatch, capsys, *a)  # noqa: E731
     add_people(registry)

@@ -6,8 +6,8 @@ import pytest
 
 from signoff.core.catalog.lookup import get_version
 from signoff.core.governance.workflow import note_evidence, run_transition
-from tests.core.race_common import assert_one_winner, counts, race
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
+from tests.helpers.races import assert_one_winner, counts, race
+from tests.helpers.workflow import ALL_CHECKS, add_evidence, add_people, publish_version
 
 pytestmark = pytest.mark.slow
 

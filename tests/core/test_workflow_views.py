@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from signoff.core.governance.approvals import approval_status, my_reviews, timeline
 from signoff.core.governance.workflow import run_transition
-from tests.core.workflow_setup import add_evidence, add_people, publish_version
+from tests.helpers.workflow import add_evidence, add_people, publish_version
 
 
 def test_status_queue_and_timeline(registry, tmp_path) -> None:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.gui.data import add_bulk_models, build_browse_registry
+from tests.helpers.browse import add_bulk_models, build_browse_registry
 
 
 @pytest.fixture
 def browse_registry(registry, tmp_path: Path):
-    """credit-risk v1..v3, fraud-alert, churn-propensity (see tests/gui/data.py)."""
+    """credit-risk v1..v3, fraud-alert, churn-propensity (see tests/helpers/browse.py)."""
     build_browse_registry(registry, tmp_path / "folders")
     return registry
 

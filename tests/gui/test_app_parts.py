@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from signoff.ui.services import resources
 from signoff.ui.services.settings import MAX_RECENT, OPTIONS, Settings
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -34,6 +35,18 @@ def test_settings_defaults_types_and_bad_values(tmp_path: Path) -> None:
     assert again.get("settings/version") == 1
     with pytest.raises(KeyError):
         again.get("no/such/option")
+
+
+def test_an_unreadable_settings_version_is_restamped_not_a_crash(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "s.ini"
+    Settings(path).set("inventory/page_size", 50)
+    raw = QSettings(str(path), QSettings.Format.IniFormat)
+    raw.setValue("settings/version", "two")  # hand-edited nonsense
+    raw.sync()
+    again = Settings(path)
+    assert again.get("settings/version") == 1
+    assert again.get("inventory/page_size") == 50  # what the person set is kept
+    assert "settings version 'two' is unreadable" in caplog.text
 
 
 def test_recent_registries_newest_first_and_capped(tmp_path: Path) -> None:
@@ -66,7 +79,7 @@ def test_theme_menu_switches_palette_and_is_remembered(qtbot, browse_registry, s
     window.theme_actions["light"].trigger()
     assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() > 200
     window.theme_actions["auto"].trigger()
-    qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, window.ctx)
     window.close()
 
 
@@ -85,7 +98,7 @@ def test_dashboard_wait_threshold(qtbot, browse_registry, make_ctx) -> None:
     assert page.dashboard.cards["waiting"].value == "0"
     assert page.dashboard.cards["waiting"].text().endswith("reviews waiting > 365 days")
     assert ctx.settings.get("dashboard/review_wait_days") == 365
-    qtbot.waitUntil(lambda: ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, ctx)
 
 
 def test_new_keystroke_cancels_the_previous_query(qtbot, big_registry, make_ctx) -> None:

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from signoff.core.governance.workflow import note_evidence, run_transition
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence, add_people, publish_version
 from tests.helpers import shots
+from tests.helpers.workflow import ALL_CHECKS, add_evidence, add_people, publish_version
 
 pytestmark = pytest.mark.gui
 

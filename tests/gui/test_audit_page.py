@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from sqlalchemy import update
 
-from signoff.core.db.schema import Prediction
 from signoff.core.runner import Limits
 from signoff.ui.audit.audit_page import AuditPage
-from tests.core.test_reproduce import _prediction_id, _setup
+from tests.helpers import shots
+from tests.helpers.reproduction import alter_prediction, prediction_id, publish_scored_customers
 
 pytestmark = pytest.mark.gui
-SCREENSHOTS = os.environ.get("SIGNOFF_SCREENSHOTS")  # set to save README screenshots
 
 
 def subjects(page: AuditPage) -> list[str]:
@@ -51,7 +48,7 @@ def reproduce_row(qtbot, page: AuditPage, subject: str):  # noqa: ANN201
 def test_search_a_customer_reproduce_and_see_the_verdict(
     qtbot, qtmodeltester, registry, make_ctx, tmp_path
 ):
-    _setup(registry, tmp_path)
+    publish_scored_customers(registry, tmp_path)
     page = make_page(qtbot, make_ctx, registry, tmp_path)
     assert subjects(page) == ["C-2001", "C-1002", "C-1001"]
     assert page.count_label.text() == "3 predictions"
@@ -68,52 +65,45 @@ def test_search_a_customer_reproduce_and_see_the_verdict(
     view = reproduce_row(qtbot, page, "C-1001")
     with qtbot.waitSignal(view.verdictShown, timeout=60000) as verdict:
         pass
-    assert verdict.args == ["reproduced"]
+    assert verdict.args == ["reproduced"], view.verdict.text()
     assert "Reproduced" in view.verdict.text()
     assert [view.step_state(s) for s in ("resolve", "verify", "environment", "run", "compare")] == [
         "done"
     ] * 5
     assert view.step_details["verify"].text() == "6 components verified; input hash matches"
-    assert "match" in view.evidence.toPlainText()
+    evidence = view.evidence.toPlainText()
+    assert "Recorded and reproduced output match:" in evidence and "mismatched" not in evidence
     assert not view.cancel_button.isEnabled() and view.report_button.isEnabled()
     opened = []
     view.open_url = opened.append
     qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)
     pdf = Path(opened[0].toLocalFile())
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF-")
-    if SCREENSHOTS:
-        out = Path(SCREENSHOTS)
-        out.mkdir(parents=True, exist_ok=True)
-        page.grab().save(str(out / "audit-page.png"))
-        view.grab().save(str(out / "reproduce-view.png"))
+    shots.save_screenshot(page, "audit_page.png")
+    shots.save_screenshot(view, "reproduce_view.png")
 
 
 def test_a_changed_recorded_output_differs_with_the_difference_shown(
     qtbot, registry, make_ctx, tmp_path
 ):
-    _setup(registry, tmp_path)
-    pid = _prediction_id(registry, "C-1002")
-    with registry.write() as session:
-        session.execute(
-            update(Prediction)
-            .where(Prediction.id == pid)
-            .values(output={"score": 0.5, "label": "decline"})
-        )
+    publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-1002")
+    alter_prediction(registry, pid, output={"score": 0.5, "label": "decline"})
     page = make_page(qtbot, make_ctx, registry, tmp_path)
     view = reproduce_row(qtbot, page, "C-1002")
-    with qtbot.waitSignal(view.verdictShown, timeout=60000):
+    with qtbot.waitSignal(view.verdictShown, timeout=60000) as verdict:
         pass
+    assert verdict.args == ["differs"], view.verdict.text()
     assert "Differs" in view.verdict.text() and "output.score" in view.verdict.text()
     assert view.step_state("compare") == "failed"
     evidence = view.evidence.toPlainText()
     assert "output.score" in evidence and "0.5" in evidence and "0.804839" in evidence
-    if SCREENSHOTS:
-        view.grab().save(str(Path(SCREENSHOTS) / "reproduce-view-differs.png"))
+    shots.save_screenshot(view, "reproduce_view_differs.png")
 
 
 def test_cancel_a_long_run(qtbot, registry, make_ctx, tmp_path):
     code = "import time\ndef predict(records):\n    time.sleep(60)\n"
-    _setup(registry, tmp_path, score_code=code)
+    publish_scored_customers(registry, tmp_path, score_code=code)
     page = make_page(qtbot, make_ctx, registry, tmp_path)
     page.limits = Limits(time_s=120)
     view = reproduce_row(qtbot, page, "C-2001")
@@ -132,7 +122,7 @@ def test_cancel_a_long_run(qtbot, registry, make_ctx, tmp_path):
 def test_the_side_bar_audit_area_is_this_page(qtbot, registry, make_ctx, tmp_path):
     from signoff.ui.shell.main_window import MainWindow
 
-    _setup(registry, tmp_path)
+    publish_scored_customers(registry, tmp_path)
     window = MainWindow(make_ctx(registry))
     qtbot.addWidget(window)
     window.show_area("audit")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from matplotlib.collections import PolyCollection
 from matplotlib.container import BarContainer
 from PySide6.QtCore import Qt
 from sqlalchemy import select
@@ -14,8 +13,9 @@ from sqlalchemy import select
 from signoff.core.db.schema import Model
 from signoff.core.monitoring.windows import MonitoringRules, version_series
 from signoff.core.publishing.publisher import publish
-from tests.core.test_monitoring import feed, make_live
 from tests.helpers.folders import write_model_folder
+from tests.helpers.monitoring import feed, make_live
+from tests.helpers.qtwait import status_problem, wait_for_result
 
 pytestmark = pytest.mark.gui
 
@@ -62,8 +62,12 @@ def test_metrics_tab_compares_candidate_with_live_and_picked(
     qtbot.addWidget(tab)
     tab.resize(1000, 700)
     tab.show_version("toy-model", 2)
-    qtbot.waitUntil(
-        lambda: tab.metrics is not None and not tab.bars.is_showing_empty, timeout=15000
+    wait_for_result(
+        qtbot,
+        lambda: tab.metrics is not None and not tab.bars.is_showing_empty,
+        status_problem(tab.status),
+        timeout=15000,
+        what="the metrics",
     )
     assert "toy-model v2 (candidate) — the live version v1" in tab.status.text()
     assert tab.picked() == [1]  # the live version is ticked by default
@@ -110,7 +114,9 @@ def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
     qtbot.addWidget(tab)
     tab.resize(1100, 800)
     tab.show_version("toy-model", 1)
-    qtbot.waitUntil(lambda: tab.result is not None, timeout=20000)
+    wait_for_result(
+        qtbot, lambda: tab.result is not None, status_problem(tab.status), timeout=20000
+    )
     with registry.read() as s:
         model = s.scalar(select(Model).where(Model.name == "toy-model"))
         series = version_series(s, model.versions[0], MonitoringRules.for_model(model))
@@ -122,10 +128,8 @@ def test_runs_tab_plots_windows_baseline_breaches_volume_and_calibration(
     assert list(lines["limit 0.750"].get_ydata()) == [0.75, 0.75]
     breach = lines["breaching window"]
     assert list(breach.get_ydata()) == pytest.approx([w.value for w in series.windows[2:]])
-    assert any(
-        isinstance(p, PolyCollection) or p.get_label() == "tolerance band"
-        for p in [*ax.patches, *ax.collections]
-    )
+    [band] = [p for p in ax.patches if p.get_label() == "tolerance band"]
+    assert (band.get_y(), band.get_y() + band.get_height()) == pytest.approx((0.75, 0.8))
     assert ax.get_ylabel() == "AUC (live, per window)"
     vol_ax = tab.volume_chart.axes()[0]
     assert [p.get_height() for p in vol_ax.patches] == [200, 200, 200, 200]
@@ -169,7 +173,9 @@ def test_runs_tab_regressor_shows_scatter_and_residuals(
     tab = RunsTab(make_ctx(registry))
     qtbot.addWidget(tab)
     tab.show_version("toy-model", 1)
-    qtbot.waitUntil(lambda: tab.result is not None, timeout=20000)
+    wait_for_result(
+        qtbot, lambda: tab.result is not None, status_problem(tab.status), timeout=20000
+    )
     left, right = tab.predicted_chart.axes()
     assert left.collections[0].get_offsets().tolist() == [[100, 101], [101, 103], [102, 105]]
     assert right.collections[0].get_offsets()[:, 1].tolist() == [1, 2, 3]
@@ -183,7 +189,9 @@ def test_runs_tab_empty_state_without_data(qtbot, make_ctx, registry, tmp_path: 
     tab = RunsTab(make_ctx(registry))
     qtbot.addWidget(tab)
     tab.show_version("toy-model", 1)
-    qtbot.waitUntil(lambda: tab.result is not None, timeout=20000)
+    wait_for_result(
+        qtbot, lambda: tab.result is not None, status_problem(tab.status), timeout=20000
+    )
     for chart in (tab.metric_chart, tab.volume_chart, tab.predicted_chart):
         assert chart.is_showing_empty and not chart.export_button.isEnabled()
     assert "No predictions with outcomes yet" in tab.metric_chart.empty_label.text()
@@ -203,20 +211,26 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     page = MonitoringPage(ctx)
     qtbot.addWidget(page)
     page.resize(1200, 800)
-    qtbot.waitUntil(lambda: len(page.rows) == 2, timeout=20000)
+    wait_for_result(qtbot, lambda: len(page.rows) == 2, status_problem(page.status), timeout=20000)
     proxy = page.proxy
     shown = [[proxy.data(proxy.index(r, c)) for c in (0, 1, 2, 8)] for r in range(2)]
     assert shown == [["toy-model", "v1", "AUC", "STALE"], ["healthy-model", "v1", "AUC", "ok"]]
     assert page.status.text() == "2 live model(s), 1 stale."
-    # sort by model name, as a person clicking the header would
+    # sort by model name, as a person clicking the header would: A to Z, then Z to A
     header = page.table.horizontalHeader()
-    qtbot.mouseClick(
-        header.viewport(),
-        Qt.MouseButton.LeftButton,
-        pos=header.viewport().rect().topLeft() + _section_centre(header, 0),
-    )
-    names = [proxy.data(proxy.index(r, 0)) for r in range(2)]
-    assert sorted(names) == names or sorted(names, reverse=True) == names
+
+    def click_model_header() -> list[str]:
+        qtbot.mouseClick(
+            header.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=header.viewport().rect().topLeft() + _section_centre(header, 0),
+        )
+        return [proxy.data(proxy.index(r, 0)) for r in range(2)]
+
+    assert click_model_header() == ["healthy-model", "toy-model"]
+    assert click_model_header() == ["toy-model", "healthy-model"]
+    names = click_model_header()
+    assert names == ["healthy-model", "toy-model"]
     # clicking the healthy model draws its chart
     row = names.index("healthy-model")
     rect = page.table.visualRect(proxy.index(row, 0))
@@ -226,8 +240,12 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     assert len(ax.get_lines()[2].get_ydata()) == 3
     # store the flags: audited, visible to the inventory
     qtbot.mouseClick(page.store_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: "Stored changed flags of toy-model" in page.status.text(), timeout=20000
+    wait_for_result(
+        qtbot,
+        lambda: "Stored changed flags of toy-model" in page.status.text(),
+        status_problem(page.status),
+        timeout=20000,
+        what="storing the flags",
     )
     with registry.read() as s:
         flags = dict(s.execute(select(Model.name, Model.flag_stale)).all())

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.container import BarContainer
 
 from signoff.core.catalog import lookup
+from tests.helpers.qtwait import status_problem, wait_for_result
 from tests.helpers.shots import save_screenshot
 
 pytestmark = pytest.mark.gui
@@ -28,8 +29,12 @@ def test_demo_metrics_tab_candidate_against_live(qtbot, make_ctx, demo_registry)
     tab.resize(1200, 820)
     tab.show()
     tab.show_version("card-fraud", 4)
-    qtbot.waitUntil(
-        lambda: tab.metrics is not None and not tab.bars.is_showing_empty, timeout=20000
+    wait_for_result(
+        qtbot,
+        lambda: tab.metrics is not None and not tab.bars.is_showing_empty,
+        status_problem(tab.status),
+        timeout=20000,
+        what="the metrics",
     )
     assert tab.picked() == [2]  # v2 is live
     [ax] = tab.bars.axes()
@@ -55,7 +60,9 @@ def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(
     qtbot.addWidget(tab)
     tab.resize(1200, 820)
     tab.show_version("card-fraud", 2)
-    qtbot.waitUntil(lambda: tab.result is not None, timeout=30000)
+    wait_for_result(
+        qtbot, lambda: tab.result is not None, status_problem(tab.status), timeout=30000
+    )
     windows = [w for w in tab.result.series.windows if w.value is not None]
     [ax] = tab.metric_chart.axes()
     lines = {line.get_label(): line for line in ax.get_lines()}
@@ -68,12 +75,11 @@ def test_demo_runs_tab_and_monitoring_page_show_the_stale_model(
     qtbot.addWidget(page)
     page.resize(1300, 860)
     page.show()
-    qtbot.waitUntil(lambda: len(page.rows) == 5, timeout=30000)
+    wait_for_result(qtbot, lambda: len(page.rows) == 5, status_problem(page.status), timeout=30000)
     proxy = page.proxy
     first = [proxy.data(proxy.index(0, c)) for c in (0, 1, 8)]
     assert first == ["card-fraud", "v2", "STALE"]
     assert proxy.data(proxy.index(0, 9)).startswith("performance: AUC was below baseline")
     assert [proxy.data(proxy.index(r, 8)) for r in range(1, 5)] == ["ok"] * 4
     assert page.chart.title.startswith("card-fraud v2")
-    qtbot.wait(50)
-    save_screenshot(page, "monitoring.png")
+    save_screenshot(page, "monitoring.png", settle_ms=50)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from signoff.ui.shell.app import build_window
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = [pytest.mark.gui, pytest.mark.postgres]
 
@@ -31,7 +32,7 @@ def _block(pg_url: str, allow: bool) -> None:
 def test_lost_connection_shown_then_recovered(
     qtbot, pg_registry, pg_url, settings, tmp_path
 ) -> None:
-    from tests.gui.data import publish_variant
+    from tests.helpers.browse import publish_variant
 
     publish_variant(pg_registry, tmp_path / "f1", name="pg-model")
     settings.set("connection/check_interval_ms", 200)
@@ -63,5 +64,5 @@ def test_lost_connection_shown_then_recovered(
         lambda: inventory.model.rowCount() == 1 and inventory.count_label.text() == "1 model",
         timeout=15000,
     )
-    qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=15000)
+    wait_idle(qtbot, window.ctx, timeout=15000)
     window.close()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from signoff.core.db.pgroles import create_login, init_roles
 from signoff.core.db.registry import open_registry
 from signoff.core.governance.identity import without_password
 from tests.helpers import memkeyring
+from tests.helpers.pg_logins import drop_logins, unique_login
 
 pytestmark = [pytest.mark.postgres, pytest.mark.gui]
 
@@ -26,7 +25,7 @@ def test_password_is_used_remembered_in_the_keyring_and_never_written_to_setting
     keys = memkeyring.install()
     admin = open_registry(db=pg_url, artifacts=tmp_path / "a")
     init_roles(admin.engine)
-    login = f"pat_{uuid.uuid4().hex[:6]}"
+    login = unique_login("pat")
     create_login(admin.engine, login, "pat-secret", ["viewer"])
     url = without_password(
         make_url(pg_url).set(username=login).render_as_string(hide_password=False)
@@ -70,7 +69,5 @@ def test_password_is_used_remembered_in_the_keyring_and_never_written_to_setting
         assert ctx.registry.actor == login
     finally:
         ctx.registry.close()
-        with admin.engine.begin() as conn:
-            conn.execute(text(f'DROP OWNED BY "{login}"'))
-            conn.execute(text(f'DROP ROLE "{login}"'))
+        drop_logins(admin.engine, [login])
         admin.close()

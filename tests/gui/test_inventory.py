@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from signoff.ui.inventory.inventory_model import InventoryModel
 from signoff.ui.inventory.inventory_page import InventoryPage
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -27,7 +28,7 @@ def tick(qtbot, box) -> None:
 def settle(qtbot, page: InventoryPage) -> None:
     """Wait until the query in flight has answered."""
     qtbot.waitUntil(lambda: not page.model.loading and not page.model._fetching, timeout=5000)
-    qtbot.waitUntil(lambda: page.ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, page.ctx)
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_inventory_model_passes_modeltester(qtbot, qtmodeltester, big_registry, 
     qtbot.waitUntil(lambda: not model.loading, timeout=5000)
     assert model.rowCount() == 40 and model.canFetchMore()
     qtmodeltester.check(model)
-    qtbot.waitUntil(lambda: ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, ctx)
 
 
 def test_unsortable_flags_column_keeps_the_database_order(qtbot, page) -> None:

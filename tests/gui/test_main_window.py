@@ -10,6 +10,7 @@ from PySide6.QtGui import QTextDocument
 
 from signoff.ui.shell.app import build_window
 from signoff.ui.version.version_tabs import VERSION_TABS
+from tests.helpers.qtwait import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -22,7 +23,7 @@ def shown_text(label) -> str:
 
 
 def idle(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.ctx.runner.active_count == 0, timeout=5000)
+    wait_idle(qtbot, window.ctx)
 
 
 @pytest.fixture
@@ -249,7 +250,7 @@ def test_about_box_names_version_and_database(qtbot, window, monkeypatch) -> Non
 
 def test_open_another_registry_without_restart(qtbot, window, tmp_path: Path) -> None:
     from signoff.core.db.registry import open_registry
-    from tests.gui.data import publish_variant
+    from tests.helpers.browse import publish_variant
 
     other_home = tmp_path / "other"
     other = open_registry(home=other_home)

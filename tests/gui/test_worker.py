@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import traceback
 
 import pytest
 
+from signoff.core.common.errors import NotFoundError
 from signoff.ui.services.worker import TaskRunner, current_task
 
 pytestmark = pytest.mark.gui
@@ -41,6 +44,59 @@ def test_error_is_delivered_with_traceback(qtbot, runner) -> None:
         pass
     assert isinstance(blocker.args[0], ValueError)
     assert "no such model" in handle.traceback
+
+
+def worker_records(caplog) -> list:
+    return [r for r in caplog.records if r.name == "signoff.ui.services.worker"]
+
+
+def test_an_unexpected_failure_is_logged_at_error_with_its_traceback(qtbot, runner, caplog) -> None:
+    def summarise_metrics():
+        return {"auc": 0.81}["gini"]
+
+    with caplog.at_level(logging.DEBUG, logger="signoff.ui.services.worker"):
+        handle = runner.submit(summarise_metrics)
+        with qtbot.waitSignal(handle.failed, timeout=3000):
+            pass
+    [record] = worker_records(caplog)
+    assert record.levelno == logging.ERROR
+    assert "summarise_metrics" in record.getMessage()
+    assert isinstance(record.exc_info[1], KeyError)
+    assert "in summarise_metrics" in "".join(traceback.format_exception(*record.exc_info))
+
+
+def test_an_expected_error_is_logged_without_alarm(qtbot, runner, caplog) -> None:
+    def open_missing_model():
+        raise NotFoundError("no model named 'credit-risk-2'")
+
+    with caplog.at_level(logging.DEBUG, logger="signoff.ui.services.worker"):
+        handle = runner.submit(open_missing_model)
+        with qtbot.waitSignal(handle.failed, timeout=3000):
+            pass
+    [record] = worker_records(caplog)
+    assert record.levelno == logging.INFO
+    assert "no model named 'credit-risk-2'" in record.getMessage()
+    assert record.exc_info is None
+
+
+def test_a_failure_after_cancellation_is_not_an_error(qtbot, runner, caplog) -> None:
+    started, gate = threading.Event(), threading.Event()
+
+    def query_closed_engine():
+        started.set()
+        gate.wait(3)
+        raise RuntimeError("the engine was disposed")  # what a superseded query may meet
+
+    with caplog.at_level(logging.DEBUG, logger="signoff.ui.services.worker"):
+        handle = runner.submit(query_closed_engine)
+        assert started.wait(3)  # running, so the failure comes from the function itself
+        handle.cancel()
+        gate.set()
+        with qtbot.waitSignal(handle.cancelled, timeout=3000):
+            pass
+    [record] = worker_records(caplog)
+    assert record.levelno == logging.DEBUG
+    assert "the engine was disposed" in record.getMessage()
 
 
 def test_progress_and_partial_results(qtbot, runner) -> None:

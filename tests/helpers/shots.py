@@ -17,10 +17,18 @@ def wanted() -> bool:
     return os.environ.get("SIGNOFF_SCREENSHOTS") == "1"
 
 
-def save_screenshot(widget, name: str) -> Path | None:  # noqa: ANN001 - any QWidget
-    """Save *widget* as docs/screenshots/NAME when screenshots are wanted; returns the path."""
+def save_screenshot(widget, name: str, *, settle_ms: int = 0) -> Path | None:  # noqa: ANN001
+    """Save *widget* (any QWidget) as docs/screenshots/NAME when screenshots are wanted.
+
+    *settle_ms* lets the web engine finish painting first (it paints on its own schedule, and
+    no signal says when); the wait happens only when a screenshot is taken. Returns the path.
+    """
     if not wanted():
         return None
+    if settle_ms:
+        from PySide6.QtTest import QTest
+
+        QTest.qWait(settle_ms)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
     widget.grab().save(str(path))

@@ -66,8 +66,8 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
 
 @pytest.fixture
 def fake():  # noqa: ANN201 - a FakeServer, defined with the hostile answers it serves
-    """The hostile fake MLflow server of test_hostile.py, serving on a free localhost port."""
-    from tests.mlflow.test_hostile import FakeServer
+    """The fake MLflow server (tests/helpers/fake_mlflow.py), serving on a free localhost port."""
+    from tests.helpers.fake_mlflow import FakeServer
 
     server = FakeServer()
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -7,13 +7,9 @@ half-imported version behind.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -29,98 +25,9 @@ from signoff.core.importers.mlflow.client import (
     safe_artifact_path,
 )
 from signoff.core.importers.mlflow.importer import import_mlflow
+from tests.helpers.fake_mlflow import API, ART, Answer, FakeServer, healthy_routes, js
 
-Answer = tuple[int, dict[str, str], bytes | Iterator[bytes]]
-Route = Callable[[dict[str, list[str]], "Handler"], Answer]
-API = "/api/2.0/mlflow"
-ART = "/api/2.0/mlflow-artifacts/artifacts"
 FAST = RetryPolicy(attempts=3, backoff_s=0.01, connect_timeout_s=2, read_timeout_s=2)
-
-
-def js(data: Any, status: int = 200) -> Answer:
-    return status, {"Content-Type": "application/json"}, json.dumps(data).encode()
-
-
-def healthy_routes() -> dict[str, Route]:
-    """A minimal, well-behaved MLflow: one model, one version, one 5-byte artifact."""
-    return {
-        f"{API}/registered-models/search": lambda q, h: js(
-            {"registered_models": [{"name": "m", "aliases": [], "tags": []}]}
-        ),
-        f"{API}/model-versions/search": lambda q, h: js(
-            {
-                "model_versions": [
-                    {
-                        "name": "m",
-                        "version": "1",
-                        "status": "READY",
-                        "run_id": "r1",
-                        "source": "models:/m-1",
-                    }
-                ]
-            }
-        ),
-        f"{API}/runs/get": lambda q, h: js(
-            {
-                "run": {
-                    "info": {"run_id": "r1", "artifact_uri": "mlflow-artifacts:/1/r1/artifacts"},
-                    "data": {"metrics": [{"key": "auc", "value": 0.8}], "params": []},
-                }
-            }
-        ),
-        f"{API}/model-versions/get-download-uri": lambda q, h: js(
-            {"artifact_uri": "mlflow-artifacts:/1/models/m-1/artifacts"}
-        ),
-        ART: lambda q, h: js(
-            {"files": [{"path": "model.pkl", "is_dir": False, "file_size": 5}]}
-            if q["path"][0] == "1/models/m-1/artifacts"
-            else {}
-        ),
-        f"{ART}/1/models/m-1/artifacts/model.pkl": lambda q, h: (
-            200,
-            {"Content-Length": "5"},
-            b"hello",
-        ),
-    }
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: FakeServer
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        parts = urlsplit(self.path)
-        self.server.requests.append((parts.path, dict(self.headers)))
-        route = self.server.routes.get(parts.path)
-        status, headers, body = (
-            route(parse_qs(parts.query), self)
-            if route
-            else js({"error_code": "ENDPOINT_NOT_FOUND"}, 404)
-        )
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        try:
-            for chunk in [body] if isinstance(body, bytes) else body:
-                self.wfile.write(chunk)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
-class FakeServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.routes: dict[str, Route] = healthy_routes()
-        self.requests: list[tuple[str, dict[str, str]]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 def run_import(registry, fake: FakeServer, **kwargs: Any):

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from signoff.core.db.schema import Version
+from tests.helpers.fake_mlflow import ART, js
 from tests.helpers.shots import save_screenshot
-from tests.mlflow.test_hostile import ART, js
 
 pytestmark = pytest.mark.gui
 

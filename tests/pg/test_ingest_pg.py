@@ -12,7 +12,7 @@ from signoff.core.audit.chain import verify_chain
 from signoff.core.db.schema import AuditEvent, Prediction
 from signoff.core.ingest.records import IngestError, ingest_file, ingest_records
 from signoff.core.monitoring.staleness import assess_all, evaluate_staleness
-from tests.core.test_monitoring import feed, make_live
+from tests.helpers.monitoring import feed, make_live
 
 pytestmark = pytest.mark.postgres
 

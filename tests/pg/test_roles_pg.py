@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -21,6 +20,7 @@ from signoff.core.governance.states import change_state
 from signoff.core.governance.workflow import run_transition
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
+from tests.helpers.pg_logins import drop_logins, unique_login
 
 pytestmark = pytest.mark.postgres
 
@@ -148,7 +148,7 @@ def test_command_line_creates_roles_and_a_person_with_their_own_login(
     from signoff.cli import main
     from signoff.core.governance.people import printed_name, roles_of
 
-    login = f"zoe_{uuid.uuid4().hex[:6]}"
+    login = unique_login("zoe")
     base = ["--db", pg_url, "--artifacts", str(tmp_path / "a")]
     assert main([*base, "db", "init-roles"]) == 0
     monkeypatch.setenv("SIGNOFF_NEW_PASSWORD", "zoe-secret")
@@ -174,7 +174,5 @@ def test_command_line_creates_roles_and_a_person_with_their_own_login(
     finally:
         zoe.close()
         admin = open_registry(db=pg_url, artifacts=tmp_path / "a")
-        with admin.engine.begin() as conn:
-            conn.execute(text(f'DROP OWNED BY "{login}"'))
-            conn.execute(text(f'DROP ROLE "{login}"'))
+        drop_logins(admin.engine, [login])
         admin.close()

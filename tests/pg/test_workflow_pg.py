@@ -22,9 +22,10 @@ from signoff.core.governance.people import save_person
 from signoff.core.governance.workflow import note_evidence, run_transition
 from signoff.core.notifications.outbox import save_consumer
 from signoff.core.publishing.publisher import publish
-from tests.core.race_common import assert_one_winner, counts, race_urls
-from tests.core.workflow_setup import ALL_CHECKS, add_evidence
 from tests.helpers.folders import write_model_folder
+from tests.helpers.pg_logins import drop_logins
+from tests.helpers.races import assert_one_winner, counts, race_urls
+from tests.helpers.workflow import ALL_CHECKS, add_evidence
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -58,10 +59,7 @@ def team(pg_url: str, tmp_path: Path):
     yield admin, regs, urls, logins
     for reg in regs.values():
         reg.close()
-    with admin.engine.begin() as conn:
-        for login in logins.values():
-            conn.execute(text(f'DROP OWNED BY "{login}"'))
-            conn.execute(text(f'DROP ROLE "{login}"'))
+    drop_logins(admin.engine, logins.values())
     admin.close()
 
 

@@ -3,6 +3,10 @@
 Each group of subcommands lives in its own module exposing ``register(subparsers)``; a
 subcommand's handler takes the parsed arguments and returns the exit code
 (0 success, 1 a negative verdict such as "differs", 2 bad input or could not run).
+
+:func:`main` is the one place where exceptions become messages: a :class:`SignoffError` is
+the person's problem and gets its message (exit 2); anything else is Signoff's problem and
+gets one line naming the log file that holds the traceback (exit 70, EX_SOFTWARE).
 """
 
 from __future__ import annotations
@@ -10,12 +14,22 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from signoff import __version__
 from signoff.cli.common import close_opened_registries
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.logs import TERMINAL, setup_logging, teardown_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
+EXIT_INTERRUPTED = 130
 
 COMMAND_MODULES = (
     "registry",
@@ -63,30 +77,83 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``signoff`` console script."""
+    """Entry point of the ``signoff`` console script: run the command, return the exit code.
+
+    No exception escapes: bad input is a message and exit 2, Ctrl+C exit 130, a closed
+    stdout (``signoff ls | head -1``) a quiet exit, and any other error one line on stderr,
+    its traceback in the log file (and on stderr too with ``-v``), exit 70.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    log_file = setup_logging(verbose=args.verbose)
     try:
-        if args.self_test:
-            from signoff.selftest import run_self_test
-
-            return run_self_test(home=args.home, db=args.db, artifacts=args.artifacts)
-        if args.command is None:
-            from signoff.cli.gui import open_gui
-
-            return open_gui(args)
-        return int(args.handler(args) or 0)
+        code = _run(args)
+        # flush here, not at interpreter exit, so a reader that went away is noticed below
+        sys.stdout.flush()
+        return code
     except SignoffError as exc:
         print(f"signoff: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError as exc:
+        if not _stdout_closed():
+            return _internal_error(exc, args, log_file)
+        # the reader has what it wanted; point stdout at devnull so that the interpreter's
+        # own flush at exit does not fail again (as the Python docs advise for SIGPIPE)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the one place that turns them into a message
+        return _internal_error(exc, args, log_file)
     finally:
         close_opened_registries()
+        # main() may run more than once in one process (tests, an embedding script)
+        teardown_logging()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.self_test:
+        from signoff.selftest import run_self_test
+
+        return run_self_test(home=args.home, db=args.db, artifacts=args.artifacts)
+    if args.command is None:
+        from signoff.cli.gui import open_gui
+
+        return open_gui(args)
+    return int(args.handler(args) or 0)
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (not some other pipe that broke).
+
+    A pipe without readers polls as an error; where poll does not exist (Windows) the
+    common case, stdout, is assumed.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    import select
+
+    if not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+
+
+def _internal_error(exc: BaseException, args: argparse.Namespace, log_file: Path | None) -> int:
+    command = args.command or ("--self-test" if args.self_test else "gui")
+    log.error("internal error in %s", command, exc_info=exc, extra={TERMINAL: False})
+    summary = str(exc).strip().splitlines()
+    what = f"{type(exc).__name__}: {summary[0]}" if summary else type(exc).__name__
+    if args.verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    where = f"details in {log_file}" if log_file else "run with -v for details"
+    print(f"signoff: internal error: {what} ({where})", file=sys.stderr)
+    return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

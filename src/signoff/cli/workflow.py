@@ -177,12 +177,13 @@ def cmd_approvals(args: argparse.Namespace) -> int:
         mark = "complete" if g.complete else ("open" if g.open else "waiting")
         print(f"  {g.title} [{mark}]")
         for role in g.required:
-            s = g.signed.get(role)
+            sig = g.signed.get(role)
             print(
                 f"    {role:16} "
                 + (
-                    f"{s.printed_name} ({s.login}) {s.at:%Y-%m-%d %H:%M:%S} UTC — {s.meaning}"
-                    if s
+                    f"{sig.printed_name} ({sig.login}) {sig.at:%Y-%m-%d %H:%M:%S} UTC — "
+                    f"{sig.meaning}"
+                    if sig
                     else "missing"
                 )
             )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from signoff.core.common.errors import SignoffError
 
-log = logging.getLogger("signoff.demo")
+log = logging.getLogger(__name__)
 
 MARKER = "DEMO_COMPLETE.json"
 DEMO_FORMAT = 1

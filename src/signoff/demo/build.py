@@ -35,7 +35,7 @@ from signoff.demo.lifecycle import (
     play_version_history,
 )
 
-log = logging.getLogger("signoff.demo")
+log = logging.getLogger(__name__)
 
 STEP_ORDER = ("submit", "approve", "reject", "ready", "live", "do_not_use", "retire")
 ADMIN = "frank"

@@ -17,11 +17,14 @@ import runpy
 import sys
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signoff.demo.catalog import ModelSpec, VersionSpec
 from signoff.demo.datagen import FIELDS, generate
 from signoff.demo.notebook import _in_folder, write_executed_notebook
+
+if TYPE_CHECKING:
+    from signoff.demo.evidence import Predict
 
 ALGORITHM_NAMES = {
     "logistic": "logistic regression",
@@ -59,7 +62,7 @@ def _jsonl(path: Path, rows: list[Any]) -> None:
     path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), "utf-8")
 
 
-def load_predict(folder: Path, module_name: str) -> Any:
+def load_predict(folder: Path, module_name: str) -> Predict:
     """Import ``folder/score.py`` under a private module name and return its ``predict``."""
     spec = importlib.util.spec_from_file_location(module_name, folder / "score.py")
     assert spec is not None and spec.loader is not None

@@ -17,17 +17,21 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
+from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+if TYPE_CHECKING:  # matplotlib is imported when a notebook draws its first figure
+    from matplotlib.figure import Figure
 
 
 class NotebookExecutionError(RuntimeError):
     """A cell of a generated notebook raised; the demo material is broken."""
 
 
-def _figure_png(fig: Any) -> str:
+def _figure_png(fig: Figure) -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
@@ -36,7 +40,7 @@ def _figure_png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _result_output(value: Any, count: int) -> Any:
+def _result_output(value: object, count: int) -> NotebookNode:
     from matplotlib.figure import Figure
 
     if isinstance(value, Figure):
@@ -73,7 +77,7 @@ def _in_folder(folder: Path) -> Iterator[None]:
             sys.modules["score"] = saved
 
 
-def execute_notebook(nb: Any, folder: Path) -> Any:
+def execute_notebook(nb: NotebookNode, folder: Path) -> NotebookNode:
     """Execute every code cell of *nb* in *folder*, filling outputs and execution counts."""
     namespace: dict[str, Any] = {"__name__": "__main__"}
     count = 0
@@ -247,7 +251,9 @@ fig
 ]
 
 
-def build_notebook(title: str, number: int, summary: str, algorithm: str, task: str) -> Any:
+def build_notebook(
+    title: str, number: int, summary: str, algorithm: str, task: str
+) -> NotebookNode:
     """The (not yet executed) development notebook of one version."""
     classifier = task == "classification"
     cells = [

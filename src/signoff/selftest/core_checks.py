@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from signoff.selftest.harness import CheckFailed, SelfTest
+
+if TYPE_CHECKING:  # each check imports what it checks, so a missing part fails only that check
+    from signoff.core.db.registry import Registry
 
 # -- checks without Qt -------------------------------------------------------------------------
 
 
 def run_core_checks(
-    test: SelfTest, workdir: Path, existing: tuple[Any, Any, Any] | None = None
+    test: SelfTest,
+    workdir: Path,
+    existing: tuple[str | Path | None, str | None, str | Path | None] | None = None,
 ) -> None:
     """The installed files and the registry: a new demo, or *existing* (home, db, artifacts)."""
     test.check("resources", _check_resources)
@@ -56,7 +61,7 @@ def _check_demo(test: SelfTest, home: Path) -> str:
     return summary
 
 
-def _model_names(registry: Any) -> list[str]:
+def _model_names(registry: Registry) -> list[str]:
     from sqlalchemy import select
 
     from signoff.core.db.schema import Model
@@ -65,7 +70,9 @@ def _model_names(registry: Any) -> list[str]:
         return sorted(session.scalars(select(Model.name)))
 
 
-def _check_existing(test: SelfTest, home: Any, db: Any, artifacts: Any) -> str:
+def _check_existing(
+    test: SelfTest, home: str | Path | None, db: str | None, artifacts: str | Path | None
+) -> str:
     from signoff.core.db.registry import open_registry
 
     if home and not db and not Path(home).expanduser().is_dir():
@@ -101,7 +108,7 @@ def check_render(test: SelfTest) -> str:
         ).all()
     for name, number in rows:
         doc = load_version_document(registry, name, number, "notebook")
-        if doc.present:
+        if doc.data is not None:
             break
     else:
         raise CheckFailed("no version in the demo registry has a notebook")

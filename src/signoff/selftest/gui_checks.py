@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from signoff.selftest.core_checks import check_audit, check_render
 from signoff.selftest.harness import (
@@ -20,6 +20,14 @@ from signoff.selftest.harness import (
     process_age,
     wait_until,
 )
+
+if TYPE_CHECKING:  # each check imports what it checks, so a missing part fails only that check
+    from matplotlib.figure import Figure
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QWidget
+
+    from signoff.core.db.registry import Registry
+    from signoff.ui.widgets.charts import ChartPalette
 
 
 def run_gui_checks(test: SelfTest, workdir: Path) -> None:
@@ -61,14 +69,14 @@ def _check_qt(test: SelfTest) -> str:
     return f"Qt {qVersion()}, platform {app.platformName()}"
 
 
-def _pixels_vary(image: Any) -> bool:
+def _pixels_vary(image: QImage) -> bool:
     """True when a QImage is not one flat colour (something was drawn)."""
     small = image.scaled(64, 64)
     colours = {small.pixel(x, y) for x in range(0, 64, 4) for y in range(0, 64, 4)}
     return len(colours) > 3
 
 
-def _texts_shown(window: Any) -> list[str]:
+def _texts_shown(window: QWidget) -> list[str]:
     """The texts a person sees in *window*'s visible lists and tables (first rows only)."""
     from PySide6.QtCore import QModelIndex, Qt
     from PySide6.QtWidgets import QAbstractItemView
@@ -161,7 +169,7 @@ def _check_web_view(test: SelfTest, workdir: Path) -> str:
         _delete_later_now()
 
 
-def _predictions_per_model(registry: Any) -> list[tuple[str, int]]:
+def _predictions_per_model(registry: Registry) -> list[tuple[str, int]]:
     from sqlalchemy import func, select
 
     from signoff.core.db.schema import Model, Prediction, Version
@@ -186,7 +194,9 @@ def _check_chart(test: SelfTest, workdir: Path) -> str:
         ) from exc
 
     class PredictionsChart(ChartWidget):
-        def draw_chart(self, figure: Any, data: Any, palette: Any) -> None:
+        def draw_chart(
+            self, figure: Figure, data: list[tuple[str, int]], palette: ChartPalette
+        ) -> None:
             ax = figure.add_subplot()
             names = [name for name, _count in data]
             ax.barh(names, [count for _name, count in data], color=palette.series[0])
@@ -204,7 +214,11 @@ def _check_chart(test: SelfTest, workdir: Path) -> str:
         chart.set_data(data)
         if not wait_until(lambda: bool(drawn), 30):
             raise CheckFailed("the chart never reported it was drawn")
-        bars = [patch.get_width() for ax in chart.axes() for patch in ax.patches]
+        from matplotlib.patches import Rectangle
+
+        bars = [
+            p.get_width() for ax in chart.axes() for p in ax.patches if isinstance(p, Rectangle)
+        ]
         if sorted(bars) != sorted(count for _name, count in data):
             raise CheckFailed(f"the chart shows {bars}, expected {[c for _n, c in data]}")
         image = chart.grab().toImage()

@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 WINDOW_TIMEOUT_S = 60.0
@@ -28,7 +29,9 @@ class SelfTest:
     state: dict[str, Any] = field(default_factory=dict)
     escaped: list[str] = field(default_factory=list)  # exceptions Qt reported from slots
 
-    def record_escaped(self, kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+    def record_escaped(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
         """sys.excepthook while Qt runs: remember the error (and print it as Python would)."""
         self.escaped.append(f"{kind.__name__}: {exc}")
         sys.__excepthook__(kind, exc, tb)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 
-log = logging.getLogger("signoff.store")
+log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from signoff.core.db.registry import db_now
 from signoff.core.db.schema import AuditEvent
 
-log = logging.getLogger("signoff.audit")
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
@@ -208,7 +208,14 @@ def verify_events(
     return ChainReport(True, count, head_seq, prev)
 
 
-def _check_head_in_chain(count, head_seq, head_hash, want_seq, want_hash, events):  # noqa: ANN001, ANN202
+def _check_head_in_chain(
+    count: int,
+    head_seq: int,
+    head_hash: str,
+    want_seq: int,
+    want_hash: str,
+    events: list[AuditEvent],
+) -> ChainReport:
     for event in events:
         if event.seq == want_seq:
             if event.hash != want_hash:

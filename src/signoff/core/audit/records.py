@@ -121,38 +121,43 @@ def check_records(
     '' for a record that is verified. Events that record a row which is no longer there are
     reported too (a deleted signature).
     """
-    results: list[dict[int, str]] = []
     problems: list[RecordProblem] = []
-    for kind, table, key, keys in (
-        ("decision", Decision, "decision_id", _DECISION_PAYLOAD),
-        ("evidence", Evidence, "evidence_id", _EVIDENCE_PAYLOAD),
-    ):
-        query = select(table)
-        if version_ids is not None:
-            query = query.where(table.version_id.in_(version_ids))
-        rows = list(session.scalars(query.order_by(table.id)))
-        by_id: dict[int, list[AuditEvent]] = {}
-        for event in _events(session, version_ids, evidence=kind == "evidence"):
-            record_id = _payload(event).get(key)
-            if isinstance(record_id, int):
-                by_id.setdefault(record_id, []).append(event)
-        verdict: dict[int, str] = {}
-        for row in rows:
-            verdict[row.id] = _match(kind, row, by_id.pop(row.id, []), keys)
-            if verdict[row.id]:
-                problems.append(RecordProblem(kind, row.id, row.version_id, verdict[row.id]))
-        for record_id, events in sorted(by_id.items()):
-            problems.append(
-                RecordProblem(
-                    kind,
-                    record_id,
-                    events[0].version_id,
-                    f"audit event #{events[0].seq} records it, but it is no longer in the "
-                    "registry (deleted)",
-                )
+    decisions = _check_kind(session, version_ids, "decision", problems)
+    evidence = _check_kind(session, version_ids, "evidence", problems)
+    return decisions, evidence, problems
+
+
+def _check_kind(
+    session: Session, version_ids: set[int] | None, kind: str, problems: list[RecordProblem]
+) -> dict[int, str]:
+    table: type[Decision] | type[Evidence] = Decision if kind == "decision" else Evidence
+    key = "decision_id" if kind == "decision" else "evidence_id"
+    keys = _DECISION_PAYLOAD if kind == "decision" else _EVIDENCE_PAYLOAD
+    query = select(table)
+    if version_ids is not None:
+        query = query.where(table.version_id.in_(version_ids))
+    rows: list[Decision | Evidence] = list(session.scalars(query.order_by(table.id)))
+    by_id: dict[int, list[AuditEvent]] = {}
+    for event in _events(session, version_ids, evidence=kind == "evidence"):
+        record_id = _payload(event).get(key)
+        if isinstance(record_id, int):
+            by_id.setdefault(record_id, []).append(event)
+    verdict: dict[int, str] = {}
+    for row in rows:
+        verdict[row.id] = _match(kind, row, by_id.pop(row.id, []), keys)
+        if verdict[row.id]:
+            problems.append(RecordProblem(kind, row.id, row.version_id, verdict[row.id]))
+    for record_id, events in sorted(by_id.items()):
+        problems.append(
+            RecordProblem(
+                kind,
+                record_id,
+                events[0].version_id,
+                f"audit event #{events[0].seq} records it, but it is no longer in the "
+                "registry (deleted)",
             )
-        results.append(verdict)
-    return results[0], results[1], problems
+        )
+    return verdict
 
 
 __all__ = ["RecordProblem", "check_records"]

@@ -59,6 +59,7 @@ def dashboard(
     ).all()
     waiting = []
     for model_name, since in waiting_rows:
+        assert since is not None  # the WHERE above: a NULL is never before the cutoff
         number = session.scalar(
             select(Version.number)
             .join(Model, Model.id == Version.model_id)

@@ -15,8 +15,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from signoff.core.db.schema import Model
 
@@ -86,9 +86,9 @@ class InventoryRow:
         return words
 
 
-def _filtered(query: InventoryQuery) -> Select:
+def _filtered(query: InventoryQuery) -> Select[Model]:
     stmt = select(Model)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if query.search.strip():
         for word in query.search.lower().split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -123,14 +123,17 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     order = column.desc() if query.descending else column.asc()
     stmt = (
         _filtered(query)
-        .with_only_columns(*_ROW_COLUMNS)
+        .with_only_columns(*_ROW_COLUMNS.values())
         .order_by(order, Model.id)
         .offset(query.offset)
     )
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     with _collector_paused():
-        return [InventoryRow(*row[:-1], tags=_tags(row[-1])) for row in session.execute(stmt)]
+        return [
+            InventoryRow(**dict(zip(_ROW_FIELDS, row, strict=False)), tags=_tags(row[-1]))
+            for row in session.execute(stmt)
+        ]
 
 
 @contextmanager
@@ -161,7 +164,7 @@ def inventory_count(session: Session, query: InventoryQuery | None = None) -> in
 def facet_values(session: Session) -> dict[str, list[str]]:
     """The distinct business units, tiers and states present, for the filter menus."""
 
-    def distinct(column) -> list[str]:  # noqa: ANN001
+    def distinct(column: QueryableAttribute[str | None]) -> list[str]:
         return [v for v in session.scalars(select(column).distinct().order_by(column)) if v]
 
     return {
@@ -173,29 +176,31 @@ def facet_values(session: Session) -> dict[str, list[str]]:
 
 def inventory_row(m: Model) -> InventoryRow:
     """The inventory row of one loaded model."""
-    return InventoryRow(*(getattr(m, c.key) for c in _ROW_COLUMNS[:-1]), tags=_tags(m.tags))
+    values = {name: getattr(m, _ROW_COLUMNS[name].key) for name in _ROW_FIELDS}
+    return InventoryRow(**values, tags=_tags(m.tags))
 
 
-# in InventoryRow's field order, tags last. Tags are fetched as text and decoded through a
+# InventoryRow's fields by name, tags last. Tags are fetched as text and decoded through a
 # cache: decoding the same small JSON list once per row was half the cost of listing 10,000
 # models (PostgreSQL's driver hands back lists already; both are handled by _tags).
-_ROW_COLUMNS = (
-    Model.id,
-    Model.name,
-    Model.title,
-    Model.owner,
-    Model.business_unit,
-    Model.risk_tier,
-    Model.live_version,
-    Model.latest_version,
-    Model.latest_state,
-    Model.last_activity_at,
-    Model.flag_stale,
-    Model.stale_reason,
-    Model.flag_open_review,
-    Model.flag_dnu_consumed,
-    type_coerce(Model.tags, String).label("tags"),
-)
+_ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
+    "id": Model.id,
+    "name": Model.name,
+    "title": Model.title,
+    "owner": Model.owner,
+    "business_unit": Model.business_unit,
+    "risk_tier": Model.risk_tier,
+    "live_version": Model.live_version,
+    "latest_version": Model.latest_version,
+    "latest_state": Model.latest_state,
+    "last_activity_at": Model.last_activity_at,
+    "stale": Model.flag_stale,
+    "stale_reason": Model.stale_reason,
+    "open_review": Model.flag_open_review,
+    "dnu_consumed": Model.flag_dnu_consumed,
+    "tags": type_coerce(Model.tags, String).label("tags"),
+}
+_ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes
 
 
 @lru_cache(maxsize=4096)
@@ -203,9 +208,9 @@ def _decode_tags(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def _tags(value: object) -> list[str]:
+def _tags(value: str | list[str] | None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         return list(_decode_tags(value))
-    return list(value)  # type: ignore[call-overload]
+    return list(value)

@@ -74,9 +74,10 @@ def model_page(session: Session, name: str) -> ModelPage:
             .order_by(Version.number.desc())
         )
     )
-    rows, names = [], Counter()
+    rows: list[VersionRow] = []
+    names: Counter[str] = Counter()
     for v in versions:
-        metrics = {}
+        metrics: dict[str, float] = {}
         for m in v.metrics:
             label = m.name if m.dataset in ("", "validation") else f"{m.name} ({m.dataset})"
             metrics.setdefault(label, m.value)

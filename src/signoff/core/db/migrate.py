@@ -14,10 +14,14 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-log = logging.getLogger("signoff.db")
+if TYPE_CHECKING:  # Alembic itself is imported only when a migration runs
+    from alembic.config import Config
+
+log = logging.getLogger(__name__)
 
 
 def _versions_dir() -> Path:
@@ -68,7 +72,7 @@ def head_revisions_from_files() -> frozenset[str]:
     return frozenset(revisions - parents)
 
 
-def alembic_config(engine: Engine):  # noqa: ANN201 - alembic.config.Config, imported lazily
+def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration that runs migrations on *engine*."""
     from alembic.config import Config
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from signoff.core.artifacts.store import ArtifactStore
 from signoff.core.common.errors import DatabaseLocationError
 
-log = logging.getLogger("signoff.db")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -112,7 +113,7 @@ def check_local_database_path(db_file: Path, mounts_text: str | None = None) -> 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # let SQLAlchemy's "begin" event below decide how each transaction starts
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
@@ -123,7 +124,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # noqa: ANN001
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("signoff_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:

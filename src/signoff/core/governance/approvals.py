@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -289,7 +290,7 @@ class TimelineEntry:
     hash: str
 
 
-def _describe(action: str, payload: dict) -> tuple[str, str]:
+def _describe(action: str, payload: dict[str, Any]) -> tuple[str, str]:
     if action.startswith("decision."):
         what = action.split(".", 1)[1]
         words = [

@@ -29,7 +29,7 @@ from signoff.core.reproduction.reproduce import compare_outputs
 from signoff.core.runner import Limits, PreparedVersion
 from signoff.core.runner.cases import read_records, robustness_cases, valid_output_problem
 
-log = logging.getLogger("signoff.checks")
+log = logging.getLogger(__name__)
 
 CHECKS = ("reference_outputs", "robustness", "environment", "performance")
 DEFAULT_PERFORMANCE = {"max_ms_per_record": 100.0, "max_memory_mb": 1024.0}

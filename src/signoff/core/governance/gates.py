@@ -12,6 +12,8 @@ audit event records it with the same content (:mod:`signoff.core.audit.records`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -203,7 +205,15 @@ def check_allowed(
     return chosen
 
 
-def _signing_role(session, version, action, actor, role, held, refuse) -> str:  # noqa: ANN001
+def _signing_role(
+    session: Session,
+    version: Version,
+    action: str,
+    actor: str,
+    role: str | None,
+    held: set[str],
+    refuse: Callable[[str], TransitionError],
+) -> str:
     gate = current_gate(version.state)
     required = required_for(session, version, gate, strict=True)
     mine = [r for r in required if r in held]

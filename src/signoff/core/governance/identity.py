@@ -17,7 +17,7 @@ from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.registry import Registry
 
-log = logging.getLogger("signoff.identity")
+log = logging.getLogger(__name__)
 KEYRING_SERVICE = "signoff"
 
 

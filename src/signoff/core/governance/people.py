@@ -18,7 +18,7 @@ from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.schema import ROLES, User, UserRole
 
-log = logging.getLogger("signoff.workflow")
+log = logging.getLogger(__name__)
 
 ADMIN = "admin"
 

@@ -45,7 +45,7 @@ def change_state(
             f"{state.replace('_', ' ')}: on a shared registry a version moves only through "
             "its gates (signoff_decide)"
         ) from exc
-    if done.rowcount != 1:
+    if getattr(done, "rowcount", 1) != 1:  # a CursorResult: how many rows the UPDATE hit
         raise ConcurrentChangeError(
             f"{version.model.name} v{version.number} was changed by someone else; reload"
         )

@@ -69,7 +69,7 @@ from signoff.core.governance.policy import PRODUCTION_USE, current_policy
 from signoff.core.governance.states import change_state
 from signoff.core.notifications.outbox import queue_for_consumers
 
-log = logging.getLogger("signoff.workflow")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 __all__ = [
@@ -165,12 +165,12 @@ def _flush(session: Session, version: Version) -> None:
         ) from exc
 
 
-def _set_state(session: Session, version: Version, state: str, at: Any) -> None:
+def _set_state(session: Session, version: Version, state: str, at: datetime) -> None:
     # through the one writer of states (a SECURITY DEFINER function on PostgreSQL)
     change_state(session, version, state, at)
 
 
-def _advance_if_checked(session: Session, version: Version, at: Any) -> bool:
+def _advance_if_checked(session: Session, version: Version, at: datetime) -> bool:
     if version.state == APPROVED and not checks_outstanding(session, version):
         _set_state(session, version, READY, at)
         return True
@@ -339,7 +339,7 @@ def _go_live(
     environment: str,
     expected_live_version: int | None,
     payload: dict[str, Any],
-    now: Any,
+    now: datetime,
 ) -> int:
     current = session.execute(
         select(Version.number, Version.id)
@@ -389,6 +389,7 @@ def _go_live(
     )
     if current is not None and superseded_pins:
         old = session.get(Version, current[1])
+        assert old is not None  # the version of the live deployment found above
         notified += len(
             queue_for_consumers(
                 session,

@@ -39,7 +39,7 @@ from signoff.core.common.errors import SignoffError
 from signoff.core.db.registry import Registry
 from signoff.core.ingest.rows import SPECS, Resolver, RowError, RowSpec
 
-log = logging.getLogger("signoff.ingest")
+log = logging.getLogger(__name__)
 
 KINDS = tuple(SPECS)
 MAX_LINE_BYTES = 1 << 20

@@ -14,7 +14,7 @@ import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ class Resolver:
         self._versions: dict[tuple[int, int], int | None] = {}
         self._executions: dict[str, int | None] = {}
         # (version cell, model cell) -> (version id, model id), or the reason it is wrong
-        self.refs: dict[tuple[Any, Any], tuple[int, int] | str] = {}
+        self.refs: dict[tuple[Any, Any], tuple[int | None, int | None] | str] = {}
 
     def model_id(self, name: str) -> int:
         """The id of the model called *name*; RowError when there is none."""
@@ -397,10 +397,12 @@ def _convert_outcome(
     return row, f"{model_id or 0}\x1f{row['observed_at']}\x1f{row['subject_key']}", model_id
 
 
+# SQLAlchemy types a mapped class's __table__ as any FromClause; a class declared with
+# __tablename__ has a Table there
 SPECS: dict[str, RowSpec] = {
     "executions": RowSpec(
         "executions",
-        Execution.__table__,
+        cast(Table, Execution.__table__),
         ("external_id", "version", "started_at"),
         (
             "model",
@@ -433,7 +435,7 @@ SPECS: dict[str, RowSpec] = {
     ),
     "predictions": RowSpec(
         "predictions",
-        Prediction.__table__,
+        cast(Table, Prediction.__table__),
         ("subject_key", "predicted_at", "version"),
         ("model", "score", "output", "input_record", "input_ref", "input_sha256", "execution"),
         _convert_prediction,
@@ -454,7 +456,7 @@ SPECS: dict[str, RowSpec] = {
     ),
     "outcomes": RowSpec(
         "outcomes",
-        Outcome.__table__,
+        cast(Table, Outcome.__table__),
         ("subject_key", "observed_at", "actual"),
         ("model",),
         _convert_outcome,

@@ -93,7 +93,7 @@ def compute_metric(
     raise ValueError(f"unknown monitoring metric '{name}'; known: {', '.join(HIGHER_IS_BETTER)}")
 
 
-def psi_edges(reference: Sequence[float], bins: int = 10) -> np.ndarray:
+def psi_edges(reference: Sequence[float] | np.ndarray, bins: int = 10) -> np.ndarray:
     """Bin edges at the reference's quantiles (duplicates merged), open at both ends."""
     ref = np.asarray(reference, dtype=float)
     if ref.size == 0:
@@ -103,7 +103,9 @@ def psi_edges(reference: Sequence[float], bins: int = 10) -> np.ndarray:
 
 
 def population_stability(
-    reference: Sequence[float], current: Sequence[float], bins: int = 10
+    reference: Sequence[float] | np.ndarray,
+    current: Sequence[float] | np.ndarray,
+    bins: int = 10,
 ) -> float | None:
     """PSI = sum((cur% - ref%) * ln(cur% / ref%)) over the reference's quantile bins.
 

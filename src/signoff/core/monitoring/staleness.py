@@ -35,7 +35,7 @@ from signoff.core.monitoring.windows import (
     version_series,
 )
 
-log = logging.getLogger("signoff.monitoring")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -161,7 +161,7 @@ def assess_model(
     if with_psi:
         latest = with_psi[-1]
         health.latest_psi = latest.psi
-        if latest.psi > rules.drift_threshold:
+        if latest.psi is not None and latest.psi > rules.drift_threshold:
             health.reasons.append(
                 f"drift: score PSI {latest.psi:.3f} in the window from {latest.start:%Y-%m-%d} "
                 f"exceeds the threshold {rules.drift_threshold:g} (against the "

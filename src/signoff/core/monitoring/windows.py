@@ -34,7 +34,7 @@ from signoff.core.db.schema import Component, Execution, Metric, Model, Outcome,
 from signoff.core.ingest.rows import score_of
 from signoff.core.monitoring import metrics as mm
 
-log = logging.getLogger("signoff.monitoring")
+log = logging.getLogger(__name__)
 
 WINDOW_ORIGIN = datetime(2024, 1, 1)  # a Monday
 MIN_REFERENCE_SCORES = 50
@@ -210,7 +210,7 @@ def development_baseline(session: Session, version_id: int, metric: str) -> floa
     ).all()
     if not rows:
         return None
-    rows.sort(key=lambda r: (r[1] != "validation", r[1] != "test"))
+    rows = sorted(rows, key=lambda r: (r[1] != "validation", r[1] != "test"))
     return float(rows[0][0])
 
 
@@ -227,6 +227,8 @@ def reference_scores(session: Session, store: ArtifactStore | None, version_id: 
     ).all()
     scores: list[float] = []
     for component in components:
+        if component.sha256 is None:  # a stored component always has its hash
+            continue
         try:
             text = store.read_bytes(component.sha256, component.name).decode("utf-8")
         except (SignoffError, OSError, UnicodeDecodeError) as exc:
@@ -303,7 +305,7 @@ def version_series(
             if stat.predictions >= rules.min_predictions and reference:
                 stat.psi = mm.population_stability(reference, scores, rules.psi_bins)
         stat.judged = stat.value is not None and stat.labelled >= rules.min_labelled
-        if stat.judged and limit is not None:
+        if stat.judged and stat.value is not None and limit is not None:
             stat.breach = stat.value < limit if rules.higher_is_better else stat.value > limit
         series.windows.append(stat)
     return series

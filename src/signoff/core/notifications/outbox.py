@@ -29,7 +29,7 @@ from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
 
-log = logging.getLogger("signoff.notify")
+log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, FAILED, NO_ENDPOINT = "pending", "delivered", "failed", "no_endpoint"
 EVENTS = ("do_not_use", "went_live", "superseded", "retired")
@@ -402,7 +402,7 @@ def delivery_rows(
     ]
 
 
-def consumer_overview(session: Session) -> tuple[list[dict], list[DeliveryRow]]:
+def consumer_overview(session: Session) -> tuple[list[dict[str, Any]], list[DeliveryRow]]:
     """Every consumer with its latest notification state, and the recent deliveries."""
     consumers = []
     rows = session.execute(

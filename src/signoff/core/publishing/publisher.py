@@ -24,7 +24,7 @@ from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
 from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
 
-log = logging.getLogger("signoff.publish")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Published:
 
 
 def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None, int | None]]:
-    hashed = []
+    hashed: list[tuple[ComponentSpec, str | None, int | None]] = []
     for spec in manifest.components:
         if spec.source is None:
             hashed.append((spec, spec.pinned_sha256, None))
@@ -87,7 +87,9 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
     hashed = _hash_components(manifest)
     digest = manifest_hash(manifest, hashed)
     actor = actor or registry.actor
-    release_notes_path = next(s.source for s, _, _ in hashed if s.role == "release_notes")
+    release_notes_path = next(
+        s.source for s, _, _ in hashed if s.role == "release_notes" and s.source is not None
+    )
     try:
         release_notes = release_notes_path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -111,11 +113,11 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
 
 
 def _register(
-    session,
+    session: Session,
     manifest: Manifest,
-    hashed,
+    hashed: list[tuple[ComponentSpec, str | None, int | None]],
     digest: str,
-    release_notes: str,  # noqa: ANN001
+    release_notes: str,
     actor: str,
 ) -> Published:
     meta = manifest.model

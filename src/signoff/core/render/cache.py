@@ -27,7 +27,7 @@ from signoff.core.render.document import (
 if TYPE_CHECKING:
     from signoff.core.db.registry import Registry
 
-log = logging.getLogger("signoff.render")
+log = logging.getLogger(__name__)
 
 KINDS = ("notebook", "markdown")
 

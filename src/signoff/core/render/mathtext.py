@@ -16,23 +16,28 @@ import html
 import logging
 import re
 import threading
+from typing import TYPE_CHECKING, TypeVar
 
 from signoff.core.render.sanitize import svg_to_img
 
-log = logging.getLogger("signoff.render")
+if TYPE_CHECKING:  # matplotlib (and numpy) load with the first formula
+    import numpy as np
+
+log = logging.getLogger(__name__)
 
 _PROTECTED = re.compile(r"(<pre\b.*?</pre\s*>|<code\b.*?</code\s*>|<[^>]*>)", re.I | re.S)
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$\w])\$(?![\s$])([^$\n]{1,400}?)(?<![\s\\])\$(?![\w$])")
 _lock = threading.Lock()
+_T = TypeVar("_T")
 MAX_FORMULAS = 300  # per document (~30 ms each): beyond this, formulas stay as TeX source
 
 
 FONT_SIZE = 15.0  # px; close to the notebook's body text
 
 
-def _path_data(verts, codes, scale: float, baseline: float) -> str:  # noqa: ANN001
-    def point(v) -> str:  # noqa: ANN001
+def _path_data(verts: np.ndarray, codes: np.ndarray, scale: float, baseline: float) -> str:
+    def point(v: np.ndarray) -> str:
         return f"{v[0] * scale:.2f} {baseline - v[1] * scale:.2f}"
 
     parts: list[str] = []
@@ -94,7 +99,7 @@ def formula_svg(tex: str) -> tuple[str, float] | None:
 
 
 @functools.cache
-def _converter(cls):  # noqa: ANN001, ANN202
+def _converter(cls: type[_T]) -> _T:
     return cls()
 
 

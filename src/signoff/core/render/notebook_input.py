@@ -224,7 +224,7 @@ def _clean_cell(
     cell: dict[str, Any], index: int, budget: _Budget, report: RenderReport
 ) -> dict[str, Any]:
     where = f"cell {index}"
-    metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+    metadata = found if isinstance(found := cell.get("metadata"), dict) else {}
     tags = metadata.get("tags", [])
     tags = [safe_word(t, 40) for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
     clean: dict[str, Any] = {

@@ -62,13 +62,13 @@ def load_version_document(
         component = next((c for c in version.components if c.role == role), None)
         notes_text = version.release_notes
         ident = (
-            (component.path or component.name, component.sha256, bool(component.stored))
-            if component is not None
+            (component.path or component.name, component.sha256)
+            if component is not None and component.sha256 and component.stored
             else None
         )
     kind = ROLE_KINDS[role]
-    if ident is not None and ident[1] and ident[2]:
-        name, sha, _ = ident
+    if ident is not None:
+        name, sha = ident
         data = registry.store.read_bytes(sha, f"{model} v{number} {role} ({name})")
         return VersionDocument(model, number, role, kind, name.rsplit("/", 1)[-1], sha, data)
     if role == "release_notes" and notes_text:

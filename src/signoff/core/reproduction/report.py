@@ -25,7 +25,7 @@ from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Decision
 from signoff.core.reproduction.reproduce import Reproduction
 
-log = logging.getLogger("signoff.report")
+log = logging.getLogger(__name__)
 
 VERDICT_COLOURS = {
     "reproduced": "#1b7f3b",

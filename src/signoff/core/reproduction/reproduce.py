@@ -30,7 +30,7 @@ from signoff.core.db.schema import Model, Prediction, Version
 from signoff.core.runner import CANCELLED as RUN_CANCELLED
 from signoff.core.runner import REFUSED, Limits, run_version
 
-log = logging.getLogger("signoff.reproduce")
+log = logging.getLogger(__name__)
 
 STEPS = ("resolve", "verify", "environment", "run", "compare")
 REPRODUCED, DIFFERS = "reproduced", "differs"

@@ -13,15 +13,19 @@ limit and the mode. The result file receives one JSON object; whatever the scori
 the process dies, notices that the result file is missing or unreadable.
 """
 
+from __future__ import annotations  # the annotations stay text: older target interpreters run this
+
 import io
 import json
 import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 
-def _limit_memory(limit_mb):
+def _limit_memory(limit_mb: int | str | None) -> None:
     # Set before any scoring code is imported, so the first allocation over the limit fails.
     if not limit_mb:
         return
@@ -33,7 +37,7 @@ def _limit_memory(limit_mb):
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _peak_memory_mb():
+def _peak_memory_mb() -> float | None:
     # VmHWM belongs to this process image; ru_maxrss can carry the parent's peak over exec
     try:
         with open("/proc/self/status", encoding="ascii") as handle:
@@ -50,7 +54,7 @@ def _peak_memory_mb():
     return round(peak / 1024.0, 1) if sys.platform != "darwin" else round(peak / 2**20, 1)
 
 
-def _error(kind, exc):
+def _error(kind: str, exc: BaseException) -> dict[str, Any]:
     return {
         "status": kind,
         "error_type": type(exc).__name__,
@@ -59,7 +63,7 @@ def _error(kind, exc):
     }
 
 
-def _load(workdir, entry_point):
+def _load(workdir: str, entry_point: str) -> Callable[[list[Any]], Any]:
     import importlib.util
 
     script, _, func_name = entry_point.partition(":")
@@ -81,7 +85,7 @@ class InvalidOutput(Exception):
     """The scoring code returned something that is not one JSON value per record."""
 
 
-def _check_outputs(outputs, count):
+def _check_outputs(outputs: Any, count: int) -> list[Any]:
     if not isinstance(outputs, list):
         raise InvalidOutput(f"predict returned {type(outputs).__name__}, expected a list")
     if len(outputs) != count:
@@ -93,8 +97,10 @@ def _check_outputs(outputs, count):
     return outputs
 
 
-def _score_each(func, records, progress_path):
-    answers = []
+def _score_each(
+    func: Callable[[list[Any]], Any], records: list[Any], progress_path: str
+) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         # tell the parent which record is being scored, so a hang can be pinned on it
         with open(progress_path, "w", encoding="ascii") as handle:
@@ -118,13 +124,13 @@ def _score_each(func, records, progress_path):
     return answers
 
 
-def main(job_path):
+def main(job_path: str) -> None:
     """Run the job described in *job_path*; always leaves a JSON result file behind."""
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
     result_path = job["result"]
     captured = io.StringIO()
-    result = {}
+    result: dict[str, Any] = {}
     try:
         _limit_memory(job.get("memory_mb"))
         workdir = job["workdir"]

@@ -33,7 +33,7 @@ def read_records(path: Path) -> list[Any]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def _number(text: str | None) -> Any:
+def _number(text: str | None) -> int | float | str | None:
     if text is None or text == "":
         return None
     for kind in (int, float):
@@ -140,7 +140,7 @@ def valid_output_problem(output: Any, reference_outputs: list[Any]) -> str:
                 return (
                     f"returned fields {sorted(output)}, the validated outputs have {sorted(keys)}"
                 )
-            labels = {r.get("label") for r in refs if isinstance(r.get("label"), str)}
+            labels = {label for r in refs if isinstance(label := r.get("label"), str)}
             if labels and output.get("label") not in labels:
                 return f"returned label {output.get('label')!r}, not one of {sorted(labels)}"
     elif reference_outputs and isinstance(reference_outputs[0], dict):

@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from signoff.core.common.child import child_command
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 _PROBE = (
     "import json, sys, importlib.metadata as m; "
@@ -138,7 +138,7 @@ def _probe(python: str) -> tuple[str, dict[str, str]]:
 def installed_packages(python: str | None = None) -> tuple[str, dict[str, str]]:
     """(Python version, {normalised name: version}) of *python* (default: this interpreter)."""
     if python is None or Path(python) == Path(sys.executable):
-        packages = {}
+        packages: dict[str, str] = {}
         for dist in metadata.distributions():
             name = dist.metadata["Name"]
             if name:
@@ -149,7 +149,7 @@ def installed_packages(python: str | None = None) -> tuple[str, dict[str, str]]:
 
 def _versions_here(names: list[str]) -> tuple[str, dict[str, str]]:
     """Versions of just *names* in this interpreter (fast: no scan of every distribution)."""
-    found = {}
+    found: dict[str, str] = {}
     for name in names:
         try:
             found[normalise(name)] = metadata.version(name)

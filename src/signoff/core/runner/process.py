@@ -27,7 +27,7 @@ from typing import Any
 
 from signoff.core.common.child import child_command
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 
@@ -195,14 +195,14 @@ def _run(
         status = _wait(proc, started, limits.time_s, cancel)
     duration = time.perf_counter() - started
     tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-    base = {
+    base: dict[str, Any] = {
         "duration_s": duration,
         "returncode": proc.returncode,
         "stderr_tail": tail,
         "interpreter": python or sys.executable,
     }
     if status == TIMEOUT:
-        details = {}
+        details: dict[str, Any] = {}
         progress = Path(str(result_path) + ".progress")
         if mode == "each" and progress.is_file():
             details["stuck_record"] = int(progress.read_text() or 0)
@@ -216,7 +216,7 @@ def _run(
 
 
 def _wait(
-    proc: subprocess.Popen, started: float, time_limit: float, cancel: CancelCheck | None
+    proc: subprocess.Popen[bytes], started: float, time_limit: float, cancel: CancelCheck | None
 ) -> str:
     while True:
         try:
@@ -232,7 +232,7 @@ def _wait(
             return TIMEOUT
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

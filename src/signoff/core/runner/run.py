@@ -35,7 +35,7 @@ from signoff.core.runner.process import (
 from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensure_venv
 from signoff.core.runner.workspace import HashCheck, prepare_workspace
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 # on_step(step, state, detail): step is "verify" / "environment" / "run";
 # state is "running", "done" or "failed"

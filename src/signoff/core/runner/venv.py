@@ -29,7 +29,7 @@ from pathlib import Path
 from signoff.core.common.child import is_frozen
 from signoff.core.common.errors import SignoffError
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 
 class EnvironmentBuildError(SignoffError):

@@ -20,7 +20,7 @@ from signoff.core.artifacts.store import ArtifactStore
 from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 
-log = logging.getLogger("signoff.runner")
+log = logging.getLogger(__name__)
 
 
 @dataclass

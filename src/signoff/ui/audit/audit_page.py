@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QModelIndex, Signal
@@ -33,7 +33,7 @@ from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.common import format_time
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
-log = logging.getLogger("signoff.ui.audit")
+log = logging.getLogger(__name__)
 
 EARLIEST = QDate(2000, 1, 1)
 LIMIT = 500
@@ -58,7 +58,7 @@ PREDICTION_COLUMNS = (
 def _to_datetime(date: QDate) -> datetime | None:
     if date <= EARLIEST:
         return None
-    return datetime.combine(date.toPython(), time())
+    return datetime(date.year(), date.month(), date.day())
 
 
 class AuditPage(QWidget):

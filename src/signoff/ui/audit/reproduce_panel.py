@@ -36,7 +36,7 @@ from signoff.core.runner import Limits
 from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
 
-log = logging.getLogger("signoff.ui.reproduce")
+log = logging.getLogger(__name__)
 
 STEP_TITLES = {
     "resolve": "Find the prediction and its version",
@@ -199,7 +199,7 @@ class ReproduceView(QDialog):
         """The state shown for *step*: pending, running, done, failed or skipped."""
         return str(self.step_marks[step].property("state"))
 
-    def _on_step(self, value: Any) -> None:
+    def _on_step(self, value: tuple[str, str, str]) -> None:
         step, state, detail = value
         if step in self.step_marks:
             self._set_step(step, state, detail)

@@ -179,7 +179,8 @@ class ComparePage(QWidget):
             self.version_list.addItem(item)
         if all_numbers is None:
             self.ctx.read(
-                lambda s: model_page.model_page(s, name),
+                model_page.model_page,
+                name,
                 key="compare-versions",
                 on_result=lambda page: self._offer_all(name, page),
             )

@@ -8,7 +8,6 @@ completely downloaded before it are kept) and shows the report when it is done.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow.importer import ImportReport, import_mlflow
+from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
 
-log = logging.getLogger("signoff.ui.importing.mlflow_dialog")
+log = logging.getLogger(__name__)
 
 
 def _run_import(registry: Registry, url: str, artifacts: bool, verify: bool) -> ImportReport:
@@ -50,7 +50,7 @@ class MlflowImportDialog(QDialog):
 
     importFinished = Signal(object)  # the ImportReport
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.handle: TaskHandle | None = None
@@ -140,7 +140,8 @@ class MlflowImportDialog(QDialog):
         if self.running:
             self.status.setText("Cancelling … (finishing the current file)")
             self.cancel_button.setEnabled(False)
-            self.handle.cancel()
+            if self.handle is not None:  # running means a handle
+                self.handle.cancel()
         else:
             self.reject()
 

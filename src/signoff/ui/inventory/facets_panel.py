@@ -54,11 +54,12 @@ class FacetPanel(QWidget):
         blocked = self.blockSignals(True)
         try:
             for key, options in values.items():
-                group = self.groups[key]
+                group = self.groups[key].layout()
+                assert group is not None  # each group box got its layout in __init__
                 old = self.boxes[key]
                 ticked = {v for v, box in old.items() if box.isChecked()}
                 for box in old.values():
-                    group.layout().removeWidget(box)
+                    group.removeWidget(box)
                     box.deleteLater()
                 self.boxes[key] = {}
                 for value in options:
@@ -70,7 +71,7 @@ class FacetPanel(QWidget):
                     box = QCheckBox(text)
                     box.setChecked(value in ticked)
                     box.toggled.connect(self.changed)
-                    group.layout().addWidget(box)
+                    group.addWidget(box)
                     self.boxes[key][value] = box
         finally:
             self.blockSignals(blocked)

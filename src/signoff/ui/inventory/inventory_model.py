@@ -23,7 +23,7 @@ from signoff.ui.services.worker import current_task
 from signoff.ui.widgets.common import format_time, state_label
 from signoff.ui.widgets.table_models import RECORD_ROLE
 
-log = logging.getLogger("signoff.ui.inventory")
+log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
 

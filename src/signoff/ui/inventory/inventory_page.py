@@ -29,7 +29,7 @@ from signoff.ui.inventory.facets_panel import FacetPanel
 from signoff.ui.inventory.inventory_model import COLUMNS, NAME_ROLE, InventoryModel
 from signoff.ui.services.context import AppContext
 
-log = logging.getLogger("signoff.ui.inventory")
+log = logging.getLogger(__name__)
 
 
 def _write_csv(session, query: InventoryQuery, path: str) -> int:  # noqa: ANN001

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Concatenate, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy import text
@@ -22,7 +22,9 @@ from signoff.ui.services.settings import Settings
 from signoff.ui.services.theme import prefers_dark
 from signoff.ui.services.worker import TaskHandle, TaskRunner
 
-log = logging.getLogger("signoff.ui")
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")  # what the function run in the worker returns
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -87,10 +89,10 @@ class AppContext(QObject):
     # -- running work ---------------------------------------------------------------------
     def read(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[Concatenate[Session, ...], T],
         *args: Any,
         key: str | None = None,
-        on_result: Callable[[Any], None] | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         priority: int = 0,
         **kwargs: Any,
@@ -100,10 +102,10 @@ class AppContext(QObject):
 
     def write(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[Concatenate[Session, ...], T],
         *args: Any,
         key: str | None = None,
-        on_result: Callable[[Any], None] | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         priority: int = 0,
         **kwargs: Any,
@@ -113,10 +115,10 @@ class AppContext(QObject):
 
     def run(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[Concatenate[Registry, ...], T],
         *args: Any,
         key: str | None = None,
-        on_result: Callable[[Any], None] | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         priority: int = 0,
         **kwargs: Any,
@@ -126,15 +128,15 @@ class AppContext(QObject):
 
     def _submit(
         self,
-        wrapper,
-        fn,
-        args,
-        kwargs,
-        key,
-        on_result,
-        on_error,  # noqa: ANN001
-        priority,
-    ) -> TaskHandle:  # noqa: ANN001
+        wrapper: Callable[[Registry, Callable[..., T], tuple[Any, ...], dict[str, Any]], T],
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        key: str | None,
+        on_result: Callable[[T], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        priority: int,
+    ) -> TaskHandle:
         handle = self.runner.submit(
             wrapper,
             self._registry,
@@ -181,7 +183,7 @@ class AppContext(QObject):
             self.statusMessage.emit("Database connection recovered")
             self.registryChanged.emit()
 
-    def _note_success(self, _value: Any) -> None:
+    def _note_success(self, _value: object) -> None:
         if not self.healthy:
             self._after_ping(True, "")
 
@@ -202,17 +204,23 @@ class AppContext(QObject):
         self.runner.shutdown()
 
 
-def _in_read(registry: Registry, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+def _in_read(
+    registry: Registry, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> T:
     with registry.read() as session:
         return fn(session, *args, **kwargs)
 
 
-def _in_write(registry: Registry, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+def _in_write(
+    registry: Registry, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> T:
     with registry.write() as session:
         return fn(session, *args, **kwargs)
 
 
-def _with_registry(registry: Registry, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+def _with_registry(
+    registry: Registry, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> T:
     return fn(registry, *args, **kwargs)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
 
-log = logging.getLogger("signoff.ui")
+log = logging.getLogger(__name__)
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-log = logging.getLogger("signoff.ui.services.settings")
+log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
@@ -130,6 +130,11 @@ def upgrade(settings: Settings) -> None:
     if stored is None:
         settings.set("settings/version", SETTINGS_VERSION)
         return
+    try:
+        older = int(str(stored)) < SETTINGS_VERSION
+    except ValueError:  # a hand-edited file: keep its settings, restamp the version
+        log.warning("settings version %r is unreadable; taking it as the first format", stored)
+        older = True
     # version 1 is the first format; later versions add their moves here
-    if int(stored) < SETTINGS_VERSION:
+    if older:
         settings.set("settings/version", SETTINGS_VERSION)

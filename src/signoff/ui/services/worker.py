@@ -20,14 +20,17 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
-log = logging.getLogger("signoff.ui.services.worker")
+from signoff.core.common.errors import SignoffError
+
+log = logging.getLogger(__name__)
 
 _local = threading.local()
+T = TypeVar("T")  # what a task returns
 
 
 class TaskCancelled(Exception):
@@ -37,7 +40,7 @@ class TaskCancelled(Exception):
 class TaskControl:
     """What a running task can do: report progress and partial results, notice cancellation."""
 
-    def __init__(self, relay: _Relay) -> None:
+    def __init__(self, relay: _Relay | _NullRelay) -> None:
         self._relay = relay
         self._cancel = threading.Event()
 
@@ -56,7 +59,7 @@ class TaskControl:
         if not self._cancel.is_set():
             self._relay.progressed.emit(float(max(0.0, min(1.0, fraction))), message)
 
-    def partial(self, value: Any) -> None:
+    def partial(self, value: object) -> None:
         """Hand a partial result to the GUI thread (for example a first page of rows)."""
         if not self._cancel.is_set():
             self._relay.partial.emit(value)
@@ -72,14 +75,14 @@ def current_task() -> TaskControl:
 
 class _NullRelay:
     class _Sink:
-        def emit(self, *_args: Any) -> None:
+        def emit(self, *_args: object) -> None:
             pass
 
     progressed = _Sink()
     partial = _Sink()
 
 
-_NULL_CONTROL = TaskControl(_NullRelay())  # type: ignore[arg-type]
+_NULL_CONTROL = TaskControl(_NullRelay())
 
 
 class _Relay(QObject):
@@ -135,12 +138,12 @@ class TaskHandle(QObject):
             self.progressed.emit(fraction, message)
 
     @Slot(object)
-    def _on_partial(self, value: Any) -> None:
+    def _on_partial(self, value: object) -> None:
         if not self.is_cancelled and not self._finished:
             self.partialResult.emit(value)
 
     @Slot(object)
-    def _on_result(self, value: Any) -> None:
+    def _on_result(self, value: object) -> None:
         if self._finished:
             return
         self._finished = True
@@ -168,7 +171,11 @@ class TaskHandle(QObject):
 
 class _Runnable(QRunnable):
     def __init__(
-        self, handle: TaskHandle, fn: Callable[..., Any], args: tuple, kwargs: dict
+        self,
+        handle: TaskHandle,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
@@ -176,6 +183,7 @@ class _Runnable(QRunnable):
         self._relay = handle.relay
         self._control = handle.control
         self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._description = handle.description
 
     def run(self) -> None:
         _local.control = self._control
@@ -184,13 +192,23 @@ class _Runnable(QRunnable):
                 raise TaskCancelled()
             value = self._fn(*self._args, **self._kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
-            if not isinstance(exc, TaskCancelled):
-                log.debug("task failed: %s", exc, exc_info=True)
+            self._log_failure(exc)
             self._relay.error.emit(exc, traceback.format_exc())
         else:
             self._relay.result.emit(value)
         finally:
             _local.control = None
+
+    def _log_failure(self, exc: BaseException) -> None:
+        # a SignoffError is a message for the person (the page shows it); anything else is a
+        # defect or an outage, and its traceback belongs in the log file
+        name = self._description
+        if isinstance(exc, TaskCancelled) or self._control.cancelled:
+            log.debug("task %s stopped after cancellation: %r", name, exc)
+        elif isinstance(exc, SignoffError):
+            log.info("task %s: %s", name, exc)
+        else:
+            log.error("task %s failed", name, exc_info=exc)
 
 
 class TaskRunner(QObject):
@@ -212,11 +230,11 @@ class TaskRunner(QObject):
 
     def submit(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[..., T],
         *args: Any,
         key: str | None = None,
         description: str = "",
-        on_result: Callable[[Any], None] | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         priority: int = 0,

@@ -25,6 +25,7 @@ from signoff.core.db.registry import Registry
 from signoff.ui.compare.compare_page import ComparePage
 from signoff.ui.model.model_page import ModelPage
 from signoff.ui.services.context import AppContext
+from signoff.ui.services.qt_log import open_log_folder
 from signoff.ui.services.resources import app_icon
 from signoff.ui.services.theme import apply_style
 from signoff.ui.shell.areas import AREAS
@@ -32,7 +33,7 @@ from signoff.ui.shell.connection_dialog import ConnectionDialog
 from signoff.ui.version.version_page import VersionPage
 from signoff.ui.widgets.part_loader import build_part
 
-log = logging.getLogger("signoff.ui")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,13 @@ class MainWindow(QMainWindow):
             self.theme_actions[key] = action
 
         help_menu = bar.addMenu("&Help")
+        self.log_folder_action = self._action(
+            help_menu,
+            "Open &log folder",
+            self.open_log_folder,
+            tip="Show Signoff's log files (to send with a problem report)",
+        )
+        help_menu.addSeparator()
         self._action(help_menu, "&About Signoff", self.show_about)
         self._action(help_menu, "About &Qt", lambda: QMessageBox.aboutQt(self))
 
@@ -362,6 +370,10 @@ class MainWindow(QMainWindow):
         """Reload every page from the database (F5)."""
         self.ctx.registryChanged.emit()
 
+    def open_log_folder(self) -> QMessageBox | None:
+        """Help › Open log folder: the file manager on the log folder, or a box with its path."""
+        return open_log_folder(self)
+
     def show_about(self) -> None:
         """The About box: version, the registry in use, and what its identity model means."""
         reg = self.ctx.registry
@@ -404,7 +416,8 @@ class MainWindow(QMainWindow):
         self.busy_label.setText("working…" if busy else "")
 
     def _note_task_failure(self, _handle: object, exc: BaseException) -> None:
-        log.info("background task failed: %s", exc)
+        # the worker has logged it (with its traceback when it is not a SignoffError)
+        log.debug("background task failed: %s", exc)
 
     def _show_user(self, user: str) -> None:
         self.user_label.setText(f"Signed in as <b>{html.escape(user)}</b>")

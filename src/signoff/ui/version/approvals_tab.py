@@ -34,7 +34,7 @@ from signoff.ui.version.decision_dialog import DecisionDialog, DecisionRequest
 from signoff.ui.widgets.common import format_time, record_table, state_label
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
-log = logging.getLogger("signoff.ui.approvals")
+log = logging.getLogger(__name__)
 
 MISSING_COLOUR, OK_COLOUR, FAIL_COLOUR = "#b3261e", "#1b6e20", "#b3261e"
 
@@ -188,6 +188,9 @@ class ApprovalsTab(QWidget):
         self.gates = RecordTableModel(GATE_COLUMNS, self)
         self.checks = RecordTableModel(CHECK_COLUMNS, self)
         self.decisions = RecordTableModel(DECISION_COLUMNS, self)
+        self.gatesTable: QTableView  # set by name below (the names are the views' object names)
+        self.checksTable: QTableView
+        self.decisionsTable: QTableView
         for title, model, name in (
             ("Gates and signatures", self.gates, "gatesTable"),
             ("Deployment checks (evidence for the current manifest)", self.checks, "checksTable"),

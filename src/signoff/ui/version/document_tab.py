@@ -44,11 +44,11 @@ from signoff.core.render import (
     render_document,
 )
 from signoff.ui.services.context import AppContext
-from signoff.ui.services.worker import current_task
+from signoff.ui.services.worker import TaskHandle, current_task
 from signoff.ui.widgets.common import EmptyState
 from signoff.ui.widgets.document_view import SafeDocumentView
 
-log = logging.getLogger("signoff.ui.version")
+log = logging.getLogger(__name__)
 
 ZOOM_STEPS = (0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 
@@ -128,7 +128,7 @@ class DocumentTab(QWidget):
         self.model: str | None = None
         self.number: int | None = None
         self.loaded: LoadedDocument | None = None
-        self._handle = None
+        self._handle: TaskHandle | None = None
         self._build()
 
     # -- layout ---------------------------------------------------------------------------
@@ -339,7 +339,8 @@ class DocumentTab(QWidget):
             self.view.scroll_to_anchor(str(anchor))
 
     # -- find and zoom --------------------------------------------------------------------
-    def find(self, text: str, backward: bool = False) -> None:
+    # shadows QWidget's static find(window id), which nothing in Signoff calls
+    def find(self, text: str, backward: bool = False) -> None:  # type: ignore[override]
         """Find *text* in the shown page (empty text clears the highlight)."""
         self.current_view().find(text, backward)
         if not text:

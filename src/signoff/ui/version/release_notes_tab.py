@@ -127,7 +127,7 @@ class ReleaseNotesTab(DocumentTab):
             release_notes_of_versions,
             model,
             key=f"notes-versions-{id(self)}",
-            on_result=lambda result, m=model, n=number: self._fill_choices(m, n, result),
+            on_result=lambda result: self._fill_choices(model, number, result),
             on_error=lambda exc: self.diff_summary.setText(str(exc)),
         )
 

@@ -31,7 +31,9 @@ class _TabSlot(QWidget):
     def build(self, ctx: AppContext) -> QWidget:
         if self.widget is None:
             self.widget = build_part(ctx, self.spec.title, self.spec.build, self)
-            self.layout().addWidget(self.widget)
+            layout = self.layout()
+            assert layout is not None  # set in __init__
+            layout.addWidget(self.widget)
         return self.widget
 
 

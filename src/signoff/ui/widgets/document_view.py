@@ -39,7 +39,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-log = logging.getLogger("signoff.ui.version")
+log = logging.getLogger(__name__)
 
 ALLOWED_LINK_SCHEMES = ("http", "https", "mailto")
 
@@ -179,7 +179,10 @@ class _SafePage(QWebEnginePage):
             self.linkRequested.emit(url)
         return False
 
-    def createWindow(self, _type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
+    # Qt takes a null page as "open no window"; PySide6's stub does not allow None
+    def createWindow(  # type: ignore[override]  # noqa: N802
+        self, _type: QWebEnginePage.WebWindowType
+    ) -> QWebEnginePage | None:
         return None
 
     def javaScriptConsoleMessage(self, *_args: object) -> None:  # noqa: N802 - nothing runs
@@ -232,7 +235,8 @@ class SafeDocumentView(QWidget):
         url.setFragment(anchor)
         self.web.setUrl(url)
 
-    def find(self, text: str, backward: bool = False) -> None:
+    # shadows QWidget's static find(window id), which nothing in Signoff calls
+    def find(self, text: str, backward: bool = False) -> None:  # type: ignore[override]
         """Highlight *text* in the page and move to the next (or previous) match."""
         flags = QWebEnginePage.FindFlag.FindBackward if backward else QWebEnginePage.FindFlag(0)
         self.page.findText(text, flags)

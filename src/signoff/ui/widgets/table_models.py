@@ -25,12 +25,15 @@ Index = QModelIndex | QPersistentModelIndex
 class Column:
     """How one column shows a record."""
 
+    # Each function takes the record. Callable[..., T] rather than Callable[[Any], T]: pages
+    # bind a loop variable as a default argument (lambda r, i=i: ...), and mypy cannot match
+    # such a lambda against a one-argument Callable (python/mypy#15459)
     title: str
-    text: Callable[[Any], str]
-    sort_key: Callable[[Any], Any] | None = None
-    tooltip: Callable[[Any], str] | None = None
-    colour: Callable[[Any], str | None] | None = None
-    background: Callable[[Any], str | None] | None = None
+    text: Callable[..., str]
+    sort_key: Callable[..., Any] | None = None
+    tooltip: Callable[..., str] | None = None
+    colour: Callable[..., str | None] | None = None
+    background: Callable[..., str | None] | None = None
     align_right: bool = False
 
 

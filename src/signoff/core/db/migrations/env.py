@@ -13,7 +13,10 @@ def run_migrations_online() -> None:
     if engine is None:  # `alembic` run by hand for autogenerate
         from signoff.core.db.registry import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic run by hand needs sqlalchemy.url in its ini file")
+        engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

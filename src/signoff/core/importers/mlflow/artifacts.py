@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow import mapping as mapping
-from signoff.core.importers.mlflow.client import artifact_root_path
+from signoff.core.importers.mlflow.client import MlflowClient, artifact_root_path
+from signoff.core.importers.mlflow.report import ImportReport
 
 
 @dataclass
@@ -36,6 +39,16 @@ class _Run:
 class ArtifactSteps:
     """Mixed into the importer: needs ``client``, ``registry``, ``report``, ``artifacts``,
     ``max_artifact_bytes``, ``_progress``, ``_fraction``, ``_cancelled``, ``_check_cancel``."""
+
+    client: MlflowClient
+    registry: Registry
+    report: ImportReport
+    artifacts: bool
+    max_artifact_bytes: int
+    _progress: Callable[[float, str], None]
+    _fraction: float
+    _cancelled: Callable[[], bool]
+    _check_cancel: Callable[[], None]
 
     def _artifact_files(
         self, name: str, number: str, run: _Run | None, label: str

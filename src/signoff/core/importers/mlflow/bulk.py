@@ -30,9 +30,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import ColumnDefault, Table, insert, select
 from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event
@@ -44,7 +44,7 @@ from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow import version as new_version
 from signoff.core.importers.mlflow.report import ImportReport
 
-log = logging.getLogger("signoff.importers.mlflow")
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 
@@ -110,10 +110,11 @@ def _load_chunk(
                     f"{len(taken)} of these models (e.g. {taken[0]!r})"
                 )
             columns = {r.registered["name"]: mapping.model_columns(r.registered) for r in batch}
+            model_table = cast(Table, Model.__table__)  # typed FromClause; declared: a Table
             session.execute(
-                insert(Model.__table__),
+                insert(model_table),
                 _uniform(
-                    Model.__table__,
+                    model_table,
                     [
                         mapping.model_row(r.registered, columns[name], now)
                         for r, name in zip(batch, names, strict=True)
@@ -229,7 +230,7 @@ def _insert_versions(
             rows.append(row)
     if not rows:
         return
-    session.execute(insert(Version.__table__), rows)
+    session.execute(insert(cast(Table, Version.__table__)), rows)
     ids = {
         (m, n): i
         for i, m, n in session.execute(
@@ -261,7 +262,7 @@ def _insert_versions(
         (Deployment.__table__, deployments),
     ):
         if table_rows:
-            session.execute(insert(table), table_rows)
+            session.execute(insert(cast(Table, table)), table_rows)
 
 
 def _uniform(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -269,7 +270,7 @@ def _uniform(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     default, as the ORM would give it (a model without an ``owner`` tag, say)."""
     keys = set().union(*rows) if rows else set()
     defaults = {
-        k: table.c[k].default.arg if getattr(table.c[k].default, "is_scalar", False) else None
+        k: d.arg if isinstance(d := table.c[k].default, ColumnDefault) and d.is_scalar else None
         for k in keys
     }
     return [row if len(row) == len(keys) else {**defaults, **row} for row in rows]

@@ -16,6 +16,7 @@ through MLflow's REST API with ``requests``, and treats every answer as untruste
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -29,7 +30,7 @@ import requests
 
 from signoff.core.common.errors import SignoffError
 
-log = logging.getLogger("signoff.importers.mlflow")
+log = logging.getLogger(__name__)
 
 API = "/api/2.0/mlflow"
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
@@ -250,7 +251,7 @@ class MlflowClient:
         self._check_status(response, what)
         body = _read_capped(response, MAX_JSON_BYTES, what)
         try:
-            data = requests.models.complexjson.loads(body.decode("utf-8"))
+            data = json.loads(body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             kind = response.headers.get("Content-Type", "?")
             raise HostileAnswerError(
@@ -510,7 +511,7 @@ def _read_capped(response: requests.Response, cap: int, what: str) -> bytes:
 def _error_detail(response: requests.Response) -> str:
     try:
         text = response.content[:2000].decode("utf-8", "replace")
-        data = requests.models.complexjson.loads(text)
+        data = json.loads(text)
         message = data.get("message") if isinstance(data, dict) else None
     except (ValueError, requests.RequestException):
         message = None

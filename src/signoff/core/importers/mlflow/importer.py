@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
@@ -46,7 +47,7 @@ from signoff.core.importers.mlflow.version import (
     version_spec,
 )
 
-log = logging.getLogger("signoff.importers.mlflow")
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -301,7 +302,7 @@ class MlflowImporter(ArtifactSteps):
             self.report.versions_imported.append(spec["label"])
             self.report.artifacts_stored += spec["files"]
 
-    def _add_version(self, session: Any, model_id: int, spec: dict[str, Any]) -> None:
+    def _add_version(self, session: Session, model_id: int, spec: dict[str, Any]) -> None:
         v = spec["v"]
         created = ms_to_datetime(v.get("creation_timestamp")) or db_now(session)
         version = Version(model_id=model_id, **version_row(spec, created))
@@ -364,6 +365,7 @@ class MlflowImporter(ArtifactSteps):
             return
         with self.registry.write() as session:
             version = session.get(Version, known["id"])
+            assert version is not None  # read before, and versions are never deleted
             manifest = dict(version.manifest or {})
             manifest["mlflow"] = {**manifest.get("mlflow", {}), **fresh}
             version.manifest = manifest
@@ -408,6 +410,7 @@ class MlflowImporter(ArtifactSteps):
     def _apply_live(self, model_id: int, name: str, number: int, reason: str) -> None:
         with self.registry.write() as session:
             model = session.get(Model, model_id)
+            assert model is not None  # imported before, and models are never deleted
             if model.live_version == number:
                 return
             version = session.scalar(

@@ -71,8 +71,10 @@ MODEL_TAG_COLUMNS = ("title", "owner", "business_unit", "risk_tier")
 
 def ms_to_datetime(value: object) -> datetime | None:
     """An MLflow millisecond timestamp as naive UTC (None when missing or malformed)."""
+    if not isinstance(value, int | float | str):
+        return None
     try:
-        millis = int(value)  # type: ignore[arg-type]
+        millis = int(value)
     except (TypeError, ValueError):
         return None
     if millis <= 0:
@@ -264,7 +266,7 @@ def run_metrics(items: list[Any], label: str, problems: list[str]) -> list[dict[
 
 def dataset_component(entry: dict[str, Any]) -> dict[str, Any]:
     """A data component (external URI, not stored) for one of a run's dataset inputs."""
-    dataset = entry.get("dataset") if isinstance(entry.get("dataset"), dict) else {}
+    dataset = found if isinstance(found := entry.get("dataset"), dict) else {}
     tags = tag_dict(entry.get("tags"))
     source = str(dataset.get("source", ""))
     uri = None
@@ -297,7 +299,9 @@ def dataset_component(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _int(text: object) -> int:
+    if not isinstance(text, int | float | str):
+        return -1
     try:
-        return int(text)  # type: ignore[arg-type]
+        return int(text)
     except (TypeError, ValueError):
         return -1

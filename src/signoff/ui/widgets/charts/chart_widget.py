@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-log = logging.getLogger("signoff.ui.widgets.charts")
+log = logging.getLogger(__name__)
 
 EXPORT_FORMATS = {
     "png": "PNG image (*.png)",

@@ -90,9 +90,11 @@ class MetricOverTimeChart(ChartWidget):
                 linewidth=1.2,
                 label=f"limit {data.limit:.3f}",
             )
+        # matplotlib plots datetimes through its unit converters and None as a gap; its stubs
+        # accept numbers only
         ax.plot(
-            data.starts,
-            data.values,
+            data.starts,  # type: ignore[arg-type]
+            data.values,  # type: ignore[arg-type]
             marker="o",
             markersize=4,
             color=palette.series[0],
@@ -166,8 +168,9 @@ class VolumeChart(ChartWidget):
     def draw_chart(self, figure: Figure, data: VolumeData, palette: ChartPalette) -> None:
         ax = figure.add_subplot()
         width = data.window_days * 0.8
+        # matplotlib plots datetimes through its unit converters; its stubs accept numbers only
         ax.bar(
-            data.starts,
+            data.starts,  # type: ignore[arg-type]
             data.predictions,
             width=width,
             align="edge",
@@ -179,7 +182,11 @@ class VolumeChart(ChartWidget):
         ax.set_xlabel("window start (UTC)")
         twin = ax.twinx()
         twin.plot(
-            data.starts, data.failed, marker="v", color=palette.bad, label="failed executions"
+            data.starts,  # type: ignore[arg-type]
+            data.failed,
+            marker="v",
+            color=palette.bad,
+            label="failed executions",
         )
         twin.set_ylabel("failed executions per window")
         twin.set_ylim(bottom=0, top=max([*data.failed, 1]) * 1.3)

@@ -22,6 +22,7 @@ Revises: 0005_outcomes_per_model
 """
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,8 +33,11 @@ branch_labels = None
 depends_on = None
 
 
-def _sibling(name: str):  # noqa: ANN202 - a migration module
+def _sibling(name: str) -> ModuleType:
+    """Another migration of this folder, loaded from its file as Alembic loads them."""
     spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"migration {name} not found beside {Path(__file__).name}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

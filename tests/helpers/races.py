@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from signoff.core.audit.chain import verify_chain
 from signoff.core.db.schema import AuditEvent, Decision
-from tests.core.race_workers import decide_after_barrier
+from tests.helpers.race_workers import decide_after_barrier
 
 
 def race(db: str, artifacts: str, contenders: list[tuple[str, str, str, int, dict]]) -> list[tuple]:
