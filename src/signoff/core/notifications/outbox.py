@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
+from signoff.core.common.retry import Backoff
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Consumer, Model, OutboxMessage, Version
 
@@ -51,7 +52,7 @@ class RetryPolicy:
 
     def delay_after(self, attempts: int) -> float:
         """Seconds to wait after the *attempts*-th failed attempt (1-based)."""
-        return min(self.max_seconds, self.base_seconds * self.factor ** max(0, attempts - 1))
+        return Backoff(self.base_seconds, self.factor, self.max_seconds).delay(attempts)
 
 
 def sign(secret: str, body: bytes) -> str:

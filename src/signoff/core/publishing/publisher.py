@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from signoff.core.artifacts.store import sha256_bytes, sha256_file
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
+from signoff.core.common.files import sha256_bytes, sha256_file
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
 from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
@@ -44,7 +44,7 @@ def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None
         if spec.source is None:
             hashed.append((spec, spec.pinned_sha256, None))
             continue
-        sha, size = sha256_file(spec.source)
+        sha, size = sha256_file(spec.source), spec.source.stat().st_size
         if spec.pinned_sha256 and spec.pinned_sha256 != sha:
             raise HashMismatchError(
                 f"{spec.kind} '{spec.name}' ({spec.rel_path})", spec.pinned_sha256, sha

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -28,6 +27,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import requests
 
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.retry import Backoff, retry_call
 
 log = logging.getLogger("signoff.importers.mlflow")
 
@@ -52,6 +52,10 @@ class MlflowNotFoundError(MlflowError):
 
 class HostileAnswerError(MlflowError):
     """The server's answer is unsafe (path tricks, foreign redirects, oversize, bad JSON)."""
+
+
+class _Unavailable(Exception):
+    """A 5xx answer or a dropped connection: worth another try after a wait."""
 
 
 @dataclass(frozen=True)
@@ -163,32 +167,35 @@ class MlflowClient:
         json_body: Any = None,
         stream: bool = False,
     ) -> requests.Response:
-        url = self.base_url + path
-        last_problem = ""
-        for attempt in range(1, self.retry.attempts + 1):
+        url, policy = self.base_url + path, self.retry
+
+        def attempt() -> requests.Response:
             try:
                 response = self._follow(method, url, params, json_body, stream)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                last_problem = f"could not reach {self.base_url}: {exc.__class__.__name__}"
-                response = None
-            if response is not None and response.status_code < 500:
-                return response
-            if response is not None:
-                last_problem = f"{self.base_url} answered HTTP {response.status_code}"
+                raise _Unavailable(
+                    f"could not reach {self.base_url}: {exc.__class__.__name__}"
+                ) from exc
+            if response.status_code >= 500:
                 response.close()
-            if attempt < self.retry.attempts:
-                delay = self.retry.backoff_s * 2 ** (attempt - 1)
-                log.info(
-                    "%s; retrying in %.1fs (%d/%d)",
-                    last_problem,
-                    delay,
-                    attempt,
-                    self.retry.attempts,
-                )
-                time.sleep(delay)
-        raise MlflowError(
-            f"{last_problem} ({method} {path}); gave up after {self.retry.attempts} attempts"
-        )
+                raise _Unavailable(f"{self.base_url} answered HTTP {response.status_code}")
+            return response
+
+        def note(problem: BaseException, failures: int, wait: float) -> None:
+            log.info("%s; retrying in %.1fs (%d/%d)", problem, wait, failures, policy.attempts)
+
+        try:
+            return retry_call(
+                attempt,
+                retryable=lambda exc: isinstance(exc, _Unavailable),
+                backoff=Backoff(policy.backoff_s),
+                attempts=policy.attempts,
+                on_retry=note,
+            )
+        except _Unavailable as exc:
+            raise MlflowError(
+                f"{exc} ({method} {path}); gave up after {policy.attempts} attempts"
+            ) from None
 
     def _follow(
         self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, stream: bool
