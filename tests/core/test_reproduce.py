@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from signoff.core.artifacts.store import sha256_file
 from signoff.core.common.errors import NotFoundError
+from signoff.core.common.files import sha256_file
 from signoff.core.db.schema import AuditEvent, Prediction, Version
 from signoff.core.governance.deployment import record_go_live
 from signoff.core.ingest.records import ingest_records
@@ -121,7 +121,7 @@ def test_altered_recorded_output_differs_with_the_difference_shown(registry, tmp
 def test_altered_artifact_could_not_run_and_is_never_imported(registry, tmp_path):
     folder, _ = _setup(registry, tmp_path)
     marker = tmp_path / "IMPORTED"
-    blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
+    blob = registry.store.path_for(sha256_file(folder / "score.py"))
     os.chmod(blob, 0o644)
     blob.write_text(
         f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
@@ -142,7 +142,7 @@ def test_tampered_pickle_could_not_run(registry, tmp_path):
         def __reduce__(self):  # noqa: ANN204
             return (Path.write_text, (marker, "x"))
 
-    blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
+    blob = registry.store.path_for(sha256_file(folder / "model.pkl"))
     os.chmod(blob, 0o644)
     blob.write_bytes(pickle.dumps(Payload()))
     repro = reproduce(registry, _prediction_id(registry, "C-2001"))

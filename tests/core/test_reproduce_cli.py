@@ -10,7 +10,7 @@ import sys
 from sqlalchemy import update
 
 from signoff.cli import main
-from signoff.core.artifacts.store import sha256_file
+from signoff.core.common.files import sha256_file
 from signoff.core.db.schema import Prediction
 from signoff.core.publishing.publisher import publish
 from tests.core.test_reproduce import _prediction_id, _setup
@@ -55,7 +55,7 @@ def test_reproduce_exit_codes_and_report(registry, home, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "differs: output.label: recorded 'decline', reproduced 'accept'" in out
 
-    blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
+    blob = registry.store.path_for(sha256_file(folder / "score.py"))
     os.chmod(blob, 0o644)
     blob.write_text("raise SystemExit('should never run')\n")
     assert main(["--home", str(home), "reproduce", str(pid)]) == 2

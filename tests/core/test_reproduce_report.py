@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from signoff.core.artifacts.store import sha256_bytes
+from signoff.core.common.files import sha256_bytes
 from signoff.core.db.schema import AuditEvent, Decision, Prediction
 from signoff.core.reproduction.report import report_data, store_report, write_report
 from signoff.core.reproduction.reproduce import reproduce
@@ -95,10 +95,10 @@ def test_pdf_report_is_a_real_pdf_stored_by_hash(registry, tmp_path):
 def test_report_of_a_refused_run_shows_the_mismatch_and_no_environment(registry, tmp_path):
     import os
 
-    from signoff.core.artifacts.store import sha256_file
+    from signoff.core.common.files import sha256_file
 
     folder, _ = _setup(registry, tmp_path)
-    blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
+    blob = registry.store.path_for(sha256_file(folder / "model.pkl"))
     os.chmod(blob, 0o644)
     blob.write_bytes(b"tampered")
     repro = reproduce(registry, _prediction_id(registry, "C-1002"))

@@ -197,9 +197,9 @@ def test_each_mode_separates_rejections_from_errors(tmp_path):
 
 
 def _stored_path(registry, folder: Path, rel: str) -> Path:
-    from signoff.core.artifacts.store import sha256_file
+    from signoff.core.common.files import sha256_file
 
-    sha, _ = sha256_file(folder / rel)
+    sha = sha256_file(folder / rel)
     return registry.store.path_for(sha)
 
 
