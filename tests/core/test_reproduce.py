@@ -75,7 +75,7 @@ def test_recorded_predictions_reproduce(registry, tmp_path):
         repro = reproduce(
             registry,
             _prediction_id(registry, key),
-            progress=lambda s, st, d, seen=seen: seen.append((s, st)),
+            on_step=lambda s, st, d, seen=seen: seen.append((s, st)),
         )
         assert repro.verdict == REPRODUCED, repro.headline
         assert repro.exit_code == 0 and not repro.differences and not repro.findings
@@ -186,15 +186,15 @@ def test_cancel_during_the_run(registry, tmp_path):
     _setup(registry, tmp_path, score_code=code)
     started = {}
 
-    def progress(step: str, state: str, _detail: str) -> None:
+    def note_step(step: str, state: str, _detail: str) -> None:
         if step == "run" and state == "running":
             started["t"] = time.monotonic()
 
     repro = reproduce(
         registry,
         _prediction_id(registry, "C-1001"),
-        progress=progress,
-        cancel=lambda: "t" in started and time.monotonic() - started["t"] > 0.3,
+        on_step=note_step,
+        cancelled=lambda: "t" in started and time.monotonic() - started["t"] > 0.3,
     )
     assert repro.verdict == CANCELLED and repro.exit_code == 2
     assert time.monotonic() - started["t"] < 5

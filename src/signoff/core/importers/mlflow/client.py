@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -27,6 +27,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import requests
 
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.progress import CancelCheck, check_cancelled
 from signoff.core.common.retry import Backoff, retry_call
 
 log = logging.getLogger("signoff.importers.mlflow")
@@ -436,7 +437,7 @@ class MlflowClient:
         sink: BinaryIO,
         *,
         max_bytes: int,
-        cancelled: Callable[[], bool] | None = None,
+        cancelled: CancelCheck | None = None,
     ) -> int:
         """Stream one artifact into *sink*; refuses a body larger than declared or allowed."""
         safe_artifact_path(rel)
@@ -460,8 +461,7 @@ class MlflowClient:
                         f"artifact {rel}: the server sent more than the {limit} bytes it "
                         "declared; refusing it"
                     )
-                if cancelled is not None and cancelled():
-                    raise ImportCancelled()
+                check_cancelled(cancelled, "the import")
                 sink.write(chunk)
         finally:
             response.close()
@@ -470,10 +470,6 @@ class MlflowClient:
                 f"artifact {rel}: the server declared {declared} bytes but sent {written}"
             )
         return written
-
-
-class ImportCancelled(SignoffError):
-    """The person cancelled the import; versions completed before it are kept."""
 
 
 def _keyring_password(url: str, user: str) -> str | None:
