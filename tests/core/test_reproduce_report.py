@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from signoff.core.common.files import sha256_bytes
 from signoff.core.db.schema import AuditEvent, Decision, Prediction
+from signoff.core.reproduction.filing import reproduce_with_report
 from signoff.core.reproduction.report import report_data, store_report, write_report
 from signoff.core.reproduction.reproduce import reproduce
 from tests.core.test_reproduce import _prediction_id, _setup
@@ -126,3 +127,33 @@ def test_hostile_subject_key_is_escaped(registry, tmp_path):
     repro = reproduce(registry, pid)
     _, html_text, _ = store_report(registry, repro)
     assert "<script>" not in html_text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+
+
+def test_reproduce_with_report_files_both_copies_named_by_the_event(registry, tmp_path):
+    _setup(registry, tmp_path)
+    pid = _prediction_id(registry, "C-1001")
+    steps: list[tuple[str, str]] = []
+    folder = tmp_path / "reports" / "audrey"
+    repro, files = reproduce_with_report(
+        registry, pid, folder, on_step=lambda s, st, _d: steps.append((s, st))
+    )
+    assert repro.verdict == "reproduced" and files is not None
+    assert ("compare", "done") in steps
+    assert files.pdf.name == f"prediction-{pid}-event-{files.stored.audit_seq}.pdf"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([files.pdf.name, files.html.name])
+    assert sha256_bytes(files.pdf.read_bytes()) == files.stored.pdf_sha256
+    assert sha256_bytes(files.html.read_bytes()) == files.stored.html_sha256
+    again, second = reproduce_with_report(registry, pid, folder)
+    assert second is not None and second.pdf != files.pdf and files.pdf.exists()
+
+
+def test_a_cancelled_reproduction_files_no_report(registry, tmp_path):
+    _setup(registry, tmp_path)
+    folder = tmp_path / "reports"
+    repro, files = reproduce_with_report(
+        registry, _prediction_id(registry, "C-1001"), folder, cancelled=lambda: True
+    )
+    assert repro.verdict == "cancelled" and files is None and not folder.exists()
+    with registry.read() as session:
+        actions = list(session.scalars(select(AuditEvent.action)))
+    assert "prediction.reproduced" in actions and "report.stored" not in actions
