@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from signoff.core.common.files import atomic_write, atomic_writer
 from signoff.core.db.registry import db_now
 from signoff.core.db.schema import AuditEvent
 
@@ -284,17 +285,16 @@ def export_events(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
-        out.write_text(
-            json.dumps({"head": head_doc, "events": events}, indent=1, ensure_ascii=False),
-            encoding="utf-8",
+        atomic_write(
+            out, json.dumps({"head": head_doc, "events": events}, indent=1, ensure_ascii=False)
         )
     else:
-        with out.open("w", newline="", encoding="utf-8") as fh:
+        with atomic_writer(out, newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
             writer.writeheader()
             writer.writerows(events)
     head_path = Path(head_file) if head_file else out.with_name(out.name + ".head.json")
-    head_path.write_text(json.dumps(head_doc, indent=1) + "\n", encoding="utf-8")
+    atomic_write(head_path, json.dumps(head_doc, indent=1) + "\n")
     return seq, hash_
 
 
