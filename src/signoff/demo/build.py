@@ -20,11 +20,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, event_count
 from signoff.core.db.registry import open_registry
 from signoff.core.db.schema import Model, Version
 from signoff.core.monitoring.staleness import evaluate_staleness
 from signoff.core.publishing.publisher import publish
+from signoff.demo.catalog import ADMINISTRATOR as ADMIN
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
 from signoff.demo.folder import load_predict, write_version_folder
 from signoff.demo.history import HistoryCounts, record_history
@@ -38,7 +40,6 @@ from signoff.demo.lifecycle import (
 log = logging.getLogger("signoff.demo")
 
 STEP_ORDER = ("submit", "approve", "reject", "ready", "live", "do_not_use", "retire")
-ADMIN = "frank"
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _rules_of_live_version(session, db_model: Model, versions: dict[int, Version
     append_event(
         session,
         actor=ADMIN,
-        action="model.updated",
+        action=events.MODEL_UPDATED,
         entity_type="model",
         entity_id=db_model.name,
         model_id=db_model.id,
@@ -149,7 +150,7 @@ def build_into(home: Path, progress: Callable[[str], None] | None = None) -> Bui
     try:
         registry.set_actor_for_embedded(ADMIN)
         with registry.write() as session:
-            add_users(session, ANCHOR)
+            add_users(session)
         sources = home / "sources"
         for model in MODELS:
             if progress:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.catalog.lookup import consumers_of, get_model, get_version, live_versions
 from signoff.core.common.errors import TransitionError
 from signoff.core.db.registry import db_now
@@ -271,7 +272,7 @@ class TimelineEntry:
 
 
 def _describe(action: str, payload: dict) -> tuple[str, str]:
-    if action.startswith("decision."):
+    if events.is_decision(action):
         what = action.split(".", 1)[1]
         words = [
             f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
@@ -281,7 +282,7 @@ def _describe(action: str, payload: dict) -> tuple[str, str]:
         if payload.get("comment"):
             words.append(f"“{payload['comment']}”")
         return what.replace("_", " "), "; ".join(w for w in words if w)
-    if action == "version.went_live":
+    if action == events.VERSION_WENT_LIVE:
         sup = payload.get("superseded") or []
         return "went live", (
             f"in {payload.get('environment')}"
@@ -317,8 +318,8 @@ def timeline(session: Session, model: str, number: int | None = None) -> list[Ti
         except ValueError:
             payload = {}
         title, details = _describe(e.action, payload if isinstance(payload, dict) else {})
-        is_signature = e.action.startswith("decision.") or (
-            e.action == "version.went_live" and "decision_id" in payload
+        is_signature = events.is_decision(e.action) or (
+            e.action == events.VERSION_WENT_LIVE and "decision_id" in payload
         )
         entries.append(
             TimelineEntry(

@@ -16,11 +16,13 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.progress import StepCallback
 from signoff.core.db.registry import Registry, db_now
@@ -108,41 +110,59 @@ def run_checks(
     return results
 
 
+def record_evidence(
+    session: Session,
+    version: Version,
+    result: CheckResult,
+    *,
+    actor: str,
+    at: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Evidence:
+    """Store *result* as evidence on *version*, bound to its current manifest hash, with its
+    audit event, in the caller's transaction. *extra* is added to the event's payload (where
+    the check ran). Sets ``result.evidence_id``; does not judge whether the version is ready.
+    """
+    row = Evidence(
+        version_id=version.id,
+        check=result.check,
+        passed=result.passed,
+        summary=result.summary,
+        details=_jsonable(result.details),
+        at=at,
+        actor=actor,
+        manifest_hash=version.manifest_hash,
+    )
+    session.add(row)
+    session.flush()
+    result.evidence_id = row.id
+    append_event(
+        session,
+        actor=actor,
+        action=events.EVIDENCE_RECORDED,
+        entity_type="version",
+        entity_id=f"{version.model.name} v{version.number}",
+        model_id=version.model_id,
+        version_id=version.id,
+        payload={
+            "check": result.check,
+            "passed": result.passed,
+            "summary": result.summary,
+            "evidence_id": row.id,
+            "manifest_hash": version.manifest_hash,
+            **(extra or {}),
+        },
+    )
+    return row
+
+
 def _store(registry: Registry, version_id: int, results: list[CheckResult], actor: str) -> None:
     with registry.write() as session:
         version = session.get(Version, version_id)
         assert version is not None
         now = db_now(session)
         for result in results:
-            row = Evidence(
-                version_id=version_id,
-                check=result.check,
-                passed=result.passed,
-                summary=result.summary,
-                details=_jsonable(result.details),
-                at=now,
-                actor=actor,
-                manifest_hash=version.manifest_hash,
-            )
-            session.add(row)
-            session.flush()
-            result.evidence_id = row.id
-            append_event(
-                session,
-                actor=actor,
-                action="evidence.recorded",
-                entity_type="version",
-                entity_id=f"{version.model.name} v{version.number}",
-                model_id=version.model_id,
-                version_id=version_id,
-                payload={
-                    "check": result.check,
-                    "passed": result.passed,
-                    "summary": result.summary,
-                    "evidence_id": row.id,
-                    "manifest_hash": version.manifest_hash,
-                },
-            )
+            record_evidence(session, version, result, actor=actor, at=now)
         if note_evidence(session, version.model.name, version.number, actor=actor, at=now):
             log.info("%s v%s is ready to go live", version.model.name, version.number)
 

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import PRODUCTION, Decision, Deployment, Model, Version
@@ -218,11 +219,11 @@ def evaluate_staleness(
             was = model.flag_stale
             model.flag_stale, model.stale_reason = health.stale, health.reason
             if health.stale and not was:
-                action = "monitoring.flagged_stale"
+                action = events.FLAGGED_STALE
             elif was and not health.stale:
-                action = "monitoring.stale_cleared"
+                action = events.STALE_CLEARED
             else:
-                action = "monitoring.stale_reason_changed"
+                action = events.STALE_REASON_CHANGED
             append_event(
                 session,
                 actor=actor,

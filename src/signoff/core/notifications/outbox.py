@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.retry import Backoff
@@ -151,7 +152,7 @@ def save_consumer(
     append_event(
         session,
         actor=actor,
-        action="consumer.added" if created else "consumer.changed",
+        action=events.CONSUMER_ADDED if created else events.CONSUMER_CHANGED,
         entity_type="consumer",
         entity_id=f"{model.name}/{name}",
         model_id=model.id,
@@ -271,11 +272,11 @@ def _record(
         if error is None:
             message.state, message.delivered_at, message.last_error = DELIVERED, clock, ""
             report.delivered.append(claim.id)
-            action = "notification.delivered"
+            action = events.NOTIFICATION_DELIVERED
         elif claim.attempts >= retry.max_attempts:
             message.state, message.last_error = FAILED, error
             report.failed.append(claim.id)
-            action = "notification.failed"
+            action = events.NOTIFICATION_FAILED
         else:
             message.last_error = error
             message.next_attempt_at = clock + timedelta(seconds=retry.delay_after(claim.attempts))

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
@@ -126,7 +127,7 @@ def _register(
         append_event(
             session,
             actor=actor,
-            action="model.created",
+            action=events.MODEL_CREATED,
             entity_type="model",
             entity_id=model.name,
             payload=meta,
@@ -148,7 +149,7 @@ def _register(
         append_event(
             session,
             actor=actor,
-            action="model.updated",
+            action=events.MODEL_UPDATED,
             entity_type="model",
             entity_id=model.name,
             payload={"changed": changed},
@@ -192,7 +193,7 @@ def _register(
     append_event(
         session,
         actor=actor,
-        action="version.published",
+        action=events.VERSION_PUBLISHED,
         entity_type="version",
         entity_id=f"{model.name} v{number}",
         model_id=model.id,

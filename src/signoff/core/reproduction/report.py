@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.clock import utcnow
 from signoff.core.common.files import atomic_write
@@ -468,7 +469,7 @@ def store_report(
         event = append_event(
             session,
             actor=actor or registry.actor,
-            action="report.stored",
+            action=events.REPORT_STORED,
             entity_type="prediction",
             entity_id=repro.prediction_id,
             model_id=repro.model_id,

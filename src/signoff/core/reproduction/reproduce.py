@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog import lookup
 from signoff.core.common.clock import utcnow
@@ -373,7 +374,7 @@ def _record(registry: Registry, repro: Reproduction) -> None:
         event = append_event(
             session,
             actor=repro.actor,
-            action="prediction.reproduced",
+            action=events.PREDICTION_REPRODUCED,
             entity_type="prediction",
             entity_id=repro.prediction_id,
             model_id=repro.model_id,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.common.errors import NotFoundError
@@ -120,7 +121,7 @@ def record_refusal(
         append_event(
             session,
             actor=actor,
-            action="run.refused",
+            action=events.RUN_REFUSED,
             entity_type="version",
             entity_id=spec.label,
             model_id=spec.model_id,

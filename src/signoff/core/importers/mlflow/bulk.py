@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import SignoffError
@@ -130,7 +131,7 @@ def _load_chunk(
                 append_event(
                     session,
                     actor=actor,
-                    action="model.imported",
+                    action=events.MODEL_IMPORTED,
                     entity_type="model",
                     entity_id=name,
                     model_id=model_id,

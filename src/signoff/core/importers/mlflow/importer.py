@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import Cancelled
@@ -211,7 +212,7 @@ class MlflowImporter(ArtifactSteps):
                 append_event(
                     session,
                     actor=self.actor,
-                    action="model.created",
+                    action=events.MODEL_CREATED,
                     entity_type="model",
                     entity_id=name,
                     model_id=model.id,
@@ -231,7 +232,7 @@ class MlflowImporter(ArtifactSteps):
                 append_event(
                     session,
                     actor=self.actor,
-                    action="model.updated",
+                    action=events.MODEL_UPDATED,
                     entity_type="model",
                     entity_id=name,
                     model_id=model.id,
@@ -309,7 +310,7 @@ class MlflowImporter(ArtifactSteps):
         append_event(
             session,
             actor=self.actor,
-            action="version.imported",
+            action=events.VERSION_IMPORTED,
             entity_type="version",
             entity_id=spec["label"],
             model_id=model_id,
@@ -365,7 +366,7 @@ class MlflowImporter(ArtifactSteps):
             append_event(
                 session,
                 actor=self.actor,
-                action="version.metadata_updated",
+                action=events.VERSION_METADATA_UPDATED,
                 entity_type="version",
                 entity_id=label,
                 model_id=version.model_id,
