@@ -309,10 +309,10 @@ def _describe(action: str, payload: dict) -> tuple[str, str]:
 
 def timeline(session: Session, model: str, number: int | None = None) -> list[TimelineEntry]:
     """The audit events of a version (or a whole model) as a timeline, oldest first."""
-    events = version_events(session, model, number)
-    names = printed_names(session, {e.actor for e in events})
+    trail = version_events(session, model, number)
+    names = printed_names(session, {e.actor for e in trail})
     entries = []
-    for e in events:
+    for e in trail:
         try:
             payload = json.loads(e.payload)
         except ValueError:

@@ -67,10 +67,6 @@ class VersionRun:
     result: RunResult
     details: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def refused(self) -> bool:
-        return self.result.status == REFUSED
-
 
 def load_version_spec(session: Session, version_id: int) -> VersionSpec:
     """The version's runner data; NotFoundError if there is no such version."""
@@ -137,9 +133,9 @@ def record_refusal(
 class PreparedVersion:
     """A version verified into a working folder, ready to score several batches.
 
-    Use as a context manager; the working folder is removed on exit. ``refused`` is True
-    (and ``refusal`` holds the result) when a component failed its hash check; then nothing
-    can be scored.
+    Use as a context manager; the working folder is removed on exit. ``refusal`` holds the
+    result (it is None otherwise) when a component failed its hash check; then nothing can be
+    scored.
     """
 
     def __init__(
@@ -178,10 +174,6 @@ class PreparedVersion:
             )
             return
         step("verify", "done", f"{len(self.workspace.checks)} components verified")
-
-    @property
-    def refused(self) -> bool:
-        return self.refusal is not None
 
     @property
     def manifest_raw(self) -> dict[str, Any]:
