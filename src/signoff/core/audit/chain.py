@@ -159,35 +159,25 @@ def verify_events(
     """Walk events in sequence order and report the first broken link."""
     events = list(events)
     prev, expected_seq, count, last = GENESIS, 1, 0, None
+
+    def broken(first_bad: int, why: str) -> ChainReport:
+        # everything up to the event before *first_bad* verified
+        return ChainReport(False, count, expected_seq - 1, prev, first_bad, why)
+
     for event in events:
         if event.seq != expected_seq:
-            return ChainReport(
-                False,
-                count,
-                expected_seq - 1,
-                prev,
-                expected_seq,
-                f"event #{expected_seq} is missing (next present is #{event.seq})",
+            return broken(
+                expected_seq, f"event #{expected_seq} is missing (next present is #{event.seq})"
             )
         if event.prev_hash != prev:
-            return ChainReport(
-                False,
-                count,
-                expected_seq - 1,
-                prev,
+            return broken(
                 event.seq,
                 "its previous-hash does not match the event before it "
                 "(events deleted, inserted or reordered)",
             )
-        recomputed = event_hash(prev, event)
-        if recomputed != event.hash:
-            return ChainReport(
-                False,
-                count,
-                expected_seq - 1,
-                prev,
-                event.seq,
-                "its content no longer matches its hash (the event was altered)",
+        if event_hash(prev, event) != event.hash:
+            return broken(
+                event.seq, "its content no longer matches its hash (the event was altered)"
             )
         prev, expected_seq, count, last = event.hash, expected_seq + 1, count + 1, event
     head_seq = last.seq if last else 0
