@@ -13,7 +13,6 @@ import contextlib
 import io
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -143,7 +142,7 @@ def _rules_of_live_version(session, db_model: Model, versions: dict[int, Version
     )
 
 
-def build_into(home: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
+def build_into(home: Path) -> BuildReport:
     """Build the whole demo registry into *home* (which must not hold a registry yet)."""
     report = BuildReport()
     registry = open_registry(home=home)
@@ -153,8 +152,6 @@ def build_into(home: Path, progress: Callable[[str], None] | None = None) -> Bui
             add_users(session)
         sources = home / "sources"
         for model in MODELS:
-            if progress:
-                progress(f"building {model.name}")
             # train.py prints its metrics; keep the build quiet
             with contextlib.redirect_stdout(io.StringIO()):
                 _build_model(registry, model, sources, report)
