@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from signoff.core.audit.chain import append_event
 from signoff.core.db.schema import Evidence, Version
+from signoff.core.governance.checks import CheckResult, record_evidence
 from signoff.core.reproduction.reproduce import compare_outputs
 from signoff.core.runner.cases import read_records, robustness_cases, valid_output_problem
 
@@ -121,35 +121,7 @@ def record_demo_evidence(
     rows = []
     for check in checks:
         passed, summary, details = CHECKS[check](folder, predict)
-        row = Evidence(
-            version_id=version.id,
-            check=check,
-            passed=passed,
-            summary=summary,
-            details=details,
-            at=at,
-            actor=actor,
-            manifest_hash=version.manifest_hash,
-        )
-        session.add(row)
-        session.flush()
-        append_event(
-            session,
-            actor=actor,
-            action="evidence.recorded",
-            entity_type="version",
-            entity_id=f"{version.model.name} v{version.number}",
-            model_id=version.model_id,
-            version_id=version.id,
-            payload={
-                "check": check,
-                "passed": passed,
-                "summary": summary,
-                "evidence_id": row.id,
-                "manifest_hash": version.manifest_hash,
-                "runner": RUNNER,
-                "at": at,
-            },
-        )
-        rows.append(row)
+        result = CheckResult(check, passed, summary, details)
+        extra = {"runner": RUNNER, "at": at}
+        rows.append(record_evidence(session, version, result, actor=actor, at=at, extra=extra))
     return rows

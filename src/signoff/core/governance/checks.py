@@ -16,12 +16,15 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
+from signoff.core.common.progress import StepCallback
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Evidence, Version
 from signoff.core.governance.workflow import note_evidence
@@ -68,13 +71,14 @@ def run_checks(
     checks: tuple[str, ...] = CHECKS,
     options: CheckOptions | None = None,
     actor: str | None = None,
-    progress: Callable[[str, str], None] | None = None,
+    on_step: StepCallback | None = None,
 ) -> list[CheckResult]:
     """Run the named checks on a version and store each result as evidence (with an audit
     event), all bound to the version's current manifest hash. In the same transaction an
     approved version whose required checks now all pass becomes ready (the workflow's
     ``note_evidence``). Never raises for a failing check; an unknown check name raises
-    ValueError.
+    ValueError. *on_step* is told as each check starts and ends (``done`` when it passed,
+    ``failed`` otherwise, with its summary).
     """
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
@@ -88,8 +92,8 @@ def run_checks(
     results: list[CheckResult] = []
     with PreparedVersion(registry, version_id, actor=actor, purpose="deployment checks") as prep:
         for name in checks:
-            if progress is not None:
-                progress(name, "running")
+            if on_step is not None:
+                on_step(name, "running", "")
             if prep.refusal is not None:
                 result = CheckResult(
                     name,
@@ -100,10 +104,56 @@ def run_checks(
             else:
                 result = _CHECKS[name](prep, options)
             results.append(result)
-            if progress is not None:
-                progress(name, "passed" if result.passed else "failed")
+            if on_step is not None:
+                on_step(name, "done" if result.passed else "failed", result.summary)
     _store(registry, version_id, results, actor)
     return results
+
+
+def record_evidence(
+    session: Session,
+    version: Version,
+    result: CheckResult,
+    *,
+    actor: str,
+    at: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Evidence:
+    """Store *result* as evidence on *version*, bound to its current manifest hash, with its
+    audit event, in the caller's transaction. *extra* is added to the event's payload (where
+    the check ran). Sets ``result.evidence_id``; does not judge whether the version is ready.
+    """
+    row = Evidence(
+        version_id=version.id,
+        check=result.check,
+        passed=result.passed,
+        summary=result.summary,
+        details=_jsonable(result.details),
+        at=at,
+        actor=actor,
+        manifest_hash=version.manifest_hash,
+    )
+    session.add(row)
+    session.flush()
+    result.evidence_id = row.id
+    append_event(
+        session,
+        actor=actor,
+        action=events.EVIDENCE_RECORDED,
+        entity_type="version",
+        entity_id=f"{version.model.name} v{version.number}",
+        model_id=version.model_id,
+        version_id=version.id,
+        payload={
+            "check": result.check,
+            "passed": result.passed,
+            "summary": result.summary,
+            "evidence_id": row.id,
+            "manifest_hash": version.manifest_hash,
+            **(extra or {}),
+        },
+    )
+    return row
 
 
 def _store(registry: Registry, version_id: int, results: list[CheckResult], actor: str) -> None:
@@ -112,35 +162,7 @@ def _store(registry: Registry, version_id: int, results: list[CheckResult], acto
         assert version is not None
         now = db_now(session)
         for result in results:
-            row = Evidence(
-                version_id=version_id,
-                check=result.check,
-                passed=result.passed,
-                summary=result.summary,
-                details=_jsonable(result.details),
-                at=now,
-                actor=actor,
-                manifest_hash=version.manifest_hash,
-            )
-            session.add(row)
-            session.flush()
-            result.evidence_id = row.id
-            append_event(
-                session,
-                actor=actor,
-                action="evidence.recorded",
-                entity_type="version",
-                entity_id=f"{version.model.name} v{version.number}",
-                model_id=version.model_id,
-                version_id=version_id,
-                payload={
-                    "check": result.check,
-                    "passed": result.passed,
-                    "summary": result.summary,
-                    "evidence_id": row.id,
-                    "manifest_hash": version.manifest_hash,
-                },
-            )
+            record_evidence(session, version, result, actor=actor, at=now)
         if note_evidence(session, version.model.name, version.number, actor=actor, at=now):
             log.info("%s v%s is ready to go live", version.model.name, version.number)
 
