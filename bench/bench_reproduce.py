@@ -25,15 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from signoff.core.artifacts.store import ArtifactStore, sha256_file  # noqa: E402
+from signoff.core.artifacts.store import ArtifactStore  # noqa: E402
+from signoff.core.common.files import sha256_file  # noqa: E402
 from signoff.core.db.registry import open_registry  # noqa: E402
 from signoff.core.db.schema import Model, Prediction, Version  # noqa: E402
 from signoff.core.reproduction.reproduce import reproduce  # noqa: E402
-from signoff.core.runner.workspace import (  # noqa: E402
-    ComponentRef,
-    prepare_workspace,
-    sha256_of,
-)
+from signoff.core.runner.workspace import ComponentRef, prepare_workspace  # noqa: E402
 
 
 def demo_copy(source: str | None, work: Path) -> Path:
@@ -101,7 +98,7 @@ def bench_hashing(work: Path, gigabytes: float) -> dict[str, float]:
     store.verify(sha, "1 GB artifact")
     verify_wall, verify_cpu = time.perf_counter() - wall, time.process_time() - cpu
     wall, cpu = time.perf_counter(), time.process_time()
-    assert sha256_of(store.path_for(sha)) == sha
+    assert sha256_file(store.path_for(sha)) == sha
     own_wall, own_cpu = time.perf_counter() - wall, time.process_time() - cpu
     component = ComponentRef("data", "big", "big.bin", None, sha, stored_size, True, "")
     wall, cpu = time.perf_counter(), time.process_time()
@@ -156,7 +153,7 @@ def main() -> None:
         f"{hashing['verify_cpu']:.0f} MB/s |"
     )
     print(
-        f"| runner sha256_of (8 MB reusable buffer) | {hashing['own_wall']:.0f} MB/s | "
+        f"| sha256_file (hashlib.file_digest) | {hashing['own_wall']:.0f} MB/s | "
         f"{hashing['own_cpu']:.0f} MB/s |"
     )
     print(

@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from signoff.core.catalog import compare, dashboard, model_page, version_page
 from signoff.core.catalog.component_ref import ComponentRef
@@ -154,6 +156,26 @@ def test_export_csv_follows_the_query_across_pages(reg) -> None:
     assert written == len(rows) == 84
     assert rows[0]["name"] == "bulk-0249" and rows[-1]["name"] == "bulk-0000"
     assert {r["risk_tier"] for r in rows} == {"high"}
+
+
+def test_inventory_csv_file_is_written_whole_or_not_at_all(reg, tmp_path: Path) -> None:
+    target = tmp_path / "exports" / "inventory.csv"
+    target.parent.mkdir()
+    target.write_text("an earlier export\n", encoding="utf-8")
+    with reg.read() as s:
+        written = dashboard.write_inventory_csv(s, InventoryQuery(sort="name"), target)
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert written == len(rows) > 0 and rows[0]["name"] == sorted(r["name"] for r in rows)[0]
+    assert [p.name for p in target.parent.iterdir()] == ["inventory.csv"]
+
+    target.write_text("an earlier export\n", encoding="utf-8")
+    with reg.write() as s:  # the query fails after the header is written: nothing is saved
+        s.execute(text("ALTER TABLE models RENAME TO models_elsewhere"))
+    with pytest.raises(OperationalError, match="no such table"), reg.read() as s:
+        dashboard.write_inventory_csv(s, InventoryQuery(), target)
+    assert target.read_text(encoding="utf-8") == "an earlier export\n"
+    assert [p.name for p in target.parent.iterdir()] == ["inventory.csv"]
 
 
 def test_side_by_side_alignment() -> None:

@@ -8,7 +8,7 @@ import os
 import pytest
 from sqlalchemy import select
 
-from signoff.core.artifacts.store import sha256_file
+from signoff.core.common.files import sha256_file
 from signoff.core.db.schema import AuditEvent, Evidence, Version
 from signoff.core.governance.checks import CheckOptions, latest_evidence, run_checks
 from signoff.core.publishing.publisher import publish
@@ -204,7 +204,7 @@ def test_tampered_version_fails_every_check_without_running(registry, tmp_path):
     folder = write_pickle_model(tmp_path / "m")
     published = publish(registry, folder)
     marker = tmp_path / "IMPORTED"
-    blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
+    blob = registry.store.path_for(sha256_file(folder / "score.py"))
     os.chmod(blob, 0o644)
     blob.write_text(f"open({str(marker)!r}, 'w').write('x')\n")
     results = run_checks(registry, published.version_id)

@@ -22,11 +22,13 @@ from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select
 
 from signoff.cli import main
+from signoff.core.audit import events
 from signoff.core.audit.chain import canonical_json, verify_chain
 from signoff.core.catalog import lookup
 from signoff.core.db.registry import open_registry
 from signoff.core.db.schema import (
     STATES,
+    AuditEvent,
     Component,
     Consumer,
     Decision,
@@ -150,6 +152,28 @@ def test_people_consumers_and_the_do_not_use_flag(demo) -> None:
             )
         )
         assert "leakage" in reason
+
+
+def test_the_demo_writes_the_same_event_names_as_the_core(demo) -> None:
+    known = {v for k, v in vars(events).items() if k.isupper() and isinstance(v, str)}
+    with demo.read() as s:
+        people = dict(
+            s.execute(
+                select(AuditEvent.entity_id, AuditEvent.action).where(
+                    AuditEvent.entity_type == "person"
+                )
+            ).all()
+        )
+        actions = Counter(s.scalars(select(AuditEvent.action)))
+        consumers = s.scalar(select(func.count(Consumer.id)))
+    assert people["frank"] == events.PERSON_CREATED and len(people) == 7
+    assert actions[events.CONSUMER_ADDED] == consumers > 0
+    unknown = {
+        a
+        for a in actions
+        if a not in known and not events.is_decision(a) and not a.endswith("_ingested")
+    }
+    assert unknown == set()
 
 
 def test_decisions_are_bound_to_manifests_and_authors_never_sign(demo) -> None:

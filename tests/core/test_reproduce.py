@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from signoff.core.artifacts.store import sha256_file
 from signoff.core.common.errors import NotFoundError
+from signoff.core.common.files import sha256_file
 from signoff.core.db.schema import AuditEvent
 from signoff.core.reproduction.reproduce import (
     CANCELLED,
@@ -41,7 +41,7 @@ def test_recorded_predictions_reproduce(registry, tmp_path):
         repro = reproduce(
             registry,
             prediction_id(registry, key),
-            progress=lambda s, st, d, seen=seen: seen.append((s, st)),
+            on_step=lambda s, st, d, seen=seen: seen.append((s, st)),
         )
         assert repro.verdict == REPRODUCED, repro.headline
         assert repro.exit_code == 0 and not repro.differences and not repro.findings
@@ -82,7 +82,7 @@ def test_altered_recorded_output_differs_with_the_difference_shown(registry, tmp
 def test_altered_artifact_could_not_run_and_is_never_imported(registry, tmp_path):
     folder, _ = publish_scored_customers(registry, tmp_path)
     marker = tmp_path / "IMPORTED"
-    blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
+    blob = registry.store.path_for(sha256_file(folder / "score.py"))
     os.chmod(blob, 0o644)
     blob.write_text(
         f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
@@ -103,7 +103,7 @@ def test_tampered_pickle_could_not_run(registry, tmp_path):
         def __reduce__(self):  # noqa: ANN204
             return (Path.write_text, (marker, "x"))
 
-    blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
+    blob = registry.store.path_for(sha256_file(folder / "model.pkl"))
     os.chmod(blob, 0o644)
     blob.write_bytes(pickle.dumps(Payload()))
     repro = reproduce(registry, prediction_id(registry, "C-2001"))
@@ -142,15 +142,15 @@ def test_cancel_during_the_run(registry, tmp_path):
     publish_scored_customers(registry, tmp_path, score_code=code)
     started = {}
 
-    def progress(step: str, state: str, _detail: str) -> None:
+    def note_step(step: str, state: str, _detail: str) -> None:
         if step == "run" and state == "running":
             started["t"] = time.monotonic()
 
     repro = reproduce(
         registry,
         prediction_id(registry, "C-1001"),
-        progress=progress,
-        cancel=lambda: "t" in started and time.monotonic() - started["t"] > 0.3,
+        on_step=note_step,
+        cancelled=lambda: "t" in started and time.monotonic() - started["t"] > 0.3,
     )
     assert repro.verdict == CANCELLED and repro.exit_code == 2
     assert time.monotonic() - started["t"] < 5

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from signoff.cli import main
-from signoff.core.artifacts.store import sha256_file
+from signoff.core.common.files import sha256_file
 from signoff.core.publishing.publisher import publish
 from tests.helpers.reproduction import alter_prediction, prediction_id, publish_scored_customers
 from tests.helpers.runner_models import write_pickle_model
@@ -47,7 +47,7 @@ def test_reproduce_exit_codes_and_report(registry, home, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "differs: output.label: recorded 'decline', reproduced 'accept'" in out
 
-    blob = registry.store.path_for(sha256_file(folder / "score.py")[0])
+    blob = registry.store.path_for(sha256_file(folder / "score.py"))
     os.chmod(blob, 0o644)
     blob.write_text("raise SystemExit('should never run')\n")
     assert main(["--home", str(home), "reproduce", str(pid)]) == 2

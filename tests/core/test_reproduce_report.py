@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from signoff.core.artifacts.store import sha256_bytes
+from signoff.core.common.files import sha256_bytes
 from signoff.core.db.schema import AuditEvent, Decision
+from signoff.core.reproduction.filing import reproduce_with_report
 from signoff.core.reproduction.report import report_data, store_report, write_report
 from signoff.core.reproduction.reproduce import reproduce
 from tests.helpers.reproduction import alter_prediction, prediction_id, publish_scored_customers
@@ -90,10 +91,10 @@ def test_pdf_report_is_a_real_pdf_stored_by_hash(registry, tmp_path):
 def test_report_of_a_refused_run_shows_the_mismatch_and_no_environment(registry, tmp_path):
     import os
 
-    from signoff.core.artifacts.store import sha256_file
+    from signoff.core.common.files import sha256_file
 
     folder, _ = publish_scored_customers(registry, tmp_path)
-    blob = registry.store.path_for(sha256_file(folder / "model.pkl")[0])
+    blob = registry.store.path_for(sha256_file(folder / "model.pkl"))
     os.chmod(blob, 0o644)
     blob.write_bytes(b"tampered")
     repro = reproduce(registry, prediction_id(registry, "C-1002"))
@@ -116,3 +117,33 @@ def test_hostile_subject_key_is_escaped(registry, tmp_path):
     repro = reproduce(registry, pid)
     _, html_text, _ = store_report(registry, repro)
     assert "<script>" not in html_text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+
+
+def test_reproduce_with_report_files_both_copies_named_by_the_event(registry, tmp_path):
+    publish_scored_customers(registry, tmp_path)
+    pid = prediction_id(registry, "C-1001")
+    steps: list[tuple[str, str]] = []
+    folder = tmp_path / "reports" / "audrey"
+    repro, files = reproduce_with_report(
+        registry, pid, folder, on_step=lambda s, st, _d: steps.append((s, st))
+    )
+    assert repro.verdict == "reproduced" and files is not None
+    assert ("compare", "done") in steps
+    assert files.pdf.name == f"prediction-{pid}-event-{files.stored.audit_seq}.pdf"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([files.pdf.name, files.html.name])
+    assert sha256_bytes(files.pdf.read_bytes()) == files.stored.pdf_sha256
+    assert sha256_bytes(files.html.read_bytes()) == files.stored.html_sha256
+    again, second = reproduce_with_report(registry, pid, folder)
+    assert second is not None and second.pdf != files.pdf and files.pdf.exists()
+
+
+def test_a_cancelled_reproduction_files_no_report(registry, tmp_path):
+    publish_scored_customers(registry, tmp_path)
+    folder = tmp_path / "reports"
+    repro, files = reproduce_with_report(
+        registry, prediction_id(registry, "C-1001"), folder, cancelled=lambda: True
+    )
+    assert repro.verdict == "cancelled" and files is None and not folder.exists()
+    with registry.read() as session:
+        actions = list(session.scalars(select(AuditEvent.action)))
+    assert "prediction.reproduced" in actions and "report.stored" not in actions

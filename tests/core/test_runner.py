@@ -173,7 +173,7 @@ def test_scoring_code_cannot_fake_the_result_with_sys_exit(tmp_path):
 def test_cancel_kills_the_run(tmp_path):
     code = "import time\ndef predict(records):\n    time.sleep(60)\n"
     started = time.monotonic()
-    result = _run(tmp_path, code, cancel=lambda: time.monotonic() - started > 0.5)
+    result = _run(tmp_path, code, cancelled=lambda: time.monotonic() - started > 0.5)
     assert result.status == CANCELLED
     assert time.monotonic() - started < 5
 
@@ -197,9 +197,9 @@ def test_each_mode_separates_rejections_from_errors(tmp_path):
 
 
 def _stored_path(registry, folder: Path, rel: str) -> Path:
-    from signoff.core.artifacts.store import sha256_file
+    from signoff.core.common.files import sha256_file
 
-    sha, _ = sha256_file(folder / rel)
+    sha = sha256_file(folder / rel)
     return registry.store.path_for(sha)
 
 

@@ -17,8 +17,10 @@ from signoff.core.catalog.lookup import get_model, get_version
 from signoff.core.common.errors import TransitionError
 from signoff.core.db.pgroles import create_login, init_roles, url_for_login
 from signoff.core.db.registry import open_registry
-from signoff.core.db.schema import Decision, OutboxMessage
+from signoff.core.db.schema import AuditEvent, Decision, OutboxMessage
+from signoff.core.governance.identity import ReauthenticationError
 from signoff.core.governance.people import save_person
+from signoff.core.governance.signing import DecisionRequest, sign_decision
 from signoff.core.governance.workflow import note_evidence, run_transition
 from signoff.core.notifications.outbox import save_consumer
 from signoff.core.publishing.publisher import publish
@@ -189,3 +191,30 @@ def test_tampering_on_postgresql_is_found(pg_registry, tmp_path) -> None:
         with pg_registry.read() as s:
             exported = head(s)
             assert verify_chain(s, against=exported).intact
+
+
+def test_signing_checks_the_password_before_the_decision(team, tmp_path) -> None:
+    admin, regs, _urls, logins = team
+    publish_as(regs, logins, tmp_path)
+    run_transition(regs["ann"], "submit", "credit", 1)
+    with regs["vic"].read() as s:
+        row_version = get_version(s, "credit", 1).row_version
+    wrong = DecisionRequest("approve", "validator", "looks right", "not-my-password")
+    with pytest.raises(ReauthenticationError, match="nothing was signed"):
+        sign_decision(regs["vic"], "credit", 1, wrong, row_version, None)
+    with admin.read() as s:
+        assert [d.action for d in s.scalars(select(Decision))] == ["submit"]
+        assert s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc())).first() == (
+            "auth.reauthentication_failed"
+        )
+    right = DecisionRequest("approve", "validator", "looks right", "pw-vic")
+    outcome = sign_decision(regs["vic"], "credit", 1, right, row_version, None)
+    assert outcome.state_after == "approved"
+    with admin.read() as s:
+        signed = s.scalars(select(Decision).order_by(Decision.id.desc())).first()
+        assert (signed.action, signed.actor, signed.comment) == (
+            "approve",
+            logins["vic"],
+            "looks right",
+        )
+        assert verify_chain(s).intact

@@ -7,12 +7,11 @@ cannot be written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.files import atomic_write
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +53,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         try:
-            _write_atomically(Path(args.output), document.html)
+            atomic_write(Path(args.output).expanduser(), document.html)
         except OSError as exc:
             print(
                 f"signoff render: cannot write {args.output}: {exc.strerror or exc}",
@@ -75,17 +74,3 @@ def cmd_render(args: argparse.Namespace) -> int:
         where = "" if args.output == "-" else f" -> {args.output}"
         print(f"rendered {args.file}{where}: {', '.join(parts)}", file=sys.stderr)
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent if str(path.parent) else ".", prefix=".render-", suffix=".html"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -109,7 +109,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         return 2
     registry = registry_from_args(args)
 
-    def progress(step: str, state: str, detail: str) -> None:
+    def show_step(step: str, state: str, detail: str) -> None:
         if state != "running" and not args.json:
             mark = "ok " if state == "done" else "!! "
             print(f"  {mark}{step:<12} {detail}", file=sys.stderr)
@@ -119,7 +119,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         args.prediction,
         subject=args.subject,
         at=at,
-        progress=progress,
+        on_step=show_step,
         limits=_limits(args),
     )
     stored = write_report(registry, repro, args.report) if args.report else None

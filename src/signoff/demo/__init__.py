@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ def build_demo(home: Path, force: bool = False) -> str:
     try:
         report = build_into(staging)
         summary = report.summary()
-        (staging / MARKER).write_text(
+        atomic_write(
+            staging / MARKER,
             json.dumps(
                 {
                     "format": DEMO_FORMAT,
@@ -125,7 +127,6 @@ def build_demo(home: Path, force: bool = False) -> str:
                 indent=2,
             )
             + "\n",
-            "utf-8",
         )
         if not force and is_complete(home):
             # another process finished a demo here while we were building: keep theirs

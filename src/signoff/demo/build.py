@@ -13,18 +13,19 @@ import contextlib
 import io
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, event_count
 from signoff.core.db.registry import open_registry
 from signoff.core.db.schema import Model, Version
 from signoff.core.monitoring.staleness import evaluate_staleness
 from signoff.core.publishing.publisher import publish
+from signoff.demo.catalog import ADMINISTRATOR as ADMIN
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
 from signoff.demo.folder import load_predict, write_version_folder
 from signoff.demo.history import HistoryCounts, record_history
@@ -38,7 +39,6 @@ from signoff.demo.lifecycle import (
 log = logging.getLogger(__name__)
 
 STEP_ORDER = ("submit", "approve", "reject", "ready", "live", "do_not_use", "retire")
-ADMIN = "frank"
 
 
 @dataclass
@@ -131,7 +131,7 @@ def _rules_of_live_version(session, db_model: Model, versions: dict[int, Version
     append_event(
         session,
         actor=ADMIN,
-        action="model.updated",
+        action=events.MODEL_UPDATED,
         entity_type="model",
         entity_id=db_model.name,
         model_id=db_model.id,
@@ -142,18 +142,16 @@ def _rules_of_live_version(session, db_model: Model, versions: dict[int, Version
     )
 
 
-def build_into(home: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
+def build_into(home: Path) -> BuildReport:
     """Build the whole demo registry into *home* (which must not hold a registry yet)."""
     report = BuildReport()
     registry = open_registry(home=home)
     try:
         registry.set_actor_for_embedded(ADMIN)
         with registry.write() as session:
-            add_users(session, ANCHOR)
+            add_users(session)
         sources = home / "sources"
         for model in MODELS:
-            if progress:
-                progress(f"building {model.name}")
             # train.py prints its metrics; keep the build quiet
             with contextlib.redirect_stdout(io.StringIO()):
                 _build_model(registry, model, sources, report)

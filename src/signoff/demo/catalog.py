@@ -640,6 +640,7 @@ EXAMPLE_VERSION = VersionSpec(
     {},
 )
 
+ADMINISTRATOR = "frank"  # the demo's registry administrator, who builds it
 USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alice", "Alice Moreau (data scientist)", ("author",)),
     ("grace", "Grace Okafor (data scientist)", ("author",)),
@@ -647,7 +648,7 @@ USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("carol", "Carol Diaz (business owner)", ("business_owner", "viewer")),
     ("dave", "Dave Kim (release manager)", ("release_manager",)),
     ("erin", "Erin Walsh (internal audit)", ("auditor", "viewer")),
-    ("frank", "Frank Osei (registry administrator)", ("admin",)),
+    (ADMINISTRATOR, "Frank Osei (registry administrator)", ("admin",)),
 )
 
 

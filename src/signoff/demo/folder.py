@@ -19,6 +19,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from signoff.core.common.files import sha256_file
 from signoff.demo.catalog import ModelSpec, VersionSpec
 from signoff.demo.datagen import FIELDS, generate
 from signoff.demo.notebook import _in_folder, write_executed_notebook
@@ -269,7 +270,7 @@ def write_version_folder(
     (dest / "RELEASE_NOTES.md").write_text(_release_notes(model, version, metrics), "utf-8")
     if extras:
         (dest / "README.md").write_text(readme, "utf-8")
-    train_sha = hashlib.sha256((dest / "data" / "train.csv").read_bytes()).hexdigest()
+    train_sha = sha256_file(dest / "data" / "train.csv")
     (dest / "signoff.toml").write_text(
         _manifest(model, version, metrics, train_sha, extras), "utf-8"
     )

@@ -17,12 +17,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
-from signoff.core.catalog.summary import refresh_model_summary
-from signoff.core.db.schema import Consumer, ConsumerSecret, Model, User, UserRole, Version
+from signoff.core.db.schema import Consumer, Model, Version
+from signoff.core.governance.people import ADMIN as ADMIN_ROLE
+from signoff.core.governance.people import save_person
 from signoff.core.governance.policy import GO_LIVE, PRODUCTION_USE, current_policy
 from signoff.core.governance.workflow import note_evidence, transition
-from signoff.demo.catalog import USERS, ModelSpec, VersionSpec
+from signoff.core.notifications.outbox import save_consumer
+from signoff.demo.catalog import ADMINISTRATOR, USERS, ModelSpec, VersionSpec
 from signoff.demo.evidence import record_demo_evidence
 
 # who signs as which role in the demo (authors are alice and grace, who never sign)
@@ -52,8 +55,8 @@ def backdate_publish(session: Session, version: Version, published: datetime) ->
     session.flush()
     append_event(
         session,
-        actor="frank",
-        action="demo.version_backdated",
+        actor=ADMINISTRATOR,
+        action=events.VERSION_BACKDATED,
         entity_type="version",
         entity_id=f"{version.model.name} v{version.number}",
         model_id=version.model_id,
@@ -135,55 +138,41 @@ def play_version_history(
         raise ValueError(f"unknown demo lifecycle step {step!r}")
 
 
-def add_users(session: Session, at: datetime) -> None:
-    """The demo's people and their roles (users/user_roles), audited."""
-    for login, display, roles in USERS:
-        user = User(login=login, display_name=display, email=f"{login}@bank.example")
-        user.roles = [UserRole(role=role) for role in roles]
-        session.add(user)
-        session.flush()
-        append_event(
+def add_users(session: Session) -> None:
+    """The demo's people and their roles, saved as an administrator would (audited).
+
+    The administrator comes first: saving the first admin is the registry's bootstrap, and
+    everyone after is saved by that admin.
+    """
+    for login, display, roles in sorted(USERS, key=lambda user: ADMIN_ROLE not in user[2]):
+        save_person(
             session,
-            actor="frank",
-            action="user.created",
-            entity_type="user",
-            entity_id=login,
-            payload={"display_name": display, "roles": list(roles), "at": at},
+            login,
+            actor=ADMINISTRATOR,
+            display_name=display,
+            email=f"{login}@bank.example",
+            roles=roles,
         )
 
 
 def add_consumers(
     session: Session, model: ModelSpec, db_model: Model, versions: dict[int, Version], at: datetime
 ) -> list[Consumer]:
-    """The model's consumers: following what is live, or pinned to one version."""
+    """The model's consumers: following what is live, or pinned to one version (audited)."""
     out = []
     for entry in model.consumers:
-        pinned = versions[entry["pinned"]].id if entry.get("pinned") else None
-        consumer = Consumer(
-            model_id=db_model.id,
-            name=entry["name"],
+        consumer = save_consumer(
+            session,
+            db_model,
+            entry["name"],
+            actor=ADMINISTRATOR,
+            webhook_url=entry["webhook_url"],
+            secret=f"demo-secret-{entry['name']}",
             kind=entry["kind"],
             contact=entry["contact"],
-            webhook_url=entry["webhook_url"],
-            pinned_version_id=pinned,
-            created_at=at,
+            pinned_version=versions[entry["pinned"]] if entry.get("pinned") else None,
         )
-        session.add(consumer)
-        session.flush()
-        session.add(ConsumerSecret(consumer_id=consumer.id, secret=f"demo-secret-{entry['name']}"))
-        append_event(
-            session,
-            actor="frank",
-            action="consumer.registered",
-            entity_type="consumer",
-            entity_id=f"{model.name}/{entry['name']}",
-            model_id=db_model.id,
-            payload={
-                "kind": entry["kind"],
-                "webhook_url": entry["webhook_url"],
-                "pinned_version": entry.get("pinned"),
-            },
-        )
+        consumer.created_at = at  # registered in the demo's past, before the first go-live
         out.append(consumer)
-    refresh_model_summary(session, db_model.id)
+    session.flush()
     return out

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import tempfile
+import shutil
 from pathlib import Path
 
 from signoff.core.common.errors import HashMismatchError, NotFoundError
+from signoff.core.common.files import commit_file, sha256_bytes, sha256_file, staged_file
 
 log = logging.getLogger(__name__)
-
-CHUNK = 1024 * 1024
-
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    """The sha256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class ArtifactStore:
@@ -46,42 +29,31 @@ class ArtifactStore:
 
     def put_file(self, source: Path) -> tuple[str, int, bool]:
         """Copy *source* into the store; returns (sha256, size, newly_added)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-            sha = digest.hexdigest()
-            target = self.path_for(sha)
-            if target.exists():
-                os.unlink(tmp_name)
-                return sha, size, False
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp_name, 0o444)
-            os.replace(tmp_name, target)
-            return sha, size, True
-        except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            raise
+        with staged_file(self.root, prefix=".incoming-") as staged:
+            shutil.copyfile(source, staged)  # kernel-side copy; the copy itself is hashed
+            return self.adopt(staged)
 
     def put_bytes(self, data: bytes) -> tuple[str, int, bool]:
         """Store *data*; returns (sha256, size, newly_added)."""
-        with tempfile.NamedTemporaryFile(dir=self._tmpdir(), delete=False) as handle:
-            handle.write(data)
-        try:
-            return self.put_file(Path(handle.name))
-        finally:
-            os.unlink(handle.name)
+        with staged_file(self.root, prefix=".incoming-") as staged:
+            staged.write_bytes(data)
+            return self.adopt(staged)
 
-    def _tmpdir(self) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
-        return self.root
+    def adopt(self, staged: Path) -> tuple[str, int, bool]:
+        """Move *staged*, a complete file in the store's folder (from
+        :func:`~signoff.core.common.files.staged_file`), into the store under its sha256.
+
+        The hash is taken of *staged* itself, so the blob holds exactly the bytes hashed.
+        When the store already has that content, *staged* is left for its owner to remove.
+        Returns (sha256, size, newly_added).
+        """
+        sha, size = sha256_file(staged), os.path.getsize(staged)
+        target = self.path_for(sha)
+        if target.exists():
+            return sha, size, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        commit_file(staged, target, mode=0o444)
+        return sha, size, True
 
     def remove(self, sha256: str) -> None:
         """Remove a blob (used only to undo a publish that did not commit)."""
@@ -92,19 +64,15 @@ class ArtifactStore:
 
     def verify(self, sha256: str, what: str = "") -> int:
         """Re-hash a stored blob; raises HashMismatchError naming *what* if it changed."""
-        path = self.path_for(sha256)
-        if not path.is_file():
-            raise NotFoundError(f"{what or sha256}: not in the artifact store ({path})")
-        actual, size = sha256_file(path)
+        path = self._existing(sha256, what)
+        actual = sha256_file(path)
         if actual != sha256:
             raise HashMismatchError(what or str(path), sha256, actual)
-        return size
+        return path.stat().st_size
 
     def read_bytes(self, sha256: str, what: str = "") -> bytes:
         """The blob's bytes, after checking they still hash to *sha256*."""
-        path = self.path_for(sha256)
-        if not path.is_file():
-            raise NotFoundError(f"{what or sha256}: not in the artifact store ({path})")
+        path = self._existing(sha256, what)
         data = path.read_bytes()
         actual = sha256_bytes(data)
         if actual != sha256:
@@ -112,16 +80,19 @@ class ArtifactStore:
         return data
 
     def materialize(self, sha256: str, dest: Path, what: str = "") -> None:
-        """Copy a blob to *dest*, checking the hash of the bytes actually written."""
+        """Copy a blob to *dest* and hash the copy itself: the bytes checked are exactly the
+        bytes a reader of *dest* gets. On a mismatch the copy is deleted and
+        HashMismatchError raised."""
+        src = self._existing(sha256, what)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        src = self.path_for(sha256)
-        if not src.is_file():
-            raise NotFoundError(f"{what or sha256}: not in the artifact store ({src})")
-        digest = hashlib.sha256()
-        with open(src, "rb") as inp, open(dest, "wb") as out:
-            while chunk := inp.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != sha256:
+        shutil.copyfile(src, dest)  # kernel-side copy (copy_file_range / sendfile)
+        actual = sha256_file(dest)
+        if actual != sha256:
             dest.unlink()
-            raise HashMismatchError(what or str(src), sha256, digest.hexdigest())
+            raise HashMismatchError(what or str(src), sha256, actual)
+
+    def _existing(self, sha256: str, what: str) -> Path:
+        path = self.path_for(sha256)
+        if not path.is_file():
+            raise NotFoundError(f"{what or sha256}: not in the artifact store ({path})")
+        return path

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from signoff.core.common.files import atomic_write, atomic_writer
 from signoff.core.db.registry import db_now
 from signoff.core.db.schema import AuditEvent
 
@@ -158,35 +159,25 @@ def verify_events(
     """Walk events in sequence order and report the first broken link."""
     events = list(events)
     prev, expected_seq, count, last = GENESIS, 1, 0, None
+
+    def broken(first_bad: int, why: str) -> ChainReport:
+        # everything up to the event before *first_bad* verified
+        return ChainReport(False, count, expected_seq - 1, prev, first_bad, why)
+
     for event in events:
         if event.seq != expected_seq:
-            return ChainReport(
-                False,
-                count,
-                expected_seq - 1,
-                prev,
-                expected_seq,
-                f"event #{expected_seq} is missing (next present is #{event.seq})",
+            return broken(
+                expected_seq, f"event #{expected_seq} is missing (next present is #{event.seq})"
             )
         if event.prev_hash != prev:
-            return ChainReport(
-                False,
-                count,
-                expected_seq - 1,
-                prev,
+            return broken(
                 event.seq,
                 "its previous-hash does not match the event before it "
                 "(events deleted, inserted or reordered)",
             )
-        recomputed = event_hash(prev, event)
-        if recomputed != event.hash:
-            return ChainReport(
-                False,
-                count,
-                expected_seq - 1,
-                prev,
-                event.seq,
-                "its content no longer matches its hash (the event was altered)",
+        if event_hash(prev, event) != event.hash:
+            return broken(
+                event.seq, "its content no longer matches its hash (the event was altered)"
             )
         prev, expected_seq, count, last = event.hash, expected_seq + 1, count + 1, event
     head_seq = last.seq if last else 0
@@ -291,17 +282,16 @@ def export_events(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "json":
-        out.write_text(
-            json.dumps({"head": head_doc, "events": events}, indent=1, ensure_ascii=False),
-            encoding="utf-8",
+        atomic_write(
+            out, json.dumps({"head": head_doc, "events": events}, indent=1, ensure_ascii=False)
         )
     else:
-        with out.open("w", newline="", encoding="utf-8") as fh:
+        with atomic_writer(out, newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
             writer.writeheader()
             writer.writerows(events)
     head_path = Path(head_file) if head_file else out.with_name(out.name + ".head.json")
-    head_path.write_text(json.dumps(head_doc, indent=1) + "\n", encoding="utf-8")
+    atomic_write(head_path, json.dumps(head_doc, indent=1) + "\n")
     return seq, hash_
 
 

@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import event_hash
 from signoff.core.db.schema import AuditEvent, Decision, Evidence
 
-DECISION_EVENT_PREFIX = "decision."
-GO_LIVE_EVENT = "version.went_live"
-EVIDENCE_EVENT = "evidence.recorded"
+DECISION_EVENT_PREFIX = events.DECISION_PREFIX
+GO_LIVE_EVENT = events.VERSION_WENT_LIVE
+EVIDENCE_EVENT = events.EVIDENCE_RECORDED
 
 # the decision's columns that its event must repeat (payload key -> column)
 _DECISION_PAYLOAD = ("gate", "role", "meaning", "comment", "manifest_hash", "review_round")
@@ -147,13 +148,13 @@ def _check_kind(
         verdict[row.id] = _match(kind, row, by_id.pop(row.id, []), keys)
         if verdict[row.id]:
             problems.append(RecordProblem(kind, row.id, row.version_id, verdict[row.id]))
-    for record_id, events in sorted(by_id.items()):
+    for record_id, orphans in sorted(by_id.items()):
         problems.append(
             RecordProblem(
                 kind,
                 record_id,
-                events[0].version_id,
-                f"audit event #{events[0].seq} records it, but it is no longer in the "
+                orphans[0].version_id,
+                f"audit event #{orphans[0].seq} records it, but it is no longer in the "
                 "registry (deleted)",
             )
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO
 
 from sqlalchemy import func, select
@@ -12,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from signoff.core.catalog import inventory
 from signoff.core.common.clock import utcnow
+from signoff.core.common.files import atomic_writer
 from signoff.core.db.schema import IN_REVIEW, Model, Version
-
-SAME, CHANGED, ADDED, REMOVED = "same", "changed", "added", "removed"
 
 
 @dataclass
@@ -108,20 +109,7 @@ def export_inventory_csv(
     writer.writerow(CSV_COLUMNS)
     written, offset = 0, 0
     while True:
-        rows = inventory.inventory(
-            session,
-            inventory.InventoryQuery(
-                search=query.search,
-                business_units=query.business_units,
-                risk_tiers=query.risk_tiers,
-                states=query.states,
-                flags=query.flags,
-                sort=query.sort,
-                descending=query.descending,
-                offset=offset,
-                limit=page,
-            ),
-        )
+        rows = inventory.inventory(session, dataclasses.replace(query, offset=offset, limit=page))
         for r in rows:
             writer.writerow(
                 [
@@ -142,3 +130,15 @@ def export_inventory_csv(
         offset += page
         if len(rows) < page:
             return written
+
+
+def write_inventory_csv(
+    session: Session, query: inventory.InventoryQuery, path: Path | str, page: int = 1000
+) -> int:
+    """Save every model matching *query* as a CSV file at *path*; returns the rows written.
+
+    The file appears whole or not at all: a failed export (a lost connection, a full disk)
+    leaves whatever was at *path* before. A missing folder is an OSError naming the file.
+    """
+    with atomic_writer(path, newline="") as out:
+        return export_inventory_csv(session, query, out, page)

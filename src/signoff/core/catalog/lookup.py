@@ -85,6 +85,23 @@ def deployment_history(session: Session, model_name: str) -> list[Deployment]:
     )
 
 
+def live_version_of(
+    session: Session, model_id: int, environment: str = PRODUCTION
+) -> Version | None:
+    """The version of the model live in *environment* now, or None."""
+    return session.scalar(
+        select(Version)
+        .join(Deployment, Deployment.version_id == Version.id)
+        .where(
+            Deployment.model_id == model_id,
+            Deployment.environment == environment,
+            Deployment.live_to.is_(None),
+        )
+        .order_by(Deployment.live_from.desc())
+        .limit(1)
+    )
+
+
 def live_versions(session: Session, model_id: int) -> dict[str, int]:
     """Environment → live version number, for one model."""
     rows = session.execute(

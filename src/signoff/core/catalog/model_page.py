@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 from signoff.core.catalog import inventory, lookup
 from signoff.core.db.schema import Metric, Version
 
-SAME, CHANGED, ADDED, REMOVED = "same", "changed", "added", "removed"
-
 
 @dataclass
 class VersionRow:

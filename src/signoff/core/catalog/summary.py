@@ -5,13 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from signoff.core.catalog.lookup import live_version_of
 from signoff.core.db.schema import (
     DO_NOT_USE,
     IN_REVIEW,
-    PRODUCTION,
     AuditEvent,
     Consumer,
-    Deployment,
     Model,
     Version,
 )
@@ -45,18 +44,8 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     model.version_count = (
         session.scalar(select(func.count()).where(Version.model_id == model_id)) or 0
     )
-    live = session.execute(
-        select(Version.number, Version.id)
-        .join(Deployment, Deployment.version_id == Version.id)
-        .where(
-            Deployment.model_id == model_id,
-            Deployment.environment == PRODUCTION,
-            Deployment.live_to.is_(None),
-        )
-        .order_by(Deployment.live_from.desc())
-        .limit(1)
-    ).first()
-    model.live_version = live[0] if live else None
+    live = live_version_of(session, model_id)
+    model.live_version = live.number if live else None
     waiting = session.scalar(
         select(func.min(Version.state_changed_at)).where(
             Version.model_id == model_id, Version.state == IN_REVIEW
@@ -64,7 +53,7 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     )
     model.flag_open_review = waiting is not None
     model.review_waiting_since = waiting
-    model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live[1] if live else None)
+    model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live.id if live else None)
     activity = [
         session.scalar(
             select(func.max(Version.state_changed_at)).where(Version.model_id == model_id)

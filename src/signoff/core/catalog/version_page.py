@@ -14,27 +14,6 @@ from signoff.core.common.errors import NotFoundError
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import COMPONENT_KINDS, Version
 
-SAME, CHANGED, ADDED, REMOVED = "same", "changed", "added", "removed"
-TEXT_SUFFIXES = {
-    ".py",
-    ".txt",
-    ".md",
-    ".json",
-    ".toml",
-    ".yaml",
-    ".yml",
-    ".cfg",
-    ".ini",
-    ".csv",
-    ".jsonl",
-    ".sql",
-    ".r",
-    ".sh",
-    ".lock",
-    ".ipynb",
-    ".xml",
-    ".html",
-}
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # larger files are described, not shown
 
 

@@ -41,3 +41,7 @@ class ConcurrentChangeError(SignoffError):
 
 class TransitionError(SignoffError):
     """A lifecycle transition or decision is not allowed in the current state."""
+
+
+class Cancelled(SignoffError):
+    """The person stopped the work; what was complete before the stop is kept."""

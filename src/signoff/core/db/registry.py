@@ -28,10 +28,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from signoff.core.artifacts.store import ArtifactStore
 from signoff.core.common.errors import DatabaseLocationError
+from signoff.core.common.retry import Backoff, retry_call
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# waits before each retry of a serialization failure: 40, 80, 160, 320 ms, less up to half
+_SERIALIZATION_BACKOFF = Backoff(first_s=0.04, factor=2.0, jitter=0.5)
 
 NETWORK_FILESYSTEMS = {
     "nfs",
@@ -264,17 +268,26 @@ def is_serialization_failure(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc)
 
 
-def retrying(work: Callable[[], T], attempts: int = 5) -> T:
-    """Run *work*, retrying a bounded number of times on serialization failures."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return work()
-        except OperationalError as exc:
-            if attempt == attempts or not is_serialization_failure(exc):
-                raise
-            log.info("serialization failure, retrying (%d/%d)", attempt, attempts)
-            time.sleep(0.02 * 2**attempt)
-    raise AssertionError("unreachable")
+def retrying(
+    work: Callable[[], T], attempts: int = 5, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """Run *work*, retrying a bounded number of times on serialization failures.
+
+    Any other error, and the last serialization failure, is raised. The waits (40, 80, 160 ms
+    ...) carry jitter, so two writers that collided do not collide again on the next try.
+    """
+
+    def note(exc: BaseException, failures: int, _wait: float) -> None:
+        log.info("serialization failure, retrying (%d/%d)", failures, attempts)
+
+    return retry_call(
+        work,
+        retryable=lambda exc: isinstance(exc, OperationalError) and is_serialization_failure(exc),
+        backoff=_SERIALIZATION_BACKOFF,
+        attempts=attempts,
+        on_retry=note,
+        sleep=sleep,
+    )
 
 
 def default_home() -> Path:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.catalog.lookup import consumers_of, get_model, get_version, live_versions
 from signoff.core.common.errors import TransitionError
 from signoff.core.db.lifecycle import CHECKS_STEP
@@ -291,7 +292,7 @@ class TimelineEntry:
 
 
 def _describe(action: str, payload: dict[str, Any]) -> tuple[str, str]:
-    if action.startswith("decision."):
+    if events.is_decision(action):
         what = action.split(".", 1)[1]
         words = [
             f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
@@ -301,7 +302,7 @@ def _describe(action: str, payload: dict[str, Any]) -> tuple[str, str]:
         if payload.get("comment"):
             words.append(f"“{payload['comment']}”")
         return what.replace("_", " "), "; ".join(w for w in words if w)
-    if action == "version.went_live":
+    if action == events.VERSION_WENT_LIVE:
         sup = payload.get("superseded") or []
         return "went live", (
             f"in {payload.get('environment')}"
@@ -328,17 +329,17 @@ def _describe(action: str, payload: dict[str, Any]) -> tuple[str, str]:
 
 def timeline(session: Session, model: str, number: int | None = None) -> list[TimelineEntry]:
     """The audit events of a version (or a whole model) as a timeline, oldest first."""
-    events = version_events(session, model, number)
-    names = printed_names(session, {e.actor for e in events})
+    trail = version_events(session, model, number)
+    names = printed_names(session, {e.actor for e in trail})
     entries = []
-    for e in events:
+    for e in trail:
         try:
             payload = json.loads(e.payload)
         except ValueError:
             payload = {}
         title, details = _describe(e.action, payload if isinstance(payload, dict) else {})
-        is_signature = e.action.startswith("decision.") or (
-            e.action == "version.went_live" and "decision_id" in payload
+        is_signature = events.is_decision(e.action) or (
+            e.action == events.VERSION_WENT_LIVE and "decision_id" in payload
         )
         entries.append(
             TimelineEntry(

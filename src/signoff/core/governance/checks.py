@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.common.progress import StepCallback
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Evidence, Version
 from signoff.core.governance.evidence import record_evidence, require_evidence_recorder
@@ -68,13 +69,14 @@ def run_checks(
     checks: tuple[str, ...] = CHECKS,
     options: CheckOptions | None = None,
     actor: str | None = None,
-    progress: Callable[[str, str], None] | None = None,
+    on_step: StepCallback | None = None,
 ) -> list[CheckResult]:
     """Run the named checks on a version and store each result as evidence (with an audit
     event), all bound to the version's current manifest hash. In the same transaction an
     approved version whose required checks now all pass becomes ready (the workflow's
     ``note_evidence``). Never raises for a failing check; an unknown check name raises
-    ValueError.
+    ValueError. *on_step* is told as each check starts and ends (``done`` when it passed,
+    ``failed`` otherwise, with its summary).
     """
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
@@ -92,8 +94,8 @@ def run_checks(
     results: list[CheckResult] = []
     with PreparedVersion(registry, version_id, actor=actor, purpose="deployment checks") as prep:
         for name in checks:
-            if progress is not None:
-                progress(name, "running")
+            if on_step is not None:
+                on_step(name, "running", "")
             if prep.refusal is not None:
                 result = CheckResult(
                     name,
@@ -104,8 +106,8 @@ def run_checks(
             else:
                 result = _CHECKS[name](prep, options)
             results.append(result)
-            if progress is not None:
-                progress(name, "passed" if result.passed else "failed")
+            if on_step is not None:
+                on_step(name, "done" if result.passed else "failed", result.summary)
     _store(registry, version_id, results, actor)
     return results
 

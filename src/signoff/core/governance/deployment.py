@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.db.registry import db_now
@@ -67,7 +68,7 @@ def record_go_live(
     append_event(
         session,
         actor=actor,
-        action="version.went_live",
+        action=events.VERSION_WENT_LIVE,
         entity_type="version",
         entity_id=f"{version.model.name} v{version.number}",
         model_id=version.model_id,

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.db import lifecycle as lc
 from signoff.core.db.registry import db_now
@@ -100,7 +101,7 @@ def record_evidence(
     append_event(
         session,
         actor=actor,
-        action="evidence.recorded",
+        action=events.EVIDENCE_RECORDED,
         entity_type="version",
         entity_id=f"{version.model.name} v{version.number}",
         model_id=version.model_id,

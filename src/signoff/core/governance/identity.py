@@ -13,6 +13,7 @@ import logging
 
 from sqlalchemy.engine import URL, make_url
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.registry import Registry
@@ -59,7 +60,7 @@ def _audit_failure(registry: Registry, login: str, purpose: str, reason: str) ->
         append_event(
             session,
             actor=login,
-            action="auth.reauthentication_failed",
+            action=events.REAUTHENTICATION_FAILED,
             entity_type="login",
             entity_id=login,
             payload={"purpose": purpose, "reason": reason[:200]},

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.schema import ROLES, User, UserRole
@@ -144,7 +145,7 @@ def save_person(
     append_event(
         session,
         actor=actor,
-        action="person.created" if created else "person.updated",
+        action=events.PERSON_CREATED if created else events.PERSON_UPDATED,
         entity_type="person",
         entity_id=login,
         payload={

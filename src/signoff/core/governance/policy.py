@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db import lifecycle as lc
@@ -171,7 +172,7 @@ def set_policy(
     append_event(
         session,
         actor=actor,
-        action="policy.changed",
+        action=events.POLICY_CHANGED,
         entity_type="policy",
         entity_id=f"{risk_tier}#{row.revision}",
         payload={

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.lookup import get_model
 from signoff.core.catalog.summary import refresh_model_summary
@@ -53,7 +54,7 @@ def set_risk_tier(session: Session, model_name: str, tier: str, *, actor: str, r
     append_event(
         session,
         actor=actor,
-        action="model.risk_tier_changed",
+        action=events.RISK_TIER_CHANGED,
         entity_type="model",
         entity_id=model.name,
         model_id=model.id,

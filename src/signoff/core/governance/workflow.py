@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import ConcurrentChangeError, NotFoundError, TransitionError
@@ -309,7 +310,7 @@ def transition(
         append_event(
             session,
             actor=actor,
-            action=f"decision.{action}",
+            action=events.decision(action),
             entity_type="version",
             entity_id=f"{version.model.name} v{version.number}",
             model_id=version.model_id,
@@ -430,7 +431,7 @@ def note_evidence(
     append_event(
         session,
         actor=actor,
-        action="version.ready",
+        action=events.VERSION_READY,
         entity_type="version",
         entity_id=f"{model} v{number}",
         model_id=version.model_id,

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.registry import Registry
@@ -438,7 +439,7 @@ def _audit(
             append_event(
                 session,
                 actor=actor,
-                action=f"monitoring.{kind}_ingested",
+                action=events.ingested(kind),
                 entity_type="model",
                 entity_id=model.name,
                 model_id=model_id,
@@ -453,7 +454,7 @@ def _audit(
         append_event(
             session,
             actor=actor,
-            action=f"monitoring.{kind}_ingested",
+            action=events.ingested(kind),
             entity_type="ingest",
             entity_id=source,
             payload={"source": source, "rows": rows, "inserted": inserted},

@@ -15,8 +15,6 @@ import numpy as np
 # Which way is better, per metric: the staleness rule "below baseline minus tolerance" turns
 # into "above baseline plus tolerance" for error metrics.
 HIGHER_IS_BETTER = {"auc": True, "accuracy": True, "rmse": False, "mae": False}
-CLASSIFICATION_METRICS = ("auc", "accuracy")
-REGRESSION_METRICS = ("rmse", "mae")
 
 # PSI bins with no reference or no current mass would give log(0); they get this floor.
 PSI_EPSILON = 1e-4

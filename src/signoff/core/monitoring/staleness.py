@@ -25,7 +25,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
+from signoff.core.catalog.lookup import live_version_of
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import PRODUCTION, Decision, Deployment, Model, Version
 from signoff.core.monitoring.windows import (
@@ -88,21 +90,6 @@ class ModelHealth:
             ),
             "changed": self.changed,
         }
-
-
-def live_version_of(session: Session, model_id: int) -> Version | None:
-    """The version live in production now, or None."""
-    return session.scalar(
-        select(Version)
-        .join(Deployment, Deployment.version_id == Version.id)
-        .where(
-            Deployment.model_id == model_id,
-            Deployment.environment == PRODUCTION,
-            Deployment.live_to.is_(None),
-        )
-        .order_by(Deployment.live_from.desc())
-        .limit(1)
-    )
 
 
 def last_approval(session: Session, version: Version) -> datetime | None:
@@ -237,11 +224,11 @@ def evaluate_staleness(
             was = model.flag_stale
             model.flag_stale, model.stale_reason = health.stale, health.reason
             if health.stale and not was:
-                action = "monitoring.flagged_stale"
+                action = events.FLAGGED_STALE
             elif was and not health.stale:
-                action = "monitoring.stale_cleared"
+                action = events.STALE_CLEARED
             else:
-                action = "monitoring.stale_reason_changed"
+                action = events.STALE_REASON_CHANGED
             append_event(
                 session,
                 actor=actor,

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from signoff.core.catalog.lookup import get_model, get_version
+from signoff.core.catalog.lookup import get_model, get_version, live_version_of
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Version
 from signoff.core.monitoring import metrics as mm
-from signoff.core.monitoring.staleness import ModelHealth, assess_model, live_version_of
+from signoff.core.monitoring.staleness import ModelHealth, assess_model
 from signoff.core.monitoring.windows import (
     MonitoringRules,
     MonitoringRulesError,

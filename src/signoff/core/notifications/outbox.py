@@ -24,8 +24,10 @@ import requests
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
+from signoff.core.common.retry import Backoff
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
 
@@ -51,7 +53,7 @@ class RetryPolicy:
 
     def delay_after(self, attempts: int) -> float:
         """Seconds to wait after the *attempts*-th failed attempt (1-based)."""
-        return min(self.max_seconds, self.base_seconds * self.factor ** max(0, attempts - 1))
+        return Backoff(self.base_seconds, self.factor, self.max_seconds).delay(attempts)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -159,7 +161,7 @@ def save_consumer(
     append_event(
         session,
         actor=actor,
-        action="consumer.added" if created else "consumer.changed",
+        action=events.CONSUMER_ADDED if created else events.CONSUMER_CHANGED,
         entity_type="consumer",
         entity_id=f"{model.name}/{name}",
         model_id=model.id,
@@ -280,11 +282,11 @@ def _record(
         if error is None:
             message.state, message.delivered_at, message.last_error = DELIVERED, clock, ""
             report.delivered.append(claim.id)
-            action = "notification.delivered"
+            action = events.NOTIFICATION_DELIVERED
         elif claim.attempts >= retry.max_attempts:
             message.state, message.last_error = FAILED, error
             report.failed.append(claim.id)
-            action = "notification.failed"
+            action = events.NOTIFICATION_FAILED
         else:
             message.last_error = error
             message.next_attempt_at = clock + timedelta(seconds=retry.delay_after(claim.attempts))

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from signoff.core.artifacts.store import sha256_bytes, sha256_file
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
+from signoff.core.common.files import sha256_bytes, sha256_file
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
 from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
@@ -46,7 +47,7 @@ def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None
         if spec.source is None:
             hashed.append((spec, spec.pinned_sha256, None))
             continue
-        sha, size = sha256_file(spec.source)
+        sha, size = sha256_file(spec.source), spec.source.stat().st_size
         if spec.pinned_sha256 and spec.pinned_sha256 != sha:
             raise HashMismatchError(
                 f"{spec.kind} '{spec.name}' ({spec.rel_path})", spec.pinned_sha256, sha
@@ -132,7 +133,7 @@ def _register(
         append_event(
             session,
             actor=actor,
-            action="model.created",
+            action=events.MODEL_CREATED,
             entity_type="model",
             entity_id=model.name,
             payload=meta,
@@ -162,7 +163,7 @@ def _register(
         append_event(
             session,
             actor=actor,
-            action="model.updated",
+            action=events.MODEL_UPDATED,
             entity_type="model",
             entity_id=model.name,
             payload={"changed": changed},
@@ -207,7 +208,7 @@ def _register(
     append_event(
         session,
         actor=actor,
-        action="version.published",
+        action=events.VERSION_PUBLISHED,
         entity_type="version",
         entity_id=f"{model.name} v{number}",
         model_id=model.id,

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from signoff.core.common.progress import CancelCheck, ProgressCallback
 from signoff.core.render.cache import RenderCache, cache_dir_for, render_document
 from signoff.core.render.document import (
     RENDERER_VERSION,
     Limits,
-    ProgressCallback,
     RenderedDocument,
     RenderError,
     RenderReport,
@@ -77,7 +77,10 @@ def kind_for_path(path: Path) -> str:
 
 
 def render_path(
-    path: Path, progress: ProgressCallback | None = None, limits: Limits | None = None
+    path: Path,
+    progress: ProgressCallback | None = None,
+    limits: Limits | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> RenderedDocument:
     """Render the notebook or Markdown file at *path* (kind chosen by its extension)."""
     path = Path(path)
@@ -90,4 +93,6 @@ def render_path(
         raise RenderError("it is a folder, not a file") from exc
     except OSError as exc:
         raise RenderError(f"cannot read it: {exc.strerror or exc}") from exc
-    return render_document(data, kind, title=path.name, progress=progress, limits=limits)
+    return render_document(
+        data, kind, title=path.name, progress=progress, limits=limits, cancelled=cancelled
+    )

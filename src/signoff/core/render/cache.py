@@ -11,18 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from signoff.core.render.document import (
-    RENDERER_VERSION,
-    Limits,
-    ProgressCallback,
-    RenderedDocument,
-    report_progress,
-)
+from signoff.core.common.files import PRIVATE, atomic_write
+from signoff.core.common.progress import CancelCheck, ProgressCallback, report_progress
+from signoff.core.render.document import RENDERER_VERSION, Limits, RenderedDocument
 
 if TYPE_CHECKING:
     from signoff.core.db.registry import Registry
@@ -71,8 +65,8 @@ class RenderCache:
         """Store *document*; returns the path of its HTML file."""
         self.root.mkdir(parents=True, exist_ok=True)
         html_path = self.html_path(document.source_sha256, document.kind)
-        _atomic_write(html_path, document.html)
-        _atomic_write(html_path.with_suffix(".json"), json.dumps(document.meta_json()))
+        atomic_write(html_path, document.html, mode=PRIVATE)
+        atomic_write(html_path.with_suffix(".json"), json.dumps(document.meta_json()), mode=PRIVATE)
         return html_path
 
     def render(
@@ -83,21 +77,44 @@ class RenderCache:
         title: str,
         progress: ProgressCallback | None = None,
         limits: Limits | None = None,
+        cancelled: CancelCheck | None = None,
     ) -> RenderedDocument:
         """The page for *data*: from the cache when present, else rendered and stored."""
+        document, _from_cache = self.get_or_render(
+            data, kind, title=title, progress=progress, limits=limits, cancelled=cancelled
+        )
+        return document
+
+    def get_or_render(
+        self,
+        data: bytes,
+        kind: str,
+        *,
+        title: str,
+        progress: ProgressCallback | None = None,
+        limits: Limits | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> tuple[RenderedDocument, bool]:
+        """The page for *data* and whether it came from the cache.
+
+        A page rendered now is stored for next time; a cache that cannot be written (a
+        read-only or full disk) is logged and the page returned all the same.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown document kind {kind!r}")
         digest = hashlib.sha256(data).hexdigest()
         cached = self.get(digest, kind)
         if cached is not None:
             report_progress(progress, 1.0, "Loaded from cache")
-            return cached
-        document = render_document(data, kind, title=title, progress=progress, limits=limits)
+            return cached, True
+        document = render_document(
+            data, kind, title=title, progress=progress, limits=limits, cancelled=cancelled
+        )
         try:
             self.put(document)
         except OSError as exc:  # a read-only or full disk must not stop a reviewer reading
             log.warning("could not write render cache: %s", exc)
-        return document
+        return document, False
 
 
 def render_document(
@@ -107,23 +124,15 @@ def render_document(
     title: str,
     progress: ProgressCallback | None = None,
     limits: Limits | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> RenderedDocument:
     """Render *data* as a notebook or Markdown document (no cache)."""
     if kind == "notebook":
         from signoff.core.render.notebook import render_notebook
 
-        return render_notebook(data, title=title, progress=progress, limits=limits)
+        return render_notebook(
+            data, title=title, progress=progress, limits=limits, cancelled=cancelled
+        )
     from signoff.core.render.markdown import render_markdown
 
-    return render_markdown(data, title=title, progress=progress, limits=limits)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return render_markdown(data, title=title, progress=progress, limits=limits, cancelled=cancelled)

@@ -7,16 +7,12 @@ whenever the output of the same input changes (sanitizer rules, template, CSS).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signoff.core.common.errors import SignoffError
 
 RENDERER_VERSION = "signoff-render-2"
-
-#: ``progress(fraction, message)``; fraction in [0, 1]. May be called from a worker thread.
-ProgressCallback = Callable[[float, str], None]
 
 
 class RenderError(SignoffError):
@@ -109,9 +105,3 @@ def human_size(size: float) -> str:
     if size >= 1000:
         return f"{size / 1e3:.0f} kB"
     return f"{int(size)} bytes"
-
-
-def report_progress(progress: ProgressCallback | None, fraction: float, message: str) -> None:
-    """Call *progress* if given (a small helper so pipelines read cleanly)."""
-    if progress is not None:
-        progress(fraction, message)

@@ -14,14 +14,18 @@ from typing import Any
 
 import mistune
 
+from signoff.core.common.progress import (
+    CancelCheck,
+    ProgressCallback,
+    check_cancelled,
+    report_progress,
+)
 from signoff.core.render.document import (
     Limits,
-    ProgressCallback,
     RenderedDocument,
     RenderError,
     RenderReport,
     human_size,
-    report_progress,
 )
 from signoff.core.render.mathtext import render_math_in_html
 from signoff.core.render.page import add_heading_anchors, build_page, markdown_css
@@ -67,6 +71,7 @@ def render_markdown(
     title: str = "Release notes",
     progress: ProgressCallback | None = None,
     limits: Limits | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> RenderedDocument:
     """Render Markdown to a complete, sanitized, offline HTML page with an outline.
 
@@ -92,6 +97,7 @@ def render_markdown(
             f"{human_size(limits.max_markdown_bytes)} are shown."
         )
         text = text[: limits.max_markdown_bytes]
+    check_cancelled(cancelled, "the render")
     report_progress(progress, 0.1, "Rendering Markdown")
     body, toc = add_heading_anchors(markdown_to_safe_html(text, report))
     page = build_page(title, body, markdown_css(), report, body_class="signoff-markdown")

@@ -22,14 +22,14 @@ from functools import lru_cache
 from importlib.resources import as_file, files
 from typing import TYPE_CHECKING, Any
 
-from signoff.core.render.document import (
-    Limits,
+from signoff.core.common.errors import Cancelled
+from signoff.core.common.progress import (
+    CancelCheck,
     ProgressCallback,
-    RenderedDocument,
-    RenderError,
-    RenderReport,
+    check_cancelled,
     report_progress,
 )
+from signoff.core.render.document import Limits, RenderedDocument, RenderError, RenderReport
 from signoff.core.render.mathtext import render_math_in_html
 from signoff.core.render.notebook_input import clean_notebook, load_notebook
 from signoff.core.render.page import add_heading_anchors, build_page, notebook_css
@@ -162,13 +162,15 @@ def render_notebook(
     title: str = "Notebook",
     progress: ProgressCallback | None = None,
     limits: Limits | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> RenderedDocument:
     """Render notebook JSON to a complete, sanitized, offline HTML page.
 
     Promises: the page contains no script, no event handler, no ``javascript:``/``data:``
     link and nothing the view would fetch (remote images become visible placeholders); a
     malformed notebook raises :class:`RenderError` naming the problem; content beyond
-    *limits* is replaced by a visible note. *progress* is called with fractions in [0, 1].
+    *limits* is replaced by a visible note. *progress* is called with fractions in [0, 1];
+    *cancelled* is asked between chunks of cells, and raises Cancelled when it says to stop.
     """
     limits = limits or Limits()
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -183,6 +185,7 @@ def render_notebook(
     total = max(1, len(cells))
     try:
         for start in range(0, len(cells), CHUNK_CELLS):
+            check_cancelled(cancelled, "the render")
             chunk = dict(clean, cells=cells[start : start + CHUNK_CELLS])
             report_progress(
                 progress,
@@ -190,7 +193,7 @@ def render_notebook(
                 f"Rendering cells {start + 1}-{min(start + CHUNK_CELLS, total)} of {len(cells)}",
             )
             parts.append(sanitizer.clean(render_math_in_html(_convert_cells(chunk))))
-    except RenderError:
+    except (RenderError, Cancelled):
         raise
     except Exception as exc:  # nbconvert/Jinja failing on odd input: a message, not a crash
         log.warning("nbconvert failed: %s", exc, exc_info=True)

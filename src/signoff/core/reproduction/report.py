@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.clock import utcnow
+from signoff.core.common.files import atomic_write
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Decision
 from signoff.core.reproduction.reproduce import Reproduction
@@ -467,7 +469,7 @@ def store_report(
         event = append_event(
             session,
             actor=actor or registry.actor,
-            action="report.stored",
+            action=events.REPORT_STORED,
             entity_type="prediction",
             entity_id=repro.prediction_id,
             model_id=repro.model_id,
@@ -494,11 +496,11 @@ def store_report(
 def write_report(
     registry: Registry, repro: Reproduction, path: Path | str, *, actor: str | None = None
 ) -> StoredReport:
-    """Store the report and write it to *path*: PDF when it ends in ``.pdf``, else HTML."""
+    """Store the report and write it to *path*: PDF when it ends in ``.pdf``, else HTML.
+
+    The file is written whole or not at all, byte for byte what the artifact store holds.
+    """
     stored, html_text, pdf_bytes = store_report(registry, repro, actor=actor)
     path = Path(path)
-    if path.suffix.lower() == ".pdf":
-        path.write_bytes(pdf_bytes)
-    else:
-        path.write_text(html_text, encoding="utf-8")
+    atomic_write(path, pdf_bytes if path.suffix.lower() == ".pdf" else html_text)
     return stored

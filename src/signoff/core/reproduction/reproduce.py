@@ -1,6 +1,6 @@
 """Audit reproduction: re-run the version that produced a recorded prediction and compare.
 
-Steps, reported through a progress callback as they happen: ``resolve`` (find the prediction
+Steps, reported through an ``on_step`` callback as they happen: ``resolve`` (find the prediction
 and its version, cross-check with the deployment history), ``verify`` (every artifact hash and
 the input's recorded hash), ``environment`` (captured pins against the interpreter), ``run``
 (the scoring entry point in a child process) and ``compare`` (recorded against reproduced
@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,10 +20,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog import lookup
 from signoff.core.common.clock import utcnow
 from signoff.core.common.errors import NotFoundError
+from signoff.core.common.progress import CancelCheck, StepCallback
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Model, Prediction, Version
 from signoff.core.runner import CANCELLED as RUN_CANCELLED
@@ -35,9 +36,6 @@ log = logging.getLogger(__name__)
 STEPS = ("resolve", "verify", "environment", "run", "compare")
 REPRODUCED, DIFFERS = "reproduced", "differs"
 COULD_NOT_RUN, CANCELLED = "could not run", "cancelled"
-
-# progress(step, state, detail): state is "running", "done" or "failed"
-Progress = Callable[[str, str, str], None]
 
 
 @dataclass
@@ -217,8 +215,8 @@ def reproduce(
     *,
     subject: str | None = None,
     at: datetime | None = None,
-    progress: Progress | None = None,
-    cancel: Callable[[], bool] | None = None,
+    on_step: StepCallback | None = None,
+    cancelled: CancelCheck | None = None,
     actor: str | None = None,
     limits: Limits | None = None,
     tolerance: float = 1e-9,
@@ -227,6 +225,9 @@ def reproduce(
 
     Raises NotFoundError only when no such prediction exists; everything else (a hash
     mismatch, a failing run, a cancel) is a verdict. The outcome is an audit event.
+    *on_step* is told of each of :data:`STEPS` as it starts and ends; when *cancelled* says
+    to stop, the verdict is ``cancelled`` (a running scoring process is killed) and that
+    too is recorded.
     """
     actor = actor or registry.actor
     repro = Reproduction(prediction_id or 0, actor=actor)
@@ -239,8 +240,8 @@ def reproduce(
                 else "; no input hash was recorded"
             )
         repro.steps[name] = (state, detail)
-        if progress is not None:
-            progress(name, state, detail)
+        if on_step is not None:
+            on_step(name, state, detail)
 
     step("resolve", "running", "finding the prediction and its version")
     with registry.read() as session:
@@ -252,7 +253,7 @@ def reproduce(
         _verify_input(repro, step)
         if repro.reason:
             return repro
-        _run(registry, repro, step, cancel, limits, actor)
+        _run(registry, repro, step, cancelled, limits, actor)
         if repro.reason:
             return repro
         step("compare", "running", "comparing recorded and reproduced output")
@@ -298,7 +299,7 @@ def _resolve(session: Session, repro: Reproduction, prediction: Prediction) -> N
         )
 
 
-def _verify_input(repro: Reproduction, step: Progress) -> None:
+def _verify_input(repro: Reproduction, step: StepCallback) -> None:
     step("verify", "running", "checking the input record's hash")
     if repro.input_record is None:
         repro.reason = "the input record was not stored with the prediction"
@@ -321,12 +322,12 @@ def _verify_input(repro: Reproduction, step: Progress) -> None:
 def _run(
     registry: Registry,
     repro: Reproduction,
-    step: Progress,
-    cancel: Callable[[], bool] | None,
+    step: StepCallback,
+    cancelled: CancelCheck | None,
     limits: Limits | None,
     actor: str,
 ) -> None:
-    if cancel is not None and cancel():
+    if cancelled is not None and cancelled():
         repro.verdict, repro.reason = CANCELLED, "cancelled before the run"
         return
     assert repro.version_id is not None
@@ -335,7 +336,7 @@ def _run(
         repro.version_id,
         [repro.input_record],
         limits=limits,
-        cancel=cancel,
+        cancelled=cancelled,
         actor=actor,
         purpose=f"reproduce prediction {repro.prediction_id}",
         on_step=step,
@@ -373,7 +374,7 @@ def _record(registry: Registry, repro: Reproduction) -> None:
         event = append_event(
             session,
             actor=repro.actor,
-            action="prediction.reproduced",
+            action=events.PREDICTION_REPRODUCED,
             entity_type="prediction",
             entity_id=repro.prediction_id,
             model_id=repro.model_id,

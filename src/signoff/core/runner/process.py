@@ -20,12 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from signoff.core.common.child import child_command
+from signoff.core.common.progress import CancelCheck
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +98,6 @@ class RunResult:
         return asdict(self)
 
 
-class Cancelled(Exception):
-    """Raised inside the core when a cancel flag is set between steps."""
-
-
-CancelCheck = Callable[[], bool]
-
-
 def child_environment(workdir: Path) -> dict[str, str]:
     """A small, deterministic environment for the child: no user site, one BLAS thread."""
     env = {
@@ -134,7 +127,7 @@ def run_entry_point(
     limits: Limits | None = None,
     python: str | None = None,
     mode: str = "batch",
-    cancel: CancelCheck | None = None,
+    cancelled: CancelCheck | None = None,
     warmup: bool = False,
 ) -> RunResult:
     """Score *records* with ``workdir``'s *entry_point* in a child process; never raises for
@@ -149,7 +142,7 @@ def run_entry_point(
     workdir = Path(workdir)
     job_dir = Path(tempfile.mkdtemp(prefix="job-", dir=workdir.parent))
     try:
-        return _run(job_dir, workdir, entry_point, records, limits, python, mode, cancel, warmup)
+        return _run(job_dir, workdir, entry_point, records, limits, python, mode, cancelled, warmup)
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
 
@@ -162,7 +155,7 @@ def _run(
     limits: Limits,
     python: str | None,
     mode: str,
-    cancel: CancelCheck | None,
+    cancelled: CancelCheck | None,
     warmup: bool,
 ) -> RunResult:
     bootstrap = job_dir / "bootstrap.py"
@@ -192,7 +185,7 @@ def _run(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a kill reaches grandchildren
         )
-        status = _wait(proc, started, limits.time_s, cancel)
+        status = _wait(proc, started, limits.time_s, cancelled)
     duration = time.perf_counter() - started
     tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-4000:]
     base: dict[str, Any] = {
@@ -216,7 +209,7 @@ def _run(
 
 
 def _wait(
-    proc: subprocess.Popen[bytes], started: float, time_limit: float, cancel: CancelCheck | None
+    proc: subprocess.Popen[bytes], started: float, time_limit: float, cancelled: CancelCheck | None
 ) -> str:
     while True:
         try:
@@ -224,7 +217,7 @@ def _wait(
             return OK
         except subprocess.TimeoutExpired:
             pass
-        if cancel is not None and cancel():
+        if cancelled is not None and cancelled():
             _kill_group(proc)
             return CANCELLED
         if time.perf_counter() - started > time_limit:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,16 +17,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.common.errors import NotFoundError
+from signoff.core.common.progress import CancelCheck, StepCallback
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Setting, Version
 from signoff.core.runner.environment import EnvironmentReport, compare_environment
 from signoff.core.runner.process import (
     CANCELLED,
     REFUSED,
-    CancelCheck,
     Limits,
     RunResult,
     run_entry_point,
@@ -36,10 +36,6 @@ from signoff.core.runner.venv import EnvironmentBuildError, PackageSource, ensur
 from signoff.core.runner.workspace import HashCheck, prepare_workspace
 
 log = logging.getLogger(__name__)
-
-# on_step(step, state, detail): step is "verify" / "environment" / "run";
-# state is "running", "done" or "failed"
-StepCallback = Callable[[str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -70,10 +66,6 @@ class VersionRun:
     environment: EnvironmentReport | None
     result: RunResult
     details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def refused(self) -> bool:
-        return self.result.status == REFUSED
 
 
 def load_version_spec(session: Session, version_id: int) -> VersionSpec:
@@ -125,7 +117,7 @@ def record_refusal(
         append_event(
             session,
             actor=actor,
-            action="run.refused",
+            action=events.RUN_REFUSED,
             entity_type="version",
             entity_id=spec.label,
             model_id=spec.model_id,
@@ -141,9 +133,9 @@ def record_refusal(
 class PreparedVersion:
     """A version verified into a working folder, ready to score several batches.
 
-    Use as a context manager; the working folder is removed on exit. ``refused`` is True
-    (and ``refusal`` holds the result) when a component failed its hash check; then nothing
-    can be scored.
+    Use as a context manager; the working folder is removed on exit. ``refusal`` holds the
+    result (it is None otherwise) when a component failed its hash check; then nothing can be
+    scored.
     """
 
     def __init__(
@@ -184,10 +176,6 @@ class PreparedVersion:
         step("verify", "done", f"{len(self.workspace.checks)} components verified")
 
     @property
-    def refused(self) -> bool:
-        return self.refusal is not None
-
-    @property
     def manifest_raw(self) -> dict[str, Any]:
         """The manifest as published (its TOML tables as a dict)."""
         return self.spec.manifest
@@ -206,7 +194,7 @@ class PreparedVersion:
         *,
         limits: Limits | None = None,
         mode: str = "batch",
-        cancel: CancelCheck | None = None,
+        cancelled: CancelCheck | None = None,
         warmup: bool = False,
     ) -> RunResult:
         """Score *records* in a fresh child process (never raises for a bad run)."""
@@ -220,7 +208,7 @@ class PreparedVersion:
             limits=limits or default_limits(self.settings),
             python=self.python,
             mode=mode,
-            cancel=cancel,
+            cancelled=cancelled,
             warmup=warmup,
         )
 
@@ -242,12 +230,16 @@ def run_version(
     *,
     limits: Limits | None = None,
     mode: str = "batch",
-    cancel: CancelCheck | None = None,
+    cancelled: CancelCheck | None = None,
     actor: str | None = None,
     purpose: str = "run",
     on_step: StepCallback | None = None,
 ) -> VersionRun:
     """Verify, materialise and run a version on *records*; never raises for a bad run.
+
+    *on_step* is told of the steps ``verify``, ``environment`` and ``run`` as they start and
+    end; when *cancelled* says to stop, the result has status ``cancelled`` (a running
+    scoring process is killed).
 
     A component whose hash does not match refuses the run (status ``refused``, audit event
     ``run.refused``) before any process starts. Raises NotFoundError for an unknown version.
@@ -259,16 +251,16 @@ def run_version(
         spec, checks = prepared.spec, prepared.workspace.checks
         if prepared.refusal is not None:
             return VersionRun(spec, checks, None, prepared.refusal)
-        if cancel is not None and cancel():
+        if cancelled is not None and cancelled():
             return VersionRun(spec, checks, None, RunResult(CANCELLED))
         step("environment", "running", "comparing with the captured environment")
         env = prepared.resolve_environment()
         problem = prepared.environment_problem
         step("environment", "failed" if problem else "done", problem or env.summary())
-        if cancel is not None and cancel():
+        if cancelled is not None and cancelled():
             return VersionRun(spec, checks, env, RunResult(CANCELLED))
         step("run", "running", f"scoring {len(records)} record(s) with {spec.entry_point}")
-        result = prepared.score(records, limits=limits, mode=mode, cancel=cancel)
+        result = prepared.score(records, limits=limits, mode=mode, cancelled=cancelled)
         step("run", "done" if result.ok else "failed", result.describe())
         return VersionRun(
             spec, checks, env, result, details={"environment_problem": problem} if problem else {}

@@ -1,6 +1,6 @@
 """Materialising a version's components into a clean working folder, hash-checked first.
 
-Every stored component is copied out of the artifact store while its bytes are hashed; if any
+Every stored component is copied out of the artifact store and the copy is hashed; if any
 component's hash differs from the one recorded at publish (or its blob is missing), the whole
 working folder is deleted before any scoring process is started, so an altered file is never
 imported, unpickled or executed.
@@ -8,7 +8,6 @@ imported, unpickled or executed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -67,35 +66,6 @@ def _safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-_BUFFER = 8 * 1024 * 1024
-
-
-def sha256_of(path: Path) -> str:
-    """The sha256 of a file, read with one reusable buffer."""
-    digest = hashlib.sha256()
-    buffer = bytearray(_BUFFER)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as handle:
-        while n := handle.readinto(buffer):
-            digest.update(view[:n])
-    return digest.hexdigest()
-
-
-def copy_verified(store: ArtifactStore, sha256: str, dest: Path, what: str) -> None:
-    """Copy a blob to *dest* and hash the copy itself: the bytes checked are exactly the bytes
-    the scoring process will read (the working folder is private to this user). On a
-    mismatch the copy is deleted and HashMismatchError raised."""
-    src = store.path_for(sha256)
-    if not src.is_file():
-        raise NotFoundError(f"{what}: not in the artifact store ({src})")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest)  # kernel-side copy (copy_file_range / sendfile)
-    actual = sha256_of(dest)
-    if actual != sha256:
-        dest.unlink()
-        raise HashMismatchError(what, sha256, actual)
-
-
 def prepare_workspace(
     store: ArtifactStore, components: list[ComponentRef], parent: Path | None = None
 ) -> Workspace:
@@ -125,7 +95,7 @@ def prepare_workspace(
             continue
         try:
             dest = workdir / _safe_relative(comp.path)
-            copy_verified(store, comp.sha256, dest, comp.label)
+            store.materialize(comp.sha256, dest, comp.label)
             checks.append(
                 HashCheck(comp.kind, comp.name, comp.path, comp.sha256, comp.sha256, True)
             )

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QModelIndex, Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -195,10 +195,3 @@ class AuditPage(QWidget):
         view.show()
         view.start()
         return view
-
-    def index_of(self, prediction_id: int) -> QModelIndex:
-        """The model index of the row showing *prediction_id* (invalid when not shown)."""
-        for row, record in enumerate(self.model.records):
-            if record.id == prediction_id:
-                return self.model.index(row, 0)
-        return QModelIndex()

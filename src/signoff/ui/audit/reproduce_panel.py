@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core.db.registry import Registry
-from signoff.core.reproduction.report import store_report
-from signoff.core.reproduction.reproduce import CANCELLED, STEPS, Reproduction, reproduce
+from signoff.core.reproduction.filing import ReportFiles, reproduce_with_report
+from signoff.core.reproduction.report import VERDICT_COLOURS
+from signoff.core.reproduction.reproduce import CANCELLED, STEPS, Reproduction
 from signoff.core.runner import Limits
 from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
@@ -52,41 +53,21 @@ MARKS = {
     "failed": ("✘", "#b3261e"),
     "skipped": ("–", "#888888"),
 }
-VERDICT_STYLE = {
-    "reproduced": "#1b7f3b",
-    "differs": "#b35c00",
-    "could not run": "#b3261e",
-    CANCELLED: "#555555",
-}
 
 
-def reproduce_with_report(
-    registry: Registry, prediction_id: int, reports_dir: str, limits: Limits | None = None
-) -> tuple[Reproduction, dict[str, str]]:
-    """Worker task: reproduce, then store the report and write it to *reports_dir*."""
+def _reproduce_in_worker(
+    registry: Registry, prediction_id: int, reports_dir: str, limits: Limits | None
+) -> tuple[Reproduction, ReportFiles | None]:
+    """Worker task: the core's reproduce-and-file, its steps relayed as partial results."""
     control = current_task()
-    repro = reproduce(
+    return reproduce_with_report(
         registry,
         prediction_id,
+        reports_dir,
         limits=limits,
-        cancel=lambda: control.cancelled,
-        progress=lambda *step: control.partial(step),
+        on_step=lambda *step: control.partial(step),
+        cancelled=control.was_cancelled,
     )
-    if repro.verdict == CANCELLED:
-        return repro, {}
-    stored, html_text, pdf = store_report(registry, repro)
-    folder = Path(reports_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"prediction-{repro.prediction_id}-event-{stored.audit_seq}"
-    paths = {
-        "pdf": str(folder / f"{stem}.pdf"),
-        "html": str(folder / f"{stem}.html"),
-        "pdf_sha256": stored.pdf_sha256,
-        "html_sha256": stored.html_sha256,
-    }
-    Path(paths["pdf"]).write_bytes(pdf)
-    Path(paths["html"]).write_text(html_text, encoding="utf-8")
-    return repro, paths
 
 
 class ReproduceView(QDialog):
@@ -111,7 +92,7 @@ class ReproduceView(QDialog):
         self.reports_dir = reports_dir or Path(tempfile.gettempdir()) / "signoff-reports"
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
         self.reproduction: Reproduction | None = None
-        self.report_paths: dict[str, str] = {}
+        self.report_files: ReportFiles | None = None
         self.handle: TaskHandle | None = None
         self.setWindowTitle(f"Reproduce prediction #{prediction_id}")
         self.resize(760, 560)
@@ -167,7 +148,7 @@ class ReproduceView(QDialog):
     def start(self) -> None:
         """Start the reproduction in a worker; returns at once."""
         self.handle = self.ctx.run(
-            reproduce_with_report,
+            _reproduce_in_worker,
             self.prediction_id,
             str(self.reports_dir),
             self.limits,
@@ -213,21 +194,21 @@ class ReproduceView(QDialog):
             if self.step_state(step) in ("pending", "running"):
                 self._set_step(step, "skipped", self.step_details[step].text())
 
-    def _finished(self, value: tuple[Reproduction, dict[str, str]]) -> None:
-        repro, paths = value
-        self.reproduction, self.report_paths = repro, paths
+    def _finished(self, value: tuple[Reproduction, ReportFiles | None]) -> None:
+        repro, files = value
+        self.reproduction, self.report_files = repro, files
         for step, (state, detail) in repro.steps.items():
             if step in self.step_marks:
                 self._set_step(step, state, detail)
         self._stop_busy()
-        colour = VERDICT_STYLE.get(repro.verdict, "#555")
+        colour = VERDICT_COLOURS.get(repro.verdict, "#555")
         self.verdict.setText(
             f"<span style='font-size:15pt;color:{colour}'><b>"
             f"{html.escape(repro.verdict.capitalize())}</b></span>"
             + (f" — {html.escape(repro.reason)}" if repro.reason else "")
         )
-        self.evidence.setHtml(evidence_html(repro, paths))
-        self.report_button.setEnabled(bool(paths))
+        self.evidence.setHtml(evidence_html(repro, files))
+        self.report_button.setEnabled(files is not None)
         self.verdictShown.emit(repro.verdict)
 
     def _failed(self, exc: BaseException) -> None:
@@ -248,15 +229,15 @@ class ReproduceView(QDialog):
 
     def open_report(self) -> None:
         """Open the stored PDF report with the desktop's viewer."""
-        if self.report_paths.get("pdf"):
-            self.open_url(QUrl.fromLocalFile(self.report_paths["pdf"]))
+        if self.report_files is not None:
+            self.open_url(QUrl.fromLocalFile(str(self.report_files.pdf)))
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
         self.cancel()
         super().closeEvent(event)
 
 
-def evidence_html(repro: Reproduction, paths: dict[str, str]) -> str:
+def evidence_html(repro: Reproduction, files: ReportFiles | None) -> str:
     """The verdict's evidence as a short HTML summary for the view."""
     e = html.escape
     then = f"v{repro.live_version_then}" if repro.live_version_then else "none recorded"
@@ -305,9 +286,9 @@ def evidence_html(repro: Reproduction, paths: dict[str, str]) -> str:
         )
     if repro.run and repro.run.get("traceback"):
         parts.append(f"<pre>{e(repro.run['traceback'][-1500:])}</pre>")
-    if paths:
+    if files is not None:
         parts.append(
-            f"<p>Report stored (PDF sha256 {paths['pdf_sha256'][:16]}…) and written to "
-            f"{e(paths['pdf'])}</p>"
+            f"<p>Report stored (PDF sha256 {files.stored.pdf_sha256[:16]}…) and written to "
+            f"{e(str(files.pdf))}</p>"
         )
     return "".join(parts)

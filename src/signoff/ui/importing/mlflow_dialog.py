@@ -41,7 +41,7 @@ def _run_import(registry: Registry, url: str, artifacts: bool, verify: bool) -> 
         artifacts=artifacts,
         verify_artifacts=verify,
         progress=control.progress,
-        cancelled=lambda: control.cancelled,
+        cancelled=control.was_cancelled,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,14 +29,6 @@ from signoff.ui.inventory.inventory_model import COLUMNS, NAME_ROLE, InventoryMo
 from signoff.ui.services.context import AppContext
 
 log = logging.getLogger(__name__)
-
-
-def _write_csv(session, query: InventoryQuery, path: str) -> int:  # noqa: ANN001
-    tmp = Path(path).with_suffix(Path(path).suffix + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as out:
-        count = dashboard.export_inventory_csv(session, query, out)
-    tmp.replace(path)  # a failed export never leaves half a file under the chosen name
-    return count
 
 
 class InventoryPage(QWidget):
@@ -208,7 +199,7 @@ class InventoryPage(QWidget):
         """Export every model matching the current view (all pages) to *path*."""
         self.export_button.setEnabled(False)
         self.ctx.read(
-            _write_csv,
+            dashboard.write_inventory_csv,
             self.current_query(),
             path,
             key="inventory-export",

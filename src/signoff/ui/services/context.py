@@ -1,9 +1,10 @@
 """The application context every page and tab receives: registry, worker, signals, settings.
 
 Pages never hold a database session. They ask the context to run a function in a worker
-with a fresh session (:meth:`AppContext.read` / :meth:`AppContext.write`) and get the result
-back in the GUI thread. The context also watches connection health: a failed query marks the
-connection lost (shown in the status bar) and a periodic check reconnects.
+with a fresh session (:meth:`AppContext.read`), or with the registry for work that writes
+(:meth:`AppContext.run`), and get the result back in the GUI thread. The context also watches
+connection health: a failed query marks the connection lost (shown in the status bar) and a
+periodic check reconnects.
 """
 
 from __future__ import annotations
@@ -100,19 +101,6 @@ class AppContext(QObject):
         """Run ``fn(session, *args, **kwargs)`` in a worker inside ``registry.read()``."""
         return self._submit(_in_read, fn, args, kwargs, key, on_result, on_error, priority)
 
-    def write(
-        self,
-        fn: Callable[Concatenate[Session, ...], T],
-        *args: Any,
-        key: str | None = None,
-        on_result: Callable[[T], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-        priority: int = 0,
-        **kwargs: Any,
-    ) -> TaskHandle:
-        """Run ``fn(session, *args, **kwargs)`` in a worker inside ``registry.write()``."""
-        return self._submit(_in_write, fn, args, kwargs, key, on_result, on_error, priority)
-
     def run(
         self,
         fn: Callable[Concatenate[Registry, ...], T],
@@ -161,9 +149,6 @@ class AppContext(QObject):
         between also reports a lost connection at once."""
         self._health_timer.start()
 
-    def stop_health_checks(self) -> None:
-        self._health_timer.stop()
-
     def check_connection(self) -> None:
         """Ping the database in a worker; update health and reload pages after recovery."""
         if self._checking:
@@ -208,13 +193,6 @@ def _in_read(
     registry: Registry, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> T:
     with registry.read() as session:
-        return fn(session, *args, **kwargs)
-
-
-def _in_write(
-    registry: Registry, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> T:
-    with registry.write() as session:
         return fn(session, *args, **kwargs)
 
 

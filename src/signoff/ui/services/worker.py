@@ -3,7 +3,9 @@
 A task is an ordinary function. It runs on a ``QThreadPool`` thread; its result, error,
 progress and partial results come back to the GUI thread through queued signals on a
 :class:`TaskHandle`. Inside the function, :func:`current_task` gives the task's
-:class:`TaskControl` to report progress and to check the cooperative cancel flag.
+:class:`TaskControl` to report progress and to check the cooperative cancel flag; long work in
+the core takes them as ``progress=control.progress, cancelled=control.was_cancelled`` and stops
+by raising :class:`~signoff.core.common.errors.Cancelled`, which ends the task as cancelled.
 
 Starting a task with the same *key* as a running one cancels the running one (its result is
 dropped, it emits ``cancelled``), which is what the inventory search box relies on: a new
@@ -25,16 +27,12 @@ from typing import Any, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
-from signoff.core.common.errors import SignoffError
+from signoff.core.common.errors import Cancelled, SignoffError
 
 log = logging.getLogger(__name__)
 
 _local = threading.local()
 T = TypeVar("T")  # what a task returns
-
-
-class TaskCancelled(Exception):
-    """Raised inside a task (by :meth:`TaskControl.check`) when it has been cancelled."""
 
 
 class TaskControl:
@@ -49,10 +47,14 @@ class TaskControl:
         """True once someone asked the task to stop."""
         return self._cancel.is_set()
 
+    def was_cancelled(self) -> bool:
+        """The task's cancel check, to pass to the core as ``cancelled=control.was_cancelled``."""
+        return self._cancel.is_set()
+
     def check(self) -> None:
-        """Raise :class:`TaskCancelled` if the task was cancelled (call it between steps)."""
+        """Raise the core's :class:`Cancelled` if the task was cancelled (call it between steps)."""
         if self._cancel.is_set():
-            raise TaskCancelled()
+            raise Cancelled("the task was cancelled")
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress as a fraction in [0, 1] with an optional status message."""
@@ -159,7 +161,7 @@ class TaskHandle(QObject):
         if self._finished:
             return
         self._finished = True
-        if self.is_cancelled or isinstance(exc, TaskCancelled):
+        if self.is_cancelled or isinstance(exc, Cancelled):
             self.control._cancel.set()
             self.cancelled.emit()
         else:
@@ -189,7 +191,7 @@ class _Runnable(QRunnable):
         _local.control = self._control
         try:
             if self._control.cancelled:
-                raise TaskCancelled()
+                raise Cancelled("the task was cancelled before it started")
             value = self._fn(*self._args, **self._kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
             self._log_failure(exc)
@@ -203,7 +205,7 @@ class _Runnable(QRunnable):
         # a SignoffError is a message for the person (the page shows it); anything else is a
         # defect or an outage, and its traceback belongs in the log file
         name = self._description
-        if isinstance(exc, TaskCancelled) or self._control.cancelled:
+        if isinstance(exc, Cancelled) or self._control.cancelled:
             log.debug("task %s stopped after cancellation: %r", name, exc)
         elif isinstance(exc, SignoffError):
             log.info("task %s: %s", name, exc)

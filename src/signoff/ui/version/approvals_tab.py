@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,9 +27,10 @@ from PySide6.QtWidgets import (
 from signoff.core.common.errors import ConcurrentChangeError
 from signoff.core.db.registry import Registry
 from signoff.core.governance.approvals import ApprovalStatus, Signature, approval_status
-from signoff.core.governance.workflow import ACTION_TITLES, ACTIONS, Outcome, run_transition
+from signoff.core.governance.signing import DecisionRequest, sign_decision
+from signoff.core.governance.workflow import ACTION_TITLES, ACTIONS, Outcome
 from signoff.ui.services.context import AppContext
-from signoff.ui.version.decision_dialog import DecisionDialog, DecisionRequest
+from signoff.ui.version.decision_dialog import DecisionDialog
 from signoff.ui.widgets.common import format_time, record_table, state_label
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
@@ -116,30 +116,6 @@ def load_status(registry: Registry, model: str, number: int) -> tuple[ApprovalSt
     viewer = registry.actor  # on PostgreSQL this asks the database: keep it off the GUI thread
     with registry.read() as session:
         return approval_status(session, model, number, viewer), registry.is_embedded
-
-
-def sign_decision(
-    registry: Registry,
-    model: str,
-    number: int,
-    request: DecisionRequest,
-    expected_row_version: int,
-    expected_live: int | None,
-) -> Outcome:
-    """Worker: re-authenticate when a password was asked for, then write the decision."""
-    if request.password is not None:
-        from signoff.core.governance.identity import verify_password
-
-        verify_password(registry, request.password)
-    kwargs: dict[str, Any] = {
-        "comment": request.comment,
-        "expected_row_version": expected_row_version,
-    }
-    if request.role:
-        kwargs["role"] = request.role
-    if request.action == "go_live":
-        kwargs["expected_live_version"] = expected_live
-    return run_transition(registry, request.action, model, number, **kwargs)
 
 
 def _table(model: RecordTableModel, name: str) -> QTableView:

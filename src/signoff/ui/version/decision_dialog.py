@@ -1,15 +1,14 @@
 """The signing dialog: what the signature means, who signs, the comment, and re-authentication.
 
-The dialog only collects the decision; the tab runs it in a worker. On PostgreSQL it asks for
-the password again (21 CFR 11.200: two components at signing); the tab verifies it with a
-fresh connection (:func:`signoff.core.governance.identity.verify_password`) before anything
-is written.
+The dialog only collects the decision; the tab signs it in a worker with the core's
+:func:`signoff.core.governance.signing.sign_decision`. On PostgreSQL the dialog asks for the
+password again (21 CFR 11.200: two components at signing), which the core checks with a fresh
+connection before anything is written.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,17 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.governance.signing import DecisionRequest
 from signoff.core.governance.workflow import ACTION_TITLES, NEEDS_COMMENT, meaning_of
-
-
-@dataclass(frozen=True)
-class DecisionRequest:
-    """What the signer entered."""
-
-    action: str
-    role: str | None
-    comment: str
-    password: str | None
 
 
 class DecisionDialog(QDialog):

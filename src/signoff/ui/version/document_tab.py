@@ -41,7 +41,6 @@ from signoff.core.render import (
     RenderError,
     cache_dir_for,
     load_version_document,
-    render_document,
 )
 from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
@@ -72,21 +71,15 @@ def load_rendered(registry: Registry, model: str, number: int, role: str) -> Loa
     source = load_version_document(registry, model, number, role)
     if not source.present:
         return LoadedDocument(model, number, role, "", None, None, False)
+    assert source.data is not None
     cache = RenderCache(cache_dir_for(registry))
-    assert source.data is not None and source.sha256 is not None
-    document = cache.get(source.sha256, source.kind)
-    from_cache = document is not None
-    if document is None:
-
-        def progress(fraction: float, message: str) -> None:
-            control.check()  # a newer request cancelled this one: stop between chunks
-            control.progress(fraction, message)
-
-        document = render_document(source.data, source.kind, title=source.name, progress=progress)
-        try:
-            cache.put(document)
-        except OSError as exc:
-            log.warning("render cache not writable: %s", exc)
+    document, from_cache = cache.get_or_render(
+        source.data,
+        source.kind,
+        title=source.name,
+        progress=control.progress,
+        cancelled=control.was_cancelled,  # a newer request cancelled this one
+    )
     path = cache.html_path(document.source_sha256, document.kind)
     if not path.exists():
         path = write_private_copy(document.html)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from signoff.core.common.files import PRIVATE, atomic_write
 from signoff.core.db.registry import Registry
 from signoff.core.render import (
     RENDERER_VERSION,
@@ -73,7 +74,7 @@ def compute_notes_diff(
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"diff-{key}.html"
         if not path.exists():
-            path.write_text(page, encoding="utf-8")
+            atomic_write(path, page, mode=PRIVATE)
     except OSError:
         path = write_private_copy(page)
     return NotesDiff(model, number, other, path, summary)

@@ -10,13 +10,11 @@ components and reported, not downloaded.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from signoff.core.common.files import staged_file
 from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow.client import MlflowClient, artifact_root_path
@@ -118,14 +116,12 @@ class ArtifactSteps:
         self, files: list[tuple[str, str, str, str, int | None]], label: str, added: list[str]
     ) -> list[dict[str, Any]]:
         store = self.registry.store
-        store.root.mkdir(parents=True, exist_ok=True)
         out = []
         for i, (path, origin, root, rel, size) in enumerate(files):
             self._check_cancel()
             self._progress(self._fraction, f"{label}: {path} ({i + 1}/{len(files)})")
-            fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".mlflow-")
-            try:
-                with os.fdopen(fd, "wb") as sink:
+            with staged_file(store.root, prefix=".mlflow-") as staged:
+                with open(staged, "wb") as sink:
                     self.client.download(
                         root,
                         rel,
@@ -134,9 +130,7 @@ class ArtifactSteps:
                         max_bytes=self.max_artifact_bytes,
                         cancelled=self._cancelled,
                     )
-                sha, got, new = store.put_file(Path(tmp))
-            finally:
-                os.unlink(tmp)
+                sha, got, new = store.adopt(staged)
             if new:
                 added.append(sha)
             out.append({"path": path, "origin": origin, "sha256": sha, "size": got})

@@ -27,7 +27,7 @@ The live version is inserted live (``row_version`` 1) rather than updated to liv
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -35,9 +35,11 @@ from typing import Any, cast
 from sqlalchemy import ColumnDefault, Table, insert, select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.progress import ProgressCallback
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import LIVE, PRODUCTION, Component, Deployment, Metric, Model, Version
 from signoff.core.importers.mlflow import mapping as mapping
@@ -45,8 +47,6 @@ from signoff.core.importers.mlflow import version as new_version
 from signoff.core.importers.mlflow.report import ImportReport
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[float, str], None]
 
 
 @dataclass
@@ -66,7 +66,7 @@ def bulk_load_mlflow(
     actor: str | None = None,
     chunk: int = 500,
     total: int | None = None,
-    progress: ProgressFn | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Write *records* into *registry* as the REST importer would (first load, no artifacts).
 
@@ -132,7 +132,7 @@ def _load_chunk(
                 append_event(
                     session,
                     actor=actor,
-                    action="model.imported",
+                    action=events.MODEL_IMPORTED,
                     entity_type="model",
                     entity_id=name,
                     model_id=model_id,

@@ -20,8 +20,7 @@ import json
 import logging
 import os
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -29,6 +28,8 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import requests
 
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.progress import CancelCheck, check_cancelled
+from signoff.core.common.retry import Backoff, retry_call
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,10 @@ class MlflowNotFoundError(MlflowError):
 
 class HostileAnswerError(MlflowError):
     """The server's answer is unsafe (path tricks, foreign redirects, oversize, bad JSON)."""
+
+
+class _Unavailable(Exception):
+    """A 5xx answer or a dropped connection: worth another try after a wait."""
 
 
 @dataclass(frozen=True)
@@ -164,32 +169,35 @@ class MlflowClient:
         json_body: Any = None,
         stream: bool = False,
     ) -> requests.Response:
-        url = self.base_url + path
-        last_problem = ""
-        for attempt in range(1, self.retry.attempts + 1):
+        url, policy = self.base_url + path, self.retry
+
+        def attempt() -> requests.Response:
             try:
                 response = self._follow(method, url, params, json_body, stream)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                last_problem = f"could not reach {self.base_url}: {exc.__class__.__name__}"
-                response = None
-            if response is not None and response.status_code < 500:
-                return response
-            if response is not None:
-                last_problem = f"{self.base_url} answered HTTP {response.status_code}"
+                raise _Unavailable(
+                    f"could not reach {self.base_url}: {exc.__class__.__name__}"
+                ) from exc
+            if response.status_code >= 500:
                 response.close()
-            if attempt < self.retry.attempts:
-                delay = self.retry.backoff_s * 2 ** (attempt - 1)
-                log.info(
-                    "%s; retrying in %.1fs (%d/%d)",
-                    last_problem,
-                    delay,
-                    attempt,
-                    self.retry.attempts,
-                )
-                time.sleep(delay)
-        raise MlflowError(
-            f"{last_problem} ({method} {path}); gave up after {self.retry.attempts} attempts"
-        )
+                raise _Unavailable(f"{self.base_url} answered HTTP {response.status_code}")
+            return response
+
+        def note(problem: BaseException, failures: int, wait: float) -> None:
+            log.info("%s; retrying in %.1fs (%d/%d)", problem, wait, failures, policy.attempts)
+
+        try:
+            return retry_call(
+                attempt,
+                retryable=lambda exc: isinstance(exc, _Unavailable),
+                backoff=Backoff(policy.backoff_s),
+                attempts=policy.attempts,
+                on_retry=note,
+            )
+        except _Unavailable as exc:
+            raise MlflowError(
+                f"{exc} ({method} {path}); gave up after {policy.attempts} attempts"
+            ) from None
 
     def _follow(
         self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, stream: bool
@@ -430,7 +438,7 @@ class MlflowClient:
         sink: BinaryIO,
         *,
         max_bytes: int,
-        cancelled: Callable[[], bool] | None = None,
+        cancelled: CancelCheck | None = None,
     ) -> int:
         """Stream one artifact into *sink*; refuses a body larger than declared or allowed."""
         safe_artifact_path(rel)
@@ -454,8 +462,7 @@ class MlflowClient:
                         f"artifact {rel}: the server sent more than the {limit} bytes it "
                         "declared; refusing it"
                     )
-                if cancelled is not None and cancelled():
-                    raise ImportCancelled()
+                check_cancelled(cancelled, "the import")
                 sink.write(chunk)
         finally:
             response.close()
@@ -464,10 +471,6 @@ class MlflowClient:
                 f"artifact {rel}: the server declared {declared} bytes but sent {written}"
             )
         return written
-
-
-class ImportCancelled(SignoffError):
-    """The person cancelled the import; versions completed before it are kept."""
 
 
 def _keyring_password(url: str, user: str) -> str | None:

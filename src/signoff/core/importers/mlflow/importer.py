@@ -19,14 +19,16 @@ broken answer stops the import with a clear error; versions completed before it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
+from signoff.core.common.errors import Cancelled
+from signoff.core.common.progress import CancelCheck, ProgressCallback, check_cancelled
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DO_NOT_USE, REJECTED, Component, Metric, Model, Version
 from signoff.core.governance.deployment import record_go_live
@@ -34,7 +36,6 @@ from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow.artifacts import ArtifactSteps, _Run
 from signoff.core.importers.mlflow.client import (
     HostileAnswerError,
-    ImportCancelled,
     MlflowClient,
     MlflowError,
 )
@@ -49,10 +50,7 @@ from signoff.core.importers.mlflow.version import (
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
-
-__all__ = ["ImportCancelled", "ImportReport", "MlflowError", "HostileAnswerError", "import_mlflow"]
+__all__ = ["ImportReport", "MlflowError", "HostileAnswerError", "import_mlflow"]
 
 
 class MlflowImporter(ArtifactSteps):
@@ -68,8 +66,8 @@ class MlflowImporter(ArtifactSteps):
         verify_artifacts: bool,
         max_artifact_bytes: int,
         page_size: int,
-        progress: ProgressFn | None,
-        cancelled: CancelFn | None,
+        progress: ProgressCallback | None,
+        cancelled: CancelCheck | None,
     ) -> None:
         self.registry, self.client, self.actor = registry, client, actor
         self.artifacts, self.verify = artifacts, verify_artifacts
@@ -98,7 +96,7 @@ class MlflowImporter(ArtifactSteps):
                 self._check_cancel()
                 self._progress(self._fraction, f"{item['name']} ({index + 1}/{total})")
                 self._import_model(item, 1 / total)
-            except ImportCancelled:
+            except Cancelled:
                 self.report.cancelled = True
                 break
         self._progress(1.0, "cancelled" if self.report.cancelled else "done")
@@ -106,8 +104,7 @@ class MlflowImporter(ArtifactSteps):
         return self.report
 
     def _check_cancel(self) -> None:
-        if self._cancelled():
-            raise ImportCancelled("the import was cancelled")
+        check_cancelled(self._cancelled, "the import")
 
     # -- one registered model -----------------------------------------------------------------
     def _import_model(self, registered: dict[str, Any], share: float) -> None:
@@ -144,8 +141,7 @@ class MlflowImporter(ArtifactSteps):
             for i, v in enumerate(versions):
                 number = v["version"]
                 label = f"{name} v{number}"
-                if self._cancelled():
-                    raise ImportCancelled("the import was cancelled")
+                self._check_cancel()
                 self._progress(self._fraction + share * i / max(len(versions), 1), label)
                 status = v.get("status", "READY")
                 if status != "READY":
@@ -176,7 +172,7 @@ class MlflowImporter(ArtifactSteps):
                     )
                 else:
                     self._refresh_version(known, v, aliases.get(number, []))
-        except ImportCancelled:
+        except Cancelled:
             # versions completely downloaded before the cancel are kept; nothing partial
             self._write_versions(model_id, prepared, added)
             raise
@@ -217,7 +213,7 @@ class MlflowImporter(ArtifactSteps):
                 append_event(
                     session,
                     actor=self.actor,
-                    action="model.created",
+                    action=events.MODEL_CREATED,
                     entity_type="model",
                     entity_id=name,
                     model_id=model.id,
@@ -237,7 +233,7 @@ class MlflowImporter(ArtifactSteps):
                 append_event(
                     session,
                     actor=self.actor,
-                    action="model.updated",
+                    action=events.MODEL_UPDATED,
                     entity_type="model",
                     entity_id=name,
                     model_id=model.id,
@@ -315,7 +311,7 @@ class MlflowImporter(ArtifactSteps):
         append_event(
             session,
             actor=self.actor,
-            action="version.imported",
+            action=events.VERSION_IMPORTED,
             entity_type="version",
             entity_id=spec["label"],
             model_id=model_id,
@@ -372,7 +368,7 @@ class MlflowImporter(ArtifactSteps):
             append_event(
                 session,
                 actor=self.actor,
-                action="version.metadata_updated",
+                action=events.VERSION_METADATA_UPDATED,
                 entity_type="version",
                 entity_id=label,
                 model_id=version.model_id,
@@ -438,8 +434,8 @@ def import_mlflow(
     max_artifact_bytes: int = 4 * 1024**3,
     page_size: int = 1000,
     only: list[str] | None = None,
-    progress: ProgressFn | None = None,
-    cancelled: CancelFn | None = None,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
     client: MlflowClient | None = None,
 ) -> ImportReport:
     """Import (or bring up to date) every registered model of the MLflow server at *url*.

@@ -22,8 +22,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from signoff.core.artifacts.store import sha256_bytes
 from signoff.core.audit.chain import canonical_json
+from signoff.core.common.files import sha256_bytes
 from signoff.core.db.schema import DRAFT, RETIRED, RISK_TIERS
 
 LIVE_ALIASES = ("champion", "production", "prod", "live")
