@@ -10,7 +10,7 @@ from signoff.core.common.errors import ConcurrentChangeError, TransitionError
 from signoff.core.db.schema import Decision
 from signoff.core.governance.signing import DecisionRequest, sign_decision
 from signoff.core.governance.workflow import run_transition
-from tests.core.workflow_setup import add_people, publish_version
+from tests.helpers.workflow import add_people, publish_version
 
 
 @pytest.fixture
