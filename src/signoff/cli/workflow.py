@@ -12,14 +12,17 @@ import json
 from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
+from signoff.cli.signing import add_password_options, signing_password
+from signoff.core.catalog import lookup
 from signoff.core.catalog.lookup import parse_ref
 from signoff.core.common.errors import NotFoundError, SignoffError
-from signoff.core.db.schema import RISK_TIERS, ROLES
+from signoff.core.db.schema import PRODUCTION, RISK_TIERS, ROLES
 from signoff.core.governance.approvals import approval_status, my_reviews
 from signoff.core.governance.people import list_people, roles_of, save_person
 from signoff.core.governance.policy import GATES, all_policies, set_policy
+from signoff.core.governance.signing import DecisionRequest, sign_decision
 from signoff.core.governance.tiers import set_risk_tier
-from signoff.core.governance.workflow import in_write, run_transition
+from signoff.core.governance.workflow import in_write
 
 DECISIONS = {
     "submit": ("submit", "submit a draft version for review"),
@@ -63,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--role", help="the role you sign as (default: your missing one)")
         if action == "go_live":
             p.add_argument("--environment", default="production")
+        add_password_options(p)
         p.set_defaults(handler=cmd_decide, action=action)
 
     p = sub.add_parser("approvals", help="show a version's gates, signatures and checks")
@@ -113,14 +117,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    """One decision, signed as the desktop signs it: what the signer saw is what is decided on
+    (a change by someone else meanwhile fails, saying what changed and who did it)."""
     name, number = _ref(args.ref)
     registry = registry_from_args(args)
-    kwargs = {"comment": args.comment}
-    if getattr(args, "role", None):
-        kwargs["role"] = args.role
-    if args.action == "go_live":
-        kwargs["environment"] = args.environment
-    outcome = run_transition(registry, args.action, name, number, **kwargs)
+    environment = getattr(args, "environment", PRODUCTION)
+    with registry.read() as s:  # what the signer is looking at, before the password prompt
+        version = lookup.get_version(s, name, number)
+        seen_row = version.row_version
+        seen_live = lookup.live_versions(s, version.model_id).get(environment)
+    request = DecisionRequest(
+        args.action,
+        getattr(args, "role", None),
+        args.comment,
+        signing_password(registry, args),
+        environment,
+    )
+    outcome = sign_decision(registry, name, number, request, seen_row, seen_live)
     print(outcome.describe())
     if outcome.notified:
         print(f"{outcome.notified} consumer notification(s) queued; 'signoff notify' delivers")

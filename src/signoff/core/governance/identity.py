@@ -10,6 +10,7 @@ stored by Signoff: people may keep them in the system keyring or in libpq's own 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
@@ -38,11 +39,15 @@ def verify_password(registry: Registry, password: str, *, purpose: str = "signin
 
     url = make_url(registry.location.db_url)
     login = registry.actor
-    conninfo = url.set(drivername="postgresql", username=login, password=password)
+    # keyword parameters, not a URL: a password may hold spaces, '@', '/' or '%'
+    params: dict[str, Any] = {
+        key: value
+        for key, value in {"host": url.host, "port": url.port, "dbname": url.database}.items()
+        if value is not None
+    }
+    params.update({k: v for k, v in url.query.items() if isinstance(v, str)})
     try:
-        with psycopg.connect(
-            conninfo.render_as_string(hide_password=False), connect_timeout=10
-        ) as conn:
+        with psycopg.connect(user=login, password=password, connect_timeout=10, **params) as conn:
             who = conn.execute("SELECT session_user").fetchone()
     except psycopg.OperationalError as exc:
         _audit_failure(registry, login, purpose, str(exc).strip().splitlines()[0])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from signoff.core.db.registry import Registry
+from signoff.core.db.schema import PRODUCTION
 from signoff.core.governance.identity import verify_password
 from signoff.core.governance.workflow import Outcome, run_transition
 
@@ -28,6 +29,7 @@ class DecisionRequest:
     role: str | None
     comment: str
     password: str | None
+    environment: str = PRODUCTION
 
 
 def sign_decision(
@@ -56,4 +58,5 @@ def sign_decision(
         kwargs["role"] = request.role
     if request.action == "go_live":
         kwargs["expected_live_version"] = expected_live
+        kwargs["environment"] = request.environment
     return run_transition(registry, request.action, model, number, **kwargs)
