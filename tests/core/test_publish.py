@@ -142,10 +142,13 @@ def test_failed_database_write_removes_new_blobs(registry, tmp_path: Path, monke
 
 def test_model_metadata_change_is_audited(registry, tmp_path: Path) -> None:
     publish(registry, write_model_folder(tmp_path / "a"))
-    publish(registry, write_model_folder(tmp_path / "b", tier="high", auc=0.9))
+    changed = write_model_folder(tmp_path / "b", auc=0.9)
+    manifest = changed / "signoff.toml"
+    manifest.write_text(manifest.read_text().replace('title = "A toy model"', 'title = "Toy v2"'))
+    publish(registry, changed)
     with registry.read() as s:
         model = lookup.get_model(s, "toy-model")
-        assert model.risk_tier == "high"
+        assert model.title == "Toy v2"
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
         assert actions == [
             "model.created",
@@ -153,3 +156,17 @@ def test_model_metadata_change_is_audited(registry, tmp_path: Path) -> None:
             "model.updated",
             "version.published",
         ]
+
+
+def test_a_manifest_cannot_change_the_risk_tier(registry, tmp_path: Path) -> None:
+    """The tier chooses the approval policy: an author's manifest saying otherwise is refused
+    and nothing is written; only an audited decision changes it (``signoff tier``)."""
+    publish(registry, write_model_folder(tmp_path / "a", tier="high"))
+    with registry.read() as s:
+        before = list(s.scalars(select(AuditEvent.seq)))
+    with pytest.raises(ManifestError, match="risk_tier = 'low' but toy-model is 'high'"):
+        publish(registry, write_model_folder(tmp_path / "b", tier="low", auc=0.9))
+    with registry.read() as s:
+        assert lookup.get_model(s, "toy-model").risk_tier == "high"
+        assert lookup.get_model(s, "toy-model").version_count == 1
+        assert list(s.scalars(select(AuditEvent.seq))) == before

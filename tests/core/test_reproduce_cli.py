@@ -64,8 +64,16 @@ def test_reproduce_bad_input_is_exit_2_with_a_clear_message(registry, home, tmp_
     assert "not an ISO 8601 time" in capsys.readouterr().err
 
 
-def test_check_command_stores_evidence_and_reports(registry, home, tmp_path, capsys):
-    publish(registry, write_pickle_model(tmp_path / "m", name="toy"))
+def test_check_command_stores_evidence_and_reports(registry, home, tmp_path, capsys, monkeypatch):
+    from signoff.core.governance.people import save_person
+
+    publish(registry, write_pickle_model(tmp_path / "m", name="toy"))  # authored by alice
+    with registry.write() as s:
+        save_person(s, "vera", actor="vera", roles=["validator"])
+    monkeypatch.setenv("SIGNOFF_USER", "alice")  # the author may run nothing that counts
+    assert main(["--home", str(home), "check", "toy@1"]) == 2
+    assert "must be recorded by someone else" in capsys.readouterr().err
+    monkeypatch.setenv("SIGNOFF_USER", "vera")
     assert main(["--home", str(home), "check", "toy@1"]) == 0
     out = capsys.readouterr().out
     assert out.count("PASS") == 4 and "reference_outputs" in out

@@ -154,7 +154,11 @@ def check_model_subprocess(test: SelfTest) -> str:
         raise CheckFailed("no version in the demo registry has reference outputs to re-check")
     version_id, name, number = row
     [result] = run_checks(
-        registry, version_id, checks=("reference_outputs",), actor="signoff self-test"
+        # the demo's release manager records it: a version's author never records its checks
+        registry,
+        version_id,
+        checks=("reference_outputs",),
+        actor="dave",
     )
     if not result.passed:
         raise CheckFailed(f"{name} v{number}: {result.summary}")
