@@ -54,8 +54,10 @@ def read_export(path: Path) -> list[dict[str, Any]]:
     """The events of a JSON export, after checking that they chain to the export's head."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise ExportError(f"cannot read the export {path}: {exc}") from exc
+    except ValueError:
+        doc = None
     events = doc.get("events") if isinstance(doc, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise ExportError(
