@@ -77,7 +77,7 @@ def test_the_owners_rewrites_are_caught_by_a_head_in_another_database(
         end = s.execute(text("SELECT max(seq) FROM audit_events")).scalar_one()
     assert stored == [(registry_label(team.url), end)]
     code, said_ = _verify(auditor, tmp_path, capsys)
-    assert code == 0 and f"verified against the head exported at " in said_
+    assert code == 0 and "verified against the head exported at " in said_
     assert f"(seq {end})" in said_
 
     # the owner deletes the approval's event and closes the gap: a valid, shorter chain
