@@ -49,6 +49,10 @@ class WebhookURLError(SignoffError, ValueError):
     """A webhook URL Signoff will not send to."""
 
 
+class UnresolvedHostError(WebhookURLError):
+    """The webhook's host does not resolve from here (it may from the notifier's network)."""
+
+
 def allowed_webhook_hosts(session: Session) -> frozenset[str]:
     """The hosts an admin allowed despite the address rules (lower case)."""
     row = session.get(Setting, SETTING_KEY)
@@ -133,7 +137,7 @@ def vetted_addresses(host: str, port: int) -> list[str]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise WebhookURLError(f"cannot resolve the webhook host {host}: {exc}") from exc
+        raise UnresolvedHostError(f"cannot resolve the webhook host {host}: {exc}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     for address in addresses:
         problem = address_problem(address)
@@ -155,8 +159,10 @@ def resolved_url_problem(url: str, allowed_hosts: Collection[str] = ()) -> str |
         return problem
     try:
         vetted_addresses(host, parts.port or (443 if parts.scheme.lower() == "https" else 80))
+    except UnresolvedHostError:
+        return None
     except WebhookURLError as exc:
-        return None if "cannot resolve" in str(exc) else str(exc)
+        return str(exc)
     return None
 
 
