@@ -33,6 +33,18 @@ def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop(LOG_DIR_ENV, None)
 
 
+@pytest.fixture(autouse=True)
+def own_anchor_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own (empty) per-user anchor settings and no $SIGNOFF_AUDIT_ANCHOR,
+    so the person's own audit anchor is never read or written by a test."""
+    from signoff.core.audit.anchor_store import ANCHOR_ENV, CONFIG_DIR_ENV
+
+    folder = tmp_path / "user-config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    monkeypatch.delenv(ANCHOR_ENV, raising=False)
+    return folder
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty registry home folder."""

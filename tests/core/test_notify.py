@@ -198,7 +198,7 @@ def test_killed_after_commit_is_delivered_on_restart(registry, tmp_path, home, h
 
 def test_consumer_with_bad_url_is_refused(registry, tmp_path) -> None:
     setup_consumer(registry, tmp_path, "http://127.0.0.1:9/x")
-    with registry.write() as s, pytest.raises(ValueError, match="must start with http"):
+    with registry.write() as s, pytest.raises(ValueError, match="only http:// and https:// URLs"):
         save_consumer(
             s, get_model(s, "credit"), "ftp-thing", actor="root", webhook_url="ftp://example.org/x"
         )

@@ -11,6 +11,7 @@ from signoff.core.catalog.lookup import get_model, get_version
 from signoff.core.common.errors import SignoffError
 from signoff.core.governance.workflow import in_write
 from signoff.core.notifications.outbox import deliver_due, delivery_rows, save_consumer
+from signoff.core.notifications.webhooks import allowed_webhook_hosts, resolved_url_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--contact", default="")
     add.add_argument("--pin", type=int, metavar="VERSION", help="pinned version number")
     add.set_defaults(handler=cmd_consumer_add)
+    allow = csub.add_parser(
+        "allow-host",
+        help="admins: let a link-local or metadata-address host receive webhooks (audited)",
+    )
+    allow.add_argument("host", help="the host name or IP address, exactly as in the URL")
+    allow.add_argument("--reason", required=True, help="why this host may receive them")
+    allow.add_argument("--remove", action="store_true", help="no longer allow the host")
+    allow.set_defaults(handler=cmd_consumer_allow_host)
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
@@ -69,6 +78,13 @@ def cmd_consumer_add(args: argparse.Namespace) -> int:
             "command line, where other users can see it)"
         )
     registry = registry_from_args(args)
+    if args.webhook:
+        # the address rules on what the host resolves to now, before any transaction starts
+        with registry.read() as session:
+            allowed = allowed_webhook_hosts(session)
+        problem = resolved_url_problem(args.webhook, allowed)
+        if problem:
+            raise SignoffError(f"webhook URL refused: {problem}")
 
     def work(session):  # noqa: ANN001, ANN202
         model = get_model(session, args.model)
@@ -91,4 +107,20 @@ def cmd_consumer_add(args: argparse.Namespace) -> int:
 
     name = in_write(registry, work)
     print(f"consumer {name} of {args.model} saved")
+    return 0
+
+
+def cmd_consumer_allow_host(args: argparse.Namespace) -> int:
+    from signoff.core.governance.webhook_hosts import allow_webhook_host
+
+    registry = registry_from_args(args)
+    hosts = in_write(
+        registry,
+        allow_webhook_host,
+        args.host,
+        actor=registry.actor,
+        reason=args.reason,
+        allow=not args.remove,
+    )
+    print(f"hosts allowed despite the address rules: {', '.join(hosts) or 'none'}")
     return 0

@@ -10,6 +10,8 @@ from signoff.core.catalog import inventory, lookup
 from signoff.core.db.migrate import upgrade_to_head
 from signoff.core.publishing.publisher import publish
 
+PERSON_TEXT_LIMIT = 300  # users.display_name and users.email
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="publish a model folder as the next draft version")
@@ -131,24 +133,29 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from signoff.core.db.pgroles import create_login
-    from signoff.core.governance.people import save_person
+    from signoff.core.common.errors import SignoffError
+    from signoff.core.db.pgroles import check_login
+    from signoff.core.governance.people import enrol_person
 
+    for what, value in (("--name", args.name), ("--email", args.email)):
+        if len(value) > PERSON_TEXT_LIMIT:
+            raise SignoffError(f"{what} is at most {PERSON_TEXT_LIMIT} characters")
     registry = registry_from_args(args)
+    password = None
     if not registry.is_embedded:
+        check_login(args.login, args.roles)  # before asking for a password
         password = os.environ.get(args.password_env) or getpass.getpass(
             f"password for {args.login}: "
         )
-        create_login(registry.engine, args.login, password, args.roles)
-    with registry.write() as session:
-        save_person(
-            session,
-            args.login,
-            actor=registry.actor,
-            display_name=args.name or None,
-            email=args.email or None,
-            roles=args.roles,
-        )
+    # the login and the person are made in one transaction: both, or neither
+    enrol_person(
+        registry,
+        args.login,
+        roles=args.roles,
+        password=password,
+        display_name=args.name or None,
+        email=args.email or None,
+    )
     print(f"{args.login}: {', '.join(args.roles)}")
     return 0
 

@@ -211,8 +211,8 @@ def init_roles(engine: Engine) -> list[str]:
     return done
 
 
-def create_login(engine: Engine, login: str, password: str, roles: list[str]) -> None:
-    """Create (or update) a person's own database login and put it in the groups for *roles*."""
+def check_login(login: str, roles: list[str]) -> None:
+    """Raise SignoffError unless *login* is a valid login name and every role is known."""
     if not LOGIN_RE.match(login):
         raise SignoffError(
             f"'{login}' is not a valid login: lower-case letters, digits, '_', '.', '-'"
@@ -222,16 +222,32 @@ def create_login(engine: Engine, login: str, password: str, roles: list[str]) ->
         raise SignoffError(
             f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(ROLE_TO_GROUP)}"
         )
+
+
+def grant_login(conn: Connection, login: str, password: str, roles: list[str]) -> None:
+    """Create (or update) *login* with *password* and put it in the groups for *roles*, inside
+    the caller's transaction: PostgreSQL's role DDL is transactional, so a rollback leaves no
+    login behind (and an existing login keeps its old password)."""
+    check_login(login, roles)
+    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first()
+    verb = "ALTER" if exists else "CREATE"
+    # identifiers cannot be bound parameters; LOGIN_RE has vetted the name
+    quoted = conn.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()
+    conn.execute(text(f'{verb} ROLE "{login}" LOGIN PASSWORD {quoted}'))
+    for group in sorted({ROLE_TO_GROUP[r] for r in roles}):
+        conn.execute(text(f'GRANT {group} TO "{login}"'))
+
+
+def create_login(engine: Engine, login: str, password: str, roles: list[str]) -> None:
+    """Create (or update) a person's own database login and put it in the groups for *roles*.
+
+    This makes the login only; ``signoff db add-user`` uses
+    :func:`signoff.core.governance.people.enrol_person`, which makes the login and the person
+    in one transaction.
+    """
+    check_login(login, roles)
     with engine.begin() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}
-        ).first()
-        verb = "ALTER" if exists else "CREATE"
-        # identifiers cannot be bound parameters; LOGIN_RE has vetted the name
-        quoted = conn.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()
-        conn.execute(text(f'{verb} ROLE "{login}" LOGIN PASSWORD {quoted}'))
-        for group in sorted({ROLE_TO_GROUP[r] for r in roles}):
-            conn.execute(text(f'GRANT {group} TO "{login}"'))
+        grant_login(conn, login, password, roles)
 
 
 def url_for_login(admin_url: str, login: str, password: str) -> str:

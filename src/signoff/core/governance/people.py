@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
+from signoff.core.db.registry import Registry
 from signoff.core.db.schema import ROLES, User, UserRole
 
 log = logging.getLogger(__name__)
@@ -158,3 +159,32 @@ def save_person(
         },
     )
     return Person(login, user.display_name, user.email, tuple(after), user.active)
+
+
+def enrol_person(
+    registry: Registry,
+    login: str,
+    *,
+    roles: list[str],
+    password: str | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> Person:
+    """Make *login* a person with *roles* and, on PostgreSQL, their own database login with
+    *password*, in one transaction: either both exist afterwards or neither does, so there is
+    never a login that can sign but is not a person. Admins only (as :func:`save_person`)."""
+    with registry.write() as session:
+        if not registry.is_embedded:
+            from signoff.core.db.pgroles import grant_login
+
+            if not password:
+                raise SignoffError(f"a new login needs a password ({login} has none)")
+            grant_login(session.connection(), login, password, roles)
+        return save_person(
+            session,
+            login,
+            actor=registry.actor,
+            display_name=display_name,
+            email=email,
+            roles=roles,
+        )

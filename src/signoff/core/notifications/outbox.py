@@ -4,7 +4,9 @@
 transaction, so a notification exists exactly when the change that causes it was committed.
 :func:`deliver_due` (run by ``signoff notify`` and periodically by the GUI's worker) claims
 due rows, POSTs them as JSON signed with HMAC-SHA256 under the consumer's secret and with an
-idempotency key, and records the outcome. Failures are retried with exponential backoff; a
+idempotency key, and records the outcome. A URL must pass the rules of
+:mod:`signoff.core.notifications.webhooks` when it is saved and again at each delivery, and a
+redirect is a failed attempt, never followed. Failures are retried with exponential backoff; a
 crash between commit and delivery only delays the message, and a crash between a successful
 POST and recording it re-sends with the same idempotency key, which the consumer uses to
 drop the duplicate.
@@ -30,6 +32,13 @@ from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.retry import Backoff
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
+from signoff.core.notifications.webhooks import (
+    WebhookURLError,
+    allowed_webhook_hosts,
+    check_webhook_url,
+    post_webhook,
+    redirect_refusal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +138,16 @@ def save_consumer(
     pinned_version: Version | None = None,
     active: bool = True,
 ) -> Consumer:
-    """Create or update a consumer of *model* (by name); audited. The secret is never logged."""
+    """Create or update a consumer of *model* (by name); audited. The secret is never logged.
+
+    A webhook URL that breaks the rules of :mod:`signoff.core.notifications.webhooks` is
+    refused with WebhookURLError (a ValueError) naming the rule.
+    """
     name = name.strip()
     if not name:
         raise ValueError("a consumer needs a name")
-    if webhook_url and not webhook_url.startswith(("http://", "https://")):
-        raise ValueError(f"webhook URL must start with http:// or https://, not {webhook_url!r}")
+    if webhook_url:
+        check_webhook_url(webhook_url, allowed_webhook_hosts(session))
     if pinned_version is not None and pinned_version.model_id != model.id:
         raise ValueError("the pinned version belongs to another model")
     consumer = session.scalar(
@@ -207,6 +220,7 @@ class _Claim:
     body: bytes
     attempts: int
     consumer: str
+    allowed_hosts: frozenset[str] = frozenset()
 
 
 def _claim_due(
@@ -226,6 +240,7 @@ def _claim_due(
         if registry.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=OutboxMessage)
         claims = []
+        allowed = allowed_webhook_hosts(session)
         for message, consumer, secret in session.execute(stmt).all():
             message.attempts += 1
             message.next_attempt_at = clock + timedelta(seconds=retry.lease_seconds)
@@ -239,6 +254,7 @@ def _claim_due(
                     canonical_json(message.payload).encode(),
                     message.attempts,
                     consumer.name,
+                    allowed,
                 )
             )
         return claims
@@ -254,14 +270,18 @@ def _post(claim: _Claim, retry: RetryPolicy) -> str | None:
         "User-Agent": "signoff-notify",
     }
     try:
-        response = requests.post(
-            claim.url, data=claim.body, headers=headers, timeout=retry.timeout_seconds
+        response = post_webhook(
+            claim.url, claim.body, headers, retry.timeout_seconds, claim.allowed_hosts
         )
+    except WebhookURLError as exc:
+        return str(exc)[:500]
     except requests.RequestException as exc:
         return f"{type(exc).__name__}: {exc}"[:500]
     with response:
         if 200 <= response.status_code < 300:
             return None
+        if 300 <= response.status_code < 400:
+            return redirect_refusal(response)[:500]
         return f"HTTP {response.status_code}: {response.text[:200]}"
 
 

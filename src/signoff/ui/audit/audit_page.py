@@ -1,12 +1,14 @@
-"""The Audit area: find a customer's past results and reproduce one with a click.
+"""The Audit area: the trail's verdict, then find a customer's past results and reproduce one.
 
-The search (subject key prefix and a date range) runs in a worker and the database does the
-filtering; "Reproduce" opens :class:`~signoff.ui.audit.reproduce_panel.ReproduceView` for the chosen
-prediction.
+At the top, every time the area is shown, the audit chain is verified in a worker against its
+anchored head (or the page says plainly that there is no anchor). The search (subject key
+prefix and a date range) runs in a worker and the database does the filtering; "Reproduce"
+opens :class:`~signoff.ui.audit.reproduce_panel.ReproduceView` for the chosen prediction.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from datetime import datetime, timedelta
@@ -26,10 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.audit.anchor import (
+    MISSING,
+    VERIFIED,
+    AnchoredAudit,
+    verify_anchored,
+    write_anchor,
+)
+from signoff.core.audit.anchor_store import configured_anchor
+from signoff.core.db.registry import Registry
 from signoff.core.reproduction.reproduce import PredictionRow, search_predictions
 from signoff.core.runner import Limits
 from signoff.ui.audit.reproduce_panel import ReproduceView
 from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.chain_verdict import verdict_html, verdict_tooltip
 from signoff.ui.widgets.common import format_time
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
@@ -55,6 +67,21 @@ PREDICTION_COLUMNS = (
 )
 
 
+def check_trail(registry: Registry) -> tuple[AnchoredAudit, bool]:
+    """Worker: the whole audit verdict against the anchor, and whether an anchor is set."""
+    db_url = registry.location.db_url
+    with registry.read() as session:
+        verdict = verify_anchored(session, db_url)
+    return verdict, configured_anchor(db_url) is not None
+
+
+def anchor_head(registry: Registry) -> str:
+    """Worker: write the chain's head to the configured anchor; says where."""
+    with registry.read() as session:
+        anchored, store = write_anchor(session, registry.location.db_url)
+    return f"Head #{anchored.seq} written to {store.describe()}."
+
+
 def _to_datetime(date: QDate) -> datetime | None:
     if date <= EARLIEST:
         return None
@@ -65,6 +92,7 @@ class AuditPage(QWidget):
     """Search recorded predictions by subject key and date range; reproduce one."""
 
     searched = Signal(int)  # rows shown
+    trailChecked = Signal(str)  # the anchor's status: verified, none, missing, failed, …
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +106,22 @@ class AuditPage(QWidget):
             "version that produced it, and compare."
         )
         heading.setWordWrap(True)
+        trail = QHBoxLayout()
+        self.trail_verdict = QLabel("Checking the audit trail…")
+        self.trail_verdict.setObjectName("trailVerdict")
+        self.trail_verdict.setWordWrap(True)
+        self.verify_button = QPushButton("Verify again")
+        self.verify_button.clicked.connect(self.check_trail)
+        self.anchor_button = QPushButton("Write head to anchor")
+        self.anchor_button.setToolTip("Export the chain's current head to the configured anchor")
+        self.anchor_button.setEnabled(False)
+        self.anchor_button.clicked.connect(self.write_anchor)
+        # the verdict gets a row of its own: a wrapping label beside buttons is cut short
+        layout.addWidget(self.trail_verdict)
+        trail.addWidget(self.verify_button)
+        trail.addWidget(self.anchor_button)
+        trail.addStretch(1)
+        layout.addLayout(trail)
         layout.addWidget(heading)
         bar = QHBoxLayout()
         self.subject = QLineEdit()
@@ -116,8 +160,11 @@ class AuditPage(QWidget):
         bottom.addWidget(self.reproduce_button)
         layout.addLayout(bottom)
         self.loading = False
+        self.checking = False
         ctx.registryChanged.connect(self.search)
+        ctx.registryChanged.connect(self.check_trail)
         self.search()
+        self.check_trail()
 
     def _date_edit(self) -> QDateEdit:
         edit = QDateEdit()
@@ -129,8 +176,54 @@ class AuditPage(QWidget):
         return edit
 
     def activate(self) -> None:
-        """Called when the area is shown: refresh the list."""
+        """Called when the area is shown: verify the trail again and refresh the list."""
+        self.check_trail()
         self.search()
+
+    def check_trail(self) -> None:
+        """Verify the chain against its anchor in a worker; the verdict replaces the line."""
+        self.checking = True
+        self.verify_button.setEnabled(False)
+        self.ctx.run(
+            check_trail,
+            key="audit-trail",
+            on_result=self._show_trail,
+            on_error=self._trail_failed,
+        )
+
+    def _show_trail(self, result: tuple[AnchoredAudit, bool]) -> None:
+        verdict, configured = result
+        self.checking = False
+        self.verify_button.setEnabled(True)
+        self.trail_verdict.setText(verdict_html(verdict))
+        self.trail_verdict.setToolTip(verdict_tooltip(verdict))
+        # a head is written only onto a chain that verifies (the core refuses otherwise)
+        self.anchor_button.setEnabled(
+            configured
+            and verdict.audit.chain.intact
+            and verdict.anchor.status in (VERIFIED, MISSING)
+        )
+        self.trailChecked.emit(verdict.anchor.status)
+
+    def _trail_failed(self, exc: BaseException) -> None:
+        self.checking = False
+        self.verify_button.setEnabled(True)
+        self.trail_verdict.setText(f"Could not verify the audit trail: {html.escape(str(exc))}")
+        self.trailChecked.emit("error")
+
+    def write_anchor(self) -> None:
+        """Write the chain's head to the anchor in a worker, then verify again."""
+        self.anchor_button.setEnabled(False)
+        self.ctx.run(
+            anchor_head,
+            key="audit-anchor-write",
+            on_result=self._anchored,
+            on_error=self._trail_failed,
+        )
+
+    def _anchored(self, said: str) -> None:
+        self.ctx.statusMessage.emit(said)
+        self.check_trail()
 
     def search(self) -> None:
         """Query predictions matching the subject prefix and dates, in a worker."""

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from signoff.core.audit.chain import ChainReport, verify_chain
+from signoff.core.audit.anchor import AnchoredAudit, verify_anchored
 from signoff.core.db.registry import Registry
 from signoff.core.governance.approvals import TimelineEntry, timeline
 from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.chain_verdict import verdict_html, verdict_tooltip
 from signoff.ui.widgets.common import format_time, record_table
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
@@ -44,10 +45,11 @@ COLUMNS = [
 
 def load_timeline(
     registry: Registry, model: str, number: int | None
-) -> tuple[list[TimelineEntry], ChainReport]:
-    """Worker: the events, and a walk of the whole chain (its verdict covers them too)."""
+) -> tuple[list[TimelineEntry], AnchoredAudit]:
+    """Worker: the events, and the whole chain's verdict against its anchor (it covers them
+    too)."""
     with registry.read() as session:
-        return timeline(session, model, number), verify_chain(session)
+        return timeline(session, model, number), verify_anchored(session, registry.location.db_url)
 
 
 class AuditTab(QWidget):
@@ -117,20 +119,13 @@ class AuditTab(QWidget):
         if model == self.model_name:
             self.reload()
 
-    def _show(self, result: tuple[list[TimelineEntry], ChainReport]) -> None:
-        entries, report = result
+    def _show(self, result: tuple[list[TimelineEntry], AnchoredAudit]) -> None:
+        entries, verdict = result
         signatures = sum(1 for e in entries if e.is_signature)
-        if report.intact:
-            chain = (
-                f"<span style='color:#1b6e20'>Audit chain intact</span> "
-                f"({report.events} events, head #{report.head_seq})"
-            )
-        else:
-            chain = (
-                f"<span style='color:#b3261e'><b>Audit chain broken at event "
-                f"#{report.broken_seq}</b>: {html.escape(report.problem)}</span>"
-            )
-        self.verdict.setText(f"{len(entries)} event(s), {signatures} signature(s). {chain}")
+        self.verdict.setText(
+            f"{len(entries)} event(s), {signatures} signature(s). {verdict_html(verdict)}"
+        )
+        self.verdict.setToolTip(verdict_tooltip(verdict))
         self.events.set_records(entries)
         self.table.resizeColumnsToContents()
         self.loaded.emit()
