@@ -539,6 +539,10 @@ def test_policy_and_people_changes_in_raw_sql_carry_the_real_name_and_an_event(t
         "INSERT INTO users (login, display_name, email, active) VALUES "
         "('newbie', 'New Bie', '', true)"
     )
+    admin_sql.execute(  # a raw write of a setting (an allowed webhook host) is audited too
+        "INSERT INTO settings (key, value) VALUES ('notify.allowed_hosts', %s)",
+        ('{"allowed_hosts": ["169.254.169.254"]}',),
+    )
     with team.admin.read() as s:
         policy = s.scalars(select(Policy).where(Policy.risk_tier == "low")).one()
         assert (policy.created_by, policy.revision) == (team.logins["adm"], 1)
@@ -546,6 +550,7 @@ def test_policy_and_people_changes_in_raw_sql_carry_the_real_name_and_an_event(t
         actions = {(e.action, e.actor) for e in s.scalars(select(AuditEvent))}
         assert ("policies.insert", team.logins["adm"]) in actions
         assert ("users.insert", team.logins["adm"]) in actions
+        assert ("settings.insert", team.logins["adm"]) in actions  # even an allowed host
     _verified(team)
 
 

@@ -39,6 +39,8 @@ CONSUMER_ADDED = "consumer.added"
 CONSUMER_CHANGED = "consumer.changed"
 NOTIFICATION_DELIVERED = "notification.delivered"
 NOTIFICATION_FAILED = "notification.failed"
+WEBHOOK_HOST_ALLOWED = "webhooks.host_allowed"
+WEBHOOK_HOST_DISALLOWED = "webhooks.host_disallowed"
 
 
 # -- written only by the database itself on a shared PostgreSQL registry: one per changed row

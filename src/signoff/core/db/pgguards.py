@@ -44,8 +44,9 @@ RESERVED_ACTIONS = (
     "user_roles.%",
     "consumers.%",
     "consumer_secrets.%",
+    "settings.%",
 )
-AUDITED_TABLES = ("policies", "users", "user_roles", "consumers", "consumer_secrets")
+AUDITED_TABLES = ("policies", "users", "user_roles", "consumers", "consumer_secrets", "settings")
 
 _SUMMARY_RESET = (
     "NEW.latest_version := NULL; NEW.latest_state := NULL; NEW.live_version := NULL; "
@@ -189,6 +190,8 @@ BEGIN
                                  (old_row ->> 'user_id')::integer));
   ELSIF TG_TABLE_NAME = 'users' THEN
     key := coalesce(new_row ->> 'login', old_row ->> 'login');
+  ELSIF TG_TABLE_NAME = 'settings' THEN  -- allowed webhook hosts, runner settings, ...
+    key := coalesce(new_row ->> 'key', old_row ->> 'key');
   END IF;
   PERFORM signoff__event(TG_TABLE_NAME || '.' || lower(TG_OP), NULL, model_, TG_TABLE_NAME,
                          coalesce(key, ''),

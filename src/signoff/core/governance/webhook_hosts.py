@@ -11,6 +11,7 @@ import re
 
 from sqlalchemy.orm import Session
 
+from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.schema import Setting
@@ -47,7 +48,7 @@ def allow_webhook_host(
     append_event(
         session,
         actor=actor,
-        action="webhooks.host_allowed" if allow else "webhooks.host_disallowed",
+        action=events.WEBHOOK_HOST_ALLOWED if allow else events.WEBHOOK_HOST_DISALLOWED,
         entity_type="setting",
         entity_id=SETTING_KEY,
         payload={"host": name, "reason": reason.strip(), "allowed_hosts": sorted(hosts)},
