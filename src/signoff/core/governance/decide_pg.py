@@ -36,9 +36,13 @@ def database_message(exc: DBAPIError) -> tuple[str | None, str]:
     return code, str(getattr(diag, "message_primary", None) or orig or exc)
 
 
-def last_change(session: Session, version: Version) -> str:
-    """Who changed *version* last and how, for the message a losing racer reads."""
-    session.expire(version)
+def last_change(session: Session, version: Version, *, expire: bool = True) -> str:
+    """Who changed *version* last and how, for the message a losing racer reads.
+
+    *expire* re-reads the version first (after the database refused, its state has moved on).
+    """
+    if expire:
+        session.expire(version)
     last = session.scalar(
         select(Decision)
         .where(Decision.version_id == version.id)

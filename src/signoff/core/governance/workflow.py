@@ -50,7 +50,7 @@ from signoff.core.db.schema import (
     Model,
     Version,
 )
-from signoff.core.governance.decide_pg import decide_in_database
+from signoff.core.governance.decide_pg import decide_in_database, last_change
 from signoff.core.governance.deployment import record_go_live
 from signoff.core.governance.gates import (
     ACTION_TITLES,
@@ -132,27 +132,11 @@ def _lock_version(session: Session, model_name: str, number: int) -> Version:
     return version
 
 
-def _last_change(session: Session, version: Version) -> str:
-    last = session.scalar(
-        select(Decision)
-        .where(Decision.version_id == version.id)
-        .order_by(Decision.id.desc())
-        .limit(1)
-    )
-    if last is None:
-        return f"its state is now {version.state.replace('_', ' ')}"
-    return (
-        f"{last.actor} recorded '{ACTION_TITLES.get(last.action, last.action)}' at "
-        f"{last.at:%Y-%m-%d %H:%M:%S} UTC; its state is now "
-        f"{version.state.replace('_', ' ')}"
-    )
-
-
 def _check_fresh(session: Session, version: Version, expected_row_version: int | None) -> None:
     if expected_row_version is not None and version.row_version != expected_row_version:
         raise ConcurrentChangeError(
             f"{version.model.name} v{version.number} changed since you loaded it: "
-            f"{_last_change(session, version)}. Reload and decide again."
+            f"{last_change(session, version, expire=False)}. Reload and decide again."
         )
 
 
