@@ -184,8 +184,8 @@ def _special_element(
     if name in DROPPED:
         if name == "script":
             result.scripts += 1
-        if name == "iframe":
-            out.append(fragment[start:tag_end])  # the sanitizer's "not loaded" note needs it
+        if name == "iframe":  # the sanitizer's "not loaded" note needs the tag
+            out.append(fragment[start:tag_end] + "</iframe>")
         return _end_of(fragment, name, tag_end, no_end)[1]
     if name in AS_TEXT:
         content_end, after = (

@@ -299,7 +299,8 @@ class Sanitizer:
             "filter_style_properties": set(SAFE_STYLE_PROPERTIES),
             "url_relative": "pass_through",
         }
-        self._content = nh3.Cleaner(attribute_filter=self._filter_content, **common)
+        content = dict(common, url_schemes={"http", "https", "mailto", "data", "attachment"})
+        self._content = nh3.Cleaner(attribute_filter=self._filter_content, **content)
         self._trusted = nh3.Cleaner(attribute_filter=self._filter_trusted, **common)
 
     # -- content: one output or one Markdown cell at a time ---------------------------------
