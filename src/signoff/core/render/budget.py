@@ -40,9 +40,10 @@ class RenderClock:
         if message is not None:
             self.message = message
         if now > self.deadline:
+            where = self.message[:1].lower() + self.message[1:] or "rendering"
             raise TooLargeToShow(
                 f"rendering took longer than the {self.limits.max_seconds:.0f} s limit "
-                f"(stopped while {self.message[:1].lower() + self.message[1:] or 'rendering'})"
+                f"(stopped while {where})"
             )
         if self.progress is not None and (now >= self._next_report or fraction == 1.0):
             self._next_report = now + PROGRESS_INTERVAL
@@ -52,3 +53,8 @@ class RenderClock:
         """Report a milestone now (always passed on to the progress callback)."""
         self._next_report = 0.0
         self.tick(fraction, message)
+
+    def finish(self, message: str) -> None:
+        """Report completion (or the end of an abandoned render) whatever the time."""
+        if self.progress is not None:
+            self.progress(1.0, message)

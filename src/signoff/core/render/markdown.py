@@ -180,11 +180,12 @@ def render_markdown(
     except TooLargeToShow as exc:
         report.too_large = str(exc)
         page = too_large_page(title, str(exc), markdown_css(), "document")
+        clock.finish("Too large to show")
         return RenderedDocument(
             html=page, title=title, toc=[], report=report, source_sha256=digest, kind="markdown"
         )
     page = build_page(title, body, markdown_css(), report, body_class="signoff-markdown")
-    clock.report(1.0, "Rendered")
+    clock.finish("Rendered")
     return RenderedDocument(
         html=page, title=title, toc=toc, report=report, source_sha256=digest, kind="markdown"
     )

@@ -153,7 +153,7 @@ def render_notebook(
     except TooLargeToShow as exc:
         report.too_large = str(exc)
         page = too_large_page(title, str(exc), notebook_css())
-        clock.report(1.0, "Too large to show")
+        clock.finish("Too large to show")
         return RenderedDocument(
             html=page, title=title, toc=[], report=report, source_sha256=digest, kind="notebook"
         )
@@ -161,7 +161,7 @@ def render_notebook(
     page = build_page(
         title, body, notebook_css(), report, body_class="jp-Notebook", body_attrs=BODY_ATTRS
     )
-    clock.report(1.0, "Rendered")
+    clock.finish("Rendered")
     return RenderedDocument(
         html=page, title=title, toc=toc, report=report, source_sha256=digest, kind="notebook"
     )
