@@ -17,6 +17,7 @@ class PageStructure:
     outputs: int = 0
     cell_texts: list[str] = field(default_factory=list)
     output_texts: list[str] = field(default_factory=list)
+    output_images: list[int] = field(default_factory=list)
     notices_in_outputs: int = 0
 
 
@@ -46,6 +47,7 @@ def read_page(page: str) -> PageStructure:
             if "jp-OutputArea-child" in classes:
                 found.outputs += 1
                 found.output_texts.append(_text(element))
+                found.output_images.append(sum(1 for e in element.iter(f"{NS}img")))
                 if any("signoff-notice" in _classes(e) for e in element.iter()):
                     found.notices_in_outputs += 1
     # nothing that looks like a cell may sit anywhere but directly in <main>

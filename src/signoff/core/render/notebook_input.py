@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
 from signoff.core.render.budget import RenderClock
@@ -156,8 +157,17 @@ def _upgrade(nb: dict[str, Any], version: int) -> dict[str, Any]:
     """An nbformat 1-3 notebook as nbformat 4, by nbformat's own converter."""
     import nbformat
 
+    # keys nbformat's converter insists on but old notebooks in the wild leave out
+    nb.setdefault("metadata", {})
+    nb.setdefault("worksheets", [])
+    for worksheet in nb.get("worksheets", []) if isinstance(nb.get("worksheets"), list) else []:
+        if isinstance(worksheet, dict):
+            worksheet.setdefault("cells", [])
+            worksheet.setdefault("metadata", {})
     try:
-        node = nbformat.convert(nbformat.from_dict(nb), 4)
+        with warnings.catch_warnings():  # its advice on cell ids is for authors, not readers
+            warnings.simplefilter("ignore")
+            node = nbformat.reads(json.dumps(nb), as_version=4, capture_validation_error={})
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types for bad input
         raise RenderError(f"nbformat {version} notebook could not be converted: {exc}") from exc
     return json.loads(json.dumps(node))
@@ -176,6 +186,8 @@ def _check_structure(nb: dict[str, Any]) -> None:
             raise RenderError(f"{where} is not an object")
         if "cell_type" not in cell:
             raise RenderError(f"{where}: missing key 'cell_type'")
+        if cell["cell_type"] not in ("code", "markdown", "raw"):
+            continue  # shown as a note naming its type, whatever else it holds
         if "source" not in cell:
             raise RenderError(f"{where} ({cell['cell_type']}): missing key 'source'")
         source = cell["source"]
