@@ -204,9 +204,10 @@ class OutputRenderer:
     def _interactive(
         self, data: dict[str, Any], output: dict[str, Any], scripted: list[str], where: str
     ) -> dict[str, Any]:
-        self.report.removed_scripts += 1
         what = ", ".join(str(m) for m in scripted[:3])
         html_value = multiline(data.get("text/html"))
+        if html_value is None:  # script elements in HTML are counted by the sanitizer
+            self.report.removed_scripts += 1
         if html_value is not None:
             shown = self._representation("text/html", html_value, output, where)
             markup = shown["data"]["text/html"] if shown else ""
