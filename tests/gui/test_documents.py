@@ -396,7 +396,7 @@ def test_a_large_notebook_shows_progress_and_the_window_stays_responsive(
     timer.stop()
     assert tab.toc.topLevelItemCount() == 300
     assert len(fractions) >= 5 and fractions == sorted(fractions)
-    assert any(m.startswith("Rendering cells") and "of 600" in m for m in messages)
+    assert any(m.startswith("Rendering cell ") and "of 600" in m for m in messages)
     assert not tab.progress.isVisibleTo(tab)
     assert len(ticks) >= 10  # the event loop kept running while the worker rendered
 

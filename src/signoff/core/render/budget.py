@@ -1,8 +1,8 @@
 """The clock every render runs against: progress, cancellation and the time budget in one place.
 
 A render calls :meth:`RenderClock.tick` between bounded steps (an output, a block of Markdown,
-a formula, a batch of tags). Each tick checks the time budget and, at most every 0.1 s, calls the
-caller's ``progress`` callback — the GUI's worker raises its cancellation exception from there,
+a formula, a batch of tags). Each tick checks the time budget and, every 0.1 s or 5 % of the way,
+calls the caller's ``progress`` callback — the GUI's worker raises its cancellation exception from there,
 so a cancelled render stops within a fraction of a second instead of at the end of a batch.
 """
 
@@ -26,6 +26,7 @@ class RenderClock:
         self.fraction = 0.0
         self.message = ""
         self._next_report = 0.0
+        self._reported = -1.0
 
     def elapsed(self) -> float:
         """Seconds since the render started."""
@@ -45,8 +46,10 @@ class RenderClock:
                 f"rendering took longer than the {self.limits.max_seconds:.0f} s limit "
                 f"(stopped while {where})"
             )
-        if self.progress is not None and (now >= self._next_report or fraction == 1.0):
+        due = now >= self._next_report or self.fraction >= self._reported + 0.05
+        if self.progress is not None and due:
             self._next_report = now + PROGRESS_INTERVAL
+            self._reported = self.fraction
             self.progress(self.fraction, self.message)
 
     def report(self, fraction: float, message: str) -> None:
