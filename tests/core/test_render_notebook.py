@@ -95,7 +95,6 @@ def test_unsupported_tex_stays_readable():
     "name, message",
     [
         ("malformed_json.ipynb", "invalid JSON at line 2"),
-        ("nbformat_2.ipynb", "nbformat 2 notebook could not be converted"),
         ("missing_cells.ipynb", "missing key 'cells'"),
         ("missing_source.ipynb", "cell 1 (markdown): missing key 'source'"),
         ("missing_output_type.ipynb", "cell 1 output 1: missing key 'output_type'"),
@@ -127,6 +126,11 @@ def test_malformed_notebooks_raise_a_clear_render_error(name, message):
 def test_more_malformed_inputs(data, message):
     with pytest.raises(RenderError, match=re.escape(message)):
         render_notebook(data)
+
+
+def test_an_empty_nbformat_2_notebook_is_an_empty_page():
+    document = render_path(NOTEBOOKS / "nbformat_2.ipynb")
+    assert document.report.cells == 0 and "<main>" in document.html
 
 
 def test_nbformat_3_is_converted():
@@ -216,7 +220,7 @@ def test_cli_writes_the_same_html_the_renderer_returns(tmp_path):
     "name, message",
     [
         ("malformed_json.ipynb", "invalid JSON"),
-        ("nbformat_2.ipynb", "nbformat 2 notebook could not be converted"),
+        ("missing_cells.ipynb", "missing key 'cells'"),
         ("does_not_exist.ipynb", "no such file"),
         ("make_corpus.py", "expected a .ipynb notebook or a .md Markdown file"),
     ],

@@ -38,6 +38,10 @@ class _Style:
         self.bg: int | str | None = None
         self.bold = self.underline = self.inverse = False
 
+    def reset(self) -> None:
+        self.fg = self.bg = None
+        self.bold = self.underline = self.inverse = False
+
     def key(self) -> tuple[object, ...]:
         return (self.fg, self.bg, self.bold, self.underline, self.inverse)
 
@@ -48,7 +52,7 @@ class _Style:
             code = codes[i]
             i += 1
             if code == 0:
-                self.__init__()
+                self.reset()
             elif code == 1:
                 self.bold = True
             elif code == 22:

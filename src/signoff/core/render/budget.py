@@ -1,9 +1,10 @@
 """The clock every render runs against: progress, cancellation and the time budget in one place.
 
 A render calls :meth:`RenderClock.tick` between bounded steps (an output, a block of Markdown,
-a formula, a batch of tags). Each tick checks the time budget and, every 0.1 s or 5 % of the way,
-calls the caller's ``progress`` callback — the GUI's worker raises its cancellation exception from there,
-so a cancelled render stops within a fraction of a second instead of at the end of a batch.
+a formula, a batch of tags). Each tick checks the time budget and, every 0.1 s or 5 % of the
+way, calls the caller's ``progress`` callback — the GUI's worker raises its cancellation
+exception from there, so a cancelled render stops within a fraction of a second instead of at
+the end of a batch.
 """
 
 from __future__ import annotations

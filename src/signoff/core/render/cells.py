@@ -25,7 +25,7 @@ from markupsafe import Markup
 from signoff.core.render.budget import RenderClock
 from signoff.core.render.document import Limits, RenderReport, human_size
 from signoff.core.render.markdown import MarkdownRenderer
-from signoff.core.render.outputs import OutputRenderer, multiline
+from signoff.core.render.outputs import OutputRenderer, as_dict, multiline
 from signoff.core.render.sanitize import Sanitizer, escape_text, notice_html
 from signoff.core.render.svg import svg_data_url
 
@@ -118,7 +118,7 @@ class CellRenderer:
         where = f"cell {index}"
         if not isinstance(cell, dict):
             return self._unknown(where, "not an object", "")
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        metadata = as_dict(cell.get("metadata"))
         tags = metadata.get("tags", [])
         tags = (
             [safe_word(t, 40) for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
@@ -152,7 +152,8 @@ class CellRenderer:
         where: str,
     ) -> dict[str, Any]:
         count = cell.get("execution_count", cell.get("prompt_number"))
-        outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+        outputs = cell.get("outputs")
+        outputs = outputs if isinstance(outputs, list) else []
         rendered = [self.outputs.render(o, f"{where} output {n}") for n, o in enumerate(outputs, 1)]
         return dict(
             base,

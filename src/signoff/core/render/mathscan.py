@@ -86,7 +86,7 @@ def extract_math(text: str, *, markdown: bool = True) -> ExtractedMath:
                 "bracket": "\\]",
                 "paren": "\\)",
                 "env": f"\\end{{{match.group('name')}}}",
-            }[kind]
+            }[str(kind)]
             close = _find(text, closer, end, missing)
             if close < 0:
                 out.append(text[position:end])

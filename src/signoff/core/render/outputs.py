@@ -30,8 +30,8 @@ from signoff.core.render.svg import svg_to_img
 
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
 # what this view draws, in nbconvert's order of preference
-SHOWN = ("text/html", "text/latex", "image/svg+xml", "image/png", "image/jpeg", "image/gif")
-SHOWN += ("image/webp", "image/bmp", "text/markdown", "text/plain")
+SHOWN: tuple[str, ...] = ("text/html", "text/latex", "image/svg+xml", "image/png")
+SHOWN += ("image/jpeg", "image/gif", "image/webp", "image/bmp", "text/markdown", "text/plain")
 SCRIPTED_PREFIXES = (
     "application/javascript",
     "text/javascript",
@@ -46,6 +46,11 @@ SCRIPTED_PREFIXES = (
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 _SCRIPT = re.compile(r"<script\b", re.I)
 _VISIBLE = re.compile(r"<(?:img|table|svg|pre|hr)\b|>[^<\s]", re.I)
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """*value* if it is a JSON object, else an empty one (untrusted shapes)."""
+    return value if isinstance(value, dict) else {}
 
 
 def multiline(value: Any) -> str | None:
@@ -251,7 +256,7 @@ class OutputRenderer:
         value = multiline(raw)
         if value is None:
             return None
-        metadata = output.get("metadata") if isinstance(output.get("metadata"), dict) else {}
+        metadata = as_dict(output.get("metadata"))
         if mime in IMAGE_MIMES:
             if len(value) > self.limits.max_output_bytes or not self.budget.admit(len(value)):
                 return self._image_too_big(mime, len(value))

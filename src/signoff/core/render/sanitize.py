@@ -289,19 +289,25 @@ class Sanitizer:
         self.attachments: AttachmentLookup | None = None
         self.tick: Callable[[], None] | None = None
         self._notes: list[str] = []
-        common = {
-            "tags": set(SAFE_TAGS),
-            "clean_content_tags": set(DROP_WITH_CONTENT),
-            "attributes": {k: set(v) for k, v in SAFE_ATTRIBUTES.items()},
-            "strip_comments": True,
-            "link_rel": "noopener noreferrer nofollow",
-            "url_schemes": {"http", "https", "mailto", "data"},
-            "filter_style_properties": set(SAFE_STYLE_PROPERTIES),
-            "url_relative": "pass_through",
-        }
-        content = dict(common, url_schemes={"http", "https", "mailto", "data", "attachment"})
-        self._content = nh3.Cleaner(attribute_filter=self._filter_content, **content)
-        self._trusted = nh3.Cleaner(attribute_filter=self._filter_trusted, **common)
+        self._content = self._cleaner(self._filter_content, extra_scheme="attachment")
+        self._trusted = self._cleaner(self._filter_trusted)
+
+    @staticmethod
+    def _cleaner(
+        attribute_filter: Callable[[str, str, str], str | None], extra_scheme: str = ""
+    ) -> nh3.Cleaner:
+        schemes = {"http", "https", "mailto", "data"} | ({extra_scheme} if extra_scheme else set())
+        return nh3.Cleaner(
+            tags=set(SAFE_TAGS),
+            clean_content_tags=set(DROP_WITH_CONTENT),
+            attributes={k: set(v) for k, v in SAFE_ATTRIBUTES.items()},
+            attribute_filter=attribute_filter,
+            strip_comments=True,
+            link_rel="noopener noreferrer nofollow",
+            url_schemes=schemes,
+            filter_style_properties=set(SAFE_STYLE_PROPERTIES),
+            url_relative="pass_through",
+        )
 
     # -- content: one output or one Markdown cell at a time ---------------------------------
     def clean_fragment(self, fragment: str) -> tuple[str, list[str]]:
