@@ -201,6 +201,7 @@ def ladder(skip_huge: bool) -> list[tuple[str, str, bytes, bytes | None]]:
             None,
         ),
         ("generated: 200 cells, 50 figures", "notebook", _figures(), None),
+        ("100 MB notebook of 100 PNG outputs", "notebook", _pngs(100, 1_000_000), None),
     ]
     arrays = 96_000_000 if not skip_huge else 9_600_000
     huge = (
@@ -217,6 +218,15 @@ def ladder(skip_huge: bool) -> list[tuple[str, str, bytes, bytes | None]]:
         (f"{len(huge) / 1e6:.0f} MB notebook of empty JSON arrays", "notebook", huge, small)
     )
     return items
+
+
+def _pngs(count: int, size: int) -> bytes:
+    """*count* outputs of *size* bytes of base64 each (PNG-shaped data: real base64)."""
+    import base64
+
+    blob = base64.b64encode(os.urandom(size * 3 // 4)).decode()
+    png = {"output_type": "display_data", "metadata": {}, "data": {"image/png": blob}}
+    return _nb([_code(f"plot({i})", [png]) for i in range(count)])
 
 
 def _figures() -> bytes:
@@ -244,7 +254,8 @@ def measure(kind: str, engine: str, data: bytes, timeout: float) -> dict:
     finally:
         os.unlink(path)
     if proc.returncode != 0:
-        return {"seconds": None, "error": proc.stderr.strip().splitlines()[-1][:120]}
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "exit code"
+        return {"seconds": None, "error": last.split(":")[0].rsplit(".", 1)[-1][:60]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -120,7 +120,9 @@ class RenderedDocument:
 
 
 def human_size(size: float) -> str:
-    """``2.0 MB`` / ``100 kB`` / ``12 bytes`` for notes a person reads."""
+    """``1.2 GB`` / ``2.0 MB`` / ``100 kB`` / ``12 bytes`` for notes a person reads."""
+    if size >= 1_000_000_000:
+        return f"{size / 1e9:.1f} GB"
     if size >= 1_000_000:
         return f"{size / 1e6:.1f} MB"
     if size >= 1000:
