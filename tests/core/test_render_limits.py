@@ -175,3 +175,21 @@ def test_carriage_returns_rewind_a_line_like_a_terminal():
     stream = {"output_type": "stream", "name": "stdout", "text": "10%\r50%\r100%\ndone\n"}
     page = render_notebook(json.dumps(_nb([_code("fit()", [stream])]))).html
     assert re.search(r"<pre>100%\ndone\n</pre>", page)
+
+
+def test_math_in_latex_html_and_markdown_outputs_and_release_notes():
+    latex = {
+        "output_type": "execute_result",
+        "execution_count": 1,
+        "metadata": {},
+        "data": {"text/latex": "$\\displaystyle \\frac{x^{2}}{2}$", "text/plain": "x**2/2"},
+    }
+    bare = {"output_type": "display_data", "metadata": {}, "data": {"text/latex": "\\sqrt{2}"}}
+    html_math = _html("<p>loss $\\frac{1}{n}\\sum_i \\ell_i$</p><pre>$not math$</pre>")
+    nb = _nb([_code("sympy", [latex, bare, html_math]), _md("inline \\(\\sqrt{y}\\) here")])
+    page = render_notebook(json.dumps(nb)).html
+    assert 'alt="\\displaystyle \\frac{x^{2}}{2}"' in page
+    assert 'alt="\\sqrt{2}"' in page and 'alt="\\sqrt{y}"' in page
+    assert 'alt="\\frac{1}{n}\\sum_i \\ell_i"' in page and "<pre>$not math$</pre>" in page
+    notes = render_markdown("# v2\n\nThe score is $\\frac{TP}{TP+FN}$, not `$x$`.").html
+    assert 'alt="\\frac{TP}{TP+FN}"' in notes and "<code>$x$</code>" in notes

@@ -27,7 +27,7 @@ _START = re.compile(
     rf"|(?P<env>\\begin\{{(?P<name>{_ENV_NAMES})\}})",
     re.M,
 )
-_TAG = re.compile(r"""(<(?:[^>"']+|"[^"]*"|'[^']*')*>)""")
+_TAG = re.compile(r"""(<(?>[^>"']+|"[^"]*"|'[^']*')*+>)""")
 
 
 @dataclass

@@ -27,7 +27,7 @@ from signoff.core.render.mathenv import Box, has_layout, layout
 from signoff.core.render.svg import svg_to_img
 
 # a whole tag, quotes respected (sanitized HTML may keep ">" inside attribute values)
-_TAG = re.compile(r"""(<(?:[^>"']+|"[^"]*"|'[^']*')*>)""")
+_TAG = re.compile(r"""(<(?>[^>"']+|"[^"]*"|'[^']*')*+>)""")
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$\w])\$(?![\s$])([^$\n]{1,400}?)(?<![\s\\])\$(?![\w$])")
 _lock = threading.Lock()
