@@ -80,3 +80,11 @@ def test_every_cell_and_output_of_a_real_notebook_is_accounted_for(path):
     checker = audit(document.html)
     assert checker.problems == []
     assert "<script" not in document.html.lower()
+
+
+def test_the_typesetting_tutorial_draws_every_formula():
+    # jupyter/notebook's "Typesetting Equations": align, equation*, vmatrix, array, eqnarray
+    path = CORPUS / "notebook_Notebook_Typesetting_Equations.ipynb"
+    page = render_notebook(path.read_bytes()).html
+    assert page.count('class="signoff-math"') >= 11
+    assert '<code class="signoff-tex">' not in page

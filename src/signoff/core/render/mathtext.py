@@ -81,12 +81,20 @@ _REWRITES = [
     (re.compile(r"\\textrm(?![A-Za-z])"), r"\\mathrm"),
     (re.compile(r"\\operatorname\*"), r"\\operatorname"),
     (re.compile(r"\\mathop(?![A-Za-z])"), ""),
+    (re.compile(r"\\cr(?![A-Za-z])"), r"\\\\"),
+    (re.compile(r"\\([dt]?frac)\s*([0-9A-Za-z])\s*([0-9A-Za-z])"), r"\\frac{\2}{\3}"),
+    (re.compile(r"\{([^{}]*)\\choose([^{}]*)\}"), r"\\binom{\1}{\2}"),
+    (re.compile(r"\\text\{([^{}$]*)\$([^{}$]*)\$([^{}$]*)\}"), r"\\text{\1}\2\\text{\3}"),
 ]
+_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 
 
 def normalize_tex(tex: str) -> str:
     """*tex* with the commands mathtext lacks mapped to ones it has (or dropped: sizes,
     colours, equation labels), so more real-world formulas can be drawn."""
+    if "%" in tex:
+        tex = _COMMENT.sub("", tex)
+    tex = " ".join(tex.split())  # mathtext reads one line; TeX ignores the line breaks
     if "\\" not in tex:
         return tex
     for pattern, replacement in _REWRITES:
