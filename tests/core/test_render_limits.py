@@ -193,3 +193,22 @@ def test_math_in_latex_html_and_markdown_outputs_and_release_notes():
     assert 'alt="\\frac{1}{n}\\sum_i \\ell_i"' in page and "<pre>$not math$</pre>" in page
     notes = render_markdown("# v2\n\nThe score is $\\frac{TP}{TP+FN}$, not `$x$`.").html
     assert 'alt="\\frac{TP}{TP+FN}"' in notes and "<code>$x$</code>" in notes
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["<div>", "<div/>", "<div><p/>", "<div><p>", "<li><div>", "<b>", "<span>", "<table><tr><td>"],
+)
+def test_no_shape_of_nesting_makes_the_page_deeper_than_the_limit(unit):
+    import html5lib
+
+    nb = _nb([_code("x", [_html(unit * 20_000 + "bottom")]), _md(unit * 5_000 + "end")])
+    page = render_notebook(json.dumps(nb)).html
+    tree = html5lib.parse(page, namespaceHTMLElements=False)
+
+    def depth(element, level=0):
+        children = list(element)
+        return max((depth(child, level + 1) for child in children), default=level)
+
+    assert depth(tree) < 260  # 200 for the content, the rest is the page's own structure
+    assert read_page(page).cells == 2

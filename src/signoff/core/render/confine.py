@@ -76,7 +76,7 @@ DROPPED = frozenset(
 )
 AS_TEXT = frozenset({"textarea", "xmp", "plaintext"})
 UNWRAPPED = frozenset({"select", "option", "optgroup", "datalist"})
-# elements whose end tag is optional: a new one closes the one open right above it
+# elements whose end tag is optional: a new one closes a peer open right above it
 SELF_CLOSING_PEERS = {
     "p": {"p"},
     "li": {"li"},
@@ -269,19 +269,17 @@ def confine_markup(
             if len(attributes) > max_attributes:
                 cut_attributes = True
                 body = " " + " ".join(attributes[:max_attributes])
-        self_closing = body.endswith("/")
-        if name in VOID or self_closing:
+        if name in VOID:  # "<div/>" is an open <div> in HTML: only void elements close at once
             out.append(f"<{name}{body}>")
             continue
         peers = SELF_CLOSING_PEERS.get(name)
-        if peers:
-            for depth in range(len(stack) - 1, max(-1, len(stack) - 4), -1):
-                if stack[depth] in peers:
-                    del stack[depth:]
-                    break
+        if peers and stack and stack[-1] in peers:
+            stack.pop()  # only right above: the count may err high (fidelity), never low
         if len(stack) >= max_depth:
             flattened = True
             continue
+        if name == "tr" and stack and stack[-1] == "table":
+            stack.append("tbody")  # the parser adds it: it is a level of the tree too
         stack.append(name)
         out.append(f"<{name}{body}>")
     if position < length:

@@ -13,7 +13,6 @@ math budget, text and tracebacks through the linear ANSI converter.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -326,8 +325,3 @@ def _image_metadata(metadata: dict[str, Any], mime: str) -> dict[str, Any]:
         if type(size.get(k)) is int and 0 < size[k] < 100_000
     }
     return {mime: dims} if dims else {}
-
-
-def escape(text: str) -> str:
-    """HTML-escape *text* for the page."""
-    return html.escape(text, quote=False)
