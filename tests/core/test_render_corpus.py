@@ -56,6 +56,7 @@ def test_the_corpus_is_real_and_documented():
     assert len(NOTEBOOKS) >= 120
     for row in rows:
         assert row["repository"] and row["path"] and len(row["commit"]) == 40 and row["licence"]
+        assert int(row["bytes"]) == (CORPUS / row["file"]).stat().st_size  # copied unchanged
         licence = CORPUS / "licenses" / f"{row['repository'].replace('/', '__')}.txt"
         assert licence.stat().st_size > 0
     assert sum(p.stat().st_size for p in NOTEBOOKS) < 8_000_000
