@@ -278,9 +278,10 @@ def write_results(out: Path, rows: list[tuple], runs: int) -> None:
         "Why the first render is not slower although it does more: the Signoff template emits "
         "only the cells (no 270 kB of theme CSS re-read and inlined per call, no Pygments "
         "stylesheet regenerated per call — Signoff ships both once in `resources/render/`), "
-        "and nh3 (Rust) sanitizes a page in milliseconds. Signoff's nbconvert subclass also skips "
-        "three passes its own pipeline makes redundant: bleach over every highlighted cell, a "
-        "BeautifulSoup pass, and a jsonschema validation after every preprocessor.",
+        "and nh3 (Rust) sanitizes in milliseconds. Signoff renders each cell and output itself "
+        "(linear converters for ANSI text and Markdown blocks, each piece sanitized on its own) "
+        "and uses only nbconvert's template to place them, so nbconvert's preprocessors, its "
+        "deep copy of the notebook, bleach and BeautifulSoup passes never run.",
         "",
         "Signoff's first render includes drawing every TeX formula with matplotlib's mathtext "
         "(the formula cache is emptied before each run); plain nbconvert leaves TeX for "

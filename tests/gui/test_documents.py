@@ -391,6 +391,52 @@ def test_a_large_notebook_shows_progress_and_the_window_stays_responsive(
     timer.stop()
     assert tab.toc.topLevelItemCount() == 300
     assert len(fractions) >= 5 and fractions == sorted(fractions)
-    assert any(m.startswith("Rendering cells") and "of 600" in m for m in messages)
+    assert any(m.startswith("Rendering cell ") and "of 600" in m for m in messages)
     assert not tab.progress.isVisibleTo(tab)
     assert len(ticks) >= 10  # the event loop kept running while the worker rendered
+
+
+@pytest.fixture
+def plotly_registry(registry, tmp_path):
+    """credit-risk v1 whose notebook is a real one with plotly figures (jupytext's tests)."""
+    from signoff.core.publishing.publisher import publish
+
+    folder = tmp_path / "plotly"
+    shutil.copytree(EXAMPLE, folder)
+    corpus = DATA / "notebooks" / "corpus"
+    shutil.copy(corpus / "jupytext_ipynb_py_plotly_graphs.ipynb", folder / "analysis.ipynb")
+    publish(registry, folder)
+    return registry
+
+
+def test_the_notebook_tab_marks_what_it_cannot_show(qtbot, make_ctx, plotly_registry):
+    from signoff.ui.version.notebook_tab import NotebookTab
+
+    tab = NotebookTab(make_ctx(plotly_registry))
+    qtbot.addWidget(tab)
+    tab.resize(1100, 760)
+    tab.show()
+    with qtbot.waitSignal(tab.view.loaded, timeout=120_000) as loaded:
+        tab.show_version("credit-risk", 1)
+    assert loaded.args == [True]
+    # plotly's loader (HTML that is only a script) and its two figures: three notes
+    assert "3 not shown (each marked in the page)" in tab.status.text()
+    text = _plain_text(qtbot, tab.view)
+    assert text.count("Interactive output not shown (application/vnd.plotly.v1+json") == 2
+    assert text.count("Interactive output not shown (text/html with <script>)") == 1
+    assert "it needs JavaScript, which this view never runs" in text
+    assert "could not be shown as the notebook's author saw them" in text  # the summary
+    assert tab.view.guard.blocked == []
+    # the notes are drawn in the notice colours, where the figures would be
+    qtbot.wait(800)
+    image = tab.view.web.grab().toImage()
+    amber = sum(
+        1
+        for x in range(0, image.width(), 3)
+        for y in range(0, image.height(), 3)
+        if abs(image.pixelColor(x, y).red() - 0xFF) < 8
+        and abs(image.pixelColor(x, y).green() - 0xF8) < 8
+        and abs(image.pixelColor(x, y).blue() - 0xE1) < 10
+    )
+    assert amber > 200, "the notes' background is on screen"
+    shots.save_screenshot(tab, "notebook-notices.png")

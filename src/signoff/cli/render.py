@@ -48,6 +48,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     except SignoffError as exc:
         print(f"signoff render: cannot render {args.file}: {exc}", file=sys.stderr)
         return 2
+    if document.report.too_large:
+        print(
+            f"signoff render: cannot render {args.file}: too large to show: "
+            f"{document.report.too_large}",
+            file=sys.stderr,
+        )
+        return 2
     if args.output == "-":
         sys.stdout.write(document.html)
         sys.stdout.flush()
@@ -69,6 +76,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             parts.append(f"{len(report.blocked_remote)} remote references blocked")
         if report.removed_scripts:
             parts.append(f"{report.removed_scripts} scripts removed")
+        if report.not_shown:
+            parts.append(f"{report.not_shown} not shown (marked in the page)")
         if report.truncated:
             parts.append(f"{len(report.truncated)} truncation notes")
         where = "" if args.output == "-" else f" -> {args.output}"

@@ -25,6 +25,7 @@ from signoff.core.render.document import (
     RenderError,
     RenderReport,
     TocEntry,
+    TooLargeToShow,
 )
 from signoff.core.render.markdown import markdown_to_safe_html, render_markdown
 from signoff.core.render.notebook import render_notebook
@@ -44,6 +45,7 @@ __all__ = [
     "RenderReport",
     "RenderedDocument",
     "TocEntry",
+    "TooLargeToShow",
     "VersionDocument",
     "cache_dir_for",
     "kind_for_path",

@@ -62,9 +62,14 @@ class RenderCache:
             return None
 
     def put(self, document: RenderedDocument) -> Path:
-        """Store *document*; returns the path of its HTML file."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Store *document*; returns the path of its HTML file.
+
+        A "too large to show" page is not stored: it depends on the time the render had,
+        and the next open should try again."""
         html_path = self.html_path(document.source_sha256, document.kind)
+        if document.report.too_large:
+            return html_path
+        self.root.mkdir(parents=True, exist_ok=True)
         atomic_write(html_path, document.html, mode=PRIVATE)
         atomic_write(html_path.with_suffix(".json"), json.dumps(document.meta_json()), mode=PRIVATE)
         return html_path

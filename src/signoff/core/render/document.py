@@ -11,12 +11,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.progress import CancelCheck, ProgressCallback
 
-RENDERER_VERSION = "signoff-render-2"
+__all__ = ["CancelCheck", "ProgressCallback"]  # the render package's callbacks, from one place
+
+RENDERER_VERSION = "signoff-render-3"
 
 
 class RenderError(SignoffError):
     """A document cannot be rendered (bad JSON, unsupported format, missing keys, too big)."""
+
+
+class TooLargeToShow(RenderError):
+    """A render ran past its time or memory budget; the page says so instead of hanging."""
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,21 @@ class Limits:
     Content beyond a limit is dropped with a visible note in the page, never silently.
     """
 
-    max_cells: int = 2000  # cells rendered; the rest are summarised in a note
-    max_output_bytes: int = 5_000_000  # one output (one MIME bundle entry) larger is replaced
+    max_cells: int = 10_000  # cells rendered; the rest are summarised in a note
+    max_output_bytes: int = 5_000_000  # one output larger is cut (text) or replaced (images)
     max_total_output_bytes: int = 60_000_000  # all outputs together
     max_file_bytes: int = 300_000_000  # refuse to even parse a file larger than this
     max_markdown_bytes: int = 5_000_000  # release notes larger are truncated
+    max_markdown_cell_bytes: int = 1_000_000  # one Markdown cell; the rest is cut with a note
+    max_depth: int = 200  # HTML nesting kept in one output; deeper tags are flattened
+    max_attributes: int = 64  # attributes kept on one HTML tag
+    max_highlighted_bytes: int = 1_000_000  # code coloured per document; the rest is plain
+    max_formulas: int = 400  # formulas drawn per document; the rest stay TeX source
+    max_formula_chars: int = 1500  # a longer formula stays TeX source
+    max_math_seconds: float = 20.0  # drawing formulas, per document
+    max_seconds: float = 120.0  # one whole render; past it the page says "too large to show"
+    memory_factor: float = 4.0  # peak memory allowed: factor x file size + memory_base_bytes
+    memory_base_bytes: int = 300_000_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,9 @@ class RenderReport:
     truncated: list[str] = field(default_factory=list)  # human-readable truncation notes
     images: int = 0  # embedded images kept
     cells: int = 0  # cells in the source notebook (0 for Markdown)
+    outputs: int = 0  # outputs in the source notebook
+    not_shown: int = 0  # outputs, attachments or cells replaced by a visible notice
+    too_large: str = ""  # set when the page says "too large to show" instead of the document
 
     def note_remote(self, url: str) -> None:
         """Record a remote URL that was replaced by a placeholder."""
@@ -99,7 +119,9 @@ class RenderedDocument:
 
 
 def human_size(size: float) -> str:
-    """``2.0 MB`` / ``100 kB`` / ``12 bytes`` for notes a person reads."""
+    """``1.2 GB`` / ``2.0 MB`` / ``100 kB`` / ``12 bytes`` for notes a person reads."""
+    if size >= 1_000_000_000:
+        return f"{size / 1e9:.1f} GB"
     if size >= 1_000_000:
         return f"{size / 1e6:.1f} MB"
     if size >= 1000:

@@ -4,40 +4,43 @@ The view runs no JavaScript, so MathJax is not an option. Plain formulas (letter
 operators, Greek, sub/superscripts, ``\\text``) become HTML directly — fast and selectable.
 Anything that needs typesetting goes to matplotlib's mathtext, which covers the TeX subset
 notebooks mostly use (fractions, roots, sums, integrals, accents) at ~30 ms a formula.
-A formula mathtext cannot parse (``\\begin{align}`` and friends) stays as its TeX source in a
+Environments (``align``, ``equation*``, ``cases``, matrices …) are laid out cell by cell by
+:mod:`signoff.core.render.mathenv`. A formula neither can draw stays as its TeX source in a
 ``<code class="signoff-tex">``, which is still readable. Text inside ``<pre>``/``<code>`` (code
 cells, code spans) is never touched.
+
+One :class:`MathBudget` per document bounds the work: a number of drawn formulas, seconds of
+drawing and a length per formula; past any of them formulas stay TeX source, with one notice.
 """
 
 from __future__ import annotations
 
 import functools
 import html
-import logging
 import re
 import threading
-from typing import TYPE_CHECKING, TypeVar
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from signoff.core.render.sanitize import svg_to_img
+from signoff.core.render.document import Limits, RenderReport
+from signoff.core.render.mathenv import Box, has_layout, layout
+from signoff.core.render.svg import svg_to_img
 
-if TYPE_CHECKING:  # matplotlib (and numpy) load with the first formula
-    import numpy as np
-
-log = logging.getLogger(__name__)
-
-_PROTECTED = re.compile(r"(<pre\b.*?</pre\s*>|<code\b.*?</code\s*>|<[^>]*>)", re.I | re.S)
+# a whole tag, quotes respected (sanitized HTML may keep ">" inside attribute values)
+_TAG = re.compile(r"""(<(?>[^>"']+|"[^"]*"|'[^']*')*+>)""")
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$\w])\$(?![\s$])([^$\n]{1,400}?)(?<![\s\\])\$(?![\w$])")
 _lock = threading.Lock()
 _T = TypeVar("_T")
-MAX_FORMULAS = 300  # per document (~30 ms each): beyond this, formulas stay as TeX source
 
 
 FONT_SIZE = 15.0  # px; close to the notebook's body text
 
 
-def _path_data(verts: np.ndarray, codes: np.ndarray, scale: float, baseline: float) -> str:
-    def point(v: np.ndarray) -> str:
+def _path_data(verts: Any, codes: Any, scale: float, baseline: float) -> str:
+    # matplotlib's path arrays (numpy): vertices and their codes
+    def point(v: Any) -> str:
         return f"{v[0] * scale:.2f} {baseline - v[1] * scale:.2f}"
 
     parts: list[str] = []
@@ -64,16 +67,52 @@ def _path_data(verts: np.ndarray, codes: np.ndarray, scale: float, baseline: flo
     return "".join(parts)
 
 
-@functools.lru_cache(maxsize=2048)
-def formula_svg(tex: str) -> tuple[str, float] | None:
-    """SVG for one formula (without dollars) and its depth below the baseline in px.
+_REWRITES = [
+    (re.compile(r"\\(?:display|text|script|scriptscript)style(?![A-Za-z])"), ""),
+    (re.compile(r"\\(?:no)?limits(?![A-Za-z])"), ""),
+    (re.compile(r"\\(?:big|Big|bigg|Bigg)[lrm]?(?![A-Za-z])"), ""),
+    (re.compile(r"\\(?:nonumber|notag)(?![A-Za-z])|\\(?:label|tag)\s*\{[^{}]*\}"), ""),
+    (re.compile(r"\\color\s*\{[^{}]*\}"), ""),
+    (re.compile(r"\\tfrac(?![A-Za-z])"), r"\\frac"),
+    (re.compile(r"\\[lr]Vert(?![A-Za-z])"), r"\\Vert"),
+    (re.compile(r"\\[lr]vert(?![A-Za-z])"), r"\\vert"),
+    (re.compile(r"\\le(?![A-Za-z])"), r"\\leq"),
+    (re.compile(r"\\ge(?![A-Za-z])"), r"\\geq"),
+    (re.compile(r"\\bm(?![A-Za-z])"), r"\\boldsymbol"),
+    (re.compile(r"\\textbf(?![A-Za-z])"), r"\\mathbf"),
+    (re.compile(r"\\(?:textit|emph)(?![A-Za-z])"), r"\\mathit"),
+    (re.compile(r"\\textrm(?![A-Za-z])"), r"\\mathrm"),
+    (re.compile(r"\\operatorname\*"), r"\\operatorname"),
+    (re.compile(r"\\mathop(?![A-Za-z])"), ""),
+    (re.compile(r"\\cr(?![A-Za-z])"), r"\\\\"),
+    (re.compile(r"\\([dt]?frac)\s*([0-9A-Za-z])\s*([0-9A-Za-z])"), r"\\frac{\2}{\3}"),
+    (re.compile(r"\{([^{}]*)\\choose([^{}]*)\}"), r"\\binom{\1}{\2}"),
+    (re.compile(r"\\text\{([^{}$]*)\$([^{}$]*)\$([^{}$]*)\}"), r"\\text{\1}\2\\text{\3}"),
+]
+_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 
-    None if mathtext cannot draw it. The glyph outlines are written as one ``<path>``
-    (no fonts, no text, no metadata): small, deterministic and fetch-free.
-    """
+
+def normalize_tex(tex: str) -> str:
+    """*tex* with the commands mathtext lacks mapped to ones it has (or dropped: sizes,
+    colours, equation labels), so more real-world formulas can be drawn."""
+    if "%" in tex:
+        tex = _COMMENT.sub("", tex)
+    tex = " ".join(tex.split())  # mathtext reads one line; TeX ignores the line breaks
+    if "\\" not in tex:
+        return tex
+    for pattern, replacement in _REWRITES:
+        tex = pattern.sub(replacement, tex)
+    return tex
+
+
+@functools.lru_cache(maxsize=4096)
+def run_box(tex: str) -> Box | None:
+    """One line of TeX drawn by mathtext as glyph outlines with the baseline at y = 0."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
+    if not tex.strip():
+        return Box(0.0, 0.0, 0.0, "")
     prop = FontProperties(size=FONT_SIZE)
     source = f"${tex}$"
     try:
@@ -89,13 +128,29 @@ def formula_svg(tex: str) -> tuple[str, float] | None:
         return None
     scale = FONT_SIZE / converter.FONT_SCALE
     width, height, depth = width * scale, height * scale, depth * scale
-    data = _path_data(verts, codes, scale, height - depth)
-    w, h = width + 2, height + 2
+    data = _path_data(verts, codes, scale, 0.0)
+    return Box(width, height - depth, depth, f'<path d="{data}"/>')
+
+
+@functools.lru_cache(maxsize=2048)
+def formula_svg(tex: str) -> tuple[str, float] | None:
+    """SVG for one formula (without dollars) and its depth below the baseline in px.
+
+    None if it cannot be drawn. The glyph outlines are written as ``<path>``s (no fonts, no
+    text, no metadata): small, deterministic and fetch-free. Environments and line breaks are
+    laid out by :func:`signoff.core.render.mathenv.layout`.
+    """
+    tex = normalize_tex(tex)
+    box = layout(tex, run_box) if has_layout(tex) else run_box(tex)
+    if box is None or not box.svg:
+        return None
+    w, h = box.width + 2, box.height + box.depth + 2
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}" height="{h:.1f}" '
-        f'viewBox="-1 -1 {w:.1f} {h:.1f}"><path d="{data}"/></svg>'
+        f'viewBox="-1 -1 {w:.1f} {h:.1f}"><g transform="translate(0 {box.height:.2f})">'
+        f"{box.svg}</g></svg>"
     )
-    return svg, depth + 1
+    return svg, box.depth + 1
 
 
 @functools.cache
@@ -265,17 +320,79 @@ def _script_argument(tex: str, pos: int) -> tuple[str, int]:
     return inner, match.end()
 
 
-def _replace(tex_escaped: str, display: bool, budget: list[int]) -> str:
-    tex = html.unescape(tex_escaped).strip()
-    fast = simple_tex_html(tex) if tex else None
+class MathBudget:
+    """How much drawing one document may do (see the module docstring); shared by all its
+    cells and outputs, so splitting a document into parts cannot reset it."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        report: RenderReport | None = None,
+        tick: Callable[[], None] | None = None,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.report = report if report is not None else RenderReport()
+        self.tick = tick
+        self.drawn = 0
+        self.seconds = 0.0
+        self._noted: set[str] = set()
+
+    def _note(self, key: str, message: str) -> None:
+        if key not in self._noted:
+            self._noted.add(key)
+            self.report.truncated.append(message)
+
+    def _allowed(self, tex: str) -> bool:
+        limits = self.limits
+        if len(tex) > limits.max_formula_chars:
+            self._note(
+                "long",
+                f"Formulas longer than {limits.max_formula_chars:,} characters are shown as "
+                "TeX source.",
+            )
+            return False
+        if self.drawn >= limits.max_formulas:
+            self._note(
+                "count",
+                f"Only the first {limits.max_formulas:,} drawn formulas were typeset; the rest "
+                "are shown as TeX source.",
+            )
+            return False
+        if self.seconds >= limits.max_math_seconds:
+            self._note(
+                "time",
+                f"Typesetting formulas stopped after {limits.max_math_seconds:.0f} s; the rest "
+                "are shown as TeX source.",
+            )
+            return False
+        return True
+
+    def draw(self, tex: str) -> tuple[str, float] | None:
+        """The drawn formula (svg, depth) within the budget, or None (show the source)."""
+        if not self._allowed(tex):
+            return None
+        if self.tick is not None:
+            self.tick()
+        started = time.monotonic()
+        try:
+            drawn = formula_svg(tex)
+        finally:
+            self.seconds += time.monotonic() - started
+        self.drawn += 1
+        return drawn
+
+
+def math_html(tex: str, display: bool, budget: MathBudget) -> str:
+    """HTML for one formula *tex* (plain TeX, no delimiters): text, a drawn image, or the
+    escaped source when it cannot (or may not) be drawn."""
+    tex = tex.strip()
+    kind = "signoff-math-display" if display else "signoff-math-inline"
+    fast = simple_tex_html(tex) if tex and len(tex) <= budget.limits.max_formula_chars else None
     if fast is not None:
-        kind = "signoff-math-display" if display else "signoff-math-inline"
-        tag = "div" if display else "span"
-        return f'<{tag} class="{kind}">{fast}</{tag}>'
-    drawn = formula_svg(tex) if budget[0] > 0 and tex else None
-    budget[0] -= 1
+        return f'<span class="{kind}">{fast}</span>'
+    drawn = budget.draw(tex) if tex else None
     if drawn is None:
-        source = f"$${tex_escaped}$$" if display else f"${tex_escaped}$"
+        source = html.escape(f"$${tex}$$" if display else f"${tex}$")
         return f'<code class="signoff-tex">{source}</code>'
     svg, depth = drawn
     style = "" if display else f' style="vertical-align: -{depth:.1f}px"'
@@ -283,19 +400,30 @@ def _replace(tex_escaped: str, display: bool, budget: list[int]) -> str:
         'class="signoff-svg" alt="SVG figure"',
         f'class="signoff-math" alt="{html.escape(tex)}"{style}',
     )
-    return f'<div class="signoff-math-display">{img}</div>' if display else img
+    return f'<span class="signoff-math-display">{img}</span>' if display else img
 
 
-def render_math_in_html(fragment: str) -> str:
-    """Replace TeX math in the text of *fragment* (rendered HTML) by SVG images."""
+def render_math_in_html(fragment: str, budget: MathBudget | None = None) -> str:
+    """Replace ``$…$``/``$$…$$`` in the text of sanitized HTML *fragment* by drawn math.
+
+    Text inside ``<pre>``, ``<code>`` and attribute values is never touched; one pass."""
     if "$" not in fragment:
         return fragment
-    budget = [MAX_FORMULAS]
-    pieces = _PROTECTED.split(fragment)
-    for index in range(0, len(pieces), 2):  # even indexes are text between tags
-        text = pieces[index]
-        if "$" not in text:
+    budget = budget or MathBudget()
+    pieces = _TAG.split(fragment)
+    protected = 0
+    for index, piece in enumerate(pieces):
+        if index % 2 == 1:  # a tag
+            lowered = piece[:6].lower()
+            if lowered.startswith(("<pre", "<code")):
+                protected += 1
+            elif lowered.startswith(("</pre", "</cod")):
+                protected = max(0, protected - 1)
             continue
-        text = _DISPLAY.sub(lambda m: _replace(m.group(1), True, budget), text)
-        pieces[index] = _INLINE.sub(lambda m: _replace(m.group(1), False, budget), text)
+        if protected or "$" not in piece:
+            continue
+        piece = _DISPLAY.sub(lambda m: math_html(html.unescape(m.group(1)), True, budget), piece)
+        pieces[index] = _INLINE.sub(
+            lambda m: math_html(html.unescape(m.group(1)), False, budget), piece
+        )
     return "".join(pieces)

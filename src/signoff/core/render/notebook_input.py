@@ -1,67 +1,132 @@
-"""Reading an untrusted notebook: clear errors for malformed files, a clean copy within limits.
+"""Reading an untrusted notebook: clear errors for malformed files, bounded time and memory.
 
-:func:`load_notebook` checks structure (JSON, nbformat version, the keys every cell and output
-needs) and names the first problem precisely. :func:`clean_notebook` builds a new notebook that
-carries only what rendering needs — cell sources, tags reduced to safe words, image
-attachments, the outputs nbconvert displays — so metadata, widget state, JavaScript outputs and
-cell ids (places CVE-2021-32862 listed) never reach the template at all. The HTML sanitizer
-still runs over the whole rendered result afterwards; this is the first of two walls.
+:func:`load_notebook` checks the size, estimates the memory parsing will take before it parses
+(a file of empty JSON arrays takes ~25 bytes of memory per byte of file), parses cell by cell
+(each cell is a cancellation point), upgrades nbformat 2 and 3 with nbformat's own converter,
+and checks the structure every cell and output needs, naming the first problem precisely.
+Cell and output *types* it does not know are not errors: the renderer shows them as notes.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
-from signoff.core.render.document import Limits, RenderError, RenderReport, human_size
-from signoff.core.render.sanitize import svg_to_img
+from signoff.core.render.budget import RenderClock
+from signoff.core.render.document import Limits, RenderError, TooLargeToShow, human_size
 
-CELL_TYPES = ("code", "markdown", "raw")
-OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
-IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
-TEXT_MIMES = ("text/html", "text/markdown", "text/latex", "text/plain")
-SCRIPT_MIMES = (
-    "application/javascript",
-    "text/javascript",
-    "application/vnd.jupyter.widget-view+json",
-)
-
-_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
-_SAFE_WORD = re.compile(r"[^A-Za-z0-9_.+-]")
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# bytes of memory one parsed JSON container / value costs in CPython (measured, rounded up)
+CONTAINER_BYTES = 72
+VALUE_BYTES = 40
 
 
-def _text(value: Any, where: str) -> str:
-    """A notebook multiline string: a str or a list of str."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "".join(value)
-    raise RenderError(
-        f"{where} must be text (a string or a list of strings), found {type(value).__name__}"
-    )
+def _safe_int(digits: str) -> int | str:
+    """JSON integers as Python ints, except ones too long to convert (kept as text)."""
+    return int(digits) if len(digits) <= 4000 else digits
 
 
-def load_notebook(data: bytes | str, limits: Limits | None = None) -> dict[str, Any]:
-    """Parse notebook JSON and check its structure; raise :class:`RenderError` naming the fault.
+def estimated_parse_bytes(raw: bytes) -> int:
+    """Memory parsing *raw* is expected to take: the text itself plus every array, object
+    and value it holds. Brackets inside strings are left out when the first count is high."""
+    containers = raw.count(b"[") + raw.count(b"{")
+    values = raw.count(b",")
+    estimate = 2 * len(raw) + CONTAINER_BYTES * containers + VALUE_BYTES * values
+    if estimate <= 4 * len(raw) + 100_000_000:
+        return estimate
+    skeleton, strings = _STRING.subn(b'""', raw)
+    containers = skeleton.count(b"[") + skeleton.count(b"{")
+    values = skeleton.count(b",")
+    return 2 * len(raw) + CONTAINER_BYTES * containers + VALUE_BYTES * (values + strings)
 
-    Accepts nbformat 4 (and converts nbformat 3). Returns the parsed dict, unmodified.
+
+def _parse(text: str, clock: RenderClock | None) -> Any:
+    """``json.loads`` for a notebook, parsing its ``cells`` one by one (cancellable)."""
+    decoder = json.JSONDecoder(parse_int=_safe_int)
+    position = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("{", position):
+        return decoder.decode(text)
+    result: dict[str, Any] = {}
+    position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+    if text.startswith("}", position):
+        return result
+    while True:
+        key, position = decoder.raw_decode(text, position)
+        position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
+        if not text.startswith(":", position) or not isinstance(key, str):
+            return decoder.decode(text)  # malformed: the standard error message
+        position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+        if key == "cells" and text.startswith("[", position):
+            value, position = _parse_cells(decoder, text, position, clock)
+        else:
+            value, position = decoder.raw_decode(text, position)
+        result[key] = value
+        position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
+        if text.startswith(",", position):
+            position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+            continue
+        if text.startswith("}", position) and not text[position + 1 :].strip():
+            return result
+        return decoder.decode(text)
+
+
+def _parse_cells(
+    decoder: json.JSONDecoder, text: str, position: int, clock: RenderClock | None
+) -> tuple[list[Any], int]:
+    cells: list[Any] = []
+    position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+    if text.startswith("]", position):
+        return cells, position + 1
+    while True:
+        cell, position = decoder.raw_decode(text, position)
+        cells.append(cell)
+        if clock is not None:
+            clock.tick(0.05 * position / len(text), "Reading the notebook")
+        position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
+        if text.startswith(",", position):
+            position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+            continue
+        if text.startswith("]", position):
+            return cells, position + 1
+        decoder.decode(text)  # raises the standard error for the malformed array
+        raise RenderError("not a notebook: the cells list is malformed")
+
+
+def load_notebook(
+    data: bytes | str, limits: Limits | None = None, clock: RenderClock | None = None
+) -> dict[str, Any]:
+    """Parse notebook JSON and check its structure; raise :class:`RenderError` naming the fault
+    (:class:`TooLargeToShow` when it would not fit the memory budget).
+
+    Accepts nbformat 4 (newer minor versions too), upgrades nbformat 2 and 3, and reads a
+    newer major version as nbformat 4 when its shape allows. Returns a parsed nbformat-4 dict.
     """
     limits = limits or Limits()
-    if isinstance(data, bytes):
-        if len(data) > limits.max_file_bytes:
-            raise RenderError(
-                f"notebook is {human_size(len(data))}, larger than the "
-                f"{human_size(limits.max_file_bytes)} Signoff renders"
-            )
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise RenderError(
-                f"not a notebook: the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
-            ) from exc
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > limits.max_file_bytes:
+        raise RenderError(
+            f"notebook is {human_size(len(raw))}, larger than the "
+            f"{human_size(limits.max_file_bytes)} Signoff renders"
+        )
+    allowed = limits.memory_factor * len(raw) + limits.memory_base_bytes
+    needed = estimated_parse_bytes(raw)
+    if needed > allowed:
+        raise TooLargeToShow(
+            f"reading its {human_size(len(raw))} of JSON would take about "
+            f"{human_size(needed)} of memory (it holds millions of tiny arrays, objects or "
+            f"values), more than the {human_size(allowed)} allowed for a file of its size"
+        )
     try:
-        nb = json.loads(data)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RenderError(
+            f"not a notebook: the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+    try:
+        nb = _parse(text, clock)
     except json.JSONDecodeError as exc:
         raise RenderError(
             f"not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -75,24 +140,36 @@ def load_notebook(data: bytes | str, limits: Limits | None = None) -> dict[str, 
     if "nbformat" not in nb:
         raise RenderError("not a notebook: missing key 'nbformat'")
     version = nb["nbformat"]
-    if version == 3:
-        nb = _upgrade_v3(data)
-    elif version != 4:
-        raise RenderError(
-            f"unsupported notebook format {version!r}: Signoff renders "
-            "nbformat 4 (and converts nbformat 3)"
-        )
+    if type(version) is not int:
+        raise RenderError(f"unsupported notebook format {version!r}: expected a number")
+    if version in (1, 2, 3):
+        nb = _upgrade(nb, version)
+    elif version < 1:
+        raise RenderError(f"unsupported notebook format {version!r}")
+    elif version > 4:
+        nb.setdefault("metadata", {})
+        nb["signoff_newer_format"] = version
     _check_structure(nb)
     return nb
 
 
-def _upgrade_v3(text: str) -> dict[str, Any]:
+def _upgrade(nb: dict[str, Any], version: int) -> dict[str, Any]:
+    """An nbformat 1-3 notebook as nbformat 4, by nbformat's own converter."""
     import nbformat
 
+    # keys nbformat's converter insists on but old notebooks in the wild leave out
+    nb.setdefault("metadata", {})
+    nb.setdefault("worksheets", [])
+    for worksheet in nb.get("worksheets", []) if isinstance(nb.get("worksheets"), list) else []:
+        if isinstance(worksheet, dict):
+            worksheet.setdefault("cells", [])
+            worksheet.setdefault("metadata", {})
     try:
-        node = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # its advice on cell ids is for authors, not readers
+            warnings.simplefilter("ignore")
+            node = nbformat.reads(json.dumps(nb), as_version=4, capture_validation_error={})
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types for bad input
-        raise RenderError(f"nbformat 3 notebook could not be converted: {exc}") from exc
+        raise RenderError(f"nbformat {version} notebook could not be converted: {exc}") from exc
     return json.loads(json.dumps(node))
 
 
@@ -109,14 +186,18 @@ def _check_structure(nb: dict[str, Any]) -> None:
             raise RenderError(f"{where} is not an object")
         if "cell_type" not in cell:
             raise RenderError(f"{where}: missing key 'cell_type'")
-        if cell["cell_type"] not in CELL_TYPES:
-            raise RenderError(
-                f"{where}: unknown cell_type {cell['cell_type']!r} "
-                f"(expected one of {', '.join(CELL_TYPES)})"
-            )
+        if cell["cell_type"] not in ("code", "markdown", "raw"):
+            continue  # shown as a note naming its type, whatever else it holds
         if "source" not in cell:
             raise RenderError(f"{where} ({cell['cell_type']}): missing key 'source'")
-        _text(cell["source"], f"{where} source")
+        source = cell["source"]
+        if not isinstance(source, str) and not (
+            isinstance(source, list) and all(isinstance(s, str) for s in source)
+        ):
+            raise RenderError(
+                f"{where} source must be text (a string or a list of strings), "
+                f"found {type(source).__name__}"
+            )
         outputs = cell.get("outputs", [])
         if cell["cell_type"] == "code" and not isinstance(outputs, list):
             raise RenderError(f"{where}: 'outputs' must be a list")
@@ -125,232 +206,19 @@ def _check_structure(nb: dict[str, Any]) -> None:
                 raise RenderError(f"{where} output {number} is not an object")
             if "output_type" not in output:
                 raise RenderError(f"{where} output {number}: missing key 'output_type'")
-            if output["output_type"] not in OUTPUT_TYPES:
-                raise RenderError(
-                    f"{where} output {number}: unknown output_type {output['output_type']!r}"
-                )
             if output["output_type"] in ("display_data", "execute_result") and not isinstance(
                 output.get("data", {}), dict
             ):
                 raise RenderError(f"{where} output {number}: 'data' must be an object")
 
 
-def safe_word(value: Any, limit: int = 60) -> str:
-    """*value* reduced to letters, digits and ``_.+-`` (for tags and language names)."""
-    return _SAFE_WORD.sub("", str(value))[:limit]
+def notebook_language(nb: dict[str, Any]) -> str:
+    """The Pygments lexer name for the notebook's code cells (``ipython3`` for Python)."""
+    from signoff.core.render.cells import safe_word
 
-
-def _known_lexer(name: str) -> str:
-    """*name* if Pygments knows it (``ipython3`` for Python), else plain ``text``."""
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    if name in ("python", "python3", "ipython", "ipython3"):
-        return "ipython3"
-    try:
-        get_lexer_by_name(name)
-    except ClassNotFound:
-        return "text"
-    return name
-
-
-def _omitted(message: str) -> dict[str, Any]:
-    from html import escape
-
-    return {
-        "output_type": "display_data",
-        "metadata": {},
-        "data": {"text/html": f'<div class="signoff-omitted">{escape(message)}</div>'},
-    }
-
-
-class _Budget:
-    def __init__(self, limits: Limits, report: RenderReport) -> None:
-        self.limits, self.report, self.used, self.exhausted = limits, report, 0, False
-
-    def admit(self, size: int, what: str, where: str) -> str | None:
-        """None if the content fits, else the note to show instead."""
-        if size > self.limits.max_output_bytes:
-            note = (
-                f"{where}: {what} output of {human_size(size)} not shown (larger than "
-                f"the {human_size(self.limits.max_output_bytes)} limit for one output)."
-            )
-            self.report.truncated.append(note)
-            return note
-        if self.used + size > self.limits.max_total_output_bytes:
-            total = human_size(self.limits.max_total_output_bytes)
-            note = f"{where}: output not shown: the notebook's outputs exceed {total} in total."
-            if not self.exhausted:
-                self.report.truncated.append(
-                    f"Outputs beyond the {total} total limit were not shown."
-                )
-            self.exhausted = True
-            return note
-        self.used += size
-        return None
-
-
-def clean_notebook(nb: dict[str, Any], limits: Limits, report: RenderReport) -> dict[str, Any]:
-    """A new nbformat-4 dict holding only what rendering needs (see the module docstring)."""
-    cells = nb["cells"]
-    report.cells = len(cells)
-    budget = _Budget(limits, report)
-    language = nb.get("metadata", {}).get("language_info", {})
-    language = language if isinstance(language, dict) else {}
-    name = safe_word(language.get("name", "python")) or "python"
-    lexer = _known_lexer(safe_word(language.get("pygments_lexer", "")) or name)
-    clean_meta: dict[str, Any] = {"language_info": {"name": name, "pygments_lexer": lexer}}
-    clean_cells = [
-        _clean_cell(cell, index, budget, report)
-        for index, cell in enumerate(cells[: limits.max_cells], start=1)
-    ]
-    if len(cells) > limits.max_cells:
-        note = (
-            f"The notebook has {len(cells):,} cells; the first {limits.max_cells:,} are "
-            f"shown and {len(cells) - limits.max_cells:,} were left out."
-        )
-        report.truncated.append(note)
-        clean_cells.append(
-            {
-                "cell_type": "raw",
-                "metadata": {"format": "text/html"},
-                "source": f'<div class="signoff-omitted">{note}</div>',
-            }
-        )
-    return {"nbformat": 4, "nbformat_minor": 4, "metadata": clean_meta, "cells": clean_cells}
-
-
-def _clean_cell(
-    cell: dict[str, Any], index: int, budget: _Budget, report: RenderReport
-) -> dict[str, Any]:
-    where = f"cell {index}"
-    metadata = found if isinstance(found := cell.get("metadata"), dict) else {}
-    tags = metadata.get("tags", [])
-    tags = [safe_word(t, 40) for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-    clean: dict[str, Any] = {
-        "cell_type": cell["cell_type"],
-        "metadata": {"tags": tags[:20]},
-        "source": _text(cell["source"], f"{where} source"),
-    }
-    source_size = len(clean["source"])
-    if (note := budget.admit(source_size, "source", where)) is not None:
-        clean["source"] = f"# {note}" if cell["cell_type"] == "code" else note
-    if cell["cell_type"] == "raw":
-        fmt = metadata.get("format") or metadata.get("raw_mimetype") or ""
-        clean["metadata"]["format"] = fmt if fmt in ("text/html", "text/markdown") else ""
-    if cell["cell_type"] == "markdown":
-        clean["attachments"] = _clean_attachments(cell.get("attachments"))
-    if cell["cell_type"] == "code":
-        count = cell.get("execution_count")
-        clean["execution_count"] = count if isinstance(count, int) else None
-        clean["outputs"] = [
-            o
-            for number, output in enumerate(cell.get("outputs") or [], 1)
-            if (o := _clean_output(output, f"{where} output {number}", budget, report)) is not None
-        ]
-    return clean
-
-
-def _clean_attachments(attachments: Any) -> dict[str, Any]:
-    if not isinstance(attachments, dict):
-        return {}
-    clean: dict[str, Any] = {}
-    for name, bundle in attachments.items():
-        if not isinstance(bundle, dict):
-            continue
-        for mime in (*IMAGE_MIMES, "image/svg+xml"):
-            value = bundle.get(mime)
-            if isinstance(value, list):
-                value = "".join(v for v in value if isinstance(v, str))
-            if isinstance(value, str) and (mime == "image/svg+xml" or _BASE64.match(value)):
-                clean[str(name)] = {mime: value}
-                break
-    return clean
-
-
-def _clean_output(
-    output: dict[str, Any], where: str, budget: _Budget, report: RenderReport
-) -> dict[str, Any] | None:
-    kind = output["output_type"]
-    if kind == "stream":
-        text = _text(output.get("text", ""), f"{where} text")
-        if (note := budget.admit(len(text), "stream", where)) is not None:
-            return _omitted(note)
-        name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
-        return {"output_type": "stream", "name": name, "text": text}
-    if kind == "error":
-        traceback = output.get("traceback", [])
-        lines = [t for t in traceback if isinstance(t, str)] if isinstance(traceback, list) else []
-        size = sum(len(t) for t in lines)
-        if (note := budget.admit(size, "traceback", where)) is not None:
-            lines = [note]
-        return {
-            "output_type": "error",
-            "ename": str(output.get("ename", ""))[:200],
-            "evalue": str(output.get("evalue", ""))[:2000],
-            "traceback": lines,
-        }
-    data = _clean_bundle(output.get("data", {}), output.get("metadata"), where, budget, report)
-    if data is None:
-        return None
-    bundle, metadata = data
-    clean = {"output_type": kind, "data": bundle, "metadata": metadata}
-    if kind == "execute_result":
-        count = output.get("execution_count")
-        clean["execution_count"] = count if isinstance(count, int) else None
-    return clean
-
-
-def _clean_bundle(
-    data: dict[str, Any], metadata: Any, where: str, budget: _Budget, report: RenderReport
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    bundle: dict[str, Any] = {}
-    out_meta: dict[str, Any] = {}
-    had_script = False
-    for mime, raw in data.items():
-        if mime in SCRIPT_MIMES:
-            had_script = True
-            continue
-        if mime not in (*IMAGE_MIMES, *TEXT_MIMES, "image/svg+xml"):
-            continue
-        try:
-            value = _text(raw, f"{where} {mime}")
-        except RenderError:
-            continue
-        if (note := budget.admit(len(value), mime, where)) is not None:
-            return {"text/html": f'<div class="signoff-omitted">{_esc(note)}</div>'}, {}
-        if mime in IMAGE_MIMES:
-            if not _BASE64.match(value):
-                continue
-            bundle[mime] = "".join(value.split())
-            size = metadata.get(mime, {}) if isinstance(metadata, dict) else {}
-            if isinstance(size, dict):
-                dims = {
-                    k: size[k]
-                    for k in ("width", "height")
-                    if isinstance(size.get(k), int) and not isinstance(size[k], bool)
-                }
-                if dims:
-                    out_meta[mime] = dims
-        else:
-            bundle[mime] = value
-    if "image/svg+xml" in bundle:
-        svg = bundle.pop("image/svg+xml")
-        # shown as an image, never inline: an SVG <img> runs no script and fetches nothing
-        bundle.setdefault("text/html", svg_to_img(svg))
-    if had_script:
-        report.removed_scripts += 1
-        if not bundle:
-            return {
-                "text/html": '<div class="signoff-omitted">JavaScript output not shown '
-                "(documents run no script).</div>"
-            }, {}
-    if not bundle:
-        return None
-    return bundle, out_meta
-
-
-def _esc(text: str) -> str:
-    from html import escape
-
-    return escape(text)
+    info = nb.get("metadata", {}).get("language_info", {})
+    info = info if isinstance(info, dict) else {}
+    kernel = nb.get("metadata", {}).get("kernelspec", {})
+    kernel = kernel if isinstance(kernel, dict) else {}
+    name = safe_word(info.get("pygments_lexer") or info.get("name") or kernel.get("language") or "")
+    return name or "ipython3"

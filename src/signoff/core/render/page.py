@@ -75,7 +75,12 @@ def notices_html(report: RenderReport) -> str:
         )
     if report.removed_scripts:
         items.append(f"{report.removed_scripts} script element(s) / JavaScript output(s) removed.")
-    items.extend(report.truncated)
+    if report.not_shown:
+        items.append(
+            f"{report.not_shown} output(s), attachment(s) or cell(s) could not be shown as the "
+            "notebook's author saw them; a note marks each place."
+        )
+    items.extend(dict.fromkeys(report.truncated))  # each distinct note once, in order
     if not items:
         return ""
     lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
@@ -101,3 +106,16 @@ def build_page(
         f'<body class="{body_class}" {body_attrs}>\n'
         f"{notices_html(report)}\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
+
+
+def too_large_page(title: str, reason: str, css: str, what: str = "notebook") -> str:
+    """The page shown instead of a document that ran past its time or memory budget."""
+    body = (
+        '<div class="signoff-notice signoff-too-large" role="alert">'
+        f"<p><strong>This {html.escape(what)} is too large to show: "
+        f"{html.escape(reason)}.</strong></p>"
+        "<p>Nothing of it is shown, so nothing can be mistaken for the whole. Open the file in "
+        "Jupyter, or ask its author for a smaller version (cleared outputs, fewer cells).</p>"
+        "</div>"
+    )
+    return build_page(title, body, css, RenderReport())

@@ -19,21 +19,42 @@ URLs:
 * Inline ``<svg>`` is turned into ``<img src="data:image/svg+xml;base64,…">``: an SVG loaded as
   an image cannot run script or fetch anything, so charts keep their fidelity without the risk.
 
-A small cosmetic pre-pass adds a visible "[… not loaded]" note where an ``<iframe>``,
-``<video>``, ``<audio>``, ``<object>`` or ``<embed>`` pointed somewhere; the sanitizer still runs
-over its output, so the pre-pass cannot weaken anything.
+Each piece of content — one output, one Markdown cell — is cleaned on its own
+(:meth:`Sanitizer.clean_fragment`): parsed by itself, so a tag it leaves open is closed at its
+own end and cannot swallow the cells after it, and checked to come out of a second parse
+unchanged (a fragment that is not stable is shown as text instead). Classes the application's
+chrome uses (``jp-*``, ``lm-*``, ``cm-*``, ``signoff-*``) are renamed ``doc-…`` in content, so a
+document cannot draw a fake code cell or a fake notice. The trusted page around the pieces goes
+through :meth:`Sanitizer.wall` — the same allow-list, keeping the chrome's classes — as a second
+wall.
+
+A linear pre-pass (:mod:`signoff.core.render.confine`) bounds nesting and attributes before
+the parser sees them, and a small cosmetic pass adds a visible "[… not loaded]" note where an
+``<iframe>``, ``<video>``, ``<audio>``, ``<object>`` or ``<embed>`` pointed somewhere; the
+sanitizer still runs over their output, so neither pass can weaken anything.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import nh3
 
-from signoff.core.render.document import RenderReport
+from signoff.core.render.confine import confine_markup
+from signoff.core.render.document import Limits, RenderReport
+from signoff.core.render.svg import defang_svg, placeholder_image, svg_to_img
+
+__all__ = [
+    "Sanitizer",
+    "defang_svg",
+    "escape_text",
+    "notice_html",
+    "sanitize_html",
+    "svg_to_img",
+]
 
 SAFE_TAGS = frozenset(
     {
@@ -213,52 +234,22 @@ SAFE_STYLE_PROPERTIES = frozenset(
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpe?g|gif|webp|bmp|svg\+xml)[;,]", re.I)
 _REMOTE = re.compile(r"^(?:https?:)?//", re.I)
 _STYLE_DANGER = re.compile(r"\\|url|image|@|expression|behavio|binding", re.I)
-_INLINE_SVG = re.compile(r"<svg\b.*?</svg\s*>", re.I | re.S)
+_NEGATIVE_MARGIN = re.compile(r"^\s*margin[a-z-]*\s*:.*-\s*[0-9.]", re.I)
 _EMBEDDING_TAG = re.compile(r"<(iframe|video|audio|object|embed|source|link)\b([^>]*)>", re.I)
 _URL_ATTR = re.compile(
     r"""\b(?:src|href|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I
 )
+RESERVED_CLASS = re.compile(r"^(?:jp-|lm-|cm-|codemirror|signoff-)", re.I)
+_ATTACHMENT = "attachment:"
 
 
-def _placeholder_image(label: str, detail: str) -> str:
-    """A data: SVG that shows *label* and *detail*: what was not loaded, visibly."""
-    detail = detail if len(detail) <= 70 else detail[:67] + "..."
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="56">'
-        '<rect x="0.5" y="0.5" width="419" height="55" fill="#f4f4f4" stroke="#b0b0b0" '
-        'stroke-dasharray="4 3"/>'
-        f'<text x="12" y="23" font-family="sans-serif" font-size="13" fill="#555">'
-        f"{html.escape(label)}</text>"
-        f'<text x="12" y="42" font-family="monospace" font-size="11" fill="#777">'
-        f"{html.escape(detail)}</text></svg>"
+def notice_html(message: str, detail: str = "") -> str:
+    """The visible "not shown" box the renderer puts where content could not be shown."""
+    extra = f' <span class="signoff-notice-detail">{html.escape(detail)}</span>' if detail else ""
+    return (
+        f'<div class="signoff-notice signoff-not-shown" role="note">'
+        f"{html.escape(message)}{extra}</div>"
     )
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
-_SVG_SCRIPT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.I | re.S)
-_SVG_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
-_SVG_BAD_HREF = re.compile(
-    r"""\s(?:xlink:)?href\s*=\s*(?:"\s*(?:javascript|https?|//)[^"]*"|'\s*(?:javascript|https?|//)[^']*')""",
-    re.I,
-)
-
-
-def defang_svg(svg_markup: str) -> str:
-    """*svg_markup* without script elements, event handlers, script or remote hrefs.
-
-    Belt and braces: an SVG shown through ``<img>`` runs no script and loads nothing anyway;
-    this keeps the embedded bytes inert even if someone opens them on their own.
-    """
-    svg_markup = _SVG_SCRIPT.sub("", svg_markup)
-    svg_markup = _SVG_HANDLER.sub("", svg_markup)
-    return _SVG_BAD_HREF.sub("", svg_markup)
-
-
-def svg_to_img(svg_markup: str) -> str:
-    """An ``<img>`` showing *svg_markup* as an image (scripts in it never run)."""
-    svg_markup = defang_svg(svg_markup)
-    encoded = base64.b64encode(svg_markup.encode("utf-8")).decode("ascii")
-    return f'<img class="signoff-svg" alt="SVG figure" src="data:image/svg+xml;base64,{encoded}">'
 
 
 def _mark_embeddings(fragment: str, report: RenderReport) -> str:
@@ -281,45 +272,104 @@ def _mark_embeddings(fragment: str, report: RenderReport) -> str:
     return _EMBEDDING_TAG.sub(note, fragment)
 
 
+#: ``attachment:name`` → a ``data:`` URL, or the reason it cannot be shown
+AttachmentLookup = Callable[[str], tuple[str | None, str]]
+
+
 class Sanitizer:
     """Turns untrusted HTML into HTML that runs nothing and fetches nothing.
 
-    One instance per render: it records what it blocked in :attr:`report`.
+    One instance per render: it records what it blocked in :attr:`report`. Set
+    :attr:`attachments` while cleaning a Markdown cell so ``attachment:`` images resolve.
     """
 
-    def __init__(self, report: RenderReport | None = None) -> None:
+    def __init__(self, report: RenderReport | None = None, limits: Limits | None = None) -> None:
         self.report = report if report is not None else RenderReport()
-        self._cleaner = nh3.Cleaner(
+        self.limits = limits or Limits()
+        self.attachments: AttachmentLookup | None = None
+        self.tick: Callable[[], None] | None = None
+        self._notes: list[str] = []
+        self._content = self._cleaner(self._filter_content, extra_scheme="attachment")
+        self._trusted = self._cleaner(self._filter_trusted)
+
+    @staticmethod
+    def _cleaner(
+        attribute_filter: Callable[[str, str, str], str | None], extra_scheme: str = ""
+    ) -> nh3.Cleaner:
+        schemes = {"http", "https", "mailto", "data"} | ({extra_scheme} if extra_scheme else set())
+        return nh3.Cleaner(
             tags=set(SAFE_TAGS),
             clean_content_tags=set(DROP_WITH_CONTENT),
             attributes={k: set(v) for k, v in SAFE_ATTRIBUTES.items()},
-            attribute_filter=self._filter_attribute,
+            attribute_filter=attribute_filter,
             strip_comments=True,
             link_rel="noopener noreferrer nofollow",
-            url_schemes={"http", "https", "mailto", "data"},
+            url_schemes=schemes,
             filter_style_properties=set(SAFE_STYLE_PROPERTIES),
             url_relative="pass_through",
         )
 
+    # -- content: one output or one Markdown cell at a time ---------------------------------
+    def clean_fragment(self, fragment: str) -> tuple[str, list[str]]:
+        """Sanitize one piece of content on its own; returns the HTML and notes for the page.
+
+        The result is closed at its own end (nothing it leaves open can reach the markup
+        after it) and is a fixed point of the sanitizer (a browser parses it the same way).
+        """
+        self._notes = []
+        if not fragment:
+            return "", []
+        confined = confine_markup(
+            fragment,
+            max_depth=self.limits.max_depth,
+            max_attributes=self.limits.max_attributes,
+            tick=self.tick,
+        )
+        self.report.removed_scripts += confined.scripts
+        markup = confined.markup
+        lowered_has_embed = any(
+            f"<{t}" in markup.lower()
+            for t in ("iframe", "video", "audio", "object", "embed", "source", "link")
+        )
+        if lowered_has_embed:
+            markup = _mark_embeddings(markup, self.report)
+        cleaned = self._content.clean(markup)
+        for _ in range(2):  # converges in one step on everything seen so far
+            again = self._content.clean(cleaned)
+            if again == cleaned:
+                break
+            cleaned = again
+        else:
+            text = self._content.clean(html.escape(markup))
+            cleaned = f"<pre>{text}</pre>"
+            self._notes.append("HTML that does not parse the same way twice is shown as text.")
+        return cleaned, confined.notes + self._notes
+
     def clean(self, fragment: str) -> str:
         """Sanitize an HTML fragment (see the module docstring for the exact promises)."""
-        if not fragment:
-            return ""
-        lowered = fragment.lower()
-        self.report.removed_scripts += lowered.count("<script")
-        if "<svg" in lowered:
-            fragment = _INLINE_SVG.sub(lambda m: svg_to_img(m.group(0)), fragment)
-        if any(
-            f"<{t}" in lowered
-            for t in ("iframe", "video", "audio", "object", "embed", "source", "link")
-        ):
-            fragment = _mark_embeddings(fragment, self.report)
-        return self._cleaner.clean(fragment)
+        return self.clean_fragment(fragment)[0]
 
-    # nh3 calls this for every allowed attribute; returning None removes the attribute.
-    def _filter_attribute(self, element: str, attribute: str, value: str) -> str | None:
+    # -- the trusted page: a second wall over template output + cleaned pieces ----------------
+    def wall(self, markup: str) -> str:
+        """Sanitize the renderer's own assembled markup, keeping the chrome's classes."""
+        return self._trusted.clean(markup) if markup else ""
+
+    # nh3 calls these for every allowed attribute; returning None removes the attribute.
+    def _filter_content(self, element: str, attribute: str, value: str) -> str | None:
+        if attribute == "class":
+            return " ".join(
+                f"doc-{name}" if RESERVED_CLASS.match(name) else name for name in value.split()
+            )
+        return self._filter_common(element, attribute, value)
+
+    def _filter_trusted(self, element: str, attribute: str, value: str) -> str | None:
         if attribute == "class":
             return value
+        if attribute == "src" and element == "img" and _DATA_IMAGE.match(value.strip()):
+            self.report.images += 1
+        return self._filter_common(element, attribute, value)
+
+    def _filter_common(self, element: str, attribute: str, value: str) -> str | None:
         if attribute == "href":
             return self._filter_href(value)
         if attribute == "src":
@@ -344,23 +394,30 @@ class Sanitizer:
             return None
         url = value.strip()
         if _DATA_IMAGE.match(url):
-            self.report.images += 1
             return url
+        if url.lower().startswith(_ATTACHMENT) and self.attachments is not None:
+            name = url[len(_ATTACHMENT) :]
+            data_url, reason = self.attachments(name)
+            if data_url is not None:
+                return data_url
+            self.report.not_shown += 1
+            self._notes.append(f"Attachment '{name[:80]}' not shown: {reason}.")
+            return placeholder_image(f"Attachment not shown: {reason}", name)
         if _REMOTE.match(url):
             self.report.note_remote(url)
             host = urlsplit(url if ":" in url.split("/")[0] else "https:" + url).netloc
-            return _placeholder_image(f"Remote image not loaded ({host or 'unknown host'})", url)
-        return _placeholder_image("Image not embedded in the document (not loaded)", url)
+            return placeholder_image(f"Remote image not loaded ({host or 'unknown host'})", url)
+        return placeholder_image("Image not embedded in the document (not loaded)", url)
 
     def _filter_style(self, value: str) -> str | None:
-        if not _STYLE_DANGER.search(value):
-            return value
         kept = []
         for declaration in value.split(";"):
             if _STYLE_DANGER.search(declaration):
                 if "url" in declaration.lower():
                     self.report.note_remote(declaration.strip()[:200])
                 continue
+            if _NEGATIVE_MARGIN.match(declaration):
+                continue  # content may not pull itself over the chrome or other cells
             kept.append(declaration)
         return ";".join(kept) or None
 

@@ -272,8 +272,12 @@ class DocumentTab(QWidget):
         facts = [f"{len(document.toc)} headings", f"{report.images} images"]
         if report.blocked_remote:
             facts.append(f"{len(report.blocked_remote)} remote references blocked")
+        if report.not_shown:
+            facts.append(f"{report.not_shown} not shown (each marked in the page)")
         if report.truncated:
             facts.append("truncated (see the note at the top)")
+        if report.too_large:
+            facts = ["too large to show (the page says why)"]
         facts.append("from cache" if loaded.from_cache else "rendered")
         self.status.setText(", ".join(facts))
         self._fill_toc(document)
