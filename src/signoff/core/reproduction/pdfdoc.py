@@ -47,7 +47,7 @@ class PdfReport:
         self.pdf = pdf
         self.width = pdf.w - pdf.l_margin - pdf.r_margin
         pdf.set_font("DejaVu", "B", 16)
-        pdf.multi_cell(self.width, 8, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(self.width, 8, title, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
 
     def banner(self, text: str, colour: str) -> None:
@@ -101,7 +101,7 @@ class PdfReport:
     def para(self, text: str, *, size: float = 8, mono: bool = False) -> None:
         pdf = self.pdf
         pdf.set_font("DejaVuMono" if mono else "DejaVu", "", size)
-        pdf.multi_cell(self.width, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(self.width, 4.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
 
     def bullets(self, items: list[str]) -> None:

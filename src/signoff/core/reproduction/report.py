@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import append_event
 from signoff.core.common.clock import utcnow
@@ -207,9 +210,11 @@ def record_stored_report(
     payload: dict[str, Any],
     model_id: int | None = None,
     version_id: int | None = None,
+    also: Callable[[Session, int], None] | None = None,
 ) -> StoredReport:
     """Put both renderings in the artifact store and append ``report.stored`` with their
-    hashes (and *payload*: what the report is of, and the event it reports on)."""
+    hashes (and *payload*: what the report is of, and the event it reports on). *also* runs
+    in the same transaction with the event's number (to note it where the report belongs)."""
     html_sha, _, _ = registry.store.put_bytes(html_text.encode("utf-8"))
     pdf_sha, _, _ = registry.store.put_bytes(pdf_bytes)
     with registry.write() as session:
@@ -225,6 +230,8 @@ def record_stored_report(
             sealed=True,
         )
         seq = event.seq
+        if also is not None:
+            also(session, seq)
     log.info("stored %s: html %s, pdf %s", payload.get("kind"), html_sha[:12], pdf_sha[:12])
     return StoredReport(html_sha, pdf_sha, seq)
 
