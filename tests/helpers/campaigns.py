@@ -27,7 +27,7 @@ from tests.helpers.runner_models import expected_pickle_outputs, write_pickle_mo
 AUGUST = datetime(2026, 8, 1)
 LAKE_PREFIX = "lake://factory/"
 MODELS = {"limit-a": "high", "limit-b": "high", "limit-c": "medium"}
-WEIGHTS = {1: (0.9, 0.05), 2: (0.7, 0.1)}
+WEIGHTS = {1: (0.9, 0.05), 2: (0.7, 0.1)}  # each model's own weights differ a little too
 
 
 @dataclass
@@ -54,6 +54,7 @@ def build_campaign_registry(
     rows = []
     for m, (name, tier) in enumerate(MODELS.items()):
         for number, (w, b) in WEIGHTS.items():
+            w = w + 0.01 * m  # so every version's model.pkl is a blob of its own
             folder = write_pickle_model(tmp_path / f"{name}-v{number}", name=name, w=w, b=b)
             manifest = folder / "signoff.toml"
             manifest.write_text(manifest.read_text().replace('"high"', f'"{tier}"'))
@@ -70,7 +71,7 @@ def build_campaign_registry(
         for i in range(per_model):
             at = AUGUST + timedelta(hours=2 + 12 * i)
             number = 1 if at < AUGUST + timedelta(days=15) else 2
-            w, b = WEIGHTS[number]
+            w, b = WEIGHTS[number][0] + 0.01 * m, WEIGHTS[number][1]
             record = _record(m, i)
             row = {
                 "subject_key": f"{name.upper()}-{i:04d}",
@@ -95,7 +96,9 @@ def build_campaign_registry(
 def prediction_row(registry, prediction_id: int) -> Prediction:  # noqa: ANN001
     """A recorded prediction, detached."""
     with registry.read() as session:
-        return session.get(Prediction, prediction_id)
+        found = session.get(Prediction, prediction_id)
+        session.expunge(found)
+        return found
 
 
 def model_of(registry, prediction_id: int) -> str:  # noqa: ANN001

@@ -72,7 +72,7 @@ def load_sample(
                                     Deployment.environment == PRODUCTION,
                                 )
                                 .order_by(Deployment.live_from)
-                            ).tuples()
+                            ).all()
                         )
                 spec = specs[p.version_id]
                 live = [

@@ -157,15 +157,14 @@ def finish_campaign(
     with registry.write() as session:
         row = session.get(AuditCampaign, campaign_id)
         assert row is not None
-        counts = dict(
-            session.execute(
+        counts: dict[str, int] = {
+            verdict: n
+            for verdict, n in session.execute(
                 select(CampaignItem.verdict, func.count(CampaignItem.id))
                 .where(CampaignItem.campaign_id == campaign_id)
                 .group_by(CampaignItem.verdict)
             )
-            .tuples()
-            .all()
-        )
+        }
         exceptions = [
             {"prediction": pid, "verdict": verdict, "reason": reason, "event": seq}
             for pid, verdict, reason, seq in session.execute(
