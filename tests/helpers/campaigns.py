@@ -43,12 +43,19 @@ def _record(model_index: int, i: int) -> dict:
 
 
 def build_campaign_registry(
-    registry,
+    registry,  # noqa: ANN001 - a Registry
     tmp_path: Path,
-    per_model: int = 60,  # noqa: ANN001 - a Registry
+    per_model: int = 60,
+    *,
+    author: str | None = None,
+    go_live: bool = True,
+    admin=None,  # noqa: ANN001 - the Registry that configures the data location
 ) -> CampaignRegistry:
     """Publish the three models (two versions each), put them live and record *per_model*
-    predictions of each in August, half of them by reference into the data lake."""
+    predictions of each in August, half of them by reference into the data lake.
+
+    On a shared registry *author* is the publishing login, *go_live* False (only the workflow
+    puts versions live there) and *admin* an admin's registry."""
     lake = tmp_path / "lake"
     lake.mkdir(parents=True)
     rows = []
@@ -57,8 +64,13 @@ def build_campaign_registry(
             w = w + 0.01 * m  # so every version's model.pkl is a blob of its own
             folder = write_pickle_model(tmp_path / f"{name}-v{number}", name=name, w=w, b=b)
             manifest = folder / "signoff.toml"
-            manifest.write_text(manifest.read_text().replace('"high"', f'"{tier}"'))
+            text = manifest.read_text().replace('"high"', f'"{tier}"')
+            if author:
+                text = text.replace('author = "alice"', f'author = "{author}"')
+            manifest.write_text(text)
             published = publish(registry, folder)
+            if not go_live:
+                continue
             with registry.write() as session:
                 version = session.get(Version, published.version_id)
                 record_go_live(
@@ -89,7 +101,7 @@ def build_campaign_registry(
         (lake / name).mkdir()
         (lake / name / "august.jsonl").write_text("".join(line + "\n" for line in lines))
     ingest_records(registry, "predictions", rows, actor="factory")
-    add_data_location(registry, str(lake), LAKE_PREFIX, actor="frank")
+    add_data_location(admin or registry, str(lake), LAKE_PREFIX, actor="frank")
     return CampaignRegistry(lake, per_model)
 
 

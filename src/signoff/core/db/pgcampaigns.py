@@ -35,7 +35,6 @@ FIXED = (
     "workers",
     "head_start_seq",
     "head_start_hash",
-    "started_event_seq",
 )
 #: columns written when it ends
 ENDING = (
@@ -74,7 +73,9 @@ BEGIN
     RAISE EXCEPTION 'campaign #% is the record of %; only they change it', OLD.id, OLD.actor
       USING ERRCODE = '42501';
   END IF;
-  IF {_row("NEW", FIXED)} IS DISTINCT FROM {_row("OLD", FIXED)} THEN
+  IF {_row("NEW", FIXED)} IS DISTINCT FROM {_row("OLD", FIXED)}
+     OR (OLD.started_event_seq IS NOT NULL
+         AND NEW.started_event_seq IS DISTINCT FROM OLD.started_event_seq) THEN
     RAISE EXCEPTION 'the criteria, seed and sample of campaign #% are fixed when it starts',
       OLD.id USING ERRCODE = '42501';
   END IF;
