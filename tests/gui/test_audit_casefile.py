@@ -87,7 +87,7 @@ def test_run_a_campaign_and_open_its_report(qtbot, registry, make_ctx, tmp_path)
     build_campaign_registry(registry, tmp_path, per_model=40)
     plant_difference(registry, prediction_id(registry, "LIMIT-B-0004"))
     dialog = _dialog(qtbot, make_ctx, registry, tmp_path)
-    dialog.size.setValue(120)  # everything: the planted difference is in the sample
+    dialog.sample_size.setValue(120)  # everything: the planted difference is in the sample
     dialog.seed.clear()
     qtbot.keyClicks(dialog.seed, "gui-seed")
     assert [dialog.scope.itemText(i) for i in range(dialog.scope.count())][:5] == [

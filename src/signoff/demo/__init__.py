@@ -26,7 +26,15 @@ log = logging.getLogger(__name__)
 MARKER = "DEMO_COMPLETE.json"
 DEMO_FORMAT = 1
 # what a demo home may contain; anything else means it is not ours to replace
-_OWN_ENTRIES = {"registry.db", "registry.db-wal", "registry.db-shm", "artifacts", "sources", MARKER}
+_OWN_ENTRIES = {
+    "registry.db",
+    "registry.db-wal",
+    "registry.db-shm",
+    "artifacts",
+    "sources",
+    "datalake",
+    MARKER,
+}
 
 __all__ = [
     "MARKER",

@@ -9,11 +9,16 @@ disagreements), and in an appendix every drawn prediction with its verdict.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from signoff.core.common.clock import utcnow
 from signoff.core.db.registry import Registry
+from signoff.core.db.schema import AuditEvent
 from signoff.core.reproduction import htmldoc
 from signoff.core.reproduction.campaigns import (
     FINISHED,
@@ -29,16 +34,9 @@ from signoff.core.reproduction.story import printed_names, when
 
 CAUSES = ("the reproduction could not run:", "the reproduced output differs from the recorded")
 BY_VERSION_HEADERS = ["Model", "Version", "Drawn", "Reproduced", "Differ", "Could not run"]
-EXCEPTION_HEADERS = [
-    "#",
-    "Prediction",
-    "Subject",
-    "Model",
-    "Predicted at",
-    "Verdict",
-    "Reason",
-    "Event",
-]
+EXCEPTION_HEADERS = ["#", "Id", "Subject", "Model", "Predicted at", "Verdict", "Reason", "Event"]
+#: events about a prediction that are the campaign's own, not context for its exceptions
+OWN_EVENTS = ("prediction.reproduced", "report.stored")
 
 
 def _conclusion(c: CampaignView) -> str:
@@ -85,12 +83,40 @@ def _shared_findings(items: list[CampaignItemView]) -> list[str]:
     ]
 
 
+def _trail_context(session: Session, items: list[CampaignItemView], until: int) -> dict[int, str]:
+    """For each exception, what else the trail recorded about its prediction before the
+    campaign ended (a correction, an earlier reproduction, a note): the explanation, if any."""
+    ids = [str(i.prediction_id) for i in items if i.is_exception]
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        for event in session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity_type == "prediction",
+                AuditEvent.entity_id.in_(ids[start : start + 500]),
+                AuditEvent.action.not_in(OWN_EVENTS),
+                AuditEvent.seq <= until,
+            )
+            .order_by(AuditEvent.seq)
+        ):
+            try:
+                payload = json.loads(event.payload)
+            except ValueError:
+                payload = {}
+            words = "; ".join(str(v) for v in payload.values()) if isinstance(payload, dict) else ""
+            found.setdefault(int(event.entity_id), []).append(
+                f"#{event.seq} {event.action} by {event.actor}" + (f": {words}" if words else "")
+            )
+    return {pid: " | ".join(lines) for pid, lines in found.items()}
+
+
 def campaign_report_data(registry: Registry, campaign_id: int) -> dict[str, Any]:
     """Everything the campaign report shows, as plain data read from the database."""
     with registry.read() as session:
         c = get_campaign(session, campaign_id)
         items = campaign_items(session, campaign_id)
         name = printed_names(session, {c.actor}).get(c.actor, c.actor)
+        context = _trail_context(session, items, c.finished_event or c.head_end[0] or 0)
     last_day = c.window_to - timedelta(microseconds=1)
     scope_option = f"--model {c.model}" if c.model else f"--tier {c.tier}" if c.tier else ""
     redraw = (
@@ -137,7 +163,12 @@ def campaign_report_data(registry: Registry, campaign_id: int) -> dict[str, Any]
                 f"{i.model} v{i.version}",
                 when(i.predicted_at),
                 i.verdict,
-                i.reason,
+                i.reason
+                + (
+                    f" — In the audit trail before: {context[i.prediction_id]}"
+                    if i.prediction_id in context
+                    else ""
+                ),
                 f"#{i.event_seq}" if i.event_seq else "-",
             ]
             for i in exceptions
@@ -204,7 +235,7 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
         doc.table(
             EXCEPTION_HEADERS,
             data["exceptions"],
-            (5, 9, 15, 15, 15, 10, 42, 7),
+            (4, 7, 15, 14, 14, 10, 48, 7),
             [True] * len(data["exceptions"]),
         )
     else:

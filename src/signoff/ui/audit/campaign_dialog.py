@@ -167,10 +167,10 @@ class CampaignDialog(QDialog):
         for tier in RISK_TIERS:
             self.scope.addItem(f"Every {tier}-tier model", ("", tier))
         form.addRow("Scope", self.scope)
-        self.size = QSpinBox()
-        self.size.setRange(1, 100_000)
-        self.size.setValue(200)
-        form.addRow("Sample size", self.size)
+        self.sample_size = QSpinBox()
+        self.sample_size.setRange(1, 100_000)
+        self.sample_size.setValue(200)
+        form.addRow("Sample size", self.sample_size)
         self.seed = QLineEdit()
         self.seed.setPlaceholderText("a new random seed (recorded with the campaign)")
         form.addRow("Seed", self.seed)
@@ -250,7 +250,7 @@ class CampaignDialog(QDialog):
         return SampleCriteria(
             _day(self.date_from),
             _day(self.date_to) + timedelta(days=1),
-            self.size.value(),
+            self.sample_size.value(),
             self.seed.text().strip(),
             model,
             tier,
