@@ -18,7 +18,8 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,8 @@ class CampaignOutcome:
     report: StoredReport | None
     html: str = ""
     pdf: bytes = b""
+    # per batch: model, version, predictions, seconds, and the model's own load and score time
+    timings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -80,8 +83,10 @@ def _drive(
     locations: list[DataLocation],
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
+    timings: list[dict[str, Any]],
 ) -> bool:
-    """Run every batch; returns True when it ran to the end, False when it was cancelled."""
+    """Run every batch (noting each one's *timings*); returns True when it ran to the end,
+    False when it was cancelled."""
     settings = runner_settings(registry)
     base = limits or default_limits(settings)
     total = sum(len(chunk) for _v, chunk in batches)
@@ -114,6 +119,17 @@ def _drive(
                 batch = future.result()
             except CancelledError:
                 continue
+            run = batch.run
+            timings.append(
+                {
+                    "model": batch.spec.model,
+                    "version": batch.spec.number,
+                    "predictions": len(batch.items),
+                    "seconds": batch.seconds,
+                    "load_s": run.load_s if run else None,
+                    "score_s": run.score_s if run else None,
+                }
+            )
             for verdict, n in record_batch(registry, campaign_id, batch, actor).items():
                 tally[verdict] = tally.get(verdict, 0) + n
                 done += n
@@ -176,6 +192,7 @@ def run_campaign(
     campaign_id = start_campaign(registry, sample, n_workers, actor)
     log.info("campaign #%s: %s, %d workers", campaign_id, criteria.describe(), n_workers)
     status = FAILED
+    timings: list[dict[str, Any]] = []
     try:
         ran_to_end = _drive(
             registry,
@@ -189,6 +206,7 @@ def run_campaign(
             locations=locations,
             progress=progress,
             cancelled=cancelled,
+            timings=timings,
         )
         status = FINISHED if ran_to_end else CANCELLED
     except KeyboardInterrupt:
@@ -216,5 +234,5 @@ def run_campaign(
         also=note_report,
     )
     return CampaignOutcome(
-        campaign_id, status, len(sample.ids), counts, stored, html_text, pdf_bytes
+        campaign_id, status, len(sample.ids), counts, stored, html_text, pdf_bytes, timings
     )
