@@ -69,7 +69,7 @@ def test_audit_sample_lists_exceptions_and_writes_the_report(
         str(report),
     )
     assert code == 1
-    assert "29 reproduced, 1 differ, 0 could not run" in out
+    assert "29 reproduced, 1 differs, 0 could not run" in out
     assert f"EXCEPTION prediction {victim}" in out and "differs: output.label" in out
     assert "re-run:" in err  # progress on stderr
     assert report.read_bytes().startswith(b"%PDF-")

@@ -150,6 +150,11 @@ def test_references_never_leave_their_data_location(tmp_path):
     os.symlink(outside, lake / "link.json")
     reader = RecordReader([DataLocation("lake://", lake)])
     assert reader.read("lake://rec.jsonl#1")[0] == {"a": 1}
+    # a file:// reference under a folder configured by itself
+    own = RecordReader([DataLocation(lake.resolve().as_uri() + "/", lake)])
+    assert own.read(f"{lake.resolve().as_uri()}/rec.jsonl#1")[0] == {"a": 1}
+    with pytest.raises(RecordUnavailable, match="under no configured data location"):
+        own.read(outside.resolve().as_uri())
     for ref, message in (
         ("lake://../secret.json", "does not name a file inside"),
         ("lake://%2E%2E/secret.json", "does not name a file inside"),

@@ -104,7 +104,7 @@ def test_run_a_campaign_and_open_its_report(qtbot, registry, make_ctx, tmp_path)
         dialog.handle.progressed.connect(lambda f, _m: fractions.append(f))
     assert done.args == [1]
     qtbot.waitUntil(lambda: "Campaign #1" in dialog.status.text(), timeout=10000)
-    assert "120 drawn: 119 reproduced, 1 differ, 0 could not run" in dialog.status.text()
+    assert "120 drawn: 119 reproduced, 1 differs, 0 could not run" in dialog.status.text()
     assert fractions and fractions[-1] == 1.0
     assert "LIMIT-B-0004" in dialog.summary.toPlainText()
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=10000)

@@ -19,7 +19,12 @@ from signoff.core.common.clock import parse_time
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.schema import RISK_TIERS
 from signoff.core.reproduction.campaign import run_campaign
-from signoff.core.reproduction.campaigns import campaign_items, get_campaign, list_campaigns
+from signoff.core.reproduction.campaigns import (
+    campaign_items,
+    differ_words,
+    get_campaign,
+    list_campaigns,
+)
 from signoff.core.reproduction.datalocations import (
     add_data_location,
     configured_locations,
@@ -188,7 +193,9 @@ def _print_campaign(campaign, items) -> None:  # noqa: ANN001 - CampaignView, it
         row = by_version.setdefault((i.model, i.version), [0, 0, 0])
         row[{"reproduced": 0, "differs": 1}.get(i.verdict, 2)] += 1
     for (model, version), (ok, differ, failed) in sorted(by_version.items()):
-        print(f"  {model} v{version}: {ok} reproduced, {differ} differ, {failed} could not run")
+        print(
+            f"  {model} v{version}: {ok} reproduced, {differ_words(differ)}, {failed} could not run"
+        )
     for i in items:
         if i.is_exception:
             print(

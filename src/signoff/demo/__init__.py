@@ -24,7 +24,7 @@ from signoff.core.common.errors import SignoffError
 log = logging.getLogger(__name__)
 
 MARKER = "DEMO_COMPLETE.json"
-DEMO_FORMAT = 1
+DEMO_FORMAT = 2  # 2: the data lake and the stored campaign (an older demo is rebuilt)
 # what a demo home may contain; anything else means it is not ours to replace
 _OWN_ENTRIES = {
     "registry.db",

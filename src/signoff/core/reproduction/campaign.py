@@ -34,7 +34,7 @@ from signoff.core.reproduction.campaign_records import (
     record_batch,
     start_campaign,
 )
-from signoff.core.reproduction.campaigns import CANCELLED, FAILED, FINISHED
+from signoff.core.reproduction.campaigns import CANCELLED, FAILED, FINISHED, differ_words
 from signoff.core.reproduction.inputs import DataLocation, RecordReader
 from signoff.core.reproduction.report import StoredReport, record_stored_report
 from signoff.core.reproduction.reproduce import COULD_NOT_RUN, DIFFERS, REPRODUCED
@@ -138,7 +138,7 @@ def _drive(
                     done,
                     total,
                     f"{done} of {total} re-run: {tally[REPRODUCED]} reproduced, "
-                    f"{tally[DIFFERS]} differ, {tally[COULD_NOT_RUN]} could not run",
+                    f"{differ_words(tally[DIFFERS])}, {tally[COULD_NOT_RUN]} could not run",
                 )
             if stop():
                 for pending in futures:

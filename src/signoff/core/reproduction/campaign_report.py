@@ -25,6 +25,7 @@ from signoff.core.reproduction.campaigns import (
     CampaignItemView,
     CampaignView,
     campaign_items,
+    differ_words,
     get_campaign,
 )
 from signoff.core.reproduction.htmldoc import e
@@ -45,7 +46,7 @@ def _conclusion(c: CampaignView) -> str:
     if c.status != FINISHED:
         return (
             f"The campaign was {c.status} after {recorded} of the {c.drawn} drawn predictions "
-            f"had been re-run; {c.reproduced} of them reproduced{share}, {c.differs} differ "
+            f"had been re-run; {c.reproduced} of them reproduced{share}, {differ_words(c.differs)} "
             f"and {c.could_not_run} could not run. The {c.not_run} not re-run are not judged."
         )
     if c.exceptions == 0:
@@ -56,7 +57,8 @@ def _conclusion(c: CampaignView) -> str:
         )
     return (
         f"{c.reproduced} of the {c.drawn} drawn predictions{share} reproduced exactly; "
-        f"{c.differs} differ from the recorded output and {c.could_not_run} could not run. "
+        f"{differ_words(c.differs)} from the recorded output and {c.could_not_run} could not "
+        "run. "
         "Each exception is listed below with its reason and the audit event that records it."
     )
 
@@ -235,7 +237,7 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
         doc.table(
             EXCEPTION_HEADERS,
             data["exceptions"],
-            (4, 7, 15, 14, 14, 10, 48, 7),
+            (4, 7, 17, 13, 13, 10, 46, 7),
             [True] * len(data["exceptions"]),
         )
     else:
@@ -249,10 +251,10 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
             "was found."
         )
     doc.section("Appendix: every drawn prediction")
-    doc.table(
+    doc.listing(
         ["#", "Prediction", "Subject", "Model", "Predicted at", "Verdict"],
         data["appendix"],
-        (6, 11, 22, 22, 22, 14),
+        (6, 11, 22, 22, 24, 15),
         [row[5] != "reproduced" for row in data["appendix"]],
     )
     doc.pdf.ln(4)

@@ -64,7 +64,7 @@ class CampaignView:
     def summary(self) -> str:
         """One line: ``200 drawn: 196 reproduced, 2 differ, 2 could not run``."""
         text = (
-            f"{self.drawn} drawn: {self.reproduced} reproduced, {self.differs} differ, "
+            f"{self.drawn} drawn: {self.reproduced} reproduced, {differ_words(self.differs)}, "
             f"{self.could_not_run} could not run"
         )
         return text + (f", {self.not_run} not run ({self.status})" if self.not_run else "")
@@ -74,6 +74,11 @@ class CampaignView:
         data["scope"] = self.scope
         data["summary"] = self.summary()
         return data
+
+
+def differ_words(n: int) -> str:
+    """``1 differs``, ``2 differ``."""
+    return f"{n} differs" if n == 1 else f"{n} differ"
 
 
 def _view(row: AuditCampaign, drawn: int) -> CampaignView:
