@@ -298,6 +298,10 @@ def test_card_fraud_really_drifts_and_only_it_is_stale(demo) -> None:
 
 
 def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Path) -> None:
+    from signoff.core.reproduction.datalocations import configured_locations
+    from signoff.core.reproduction.inputs import RecordReader
+
+    lake = RecordReader(configured_locations(demo))  # August on: recorded by reference
     jobs, expected = [], []
     with demo.read() as s:
         for spec in MODELS:
@@ -317,7 +321,8 @@ def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Pa
             for c in version.components:
                 if c.stored:
                     demo.store.materialize(c.sha256, folder / c.path, c.name)
-            jobs.append({"folder": str(folder), "records": [p.input_record for p in sample]})
+            records = [p.input_record or lake.read(p.input_ref)[0] for p in sample]
+            jobs.append({"folder": str(folder), "records": records})
             expected.append([p.output for p in sample])
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     done = subprocess.run(

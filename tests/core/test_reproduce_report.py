@@ -147,3 +147,124 @@ def test_a_cancelled_reproduction_files_no_report(registry, tmp_path):
     with registry.read() as session:
         actions = list(session.scalars(select(AuditEvent.action)))
     assert "prediction.reproduced" in actions and "report.stored" not in actions
+
+
+# -- the whole story ------------------------------------------------------------------------
+def _story_registry(registry, tmp_path):  # noqa: ANN001, ANN202
+    """credit-limit v1 with signers by name, a consumer, a scoring run and an outcome."""
+    from signoff.core.db.schema import Model
+    from signoff.core.governance.people import save_person
+    from signoff.core.ingest.records import ingest_records
+    from signoff.core.notifications.outbox import save_consumer
+
+    _, published = publish_scored_customers(registry, tmp_path)
+    with registry.write() as session:
+        save_person(session, "frank", actor="frank", display_name="Frank Admin", roles=["admin"])
+        save_person(
+            session,
+            "vera.validator",
+            actor="frank",
+            display_name="Vera Lind",
+            roles=["validator"],
+        )
+        save_person(
+            session, "rita", actor="frank", display_name="Rita Release", roles=["release_manager"]
+        )
+        model = session.get(Model, 1)
+        save_consumer(session, model, "loan-desk", actor="frank", contact="desk@bank.example")
+    _sign(registry, published.version_id, published.manifest_hash)
+    ingest_records(
+        registry,
+        "executions",
+        [
+            {
+                "external_id": "run-2026-03-02",
+                "version": "credit-limit@1",
+                "started_at": "2026-03-02T08:55:00",
+                "ended_at": "2026-03-02T09:05:00",
+                "rows_scored": 1,
+                "consumer": "loan-desk",
+                "input_uri": "s3://lake/2026-03-02/input.jsonl",
+                "input_sha256": "a" * 64,
+                "output_uri": "s3://lake/2026-03-02/output.jsonl",
+                "output_sha256": "b" * 64,
+            }
+        ],
+        actor="factory",
+    )
+    pid = prediction_id(registry, "C-1001")
+    from sqlalchemy import update
+
+    from signoff.core.db.schema import Execution, Prediction
+
+    with registry.write() as session:
+        run_id = session.scalar(select(Execution.id))
+        session.execute(update(Prediction).where(Prediction.id == pid).values(execution_id=run_id))
+    ingest_records(
+        registry,
+        "outcomes",
+        [{"subject_key": "C-1001", "observed_at": "2026-05-01T09:00:00", "actual": 1}],
+        actor="factory",
+    )
+    return pid
+
+
+def test_the_report_tells_the_whole_story(registry, tmp_path):
+    pid = _story_registry(registry, tmp_path)
+    repro = reproduce(registry, pid)
+    data = report_data(registry, repro)
+    story = data["story"]
+    assert story["execution"]["run_id"] == "run-2026-03-02"
+    assert story["execution"]["rows_scored"] == 1
+    assert story["execution"]["output_sha256"] == "b" * 64
+    assert story["execution"]["input_check"] == "not checked: under no configured data location"
+    assert story["consumer"]["name"] == "loan-desk" and story["consumer"]["registered"]
+    assert story["consumer"]["uses"] == "follows the live version"
+    assert story["outcome"]["actual"] == 1.0 and story["outcome"]["after_days"] == 60.0
+    assert story["deployment"]["version"] == 1 and story["deployment"]["this_version"]
+    assert story["deployment"]["put_live_by"] == "Rita Release"
+    signer = data["decisions"][0]
+    assert signer["who"] == "Vera Lind (vera.validator)" and signer["role"] == "Validator"
+    assert signer["gate"] == "Approval for production use" and signer["action"] == "Approved"
+    assert data["findings"] == [] and data["findings_statement"].startswith("No findings.")
+    _, page, _pdf = store_report(registry, repro)
+    for text in (
+        "run-2026-03-02",
+        "2026-03-02 08:55:00 UTC / 2026-03-02 09:05:00 UTC",
+        "s3://lake/2026-03-02/output.jsonl",
+        "b" * 64,
+        "loan-desk (batch)",
+        "2026-05-01 09:00:00 UTC, 60.0 days later",
+        "Vera Lind (vera.validator)",
+        "<td>Validator</td>",
+        "<td>Business owner</td>",
+        "Approval for production use",
+        "No findings. The version that produced the prediction",
+    ):
+        assert text in page, text
+    assert "production_use" not in page and "business_owner" not in page
+
+
+def test_a_failed_reproductions_findings_name_the_cause(registry, tmp_path):
+    import os
+
+    from signoff.core.artifacts.store import sha256_file
+
+    folder, _ = publish_scored_customers(registry, tmp_path)
+    blob = registry.store.path_for(sha256_file(folder / "score.py"))
+    os.chmod(blob, 0o644)
+    original = blob.read_bytes()
+    blob.write_text("def predict(records):\n    return []\n")
+    repro = reproduce(registry, prediction_id(registry, "C-2001"))
+    data = report_data(registry, repro)
+    assert data["findings"][0] == "the reproduction could not run: hash mismatch (score.py)"
+    assert "script 'score.py' does not have the sha256 recorded at publish" in data["findings"][1]
+    _, page, _ = store_report(registry, repro)
+    assert "<p>None.</p>" not in page and "does not have the sha256 recorded at publish" in page
+    blob.write_bytes(original)
+    pid = prediction_id(registry, "C-1002")
+    alter_prediction(registry, pid, output={"score": 0.99, "label": "decline"})
+    differs = report_data(registry, reproduce(registry, pid))
+    assert differs["findings"][0].startswith(
+        "the reproduced output differs from the recorded one: output.score: recorded 0.99"
+    )

@@ -42,6 +42,8 @@ COMMAND_MODULES = (
     "workflow",
     "notify",
     "runner",
+    "casefile",  # adds to the audit group, so after "audit"
+    "lookups",
 )
 
 

@@ -15,7 +15,7 @@ from signoff.core.ingest.records import KINDS, IngestError, ingest_file
 FORMATS_HELP = """\
 CSV with a header row, or JSON Lines (one object per line). Columns:
   executions:  external_id, version, started_at [, ended_at, consumer, rows_scored, status,
-               duration_s, input_uri, input_sha256, output_uri]
+               duration_s, input_uri, input_sha256, output_uri, output_sha256]
   predictions: subject_key, predicted_at, version, score and/or output
                [, input_record, input_ref, input_sha256, execution]
   outcomes:    subject_key, observed_at, actual [, model]

@@ -61,6 +61,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--at", help="with --subject: the latest prediction at or before this time (ISO 8601, UTC)"
     )
+    p.add_argument(
+        "--input",
+        metavar="FILE",
+        help="the input record to score, for a prediction recorded by reference: a JSON file "
+        "of one record, or FILE#N for line N of a JSON Lines file; it must hash to the "
+        "prediction's recorded input_sha256",
+    )
     p.add_argument("--report", metavar="FILE", help="write the report (.pdf for PDF, else HTML)")
     p.add_argument("--time-limit", type=float, help="seconds for the scoring run")
     p.add_argument("--json", action="store_true")
@@ -121,6 +128,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         at=at,
         on_step=show_step,
         limits=_limits(args),
+        input_file=args.input,
     )
     stored = write_report(registry, repro, args.report) if args.report else None
     if args.json:
@@ -137,10 +145,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             f"prediction {repro.prediction_id} ({repro.subject_key}, {repro.model} "
             f"v{repro.version_number}): {repro.headline}"
         )
-        for diff in repro.differences:
-            print(f"  differs: {diff.describe()}")
+        if repro.input_source:
+            where = f" ({repro.input_where})" if repro.input_where else ""
+            print(f"  input: {repro.input_source}{where}")
         for finding in repro.findings:
-            print(f"  finding: {finding}")
+            if not finding.startswith("the reproduction could not run:"):  # the headline's
+                print(f"  finding: {finding}")
         if stored is not None:
             print(
                 f"report: {args.report} (stored as html {stored.html_sha256[:12]}…, "

@@ -25,9 +25,17 @@ from signoff.core.common.files import atomic_write
 log = logging.getLogger(__name__)
 
 MARKER = "DEMO_COMPLETE.json"
-DEMO_FORMAT = 1
+DEMO_FORMAT = 2  # 2: the data lake and the stored campaign (an older demo is rebuilt)
 # what a demo home may contain; anything else means it is not ours to replace
-_OWN_ENTRIES = {"registry.db", "registry.db-wal", "registry.db-shm", "artifacts", "sources", MARKER}
+_OWN_ENTRIES = {
+    "registry.db",
+    "registry.db-wal",
+    "registry.db-shm",
+    "artifacts",
+    "sources",
+    "datalake",
+    MARKER,
+}
 
 __all__ = [
     "MARKER",

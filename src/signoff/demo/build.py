@@ -3,8 +3,10 @@
 Order: people; then per model, each version's folder is written, trained and published by
 its author with :func:`signoff.core.publishing.publish`, back-dated, and walked through its
 lifecycle history in date order; then consumers; then the factory history of runs,
-predictions and outcomes. Everything is deterministic except database timestamps of audit
-events (they record when the demo was built, as an audit log must).
+predictions and outcomes (their files in the demo's data lake); then the monitoring judgement
+and, last, the auditor's stored campaign over August (:mod:`signoff.demo.campaign`). Everything
+is deterministic except database timestamps of audit events (they record when the demo was
+built, as an audit log must).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from signoff.core.db.registry import open_registry
 from signoff.core.db.schema import Model, Version
 from signoff.core.monitoring.staleness import evaluate_staleness
 from signoff.core.publishing.publisher import publish
+from signoff.demo.campaign import configure_lake, run_demo_campaign
 from signoff.demo.catalog import ADMINISTRATOR as ADMIN
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
 from signoff.demo.folder import load_predict, write_version_folder
-from signoff.demo.history import HistoryCounts, record_history
+from signoff.demo.history import LAKE_FOLDER, HistoryCounts, record_history
 from signoff.demo.lifecycle import (
     add_consumers,
     add_users,
@@ -51,13 +54,16 @@ class BuildReport:
     predictions: int = 0
     outcomes: int = 0
     audit_events: int = 0
+    campaigns: int = 0
+    campaign_exceptions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"{self.models} models, {self.versions} versions, {self.executions} runs, "
             f"{self.predictions:,} predictions, {self.outcomes:,} outcomes, "
-            f"{self.audit_events:,} audit events"
+            f"{self.audit_events:,} audit events, {self.campaigns} audit campaign "
+            f"({self.campaign_exceptions} exceptions)"
         )
 
 
@@ -65,7 +71,8 @@ def _timed(report: BuildReport, key: str, started: float) -> None:
     report.seconds[key] = report.seconds.get(key, 0.0) + time.perf_counter() - started
 
 
-def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport) -> None:  # noqa: ANN001
+def _build_model(registry, model: ModelSpec, home: Path, report: BuildReport) -> None:  # noqa: ANN001
+    sources = home / "sources"
     version_ids: dict[int, int] = {}
     predictors, folders = {}, {}
     for spec in model.versions:
@@ -113,7 +120,7 @@ def _build_model(registry, model: ModelSpec, sources: Path, report: BuildReport)
     _timed(report, "lifecycle and consumers", started)
 
     started = time.perf_counter()
-    counts: HistoryCounts = record_history(registry, model, predictors)
+    counts: HistoryCounts = record_history(registry, model, predictors, home / LAKE_FOLDER)
     report.executions += counts.executions
     report.predictions += counts.predictions
     report.outcomes += counts.outcomes
@@ -150,14 +157,20 @@ def build_into(home: Path) -> BuildReport:
         registry.set_actor_for_embedded(ADMIN)
         with registry.write() as session:
             add_users(session)
-        sources = home / "sources"
+        (home / LAKE_FOLDER).mkdir(parents=True, exist_ok=True)
+        configure_lake(registry)
         for model in MODELS:
             # train.py prints its metrics; keep the build quiet
             with contextlib.redirect_stdout(io.StringIO()):
-                _build_model(registry, model, sources, report)
+                _build_model(registry, model, home, report)
             report.models += 1
         # the real monitoring judges the recorded history, as of the demo's anchor date
         evaluate_staleness(registry, actor=ADMIN, now=ANCHOR)
+        started = time.perf_counter()
+        campaign = run_demo_campaign(registry, home)
+        report.campaign_exceptions = campaign.drawn - campaign.counts.get("reproduced", 0)
+        report.campaigns = 1
+        _timed(report, "audit campaign", started)
         with registry.read() as session:
             report.audit_events = event_count(session)
             assert session.scalar(select(func.count(Version.id))) == report.versions

@@ -5,6 +5,11 @@ customer records is scored by REALLY calling ``predict`` of the version that was
 week (so an auditor can re-run any prediction and get the same output). Outcomes arrive after
 the model's outcome lag and most subjects get one. The card-fraud population shifts from mid
 August, so its live accuracy really drops and monitoring sees it go stale.
+
+Every run's input and output files are kept in the demo's data lake (``HOME/datalake``, what
+``s3://signoff-demo-factory/`` holds for the factory), with their hashes on the execution. From
+1 August the factory records predictions by reference only, as most factories do: the record
+stays in the lake, the prediction keeps its ``input_ref`` and ``input_sha256``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +39,9 @@ SUBJECT_PREFIX = {
 }
 FAILED_WEEKS = {"credit-risk": 9, "card-fraud": 17}  # a failed run, then a successful rerun
 FACTORY = "frank"  # the account the factory's execution processes report with
+LAKE_BUCKET = "s3://signoff-demo-factory/"  # what the demo's data lake folder stands for
+LAKE_FOLDER = "datalake"  # inside the demo home
+BY_REFERENCE_FROM = datetime(2026, 8, 1)  # from then on predictions keep only their reference
 
 
 @dataclass
@@ -69,14 +78,21 @@ def _seed(model: ModelSpec, week: int) -> int:
     return int(hashlib.sha256(f"{model.name}/{week}".encode()).hexdigest()[:8], 16)
 
 
+def _keep_in_lake(lake: Path, base_uri: str, name: str, content: bytes) -> None:
+    path = lake / base_uri.removeprefix(LAKE_BUCKET) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
 def record_history(
     registry: Registry,
     model: ModelSpec,
     predictors: dict[int, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]],
+    lake: Path,
 ) -> HistoryCounts:
     """Report the model's executions, predictions and outcomes as its factory would: through
     the ingest API (:func:`signoff.core.ingest.records.ingest_records`), one call per kind, each one
-    transaction with its audit events."""
+    transaction with its audit events; every run's files go to the data lake folder *lake*."""
     counts = HistoryCounts()
     consumer = model.consumers[0]["name"]
     executions: list[dict[str, Any]] = []
@@ -89,7 +105,8 @@ def record_history(
         seed = _seed(model, week)
         records, actuals = generate(model.domain, model.run_size, seed, drift_shift(model, started))
         batch = "".join(canonical_json(r) + "\n" for r in records).encode()
-        base_uri = f"s3://signoff-demo-factory/{model.name}/{started:%Y-%m-%d}"
+        base_uri = f"{LAKE_BUCKET}{model.name}/{started:%Y-%m-%d}"
+        _keep_in_lake(lake, base_uri, "input.jsonl", batch)
         run = {
             "model": model.name,
             "version": number,
@@ -111,6 +128,8 @@ def record_history(
             )
             started += timedelta(hours=1)
         outputs = predictors[number](records)
+        scored = "".join(canonical_json(o) + "\n" for o in outputs).encode()
+        _keep_in_lake(lake, base_uri, "output.jsonl", scored)
         duration = round(0.8 + 0.01 * len(records), 2)
         execution_id = f"{model.name}-{started:%Y-%m-%d}"
         executions.append(
@@ -123,6 +142,7 @@ def record_history(
                 "status": "succeeded",
                 "duration_s": duration,
                 "output_uri": f"{base_uri}/output.jsonl",
+                "output_sha256": hashlib.sha256(scored).hexdigest(),
             }
         )
         keep = np.random.default_rng(seed + 1).random(len(records)) > 0.08
@@ -130,19 +150,19 @@ def record_history(
         for i, (record, output, actual) in enumerate(zip(records, outputs, actuals, strict=True)):
             subject = f"{prefix}-{started:%y%m%d}-{i:03d}"
             predicted_at = started + timedelta(seconds=2 * i)
-            predictions.append(
-                {
-                    "model": model.name,
-                    "version": number,
-                    "subject_key": subject,
-                    "predicted_at": predicted_at,
-                    "execution": execution_id,
-                    "input_record": record,
-                    "input_ref": f"{base_uri}/input.jsonl#{i + 1}",
-                    "input_sha256": hashlib.sha256(canonical_json(record).encode()).hexdigest(),
-                    "output": output,
-                }
-            )
+            prediction = {
+                "model": model.name,
+                "version": number,
+                "subject_key": subject,
+                "predicted_at": predicted_at,
+                "execution": execution_id,
+                "input_ref": f"{base_uri}/input.jsonl#{i + 1}",
+                "input_sha256": hashlib.sha256(canonical_json(record).encode()).hexdigest(),
+                "output": output,
+            }
+            if started < BY_REFERENCE_FROM:
+                prediction["input_record"] = record
+            predictions.append(prediction)
             observed = predicted_at + timedelta(days=model.outcome_lag_days)
             if keep[i] and observed <= ANCHOR:
                 outcomes.append(

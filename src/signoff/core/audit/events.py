@@ -33,6 +33,10 @@ EVIDENCE_RECORDED = "evidence.recorded"
 RUN_REFUSED = "run.refused"
 PREDICTION_REPRODUCED = "prediction.reproduced"
 REPORT_STORED = "report.stored"
+CAMPAIGN_STARTED = "campaign.started"  # an auditor's sampled re-run
+CAMPAIGN_FINISHED = "campaign.finished"
+DATA_LOCATIONS_CHANGED = "data_locations.changed"  # where recorded inputs are read from
+EXCEPTION_PLANTED = "demo.exception_planted"  # only the demo plants a campaign's exceptions
 
 # -- consumers and their notifications -------------------------------------------------------
 CONSUMER_ADDED = "consumer.added"

@@ -7,7 +7,7 @@ group roles and grants each exactly what its people need:
 * ``signoff_author``   — publish versions, report runs, predictions and outcomes;
 * ``signoff_reviewer`` — sign decisions, record evidence, go live (validators, business
   owners and release managers);
-* ``signoff_auditor``  — record reproductions and their evidence;
+* ``signoff_auditor``  — record reproductions, their evidence and their sampled campaigns;
 * ``signoff_admin``    — policies, people and roles, consumers, settings.
 
 No application role may UPDATE or DELETE audit events or decisions (the append-only triggers
@@ -92,6 +92,18 @@ FUNCTION_GRANTS = {
 }
 
 
+#: an auditor's own campaigns (the triggers of :mod:`signoff.core.db.pgcampaigns` keep them theirs)
+CAMPAIGN_GRANTS = {
+    "audit_campaigns": "INSERT, UPDATE ON audit_campaigns",
+    "audit_campaign_items": "INSERT ON audit_campaign_items",
+}
+
+
+def _present(tables: list[str], grants: dict[str, str]) -> list[str]:
+    """The grants whose table exists (an older schema being upgraded may lack them)."""
+    return [grant for table, grant in grants.items() if table in tables]
+
+
 def _grants(tables: list[str], functions: list[str]) -> list[str]:
     """Every grant, after revoking everything: read (but not the private tables), and the
     few direct writes left; governance writes go through the functions."""
@@ -103,7 +115,10 @@ def _grants(tables: list[str], functions: list[str]) -> list[str]:
             f"UPDATE ({MODEL_METADATA}) ON models",
         ],
         "signoff_reviewer": ["INSERT ON audit_events"],
-        "signoff_auditor": ["INSERT ON audit_events"],
+        "signoff_auditor": [
+            "INSERT ON audit_events",
+            *_present(tables, CAMPAIGN_GRANTS),
+        ],
         "signoff_runner": ["INSERT ON audit_events"],
         "signoff_notifier": [
             "INSERT ON audit_events",

@@ -355,6 +355,9 @@ class Execution(Base):
     input_uri: Mapped[str] = mapped_column(String(1000), default="")
     input_sha256: Mapped[str] = mapped_column(String(64), default="")
     output_uri: Mapped[str] = mapped_column(String(1000), default="")
+    output_sha256: Mapped[str] = mapped_column(
+        String(64), nullable=False, default="", server_default=""
+    )
 
 
 class Prediction(Base):
@@ -418,6 +421,66 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCampaign(Base):
+    """An auditor's sampled re-run of recorded predictions: what was drawn, how, and the tally.
+
+    The sampling criteria, seed and the hashes of the population and the sample are fixed when
+    the campaign starts; the counts, the audit head at the end and the report's hashes are
+    written once when it ends (on PostgreSQL a trigger refuses anything else).
+    """
+
+    __tablename__ = "audit_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    window_from: Mapped[datetime] = mapped_column(DateTime)
+    window_to: Mapped[datetime] = mapped_column(DateTime)  # exclusive
+    model: Mapped[str] = mapped_column(String(200), default="")
+    tier: Mapped[str] = mapped_column(String(20), default="")
+    requested: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(Text, default="")
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    population_sha256: Mapped[str] = mapped_column(String(64), default="")
+    sample_sha256: Mapped[str] = mapped_column(String(64), default="")
+    workers: Mapped[int] = mapped_column(Integer, default=1)
+    head_start_seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_start_hash: Mapped[str] = mapped_column(String(64), default="")
+    head_end_seq: Mapped[int | None] = mapped_column(Integer)
+    head_end_hash: Mapped[str] = mapped_column(String(64), default="")
+    reproduced: Mapped[int] = mapped_column(Integer, default=0)
+    differs: Mapped[int] = mapped_column(Integer, default=0)
+    could_not_run: Mapped[int] = mapped_column(Integer, default=0)
+    not_run: Mapped[int] = mapped_column(Integer, default=0)  # left when it was cancelled
+    started_event_seq: Mapped[int | None] = mapped_column(Integer)
+    finished_event_seq: Mapped[int | None] = mapped_column(Integer)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    report_html_sha256: Mapped[str] = mapped_column(String(64), default="")
+    report_pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    report_event_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class CampaignItem(Base):
+    """One sampled prediction of a campaign and what its re-run found."""
+
+    __tablename__ = "audit_campaign_items"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "prediction_id", name="uq_audit_campaign_items_pick"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("audit_campaigns.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # its rank in the sample, from 1
+    prediction_id: Mapped[int] = mapped_column(ForeignKey("predictions.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    verdict: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[list[Any]] = mapped_column(default=list)
+    event_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class OutboxMessage(Base):

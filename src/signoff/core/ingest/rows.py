@@ -228,6 +228,7 @@ EXECUTION_FIELDS = {
     "input_uri": text_of(1000),
     "input_sha256": as_sha,
     "output_uri": text_of(1000),
+    "output_sha256": as_sha,
 }
 
 
@@ -261,6 +262,7 @@ def _convert_execution(
         "input_uri": values.get("input_uri", ""),
         "input_sha256": values.get("input_sha256", ""),
         "output_uri": values.get("output_uri", ""),
+        "output_sha256": values.get("output_sha256", ""),
     }
     return row, values["external_id"], model_id
 
@@ -415,6 +417,7 @@ SPECS: dict[str, RowSpec] = {
             "input_uri",
             "input_sha256",
             "output_uri",
+            "output_sha256",
         ),
         _convert_execution,
         ("external_id",),
@@ -430,6 +433,7 @@ SPECS: dict[str, RowSpec] = {
             "input_uri",
             "input_sha256",
             "output_uri",
+            "output_sha256",
         ),
         time_columns=("started_at", "ended_at"),
     ),

@@ -57,15 +57,23 @@ def reproduce_with_report(
     on_step: StepCallback | None = None,
     cancelled: CancelCheck | None = None,
     actor: str | None = None,
+    input_file: str | Path | None = None,
 ) -> tuple[Reproduction, ReportFiles | None]:
-    """Reproduce prediction *prediction_id*, then file its report into *reports_dir*.
+    """Reproduce prediction *prediction_id* (on the record in *input_file* when given), then
+    file its report into *reports_dir*.
 
     Returns the reproduction and its report files; ``None`` instead of the files when the
     reproduction was cancelled. Raises what :func:`reproduce` raises (NotFoundError for an
     unknown prediction); every other outcome is a verdict with a report.
     """
     repro = reproduce(
-        registry, prediction_id, limits=limits, on_step=on_step, cancelled=cancelled, actor=actor
+        registry,
+        prediction_id,
+        limits=limits,
+        on_step=on_step,
+        cancelled=cancelled,
+        actor=actor,
+        input_file=input_file,
     )
     if repro.verdict == CANCELLED:
         return repro, None

@@ -10,24 +10,31 @@ the person stopped it); the outcome is appended to the audit trail.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
-from signoff.core.audit.chain import append_event, canonical_json
+from signoff.core.audit.chain import append_event
 from signoff.core.catalog import lookup
 from signoff.core.common.clock import utcnow
 from signoff.core.common.errors import NotFoundError
 from signoff.core.common.progress import CancelCheck, StepCallback
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Model, Prediction, Version
+from signoff.core.reproduction.inputs import (
+    DataLocation,
+    RecordReader,
+    check_input,
+    input_hash,
+    read_supplied_input,
+)
+from signoff.core.reproduction.outputs import OutputDifference, compare_outputs
 from signoff.core.runner import CANCELLED as RUN_CANCELLED
 from signoff.core.runner import REFUSED, Limits, run_version
 
@@ -36,18 +43,6 @@ log = logging.getLogger(__name__)
 STEPS = ("resolve", "verify", "environment", "run", "compare")
 REPRODUCED, DIFFERS = "reproduced", "differs"
 COULD_NOT_RUN, CANCELLED = "could not run", "cancelled"
-
-
-@dataclass
-class OutputDifference:
-    """One place where the reproduced output differs from the recorded one."""
-
-    field: str
-    recorded: Any
-    reproduced: Any
-
-    def describe(self) -> str:
-        return f"{self.field}: recorded {self.recorded!r}, reproduced {self.reproduced!r}"
 
 
 @dataclass
@@ -77,6 +72,9 @@ class Reproduction:
     manifest_hash: str = ""
     live_version_then: int | None = None
     input_record: Any = None
+    input_ref: str = ""
+    input_source: str = ""  # stored with the prediction, supplied, read from a data location
+    input_where: str = ""  # the supplied file or the reference the record was read from
     input_sha256_recorded: str = ""
     input_sha256_computed: str = ""
     hash_checks: list[dict[str, Any]] = field(default_factory=list)
@@ -110,9 +108,7 @@ class Reproduction:
         return data
 
 
-def input_hash(record: Any) -> str:
-    """The sha256 of a record's canonical JSON (how factories record an input's hash)."""
-    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+__all__ = ["OutputDifference", "Reproduction", "compare_outputs", "input_hash", "reproduce"]
 
 
 def find_prediction(
@@ -169,46 +165,6 @@ def search_predictions(
     ]
 
 
-def compare_outputs(
-    recorded: Any, reproduced: Any, tolerance: float = 1e-9, path: str = "output"
-) -> list[OutputDifference]:
-    """Every difference: labels and text exactly, numbers within *tolerance* (abs and rel)."""
-    if isinstance(recorded, bool) or isinstance(reproduced, bool):
-        return [] if recorded is reproduced else [OutputDifference(path, recorded, reproduced)]
-    if isinstance(recorded, int | float) and isinstance(reproduced, dict) and "score" in reproduced:
-        # a factory may record only the score of a structured output
-        return compare_outputs(recorded, reproduced["score"], tolerance, f"{path}.score")
-    if isinstance(recorded, int | float) and isinstance(reproduced, int | float):
-        same = (math.isnan(recorded) and math.isnan(reproduced)) or math.isclose(
-            recorded, reproduced, rel_tol=tolerance, abs_tol=tolerance
-        )
-        return [] if same else [OutputDifference(path, recorded, reproduced)]
-    if isinstance(recorded, dict) and isinstance(reproduced, dict):
-        out: list[OutputDifference] = []
-        for key in sorted(set(recorded) | set(reproduced), key=str):
-            if key not in recorded or key not in reproduced:
-                out.append(
-                    OutputDifference(
-                        f"{path}.{key}",
-                        recorded.get(key, "(absent)"),
-                        reproduced.get(key, "(absent)"),
-                    )
-                )
-            else:
-                out += compare_outputs(recorded[key], reproduced[key], tolerance, f"{path}.{key}")
-        return out
-    if (
-        isinstance(recorded, list)
-        and isinstance(reproduced, list)
-        and len(recorded) == len(reproduced)
-    ):
-        out = []
-        for i, (a, b) in enumerate(zip(recorded, reproduced, strict=True)):
-            out += compare_outputs(a, b, tolerance, f"{path}[{i}]")
-        return out
-    return [] if recorded == reproduced else [OutputDifference(path, recorded, reproduced)]
-
-
 def reproduce(
     registry: Registry,
     prediction_id: int | None = None,
@@ -220,15 +176,28 @@ def reproduce(
     actor: str | None = None,
     limits: Limits | None = None,
     tolerance: float = 1e-9,
+    input_file: str | Path | None = None,
+    locations: list[DataLocation] | None = None,
 ) -> Reproduction:
     """Reproduce a recorded prediction (by id, or subject key + time) and return the verdict.
 
-    Raises NotFoundError only when no such prediction exists; everything else (a hash
-    mismatch, a failing run, a cancel) is a verdict. The outcome is an audit event.
+    The input record scored is *input_file* when given (a record the auditor supplies, see
+    :func:`~signoff.core.reproduction.inputs.read_supplied_input`), else the one stored with
+    the prediction, else its ``input_ref`` read from a data location (*locations*, default the
+    configured ones); whichever it is, it must hash to the recorded ``input_sha256``.
+
+    Raises NotFoundError when no such prediction exists and InputFileError when *input_file*
+    cannot be read; everything else (a hash mismatch, a failing run, a cancel) is a verdict.
+    The outcome is an audit event.
     *on_step* is told of each of :data:`STEPS` as it starts and ends; when *cancelled* says
     to stop, the verdict is ``cancelled`` (a running scoring process is killed) and that
     too is recorded.
     """
+    supplied = read_supplied_input(input_file) if input_file is not None else None
+    if locations is None:
+        from signoff.core.reproduction.datalocations import configured_locations
+
+        locations = configured_locations(registry)
     actor = actor or registry.actor
     repro = Reproduction(prediction_id or 0, actor=actor)
 
@@ -250,7 +219,7 @@ def reproduce(
     then = f"v{repro.live_version_then}" if repro.live_version_then else "no version"
     step("resolve", "done", f"{repro.model} v{repro.version_number}; live then: {then}")
     try:
-        _verify_input(repro, step)
+        _verify_input(repro, step, supplied, RecordReader(locations))
         if repro.reason:
             return repro
         _run(registry, repro, step, cancelled, limits, actor)
@@ -269,6 +238,7 @@ def reproduce(
         return repro
     finally:
         repro.finished_at = utcnow()
+        repro.findings = cause_findings(repro) + repro.findings
         _record(registry, repro)
 
 
@@ -282,6 +252,7 @@ def _resolve(session: Session, repro: Reproduction, prediction: Prediction) -> N
     repro.version_number, repro.version_id = version.number, version.id
     repro.manifest_hash = version.manifest_hash
     repro.input_record = prediction.input_record
+    repro.input_ref = prediction.input_ref or ""
     repro.input_sha256_recorded = prediction.input_sha256 or ""
     repro.recorded_output = prediction.output
     live = lookup.live_version_at(session, version.model.name, prediction.predicted_at)
@@ -299,24 +270,48 @@ def _resolve(session: Session, repro: Reproduction, prediction: Prediction) -> N
         )
 
 
-def _verify_input(repro: Reproduction, step: StepCallback) -> None:
+def _verify_input(
+    repro: Reproduction,
+    step: StepCallback,
+    supplied: tuple[Any, str] | None,
+    reader: RecordReader,
+) -> None:
     step("verify", "running", "checking the input record's hash")
-    if repro.input_record is None:
-        repro.reason = "the input record was not stored with the prediction"
+    check = check_input(
+        recorded_sha256=repro.input_sha256_recorded,
+        stored_record=repro.input_record,
+        input_ref=repro.input_ref,
+        reader=reader,
+        supplied=supplied,
+    )
+    repro.input_record = check.record
+    repro.input_source, repro.input_where = check.source, check.where
+    repro.input_sha256_computed = check.computed
+    repro.findings += check.findings
+    if check.problem:
+        repro.reason = check.problem
         step("verify", "failed", repro.reason)
-        return
-    repro.input_sha256_computed = input_hash(repro.input_record)
-    if not repro.input_sha256_recorded:
-        repro.findings.append(
-            "no input hash was recorded with the prediction, so the stored "
-            "input could not be verified against what was scored"
-        )
-    elif repro.input_sha256_recorded.lower() != repro.input_sha256_computed:
-        repro.reason = (
-            "input hash mismatch: the stored input record does not hash to the "
-            "sha256 recorded with the prediction"
-        )
-        step("verify", "failed", repro.reason)
+
+
+def cause_findings(repro: Reproduction) -> list[str]:
+    """What a failed or differing reproduction found, stated as findings (the cause first)."""
+    if repro.verdict == DIFFERS:
+        return [
+            f"the reproduced output differs from the recorded one: {d.describe()}"
+            for d in repro.differences
+        ]
+    if repro.verdict != COULD_NOT_RUN or not repro.reason:
+        return []
+    out = [f"the reproduction could not run: {repro.reason}"]
+    for check in repro.hash_checks:
+        if not check["ok"]:
+            found = check.get("actual") or "nothing (missing)"
+            out.append(
+                f"{check['kind']} '{check.get('path') or check['name']}' does not have the "
+                f"sha256 recorded at publish (expected {check.get('expected')}, found {found}); "
+                "nothing of the version was run"
+            )
+    return out
 
 
 def _run(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from signoff.core.artifacts.store import ArtifactStore
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.component_ref import ComponentRef
@@ -147,19 +148,10 @@ class PreparedVersion:
         purpose: str = "run",
         on_step: StepCallback | None = None,
     ) -> None:
-        step = on_step or (lambda *_: None)
         with registry.read() as session:
-            self.spec = load_version_spec(session, version_id)
-        self.settings = runner_settings(registry)
-        self.environment: EnvironmentReport | None = None
-        self.python: str | None = None
-        self.environment_problem = ""
-        step("verify", "running", f"checking {len(self.spec.components)} components")
-        self.workspace = prepare_workspace(registry.store, list(self.spec.components))
-        self.refusal: RunResult | None = None
-        if not self.workspace.verified:
-            names = ", ".join(f"{p.kind} '{p.name}'" for p in self.workspace.problems)
-            step("verify", "failed", f"hash mismatch: {names}")
+            spec = load_version_spec(session, version_id)
+        self._prepare(registry.store, spec, runner_settings(registry), on_step)
+        if self.refusal is not None:
             record_refusal(
                 registry,
                 self.spec,
@@ -167,6 +159,41 @@ class PreparedVersion:
                 actor=actor or registry.actor,
                 purpose=purpose,
             )
+
+    @classmethod
+    def from_spec(
+        cls,
+        store: ArtifactStore,
+        spec: VersionSpec,
+        settings: dict[str, Any],
+        on_step: StepCallback | None = None,
+    ) -> PreparedVersion:
+        """Verify *spec*'s components into a working folder without touching the database
+        (for many runs driven from other threads); the caller records any refusal with
+        :func:`record_refusal`."""
+        prepared = cls.__new__(cls)
+        prepared._prepare(store, spec, settings, on_step)
+        return prepared
+
+    def _prepare(
+        self,
+        store: ArtifactStore,
+        spec: VersionSpec,
+        settings: dict[str, Any],
+        on_step: StepCallback | None,
+    ) -> None:
+        step = on_step or (lambda *_: None)
+        self.spec = spec
+        self.settings = settings
+        self.environment: EnvironmentReport | None = None
+        self.python: str | None = None
+        self.environment_problem = ""
+        step("verify", "running", f"checking {len(self.spec.components)} components")
+        self.workspace = prepare_workspace(store, list(self.spec.components))
+        self.refusal: RunResult | None = None
+        if not self.workspace.verified:
+            names = ", ".join(f"{p.kind} '{p.name}'" for p in self.workspace.problems)
+            step("verify", "failed", f"hash mismatch: {names}")
             self.refusal = RunResult(
                 REFUSED,
                 error_type="HashMismatch",

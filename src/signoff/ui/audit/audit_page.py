@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -39,6 +39,7 @@ from signoff.core.audit.anchor_store import configured_anchor
 from signoff.core.db.registry import Registry
 from signoff.core.reproduction.reproduce import PredictionRow, search_predictions
 from signoff.core.runner import Limits
+from signoff.ui.audit.campaign_dialog import CampaignDialog
 from signoff.ui.audit.reproduce_panel import ReproduceView
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.chain_verdict import verdict_html, verdict_tooltip
@@ -100,6 +101,7 @@ class AuditPage(QWidget):
         self.limits: Limits | None = None  # tests shorten the run's limits
         self.reports_dir: Path | None = None
         self.views: list[ReproduceView] = []
+        self.campaign_dialog: CampaignDialog | None = None
         layout = QVBoxLayout(self)
         heading = QLabel(
             "<b>Audit reproduction</b> — pick a recorded result, re-run the "
@@ -156,7 +158,13 @@ class AuditPage(QWidget):
         self.reproduce_button = QPushButton("Reproduce…")
         self.reproduce_button.setEnabled(False)
         self.reproduce_button.clicked.connect(self.reproduce_selected)
+        self.campaign_button = QPushButton("Sample campaign…")
+        self.campaign_button.setToolTip(
+            "Re-run a reproducible random sample of recorded predictions and report on it"
+        )
+        self.campaign_button.clicked.connect(self.open_campaigns)
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.campaign_button)
         bottom.addWidget(self.reproduce_button)
         layout.addLayout(bottom)
         self.loading = False
@@ -288,3 +296,19 @@ class AuditPage(QWidget):
         view.show()
         view.start()
         return view
+
+    def open_campaigns(self) -> CampaignDialog:
+        """Open (or raise) the campaign dialog."""
+        if self.campaign_dialog is None:
+            self.campaign_dialog = CampaignDialog(
+                self.ctx, self, reports_dir=self.reports_dir, limits=self.limits
+            )
+        self.campaign_dialog.show()
+        return self.campaign_dialog
+
+    def index_of(self, prediction_id: int) -> QModelIndex:
+        """The model index of the row showing *prediction_id* (invalid when not shown)."""
+        for row, record in enumerate(self.model.records):
+            if record.id == prediction_id:
+                return self.model.index(row, 0)
+        return QModelIndex()

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -56,7 +57,11 @@ MARKS = {
 
 
 def _reproduce_in_worker(
-    registry: Registry, prediction_id: int, reports_dir: str, limits: Limits | None
+    registry: Registry,
+    prediction_id: int,
+    reports_dir: str,
+    limits: Limits | None,
+    input_file: str | None = None,
 ) -> tuple[Reproduction, ReportFiles | None]:
     """Worker task: the core's reproduce-and-file, its steps relayed as partial results."""
     control = current_task()
@@ -67,6 +72,7 @@ def _reproduce_in_worker(
         limits=limits,
         on_step=lambda *step: control.partial(step),
         cancelled=control.was_cancelled,
+        input_file=input_file,
     )
 
 
@@ -91,6 +97,9 @@ class ReproduceView(QDialog):
         self.limits = limits
         self.reports_dir = reports_dir or Path(tempfile.gettempdir()) / "signoff-reports"
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+        # asks the person for the input record's file ("" when they cancel); tests replace it
+        self.choose_input: Callable[[], str] = self._choose_input_file
+        self.input_file: str | None = None
         self.reproduction: Reproduction | None = None
         self.report_files: ReportFiles | None = None
         self.handle: TaskHandle | None = None
@@ -134,30 +143,64 @@ class ReproduceView(QDialog):
         self.report_button = QPushButton("Open report")
         self.report_button.setEnabled(False)
         self.report_button.clicked.connect(self.open_report)
+        self.input_button = QPushButton("Supply input record…")
+        self.input_button.setToolTip(
+            "Re-run on a record you supply (a JSON file, or FILE#N for line N of a JSON Lines "
+            "file); it must hash to the input_sha256 recorded with the prediction"
+        )
+        self.input_button.setEnabled(False)
+        self.input_button.clicked.connect(self.supply_input)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         buttons.addWidget(self.report_button)
+        buttons.addWidget(self.input_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
 
     # -- running ------------------------------------------------------------------------------
-    def start(self) -> None:
-        """Start the reproduction in a worker; returns at once."""
+    def start(self, input_file: str | None = None) -> None:
+        """Start the reproduction in a worker (on the record in *input_file* when given);
+        returns at once."""
+        self.input_file = input_file
+        for step in STEPS:
+            self._set_step(step, "pending", "")
+        self.verdict.setText("")
+        self.evidence.clear()
+        self.busy.setRange(0, 0)
+        self.busy.show()
+        self.cancel_button.setEnabled(True)
+        self.report_button.setEnabled(False)
+        self.input_button.setEnabled(False)
         self.handle = self.ctx.run(
             _reproduce_in_worker,
             self.prediction_id,
             str(self.reports_dir),
             self.limits,
+            input_file,
             key=f"reproduce-{self.prediction_id}",
             on_result=self._finished,
             on_error=self._failed,
         )
         self.handle.partialResult.connect(self._on_step)
         self.handle.cancelled.connect(self._cancelled)
+
+    def _choose_input_file(self) -> str:
+        dialog = QFileDialog(self, "Supply the prediction's input record")
+        dialog.setNameFilters(["JSON records (*.json *.jsonl)", "All files (*)"])
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        return dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+
+    def supply_input(self) -> None:
+        """Ask for the input record's file and reproduce again on it."""
+        if self.running:
+            return
+        chosen = self.choose_input()
+        if chosen:
+            self.start(chosen)
 
     @property
     def running(self) -> bool:
@@ -190,6 +233,7 @@ class ReproduceView(QDialog):
         self.busy.setValue(1)
         self.busy.hide()
         self.cancel_button.setEnabled(False)
+        self.input_button.setEnabled(True)
         for step in STEPS:
             if self.step_state(step) in ("pending", "running"):
                 self._set_step(step, "skipped", self.step_details[step].text())
@@ -209,6 +253,8 @@ class ReproduceView(QDialog):
         )
         self.evidence.setHtml(evidence_html(repro, files))
         self.report_button.setEnabled(files is not None)
+        if repro.verdict == "could not run" and repro.input_record is None:
+            self.input_button.setDefault(True)  # the record is what is missing
         self.verdictShown.emit(repro.verdict)
 
     def _failed(self, exc: BaseException) -> None:
@@ -264,6 +310,9 @@ def evidence_html(repro: Reproduction, files: ReportFiles | None) -> str:
             f"<p>Recorded and reproduced output match: "
             f"<code>{e(str(repro.reproduced_output))}</code></p>"
         )
+    if repro.input_source:
+        where = f" ({e(repro.input_where)})" if repro.input_where else ""
+        parts.append(f"<p><b>Input record</b>: {e(repro.input_source)}{where}</p>")
     bad = [c for c in repro.hash_checks if not c["ok"]]
     checked = [c for c in repro.hash_checks if c["ok"] and c.get("actual")]
     parts.append(
@@ -274,6 +323,9 @@ def evidence_html(repro: Reproduction, files: ReportFiles | None) -> str:
             "matches"
             if repro.input_sha256_recorded
             and repro.input_sha256_recorded == repro.input_sha256_computed
+            else f"DOES NOT MATCH (recorded {e(repro.input_sha256_recorded)}, found "
+            f"{e(repro.input_sha256_computed)})"
+            if repro.input_sha256_recorded and repro.input_sha256_computed
             else "not verified"
         )
         + ".</p>"
