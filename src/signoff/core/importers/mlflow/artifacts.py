@@ -17,9 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from signoff.core.artifacts.protocol import TransferCancelled
 from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow import mapping as mapping
-from signoff.core.importers.mlflow.client import MlflowClient, artifact_root_path
+from signoff.core.importers.mlflow.client import (
+    ImportCancelled,
+    MlflowClient,
+    artifact_root_path,
+)
 from signoff.core.importers.mlflow.report import ImportReport
 
 
@@ -118,12 +123,12 @@ class ArtifactSteps:
         self, files: list[tuple[str, str, str, str, int | None]], label: str, added: list[str]
     ) -> list[dict[str, Any]]:
         store = self.registry.store
-        store.root.mkdir(parents=True, exist_ok=True)
+        staging = store.staging_dir()
         out = []
         for i, (path, origin, root, rel, size) in enumerate(files):
             self._check_cancel()
             self._progress(self._fraction, f"{label}: {path} ({i + 1}/{len(files)})")
-            fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".mlflow-")
+            fd, tmp = tempfile.mkstemp(dir=staging, prefix=".mlflow-")
             try:
                 with os.fdopen(fd, "wb") as sink:
                     self.client.download(
@@ -134,13 +139,25 @@ class ArtifactSteps:
                         max_bytes=self.max_artifact_bytes,
                         cancelled=self._cancelled,
                     )
-                sha, got, new = store.put_file(Path(tmp))
+                sha, got, new = store.put_file(
+                    Path(tmp), progress=self._file_progress(label, path), cancelled=self._cancelled
+                )
+            except TransferCancelled as exc:
+                raise ImportCancelled("the import was cancelled") from exc
             finally:
                 os.unlink(tmp)
             if new:
                 added.append(sha)
             out.append({"path": path, "origin": origin, "sha256": sha, "size": got})
         return out
+
+    def _file_progress(self, label: str, path: str) -> Callable[[float, str], None]:
+        """Progress of one file's transfer, shown within the import's overall progress."""
+
+        def progress(_fraction: float, message: str) -> None:
+            self._progress(self._fraction, f"{label}: {message}")
+
+        return progress
 
     def _components(
         self, stored: list[dict[str, Any]], run: _Run | None, label: str
