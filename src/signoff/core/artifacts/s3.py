@@ -152,9 +152,18 @@ class BucketStore:
 
     # -- the protocol ---------------------------------------------------------------------
     def check(self) -> None:
-        self._call(
-            "opening the artifact bucket", lambda: self.client.head_bucket(Bucket=self.bucket)
-        )
+        from botocore.exceptions import ClientError
+
+        def head_bucket() -> None:
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) == "404":
+                    # HEAD answers carry no body: S3 says only "404" for a missing bucket
+                    exc.response["Error"]["Code"] = "NoSuchBucket"
+                raise
+
+        self._call("opening the artifact bucket", head_bucket)
 
     def has(self, sha256: str) -> bool:
         return self._head(sha256, "") is not None
