@@ -35,6 +35,8 @@ def referenced_objects(session: Session) -> dict[str, list[str]]:
         .order_by(Model.name, Version.number, Component.id)
     )
     for model, number, kind, path, name, sha in rows:
+        if sha is None:  # excluded by the query; the check keeps the type exact
+            continue
         found.setdefault(sha, []).append(f"{model} v{number} {kind} '{path or name}'")
     events = session.execute(
         select(AuditEvent.seq, AuditEvent.entity_id, AuditEvent.payload)
