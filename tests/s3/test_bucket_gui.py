@@ -125,6 +125,8 @@ def test_the_notebook_comes_down_from_the_bucket_with_progress(
     assert any(t.startswith("downloading credit-risk v1 notebook") for t in shown), shown
     store = bucket_registry.store
     assert store.cache.total_bytes() > 0  # the next reviewer on this machine reads it locally
+    # the rendered page is cached beside the download cache, not in the person's own folders
+    assert list((store.cache.root.parent / "render").glob("*.html"))
     wait_idle(qtbot, ctx)
     ctx.shutdown()
 

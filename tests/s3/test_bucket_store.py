@@ -172,3 +172,40 @@ def test_an_existing_object_is_never_overwritten(bucket: Bucket, tmp_path: Path)
         store.put_bytes(data)
     body = bucket.client.get_object(Bucket=bucket.name, Key=store.key_for(sha))["Body"].read()
     assert body == b"short"
+
+
+def test_adopt_an_object_of_the_same_bucket_by_server_side_copy(
+    bucket: Bucket, tmp_path: Path
+) -> None:
+    store = _store(bucket, part_size_mb="5", workers="2")
+    data = os.urandom(12 * MIB)
+    bucket.client.put_object(Bucket=bucket.name, Key="mlflow/1/run/model.pkl", Body=data)
+    sha, size, new = store.adopt("mlflow/1/run/model.pkl", "model.pkl")
+    assert (sha, size, new) == (hashlib.sha256(data).hexdigest(), len(data), True)
+    stored = bucket.client.get_object(Bucket=bucket.name, Key=store.key_for(sha))["Body"].read()
+    assert stored == data  # copied by the server in three ranges
+    assert store.adopt("mlflow/1/run/model.pkl")[2] is False
+    assert store.list_under("mlflow/1") == [("run/model.pkl", len(data))]
+    with pytest.raises(NotFoundError, match="does not exist"):
+        store.adopt("mlflow/1/run/gone.pkl")
+
+
+def test_adopt_uploads_from_the_cache_where_copies_are_refused(bucket: Bucket) -> None:
+    """A bucket that enforces conditional writes refuses CopyObject (403, or 501 with the
+    header): the hashed bytes go up from the download cache instead."""
+    from botocore.exceptions import ClientError
+
+    store = _store(bucket)
+    refused: list[str] = []
+
+    def refuse_copies(**_kwargs: object) -> None:
+        refused.append("CopyObject")
+        raise ClientError(
+            {"Error": {"Code": "NotImplemented", "Message": "copy refused"}}, "CopyObject"
+        )
+
+    store.client.meta.events.register("before-call.s3.CopyObject", refuse_copies)
+    bucket.client.put_object(Bucket=bucket.name, Key="mlflow/notes.md", Body=b"# Notes\n")
+    sha, _size, new = store.adopt("mlflow/notes.md")
+    assert refused == ["CopyObject"] and new
+    assert store.read_bytes(sha) == b"# Notes\n"

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from signoff.core.artifacts.cache import DownloadCache, default_cache, user_cache_root
+from signoff.core.artifacts.cache import DownloadCache, default_cache
 from signoff.core.artifacts.location import BucketLocation
 from signoff.core.artifacts.protocol import (
     ArtifactStoreError,
@@ -36,13 +36,20 @@ from signoff.core.artifacts.protocol import (
     megabytes,
 )
 from signoff.core.artifacts.store import sha256_file
-from signoff.core.artifacts.transfer import copy_within, fetch, put_multipart, put_single
+from signoff.core.artifacts.transfer import (
+    copy_within,
+    error_code,
+    fetch,
+    put_multipart,
+    put_single,
+)
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{64})")
+_COPY_REFUSED = ("AccessDenied", "403", "NotImplemented", "501")
 
 
 class BucketStore:
@@ -74,7 +81,8 @@ class BucketStore:
 
     @property
     def cache_home(self) -> Path:
-        return user_cache_root()
+        # beside the download cache: ~/.cache/signoff by default
+        return self.cache.root.parent
 
     def key_for(self, sha256: str) -> str:
         return self.location.key_for(check_sha256(sha256))
@@ -498,21 +506,32 @@ class BucketStore:
                     "unknown: the object does not have the size of its content",
                 )
             return sha, size, False
-        self._call(
-            f"copying {what}",
-            lambda: copy_within(
-                self.client,
-                self.bucket,
-                key,
-                etag,
-                self.key_for(sha),
-                size,
-                what,
-                part_size=self.location.part_size,
-                workers=self.location.workers,
-                cancelled=cancelled,
-            ),
-        )
+        try:
+            self._call(
+                f"copying {what}",
+                lambda: copy_within(
+                    self.client,
+                    self.bucket,
+                    key,
+                    etag,
+                    self.key_for(sha),
+                    size,
+                    what,
+                    part_size=self.location.part_size,
+                    workers=self.location.workers,
+                    cancelled=cancelled,
+                ),
+            )
+        except ArtifactStoreError as exc:
+            # a bucket that enforces conditional writes refuses every copy (403, or 501 with
+            # the header): upload the hashed bytes from the cache instead
+            if error_code(exc.__cause__) not in _COPY_REFUSED:
+                raise
+            log.info("%s: server-side copy refused; uploading it from the cache", what)
+            cached = self.local_file(sha, what, cancelled=cancelled)
+            return self.put_file(
+                cached, expected_sha256=sha, progress=progress, cancelled=cancelled
+            )
         self._confirm_stored(sha, size, what, cancelled)
         with self._lock:
             self._created.add(sha)

@@ -36,7 +36,8 @@ def _stop_if_cancelled(cancelled: CancelledFn | None, what: str) -> None:
         raise TransferCancelled(what)
 
 
-def _error_code(exc: BaseException) -> str:
+def error_code(exc: BaseException | None) -> str:
+    """The S3 error code of a client error ("NoSuchKey", "PreconditionFailed", …), else ''."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
@@ -45,7 +46,7 @@ def _error_code(exc: BaseException) -> str:
 
 def is_precondition_failure(exc: BaseException) -> bool:
     """True for S3's answer to a conditional request that did not hold (HTTP 412)."""
-    return _error_code(exc) in ("PreconditionFailed", "412")
+    return error_code(exc) in ("PreconditionFailed", "412")
 
 
 def put_single(
