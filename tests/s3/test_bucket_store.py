@@ -11,6 +11,7 @@ import pytest
 from signoff.core.artifacts.location import open_store
 from signoff.core.artifacts.protocol import Store, TransferCancelled
 from signoff.core.artifacts.s3 import BucketStore
+from signoff.core.artifacts.s3_adopt import adopt_object, list_under
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 from tests.s3.conftest import Bucket
 
@@ -180,14 +181,14 @@ def test_adopt_an_object_of_the_same_bucket_by_server_side_copy(
     store = _store(bucket, part_size_mb="5", workers="2")
     data = os.urandom(12 * MIB)
     bucket.client.put_object(Bucket=bucket.name, Key="mlflow/1/run/model.pkl", Body=data)
-    sha, size, new = store.adopt("mlflow/1/run/model.pkl", "model.pkl")
+    sha, size, new = adopt_object(store, "mlflow/1/run/model.pkl", "model.pkl")
     assert (sha, size, new) == (hashlib.sha256(data).hexdigest(), len(data), True)
     stored = bucket.client.get_object(Bucket=bucket.name, Key=store.key_for(sha))["Body"].read()
     assert stored == data  # copied by the server in three ranges
-    assert store.adopt("mlflow/1/run/model.pkl")[2] is False
-    assert store.list_under("mlflow/1") == [("run/model.pkl", len(data))]
+    assert adopt_object(store, "mlflow/1/run/model.pkl")[2] is False
+    assert list_under(store, "mlflow/1") == [("run/model.pkl", len(data))]
     with pytest.raises(NotFoundError, match="does not exist"):
-        store.adopt("mlflow/1/run/gone.pkl")
+        adopt_object(store, "mlflow/1/run/gone.pkl")
 
 
 def test_adopt_uploads_from_the_cache_where_copies_are_refused(bucket: Bucket) -> None:
@@ -206,6 +207,6 @@ def test_adopt_uploads_from_the_cache_where_copies_are_refused(bucket: Bucket) -
 
     store.client.meta.events.register("before-call.s3.CopyObject", refuse_copies)
     bucket.client.put_object(Bucket=bucket.name, Key="mlflow/notes.md", Body=b"# Notes\n")
-    sha, _size, new = store.adopt("mlflow/notes.md")
+    sha, _size, new = adopt_object(store, "mlflow/notes.md")
     assert refused == ["CopyObject"] and new
     assert store.read_bytes(sha) == b"# Notes\n"

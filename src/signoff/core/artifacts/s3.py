@@ -11,7 +11,8 @@ hashed on the way, and a cache entry is re-hashed before each use.
 
 Endpoint, region and credentials come from boto3's standard configuration (environment,
 shared config and credentials files, profiles, instance roles); the URL may only name a
-profile, a region or an endpoint.
+profile, a region or an endpoint (:mod:`signoff.core.artifacts.s3_client`). Objects that
+already live elsewhere in the bucket are taken in place by :mod:`signoff.core.artifacts.s3_adopt`.
 """
 
 from __future__ import annotations
@@ -35,21 +36,15 @@ from signoff.core.artifacts.protocol import (
     check_sha256,
     megabytes,
 )
+from signoff.core.artifacts.s3_client import checksum_args, make_client, translate_errors
 from signoff.core.artifacts.store import sha256_file
-from signoff.core.artifacts.transfer import (
-    copy_within,
-    error_code,
-    fetch,
-    put_multipart,
-    put_single,
-)
+from signoff.core.artifacts.transfer import fetch, put_multipart, put_single
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{64})")
-_COPY_REFUSED = ("AccessDenied", "403", "NotImplemented", "501")
 
 
 class BucketStore:
@@ -97,50 +92,13 @@ class BucketStore:
         """The boto3 S3 client, made on first use from the standard AWS configuration."""
         with self._lock:
             if self._client is None:
-                self._client = _make_client(self.location)
+                self._client = make_client(self.location)
             return self._client
 
     # -- errors ---------------------------------------------------------------------------
-    def _call(self, what: str, work: Callable[[], T]) -> T:
+    def call(self, what: str, work: Callable[[], T]) -> T:
         """Run *work*, turning the client's errors into messages a person can act on."""
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            EndpointConnectionError,
-            NoCredentialsError,
-            ProfileNotFound,
-        )
-
-        where = self.url + (f" at {self.location.endpoint}" if self.location.endpoint else "")
-        try:
-            return work()
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code", ""))
-            if code in ("NoSuchBucket",):
-                raise ArtifactStoreError(
-                    f"the bucket '{self.bucket}' does not exist ({where})"
-                ) from exc
-            if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-                raise ArtifactStoreError(
-                    f"{what}: the object store refused access ({code}) to {where}; check the "
-                    "AWS credentials or profile and the bucket policy"
-                ) from exc
-            raise ArtifactStoreError(
-                f"{what}: the object store answered {code}: {error.get('Message', exc)}"
-            ) from exc
-        except NoCredentialsError as exc:
-            raise ArtifactStoreError(
-                f"{what}: no AWS credentials were found for {where}; set AWS_PROFILE, "
-                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials (Signoff "
-                "stores none itself)"
-            ) from exc
-        except ProfileNotFound as exc:
-            raise ArtifactStoreError(f"{what}: {exc} (in ~/.aws/config)") from exc
-        except EndpointConnectionError as exc:
-            raise ArtifactStoreError(f"{what}: cannot reach the object store: {exc}") from exc
-        except BotoCoreError as exc:
-            raise ArtifactStoreError(f"{what}: {exc}") from exc
+        return translate_errors(self.location, what, work)
 
     def _head(self, sha256: str, what: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
@@ -156,7 +114,7 @@ class BucketStore:
                     return None
                 raise
 
-        return self._call(what or key, head)
+        return self.call(what or key, head)
 
     # -- the protocol ---------------------------------------------------------------------
     def check(self) -> None:
@@ -171,7 +129,7 @@ class BucketStore:
                     exc.response["Error"]["Code"] = "NoSuchBucket"
                 raise
 
-        self._call("opening the artifact bucket", head_bucket)
+        self.call("opening the artifact bucket", head_bucket)
 
     def has(self, sha256: str) -> bool:
         return self._head(sha256, "") is not None
@@ -214,7 +172,7 @@ class BucketStore:
                 )
 
         def upload() -> bool:
-            extra = _checksum_args(self.client)
+            extra = checksum_args(self.client)
             if size <= self.location.part_size:
                 created = put_single(self.client, self.bucket, key, source, sha, what, extra)
                 report(size)
@@ -233,16 +191,13 @@ class BucketStore:
                 cancelled=cancelled,
             )
 
-        created = self._call(f"uploading {what}", upload)
-        self._confirm_stored(sha, size, what, cancelled)
+        created = self.call(f"uploading {what}", upload)
+        self.confirm_stored(sha, size, what, cancelled)
         if created:
-            with self._lock:
-                self._created.add(sha)
+            self.note_created(sha)
         return sha, size, created
 
-    def _confirm_stored(
-        self, sha: str, size: int, what: str, cancelled: CancelledFn | None
-    ) -> None:
+    def confirm_stored(self, sha: str, size: int, what: str, cancelled: CancelledFn | None) -> None:
         """The check that ends every write: the object is there with its size (and, with
         ``verify=read-back``, its bytes hash to its key)."""
         head = self._head(sha, what)
@@ -262,6 +217,11 @@ class BucketStore:
         finally:
             temporary.unlink(missing_ok=True)
 
+    def note_created(self, sha256: str) -> None:
+        """Remember that this store wrote *sha256* (the only objects :meth:`remove` deletes)."""
+        with self._lock:
+            self._created.add(sha256)
+
     def remove(self, sha256: str) -> None:
         """Delete an object this store wrote, undoing a put whose version did not commit.
 
@@ -273,7 +233,7 @@ class BucketStore:
                 return
             self._created.discard(sha256)
         try:
-            self._call(
+            self.call(
                 "removing an unused object",
                 lambda: self.client.delete_object(Bucket=self.bucket, Key=self.key_for(sha256)),
             )
@@ -290,7 +250,7 @@ class BucketStore:
     ) -> int:
         head = self._require(sha256, what)
         size = int(head["ContentLength"])
-        actual = self._call(
+        actual = self.call(
             f"reading {what or sha256}",
             lambda: fetch(
                 self.client,
@@ -302,7 +262,7 @@ class BucketStore:
                 sink=None,
                 part_size=self.location.part_size,
                 workers=self.location.workers,
-                report=self._reporter(progress, "checking", what, size),
+                report=self.reporter(progress, "checking", what, size),
                 cancelled=cancelled,
             ),
         )
@@ -383,7 +343,7 @@ class BucketStore:
         try:
             fd = os.open(temporary, os.O_WRONLY)
             try:
-                actual = self._call(
+                actual = self.call(
                     f"downloading {what or sha256}",
                     lambda: fetch(
                         self.client,
@@ -395,7 +355,7 @@ class BucketStore:
                         sink=fd,
                         part_size=self.location.part_size,
                         workers=self.location.workers,
-                        report=self._reporter(progress, "downloading", what, size),
+                        report=self.reporter(progress, "downloading", what, size),
                         cancelled=cancelled,
                     ),
                 )
@@ -410,7 +370,7 @@ class BucketStore:
             temporary.unlink(missing_ok=True)
 
     @staticmethod
-    def _reporter(
+    def reporter(
         progress: ProgressFn | None, verb: str, what: str, size: int
     ) -> Callable[[int], None]:
         label = what or "object"
@@ -423,123 +383,9 @@ class BucketStore:
 
         return report
 
-    # -- objects that already live in the bucket (an MLflow artifact root) ------------------
-    def list_under(self, key_prefix: str) -> list[tuple[str, int]]:
-        """Every object below *key_prefix* in this bucket as (path relative to it, size)."""
-        base = key_prefix.strip("/") + "/" if key_prefix.strip("/") else ""
-        pages = self._call(
-            f"listing s3://{self.bucket}/{base}",
-            lambda: list(
-                self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.bucket, Prefix=base
-                )
-            ),
-        )
-        found = []
-        for page in pages:
-            for item in page.get("Contents", []):
-                rel = item["Key"][len(base) :]
-                if rel and not rel.endswith("/"):
-                    found.append((rel, int(item["Size"])))
-        return sorted(found)
-
-    def adopt(
-        self,
-        key: str,
-        what: str = "",
-        *,
-        progress: ProgressFn | None = None,
-        cancelled: CancelledFn | None = None,
-    ) -> tuple[str, int, bool]:
-        """Store the bucket's object *key* under its sha256 without sending it anywhere.
-
-        The object is read once (streamed and hashed into the download cache); the stored
-        copy is made by the server from exactly the version that was hashed, then confirmed
-        like any write. Returns (sha256, size, newly_added).
-        """
-        from botocore.exceptions import ClientError
-
-        what = what or key
-
-        def head_source() -> dict[str, Any]:
-            try:
-                answer: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=key)
-                return answer
-            except ClientError as exc:
-                if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey"):
-                    raise NotFoundError(f"{what}: s3://{self.bucket}/{key} does not exist") from exc
-                raise
-
-        head = self._call(f"reading {what}", head_source)
-        size, etag = int(head["ContentLength"]), str(head["ETag"])
-        temporary = self.cache.incoming()
-        try:
-            fd = os.open(temporary, os.O_WRONLY)
-            try:
-                sha = self._call(
-                    f"reading {what}",
-                    lambda: fetch(
-                        self.client,
-                        self.bucket,
-                        key,
-                        size,
-                        etag,
-                        what,
-                        sink=fd,
-                        part_size=self.location.part_size,
-                        workers=self.location.workers,
-                        report=self._reporter(progress, "hashing", what, size),
-                        cancelled=cancelled,
-                    ),
-                )
-            finally:
-                os.close(fd)
-            self.cache.admit(temporary, sha)
-        finally:
-            temporary.unlink(missing_ok=True)
-        existing = self.size_of(sha)
-        if existing is not None:
-            if existing != size:
-                raise HashMismatchError(
-                    f"the bucket's object {self.key_for(sha)} (size {existing}, expected {size})",
-                    sha,
-                    "unknown: the object does not have the size of its content",
-                )
-            return sha, size, False
-        try:
-            self._call(
-                f"copying {what}",
-                lambda: copy_within(
-                    self.client,
-                    self.bucket,
-                    key,
-                    etag,
-                    self.key_for(sha),
-                    size,
-                    what,
-                    part_size=self.location.part_size,
-                    workers=self.location.workers,
-                    cancelled=cancelled,
-                ),
-            )
-        except ArtifactStoreError as exc:
-            # a bucket that enforces conditional writes refuses every copy (403, or 501 with
-            # the header): upload the hashed bytes from the cache instead
-            if error_code(exc.__cause__) not in _COPY_REFUSED:
-                raise
-            log.info("%s: server-side copy refused; uploading it from the cache", what)
-            cached = self.local_file(sha, what, cancelled=cancelled)
-            return self.put_file(
-                cached, expected_sha256=sha, progress=progress, cancelled=cancelled
-            )
-        self._confirm_stored(sha, size, what, cancelled)
-        with self._lock:
-            self._created.add(sha)
-        return sha, size, True
-
     def objects(self) -> Iterator[tuple[str, int]]:
         prefix = self.location.prefix
-        pages = self._call(
+        pages = self.call(
             "listing the bucket",
             lambda: list(
                 self.client.get_paginator("list_objects_v2").paginate(
@@ -552,29 +398,3 @@ class BucketStore:
                 match = _KEY.fullmatch(item["Key"][len(prefix) :])
                 if match and match.group(2).startswith(match.group(1)):
                     yield match.group(2), int(item["Size"])
-
-
-def _checksum_args(client: Any) -> dict[str, str]:
-    """The checksum botocore would add by default (CRC32), unless the AWS configuration says
-    ``request_checksum_calculation = when_required`` (services that reject them)."""
-    if getattr(client.meta.config, "request_checksum_calculation", None) == "when_required":
-        return {}
-    from botocore.httpchecksum import DEFAULT_CHECKSUM_ALGORITHM
-
-    return {"ChecksumAlgorithm": str(DEFAULT_CHECKSUM_ALGORITHM).upper()}
-
-
-def _make_client(location: BucketLocation) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    session = boto3.session.Session(profile_name=location.profile)
-    config = Config(
-        max_pool_connections=location.workers + 4,
-        retries={"mode": "standard", "max_attempts": 5},
-        connect_timeout=10,
-        read_timeout=120,
-    )
-    return session.client(
-        "s3", region_name=location.region, endpoint_url=location.endpoint, config=config
-    )

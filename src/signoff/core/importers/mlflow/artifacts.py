@@ -24,6 +24,7 @@ from typing import Any
 
 from signoff.core.artifacts.protocol import TransferCancelled
 from signoff.core.artifacts.s3 import BucketStore
+from signoff.core.artifacts.s3_adopt import adopt_object, list_under
 from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow.client import (
@@ -150,7 +151,7 @@ class ArtifactSteps:
         store = self.registry.store
         assert isinstance(store, BucketStore)
         listed: list[tuple[str, int | None]] = []
-        for rel, size in store.list_under(root[len(BUCKET_ROOT) :]):
+        for rel, size in list_under(store, root[len(BUCKET_ROOT) :]):
             listed.append((safe_artifact_path(rel, f"artifact path in {label}"), size))
         return listed
 
@@ -165,8 +166,8 @@ class ArtifactSteps:
         prefix = root[len(BUCKET_ROOT) :]
         key = f"{prefix}/{rel}" if prefix else rel
         try:
-            return store.adopt(
-                key, rel, progress=self._file_progress(label, rel), cancelled=self._cancelled
+            return adopt_object(
+                store, key, rel, progress=self._file_progress(label, rel), cancelled=self._cancelled
             )
         except TransferCancelled as exc:
             raise ImportCancelled("the import was cancelled") from exc
