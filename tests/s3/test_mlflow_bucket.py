@@ -19,7 +19,8 @@ from tests.helpers.mlflow_server import serve_mlflow
 from tests.mlflow.conftest import populate_server
 from tests.s3.conftest import Bucket
 
-pytestmark = pytest.mark.slow
+# starting mlflow, filling it with the real client and importing takes minutes on 2 cores
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture
