@@ -44,6 +44,7 @@ from signoff.core.common.errors import HashMismatchError, NotFoundError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+MAX_PARTS = 10_000  # S3's limit on the parts of one multipart upload
 _KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{64})")
 
 
@@ -184,7 +185,7 @@ class BucketStore:
                 source,
                 sha,
                 what,
-                part_size=self.location.part_size,
+                part_size=self.part_size_for(size),
                 workers=self.location.workers,
                 extra=extra,
                 report=report,
@@ -216,6 +217,11 @@ class BucketStore:
             return self.put_file(temporary)
         finally:
             temporary.unlink(missing_ok=True)
+
+    def part_size_for(self, size: int) -> int:
+        """The part size for an object of *size* bytes: the configured one, or larger when the
+        object would otherwise need more than S3's 10,000 parts."""
+        return max(self.location.part_size, -(-size // MAX_PARTS))
 
     def note_created(self, sha256: str) -> None:
         """Remember that this store wrote *sha256* (the only objects :meth:`remove` deletes)."""

@@ -117,7 +117,7 @@ def adopt_object(
                 store.key_for(sha),
                 size,
                 what,
-                part_size=store.location.part_size,
+                part_size=store.part_size_for(size),
                 workers=store.location.workers,
                 cancelled=cancelled,
             ),
