@@ -106,7 +106,7 @@ def one_round(client, bucket: str, source: Path, work: Path, i: int) -> dict[str
     return out
 
 
-def table(megabytes: int, repeat: int, times: dict[str, list[float]]) -> str:
+def table(megabytes: int, repeat: int, times: dict[str, list[float]], load: float) -> str:
     size = megabytes * 1024 * 1024
     rate = {name: size / statistics.median(t) / 1e6 for name, t in times.items()}
     rows = [
@@ -134,7 +134,9 @@ def table(megabytes: int, repeat: int, times: dict[str, list[float]]) -> str:
         f"({os.cpu_count()} cores shared with other work), Python {platform.python_version()}; "
         f"moto's standalone S3-protocol server on 127.0.0.1 in its own process, one "
         f"{megabytes} MiB file of random bytes; median of {repeat} interleaved runs. Signoff "
-        "uses its defaults (8 MiB parts, 8 in parallel); boto3 its own (8 MiB, 10 threads).",
+        "uses its defaults (8 MiB parts, 8 in parallel); boto3 its own (8 MiB, 10 threads). "
+        f"Load average when the run started: {load:.1f} (other work on the machine: absolute "
+        "figures vary run to run, the interleaved ratios much less).",
         "",
         "| transfer | how | MB/s | of plain boto3 |",
         "|---|---|---:|---:|",
@@ -170,12 +172,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--record", action="store_true", help=f"write {RESULTS}")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="signoff-bench-s3-") as tmp:
         work = Path(tmp)
         with serve_s3(work) as url:
             os.environ.update(aws_environment(url, work))
             times = run(args.megabytes, args.repeat, work)
-    text = table(args.megabytes, args.repeat, times)
+    text = table(args.megabytes, args.repeat, times, load)
     print(text)
     if args.record:
         RESULTS.write_text(text)
