@@ -60,3 +60,21 @@ def test_a_failed_publish_takes_back_its_uploads(bucket: Bucket, tmp_path: Path)
         assert _keys(bucket) == before
     finally:
         registry.close()
+
+
+@pytest.mark.postgres
+def test_the_team_setup_postgresql_and_a_bucket(
+    pg_url: str, bucket: Bucket, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's recommended team setup: a shared PostgreSQL database, artifacts in a bucket."""
+    from signoff.core.render.versions import load_version_document
+
+    registry = open_registry(db=pg_url, artifacts=bucket.url("team"))
+    try:
+        published = publish(registry, EXAMPLE)
+        notebook = load_version_document(registry, "credit-risk", published.number, "notebook")
+        assert notebook.data is not None and b'"cells"' in notebook.data
+    finally:
+        registry.close()
+    assert main(["--db", pg_url, "--artifacts", bucket.url("team"), "artifacts", "verify"]) == 0
+    assert "0 missing, 0 altered, 0 orphaned" in capsys.readouterr().out
