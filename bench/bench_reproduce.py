@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from signoff.core.artifacts.store import ArtifactStore  # noqa: E402
+from signoff.core.artifacts.folder import FolderStore  # noqa: E402
 from signoff.core.common.files import sha256_file  # noqa: E402
 from signoff.core.db.registry import open_registry  # noqa: E402
 from signoff.core.db.schema import Model, Prediction, Version  # noqa: E402
@@ -90,7 +90,7 @@ def bench_hashing(work: Path, gigabytes: float) -> dict[str, float]:
     with open(source, "wb") as out:
         for _ in range(size // len(block)):
             out.write(block)
-    store = ArtifactStore(work / "store")
+    store = FolderStore(work / "store")
     sha, stored_size, _ = store.put_file(source)
     source.unlink()
     sha256_file(store.path_for(sha))  # warm the page cache: measure hashing, not the disk

@@ -21,11 +21,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_mlflow(db: Path, workdir: Path, *, start_timeout_s: float = 600) -> Iterator[str]:
+def serve_mlflow(
+    db: Path,
+    workdir: Path,
+    *,
+    start_timeout_s: float = 600,
+    artifact_root: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Run ``mlflow server`` on the store *db* for as long as the block runs; yields its URL.
 
-    Artifacts are served through MLflow's proxy from ``workdir/artifacts``; the server's output
-    goes to ``workdir/server.log`` (its tail is in the error when the server does not start).
+    Artifacts are served through MLflow's proxy from ``workdir/artifacts``, or, with
+    *artifact_root* (``s3://bucket/prefix``), kept there by the clients themselves and not
+    proxied. The server's output goes to ``workdir/server.log`` (its tail is in the error when
+    the server does not start).
     """
     import requests
 
@@ -43,11 +52,15 @@ def serve_mlflow(db: Path, workdir: Path, *, start_timeout_s: float = 600) -> It
             str(port),
             "--backend-store-uri",
             f"sqlite:///{db}",
-            "--artifacts-destination",
-            str(workdir / "artifacts"),
+            *(
+                ["--default-artifact-root", artifact_root, "--no-serve-artifacts"]
+                if artifact_root
+                else ["--artifacts-destination", str(workdir / "artifacts")]
+            ),
             "--workers",
             "1",
         ],
+        env={**os.environ, **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

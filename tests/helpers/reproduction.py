@@ -35,13 +35,16 @@ def publish_scored_customers(
     *,
     live: bool = True,
     score_code: str | None = None,
+    pickled: bytes | None = None,
 ) -> tuple[Path, Published]:
     """Publish ``credit-limit`` v1 (live at T0 unless *live* is False) and record its scores.
 
     One prediction per customer in :data:`CUSTOMERS`, a day apart after T0, with the input's
     hash. *score_code* replaces the model's scoring script. Returns the folder and the publish.
     """
-    kw = {"score_code": score_code} if score_code else {}
+    kw: dict[str, Any] = {"score_code": score_code} if score_code else {}
+    if pickled is not None:  # the model object as given (a large one, for transfer tests)
+        kw["pickled"] = pickled
     folder = write_pickle_model(tmp_path / "m", name="credit-limit", **kw)
     published = publish(registry, folder)
     if live:

@@ -38,16 +38,23 @@ class MlflowServer:
         """The file-system folder behind an ``mlflow-artifacts:/…`` URI of this server."""
         return self.artifacts / artifact_uri.split(":", 1)[1].lstrip("/")
 
-    def populate(self, mode: str) -> dict[str, Any]:
-        out = self.root / f"{mode}.json"
-        subprocess.run(
-            [sys.executable, str(HERE / "populate_mlflow.py"), self.url, mode, str(out)],
-            check=True,
-            capture_output=True,
-            timeout=600,
-            env={**os.environ, "MLFLOW_TRACKING_URI": self.url},
-        )
-        return json.loads(out.read_text())
+    def populate(self, mode: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+        return populate_server(self.url, self.root, mode, env)
+
+
+def populate_server(
+    url: str, root: Path, mode: str, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``populate_mlflow.py`` against the server at *url* (with *env* added)."""
+    out = root / f"{mode}.json"
+    subprocess.run(
+        [sys.executable, str(HERE / "populate_mlflow.py"), url, mode, str(out)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+        env={**os.environ, **(env or {}), "MLFLOW_TRACKING_URI": url},
+    )
+    return json.loads(out.read_text())
 
 
 @pytest.fixture(scope="session")

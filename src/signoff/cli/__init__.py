@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "runner",
     "casefile",  # adds to the audit group, so after "audit"
     "lookups",
+    "artifacts",
 )
 
 
@@ -61,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", help="database URL (sqlite:///FILE or postgresql://…); default $SIGNOFF_DB"
     )
-    parser.add_argument("--artifacts", help="artifact folder (default HOME/artifacts)")
+    parser.add_argument(
+        "--artifacts",
+        help="artifact store: a folder (default HOME/artifacts) or s3://bucket/prefix "
+        "(credentials from the AWS configuration); default $SIGNOFF_ARTIFACTS",
+    )
     parser.add_argument(
         "--demo", action="store_true", help="open the demo registry (created on first use)"
     )

@@ -26,7 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.location import is_object_store_url, open_store
+from signoff.core.artifacts.protocol import Store
 from signoff.core.common.errors import DatabaseLocationError
 from signoff.core.common.retry import Backoff, retry_call
 
@@ -65,10 +66,13 @@ NETWORK_FILESYSTEMS = {
 
 @dataclass(frozen=True)
 class Location:
-    """Where a registry lives: a database URL and an artifact folder."""
+    """Where a registry lives: a database URL and an artifact store.
+
+    *artifacts* is a folder, or an object-store URL (``s3://bucket/prefix``) kept as text.
+    """
 
     db_url: str
-    artifacts: Path
+    artifacts: Path | str
 
     @classmethod
     def from_home(cls, home: Path) -> Location:
@@ -157,8 +161,9 @@ class Registry:
 
     def __init__(self, location: Location, *, upgrade: bool = True) -> None:
         self.location = location
+        # the store first: a malformed artifacts URL is refused before any connection opens
+        self.store: Store = open_store(location.artifacts)
         self.engine = make_engine(location.db_url)
-        self.store = ArtifactStore(location.artifacts)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(signoff_write=True), expire_on_commit=False
@@ -325,11 +330,18 @@ def resolve_location(
         if artifacts is None:
             base = Path(home).expanduser() if home else default_home()
             artifacts = base / "artifacts"
-        return Location(db, Path(artifacts).expanduser())
+        return Location(db, _artifacts_location(artifacts))
     location = Location.from_home(Path(home) if home else default_home())
     if artifacts:
-        return Location(location.db_url, Path(artifacts).expanduser())
+        return Location(location.db_url, _artifacts_location(artifacts))
     return location
+
+
+def _artifacts_location(artifacts: str | Path) -> Path | str:
+    """A folder as a Path; an object-store URL (``s3://…``) as the text given."""
+    if is_object_store_url(artifacts):
+        return str(artifacts).strip()
+    return Path(artifacts).expanduser()
 
 
 def open_registry(

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.protocol import Store
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.lookup import live_version_of
@@ -109,7 +109,7 @@ def last_approval(session: Session, version: Version) -> datetime | None:
 
 
 def assess_model(
-    session: Session, model: Model, now: datetime, store: ArtifactStore | None = None
+    session: Session, model: Model, now: datetime, store: Store | None = None
 ) -> ModelHealth:
     """Judge one model against its rules; reads only."""
     version = live_version_of(session, model.id)

@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.protocol import Store
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.schema import Component, Execution, Metric, Model, Outcome, Prediction, Version
 from signoff.core.ingest.rows import score_of
@@ -214,7 +214,7 @@ def development_baseline(session: Session, version_id: int, metric: str) -> floa
     return float(rows[0][0])
 
 
-def reference_scores(session: Session, store: ArtifactStore | None, version_id: int) -> list[float]:
+def reference_scores(session: Session, store: Store | None, version_id: int) -> list[float]:
     """Scores in the version's reference outputs (JSON Lines), [] when unavailable."""
     if store is None:
         return []
@@ -246,7 +246,7 @@ def reference_scores(session: Session, store: ArtifactStore | None, version_id: 
 
 
 def version_series(
-    session: Session, version: Version, rules: MonitoringRules, store: ArtifactStore | None = None
+    session: Session, version: Version, rules: MonitoringRules, store: Store | None = None
 ) -> VersionSeries:
     """Every window of *version*: volume, failed runs, metric against baseline, PSI."""
     baseline, source = rules.baseline, "monitoring rules"

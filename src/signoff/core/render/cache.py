@@ -27,8 +27,9 @@ KINDS = ("notebook", "markdown")
 
 
 def cache_dir_for(registry: Registry) -> Path:
-    """The render cache folder of a registry: ``<home>/cache/render`` (next to artifacts)."""
-    return Path(registry.location.artifacts).parent / "cache" / "render"
+    """The render cache folder of a registry: ``<home>/cache/render`` (next to artifacts), or
+    the user cache folder's for a bucket."""
+    return registry.store.cache_home / "render"
 
 
 class RenderCache:

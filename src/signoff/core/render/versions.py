@@ -5,6 +5,7 @@ The GUI tabs and reports call these in a worker; they open their own read sessio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,11 +48,18 @@ class VersionChoice:
 
 
 def load_version_document(
-    registry: Registry, model: str, number: int, role: str
+    registry: Registry,
+    model: str,
+    number: int,
+    role: str,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> VersionDocument:
     """The *role* document of ``model`` v*number*, read from the artifact store.
 
-    The store re-checks the sha256 (HashMismatchError if the file was altered). Release notes
+    The store re-checks the sha256 (HashMismatchError if the file was altered); from a bucket
+    the download reports *progress* and stops when *cancelled()* turns true. Release notes
     published before they were stored as a component fall back to the text column.
     NotFoundError if the model or version does not exist.
     """
@@ -69,7 +77,9 @@ def load_version_document(
     kind = ROLE_KINDS[role]
     if ident is not None:
         name, sha = ident
-        data = registry.store.read_bytes(sha, f"{model} v{number} {role} ({name})")
+        data = registry.store.read_bytes(
+            sha, f"{model} v{number} {role} ({name})", progress=progress, cancelled=cancelled
+        )
         return VersionDocument(model, number, role, kind, name.rsplit("/", 1)[-1], sha, data)
     if role == "release_notes" and notes_text:
         data = notes_text.encode("utf-8")

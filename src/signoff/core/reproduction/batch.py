@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.protocol import Store
 from signoff.core.reproduction.inputs import RecordReader, check_input
 from signoff.core.reproduction.outputs import OutputDifference, compare_outputs
 from signoff.core.reproduction.reproduce import CANCELLED, COULD_NOT_RUN, DIFFERS, REPRODUCED
@@ -128,7 +128,7 @@ def _fail(result: ItemResult, reason: str) -> None:
 
 
 def run_batch(
-    store: ArtifactStore,
+    store: Store,
     spec: VersionSpec,
     settings: dict[str, Any],
     items: list[BatchItem],

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.protocol import ProgressFn, Store, TransferCancelled
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.component_ref import ComponentRef
@@ -147,10 +147,11 @@ class PreparedVersion:
         actor: str | None = None,
         purpose: str = "run",
         on_step: StepCallback | None = None,
+        cancelled: CancelCheck | None = None,
     ) -> None:
         with registry.read() as session:
             spec = load_version_spec(session, version_id)
-        self._prepare(registry.store, spec, runner_settings(registry), on_step)
+        self._prepare(registry.store, spec, runner_settings(registry), on_step, cancelled)
         if self.refusal is not None:
             record_refusal(
                 registry,
@@ -163,24 +164,26 @@ class PreparedVersion:
     @classmethod
     def from_spec(
         cls,
-        store: ArtifactStore,
+        store: Store,
         spec: VersionSpec,
         settings: dict[str, Any],
         on_step: StepCallback | None = None,
+        cancelled: CancelCheck | None = None,
     ) -> PreparedVersion:
         """Verify *spec*'s components into a working folder without touching the database
         (for many runs driven from other threads); the caller records any refusal with
         :func:`record_refusal`."""
         prepared = cls.__new__(cls)
-        prepared._prepare(store, spec, settings, on_step)
+        prepared._prepare(store, spec, settings, on_step, cancelled)
         return prepared
 
     def _prepare(
         self,
-        store: ArtifactStore,
+        store: Store,
         spec: VersionSpec,
         settings: dict[str, Any],
         on_step: StepCallback | None,
+        cancelled: CancelCheck | None = None,
     ) -> None:
         step = on_step or (lambda *_: None)
         self.spec = spec
@@ -189,7 +192,13 @@ class PreparedVersion:
         self.python: str | None = None
         self.environment_problem = ""
         step("verify", "running", f"checking {len(self.spec.components)} components")
-        self.workspace = prepare_workspace(store, list(self.spec.components))
+        # a bucket's objects are fetched into the download cache first: say how far that is
+        self.workspace = prepare_workspace(
+            store,
+            list(self.spec.components),
+            progress=_download_steps(step),
+            cancelled=cancelled,
+        )
         self.refusal: RunResult | None = None
         if not self.workspace.verified:
             names = ", ".join(f"{p.kind} '{p.name}'" for p in self.workspace.problems)
@@ -272,9 +281,16 @@ def run_version(
     ``run.refused``) before any process starts. Raises NotFoundError for an unknown version.
     """
     step = on_step or (lambda *_: None)
-    with PreparedVersion(
-        registry, version_id, actor=actor, purpose=purpose, on_step=step
-    ) as prepared:
+    try:
+        prepared_version = PreparedVersion(
+            registry, version_id, actor=actor, purpose=purpose, on_step=step, cancelled=cancelled
+        )
+    except TransferCancelled:
+        with registry.read() as session:
+            spec = load_version_spec(session, version_id)
+        step("verify", "failed", "cancelled while fetching the components")
+        return VersionRun(spec, [], None, RunResult(CANCELLED))
+    with prepared_version as prepared:
         spec, checks = prepared.spec, prepared.workspace.checks
         if prepared.refusal is not None:
             return VersionRun(spec, checks, None, prepared.refusal)
@@ -292,6 +308,19 @@ def run_version(
         return VersionRun(
             spec, checks, env, result, details={"environment_problem": problem} if problem else {}
         )
+
+
+def _download_steps(step: StepCallback) -> ProgressFn:
+    """Turn a store's download progress into "verify" step updates, a few per object."""
+    last: dict[str, float] = {}
+
+    def progress(fraction: float, message: str) -> None:
+        what = message.split(":", 1)[0]
+        if fraction >= 1.0 or fraction - last.get(what, -1.0) >= 0.1:
+            last[what] = fraction
+            step("verify", "running", message)
+
+    return progress
 
 
 def environment_text(spec: VersionSpec, workdir: Path) -> str | None:

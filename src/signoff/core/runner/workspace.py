@@ -1,6 +1,7 @@
 """Materialising a version's components into a clean working folder, hash-checked first.
 
-Every stored component is copied out of the artifact store and the copy is hashed; if any
+Every stored component is copied out of the artifact store (for a bucket, out of the local
+download cache, fetching it first when it is not there) and the copy is hashed; if any
 component's hash differs from the one recorded at publish (or its blob is missing), the whole
 working folder is deleted before any scoring process is started, so an altered file is never
 imported, unpickled or executed.
@@ -15,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.protocol import CancelledFn, ProgressFn, Store
 from signoff.core.catalog.component_ref import ComponentRef
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 
@@ -67,15 +68,37 @@ def _safe_relative(path: str) -> PurePosixPath:
 
 
 def prepare_workspace(
-    store: ArtifactStore, components: list[ComponentRef], parent: Path | None = None
+    store: Store,
+    components: list[ComponentRef],
+    parent: Path | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    cancelled: CancelledFn | None = None,
 ) -> Workspace:
     """Copy every stored component into a new folder, checking each one's sha256.
 
     Returns a workspace whose ``checks`` list every component (also the ones that were not
     stored, such as external data URIs, marked as not checked). When any check fails, the
     working folder has already been emptied and removed: nothing of it can be run.
+    *progress(fraction, message)* follows downloads from a bucket; when *cancelled()* turns
+    true the folder is removed and TransferCancelled raised (ArtifactStoreError likewise
+    when the store cannot be reached: that is no verdict on the components).
     """
     root = Path(tempfile.mkdtemp(prefix="signoff-run-", dir=parent))
+    try:
+        return _fill(store, components, root, progress, cancelled)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+def _fill(
+    store: Store,
+    components: list[ComponentRef],
+    root: Path,
+    progress: ProgressFn | None,
+    cancelled: CancelledFn | None,
+) -> Workspace:
     workdir = root / "work"
     workdir.mkdir()
     checks: list[HashCheck] = []
@@ -95,7 +118,7 @@ def prepare_workspace(
             continue
         try:
             dest = workdir / _safe_relative(comp.path)
-            store.materialize(comp.sha256, dest, comp.label)
+            store.materialize(comp.sha256, dest, comp.label, progress=progress, cancelled=cancelled)
             checks.append(
                 HashCheck(comp.kind, comp.name, comp.path, comp.sha256, comp.sha256, True)
             )

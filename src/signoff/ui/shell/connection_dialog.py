@@ -1,8 +1,10 @@
-"""Opening another registry without restarting: an SQLite file or a PostgreSQL URL.
+"""Opening another registry without restarting: an SQLite file or a PostgreSQL URL, with its
+artifacts in a folder or an S3-compatible bucket (``s3://bucket/prefix``).
 
-Opening (connecting, running migrations) happens in a worker; the dialog stays responsive and
-shows the error if the registry cannot be opened. The current registry stays open until the
-new one has opened successfully, so a typo never leaves the window without a registry.
+Opening (connecting, running migrations, reaching the bucket) happens in a worker; the dialog
+stays responsive and shows the error if the registry cannot be opened. The current registry
+stays open until the new one has opened successfully, so a typo never leaves the window
+without a registry. A bucket's credentials come from the AWS configuration, never from here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.artifacts.location import is_object_store_url, parse_bucket_url
 from signoff.core.db.registry import Location, Registry, resolve_location
 from signoff.core.governance.identity import with_password
 from signoff.ui.services.context import AppContext
@@ -39,6 +42,13 @@ def location_from_text(db_text: str, artifacts_text: str) -> Location:
     URL without an artifacts folder.
     """
     db_text, artifacts_text = db_text.strip(), artifacts_text.strip()
+    if is_object_store_url(artifacts_text):
+        parse_bucket_url(artifacts_text)  # a malformed URL is refused here, with its reason
+    elif "://" in artifacts_text:
+        raise ValueError(
+            f"'{artifacts_text.split('://')[0]}' artifact stores are not supported; use a "
+            "folder or s3://bucket/prefix"
+        )
     if not db_text:
         raise ValueError("Enter a registry folder, an SQLite file or a PostgreSQL URL.")
     if "://" in db_text:
@@ -49,7 +59,8 @@ def location_from_text(db_text: str, artifacts_text: str) -> Location:
             )
         if not artifacts_text:
             raise ValueError(
-                "A database URL needs an artifact folder (where components are stored)."
+                "A database URL needs an artifact folder or s3://bucket/prefix "
+                "(where components are stored)."
             )
         return resolve_location(db=db_text, artifacts=artifacts_text)
     path = Path(db_text).expanduser()
@@ -61,7 +72,13 @@ def location_from_text(db_text: str, artifacts_text: str) -> Location:
 def _open(location: Location, password: str, remember: bool) -> Registry:
     """Connect (in a worker): the password typed, else the keyring's, else libpq's files."""
     db_url = with_password(location.db_url, password or None, remember=remember)
-    return Registry(Location(db_url, location.artifacts))
+    registry = Registry(Location(db_url, location.artifacts))
+    try:
+        registry.store.check()  # an unreachable bucket is reported now, not at the first read
+    except BaseException:
+        registry.close()
+        raise
+    return registry
 
 
 class ConnectionDialog(QDialog):
@@ -101,7 +118,13 @@ class ConnectionDialog(QDialog):
         form.addRow("Database", db_row)
         self.artifacts_edit = QLineEdit()
         self.artifacts_edit.setObjectName("artifactsEdit")
-        self.artifacts_edit.setPlaceholderText("artifact folder (default: beside the database)")
+        self.artifacts_edit.setPlaceholderText(
+            "artifact folder (default: beside the database) or s3://bucket/prefix"
+        )
+        self.artifacts_edit.setToolTip(
+            "A bucket uses the AWS configuration for its credentials (AWS_PROFILE, "
+            "~/.aws/credentials); options: ?profile=NAME&region=R&endpoint=https://host:9000"
+        )
         form.addRow("Artifacts", self.artifacts_edit)
         self.password_edit = QLineEdit()
         self.password_edit.setObjectName("passwordEdit")

@@ -68,7 +68,13 @@ class LoadedDocument:
 def load_rendered(registry: Registry, model: str, number: int, role: str) -> LoadedDocument:
     """Worker: read the version's *role* document from the store and render it (cached)."""
     control = current_task()
-    source = load_version_document(registry, model, number, role)
+
+    def fetching(fraction: float, message: str) -> None:
+        control.progress(fraction, message)  # from a bucket: "downloading analysis.ipynb: …"
+
+    source = load_version_document(
+        registry, model, number, role, progress=fetching, cancelled=lambda: control.cancelled
+    )
     if not source.present:
         return LoadedDocument(model, number, role, "", None, None, False)
     assert source.data is not None

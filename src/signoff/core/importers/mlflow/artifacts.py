@@ -3,8 +3,13 @@
 A version's files come from two places: the model folder its download URI names and the
 run's own artifact folder (notebooks, requirements, release notes). Both are listed and
 downloaded through the MLflow artifact proxy (``mlflow-artifacts:/``) into temporary files
-inside the artifact store, then moved into it under their sha256. Locations the proxy does
-not serve (``s3://…`` on a server without ``--serve-artifacts``) are recorded as external
+inside the artifact store, then moved into it under their sha256.
+
+When MLflow keeps its artifacts in a bucket (``s3://bucket/…``, a server without
+``--serve-artifacts``) and the registry's own store is in the same bucket, the files are
+listed and read in the bucket itself: each is hashed as it streams in and copied under its
+sha256 by the object store, so nothing passes through the tracking server and nothing is
+uploaded again. Other locations the proxy does not serve are recorded as external
 components and reported, not downloaded.
 """
 
@@ -12,13 +17,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from signoff.core.artifacts.protocol import TransferCancelled
+from signoff.core.artifacts.s3 import BucketStore
+from signoff.core.artifacts.s3_adopt import adopt_object, list_under
+from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.common.errors import Cancelled
 from signoff.core.common.files import staged_file
 from signoff.core.db.registry import Registry
 from signoff.core.importers.mlflow import mapping as mapping
-from signoff.core.importers.mlflow.client import MlflowClient, artifact_root_path
+from signoff.core.importers.mlflow.client import (
+    HostileAnswerError,
+    MlflowClient,
+    artifact_root_path,
+    safe_artifact_path,
+)
 from signoff.core.importers.mlflow.report import ImportReport
+
+BUCKET_ROOT = "s3:"  # marks a root that is a key prefix in the registry store's own bucket
 
 
 @dataclass
@@ -69,6 +87,8 @@ class ArtifactSteps:
                 roots[origin] = None
             elif str(uri).startswith("mlflow-artifacts:"):
                 roots[origin] = artifact_root_path(uri, f"{label} {origin} artifact location")
+            elif self._same_bucket(str(uri)) is not None:
+                roots[origin] = BUCKET_ROOT + str(self._same_bucket(str(uri)))
             else:
                 roots[origin] = None
                 notes.append(
@@ -83,7 +103,8 @@ class ArtifactSteps:
                         "role": "",
                         "details": {
                             "origin": origin,
-                            "note": "not proxied by the MLflow server; not downloaded",
+                            "note": "not proxied by the MLflow server, nor in the registry "
+                            "store's bucket; not downloaded",
                         },
                     }
                 )
@@ -95,7 +116,7 @@ class ArtifactSteps:
         mroot, rroot = roots["model"], roots["run"]
         if mroot and rroot and (mroot == rroot or mroot.startswith(rroot + "/")):
             sub = mroot[len(rroot) + 1 :]
-            for rel, size in self.client.list_artifacts(rroot, what=label):
+            for rel, size in self._listing(rroot, label):
                 if not sub or rel.startswith(sub + "/"):
                     files.append(
                         (f"model/{rel[len(sub) + 1 :] if sub else rel}", "model", rroot, rel, size)
@@ -107,34 +128,101 @@ class ArtifactSteps:
                 if root:
                     files += [
                         (f"{origin}/{rel}", origin, root, rel, size)
-                        for rel, size in self.client.list_artifacts(root, what=label)
+                        for rel, size in self._listing(root, label)
                     ]
         listing = [(path, size) for path, _o, _r, _rel, size in files]
         return files, listing, notes
+
+    def _same_bucket(self, uri: str) -> str | None:
+        """The key prefix of an ``s3://`` URI in the registry store's own bucket, else None."""
+        store = self.registry.store
+        if not isinstance(store, BucketStore) or not uri.startswith("s3://"):
+            return None
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        if bucket != store.bucket:
+            return None
+        prefix = prefix.strip("/")
+        return safe_artifact_path(prefix, "MLflow artifact location") if prefix else ""
+
+    def _listing(self, root: str, label: str) -> list[tuple[str, int | None]]:
+        """The files below *root*: from the MLflow proxy, or the bucket for a bucket root."""
+        if not root.startswith(BUCKET_ROOT):
+            return self.client.list_artifacts(root, what=label)
+        store = self.registry.store
+        assert isinstance(store, BucketStore)
+        listed: list[tuple[str, int | None]] = []
+        for rel, size in list_under(store, root[len(BUCKET_ROOT) :]):
+            listed.append((safe_artifact_path(rel, f"artifact path in {label}"), size))
+        return listed
+
+    def _adopt(self, root: str, rel: str, size: int | None, label: str) -> tuple[str, int, bool]:
+        """Store a file of the registry's own bucket under its hash, read in place."""
+        store = self.registry.store
+        assert isinstance(store, BucketStore)
+        if size is not None and size > self.max_artifact_bytes:
+            raise HostileAnswerError(
+                f"artifact {rel}: {size} bytes, more than the limit of {self.max_artifact_bytes}"
+            )
+        prefix = root[len(BUCKET_ROOT) :]
+        key = f"{prefix}/{rel}" if prefix else rel
+        try:
+            return adopt_object(
+                store, key, rel, progress=self._file_progress(label, rel), cancelled=self._cancelled
+            )
+        except TransferCancelled as exc:
+            raise Cancelled("the import was cancelled") from exc
 
     def _download_all(
         self, files: list[tuple[str, str, str, str, int | None]], label: str, added: list[str]
     ) -> list[dict[str, Any]]:
         store = self.registry.store
+        staging = store.staging_dir()
         out = []
         for i, (path, origin, root, rel, size) in enumerate(files):
             self._check_cancel()
             self._progress(self._fraction, f"{label}: {path} ({i + 1}/{len(files)})")
-            with staged_file(store.root, prefix=".mlflow-") as staged:
-                with open(staged, "wb") as sink:
-                    self.client.download(
-                        root,
-                        rel,
-                        size,
-                        sink,
-                        max_bytes=self.max_artifact_bytes,
-                        cancelled=self._cancelled,
-                    )
-                sha, got, new = store.adopt(staged)
+            if root.startswith(BUCKET_ROOT):
+                sha, got, new = self._adopt(root, rel, size, label)
+                if new:
+                    added.append(sha)
+                out.append({"path": path, "origin": origin, "sha256": sha, "size": got})
+                continue
+            try:
+                with staged_file(staging, prefix=".mlflow-") as staged:
+                    with open(staged, "wb") as sink:
+                        self.client.download(
+                            root,
+                            rel,
+                            size,
+                            sink,
+                            max_bytes=self.max_artifact_bytes,
+                            cancelled=self._cancelled,
+                        )
+                    sha, got, new = self._keep(staged, label, path)
+            except TransferCancelled as exc:
+                raise Cancelled("the import was cancelled") from exc
             if new:
                 added.append(sha)
             out.append({"path": path, "origin": origin, "sha256": sha, "size": got})
         return out
+
+    def _keep(self, staged: Path, label: str, path: str) -> tuple[str, int, bool]:
+        """Store a downloaded file: a folder store moves it into place (it was staged inside
+        the store), a bucket uploads it with progress and cancel."""
+        store = self.registry.store
+        if isinstance(store, ArtifactStore):
+            return store.adopt(staged)
+        return store.put_file(
+            staged, progress=self._file_progress(label, path), cancelled=self._cancelled
+        )
+
+    def _file_progress(self, label: str, path: str) -> Callable[[float, str], None]:
+        """Progress of one file's transfer, shown within the import's overall progress."""
+
+        def progress(_fraction: float, message: str) -> None:
+            self._progress(self._fraction, f"{label}: {message}")
+
+        return progress
 
     def _components(
         self, stored: list[dict[str, Any]], run: _Run | None, label: str

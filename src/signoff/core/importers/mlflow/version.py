@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from signoff.core.artifacts.store import ArtifactStore
+from signoff.core.artifacts.protocol import Store
 from signoff.core.audit.chain import canonical_json
 from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow.artifacts import _Run
@@ -39,9 +39,7 @@ def parse_run(run_id: str, run: dict[str, Any], label: str) -> _Run:
     )
 
 
-def run_components(
-    store: ArtifactStore, run: _Run | None, added: list[str]
-) -> list[dict[str, Any]]:
+def run_components(store: Store, run: _Run | None, added: list[str]) -> list[dict[str, Any]]:
     """The components a run gives a version besides its files: ``params.json`` and datasets.
 
     The params are stored in *store* as canonical JSON; a blob that is new to the store is
