@@ -1,6 +1,9 @@
 """Benchmark: 20 concurrent reviewer processes making decisions against PostgreSQL.
 
-Each process opens its own registry and connection and waits at a barrier; then all make
+Each process is one reviewer with their own PostgreSQL login (a validator; the registry's
+roles and grants installed as ``signoff db init-roles`` does), so every decision goes through
+the database's own decision function exactly as a team member's would. Each opens its own
+registry and connection and waits at a barrier; then all make
 decisions at once: mostly comments on random versions (contending for the same models' row
 locks) and approval attempts that race each other (each version may be approved exactly
 once). Two phases, the same processes:
@@ -59,7 +62,7 @@ NOTES = """
 
 
 def worker(
-    url: str,
+    urls: list[str],
     artifacts: str,
     seed: int,
     ops: int,
@@ -73,7 +76,7 @@ def worker(
     from signoff.core.governance.workflow import run_transition
 
     rnd = random.Random(seed)
-    registry = open_registry(db=url, artifacts=artifacts, upgrade=False)
+    registry = open_registry(db=urls[seed], artifacts=artifacts, upgrade=False)
     _ = registry.actor
     # warm up as a reviewer's open application is: one decision (not measured) loads the
     # policy and compiles the statements the measured ones reuse
@@ -164,6 +167,7 @@ def main() -> int:
     from sqlalchemy.engine import make_url
 
     from signoff.core.audit.chain import verify_chain
+    from signoff.core.db.pgroles import create_login, init_roles, url_for_login
     from signoff.core.db.registry import open_registry
     from signoff.core.db.schema import Decision
     from signoff.core.governance.people import save_person
@@ -178,17 +182,29 @@ def main() -> int:
         c.execute(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
     tmp = Path(tempfile.mkdtemp(prefix="signoff-bench-"))
+    logins: list[str] = []
     try:
         registry = open_registry(db=url, artifacts=tmp / "artifacts")
+        init_roles(registry.engine)
         me = registry.actor
+        tag = uuid.uuid4().hex[:6]
+        author = f"bench_author_{tag}"
+        reviewers = [f"bench_reviewer_{i}_{tag}" for i in range(args.workers)]
+        logins.extend([author, *reviewers])
         with registry.write() as s:
-            save_person(
-                s,
-                me,
-                actor=me,
-                display_name="Bench Reviewer",
-                roles=["admin", "validator", "author"],
-            )
+            save_person(s, me, actor=me, display_name="Bench Admin", roles=["admin"])
+        for login, roles in [(author, ["author"])] + [(r, ["validator"]) for r in reviewers]:
+            create_login(registry.engine, login, f"pw-{login}", roles)
+            with registry.write() as s:
+                save_person(s, login, actor=me, display_name=login, roles=roles)
+        urls = [url_for_login(url, r, f"pw-{r}") for r in reviewers]
+        author_registry = open_registry(
+            db=url_for_login(url, author, f"pw-{author}"),
+            artifacts=tmp / "artifacts",
+            upgrade=False,
+        )
+        solo_registry = open_registry(db=urls[0], artifacts=tmp / "artifacts", upgrade=False)
+        with registry.write() as s:
             set_policy(
                 s,
                 "medium",
@@ -204,18 +220,20 @@ def main() -> int:
                 folder = write_model_folder(
                     tmp / f"m{m}v{v}",
                     name=f"bench-{m}",
-                    author="lab-author",
+                    author=author,
                     tier="medium",
                     weights=f'{{"a": 0.{v + 1}, "b": 0.{m}}}',
                 )
-                number = publish(registry, folder, actor="lab-author").number
-                run_transition(registry, "submit", f"bench-{m}", number)
+                number = publish(author_registry, folder).number
+                run_transition(author_registry, "submit", f"bench-{m}", number)
                 targets[PHASES[v // 2]].append((f"bench-{m}", number))
         # baseline: one reviewer alone, the cost of a decision without contention
         solo = []
         for i in range(40):
             t0 = time.perf_counter()
-            run_transition(registry, "comment", *targets["paced"][i % args.models], comment="solo")
+            run_transition(
+                solo_registry, "comment", *targets["paced"][i % args.models], comment="solo"
+            )
             solo.append((time.perf_counter() - t0) * 1000)
         solo.sort()
         with registry.read() as s:
@@ -227,7 +245,7 @@ def main() -> int:
             ctx.Process(
                 target=worker,
                 args=(
-                    url,
+                    urls,
                     str(tmp / "artifacts"),
                     i,
                     args.ops,
@@ -251,10 +269,13 @@ def main() -> int:
                 select(func.count()).select_from(Decision).where(Decision.action == "approve")
             )
             chain = verify_chain(s)
-        registry.close()
+        for opened in (author_registry, solo_registry, registry):
+            opened.close()
     finally:
         with psycopg.connect(base.render_as_string(hide_password=False), autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for login in logins:
+                c.execute(f'DROP ROLE IF EXISTS "{login}"')
     ok = [r for r in rows if r[2] == "ok"]
     ids = [r[3] for r in ok]
     lost_or_doubled = (after - before) - len(ok)
@@ -264,7 +285,8 @@ def main() -> int:
         "",
         f"`python bench/bench_decisions.py --workers {args.workers} --ops {args.ops} "
         f"--think-ms {args.think_ms:g}` ({time.strftime('%Y-%m-%d %H:%M')} UTC, PostgreSQL 15 "
-        f"at {base.host}, 2-core machine; each reviewer is its own process and connection). "
+        f"at {base.host}, 2-core machine; each reviewer is its own process, connection and "
+        "PostgreSQL login, a validator deciding through the database's decision function). "
         "Each process first makes one unmeasured decision (its warm-up, as an open "
         "application has already loaded a version page). Paced: each reviewer pauses a "
         "random time (exponential, mean "

@@ -10,6 +10,7 @@ changed and who did it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,16 @@ def _live_changed(session: Session, version: Version, environment: str, expected
     )
 
 
+def _in_own_session(
+    session: Session, version_id: int, describe: Callable[[Session, Version], str]
+) -> str:
+    """*describe* the version as committed now, read outside the caller's aborted
+    transaction (a refused decision leaves it unusable until it is rolled back)."""
+    with Session(session.get_bind().engine) as fresh:
+        version = fresh.get(Version, version_id)
+        return describe(fresh, version) if version is not None else "it no longer exists"
+
+
 def decide_in_database(
     session: Session,
     version: Version,
@@ -110,15 +121,17 @@ def decide_in_database(
         "check_live": expected_live_version is not UNSET,
         "at": at,
     }
+    model_name, number, version_id = version.model.name, version.number, version.id
     try:
-        with session.begin_nested():
-            row = session.execute(DECIDE, params).one()
+        # no savepoint (two more round trips on every decision): a refusal aborts the whole
+        # transaction, so what the loser is told is read in a session of its own
+        row = session.execute(DECIDE, params).one()
     except DBAPIError as exc:
         code, message = database_message(exc)
         if code == "40001":
             raise ConcurrentChangeError(
-                f"{label} changed since you loaded it: {last_change(session, version)}. "
-                "Reload and decide again."
+                f"{label} changed since you loaded it: "
+                f"{_in_own_session(session, version_id, last_change)}. Reload and decide again."
                 if "row version" in message
                 else message + ". Reload and decide again."
             ) from exc
@@ -126,16 +139,22 @@ def decide_in_database(
             raise NotFoundError(message) from exc
         if code == "23505":  # the one-open-deployment index: another go-live won the race
             raise ConcurrentChangeError(
-                _live_changed(session, version, environment, expected_live_version)
+                _in_own_session(
+                    session,
+                    version_id,
+                    lambda s, v: _live_changed(s, v, environment, expected_live_version),
+                )
             ) from exc
         raise TransitionError(
             message if message.startswith("cannot ") else f"the database refused: {message}"
         ) from exc
+    # the function moved the version: nothing of the loaded row may be trusted any more, and
+    # the outcome is built from what the function returned (no reload)
     session.expire(version)
     return Outcome(
         action,
-        version.model.name,
-        version.number,
+        model_name,
+        number,
         row.state_from,
         row.state_to,
         row.decision_id,
