@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--artifacts", help="artifact folder (default HOME/artifacts)")
     parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the registry read-only (as happens by itself on read-only media): "
+        "browse, verify and export; every change is refused",
+    )
+    parser.add_argument(
         "--demo", action="store_true", help="open the demo registry (created on first use)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")

@@ -8,12 +8,19 @@ from pathlib import Path
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog import inventory, lookup
 from signoff.core.db.migrate import upgrade_to_head
+from signoff.core.publishing.limits import parse_size
 from signoff.core.publishing.publisher import publish
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="publish a model folder as the next draft version")
     p.add_argument("folder", type=Path)
+    p.add_argument(
+        "--max-component-size",
+        metavar="SIZE",
+        help="largest file stored as a component, e.g. 500MB or 5GB "
+        "(default $SIGNOFF_MAX_COMPONENT_SIZE or 2GB)",
+    )
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser("ls", help="list the inventory")
@@ -57,8 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    limit = parse_size(args.max_component_size) if args.max_component_size else None
     registry = registry_from_args(args)
-    result = publish(registry, args.folder)
+    result = publish(registry, args.folder, max_component_bytes=limit)
     print(result)
     return 0
 
