@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog import inventory, lookup
@@ -114,9 +115,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     )
     print(f"manifest {data['manifest_hash']}")
     print(f"entry point {data['entry_point']}")
+    source = data["source"]
+    if source:
+        _print_source(source)
     print("\ncomponents:")
     for c in data["components"]:
-        where = c["path"] or c["uri"]
+        # a component may have a path (a file), a URI (external data) or neither (params.json
+        # from an MLflow run, stored from the run's parameters): name it by what it has
+        where = c["path"] or c["uri"] or c["name"] or "(unnamed)"
         size = f"{c['size']:,} B" if c["size"] is not None else "external"
         print(f"  {c['kind']:<14} {where:<40} {size:>14}  {c['sha256'] or '(no hash)'}")
     if data["metrics"]:
@@ -124,6 +130,20 @@ def cmd_show(args: argparse.Namespace) -> int:
         for m in data["metrics"]:
             print(f"  {m['name']:<20} {m['value']:.4f}  ({m['dataset']})")
     return 0
+
+
+def _print_source(source: dict[str, Any]) -> None:
+    print(f"imported from MLflow {source['server']}: {source['name']} v{source['version']}")
+    print(f"  stage {source['stage'] or 'None'}; aliases {', '.join(source['aliases']) or '-'}")
+    if source["tags"]:
+        tags = ", ".join(f"{k}={v}" for k, v in sorted(source["tags"].items()))
+        print(f"  tags {tags}")
+    if source["run_id"]:
+        deleted = "  DELETED in MLflow" if source["run_deleted"] else ""
+        print(f"  run {source['run_id']}{deleted}")
+    description = source["description"].strip()
+    if description:
+        print(f"  description: {description.splitlines()[0][:100]}")
 
 
 def cmd_db_init_roles(args: argparse.Namespace) -> int:

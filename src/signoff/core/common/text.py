@@ -106,5 +106,8 @@ def version_number(value: object) -> int | None:
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer beyond Python's digit limit cannot even be printed
+        return "a number with thousands of digits"
     return text if len(text) <= 60 else text[:57] + "..."

@@ -248,7 +248,9 @@ def _access_for(db_url: str, read_only: bool) -> Access:
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         if read_only:
-            raise ReadOnlyRegistryError("only an embedded (SQLite) registry can be opened read-only")
+            raise ReadOnlyRegistryError(
+                "only an embedded (SQLite) registry can be opened read-only"
+            )
         return Access(READ_WRITE)
     return choose_access(Path(database), read_only=read_only)
 

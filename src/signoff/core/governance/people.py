@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.text import name_problem
 from signoff.core.db.schema import ROLES, User, UserRole
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,14 @@ def save_person(
     login = login.strip()
     if not login:
         raise SignoffError("a person needs a login")
+    for what, value, limit in (
+        ("login", login, 200),
+        ("printed name", display_name, 300),
+        ("email", email, 300),
+    ):
+        problem = name_problem(value.strip(), limit) if value is not None else None
+        if problem:
+            raise SignoffError(f"the {what} {value!r} {problem}")
     new_roles = _check_roles(roles) if roles is not None else None
     bootstrap = require_admin(session, actor)
     user = session.scalar(select(User).where(User.login == login).options(selectinload(User.roles)))

@@ -365,7 +365,7 @@ def _metrics(raw: dict[str, Any]) -> list[dict[str, Any]]:
         name = name_text(_require(entry, "name", "metrics"), f"{where} name", 100)
         value = entry.get("value")
         problem = number_problem(value)
-        if problem:
+        if problem or not isinstance(value, int | float):
             raise ManifestError(f"{where} ({name}): value must be a number: {problem}")
         dataset = name_text(entry.get("dataset", "validation"), f"{where} dataset", 100)
         out.append({"name": name, "value": float(value), "dataset": dataset})
