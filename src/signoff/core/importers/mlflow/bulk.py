@@ -171,6 +171,7 @@ def _load_chunk(
         report.models_created.append(name)
         report.notes += [f"{name}: {note}" for note in mapped[name][1]]
         report.versions_imported += [s["label"] for s in specs[model_ids[name]]]
+        report.notes += [note for s in specs[model_ids[name]] for note in s["notes"]]
         if model_ids[name] in live:
             number, reason = live[model_ids[name]]
             report.went_live.append(f"{name} v{number} (MLflow {reason})")
@@ -216,7 +217,6 @@ def _version_specs(
                     new_version.run_components(registry.store, run, added),
                     [],
                     [],
-                    report.skipped,
                 )
             )
         target, reason = mapping.live_target(record.registered, ready)

@@ -273,7 +273,6 @@ class MlflowImporter(ArtifactSteps):
             components,
             stored,
             listing,
-            self.report.skipped,
             self._python_version(stored),
             mlflow_name=plan.mlflow_name,
         )

@@ -82,7 +82,7 @@ class RequestWatch:
         self.request = Deadline(request_s)
         self.overall = overall
         self.fired = False
-        self._connections: list[HTTPConnection] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         wait = self.request.remaining()
         if overall is not None:
@@ -119,25 +119,28 @@ class RequestWatch:
             raise self.error()
 
     def add(self, connection: HTTPConnection) -> None:
+        """Watch the socket *connection* sent the request on (kept: the connection lets go of
+        it when the answer is to be read until the server closes)."""
+        sock = getattr(connection, "sock", None)
+        if not isinstance(sock, socket.socket):
+            return
         with self._lock:
-            self._connections.append(connection)
+            self._sockets.append(sock)
             if self.fired:
-                _shut(connection)
+                _shut(sock)
 
     def _fire(self) -> None:
         with self._lock:
             self.fired = True
-            for connection in self._connections:
-                _shut(connection)
+            for sock in self._sockets:
+                _shut(sock)
 
 
-def _shut(connection: HTTPConnection) -> None:
-    sock = getattr(connection, "sock", None)
-    if isinstance(sock, socket.socket):
-        # the plain socket's shutdown, also for TLS: it wakes a blocked read in the other
-        # thread without touching the TLS object that thread is using
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+def _shut(sock: socket.socket) -> None:
+    # the plain socket's shutdown, also for TLS: it wakes a blocked read in the other thread
+    # without touching the TLS object that thread is using
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 @contextmanager
@@ -161,14 +164,18 @@ def _note_connection(connection: HTTPConnection) -> None:
 
 class _WatchedHTTPConnection(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _note_connection(self)
-        super().request(*args, **kwargs)
+        try:
+            super().request(*args, **kwargs)
+        finally:  # connected now (or it failed): from here the answer is awaited
+            _note_connection(self)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _note_connection(self)
-        super().request(*args, **kwargs)
+        try:
+            super().request(*args, **kwargs)
+        finally:
+            _note_connection(self)
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

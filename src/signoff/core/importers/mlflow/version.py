@@ -89,7 +89,6 @@ def version_spec(
     components: list[dict[str, Any]],
     stored: list[dict[str, Any]],
     listing: list[tuple[str, int | None]],
-    problems: list[str],
     python: str = "",
     mlflow_name: str | None = None,
 ) -> dict[str, Any]:
@@ -98,7 +97,7 @@ def version_spec(
     *stored* are the artifact files downloaded (path, origin, sha256, size) and *listing*
     the artifact listing they came from. What could not be imported as MLflow has it (metric
     values that are not finite, a creation time that is no time, a deleted run) is described
-    in *problems* and in the spec's ``notes`` (recorded in the version's audit event).
+    in the spec's ``notes`` (for the report, and recorded in the version's audit event).
     *mlflow_name* is the model's name in MLflow when it is imported under another (*name*).
     """
     number = v["version"]
@@ -113,7 +112,6 @@ def version_spec(
             f"{label}: its MLflow run {run.run_id} is deleted (lifecycle stage 'deleted'); "
             "imported and marked as such"
         )
-    problems += notes
     digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
     identity = {
         "server": server,
@@ -141,7 +139,6 @@ def version_spec(
         notes.append(
             f"{label}: its author {str(author)[:40]!r} is not a usable name; recorded as 'mlflow'"
         )
-        problems.append(notes[-1])
         author = "mlflow"
     return {
         "label": label,

@@ -95,6 +95,7 @@ def write_model(
     for spec in outcome.imported:
         report.versions_imported.append(spec["label"])
         report.artifacts_stored += spec["files"]
+        report.notes += spec["notes"]
     report.versions_updated += outcome.refreshed
     report.skipped += outcome.skipped
     if outcome.went_live:
