@@ -26,6 +26,10 @@ import unicodedata
 
 # bidirectional embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069) and the
 # invisible marks (LRM, RLM, ALM) that change how the characters around them are ordered
+#: the blanks trimmed from the ends of a name (str.strip() would also drop some control
+#: characters, U+001C-U+001F and U+0085 among them, hiding them instead of refusing them)
+BLANKS = " \t\r\n"
+
 _BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 _SURROGATES = "\ud800-\udfff"
 _NAME_BAD = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_SURROGATES}]")

@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from signoff.core.common.text import name_problem, version_number
+from signoff.core.common.text import BLANKS, name_problem, version_number
 from signoff.core.db.schema import Execution, Model, Outcome, Prediction, Version
 from signoff.core.ingest.lifetime import INSIDE, Lifetime
 from signoff.core.ingest.values import (
@@ -127,8 +127,8 @@ def _resolve_version(
     record: dict[str, Any], resolver: Resolver, errors: list[str]
 ) -> tuple[int | None, int | None]:
     try:
-        ref = str(record.get("version", "")).strip()
-        model = str(record.get("model", "")).strip()
+        ref = str(record.get("version", "")).strip(BLANKS)
+        model = str(record.get("model", "")).strip(BLANKS)
     except ValueError:  # an integer beyond Python's digit limit
         errors.append("version: does not name a version number")
         return None, None
@@ -144,7 +144,7 @@ def _resolve_version(
                 f"version: {_short(ref)} must be 'model@number' when there is no model column"
             )
             return None, None
-    number_text = number_text.strip().removeprefix("v").removeprefix("V")
+    number_text = number_text.strip(BLANKS).removeprefix("v").removeprefix("V")
     number = version_number(number_text)
     if number is None:
         errors.append(
@@ -152,12 +152,13 @@ def _resolve_version(
             "(a whole number from 1, in the digits 0-9)"
         )
         return None, None
-    problem = name_problem(name.strip(), 200)
+    name = name.strip(BLANKS)
+    problem = name_problem(name, 200)
     if problem:
         errors.append(f"version: the model name {problem}")
         return None, None
     try:
-        return resolver.version_id(name.strip(), number)
+        return resolver.version_id(name, number)
     except RowError as exc:
         errors.append(str(exc))
         return None, None

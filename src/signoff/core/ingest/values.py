@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from signoff.core.common.clock import parse_time, to_naive_utc
-from signoff.core.common.text import name_problem
+from signoff.core.common.text import BLANKS, name_problem
 from signoff.core.publishing.manifest import SHA_RE
 
 EXECUTION_STATUSES = ("succeeded", "failed", "running", "cancelled")
@@ -118,7 +118,9 @@ def text_of(limit: int) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if isinstance(value, dict | list):
             raise ValueError("must be text, not a JSON structure")
-        text = str(value).strip()
+        # only ordinary blanks are trimmed: str.strip() would also drop control characters
+        # such as U+001F or U+0085, and a name that holds one is refused, not cleaned up
+        text = str(value).strip(BLANKS)
         problem = name_problem(text, limit)
         if problem:
             raise ValueError(problem)

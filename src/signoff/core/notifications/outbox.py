@@ -28,7 +28,7 @@ from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.retry import Backoff
-from signoff.core.common.text import name_problem
+from signoff.core.common.text import BLANKS, name_problem
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
 
@@ -131,7 +131,7 @@ def save_consumer(
     active: bool = True,
 ) -> Consumer:
     """Create or update a consumer of *model* (by name); audited. The secret is never logged."""
-    name = name.strip()
+    name = name.strip(BLANKS)
     if not name:
         raise ValueError("a consumer needs a name")
     for what, value, limit in (("name", name, 200), ("contact", contact, 300), ("kind", kind, 40)):
