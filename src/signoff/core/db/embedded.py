@@ -98,7 +98,7 @@ def choose_access(db_file: Path, *, read_only: bool = False) -> Access:
     # in WAL mode a reader needs the -shm index: SQLite keeps it in the folder when it may
     # write there, or uses the one a writer left; with neither, only an immutable open reads
     shm = db_file.with_name(db_file.name + "-shm")
-    if _writable(folder) or shm.exists():
+    if _writable(folder) or (shm.exists() and _reads_read_only(db_file)):
         return Access(READ_ONLY, reason)
     wal = db_file.with_name(db_file.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
@@ -108,6 +108,20 @@ def choose_access(db_file: Path, *, read_only: bool = False) -> Access:
             db_file,
         )
     return Access(IMMUTABLE, reason)
+
+
+def _reads_read_only(db_file: Path) -> bool:
+    """Whether SQLite reads *db_file* with ``mode=ro`` through the WAL index left beside it
+    (an index a live writer keeps is readable; an empty or stale one is not)."""
+    try:
+        conn = sqlite3.connect(db_file.resolve().as_uri() + "?mode=ro", uri=True, timeout=1)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def sqlite_engine(db_url: str, db_file: Path | None, access: Access) -> Engine:
