@@ -13,6 +13,7 @@ Three ways to make it read-only, each tried where the machine allows it:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -223,7 +224,9 @@ def read_only_mount(source: Path, target: Path) -> Iterator[Path]:
             pytest.skip(f"this machine does not allow a read-only remount: {remount.stderr!r}")
         yield target
     finally:
-        subprocess.run(["umount", str(target)], capture_output=True)
+        gc.collect()  # connections of registries already closed may still hold the files
+        if subprocess.run(["umount", str(target)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
 
 @pytest.mark.parametrize("leftover_index", [False, True])

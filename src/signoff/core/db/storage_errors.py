@@ -48,7 +48,10 @@ def translate(exc: BaseException, folder: Path | None) -> SignoffError | None:
     """The person's error for a storage failure *exc* while writing in *folder* (the folder of
     the SQLite file or the artifact store; None for a database server), or None."""
     if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
-        where = Path(exc.filename).parent if exc.filename else folder
+        # the folder the caller writes into names the disk; an error's own file names may be
+        # the source of a copy (shutil reports both), which lives on another disk
+        named = exc.filename2 or exc.filename
+        where = folder or (Path(named).parent if named else None)
         if exc.errno in _FULL_ERRNOS:
             return _full(where or "the registry")
         if exc.errno == errno.EROFS:
