@@ -12,9 +12,14 @@ from sqlalchemy import func, select
 
 from signoff.cli import main
 from signoff.core.db.schema import AuditEvent, Component, Model, Version
-from signoff.core.importers.mlflow.client import HostileAnswerError, MlflowClient, RetryPolicy
+from signoff.core.importers.mlflow.client import (
+    HostileAnswerError,
+    MlflowClient,
+    MlflowError,
+    RetryPolicy,
+)
 from signoff.core.importers.mlflow.importer import import_mlflow
-from tests.helpers.fake_mlflow import API, Answer, FakeServer, js
+from tests.helpers.fake_mlflow import API, ART, Answer, FakeServer, js
 
 FAST = RetryPolicy(attempts=2, backoff_s=0.01, connect_timeout_s=2, read_timeout_s=5)
 
@@ -303,3 +308,31 @@ def test_a_model_whose_second_version_fails_keeps_nothing_of_it(fake, registry):
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
     root = registry.store.root
     assert not root.exists() or not [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_an_artifact_over_the_size_limit_is_recorded_not_copied(fake, registry):
+    report = run_import(registry, fake, max_artifact_bytes=3)  # model.pkl declares 5 bytes
+    assert report.versions_imported == ["m v1"]
+    assert any(
+        "model/model.pkl is 5 bytes" in n and "Recorded, not copied" in n for n in report.notes
+    )
+    assert f"{ART}/1/models/m-1/artifacts/model.pkl" not in [p for p, _ in fake.requests]
+    with registry.read() as session:
+        (component,) = session.scalars(
+            select(Component).where(Component.uri.like("mlflow-artifacts:%"))
+        ).all()
+        assert not component.stored and component.size == 5 and component.sha256 is None
+
+
+def test_an_artifact_of_unknown_size_that_runs_past_the_limit_is_refused(fake, registry):
+    fake.routes[ART] = lambda q, h: js(
+        {"files": [{"path": "model.pkl", "is_dir": False}]}  # no file_size
+        if q["path"][0] == "1/models/m-1/artifacts"
+        else {}
+    )
+    with pytest.raises(
+        MlflowError, match="larger than 3 bytes .at least 5., the limit for a stored component"
+    ):
+        run_import(registry, fake, max_artifact_bytes=3)
+    with registry.read() as session:
+        assert session.scalar(select(func.count()).select_from(Model)) == 0

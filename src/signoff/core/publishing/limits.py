@@ -60,14 +60,16 @@ def max_component_bytes() -> int:
     return parse_size(raw) if raw else DEFAULT_MAX_COMPONENT_BYTES
 
 
-def too_large_message(what: str, size: int, limit: int, *, sparse: bool = False) -> str:
-    """The message for a component of *size* bytes over *limit*."""
+def too_large_message(
+    what: str, size: int, limit: int, *, sparse: bool = False, flag: str = "--max-component-size"
+) -> str:
+    """The message for a component of *size* bytes over *limit* (raised with *flag*)."""
     hole = " (a sparse file: most of it is holes, but it would be stored whole)" if sparse else ""
     return (
         f"{what} is {size:,} bytes ({describe_size(size)}){hole}, over the "
         f"{describe_size(limit)} limit for a stored component. Keep data this large outside "
         "the registry and name it by its uri and sha256, or raise the limit "
-        f"(--max-component-size, or {SIZE_ENV})."
+        f"({flag}, or {SIZE_ENV})."
     )
 
 

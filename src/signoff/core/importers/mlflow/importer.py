@@ -49,7 +49,7 @@ from signoff.core.importers.mlflow.mapping import tag_dict
 from signoff.core.importers.mlflow.report import ImportReport
 from signoff.core.importers.mlflow.version import parse_run, run_components, version_spec
 from signoff.core.importers.mlflow.writing import ModelPlan, write_model
-from signoff.core.publishing.limits import max_component_bytes
+from signoff.core.publishing.limits import max_component_bytes, too_large_message
 
 log = logging.getLogger(__name__)
 
@@ -257,14 +257,16 @@ class MlflowImporter(ArtifactSteps):
         label = f"{plan.name} v{number}"
         run = self._read_run(v.get("run_id"), label)
         files, listing, notes = self._artifact_files(plan.mlflow_name, number, run, label)
+        files, too_large = self._within_size_limit(files, label)
         with storage_errors(self.registry.store.root):
             stored = self._download_all(files, label, added)
             components = (
                 self._components(stored, run, label)
                 + run_components(self.registry.store, run, added)
                 + notes
+                + [component for component, _note in too_large]
             )
-        return version_spec(
+        spec = version_spec(
             self.client.base_url,
             plan.name,
             v,
@@ -276,6 +278,41 @@ class MlflowImporter(ArtifactSteps):
             self._python_version(stored),
             mlflow_name=plan.mlflow_name,
         )
+        spec["notes"] += [note for _component, note in too_large]
+        return spec
+
+    def _within_size_limit(
+        self, files: list[tuple[str, str, str, str, int | None]], label: str
+    ) -> tuple[list[tuple[str, str, str, str, int | None]], list[tuple[dict[str, Any], str]]]:
+        """The files small enough to store, and for each larger one an external component
+        (its MLflow location, not copied) with a note saying so."""
+        keep, too_large = [], []
+        limit = self.max_artifact_bytes
+        for item in files:
+            path, origin, root, rel, size = item
+            if size is None or size <= limit:
+                keep.append(item)
+                continue
+            kind, role = mapping.component_for(path, origin)
+            component = {
+                "kind": kind,
+                "name": path.split("/", 1)[1],
+                "path": None,
+                "uri": f"mlflow-artifacts:/{root}/{rel}",
+                "sha256": None,
+                "size": size,
+                "stored": False,
+                "role": role,
+                "details": {"origin": origin, "source": "mlflow", "note": "over the size limit"},
+            }
+            too_large.append(
+                (
+                    component,
+                    f"{label}: {too_large_message(path, size, limit, flag='--max-artifact-size')} "
+                    "Recorded, not copied.",
+                )
+            )
+        return keep, too_large
 
     def _discard(self, added: list[str]) -> None:
         for sha in added:
