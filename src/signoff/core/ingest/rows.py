@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from signoff.core.common.text import BLANKS, name_problem, version_number
-from signoff.core.db.schema import Execution, Model, Outcome, Prediction, Version
+from signoff.core.db.schema import Deployment, Execution, Model, Outcome, Prediction, Version
 from signoff.core.ingest.lifetime import INSIDE, Lifetime
 from signoff.core.ingest.values import (
     as_count,
@@ -72,14 +72,23 @@ class Resolver:
         key = (model_id, number)
         if key not in self._versions:
             with self.lock:
+                first_live = (
+                    select(func.min(Deployment.live_from))
+                    .where(Deployment.version_id == Version.id)
+                    .scalar_subquery()
+                )
                 row = self.session.execute(
                     select(
-                        Version.id, Version.created_at, Version.state, Version.state_changed_at
+                        Version.id,
+                        Version.created_at,
+                        Version.state,
+                        Version.state_changed_at,
+                        first_live,
                     ).where(Version.model_id == model_id, Version.number == number)
                 ).first()
             self._versions[key] = row[0] if row else None
             if row:
-                self._lifetimes[row[0]] = Lifetime.of(row[1], row[2], row[3])
+                self._lifetimes[row[0]] = Lifetime.of(row[1], row[2], row[3], row[4])
         found = self._versions[key]
         if found is None:
             raise RowError(f"unknown version: model '{name}' has no v{number}")

@@ -2,9 +2,10 @@
 
 ``predictions.outside_lifetime`` says why a reported prediction cannot have been made by its
 version as the registry knows it: ``before_version`` (dated before the version existed in the
-registry), ``after_do_not_use`` or ``after_retired`` (dated after the version was marked "do not
-use" or retired). The prediction is kept as the factory reported it, and monitoring windows
-leave it out. Existing predictions are judged the same way here.
+registry and before its first live period), ``after_do_not_use`` or ``after_retired`` (dated
+after the version was marked "do not use" or retired). The prediction is kept as the factory
+reported it, and monitoring windows leave it out. Existing predictions are judged the same way
+here.
 
 Revision ID: 0007_ingest_findings
 Revises: 0006_gates_in_the_database
@@ -25,7 +26,9 @@ def upgrade() -> None:
     )
     op.execute(
         "UPDATE predictions SET outside_lifetime = 'before_version' WHERE predicted_at < "
-        "(SELECT v.created_at FROM versions v WHERE v.id = predictions.version_id)"
+        "(SELECT v.created_at FROM versions v WHERE v.id = predictions.version_id) "
+        "AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.version_id = "
+        "predictions.version_id AND d.live_from <= predictions.predicted_at)"
     )
     for state in ("do_not_use", "retired"):
         op.execute(
