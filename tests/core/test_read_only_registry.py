@@ -1,7 +1,8 @@
 """A registry that cannot be written — handed to an auditor on read-only media, in a folder this
 user may not write, or opened with ``--read-only`` — still reads: ``ls``, ``show``, ``audit
-verify``, approvals, reviews, monitoring and notification reports work; every change is
-refused with a message (exit 2) and the registry file is left byte for byte as it was.
+verify`` and ``audit export``, ``render``, approvals, reviews, monitoring and notification
+reports work; every change is refused with a message (exit 2) and the registry file is left
+byte for byte as it was.
 
 Three ways to make it read-only, each tried where the machine allows it:
 
@@ -84,11 +85,20 @@ def digest(home: Path) -> str:
 
 
 def check_reads_and_refusals(capsys, argv0: list[str], model_folder: Path) -> None:
-    for args in READS:
+    # an auditor's copies go elsewhere: the export and a release note rendered to HTML
+    out = model_folder.parent / "auditor"
+    out.mkdir(exist_ok=True)
+    exports = [
+        ["audit", "export", str(out / "events.json")],
+        ["audit", "export", str(out / "events.csv")],
+        ["render", str(model_folder / "RELEASE_NOTES.md"), "-o", str(out / "notes.html"), "-q"],
+    ]
+    for args in READS + exports:
         code = main([*argv0, *args])
         captured = capsys.readouterr()
         assert code == 0, (args, captured.err)
         assert "Traceback" not in captured.err
+    assert (out / "events.json.head.json").is_file() and (out / "notes.html").stat().st_size
     for args in WRITES + [["publish", str(model_folder)]]:
         code = main([*argv0, *args])
         captured = capsys.readouterr()
