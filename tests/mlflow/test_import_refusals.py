@@ -336,3 +336,42 @@ def test_an_artifact_of_unknown_size_that_runs_past_the_limit_is_refused(fake, r
         run_import(registry, fake, max_artifact_bytes=3)
     with registry.read() as session:
         assert session.scalar(select(func.count()).select_from(Model)) == 0
+
+
+def test_show_prints_every_component_of_an_imported_version(fake, registry, home, capsys):
+    # a stored artifact, the run's parameters (no path, no URI) and a dataset (a URI only)
+    fake.routes[f"{API}/runs/get"] = lambda q, h: js(
+        {
+            "run": {
+                "info": {"run_id": "r1", "artifact_uri": "mlflow-artifacts:/1/r1/artifacts"},
+                "data": {"metrics": [], "params": [{"key": "lr", "value": "0.1"}]},
+                "inputs": {
+                    "dataset_inputs": [
+                        {
+                            "dataset": {
+                                "name": "train",
+                                "digest": "abc",
+                                "source": json.dumps({"uri": "s3://lake/train.parquet"}),
+                            },
+                            "tags": [{"key": "mlflow.data.context", "value": "training"}],
+                        }
+                    ]
+                },
+            }
+        }
+    )
+    run_import(registry, fake)
+    assert main(["--home", str(home), "show", "m@1", "--json"]) == 0
+    components = json.loads(capsys.readouterr().out)["components"]
+    assert sorted(c["kind"] for c in components) == ["configuration", "data", "model_object"]
+    assert main(["--home", str(home), "show", "m@1"]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    listed = captured.out.split("\ncomponents:\n", 1)[1].splitlines()
+    for component in components:
+        where = component["path"] or component["uri"] or component["name"]
+        assert any(line.split()[0] == component["kind"] and where in line for line in listed), (
+            component,
+            listed,
+        )
+    assert any("s3://lake/train.parquet" in line and "external" in line for line in listed)
