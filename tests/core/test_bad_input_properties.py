@@ -358,3 +358,30 @@ def test_dates_in_a_manifest_are_refused_naming_the_key(template, tmp_path) -> N
     folder = _folder_with(template, _to_toml(manifest))
     with pytest.raises(SignoffError, match="monitoring.since: TOML dates and times"):
         read_manifest(folder)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "words"),
+    [
+        # shows as "bob" on a screen
+        ("version", "author", "bob\u202e\x00", "version.author: the text contains a bidi"),
+        ("version", "author", "bob\x00", "version.author: the text contains a control character"),
+        ("metrics", "value", math.inf, "metrics[0].value: inf is not a finite number"),
+        ("metrics", "value", -math.inf, "metrics[0].value: -inf is not a finite number"),
+        ("model", "name", "credit@2", "name 'credit@2' must be lower-case letters"),
+        ("model", "name", "../escape", "name '../escape' must be lower-case letters"),
+    ],
+)
+def test_the_values_people_reported_are_refused_at_publish(
+    template, registry, home, capsys, table: str, key: str, value: Any, words: str
+) -> None:
+    manifest = json.loads(json.dumps(MANIFEST))
+    _set(manifest, table, key, value)
+    folder = _folder_with(template, _to_toml(manifest))
+    before = registry_state(registry)
+    try:
+        err = _expect_refusal(capsys, ["--home", str(home), "publish", str(folder)])
+    finally:
+        shutil.rmtree(folder.parent)
+    assert words in err, err
+    assert registry_state(registry) == before
