@@ -1,5 +1,6 @@
 """A full disk and a write lock held too long, said in words: "the disk holding … is full",
-"another Signoff is writing …; waited 1 s" — exit 2, no traceback, nothing changed.
+"another Signoff is writing …; waited 1 s" — exit 2, no traceback, nothing changed. A disk with
+no room left at all still reads (the registry opens read-only and says why changes fail).
 
 The full disk is a small tmpfs (``mount -t tmpfs -o size=…``) holding the registry; the test is
 skipped with the reason where this process may not mount one.
@@ -167,3 +168,36 @@ def test_the_lock_wait_is_bounded_in_the_core(registry, locked, monkeypatch) -> 
             session.execute(text("SELECT 1"))  # the transaction (and its lock) starts here
     finally:
         fresh.close()
+
+
+def test_a_registry_on_a_disk_with_no_space_left_still_reads(small_disk, tmp_path, capsys):
+    home = small_disk / "home"
+    registry = open_registry(home=home)
+    registry.set_actor_for_embedded("alice")
+    publish(registry, write_model_folder(tmp_path / "v1"))
+    before = registry_state(registry)
+    registry.close()
+    _fill(small_disk, 0)  # not a byte left
+    try:
+        full = open_registry(home=home)
+        try:  # SQLite cannot make its write-ahead index: the registry opens read-only
+            assert full.read_only and f"the disk holding {home} is full" in full.access.reason
+        finally:
+            full.close()
+        for args in (["ls"], ["show", "toy-model@1"], ["audit", "verify"], ["reviews"]):
+            code = main(["--home", str(home), *args])
+            captured = capsys.readouterr()
+            assert code == 0, (args, captured.err)
+            assert "Traceback" not in captured.err
+        code = main(["--home", str(home), "users", "add", "bob", "--role", "validator"])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "read-only (the disk holding" in err and "nothing was changed" in err
+        assert "Traceback" not in err and "disk I/O error" not in err
+    finally:
+        (small_disk / "ballast").unlink()
+    registry = open_registry(home=home)
+    try:
+        assert registry_state(registry) == before
+    finally:
+        registry.close()

@@ -100,6 +100,21 @@ def choose_access(db_file: Path, *, read_only: bool = False) -> Access:
     shm = db_file.with_name(db_file.name + "-shm")
     if _writable(folder) or (shm.exists() and _reads_read_only(db_file)):
         return Access(READ_ONLY, reason)
+    return _immutable(db_file, reason)
+
+
+def access_on_full_disk(db_file: Path) -> Access:
+    """How to read *db_file* when its disk has no room left: SQLite cannot even make the WAL
+    index a read-write (or plain read-only) open needs, so read through the index a live
+    writer keeps, or else immutable — and refuse every change, saying why."""
+    reason = f"the disk holding {db_file.parent} is full; free some space there to change it"
+    shm = db_file.with_name(db_file.name + "-shm")
+    if shm.exists() and shm.stat().st_size > 0 and _reads_read_only(db_file):
+        return Access(READ_ONLY, reason)
+    return _immutable(db_file, reason)
+
+
+def _immutable(db_file: Path, reason: str) -> Access:
     wal = db_file.with_name(db_file.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         log.warning(

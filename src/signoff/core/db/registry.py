@@ -27,9 +27,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from signoff.core.artifacts.store import ArtifactStore
-from signoff.core.common.errors import DatabaseLocationError, ReadOnlyRegistryError
+from signoff.core.common.errors import (
+    DatabaseLocationError,
+    DiskFullError,
+    ReadOnlyRegistryError,
+)
 from signoff.core.common.retry import Backoff, retry_call
-from signoff.core.db.embedded import READ_WRITE, Access, choose_access, sqlite_engine
+from signoff.core.db.embedded import (
+    READ_WRITE,
+    Access,
+    access_on_full_disk,
+    choose_access,
+    sqlite_engine,
+)
 from signoff.core.db.storage_errors import storage_errors
 
 log = logging.getLogger(__name__)
@@ -145,22 +155,40 @@ class Registry:
         self, location: Location, *, upgrade: bool = True, read_only: bool = False
     ) -> None:
         self.location = location
-        self.access = _access_for(location.db_url, read_only)
-        self.engine = make_engine(location.db_url, self.access)
         self.store = ArtifactStore(location.artifacts)
+        self._actor: str | None = None
+        self._connect(_access_for(location.db_url, read_only))
+        if not upgrade:
+            return
+        try:
+            self._check_schema()
+        except DiskFullError:
+            # a full disk still holds a registry an auditor may read: SQLite could not make
+            # room for its write-ahead index, so open it read-only, saying why changes fail
+            db_file = self._db_file
+            if self.read_only or db_file is None or not db_file.exists():
+                raise
+            self.engine.dispose()
+            self._connect(access_on_full_disk(db_file))
+            log.warning("%s: %s", db_file, self.access.reason)
+            self._check_schema()
+
+    def _connect(self, access: Access) -> None:
+        self.access = access
+        self.engine = make_engine(self.location.db_url, access)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(signoff_write=True), expire_on_commit=False
         )
-        if upgrade:
-            from signoff.core.db.migrate import require_current_schema, upgrade_to_head
 
-            with storage_errors(self.folder):
-                if self.read_only:
-                    require_current_schema(self.engine, self.display_url)
-                else:
-                    upgrade_to_head(self.engine)
-        self._actor: str | None = None
+    def _check_schema(self) -> None:
+        from signoff.core.db.migrate import require_current_schema, upgrade_to_head
+
+        with storage_errors(self.folder):
+            if self.read_only:
+                require_current_schema(self.engine, self.display_url)
+            else:
+                upgrade_to_head(self.engine)
 
     # -- facts about the connection -----------------------------------------------------
     @property
@@ -179,8 +207,13 @@ class Registry:
     @property
     def folder(self) -> Path | None:
         """The folder of the embedded database file (None for a database server)."""
+        db_file = self._db_file
+        return db_file.parent if db_file is not None else None
+
+    @property
+    def _db_file(self) -> Path | None:
         database = make_url(self.location.db_url).database if self.is_embedded else None
-        return Path(database).parent if database and database != ":memory:" else None
+        return Path(database) if database and database != ":memory:" else None
 
     def refuse_if_read_only(self, what: str = "the change") -> None:
         """Raise ReadOnlyRegistryError naming *what* when the registry is open read-only."""
