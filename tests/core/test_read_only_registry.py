@@ -99,7 +99,12 @@ def check_reads_and_refusals(capsys, argv0: list[str], model_folder: Path) -> No
         assert code == 0, (args, captured.err)
         assert "Traceback" not in captured.err
     assert (out / "events.json.head.json").is_file() and (out / "notes.html").stat().st_size
-    for args in WRITES + [["publish", str(model_folder)]]:
+    rows = out / "predictions.jsonl"
+    rows.write_text(
+        '{"subject_key": "S-2", "predicted_at": "2030-01-02", "version": "toy-model@1", '
+        '"score": 0}\n'
+    )
+    for args in WRITES + [["publish", str(model_folder)], ["ingest", "predictions", str(rows)]]:
         code = main([*argv0, *args])
         captured = capsys.readouterr()
         assert code == 2, (args, captured.out, captured.err)
