@@ -348,7 +348,7 @@ def test_a_huge_integer_and_a_deep_array_are_refused_in_words(published, home, c
         + f', "output": {deep_array(100_000)}}}\n'
     )
     err = _expect_refusal(capsys, ["--home", str(home), "ingest", "predictions", str(path)])
-    assert "line 1: is not usable JSON: Exceeds the limit" in err
+    assert "line 1: is not usable JSON: it holds a whole number too long to read" in err
     assert "line 2: is nested more than 64 deep" in err
 
 

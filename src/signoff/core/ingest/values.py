@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -35,9 +36,18 @@ def parse_json(text: str) -> Any:
     except RecursionError:
         raise ValueError(f"is nested more than {MAX_JSON_DEPTH} deep") from None
     except ValueError as exc:  # an integer over Python's digit limit, or NaN/Infinity
-        raise ValueError(f"is not usable JSON: {str(exc).split(';')[0]}") from None
+        raise ValueError(f"is not usable JSON: {_unusable(exc)}") from None
     check_depth(value)
     return value
+
+
+def _unusable(exc: ValueError) -> str:
+    """Why decoding stopped, in a person's words (Python's own names its internal limit)."""
+    message = str(exc)
+    if "integer string conversion" in message:
+        digits = sys.get_int_max_str_digits()
+        return f"it holds a whole number too long to read (more than {digits} digits)"
+    return message.split(";")[0]
 
 
 def check_depth(value: Any) -> None:
@@ -160,7 +170,7 @@ def as_json(value: Any) -> Any:
         except RecursionError:
             raise ValueError(f"is nested more than {MAX_JSON_DEPTH} deep") from None
         except ValueError as exc:
-            raise ValueError(f"is not usable JSON: {str(exc).split(';')[0]}") from None
+            raise ValueError(f"is not usable JSON: {_unusable(exc)}") from None
         value = decoded
     check_depth(value)
     return value
