@@ -156,3 +156,40 @@ def test_cancel_ends_a_wait_for_another_signoffs_write_lock(qtbot, make_ctx, reg
         other.close()
     with registry.read() as session:
         assert [p.login for p in list_people(session)] == []
+
+
+def test_a_reviewer_stops_waiting_for_another_signoffs_lock(qtbot, make_ctx, review_home) -> None:
+    from signoff.ui.version.approvals_tab import ApprovalsTab
+
+    registry = open_registry(home=review_home)  # the lock wait is the default 30 s
+    other = sqlite3.connect(review_home / "registry.db", isolation_level=None, timeout=0.1)
+    try:
+        before = registry_state(registry)
+        registry.set_actor_for_embedded("val")
+        tab = ApprovalsTab(make_ctx(registry))
+        qtbot.addWidget(tab)
+        tab.show()
+        with qtbot.waitSignal(tab.loaded, timeout=10_000):
+            tab.show_version("credit", 1)
+        assert not tab.cancel_sign_button.isVisible()
+        other.execute("BEGIN IMMEDIATE")  # another Signoff writing, for longer than anyone waits
+        try:
+            qtbot.mouseClick(tab.buttons["approve"], Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(
+                tab.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                Qt.MouseButton.LeftButton,
+            )
+            assert tab.cancel_sign_button.isVisible() and tab.cancel_sign_button.isEnabled()
+            qtbot.wait(300)  # the signature is waiting for the lock now
+            with qtbot.waitSignal(tab.decisionFailed, timeout=10_000) as stopped:  # not 30 s
+                qtbot.mouseClick(tab.cancel_sign_button, Qt.MouseButton.LeftButton)
+        finally:
+            other.execute("ROLLBACK")
+        assert stopped.args[0].startswith("Stopped waiting")
+        assert "Stopped waiting" in html.unescape(tab.message.text())
+        qtbot.waitUntil(lambda: not tab.cancel_sign_button.isVisible(), timeout=10_000)
+        qtbot.waitUntil(lambda: tab.buttons["approve"].isEnabled(), timeout=10_000)
+        assert registry_state(registry) == before
+    finally:
+        other.close()
+        registry.close()
