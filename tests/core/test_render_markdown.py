@@ -186,3 +186,10 @@ def test_tampered_store_file_is_reported_not_rendered(published):
     path.write_bytes(b'{"nbformat": 4, "cells": []}')
     with pytest.raises(HashMismatchError):
         load_version_document(registry, "credit-risk", 1, "notebook")
+
+
+def test_a_cache_that_must_not_be_written_renders_and_stores_nothing(tmp_path):
+    cache = RenderCache(tmp_path / "cache", writable=False)  # a registry opened read-only
+    document, from_cache = cache.get_or_render(V1.read_bytes(), "markdown", title="v1")
+    assert "<td>0.81</td>" in document.html and not from_cache
+    assert not (tmp_path / "cache").exists()

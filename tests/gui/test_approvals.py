@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from signoff.core.governance.workflow import note_evidence, run_transition
 from tests.helpers import shots
@@ -183,3 +183,24 @@ def test_a_tampered_signature_is_marked_not_verified_and_not_counted(
     assert not image.isNull()
     image.save(str(tmp_path / "approvals-unverified.png"))
     shots.save_screenshot(tab, "approvals-unverified")
+
+
+def test_a_comment_with_a_direction_override_is_refused_in_words(
+    qtbot, make_ctx, in_review
+) -> None:
+    tab = open_tab(qtbot, make_ctx, in_review, "val")
+    qtbot.mouseClick(tab.buttons["approve"], Qt.MouseButton.LeftButton)
+    # pasted from elsewhere (a key press cannot type it): it displays as "reviewed not"
+    QApplication.clipboard().setText("reviewed \u202eton")
+    qtbot.keyClick(tab.dialog.comment, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "\u202e" in tab.dialog.comment.toPlainText()
+    with qtbot.waitSignal(tab.decisionFailed, timeout=15000) as blocker:
+        qtbot.mouseClick(
+            tab.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
+    assert blocker.args[0].startswith("Not signed: cannot approve credit v1: the comment contains")
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in blocker.args[0]
+    qtbot.waitUntil(lambda: "U+202E" in tab.message.text(), timeout=10000)
+    # nothing was signed: once the tab has reloaded, the reviewer may correct it and sign
+    qtbot.waitUntil(lambda: tab.buttons["approve"].isEnabled(), timeout=10000)
+    assert "needs validator" in tab.gate_summary.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -257,3 +258,34 @@ def _section_centre(header, section: int):  # noqa: ANN001, ANN202
 
     x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
     return QPoint(x, header.height() // 2)
+
+
+def test_runs_tab_says_how_many_predictions_fall_outside_the_versions_lifetime(
+    qtbot, make_ctx, registry, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from signoff.core.ingest.records import ingest_records
+    from signoff.ui.version.runs_tab import RunsTab
+    from tests.helpers.monitoring import LIVE_FROM
+
+    make_live(registry, tmp_path)
+    early = LIVE_FROM - timedelta(days=400)  # before the version existed or was ever live
+    ingest_records(
+        registry,
+        "predictions",
+        [
+            {"subject_key": f"S-{i}", "predicted_at": early, "version": "toy-model@1", "score": 1}
+            for i in range(3)
+        ],
+    )
+    tab = RunsTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.show_version("toy-model", 1)
+    wait_for_result(
+        qtbot, lambda: tab.result is not None, status_problem(tab.status), timeout=20000
+    )
+    shown = html.unescape(tab.status.text())  # rich text: what the person reads
+    assert "0 predictions in" in shown  # none of them in a monitoring window
+    assert "3 predictions outside their version's lifetime" in shown
+    assert "dated before their version existed in the registry" in shown

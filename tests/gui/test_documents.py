@@ -440,3 +440,25 @@ def test_the_notebook_tab_marks_what_it_cannot_show(qtbot, make_ctx, plotly_regi
     )
     assert amber > 200, "the notes' background is on screen"
     shots.save_screenshot(tab, "notebook-notices.png")
+
+
+def test_a_read_only_registry_shows_its_notebook_and_stores_nothing(
+    qtbot, make_ctx, example_registry
+):
+    from signoff.core.db.registry import open_registry
+    from signoff.core.render import cache_dir_for
+    from signoff.ui.version.notebook_tab import NotebookTab
+
+    home = Path(example_registry.engine.url.database).parent
+    example_registry.close()
+    registry = open_registry(home=home, read_only=True)
+    try:
+        tab = NotebookTab(make_ctx(registry))
+        qtbot.addWidget(tab)
+        with document_loaded(qtbot, tab, timeout=60_000):
+            tab.show_version("credit-risk", 1)
+        text = _plain_text(qtbot, tab.view)
+        assert "Validation performance" in text and "Training data" in text
+        assert not cache_dir_for(registry).exists()  # an auditor's copy is left as it was
+    finally:
+        registry.close()

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 Answer = tuple[int, dict[str, str], bytes | Iterator[bytes]]
+RAW = 0  # an answer with this status is written to the socket as it is (status line included)
 Route = Callable[[dict[str, list[str]], "Handler"], Answer]
 API = "/api/2.0/mlflow"
 ART = "/api/2.0/mlflow-artifacts/artifacts"
@@ -82,13 +83,27 @@ class Handler(BaseHTTPRequestHandler):
             if route
             else js({"error_code": "ENDPOINT_NOT_FOUND"}, 404)
         )
+        if status == RAW:  # the route writes the whole answer itself, a byte at a time if it likes
+            self._write(body)
+            return
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
+        self._write(body)
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        """POST routes (runs/search) answer like GET ones; the body is available as
+        ``handler.json_body``."""
+        length = int(self.headers.get("Content-Length") or 0)
+        self.json_body = json.loads(self.rfile.read(length) or b"null")
+        self.do_GET()
+
+    def _write(self, body: bytes | Iterator[bytes]) -> None:
         try:
             for chunk in [body] if isinstance(body, bytes) else body:
                 self.wfile.write(chunk)
+                self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
 

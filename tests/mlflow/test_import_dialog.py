@@ -90,3 +90,47 @@ def test_cancel_stops_the_import_and_keeps_nothing_partial(qtbot, dialog, fake, 
         assert session.scalar(select(func.count()).select_from(Version)) == 0
     assert dialog.ctx.runner.wait_for_done(10000)
     assert [p for p in registry.store.root.rglob("*") if p.is_file()] == []
+
+
+def test_the_request_deadline_typed_in_stops_a_server_that_drips(qtbot, dialog, fake, registry):
+    def drip(q, h):
+        def body():
+            for byte in b"hello":
+                time.sleep(0.8)  # each byte well inside the read timeout; 4 s in all
+                yield bytes([byte])
+
+        return 200, {"Content-Length": "5"}, body()
+
+    fake.routes[f"{ART}/1/models/m-1/artifacts/model.pkl"] = drip
+    qtbot.keyClicks(dialog.url_edit, fake.url)
+    dialog.request_box.selectAll()
+    qtbot.keyClicks(dialog.request_box, "1")
+    assert dialog.request_box.value() == 1
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.handle is not None and dialog.handle.is_done, timeout=30000)
+    shown = dialog.status.text()
+    assert shown.startswith("Import stopped: the server took more than 1 s to send artifact")
+    assert "nothing of the model it stopped on was written" in shown
+    assert dialog.import_button.isEnabled() and dialog.request_box.isEnabled()
+    with registry.read() as session:
+        assert session.scalar(select(func.count()).select_from(Version)) == 0
+
+
+def test_the_report_shows_what_was_skipped_and_what_was_read_differently(
+    qtbot, dialog, fake, registry
+):
+    fake.routes["/api/2.0/mlflow/registered-models/search"] = lambda q, h: js(
+        {
+            "registered_models": [
+                {"name": "credit@2"},
+                {"name": "m", "tags": [{"key": "risk_tier", "value": "HIGH"}]},
+            ]
+        }
+    )
+    qtbot.keyClicks(dialog.url_edit, fake.url)
+    with qtbot.waitSignal(dialog.importFinished, timeout=30000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    shown = dialog.report_view.toPlainText()
+    assert "'credit@2': not imported: a model name must be" in shown
+    assert "the risk_tier tag 'HIGH' was read as 'high'" in shown
+    assert "versions imported: 1" in shown

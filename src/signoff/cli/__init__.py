@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(credentials from the AWS configuration); default $SIGNOFF_ARTIFACTS",
     )
     parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the registry read-only (as happens by itself on read-only media): "
+        "browse, verify and export; every change is refused",
+    )
+    parser.add_argument(
         "--demo", action="store_true", help="open the demo registry (created on first use)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")

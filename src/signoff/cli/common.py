@@ -20,7 +20,13 @@ def registry_from_args(args: argparse.Namespace, *, upgrade: bool = True) -> Reg
     home = args.home
     if getattr(args, "demo", False) and not (args.home or args.db):
         home = demo_home()
-    registry = open_registry(home=home, db=args.db, artifacts=args.artifacts, upgrade=upgrade)
+    registry = open_registry(
+        home=home,
+        db=args.db,
+        artifacts=args.artifacts,
+        upgrade=upgrade,
+        read_only=getattr(args, "read_only", False),
+    )
     _OPENED.append(registry)
     return registry
 

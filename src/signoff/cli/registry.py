@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog import inventory, lookup
 from signoff.core.db.migrate import upgrade_to_head
+from signoff.core.publishing.limits import parse_size
 from signoff.core.publishing.publisher import publish
 
 PERSON_TEXT_LIMIT = 300  # users.display_name and users.email
@@ -16,6 +18,12 @@ PERSON_TEXT_LIMIT = 300  # users.display_name and users.email
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="publish a model folder as the next draft version")
     p.add_argument("folder", type=Path)
+    p.add_argument(
+        "--max-component-size",
+        metavar="SIZE",
+        help="largest file stored as a component, e.g. 500MB or 5GB "
+        "(default $SIGNOFF_MAX_COMPONENT_SIZE or 2GB)",
+    )
     p.set_defaults(handler=cmd_publish)
 
     p = sub.add_parser("ls", help="list the inventory")
@@ -59,8 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    limit = parse_size(args.max_component_size) if args.max_component_size else None
     registry = registry_from_args(args)
-    result = publish(registry, args.folder)
+    result = publish(registry, args.folder, max_component_bytes=limit)
     print(result)
     return 0
 
@@ -108,9 +117,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     )
     print(f"manifest {data['manifest_hash']}")
     print(f"entry point {data['entry_point']}")
+    source = data["source"]
+    if source:
+        _print_source(source)
     print("\ncomponents:")
     for c in data["components"]:
-        where = c["path"] or c["uri"]
+        # a component may have a path (a file), a URI (external data) or neither (params.json
+        # from an MLflow run, stored from the run's parameters): name it by what it has
+        where = c["path"] or c["uri"] or c["name"] or "(unnamed)"
         size = f"{c['size']:,} B" if c["size"] is not None else "external"
         print(f"  {c['kind']:<14} {where:<40} {size:>14}  {c['sha256'] or '(no hash)'}")
     if data["metrics"]:
@@ -118,6 +132,20 @@ def cmd_show(args: argparse.Namespace) -> int:
         for m in data["metrics"]:
             print(f"  {m['name']:<20} {m['value']:.4f}  ({m['dataset']})")
     return 0
+
+
+def _print_source(source: dict[str, Any]) -> None:
+    print(f"imported from MLflow {source['server']}: {source['name']} v{source['version']}")
+    print(f"  stage {source['stage'] or 'None'}; aliases {', '.join(source['aliases']) or '-'}")
+    if source["tags"]:
+        tags = ", ".join(f"{k}={v}" for k, v in sorted(source["tags"].items()))
+        print(f"  tags {tags}")
+    if source["run_id"]:
+        deleted = "  DELETED in MLflow" if source["run_deleted"] else ""
+        print(f"  run {source['run_id']}{deleted}")
+    description = source["description"].strip()
+    if description:
+        print(f"  description: {description.splitlines()[0][:100]}")
 
 
 def cmd_db_init_roles(args: argparse.Namespace) -> int:

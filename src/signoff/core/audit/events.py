@@ -11,6 +11,7 @@ from __future__ import annotations
 MODEL_CREATED = "model.created"
 MODEL_UPDATED = "model.updated"
 MODEL_IMPORTED = "model.imported"  # a bulk load of MLflow records
+MODEL_IMPORT_NOTES = "model.import_notes"  # source values an import changed or left out
 VERSION_PUBLISHED = "version.published"
 VERSION_IMPORTED = "version.imported"
 VERSION_METADATA_UPDATED = "version.metadata_updated"

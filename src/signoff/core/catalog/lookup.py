@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from signoff.core.common.errors import NotFoundError
+from signoff.core.common.text import version_number
 from signoff.core.db.schema import PRODUCTION, Consumer, Deployment, Model, Version
 
 
@@ -44,13 +45,15 @@ def get_version(session: Session, model_name: str, number: int | None = None) ->
 
 def parse_ref(ref: str) -> tuple[str, int | None]:
     """Split ``MODEL[@VERSION]`` (``credit-risk@3`` or ``credit-risk@v3``)."""
-    name, _, number = ref.partition("@")
-    if not number:
+    name, sep, number_text = ref.partition("@")
+    if not sep:
         return name, None
-    number = number.lstrip("vV")
-    if not number.isdigit():
-        raise NotFoundError(f"'{ref}': the version after '@' must be a number, like {name}@3")
-    return name, int(number)
+    number = version_number(number_text.removeprefix("v").removeprefix("V"))
+    if number is None:
+        raise NotFoundError(
+            f"{ref!r}: the version after '@' must be a whole number from 1, like {name}@3"
+        )
+    return name, number
 
 
 def live_version_at(
@@ -123,8 +126,30 @@ def consumers_of(session: Session, model_id: int) -> list[Consumer]:
     )
 
 
+def source_of(version: Version) -> dict[str, Any] | None:
+    """Where an imported version came from, as that registry describes it (None when it was
+    published to Signoff): MLflow's name, version, aliases, tags, stage, description, run."""
+    meta = (version.manifest or {}).get("mlflow")
+    if not isinstance(meta, dict):
+        return None
+    return {
+        "registry": "mlflow",
+        "server": meta.get("server"),
+        "name": meta.get("name"),
+        "version": meta.get("version"),
+        "aliases": list(meta.get("aliases") or []),
+        "tags": dict(meta.get("tags") or {}),
+        "stage": meta.get("stage"),
+        "description": meta.get("description") or "",
+        "run_id": meta.get("run_id"),
+        "run_deleted": bool(meta.get("run_deleted")),
+        "status": meta.get("status"),
+    }
+
+
 def version_to_json(version: Version) -> dict[str, Any]:
-    """A version as plain data: state, hashes, components and metrics."""
+    """A version as plain data: state, hashes, components, metrics and, for an imported
+    version, its source registry's own description of it (see :func:`source_of`)."""
     return {
         "model": version.model.name,
         "version": version.number,
@@ -148,4 +173,5 @@ def version_to_json(version: Version) -> dict[str, Any]:
         "metrics": [
             {"name": m.name, "value": m.value, "dataset": m.dataset} for m in version.metrics
         ],
+        "source": source_of(version),
     }

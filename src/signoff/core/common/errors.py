@@ -45,3 +45,16 @@ class TransitionError(SignoffError):
 
 class Cancelled(SignoffError):
     """The person stopped the work; what was complete before the stop is kept."""
+
+
+class ReadOnlyRegistryError(SignoffError):
+    """The registry is read-only here (read-only media, no write permission, or opened so);
+    the change asked for was refused and nothing was changed."""
+
+
+class DiskFullError(SignoffError):
+    """The disk holding the registry (its database or its artifact store) is full."""
+
+
+class RegistryBusyError(SignoffError):
+    """Another Signoff held the registry's write lock for longer than Signoff waits."""

@@ -13,11 +13,17 @@ Work made of named steps shown as a checklist (reproduce: resolve, verify, envir
 compare) also reports each step through an ``on_step`` :data:`StepCallback`.
 
 These callables may be called from a worker thread; the GUI's worker relays them to its own.
+
+Some waits happen deep below any function that takes ``cancelled`` (a write waiting for another
+process's database lock). The thread running the work says how to notice a cancel for those
+with :func:`cancellable_waits`; the waiting code asks :func:`waits_cancelled`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from signoff.core.common.errors import Cancelled
 
@@ -41,3 +47,23 @@ def check_cancelled(cancelled: CancelCheck | None, what: str = "the work") -> No
     """Raise :class:`~signoff.core.common.errors.Cancelled` if *cancelled* says to stop."""
     if cancelled is not None and cancelled():
         raise Cancelled(f"{what} was cancelled")
+
+
+_waits = threading.local()
+
+
+@contextmanager
+def cancellable_waits(cancelled: CancelCheck) -> Iterator[None]:
+    """While the block runs on this thread, waits deep in the core stop once *cancelled()*."""
+    previous = getattr(_waits, "check", None)
+    _waits.check = cancelled
+    try:
+        yield
+    finally:
+        _waits.check = previous
+
+
+def waits_cancelled() -> bool:
+    """True when the work on this thread was cancelled (see :func:`cancellable_waits`)."""
+    check = getattr(_waits, "check", None)
+    return bool(check is not None and check())

@@ -106,3 +106,24 @@ def upgrade_to_head(engine: Engine) -> bool:
     log.info("migrating database %s", engine.url.render_as_string(hide_password=True))
     command.upgrade(alembic_config(engine), "heads")
     return True
+
+
+def require_current_schema(engine: Engine, where: str) -> None:
+    """Raise ReadOnlyRegistryError unless the read-only registry at *where* needs no migration
+    (a registry that cannot be written cannot be upgraded, and an older schema cannot be read).
+    """
+    from signoff.core.common.errors import ReadOnlyRegistryError
+
+    current, heads = current_revisions(engine), set(head_revisions_from_files())
+    if current == heads:
+        return
+    if not current:
+        raise ReadOnlyRegistryError(
+            f"{where} is not a Signoff registry (it has no schema) and is read-only, so "
+            "Signoff cannot set one up there"
+        )
+    raise ReadOnlyRegistryError(
+        f"the registry at {where} has schema {', '.join(sorted(current))} but this Signoff "
+        f"reads {', '.join(sorted(heads))}; it is read-only, so it cannot be upgraded here. "
+        "Open it once with write access (or with the Signoff that wrote it)."
+    )

@@ -1,10 +1,11 @@
 """Opening a registry: the database engine, its sessions, and the artifact store beside it.
 
-SQLite (the embedded default) is opened with WAL, foreign keys on, a busy timeout and
-``BEGIN IMMEDIATE`` for every write session, because SQLAlchemy silently drops ``FOR UPDATE``
-on SQLite and a deferred transaction that later writes can fail with "database is locked"
-instead of waiting. PostgreSQL is used as is; serialization failures are retried by
-:func:`signoff.core.db.registry.Registry.write` callers through :func:`retrying`.
+SQLite (the embedded default) is opened by :mod:`signoff.core.db.embedded`: WAL, foreign keys
+on, ``BEGIN IMMEDIATE`` for every write session with a bounded wait for the write lock, and
+read-only where this process may not write the file. PostgreSQL is used as is; serialization
+failures are retried by :func:`signoff.core.db.registry.Registry.write` callers through
+:func:`retrying`. Full disks and read-only media are reported in words
+(:mod:`signoff.core.db.storage_errors`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,15 +21,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from signoff.core.artifacts.location import is_object_store_url, open_store
 from signoff.core.artifacts.protocol import Store
-from signoff.core.common.errors import DatabaseLocationError
+from signoff.core.common.errors import (
+    DatabaseLocationError,
+    DiskFullError,
+    ReadOnlyRegistryError,
+)
 from signoff.core.common.retry import Backoff, retry_call
+from signoff.core.db.embedded import (
+    READ_WRITE,
+    Access,
+    access_on_full_disk,
+    choose_access,
+    sqlite_engine,
+)
+from signoff.core.db.storage_errors import storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -119,38 +131,22 @@ def check_local_database_path(db_file: Path, mounts_text: str | None = None) -> 
         )
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        # let SQLAlchemy's "begin" event below decide how each transaction starts
-        dbapi_connection.isolation_level = None
-        cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=15000")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
+def make_engine(db_url: str, access: Access | None = None) -> Engine:
+    """Create an engine for *db_url* with the pragmas and pool settings Signoff relies on.
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("signoff_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
-
-
-def make_engine(db_url: str) -> Engine:
-    """Create an engine for *db_url* with the pragmas and pool settings Signoff relies on."""
+    A SQLite file is opened as *access* says (see :mod:`signoff.core.db.embedded`); by default
+    read-write when this process may write it and read-only otherwise.
+    """
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
-        if database and database != ":memory:":
-            db_file = Path(database)
+        db_file = Path(database) if database and database != ":memory:" else None
+        if db_file is not None:
             check_local_database_path(db_file)
-            db_file.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
-        _configure_sqlite(engine)
-        return engine
+            access = access or choose_access(db_file)
+            if not access.read_only:
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite_engine(db_url, db_file, access or Access(READ_WRITE))
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
@@ -159,20 +155,45 @@ def make_engine(db_url: str) -> Engine:
 class Registry:
     """An open registry: database engine, session factories and the artifact store."""
 
-    def __init__(self, location: Location, *, upgrade: bool = True) -> None:
+    def __init__(
+        self, location: Location, *, upgrade: bool = True, read_only: bool = False
+    ) -> None:
         self.location = location
         # the store first: a malformed artifacts URL is refused before any connection opens
         self.store: Store = open_store(location.artifacts)
-        self.engine = make_engine(location.db_url)
+        self._actor: str | None = None
+        self._connect(_access_for(location.db_url, read_only))
+        if not upgrade:
+            return
+        try:
+            self._check_schema()
+        except DiskFullError:
+            # a full disk still holds a registry an auditor may read: SQLite could not make
+            # room for its write-ahead index, so open it read-only, saying why changes fail
+            db_file = self._db_file
+            if self.read_only or db_file is None or not db_file.exists():
+                raise
+            self.engine.dispose()
+            self._connect(access_on_full_disk(db_file))
+            log.warning("%s: %s", db_file, self.access.reason)
+            self._check_schema()
+
+    def _connect(self, access: Access) -> None:
+        self.access = access
+        self.engine = make_engine(self.location.db_url, access)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(signoff_write=True), expire_on_commit=False
         )
-        if upgrade:
-            from signoff.core.db.migrate import upgrade_to_head
 
-            upgrade_to_head(self.engine)
-        self._actor: str | None = None
+    def _check_schema(self) -> None:
+        from signoff.core.db.migrate import require_current_schema, upgrade_to_head
+
+        with storage_errors(self.folder):
+            if self.read_only:
+                require_current_schema(self.engine, self.display_url)
+            else:
+                upgrade_to_head(self.engine)
 
     # -- facts about the connection -----------------------------------------------------
     @property
@@ -182,6 +203,30 @@ class Registry:
     @property
     def is_embedded(self) -> bool:
         return self.dialect == "sqlite"
+
+    @property
+    def read_only(self) -> bool:
+        """True when this registry is open read-only: every write is refused before it starts."""
+        return self.access.read_only
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of the embedded database file (None for a database server)."""
+        db_file = self._db_file
+        return db_file.parent if db_file is not None else None
+
+    @property
+    def _db_file(self) -> Path | None:
+        database = make_url(self.location.db_url).database if self.is_embedded else None
+        return Path(database) if database and database != ":memory:" else None
+
+    def refuse_if_read_only(self, what: str = "the change") -> None:
+        """Raise ReadOnlyRegistryError naming *what* when the registry is open read-only."""
+        if self.read_only:
+            raise ReadOnlyRegistryError(
+                f"the registry at {self.display_url.removeprefix('sqlite:///')} is read-only "
+                f"({self.access.reason}): {what} was refused and nothing was changed"
+            )
 
     @property
     def display_url(self) -> str:
@@ -211,23 +256,41 @@ class Registry:
         """A read-only unit of work (rolled back at the end)."""
         session = self._read()
         try:
-            yield session
+            with storage_errors(self.folder):
+                yield session
         finally:
             session.rollback()
             session.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write unit of work, committed at the end; ``BEGIN IMMEDIATE`` on SQLite."""
+        """A write unit of work, committed at the end; ``BEGIN IMMEDIATE`` on SQLite.
+
+        Refused with ReadOnlyRegistryError on a read-only registry; a full disk is reported as
+        DiskFullError, a write lock held too long by another process as RegistryBusyError.
+        """
+        self.refuse_if_read_only()
         session = self._write()
         try:
-            with session.begin():
+            with storage_errors(self.folder), session.begin():
                 yield session
         finally:
             session.close()
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _access_for(db_url: str, read_only: bool) -> Access:
+    url = make_url(db_url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        if read_only:
+            raise ReadOnlyRegistryError(
+                "only an embedded (SQLite) registry can be opened read-only"
+            )
+        return Access(READ_WRITE)
+    return choose_access(Path(database), read_only=read_only)
 
 
 def _os_login() -> str:
@@ -350,6 +413,11 @@ def open_registry(
     artifacts: str | Path | None = None,
     *,
     upgrade: bool = True,
+    read_only: bool = False,
 ) -> Registry:
-    """Open (creating and migrating if needed) the registry named by the arguments."""
-    return Registry(resolve_location(home, db, artifacts), upgrade=upgrade)
+    """Open (creating and migrating if needed) the registry named by the arguments.
+
+    A SQLite registry this process may not write (read-only media, no permission) opens
+    read-only, as it does with *read_only*: reading works and every write is refused.
+    """
+    return Registry(resolve_location(home, db, artifacts), upgrade=upgrade, read_only=read_only)

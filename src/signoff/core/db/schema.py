@@ -379,6 +379,10 @@ class Prediction(Base):
     input_sha256: Mapped[str] = mapped_column(String(64), default="")
     output: Mapped[Any] = mapped_column(JSON)
     score: Mapped[float | None] = mapped_column(Float)
+    # why the prediction cannot have been made by its version as the registry knows it:
+    # "" (it can), "before_version", "after_do_not_use" or "after_retired"; monitoring leaves
+    # flagged predictions out of its windows (signoff.core.ingest.lifetime)
+    outside_lifetime: Mapped[str] = mapped_column(String(30), default="", server_default="")
 
 
 class Outcome(Base):

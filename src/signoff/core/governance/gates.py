@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit.records import check_records
 from signoff.core.common.errors import TransitionError
+from signoff.core.common.text import text_problem
 from signoff.core.db import lifecycle as lc
 from signoff.core.db.schema import APPROVED, PRODUCTION, Decision, Evidence, Version
 from signoff.core.governance.people import roles_of
@@ -181,6 +182,10 @@ def check_allowed(
         if action in ("reject", "do_not_use"):
             raise refuse("a reason is required (write it in the comment)")
         raise refuse("a comment is required")
+    # the comment is printed beside the signature and kept in the audit trail: it must read
+    # as it is stored
+    if comment is not None and (problem := text_problem(comment)):
+        raise refuse(f"the comment {problem}")
     if version.state not in spec.sources:
         raise refuse(_not_possible_reason(session, version, spec))
     if not spec.author_may and actor == version.author:

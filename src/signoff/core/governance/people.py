@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.text import BLANKS, name_problem
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import ROLES, User, UserRole
 
@@ -118,9 +119,17 @@ def save_person(
     active: bool | None = None,
 ) -> Person:
     """Create or update a person (roles replace the old set); audited. Admins only."""
-    login = login.strip()
+    login = login.strip(BLANKS)
     if not login:
         raise SignoffError("a person needs a login")
+    for what, value, limit in (
+        ("login", login, 200),
+        ("printed name", display_name, 300),
+        ("email", email, 300),
+    ):
+        problem = name_problem(value.strip(BLANKS), limit) if value is not None else None
+        if problem:
+            raise SignoffError(f"the {what} {value!r} {problem}")
     new_roles = _check_roles(roles) if roles is not None else None
     bootstrap = require_admin(session, actor)
     user = session.scalar(select(User).where(User.login == login).options(selectinload(User.roles)))
@@ -130,9 +139,9 @@ def save_person(
         session.add(user)
     before = sorted(r.role for r in user.roles)
     if display_name is not None:
-        user.display_name = display_name.strip()
+        user.display_name = display_name.strip(BLANKS)
     if email is not None:
-        user.email = email.strip()
+        user.email = email.strip(BLANKS)
     if active is not None:
         user.active = active
     if new_roles is not None:

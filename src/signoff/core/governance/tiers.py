@@ -17,6 +17,7 @@ from signoff.core.audit.chain import append_event
 from signoff.core.catalog.lookup import get_model
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.text import BLANKS, text_problem
 from signoff.core.db import lifecycle as lc
 from signoff.core.db.schema import RISK_TIERS
 from signoff.core.governance.people import PermissionDeniedError, roles_of
@@ -26,8 +27,10 @@ def set_risk_tier(session: Session, model_name: str, tier: str, *, actor: str, r
     """Move *model_name* to risk tier *tier*; returns the tier it had. Audited."""
     if tier not in RISK_TIERS:
         raise SignoffError(f"unknown risk tier '{tier}'; tiers are {', '.join(RISK_TIERS)}")
-    if not reason.strip():
+    if not reason.strip(BLANKS):
         raise SignoffError("a reason is required to change a risk tier")
+    if problem := text_problem(reason):
+        raise SignoffError(f"the reason for the risk tier change {problem}")
     model = get_model(session, model_name)
     before = model.risk_tier
     if not roles_of(session, actor) & set(lc.TIER_SETTERS):
@@ -58,6 +61,6 @@ def set_risk_tier(session: Session, model_name: str, tier: str, *, actor: str, r
         entity_type="model",
         entity_id=model.name,
         model_id=model.id,
-        payload={"from": before, "to": tier, "reason": reason.strip()},
+        payload={"from": before, "to": tier, "reason": reason.strip(BLANKS)},
     )
     return before

@@ -31,6 +31,7 @@ from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import ConcurrentChangeError, NotFoundError, TransitionError
+from signoff.core.common.text import BLANKS
 from signoff.core.db.lifecycle import STATE_REQUIRES
 from signoff.core.db.registry import PG_NOW, Registry, db_now, remember_db_now, retrying
 from signoff.core.db.schema import (
@@ -186,7 +187,7 @@ def transition(
     """
     version = _lock_version(session, model, number)
     _check_fresh(session, version, expected_row_version)
-    comment = (comment or "").strip()
+    comment = (comment or "").strip(BLANKS)  # str.strip() would hide some control characters
     role = check_allowed(session, version, action, actor, role, comment)
     if session.get_bind().dialect.name == "postgresql":
         return decide_in_database(

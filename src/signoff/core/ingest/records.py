@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import logging
 import queue
 import threading
@@ -38,7 +37,9 @@ from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.registry import Registry
+from signoff.core.ingest import lifetime
 from signoff.core.ingest.rows import SPECS, Resolver, RowError, RowSpec
+from signoff.core.ingest.values import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class IngestResult:
     inserted: int
     models: list[str] = field(default_factory=list)
     sha256: str = ""
+    #: predictions dated outside their version's lifetime, by kind (signoff.core.ingest.lifetime)
+    outside_lifetime: dict[str, int] = field(default_factory=dict)
 
     @property
     def already_present(self) -> int:
@@ -94,10 +97,12 @@ class IngestResult:
 
     def describe(self) -> str:
         """One line for a person: rows read, new, already stored, models."""
+        outside = lifetime.describe(self.outside_lifetime)
         return (
             f"{self.kind}: {self.rows} row(s) read from {self.source}, {self.inserted} new, "
             f"{self.already_present} already stored"
             + (f" (models: {', '.join(self.models)})" if self.models else "")
+            + (f"; {outside}" if outside else "")
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -110,6 +115,7 @@ class IngestResult:
             "already_present": self.already_present,
             "models": self.models,
             "sha256": self.sha256,
+            "outside_lifetime": self.outside_lifetime,
         }
 
 
@@ -195,9 +201,9 @@ def _jsonl_records(
         if not text.strip():
             continue
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield reader_state.number, f"is not valid JSON ({exc.msg} at column {exc.colno})"
+            value = parse_json(text)
+        except ValueError as exc:
+            yield reader_state.number, str(exc)
             continue
         if not isinstance(value, dict):
             yield reader_state.number, "is not a JSON object"
@@ -293,6 +299,7 @@ def _store(
     actor: str | None,
 ) -> IngestResult:
     actor = actor or registry.actor
+    registry.refuse_if_read_only("ingesting")
     with registry.write() as session:
         resolver = Resolver(session)
         dialect = session.get_bind().dialect.name
@@ -308,8 +315,8 @@ def _store(
             scan.problems.append((0, "the file is empty: there are no rows"))
         if scan.problems:  # raising rolls back every batch already sent
             raise IngestError(source, scan.problems, stopped=scan.stopped)
-        names = _audit(session, spec.kind, source, actor, scan.rows, inserted, scan.per_model)
-    return IngestResult(spec.kind, source, scan.rows, inserted, names)
+        names = _audit(session, spec.kind, source, actor, scan, inserted)
+    return IngestResult(spec.kind, source, scan.rows, inserted, names, "", scan.outside_lifetime)
 
 
 @dataclass
@@ -318,6 +325,8 @@ class _Scan:
     per_model: dict[int, int] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
     stopped: bool = False
+    outside_lifetime: dict[str, int] = field(default_factory=dict)
+    outside_by_model: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 def _scan(
@@ -355,6 +364,11 @@ def _scan(
                 scan.rows += 1
                 if model_id is not None:
                     per_model[model_id] = per_model.get(model_id, 0) + 1
+                outside = values.get("outside_lifetime")
+                if outside:
+                    scan.outside_lifetime[outside] = scan.outside_lifetime.get(outside, 0) + 1
+                    mine = scan.outside_by_model.setdefault(model_id or 0, {})
+                    mine[outside] = mine.get(outside, 0) + 1
                 if not problems:
                     batch.append(spec.bind(values, sqlite))
                     if len(batch) >= BATCH_ROWS:
@@ -419,15 +433,11 @@ def _send(conn: Any, insert: str, batch: list[tuple[Any, ...]]) -> int:
 
 
 def _audit(
-    session: Session,
-    kind: str,
-    source: str,
-    actor: str,
-    rows: int,
-    inserted: int,
-    per_model: dict[int, int],
+    session: Session, kind: str, source: str, actor: str, scan: _Scan, inserted: int
 ) -> list[str]:
     from signoff.core.db.schema import Model
+
+    rows, per_model = scan.rows, scan.per_model
 
     names = []
     for model_id in sorted(per_model):
@@ -448,6 +458,11 @@ def _audit(
                     "rows_for_model": per_model[model_id],
                     "rows": rows,
                     "inserted": inserted,
+                    **(
+                        {"outside_lifetime": scan.outside_by_model[model_id]}
+                        if model_id in scan.outside_by_model
+                        else {}
+                    ),
                 },
             )
     if inserted and not names:

@@ -14,12 +14,15 @@ import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from signoff.core.db.schema import Execution, Model, Outcome, Prediction, Version
+from signoff.core.common.text import BLANKS, name_problem, version_number
+from signoff.core.db.schema import Deployment, Execution, Model, Outcome, Prediction, Version
+from signoff.core.ingest.lifetime import INSIDE, Lifetime
 from signoff.core.ingest.values import (
     as_count,
     as_json,
@@ -48,6 +51,7 @@ class Resolver:
         self.lock = threading.Lock()
         self._models: dict[str, int | None] = {}
         self._versions: dict[tuple[int, int], int | None] = {}
+        self._lifetimes: dict[int, Lifetime] = {}
         self._executions: dict[str, int | None] = {}
         # (version cell, model cell) -> (version id, model id), or the reason it is wrong
         self.refs: dict[tuple[Any, Any], tuple[int | None, int | None] | str] = {}
@@ -68,13 +72,32 @@ class Resolver:
         key = (model_id, number)
         if key not in self._versions:
             with self.lock:
-                self._versions[key] = self.session.scalar(
-                    select(Version.id).where(Version.model_id == model_id, Version.number == number)
+                first_live = (
+                    select(func.min(Deployment.live_from))
+                    .where(Deployment.version_id == Version.id)
+                    .scalar_subquery()
                 )
+                row = self.session.execute(
+                    select(
+                        Version.id,
+                        Version.created_at,
+                        Version.state,
+                        Version.state_changed_at,
+                        first_live,
+                    ).where(Version.model_id == model_id, Version.number == number)
+                ).first()
+            self._versions[key] = row[0] if row else None
+            if row:
+                self._lifetimes[row[0]] = Lifetime.of(row[1], row[2], row[3], row[4])
         found = self._versions[key]
         if found is None:
             raise RowError(f"unknown version: model '{name}' has no v{number}")
         return found, model_id
+
+    def outside_lifetime(self, version_id: int, at: datetime) -> str:
+        """INSIDE, or why a prediction at *at* falls outside the version's lifetime."""
+        lifetime = self._lifetimes.get(version_id)
+        return lifetime.judge(at) if lifetime is not None else INSIDE
 
     def execution_id(self, external_id: str) -> int:
         """The id of the execution reported as *external_id*; RowError when unknown."""
@@ -112,24 +135,39 @@ def _version(
 def _resolve_version(
     record: dict[str, Any], resolver: Resolver, errors: list[str]
 ) -> tuple[int | None, int | None]:
-    ref = str(record.get("version", "")).strip()
-    model = str(record.get("model", "")).strip()
+    try:
+        ref = str(record.get("version", "")).strip(BLANKS)
+        model = str(record.get("model", "")).strip(BLANKS)
+    except ValueError:  # an integer beyond Python's digit limit
+        errors.append("version: does not name a version number")
+        return None, None
     if not ref:
         errors.append("version: missing (give 'model@number', or a model and a version column)")
         return None, None
     if model:
         name, number_text = model, ref
     else:
-        name, sep, number_text = ref.partition("@")
+        name, sep, number_text = ref.rpartition("@")
         if not sep:
-            errors.append(f"version: {ref!r} must be 'model@number' when there is no model column")
+            errors.append(
+                f"version: {_short(ref)} must be 'model@number' when there is no model column"
+            )
             return None, None
-    number_text = number_text.strip().lstrip("vV")
-    if not number_text.isdigit():
-        errors.append(f"version: {ref!r} does not name a version number")
+    number_text = number_text.strip(BLANKS).removeprefix("v").removeprefix("V")
+    number = version_number(number_text)
+    if number is None:
+        errors.append(
+            f"version: {_short(ref)} does not name a version number "
+            "(a whole number from 1, in the digits 0-9)"
+        )
+        return None, None
+    name = name.strip(BLANKS)
+    problem = name_problem(name, 200)
+    if problem:
+        errors.append(f"version: the model name {problem}")
         return None, None
     try:
-        return resolver.version_id(name.strip(), int(number_text))
+        return resolver.version_id(name, number)
     except RowError as exc:
         errors.append(str(exc))
         return None, None
@@ -208,6 +246,11 @@ class RowSpec:
                 # json.dumps of a float is its repr; skip the encoder for the common case
                 row[column] = repr(value) if type(value) is float else json.dumps(value)
         return operator.itemgetter(*self.insert_columns)(row)
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _missing(record: dict[str, Any], columns: tuple[str, ...], errors: list[str]) -> None:
@@ -332,7 +375,10 @@ def _convert_prediction(
         except ValueError as exc:
             errors.append(f"score: {exc}")
     if output is not None:
-        output = as_json(output)
+        try:
+            output = as_json(output)
+        except ValueError as exc:
+            errors.append(f"output: {exc}")
     elif score is None:
         errors.append("score/output: give the score, the output, or both")
     extra = (
@@ -352,6 +398,11 @@ def _convert_prediction(
         score = score_of(output)
     if output is None:
         output = score
+    outside = (
+        resolver.outside_lifetime(version_id, at)
+        if version_id is not None and isinstance(at, datetime)
+        else INSIDE
+    )
     row = {
         "subject_key": subject,
         "predicted_at": at,
@@ -362,6 +413,7 @@ def _convert_prediction(
         "input_sha256": extra.get("input_sha256", ""),
         "output": output,
         "score": score,
+        "outside_lifetime": outside,
     }
     return row, f"{version_id}\x1f{at}\x1f{subject}", model_id
 
@@ -454,6 +506,7 @@ SPECS: dict[str, RowSpec] = {
             "input_sha256",
             "output",
             "score",
+            "outside_lifetime",
         ),
         time_columns=("predicted_at",),
         json_columns=("input_record", "output"),

@@ -149,6 +149,8 @@ class VersionSeries:
     tolerance: float
     psi_reference: str
     windows: list[WindowStat] = field(default_factory=list)
+    #: predictions left out of the windows: dated outside the version's lifetime, by kind
+    outside_lifetime: dict[str, int] = field(default_factory=dict)
 
     @property
     def limit(self) -> float | None:
@@ -175,7 +177,11 @@ def scored_pairs(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[tuple[datetime, float, float | None]]:
-    """(predicted_at, score, actual or None) for every scored prediction of a version."""
+    """(predicted_at, score, actual or None) for every scored prediction of a version.
+
+    Predictions flagged outside the version's lifetime (signoff.core.ingest.lifetime) are left
+    out: they cannot have been made by this version as the registry knows it.
+    """
     outcome = (
         select(Outcome.actual)
         .where(
@@ -188,7 +194,11 @@ def scored_pairs(
         .correlate(Prediction)
         .scalar_subquery()
     )
-    conditions = [Prediction.version_id == version_id, Prediction.score.is_not(None)]
+    conditions = [
+        Prediction.version_id == version_id,
+        Prediction.score.is_not(None),
+        Prediction.outside_lifetime == "",
+    ]
     if since is not None:
         conditions.append(Prediction.predicted_at >= since)
     if until is not None:
@@ -199,6 +209,16 @@ def scored_pairs(
         .order_by(Prediction.predicted_at)
     ).all()
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def outside_lifetime_counts(session: Session, version_id: int) -> dict[str, int]:
+    """How many predictions of a version are flagged outside its lifetime, by kind."""
+    rows = session.execute(
+        select(Prediction.outside_lifetime, func.count())
+        .where(Prediction.version_id == version_id, Prediction.outside_lifetime != "")
+        .group_by(Prediction.outside_lifetime)
+    ).all()
+    return {kind: count for kind, count in rows}
 
 
 def development_baseline(session: Session, version_id: int, metric: str) -> float | None:
@@ -263,6 +283,7 @@ def version_series(
         rules.tolerance,
         "",
     )
+    series.outside_lifetime = outside_lifetime_counts(session, version.id)
     buckets: dict[datetime, list[tuple[float, float | None]]] = {}
     for at, score, actual in pairs:
         buckets.setdefault(window_start(at, rules.window_days), []).append((score, actual))

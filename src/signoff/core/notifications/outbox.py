@@ -30,6 +30,7 @@ from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.retry import Backoff
+from signoff.core.common.text import BLANKS, name_problem
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
 from signoff.core.notifications.webhooks import (
@@ -141,11 +142,16 @@ def save_consumer(
     """Create or update a consumer of *model* (by name); audited. The secret is never logged.
 
     A webhook URL that breaks the rules of :mod:`signoff.core.notifications.webhooks` is
-    refused with WebhookURLError (a ValueError) naming the rule.
+    refused with WebhookURLError (a ValueError) naming the rule; a name, contact or kind with
+    control or invisible characters is refused too.
     """
-    name = name.strip()
+    name = name.strip(BLANKS)
     if not name:
         raise ValueError("a consumer needs a name")
+    for what, value, limit in (("name", name, 200), ("contact", contact, 300), ("kind", kind, 40)):
+        problem = name_problem(value, limit)
+        if problem:
+            raise ValueError(f"the consumer's {what} {value!r} {problem}")
     if webhook_url:
         check_webhook_url(webhook_url, allowed_webhook_hosts(session))
     if pinned_version is not None and pinned_version.model_id != model.id:
@@ -337,7 +343,10 @@ def _record(
 
 def may_deliver(registry: Registry) -> bool:
     """Whether this login delivers notifications: always on SQLite; on a shared PostgreSQL
-    registry only the notifier service login and admins may read the webhook secrets."""
+    registry only the notifier service login and admins may read the webhook secrets; never
+    on a registry open read-only (delivering records each attempt)."""
+    if registry.read_only:
+        return False
     if registry.dialect != "postgresql":
         return True
     with registry.read() as session:

@@ -14,7 +14,14 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from signoff.core.common.errors import ManifestError, PathEscapeError
+from signoff.core.common.text import name_problem, number_problem
 from signoff.core.db.schema import RISK_TIERS
+from signoff.core.publishing.manifest_values import (
+    MAX_MANIFEST_BYTES,
+    check_manifest_values,
+    name_text,
+    one_line,
+)
 
 MANIFEST_NAME = "signoff.toml"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -70,10 +77,23 @@ class Manifest:
     raw: dict[str, Any]
 
 
+def model_name_problem(name: object) -> str | None:
+    """Why *name* cannot name a Signoff model, or None when it can (the manifest's rule)."""
+    if isinstance(name, str) and NAME_RE.fullmatch(name):
+        return None
+    return (
+        "a model name must be 1-100 lower-case letters, digits, '.', '-' or '_', "
+        "starting with a letter or digit"
+    )
+
+
 def confine(folder: Path, rel: object, what: str) -> Path:
     """Resolve *rel* inside *folder*, refusing anything that would leave it."""
     if not isinstance(rel, str) or not rel.strip():
         raise ManifestError(f"{what}: expected a relative file path, got {rel!r}")
+    problem = name_problem(rel, 500)
+    if problem:
+        raise ManifestError(f"{what}: the path {rel!r} {problem}")
     absolute = PureWindowsPath(rel).drive or PurePosixPath(rel).is_absolute()
     if absolute or rel.startswith(("/", "\\")):
         raise PathEscapeError(
@@ -127,7 +147,7 @@ def _pin(entry: dict[str, Any], where: str) -> str | None:
     pin = entry.get("sha256")
     if pin is None:
         return None
-    if not isinstance(pin, str) or not SHA_RE.match(pin.lower()):
+    if not isinstance(pin, str) or not SHA_RE.fullmatch(pin.lower()):
         raise ManifestError(f"{where}: sha256 must be 64 hexadecimal characters, got {pin!r}")
     return pin.lower()
 
@@ -140,10 +160,18 @@ def read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST_NAME
     if not path.is_file():
         raise ManifestError(f"{folder} has no {MANIFEST_NAME} manifest")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"{path} is larger than {MAX_MANIFEST_BYTES // 1024} KiB; a manifest names the "
+            "files of a version, it does not hold them"
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ManifestError(f"{path}: not valid TOML: nested too deeply") from None
+    check_manifest_values(raw)
     _check_keys(raw, TOP_LEVEL, "manifest")
     model = raw.get("model")
     version = raw.get("version")
@@ -155,7 +183,7 @@ def read_manifest(folder: Path) -> Manifest:
     _check_keys(version, VERSION_KEYS, "version")
 
     name = _require(model, "name", "model")
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if model_name_problem(name):
         raise ManifestError(
             f"[model] name {name!r} must be lower-case letters, digits, '.', '-' "
             "or '_', starting with a letter or digit"
@@ -169,13 +197,18 @@ def read_manifest(folder: Path) -> Manifest:
     tags = model.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise ManifestError("[model] tags must be a list of strings")
-    for key in ("title", "description", "owner", "business_unit"):
-        if not isinstance(model.get(key, ""), str):
-            raise ManifestError(f"[model] {key} must be text")
+    for tag in tags:
+        name_text(tag, "[model] tag", 100)
+    for key, limit in (("title", 300), ("owner", 200), ("business_unit", 200)):
+        one_line(model, key, "model", limit)
+    if not isinstance(model.get("description", ""), str):
+        raise ManifestError("[model] description must be text")
 
     author = _require(version, "author", "version")
-    if not isinstance(author, str):
-        raise ManifestError("[version] author must be text")
+    one_line(version, "author", "version", 200)
+    if not author.strip():
+        raise ManifestError("[version] author must name a person, not blank space")
+    one_line(version, "python", "version", 40)
     components = _version_components(folder, version)
     components += _listed_components(folder, raw)
     metrics = _metrics(raw)
@@ -202,7 +235,7 @@ def read_manifest(folder: Path) -> Manifest:
 def _version_components(folder: Path, version: dict[str, Any]) -> list[ComponentSpec]:
     out: list[ComponentSpec] = []
     entry = _require(version, "entry_point", "version")
-    if not isinstance(entry, str) or not re.match(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$", entry):
+    if not isinstance(entry, str) or not re.fullmatch(r"[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*", entry):
         raise ManifestError(f"[version] entry_point {entry!r} must look like 'score.py:predict'")
     script = entry.split(":", 1)[0]
     out.append(
@@ -251,13 +284,16 @@ def _listed_components(folder: Path, raw: dict[str, Any]) -> list[ComponentSpec]
                 "or 'uri' (an external location)"
             )
         pin = _pin(entry, where)
-        details = {"description": entry.get("description", "")}
+        description = entry.get("description", "")
+        if not isinstance(description, str):
+            raise ManifestError(f"{where}: description must be text")
+        details = {"description": description}
         if has_path:
             rel = entry["path"]
             out.append(
                 ComponentSpec(
                     "data",
-                    entry.get("name", rel),
+                    name_text(entry.get("name", rel), f"{where} name", 300),
                     rel,
                     confine(folder, rel, where),
                     pinned_sha256=pin,
@@ -270,9 +306,15 @@ def _listed_components(folder: Path, raw: dict[str, Any]) -> list[ComponentSpec]
                 raise ManifestError(
                     f"{where}: uri {uri!r} must be a URI such as s3://… or file://…"
                 )
+            if name_problem(uri, 1000):
+                raise ManifestError(f"{where}: uri {uri!r} {name_problem(uri, 1000)}")
             out.append(
                 ComponentSpec(
-                    "data", entry.get("name", uri), uri=uri, pinned_sha256=pin, details=details
+                    "data",
+                    name_text(entry.get("name", uri), f"{where} name", 300),
+                    uri=uri,
+                    pinned_sha256=pin,
+                    details=details,
                 )
             )
     for key, kind in (
@@ -287,7 +329,7 @@ def _listed_components(folder: Path, raw: dict[str, Any]) -> list[ComponentSpec]
             out.append(
                 ComponentSpec(
                     kind,
-                    entry.get("name", rel),
+                    name_text(entry.get("name", rel), f"{where} name", 300),
                     rel,
                     confine(folder, rel, where),
                     pinned_sha256=_pin(entry, where),
@@ -296,7 +338,7 @@ def _listed_components(folder: Path, raw: dict[str, Any]) -> list[ComponentSpec]
     for i, entry in enumerate(_table_list(raw, "tests"), 1):
         where = f"[[tests]] #{i}"
         _check_keys(entry, {"name", "inputs", "outputs", "tolerance", "sha256"}, where)
-        name = entry.get("name", f"reference-{i}")
+        name = name_text(entry.get("name", f"reference-{i}"), f"{where} name", 200)
         tolerance = entry.get("tolerance", 1e-9)
         if not isinstance(tolerance, int | float) or tolerance < 0:
             raise ManifestError(f"{where}: tolerance must be a non-negative number")
@@ -320,17 +362,11 @@ def _metrics(raw: dict[str, Any]) -> list[dict[str, Any]]:
     for i, entry in enumerate(_table_list(raw, "metrics"), 1):
         where = f"[[metrics]] #{i}"
         _check_keys(entry, {"name", "value", "dataset"}, where)
-        name = _require(entry, "name", "metrics")
+        name = name_text(_require(entry, "name", "metrics"), f"{where} name", 100)
         value = entry.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ManifestError(f"{where} ({name}): value must be a number, got {value!r}")
-        if value != value:  # NaN
-            raise ManifestError(f"{where} ({name}): value is NaN")
-        out.append(
-            {
-                "name": str(name),
-                "value": float(value),
-                "dataset": str(entry.get("dataset", "validation")),
-            }
-        )
+        problem = number_problem(value)
+        if problem or not isinstance(value, int | float):
+            raise ManifestError(f"{where} ({name}): value must be a number: {problem}")
+        dataset = name_text(entry.get("dataset", "validation"), f"{where} dataset", 100)
+        out.append({"name": name, "value": float(value), "dataset": dataset})
     return out

@@ -3,6 +3,11 @@
 Everything is validated and hashed before the database is touched; the version, its
 components, metrics and audit event are then written in one transaction. Blobs added to the
 artifact store for a publish that fails are removed again, so a failed publish leaves nothing.
+
+A stored component may be at most :func:`max_component_bytes` large (2 GB unless
+``SIGNOFF_MAX_COMPONENT_SIZE`` or the caller says otherwise): larger data is named by its URI
+and sha256 instead of being copied into the store. The limit is checked before a file is
+hashed, so a 2 GB sparse file costs a ``stat``, not a 2 GB copy.
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
 from signoff.core.common.files import sha256_bytes, sha256_file
+from signoff.core.common.text import text_problem
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
+from signoff.core.db.storage_errors import local_folder, storage_errors
+from signoff.core.publishing import limits
 from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
 
 log = logging.getLogger(__name__)
+
+MAX_RELEASE_NOTES_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,12 @@ class Published:
         return f"{self.model} v{self.number}"
 
 
-def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None, int | None]]:
+def _hash_components(
+    manifest: Manifest, limit: int
+) -> list[tuple[ComponentSpec, str | None, int | None]]:
+    for spec in manifest.components:
+        if spec.source is not None:
+            limits.check_component_size(spec.source, f"{spec.kind} '{spec.name}'", limit)
     hashed: list[tuple[ComponentSpec, str | None, int | None]] = []
     for spec in manifest.components:
         if spec.source is None:
@@ -78,31 +93,55 @@ def manifest_hash(
     return sha256_bytes(canonical_json(content).encode())
 
 
-def publish(registry: Registry, folder: Path | str, *, actor: str | None = None) -> Published:
+def publish(
+    registry: Registry,
+    folder: Path | str,
+    *,
+    actor: str | None = None,
+    max_component_bytes: int | None = None,
+) -> Published:
     """Publish *folder* (with its ``signoff.toml``) as the next draft version of its model.
 
-    Raises ManifestError, HashMismatchError or DuplicatePublishError and writes nothing
-    when the folder cannot be published.
+    Raises ManifestError (a component over *max_component_bytes*, by default
+    :func:`~signoff.core.publishing.limits.max_component_bytes`, included),
+    HashMismatchError or DuplicatePublishError and writes nothing when the folder cannot be
+    published; ReadOnlyRegistryError or DiskFullError when the registry cannot take it.
     """
+    registry.refuse_if_read_only("publishing")
+    limit = max_component_bytes if max_component_bytes is not None else limits.max_component_bytes()
     manifest = read_manifest(Path(folder))
-    hashed = _hash_components(manifest)
+    hashed = _hash_components(manifest, limit)
     digest = manifest_hash(manifest, hashed)
     actor = actor or registry.actor
     release_notes_path = next(
         s.source for s, _, _ in hashed if s.role == "release_notes" and s.source is not None
     )
+    if release_notes_path.stat().st_size > MAX_RELEASE_NOTES_BYTES:
+        raise ManifestError(
+            f"release notes {release_notes_path.name} are larger than "
+            f"{MAX_RELEASE_NOTES_BYTES // 2**20} MiB; they are read on screen, keep them short"
+        )
     try:
         release_notes = release_notes_path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ManifestError(f"release notes {release_notes_path.name} are not UTF-8 text") from exc
+    problem = text_problem(release_notes)
+    if problem:
+        raise ManifestError(f"release notes {release_notes_path.name}: the text {problem}")
 
     added: list[str] = []
     try:
-        for spec, _sha, _ in hashed:
-            if spec.source is not None:
-                stored_sha, _size, new = registry.store.put_file(spec.source)
-                if new:
-                    added.append(stored_sha)
+        with storage_errors(local_folder(registry.store)):
+            for spec, sha, _ in hashed:
+                if spec.source is not None:
+                    stored_sha, size, new = registry.store.put_file(spec.source)
+                    if new:
+                        added.append(stored_sha)
+                    if stored_sha != sha or size > limit:
+                        raise ManifestError(
+                            f"{spec.kind} '{spec.name}' ({spec.rel_path}) changed while it "
+                            "was being published; nothing was published"
+                        )
         with registry.write() as session:
             result = _register(session, manifest, hashed, digest, release_notes, actor)
     except BaseException:

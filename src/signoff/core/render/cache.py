@@ -35,8 +35,10 @@ def cache_dir_for(registry: Registry) -> Path:
 class RenderCache:
     """A folder of rendered pages: ``<key>.html`` plus ``<key>.json`` (outline, report)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, writable: bool = True) -> None:
         self.root = Path(root)
+        # a registry opened read-only keeps its home as it was: pages are read, never stored
+        self.writable = writable
 
     @staticmethod
     def key(source_sha256: str, kind: str) -> str:
@@ -116,6 +118,8 @@ class RenderCache:
         document = render_document(
             data, kind, title=title, progress=progress, limits=limits, cancelled=cancelled
         )
+        if not self.writable:
+            return document, False
         try:
             self.put(document)
         except OSError as exc:  # a read-only or full disk must not stop a reviewer reading

@@ -1,7 +1,8 @@
 """File → Import from MLflow: a dialog that runs the importer in the background worker.
 
 The import itself is :func:`signoff.core.importers.mlflow.importer.import_mlflow`; this dialog only
-collects the server URL and options, shows progress, offers Cancel (cooperative: versions
+collects the server URL and options (among them how long the import and each request may take
+before Signoff gives up on the server), shows progress, offers Cancel (cooperative: versions
 completely downloaded before it are kept) and shows the report when it is done.
 """
 
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from signoff.core.db.registry import Registry
+from signoff.core.importers.mlflow.client import ImportLimits
 from signoff.core.importers.mlflow.importer import ImportReport, import_mlflow
 from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
@@ -32,7 +35,9 @@ from signoff.ui.services.worker import TaskHandle, current_task
 log = logging.getLogger(__name__)
 
 
-def _run_import(registry: Registry, url: str, artifacts: bool, verify: bool) -> ImportReport:
+def _run_import(
+    registry: Registry, url: str, artifacts: bool, verify: bool, limits: ImportLimits
+) -> ImportReport:
     """Worker-thread body: the import, reporting progress and honouring cancel."""
     control = current_task()
     return import_mlflow(
@@ -40,6 +45,7 @@ def _run_import(registry: Registry, url: str, artifacts: bool, verify: bool) -> 
         url,
         artifacts=artifacts,
         verify_artifacts=verify,
+        limits=limits,
         progress=control.progress,
         cancelled=control.was_cancelled,
     )
@@ -63,6 +69,22 @@ class MlflowImportDialog(QDialog):
         self.artifacts_box = QCheckBox("Download artifacts (model folder, notebooks, requirements)")
         self.artifacts_box.setChecked(True)
         self.verify_box = QCheckBox("Re-check the content of versions imported before (slower)")
+        defaults = ImportLimits()
+        self.deadline_box = QSpinBox()
+        self.deadline_box.setRange(1, 24 * 60)
+        self.deadline_box.setSuffix(" min")
+        self.deadline_box.setValue(int((defaults.import_deadline_s or 0) // 60) or 240)
+        self.deadline_box.setToolTip(
+            "The import stops after this long; models completed before are kept."
+        )
+        self.request_box = QSpinBox()
+        self.request_box.setRange(1, 24 * 3600)
+        self.request_box.setSuffix(" s")
+        self.request_box.setValue(int(defaults.request_deadline_s))
+        self.request_box.setToolTip(
+            "Longest one answer of the server may take, all of it, before Signoff gives up "
+            "on the server (a server sending a byte at a time is stopped by this)."
+        )
         hint = QLabel(
             "Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD "
             "or MLFLOW_TRACKING_TOKEN. Importing again brings only what is new."
@@ -74,6 +96,8 @@ class MlflowImportDialog(QDialog):
         form.addRow("MLflow server:", self.url_edit)
         form.addRow("", self.artifacts_box)
         form.addRow("", self.verify_box)
+        form.addRow("Give up on the import after:", self.deadline_box)
+        form.addRow("Give up on one request after:", self.request_box)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -121,12 +145,17 @@ class MlflowImportDialog(QDialog):
         self.status.setStyleSheet("")
         self.status.setText(f"Connecting to {url} …")
         self.progress.setValue(0)
+        limits = ImportLimits(
+            request_deadline_s=float(self.request_box.value()),
+            import_deadline_s=float(self.deadline_box.value() * 60),
+        )
         self.handle = self.ctx.runner.submit(
             _run_import,
             self.ctx.registry,
             url,
             self.artifacts_box.isChecked(),
             self.verify_box.isChecked(),
+            limits,
             key="mlflow-import",
             description="Import from MLflow",
             on_result=self._on_result,
@@ -177,8 +206,8 @@ class MlflowImportDialog(QDialog):
     def _on_error(self, exc: BaseException) -> None:
         self._set_running(False)
         self._show_error(
-            f"Import stopped: {exc}\nVersions imported before the problem "
-            "are kept; nothing partial was written."
+            f"Import stopped: {exc}\nModels imported before the problem are kept; nothing "
+            "of the model it stopped on was written."
         )
 
     def _on_cancelled(self) -> None:
@@ -195,7 +224,14 @@ class MlflowImportDialog(QDialog):
         self.status.setText(text)
 
     def _set_running(self, running: bool) -> None:
-        for widget in (self.url_edit, self.artifacts_box, self.verify_box, self.import_button):
+        for widget in (
+            self.url_edit,
+            self.artifacts_box,
+            self.verify_box,
+            self.deadline_box,
+            self.request_box,
+            self.import_button,
+        ):
             widget.setEnabled(not running)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel" if running else "Close")

@@ -28,6 +28,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from signoff.core.common.errors import Cancelled, SignoffError
+from signoff.core.common.progress import cancellable_waits
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,9 @@ class _Runnable(QRunnable):
         try:
             if self._control.cancelled:
                 raise Cancelled("the task was cancelled before it started")
-            value = self._fn(*self._args, **self._kwargs)
+            # a wait deep in the core (another process's database write lock) ends on Cancel
+            with cancellable_waits(self._control.was_cancelled):
+                value = self._fn(*self._args, **self._kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
             self._log_failure(exc)
             self._relay.error.emit(exc, traceback.format_exc())

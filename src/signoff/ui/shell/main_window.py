@@ -402,10 +402,14 @@ class MainWindow(QMainWindow):
         )
         if reg.is_embedded:
             where = html.escape(reg.location.db_url.removeprefix("sqlite:///"))
-            self.db_label.setText(f"embedded: single workstation · {where}")
+            read_only = " · <b>read-only</b>" if reg.read_only else ""
+            self.db_label.setText(f"embedded: single workstation · {where}{read_only}")
         else:
             self.db_label.setText(f"shared: {html.escape(reg.display_url)}")
-        self.db_label.setToolTip(f"artifacts: {reg.location.artifacts}")
+        self.db_label.setToolTip(
+            f"artifacts: {reg.location.artifacts}"
+            + (f"\nread-only: {reg.access.reason}; changes are refused" if reg.read_only else "")
+        )
         if self.ctx.healthy:
             self._show_health(True, "")
 

@@ -30,6 +30,7 @@ from signoff.core.governance.approvals import ApprovalStatus, Signature, approva
 from signoff.core.governance.signing import DecisionRequest, sign_decision
 from signoff.core.governance.workflow import ACTION_TITLES, ACTIONS, Outcome
 from signoff.ui.services.context import AppContext
+from signoff.ui.services.worker import TaskHandle
 from signoff.ui.version.decision_dialog import DecisionDialog
 from signoff.ui.widgets.common import format_time, record_table, state_label
 from signoff.ui.widgets.table_models import Column, RecordTableModel
@@ -155,6 +156,14 @@ class ApprovalsTab(QWidget):
             buttons.addWidget(button)
             self.buttons[action] = button
         buttons.addStretch(1)
+        # a signature may wait for another Signoff's write lock (up to 30 s): the person may
+        # stop waiting instead
+        self.cancel_sign_button = QPushButton("Stop waiting")
+        self.cancel_sign_button.setObjectName("cancelSigning")
+        self.cancel_sign_button.setVisible(False)
+        self.cancel_sign_button.clicked.connect(self._cancel_signing)
+        buttons.addWidget(self.cancel_sign_button)
+        self._signing: TaskHandle | None = None
         layout.addLayout(buttons)
         self.message = QLabel("")
         self.message.setObjectName("approvalsMessage")
@@ -298,7 +307,7 @@ class ApprovalsTab(QWidget):
         self.message.setText(f"Signing: {ACTION_TITLES[request.action].lower()}…")
         for button in self.buttons.values():
             button.setEnabled(False)
-        self.ctx.run(
+        self._signing = self.ctx.run(
             sign_decision,
             st.model,
             st.number,
@@ -309,6 +318,22 @@ class ApprovalsTab(QWidget):
             on_result=self._signed,
             on_error=self._sign_failed,
         )
+        self._signing.cancelled.connect(self._sign_cancelled)
+        self._signing.done.connect(lambda: self.cancel_sign_button.setVisible(False))
+        self.cancel_sign_button.setEnabled(True)
+        self.cancel_sign_button.setVisible(True)
+
+    def _cancel_signing(self) -> None:
+        if self._signing is not None and not self._signing.is_done:
+            self.cancel_sign_button.setEnabled(False)
+            self._signing.cancel()
+
+    def _sign_cancelled(self) -> None:
+        # a cancel that arrives after the write began cannot undo it: the reload shows which
+        text = "Stopped waiting: the signature was not written unless the decisions below show it."
+        self.message.setText(f"<span style='color:#a15c00'>{html.escape(text)}</span>")
+        self.decisionFailed.emit(text)
+        self.reload()
 
     def _signed(self, outcome: Outcome) -> None:
         self.message.setText(f"Signed: {html.escape(outcome.describe())}")

@@ -78,7 +78,7 @@ def load_rendered(registry: Registry, model: str, number: int, role: str) -> Loa
     if not source.present:
         return LoadedDocument(model, number, role, "", None, None, False)
     assert source.data is not None
-    cache = RenderCache(cache_dir_for(registry))
+    cache = RenderCache(cache_dir_for(registry), writable=not registry.read_only)
     document, from_cache = cache.get_or_render(
         source.data,
         source.kind,

@@ -13,6 +13,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from signoff.core.ingest import lifetime
 from signoff.core.monitoring.views import VersionMonitoring, version_monitoring
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.charts.monitoring_charts import (
@@ -106,6 +107,9 @@ class RunsTab(QWidget):
             f"{series.metric.upper()} {baseline}; PSI against the "
             f"{html.escape(series.psi_reference)}",
         ]
+        outside = lifetime.describe(series.outside_lifetime)
+        if outside:
+            parts.append(f"<span style='color:#a15c00'>{html.escape(outside)}</span>")
         health = result.health
         if health is not None:
             if health.stale:

@@ -50,6 +50,7 @@ class _Run:
     tags: dict[str, str]
     datasets: list[dict[str, Any]]
     artifact_uri: str | None
+    deleted: bool = False  # MLflow's lifecycle stage says the run was deleted
 
 
 class ArtifactSteps:

@@ -14,6 +14,9 @@ compares a bulk load with a REST import of the same MLflow server table by table
 
 It is a first load only: a model name already in the registry stops it before anything of
 that chunk is written. Artifact files are not read (there is no server to read them from).
+Records are held to the REST import's rules (:mod:`.checks`): a model name that breaks the
+name rule, a version number that is not a positive whole number, or text with control
+characters is skipped with its reason; tier values are mapped and noted the same way.
 
 Audit, by choice: one ``model.imported`` event per model (appended through
 :func:`signoff.core.audit.chain.append_event`, so the chain stays valid) listing every version with
@@ -42,6 +45,7 @@ from signoff.core.common.errors import SignoffError
 from signoff.core.common.progress import ProgressCallback
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import LIVE, PRODUCTION, Component, Deployment, Metric, Model, Version
+from signoff.core.importers.mlflow import checks
 from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow import version as new_version
 from signoff.core.importers.mlflow.report import ImportReport
@@ -80,6 +84,11 @@ def bulk_load_mlflow(
     batch: list[MlflowRecord] = []
     done = 0
     for record in records:
+        name, why = checks.model_name(str(record.registered.get("name", "")), {})
+        problem = checks.registered_model_problem(record.registered) if name else None
+        if name is None or problem:
+            report.skipped.append(why or f"{name}: not loaded: {problem}")
+            continue
         batch.append(record)
         if len(batch) >= chunk:
             _load_chunk(registry, server, actor, batch, report)
@@ -109,7 +118,8 @@ def _load_chunk(
                     f"the bulk load is a first load only; Signoff already has "
                     f"{len(taken)} of these models (e.g. {taken[0]!r})"
                 )
-            columns = {r.registered["name"]: mapping.model_columns(r.registered) for r in batch}
+            mapped = {r.registered["name"]: mapping.model_mapping(r.registered) for r in batch}
+            columns = {name: found[0] for name, found in mapped.items()}
             model_table = cast(Table, Model.__table__)  # typed FromClause; declared: a Table
             session.execute(
                 insert(model_table),
@@ -142,6 +152,7 @@ def _load_chunk(
                         "load": "bulk",
                         **columns[name],
                         "versions": [[s["number"], s["manifest_hash"]] for s in specs[model_id]],
+                        **({"notes": mapped[name][1]} if mapped[name][1] else {}),
                         "live": target
                         and {
                             "version": target[0],
@@ -158,7 +169,9 @@ def _load_chunk(
         raise
     for name in names:
         report.models_created.append(name)
+        report.notes += [f"{name}: {note}" for note in mapped[name][1]]
         report.versions_imported += [s["label"] for s in specs[model_ids[name]]]
+        report.notes += [note for s in specs[model_ids[name]] for note in s["notes"]]
         if model_ids[name] in live:
             number, reason = live[model_ids[name]]
             report.went_live.append(f"{name} v{number} (MLflow {reason})")
@@ -179,7 +192,8 @@ def _version_specs(
         name = record.registered["name"]
         aliases = mapping.aliases_by_version(record.registered)
         ready = []
-        for v in sorted(record.versions, key=lambda v: int(v["version"])):
+        usable = checks.usable_versions(name, name, list(record.versions), report.skipped)
+        for v in usable:
             if mapping.is_ready(v):
                 ready.append(v)
             else:
@@ -203,7 +217,6 @@ def _version_specs(
                     new_version.run_components(registry.store, run, added),
                     [],
                     [],
-                    report.skipped,
                 )
             )
         target, reason = mapping.live_target(record.registered, ready)

@@ -4,11 +4,16 @@ It reads what the importer needs — registered models, model versions, runs and
 through MLflow's REST API with ``requests``, and treats every answer as untrusted:
 
 * credentials come from the environment (``MLFLOW_TRACKING_USERNAME``/``_PASSWORD`` for
-  basic auth, ``MLFLOW_TRACKING_TOKEN`` for a bearer token);
-* every request has a timeout; 5xx answers and dropped connections are retried with
-  exponential backoff; 401/403/404 become errors that say what to do;
+  basic auth, ``MLFLOW_TRACKING_TOKEN`` for a bearer token) — see
+  :mod:`~signoff.core.importers.mlflow.rest` for the HTTP underneath;
+* every request has a timeout for each next byte *and* a deadline for the whole answer, and
+  the import has a deadline of its own (:mod:`~signoff.core.importers.mlflow.transport`);
+  5xx answers and dropped connections are retried with exponential backoff, never past the
+  import's deadline; 401/403/404 become errors that say what to do;
 * redirects are followed by hand, and only within the same scheme, host and port;
-* JSON answers are size-capped and must parse and have the expected shape;
+* JSON answers are size-capped and must parse, nest no deeper than a limit and have the
+  expected shape; paged lists stop after a number of pages, artifact listings at a depth
+  and a number of folders;
 * artifact paths are checked before use (no ``..``, no absolute paths, no ``#``/``?``,
   no percent-encoded tricks — MLflow CVE-2024-1483 / CVE-2024-3848);
 * downloads are streamed with a cap: a body larger than the listing declared is refused.
@@ -18,18 +23,30 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, BinaryIO
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote
 
 import requests
 
-from signoff.core.common.errors import SignoffError
 from signoff.core.common.progress import CancelCheck, check_cancelled
-from signoff.core.common.retry import Backoff, retry_call
+from signoff.core.importers.mlflow.errors import (
+    DeadlineError,
+    HostileAnswerError,
+    ImportDeadlineError,
+    MlflowAuthError,
+    MlflowError,
+    MlflowNotFoundError,
+    RequestDeadlineError,
+)
+from signoff.core.importers.mlflow.rest import (
+    _BROKEN,
+    RestTransport,
+    RetryPolicy,
+    credentials_from_environment,
+)
+from signoff.core.importers.mlflow.transport import ImportLimits, RequestWatch, shape_problem
 
 log = logging.getLogger(__name__)
 
@@ -40,46 +57,19 @@ DOWNLOAD_SLACK = 0  # a download may not exceed its declared size by a single by
 CHUNK = 256 * 1024
 
 
-class MlflowError(SignoffError):
-    """The MLflow server could not be read, or answered something Signoff refuses."""
-
-
-class MlflowAuthError(MlflowError):
-    """The server refused the credentials (401) or the permission (403)."""
-
-
-class MlflowNotFoundError(MlflowError):
-    """The server answered 404 for something that should be there."""
-
-
-class HostileAnswerError(MlflowError):
-    """The server's answer is unsafe (path tricks, foreign redirects, oversize, bad JSON)."""
-
-
-class _Unavailable(Exception):
-    """A 5xx answer or a dropped connection: worth another try after a wait."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How many times and how patiently to retry 5xx answers and dropped connections."""
-
-    attempts: int = 4
-    backoff_s: float = 0.5
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 60.0
-
-
-def credentials_from_environment(
-    env: dict[str, str] | None = None,
-) -> tuple[tuple[str, str] | None, str | None]:
-    """(basic-auth pair, bearer token) named by the MLFLOW_TRACKING_* variables, if any."""
-    env = dict(os.environ if env is None else env)
-    user, password = env.get("MLFLOW_TRACKING_USERNAME"), env.get("MLFLOW_TRACKING_PASSWORD")
-    token = env.get("MLFLOW_TRACKING_TOKEN") or None
-    basic = (user, password or "") if user else None
-    return basic, token
-
+__all__ = [
+    "DeadlineError",
+    "HostileAnswerError",
+    "ImportDeadlineError",
+    "ImportLimits",
+    "MlflowAuthError",
+    "MlflowClient",
+    "MlflowError",
+    "MlflowNotFoundError",
+    "RequestDeadlineError",
+    "RetryPolicy",
+    "credentials_from_environment",
+]
 
 _ENCODED = re.compile(r"%[0-9a-fA-F]{2}")
 
@@ -130,7 +120,7 @@ def artifact_root_path(uri: object, what: str) -> str:
     return safe_artifact_path(rest.lstrip("/"), what)
 
 
-class MlflowClient:
+class MlflowClient(RestTransport):
     """Read-only access to one MLflow tracking server."""
 
     def __init__(
@@ -140,110 +130,10 @@ class MlflowClient:
         retry: RetryPolicy | None = None,
         env: dict[str, str] | None = None,
         session: requests.Session | None = None,
+        limits: ImportLimits | None = None,
     ) -> None:
-        parts = urlsplit(base_url.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise MlflowError(f"{base_url!r} is not an http(s) URL of an MLflow server")
-        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-        self._origin = (parts.scheme, parts.hostname, parts.port)
-        self.retry = retry or RetryPolicy()
-        self.session = session or requests.Session()
-        self.session.trust_env = False  # no proxies or .netrc credentials we did not choose
-        basic, token = credentials_from_environment(env)
-        if basic and not basic[1]:
-            basic = (basic[0], _keyring_password(self.base_url, basic[0]) or "")
-        if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
-        elif basic:
-            self.session.auth = basic
-        self.session.headers["User-Agent"] = "signoff-mlflow-importer"
+        super().__init__(base_url, retry=retry, env=env, session=session, limits=limits)
         self._experiment_ids: list[str] | None = None
-
-    # -- transport ----------------------------------------------------------------------
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-        stream: bool = False,
-    ) -> requests.Response:
-        url, policy = self.base_url + path, self.retry
-
-        def attempt() -> requests.Response:
-            try:
-                response = self._follow(method, url, params, json_body, stream)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                raise _Unavailable(
-                    f"could not reach {self.base_url}: {exc.__class__.__name__}"
-                ) from exc
-            if response.status_code >= 500:
-                response.close()
-                raise _Unavailable(f"{self.base_url} answered HTTP {response.status_code}")
-            return response
-
-        def note(problem: BaseException, failures: int, wait: float) -> None:
-            log.info("%s; retrying in %.1fs (%d/%d)", problem, wait, failures, policy.attempts)
-
-        try:
-            return retry_call(
-                attempt,
-                retryable=lambda exc: isinstance(exc, _Unavailable),
-                backoff=Backoff(policy.backoff_s),
-                attempts=policy.attempts,
-                on_retry=note,
-            )
-        except _Unavailable as exc:
-            raise MlflowError(
-                f"{exc} ({method} {path}); gave up after {policy.attempts} attempts"
-            ) from None
-
-    def _follow(
-        self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, stream: bool
-    ) -> requests.Response:
-        for _hop in range(5):
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=json_body,
-                stream=stream,
-                allow_redirects=False,
-                timeout=(self.retry.connect_timeout_s, self.retry.read_timeout_s),
-            )
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            target = urljoin(url, response.headers.get("Location", ""))
-            response.close()
-            parts = urlsplit(target)
-            if (parts.scheme, parts.hostname, parts.port) != self._origin:
-                raise HostileAnswerError(
-                    f"refusing a redirect from {url} to another host ({target}); "
-                    "credentials and downloads stay with the server you named"
-                )
-            url, params = target, None
-        raise HostileAnswerError(f"too many redirects starting at {url}")
-
-    def _check_status(self, response: requests.Response, what: str) -> None:
-        code = response.status_code
-        if code < 400:
-            return
-        detail = _error_detail(response)
-        response.close()
-        if code == 401:
-            raise MlflowAuthError(
-                f"{self.base_url} refused the credentials (HTTP 401) while reading {what}; set "
-                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN"
-            )
-        if code == 403:
-            raise MlflowAuthError(
-                f"{self.base_url} denied permission (HTTP 403) to read {what}; ask the MLflow "
-                f"administrator for READ permission{detail}"
-            )
-        if code == 404:
-            raise MlflowNotFoundError(f"{self.base_url} has no {what} (HTTP 404){detail}")
-        raise MlflowError(f"{self.base_url} refused the request for {what} (HTTP {code}){detail}")
 
     def get_json(
         self,
@@ -255,28 +145,53 @@ class MlflowClient:
         json_body: Any = None,
     ) -> dict[str, Any]:
         """GET (or POST) an API path and return its JSON object, checked and size-capped."""
-        response = self._send(method, path, params=params, json_body=json_body, stream=True)
-        self._check_status(response, what)
-        body = _read_capped(response, MAX_JSON_BYTES, what)
+
+        def read(response: requests.Response, watch: RequestWatch) -> tuple[bytes, str]:
+            body = _read_capped(response, MAX_JSON_BYTES, what, watch)
+            return body, response.headers.get("Content-Type", "?")
+
+        body, kind = self._exchange(
+            method, path, what=what, read=read, params=params, json_body=json_body
+        )
         try:
             data = json.loads(body.decode("utf-8"))
+        except RecursionError:
+            raise HostileAnswerError(
+                f"{self.base_url} answered {what} with JSON nested too deeply to read"
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
-            kind = response.headers.get("Content-Type", "?")
             raise HostileAnswerError(
                 f"{self.base_url} answered {what} with something that is not JSON "
                 f"({kind}, {len(body)} bytes): is this an MLflow tracking server?"
             ) from exc
         if not isinstance(data, dict):
             raise HostileAnswerError(f"{what}: expected a JSON object, got {type(data).__name__}")
+        problem = shape_problem(data, self.limits.max_json_depth)
+        if problem:
+            raise HostileAnswerError(
+                f"{self.base_url} answered {what} with JSON Signoff refuses: {problem}"
+            )
         return data
 
     def paginate(
         self, path: str, key: str, params: dict[str, Any], *, what: str, page_size: int
     ) -> Iterator[dict[str, Any]]:
-        """Yield every item of a paged list, following ``next_page_token`` to the end."""
+        """Yield every item of a paged list, following ``next_page_token`` to the end.
+
+        Stops with HostileAnswerError when the server repeats a token or sends more than
+        ``limits.max_pages`` pages.
+        """
         token: str | None = None
         seen: set[str] = set()
+        pages = 0
         while True:
+            pages += 1
+            if pages > self.limits.max_pages:
+                raise HostileAnswerError(
+                    f"{what}: the server kept sending pages past {self.limits.max_pages} "
+                    f"(page size {page_size}); stopping. If the registry really is that "
+                    "large, raise the limit with --max-pages"
+                )
             query = dict(params, max_results=page_size)
             if token:
                 query["page_token"] = token
@@ -288,7 +203,7 @@ class MlflowClient:
             token = data.get("next_page_token") or None
             if token is None:
                 return
-            if not isinstance(token, str) or token in seen:
+            if not isinstance(token, str) or token in seen or len(token) > 10_000:
                 raise HostileAnswerError(f"{what}: the server repeats a page token; stopping")
             seen.add(token)
 
@@ -384,7 +299,7 @@ class MlflowClient:
                         out[info["run_id"]] = run
             return out
         except MlflowError as exc:
-            if isinstance(exc, MlflowAuthError):
+            if isinstance(exc, MlflowAuthError | DeadlineError):
                 raise
             log.info("runs/search unavailable (%s); reading runs one by one", exc)
             return {}
@@ -402,11 +317,30 @@ class MlflowClient:
         return uri
 
     def list_artifacts(self, root: str, *, what: str) -> list[tuple[str, int | None]]:
-        """Every file under the proxied artifact folder *root*: (relative path, declared size)."""
+        """Every file under the proxied artifact folder *root*: (relative path, declared size).
+
+        Stops with HostileAnswerError at folders nested deeper than
+        ``limits.max_listing_depth``, or more than ``limits.max_listing_folders`` of them.
+        """
         out: list[tuple[str, int | None]] = []
         pending = [""]
+        listed: set[str] = set()
+        limits = self.limits
         while pending:
             sub = pending.pop()
+            if sub in listed:
+                raise HostileAnswerError(f"the artifacts of {what}: the folder {sub!r} repeats")
+            listed.add(sub)
+            if len(listed) > limits.max_listing_folders:
+                raise HostileAnswerError(
+                    f"the artifacts of {what}: more than {limits.max_listing_folders} folders; "
+                    "stopping"
+                )
+            if sub.count("/") + 1 > limits.max_listing_depth:
+                raise HostileAnswerError(
+                    f"the artifacts of {what}: folders nested more than "
+                    f"{limits.max_listing_depth} deep ({sub[:80]}…); stopping"
+                )
             folder = f"{root}/{sub}" if sub else root
             data = self.get_json(ARTIFACTS_API, {"path": folder}, what=f"the artifacts of {what}")
             files = data.get("files", [])
@@ -440,32 +374,54 @@ class MlflowClient:
         max_bytes: int,
         cancelled: CancelCheck | None = None,
     ) -> int:
-        """Stream one artifact into *sink*; refuses a body larger than declared or allowed."""
+        """Stream one artifact into *sink*; refuses a body larger than declared or allowed.
+
+        The whole download, not only each read, is bounded by the per-request deadline (and
+        the import's). A body that breaks off is an error, not retried: the sink holds part.
+        """
         safe_artifact_path(rel)
         path = f"{ARTIFACTS_API}/{quote(root)}/{quote(rel)}"
-        response = self._send("GET", path, stream=True)
-        self._check_status(response, f"artifact {rel}")
         limit = max_bytes if declared is None else min(max_bytes, declared + DOWNLOAD_SLACK)
-        header = response.headers.get("Content-Length")
-        if header is not None and header.isdigit() and int(header) > limit:
-            response.close()
-            raise HostileAnswerError(
-                f"artifact {rel}: the server sends {int(header)} bytes but declared {declared}; "
-                "refusing it"
+        what = f"artifact {rel}"
+
+        def too_large(size: int) -> MlflowError:
+            return MlflowError(
+                f"artifact {rel}: larger than {limit:,} bytes (at least {size:,}), the limit "
+                "for a stored component (--max-artifact-size); not imported"
             )
-        written = 0
-        try:
-            for chunk in response.iter_content(CHUNK):
-                written += len(chunk)
-                if written > limit:
+
+        def stream(response: requests.Response, watch: RequestWatch) -> int:
+            header = response.headers.get("Content-Length")
+            if header is not None and header.isdigit() and int(header) > limit:
+                if declared is not None and declared <= max_bytes:
                     raise HostileAnswerError(
-                        f"artifact {rel}: the server sent more than the {limit} bytes it "
-                        "declared; refusing it"
+                        f"artifact {rel}: the server sends {int(header)} bytes but declared "
+                        f"{declared}; refusing it"
                     )
-                check_cancelled(cancelled, "the import")
-                sink.write(chunk)
-        finally:
-            response.close()
+                raise too_large(int(header))
+            written = 0
+            try:
+                for chunk in response.iter_content(CHUNK):
+                    watch.check()
+                    written += len(chunk)
+                    if written > limit and declared is not None and declared <= max_bytes:
+                        raise HostileAnswerError(
+                            f"artifact {rel}: the server sent more than the {limit} bytes it "
+                            "declared; refusing it"
+                        )
+                    if written > limit:
+                        raise too_large(written)
+                    check_cancelled(cancelled, "the import")
+                    sink.write(chunk)
+            except _BROKEN as exc:
+                watch.raise_if_fired()
+                raise MlflowError(
+                    f"the connection to {self.base_url} broke while downloading {rel} "
+                    f"({exc.__class__.__name__}); nothing of it was kept"
+                ) from exc
+            return written
+
+        written = self._exchange("GET", path, what=what, read=stream)
         if declared is not None and written != declared:
             raise HostileAnswerError(
                 f"artifact {rel}: the server declared {declared} bytes but sent {written}"
@@ -473,49 +429,19 @@ class MlflowClient:
         return written
 
 
-def _keyring_password(url: str, user: str) -> str | None:
-    """The password stored for *user* under the service *url* in the OS keyring, if any.
-
-    Used when MLFLOW_TRACKING_USERNAME is set without MLFLOW_TRACKING_PASSWORD; the optional
-    ``keyring`` package is not a dependency, so nothing happens without it.
-    """
-    try:
-        import keyring
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(url, user)
-    except Exception as exc:  # noqa: BLE001 - a broken keyring backend must not stop an import
-        log.info("keyring lookup failed: %s", exc)
-        return None
-
-
-def _read_capped(response: requests.Response, cap: int, what: str) -> bytes:
+def _read_capped(response: requests.Response, cap: int, what: str, watch: RequestWatch) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
-        response.close()
         raise HostileAnswerError(
             f"{what}: the answer declares {declared} bytes, over the {cap}-byte limit"
         )
     limit = int(declared) if declared is not None and declared.isdigit() else cap
     buf = bytearray()
-    try:
-        for chunk in response.iter_content(CHUNK):
-            buf += chunk
-            if len(buf) > limit:
-                raise HostileAnswerError(
-                    f"{what}: the answer is larger than the {limit} bytes it declared; refusing it"
-                )
-    finally:
-        response.close()
+    for chunk in response.iter_content(CHUNK):
+        watch.check()
+        buf += chunk
+        if len(buf) > limit:
+            raise HostileAnswerError(
+                f"{what}: the answer is larger than the {limit} bytes it declared; refusing it"
+            )
     return bytes(buf)
-
-
-def _error_detail(response: requests.Response) -> str:
-    try:
-        text = response.content[:2000].decode("utf-8", "replace")
-        data = json.loads(text)
-        message = data.get("message") if isinstance(data, dict) else None
-    except (ValueError, requests.RequestException):
-        message = None
-    return f": {message}" if message else ""

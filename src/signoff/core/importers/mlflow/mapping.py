@@ -24,6 +24,7 @@ from typing import Any
 
 from signoff.core.audit.chain import canonical_json
 from signoff.core.common.files import sha256_bytes
+from signoff.core.common.text import name_problem
 from signoff.core.db.schema import DRAFT, RETIRED, RISK_TIERS
 
 LIVE_ALIASES = ("champion", "production", "prod", "live")
@@ -67,19 +68,30 @@ DATASET_PREFIXES = (
     ("eval_", "validation"),
 )
 MODEL_TAG_COLUMNS = ("title", "owner", "business_unit", "risk_tier")
+COLUMN_LIMITS = {"title": 300, "owner": 200, "business_unit": 200}
+MAX_TIMESTAMP_MS = 253_402_300_800_000  # 10000-01-01: datetime's last year is 9999
 
 
 def ms_to_datetime(value: object) -> datetime | None:
-    """An MLflow millisecond timestamp as naive UTC (None when missing or malformed)."""
-    if not isinstance(value, int | float | str):
+    """An MLflow millisecond timestamp as naive UTC (None when missing, malformed, or outside
+    the years 1970-9999: a timestamp of 10**20 ms is no time a version was created)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        millis = int(value)
-    except (TypeError, ValueError):
+        millis = int(value) if not isinstance(value, str) else int(value.strip(), 10)
+    except (TypeError, ValueError, OverflowError):
         return None
-    if millis <= 0:
+    if not 0 < millis < MAX_TIMESTAMP_MS:
         return None
     return datetime.fromtimestamp(millis / 1000, UTC).replace(tzinfo=None)
+
+
+def timestamp_note(value: object, what: str) -> str | None:
+    """A note when *value* is given but is not a usable MLflow timestamp, else None."""
+    if value is None or ms_to_datetime(value) is not None:
+        return None
+    text = str(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return f"{what}: creation time {text[:40]!r} is not a usable time; the import time is used"
 
 
 def component_for(path: str, origin: str) -> tuple[str, str]:
@@ -129,23 +141,49 @@ def tag_dict(items: object) -> dict[str, str]:
 
 
 def model_columns(registered: dict[str, Any]) -> dict[str, Any]:
-    """Signoff model columns from an MLflow registered model (description, tags, facets).
+    """Signoff model columns from an MLflow registered model (see :func:`model_mapping`)."""
+    return model_mapping(registered)[0]
+
+
+def model_mapping(registered: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Signoff model columns from an MLflow registered model, and a note for every tag value
+    that was changed or left out on the way.
 
     Tags named ``title``, ``owner``, ``business_unit`` and ``risk_tier`` fill those columns;
     every tag is also kept in Signoff's tag list as ``key=value`` (MLflow-internal
-    ``mlflow.*`` tags are left out).
+    ``mlflow.*`` tags are left out). The risk tier is read without regard to case or
+    surrounding space (``HIGH`` is high, noted); a value that is no Signoff tier is left out
+    (noted), so a new model gets the default tier and an imported one keeps its own.
     """
     tags = tag_dict(registered.get("tags"))
+    notes: list[str] = []
     out: dict[str, Any] = {"description": str(registered.get("description") or "")}
     for column in MODEL_TAG_COLUMNS:
         if column in tags:
             out[column] = tags[column]
-    if out.get("risk_tier") not in (None, *RISK_TIERS):
-        out.pop("risk_tier")
+    for column, limit in COLUMN_LIMITS.items():
+        value = out.get(column)
+        if value is not None and (problem := name_problem(value, limit)):
+            notes.append(f"the {column} tag {value[:60]!r} {problem}; it was not used")
+            out.pop(column)
+    tier = out.get("risk_tier")
+    if tier is not None:
+        mapped = tier.strip().lower()
+        if mapped in RISK_TIERS:
+            out["risk_tier"] = mapped
+            if mapped != tier:
+                notes.append(f"the risk_tier tag {tier!r} was read as {mapped!r}")
+        else:
+            out.pop("risk_tier")
+            notes.append(
+                f"the risk_tier tag {tier[:60]!r} is not a Signoff risk tier "
+                f"({', '.join(RISK_TIERS)}); it was not used (a new model starts at "
+                "'medium', an imported one keeps its tier)"
+            )
     out["tags"] = sorted(
         f"{k}={v}" if v else k for k, v in tags.items() if not k.startswith("mlflow.")
     )
-    return out
+    return out, notes
 
 
 def model_row(registered: dict[str, Any], columns: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -253,6 +291,9 @@ def run_metrics(items: list[Any], label: str, problems: list[str]) -> list[dict[
         key, value = item.get("key"), item.get("value")
         if not isinstance(key, str) or not key:
             raise HostileAnswerError(f"{label}: a metric without a name")
+        if problem := name_problem(key, 100):
+            problems.append(f"{label}: a metric name {problem}; the metric was left out")
+            continue
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)

@@ -19,6 +19,9 @@ class ImportReport:
     went_live: list[str] = field(default_factory=list)
     changed_upstream: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: values MLflow has that the import changed (a tier's spelling) or left out (a tag that
+    #: is no tier, a time that is no time, a deleted run), each also in the audit trail
+    notes: list[str] = field(default_factory=list)
     artifacts_stored: int = 0
     cancelled: bool = False
 
@@ -49,9 +52,23 @@ class ImportReport:
             ("went live", self.went_live),
             ("CHANGED UPSTREAM (kept as imported)", self.changed_upstream),
             ("skipped", self.skipped),
+            ("note", self.notes),
         ):
             out += [f"  {title}: {item}" for item in items]
         return out
+
+    def kept(self) -> str:
+        """What of the import is kept when it stops part way, in words ('' for nothing)."""
+        models = sorted(set(self.models_created) | set(self.models_updated))
+        done = (
+            [f"{len(self.versions_imported)} version(s) imported"] if self.versions_imported else []
+        )
+        if models:
+            shown = ", ".join(models[:5]) + (
+                f" and {len(models) - 5} more" if len(models) > 5 else ""
+            )
+            done.append(f"model(s) {shown}")
+        return f"kept what was complete before it: {'; '.join(done)}" if done else ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,6 +12,7 @@ from typing import Any
 
 from signoff.core.artifacts.protocol import Store
 from signoff.core.audit.chain import canonical_json
+from signoff.core.common.text import name_problem
 from signoff.core.importers.mlflow import mapping as mapping
 from signoff.core.importers.mlflow.artifacts import _Run
 from signoff.core.importers.mlflow.client import HostileAnswerError
@@ -21,21 +22,30 @@ from signoff.core.importers.mlflow.mapping import tag_dict
 def parse_run(run_id: str, run: dict[str, Any], label: str) -> _Run:
     """What the importer keeps of a run, from the run as MLflow's REST API returns it.
 
-    Raises HostileAnswerError when the metrics are not a list.
+    Raises HostileAnswerError when the run's parts are not the objects and lists they should
+    be. A run MLflow has deleted (lifecycle stage ``deleted``) is kept and marked.
     """
     data = run.get("data") or {}
     inputs = run.get("inputs") or {}
+    info = run["info"]
+    if not isinstance(data, dict) or not isinstance(inputs, dict):
+        raise HostileAnswerError(f"{label}: the run's data is not an object")
     metrics = data.get("metrics") or []
     if not isinstance(metrics, list):
         raise HostileAnswerError(f"{label}: the run's metrics are not a list")
+    datasets = inputs.get("dataset_inputs") or []
+    if not isinstance(datasets, list):
+        raise HostileAnswerError(f"{label}: the run's dataset inputs are not a list")
+    uri = info.get("artifact_uri")
     return _Run(
         run_id,
-        run["info"],
+        info,
         metrics,
         tag_dict(data.get("params")),
         tag_dict(data.get("tags")),
-        [d for d in inputs.get("dataset_inputs") or [] if isinstance(d, dict)],
-        run["info"].get("artifact_uri"),
+        [d for d in datasets if isinstance(d, dict)],
+        uri if isinstance(uri, str) else None,
+        deleted=info.get("lifecycle_stage") == "deleted",
     )
 
 
@@ -77,22 +87,33 @@ def version_spec(
     components: list[dict[str, Any]],
     stored: list[dict[str, Any]],
     listing: list[tuple[str, int | None]],
-    problems: list[str],
     python: str = "",
+    mlflow_name: str | None = None,
 ) -> dict[str, Any]:
     """Everything to write for one new version: identity, manifest, hash, metrics, author.
 
     *stored* are the artifact files downloaded (path, origin, sha256, size) and *listing*
-    the artifact listing they came from; metric values that cannot be imported are
-    described in *problems*.
+    the artifact listing they came from. What could not be imported as MLflow has it (metric
+    values that are not finite, a creation time that is no time, a deleted run) is described
+    in the spec's ``notes`` (for the report, and recorded in the version's audit event).
+    *mlflow_name* is the model's name in MLflow when it is imported under another (*name*).
     """
     number = v["version"]
     label = f"{name} v{number}"
-    metrics = mapping.run_metrics(run.metrics if run else [], label, problems)
+    notes: list[str] = []
+    metrics = mapping.run_metrics(run.metrics if run else [], label, notes)
+    stamp = mapping.timestamp_note(v.get("creation_timestamp"), label)
+    if stamp:
+        notes.append(stamp)
+    if run is not None and run.deleted:
+        notes.append(
+            f"{label}: its MLflow run {run.run_id} is deleted (lifecycle stage 'deleted'); "
+            "imported and marked as such"
+        )
     digest = mapping.content_digest([(c["path"], c["sha256"]) for c in stored])
     identity = {
         "server": server,
-        "name": name,
+        "name": mlflow_name or name,
         "version": number,
         "run_id": run.run_id if run else None,
         "source": v.get("source", ""),
@@ -108,9 +129,15 @@ def version_spec(
         "experiment_id": run.info.get("experiment_id") if run else None,
         "run_name": run.info.get("run_name") if run else None,
         "run_tags": dict(run.tags) if run else {},
+        "run_deleted": bool(run and run.deleted),
     }
     params = run.params if run else {}
     author = v.get("user_id") or (run.info.get("user_id") if run else "") or "mlflow"
+    if not isinstance(author, str) or name_problem(author, 200):
+        notes.append(
+            f"{label}: its author {str(author)[:40]!r} is not a usable name; recorded as 'mlflow'"
+        )
+        author = "mlflow"
     return {
         "label": label,
         "number": int(number),
@@ -123,6 +150,7 @@ def version_spec(
         "author": str(author)[:200],
         "python": python,
         "files": len(stored),
+        "notes": notes,
     }
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_audit_campaigns"
-down_revision = "0006_gates_in_the_database"
+down_revision = "0007_ingest_findings"
 branch_labels = None
 depends_on = None
 
