@@ -266,4 +266,4 @@ def test_inventory_rows_carry_each_column_in_its_own_field(reg) -> None:
         (listed,) = inventory(s, InventoryQuery(search="fraud-alert"))
     assert asdict(listed) == expected
     assert single == listed
-    assert listed.flag_words == ["stale", "do-not-use consumed"]
+    assert listed.flag_words == ["stale", "do-not-use still consumed"]

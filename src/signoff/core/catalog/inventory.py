@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from signoff.core.catalog.words import flag_word
 from signoff.core.db.schema import Model
 
 INVENTORY_SORT_KEYS = {
@@ -65,25 +66,46 @@ class InventoryRow:
     stale_reason: str
     open_review: bool
     dnu_consumed: bool
+    review_waiting_since: datetime | None
     tags: list[str]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["last_activity_at"] = (
-            self.last_activity_at.isoformat() if self.last_activity_at else None
-        )
+        for key in ("last_activity_at", "review_waiting_since"):
+            value = getattr(self, key)
+            data[key] = value.isoformat() if value else None
         return data
 
     @property
+    def flags(self) -> list[str]:
+        """The flags raised on this model (``stale``, ``open_review``, ``dnu_consumed``)."""
+        return [flag for flag in FLAGS if getattr(self, flag)]
+
+    @property
     def flag_words(self) -> list[str]:
-        words = []
+        """The flags raised, in words."""
+        return [flag_word(flag) for flag in self.flags]
+
+    def flag_reasons(self) -> dict[str, str]:
+        """Why each raised flag is raised, in words (the tooltip of the Flags column)."""
+        reasons = {}
         if self.stale:
-            words.append("stale")
+            reasons["stale"] = (
+                f"Stale: {self.stale_reason}"
+                if self.stale_reason
+                else "Stale: monitoring judged the live version no longer fit"
+            )
         if self.open_review:
-            words.append("open review")
+            since = (
+                f" since {self.review_waiting_since:%Y-%m-%d}" if self.review_waiting_since else ""
+            )
+            reasons["open_review"] = f"Open review: a version has waited for signatures{since}"
         if self.dnu_consumed:
-            words.append("do-not-use consumed")
-        return words
+            reasons["dnu_consumed"] = (
+                "Do not use, still consumed: a version marked do not use is still live, or a "
+                "consumer is still pinned to it"
+            )
+        return reasons
 
 
 def _filtered(query: InventoryQuery) -> Select[Model]:
@@ -92,7 +114,15 @@ def _filtered(query: InventoryQuery) -> Select[Model]:
     if query.search.strip():
         for word in query.search.lower().split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(Model.search_text.like(f"%{escaped}%", escape="\\"))
+            pattern = f"%{escaped}%"
+            # the business unit is matched beside the stored search text (name, title, owner,
+            # tags), so registries written before it was searchable find it too
+            conditions.append(
+                or_(
+                    Model.search_text.like(pattern, escape="\\"),
+                    func.lower(Model.business_unit).like(pattern, escape="\\"),
+                )
+            )
     if query.business_units:
         conditions.append(Model.business_unit.in_(query.business_units))
     if query.risk_tiers:
@@ -198,6 +228,7 @@ _ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
     "stale_reason": Model.stale_reason,
     "open_review": Model.flag_open_review,
     "dnu_consumed": Model.flag_dnu_consumed,
+    "review_waiting_since": Model.review_waiting_since,
     "tags": type_coerce(Model.tags, String).label("tags"),
 }
 _ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes
