@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -182,6 +183,15 @@ def _subjects(session: Session, text: str, limit: int) -> list[Hit]:
     return hits
 
 
+def prediction_dates(session: Session) -> tuple[datetime | None, datetime | None]:
+    """The first and the last time a prediction was recorded (None, None when there is none);
+    the Audit area's calendars open on these rather than on an arbitrary year."""
+    first, last = session.execute(
+        select(func.min(Prediction.predicted_at), func.max(Prediction.predicted_at))
+    ).one()
+    return first, last
+
+
 def search_registry(session: Session, text: str, *, limit: int = 6) -> list[Hit]:
     """Up to *limit* hits of each kind for *text*, in the order of :data:`KINDS`.
 
@@ -203,4 +213,4 @@ def search_registry(session: Session, text: str, *, limit: int = 6) -> list[Hit]
     ]
 
 
-__all__ = ["KINDS", "KIND_TITLES", "Hit", "search_registry"]
+__all__ = ["KINDS", "KIND_TITLES", "Hit", "prediction_dates", "search_registry"]

@@ -2,7 +2,8 @@
 
 The search (subject key prefix and a date range) runs in a worker and the database does the
 filtering; "Reproduce" opens :class:`~signoff.ui.audit.reproduce_panel.ReproduceView` for the chosen
-prediction.
+prediction. The subject typed is kept across restarts; the date pickers' calendars open on the
+month of the newest recorded prediction, not on the year 2000 their "any" value stands for.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -26,10 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.catalog.search import prediction_dates
+from signoff.core.catalog.words import count
 from signoff.core.reproduction.reproduce import PredictionRow, search_predictions
 from signoff.core.runner import Limits
 from signoff.ui.audit.reproduce_panel import ReproduceView
 from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
@@ -48,7 +50,11 @@ def _output_text(row: PredictionRow) -> str:
 PREDICTION_COLUMNS = (
     Column("Id", lambda r: str(r.id), sort_key=lambda r: r.id, align_right=True),
     Column("Subject", lambda r: r.subject_key),
-    Column("Predicted at (UTC)", lambda r: format_time(r.predicted_at, seconds=True)),
+    Column(
+        "Predicted at",
+        lambda r: format_time(r.predicted_at, seconds=True),
+        tooltip=lambda r: "UTC",
+    ),
     Column("Model", lambda r: r.model),
     Column("Version", lambda r: f"v{r.version}"),
     Column("Output", _output_text, tooltip=_output_text),
@@ -61,6 +67,25 @@ def _to_datetime(date: QDate) -> datetime | None:
     return datetime(date.year(), date.month(), date.day())
 
 
+class _CalendarOpensNearData(QObject):
+    """Turns a date picker's calendar to a month with data when it opens on "any"."""
+
+    def __init__(self, edit: QDateEdit, page: AuditPage) -> None:
+        super().__init__(edit)
+        self.edit, self.page = edit, page
+        calendar = edit.calendarWidget()
+        if calendar is not None:
+            calendar.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        latest = self.page.latest
+        if event.type() == QEvent.Type.Show and latest is not None:
+            calendar = self.edit.calendarWidget()
+            if calendar is not None and self.edit.date() <= EARLIEST:
+                calendar.setCurrentPage(latest.year, latest.month)
+        return False
+
+
 class AuditPage(QWidget):
     """Search recorded predictions by subject key and date range; reproduce one."""
 
@@ -70,8 +95,8 @@ class AuditPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.limits: Limits | None = None  # tests shorten the run's limits
-        self.reports_dir: Path | None = None
         self.views: list[ReproduceView] = []
+        self.latest: datetime | None = None  # the newest prediction (the calendars open there)
         layout = QVBoxLayout(self)
         heading = QLabel(
             "<b>Audit reproduction</b> — pick a recorded result, re-run the "
@@ -84,8 +109,12 @@ class AuditPage(QWidget):
         self.subject.setObjectName("auditSubject")
         self.subject.setPlaceholderText("Subject key, e.g. a customer id (prefix match)")
         self.subject.setClearButtonEnabled(True)
+        self.subject.setText(ctx.settings.get("audit/subject"))
         self.subject.returnPressed.connect(self.search)
         self.date_from, self.date_to = self._date_edit(), self._date_edit()
+        self.calendar_openers = [
+            _CalendarOpensNearData(e, self) for e in (self.date_from, self.date_to)
+        ]
         self.search_button = QPushButton("Search")
         self.search_button.clicked.connect(self.search)
         bar.addWidget(self.subject, 2)
@@ -102,8 +131,8 @@ class AuditPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setObjectName("predictionsTable")
+        fit_columns(self.table)
         self.table.doubleClicked.connect(lambda _i: self.reproduce_selected())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
@@ -117,7 +146,24 @@ class AuditPage(QWidget):
         layout.addLayout(bottom)
         self.loading = False
         ctx.registryChanged.connect(self.search)
+        ctx.registryChanged.connect(self._ask_dates)
+        self._ask_dates()
         self.search()
+
+    def _ask_dates(self) -> None:
+        self.ctx.read(prediction_dates, key="audit-dates", on_result=self._know_dates)
+
+    def _know_dates(self, dates: tuple[datetime | None, datetime | None]) -> None:
+        self.latest = dates[1]
+
+    def look_for(self, subject: str) -> None:
+        """Search for the predictions of *subject* (the global search leads here)."""
+        self.subject.setText(subject)
+        self.search()
+
+    def save_state(self) -> None:
+        """Remember the subject searched for the next start."""
+        self.ctx.settings.set("audit/subject", self.subject.text())
 
     def _date_edit(self) -> QDateEdit:
         edit = QDateEdit()
@@ -134,6 +180,7 @@ class AuditPage(QWidget):
 
     def search(self) -> None:
         """Query predictions matching the subject prefix and dates, in a worker."""
+        self.save_state()
         start = _to_datetime(self.date_from.date())
         end = _to_datetime(self.date_to.date())
         if end is not None:
@@ -155,7 +202,7 @@ class AuditPage(QWidget):
         self.loading = False
         self.model.set_records(rows)
         more = " (the newest shown; narrow the search)" if len(rows) >= LIMIT else ""
-        self.count_label.setText(f"{len(rows)} prediction{'s' if len(rows) != 1 else ''}{more}")
+        self.count_label.setText(f"{count(len(rows), 'prediction')}{more}")
         self.reproduce_button.setEnabled(False)
         self.searched.emit(len(rows))
 
@@ -182,14 +229,7 @@ class AuditPage(QWidget):
         row = self.selected_row()
         if row is None:
             return None
-        view = ReproduceView(
-            self.ctx,
-            row.id,
-            row.subject_key,
-            self,
-            limits=self.limits,
-            reports_dir=self.reports_dir,
-        )
+        view = ReproduceView(self.ctx, row.id, row.subject_key, self, limits=self.limits)
         self.views.append(view)
         view.finished.connect(lambda _r, v=view: self.views.remove(v) if v in self.views else None)
         view.show()

@@ -67,6 +67,7 @@ class AppContext(QObject):
         self.runner = runner or TaskRunner(self)
         self.healthy = True
         self.health_message = ""
+        self._known_actor = ""
         self._checking = False
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(self.settings.get("connection/check_interval_ms"))
@@ -88,8 +89,15 @@ class AppContext(QObject):
 
     @property
     def actor(self) -> str:
-        """Who acts now, when it is known without asking the database ('' on PostgreSQL)."""
-        return self._registry.actor if self._registry.is_embedded else ""
+        """Who acts now, as far as it is known without asking the database (on PostgreSQL the
+        login once the window has asked for it in a worker; '' before)."""
+        if self._registry.is_embedded:
+            return self._registry.actor
+        return self._known_actor
+
+    def note_actor(self, login: str) -> None:
+        """Remember the acting login a worker found (the database login on PostgreSQL)."""
+        self._known_actor = login
 
     def act_as(self, login: str) -> None:
         """In the demo, act as *login* from now on; every page reloads as that person sees it.
@@ -109,6 +117,7 @@ class AppContext(QObject):
         old = self._registry
         self.runner.cancel_all()
         self._registry = registry
+        self._known_actor = ""
         self.settings.remember_registry(registry.location.db_url, str(registry.location.artifacts))
         self._set_health(True, "")
         self.registryChanged.emit()

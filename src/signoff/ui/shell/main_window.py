@@ -484,6 +484,7 @@ class MainWindow(QMainWindow):
 
     def _show_identity(self, identity: Identity) -> None:
         self.identity = identity
+        self.ctx.note_actor(identity.login)
         demo = self.ctx.is_demo
         text, tip = status_text(identity, demo)
         self.user_label.setText(text)

@@ -10,7 +10,7 @@ every cell that has no tooltip of its own.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -52,10 +52,23 @@ class ElidedTextTips(QStyledItemDelegate):
         return super().helpEvent(event, view, option, index)
 
 
+#: the header's own padding (style.qss: ``QHeaderView::section { padding: 4px 6px }``), both sides
+_HEADER_PADDING = 2 * 6 + 8
+_SORT_ARROW = 18
+
+
 def header_width(view: QTableView, column: int) -> int:
-    """The width column *column*'s header needs to show its title (and sort arrow) whole."""
+    """The width column *column*'s header needs to show its title whole, in the bold the style
+    gives headers, and the sort arrow when this is the sorted column."""
     header = view.horizontalHeader()
-    return header.sectionSizeFromContents(column).width() + 4
+    model = view.model()
+    text = str(model.headerData(column, Qt.Orientation.Horizontal) or "") if model else ""
+    font = QFont(header.font())
+    font.setBold(True)
+    width = QFontMetrics(font).horizontalAdvance(text) + _HEADER_PADDING
+    if header.isSortIndicatorShown() and header.sortIndicatorSection() == column:
+        width += _SORT_ARROW
+    return width
 
 
 def content_width(view: QTableView, column: int) -> int:
@@ -63,26 +76,47 @@ def content_width(view: QTableView, column: int) -> int:
     return max(view.sizeHintForColumn(column), header_width(view, column))
 
 
+#: a column wanting more than this holds free text (titles, reasons, comments, addresses):
+#: such columns give way before the short ones (versions, states, dates) are cut
+LONG_TEXT = 150
+
+
+def _water_fill(wanted: list[int], floors: list[int], room: int, movable: list[bool]) -> list[int]:
+    fixed = sum(w for w, m in zip(wanted, movable, strict=True) if not m)
+    left = room - fixed
+    moving = [(w, f) for w, f, m in zip(wanted, floors, movable, strict=True) if m]
+    if not moving or sum(f for _, f in moving) >= left:
+        return [f if m else w for w, f, m in zip(wanted, floors, movable, strict=True)]
+    low, high = 0, max(w for w, _ in moving)
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(max(f, min(w, cap)) for w, f in moving) <= left:
+            low = cap
+        else:
+            high = cap - 1
+    return [
+        max(f, min(w, low)) if m else w for w, f, m in zip(wanted, floors, movable, strict=True)
+    ]
+
+
 def fitted_widths(wanted: list[int], floors: list[int], room: int) -> list[int]:
     """Widths for columns that want *wanted*, never below *floors*, fitting *room* if they can.
 
-    Columns narrower than the cap keep their width; the widest are cut to a common cap, the
-    largest one for which everything fits (water filling). When even the floors do not fit,
-    the floors are returned.
+    The long free-text columns give way first: they are cut to a common cap, the largest for
+    which everything fits (water filling). Only when that is not enough are the other columns
+    cut as well. When even the floors do not fit, the floors are returned.
     """
     wanted = [max(w, f) for w, f in zip(wanted, floors, strict=True)]
     if sum(wanted) <= room:
         return wanted
     if sum(floors) >= room:
         return list(floors)
-    low, high = 0, max(wanted)
-    while low < high:
-        cap = (low + high + 1) // 2
-        if sum(max(f, min(w, cap)) for w, f in zip(wanted, floors, strict=True)) <= room:
-            low = cap
-        else:
-            high = cap - 1
-    return [max(f, min(w, low)) for w, f in zip(wanted, floors, strict=True)]
+    long_text = [w > LONG_TEXT for w in wanted]
+    if any(long_text):
+        widths = _water_fill(wanted, floors, room, long_text)
+        if sum(widths) <= room:
+            return widths
+    return _water_fill(wanted, floors, room, [True] * len(wanted))
 
 
 class ColumnFitter(QObject):
@@ -111,6 +145,7 @@ class ColumnFitter(QObject):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setTextElideMode(Qt.TextElideMode.ElideNone)
         header.sectionResized.connect(self._resized_by_person)
+        header.sortIndicatorChanged.connect(self.schedule)  # the arrow moves to another column
         view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         view.setItemDelegate(ElidedTextTips(view))
         view.viewport().installEventFilter(self)

@@ -63,8 +63,8 @@ class PdfViewer(QDialog):
         self.zoom_out = self._tool("−", "Zoom out", lambda: self.zoom_by(1 / ZOOM_STEP))
         self.fit_button = self._tool("Fit width", "Fit the page to the window's width", self.fit)
         self.zoom_in = self._tool("+", "Zoom in", lambda: self.zoom_by(ZOOM_STEP))
-        for button in (self.zoom_out, self.fit_button, self.zoom_in):
-            bar.addWidget(button)
+        for tool in (self.zoom_out, self.fit_button, self.zoom_in):
+            bar.addWidget(tool)
         self.save_button = QPushButton("Save as…")
         self.save_button.setObjectName("pdfSaveAs")
         self.save_button.setToolTip("Save a copy only you can read, in a folder you choose")
