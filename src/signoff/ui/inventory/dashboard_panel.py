@@ -112,9 +112,9 @@ class DashboardStrip(QFrame):
         self.cards["live"].set_value(f"{data.live:,}")
         self.cards["in_review"].set_value(f"{data.by_state.get('in_review', 0):,}")
         waiting = len(data.waiting_reviews)
-        self.cards["waiting"].caption = (
-            f"{plural('review', waiting)} waiting\nover {count(data.waiting_days, 'day')}"
-        )
+        self.cards[
+            "waiting"
+        ].caption = f"{plural('review', waiting)} waiting\nover {count(data.waiting_days, 'day')}"
         self.cards["waiting"].set_value(f"{waiting:,}")
         self.cards["stale"].set_value(f"{data.stale:,}")
         self.cards["dnu_consumed"].set_value(f"{data.dnu_consumed:,}")

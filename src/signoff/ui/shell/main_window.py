@@ -191,6 +191,11 @@ class MainWindow(QMainWindow):
         self.health_label = QLabel("")
         self.health_label.setObjectName("healthLabel")
         self.busy_label = QLabel("")
+        self.busy_label.setObjectName("busyLabel")
+        # room for "working…" from the start: the bar does not jump, the word is never cut
+        self.busy_label.setMinimumWidth(
+            self.busy_label.fontMetrics().horizontalAdvance("working…") + 20
+        )
         bar.addPermanentWidget(self.busy_label)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.db_label)

@@ -41,7 +41,13 @@ def _recorded(e: TimelineEntry) -> str:
 
 
 COLUMNS = [
-    Column("#", lambda e: str(e.seq), sort_key=lambda e: e.seq, align_right=True),
+    Column(
+        "#",
+        lambda e: str(e.seq),
+        sort_key=lambda e: e.seq,
+        align_right=True,
+        tooltip=lambda e: f"event #{e.seq}, sha256 {e.hash}",
+    ),
     Column(
         "Date and time",
         lambda e: format_time(e.at, seconds=True),
@@ -50,12 +56,11 @@ COLUMNS = [
     Column("Printed name", lambda e: f"{e.printed_name} ({e.login})"),
     Column("Event", lambda e: e.title),
     Column(
-        "Meaning of signature",
+        "Meaning",
         lambda e: e.meaning,
         background=lambda e: SIGNATURE_BACKGROUND if e.is_signature else None,
     ),
     Column("Details", lambda e: e.details, tooltip=lambda e: e.details),
-    Column("Hash", lambda e: e.hash[:16] + "…", tooltip=lambda e: e.hash),
     Column(
         "Recorded",
         _recorded,

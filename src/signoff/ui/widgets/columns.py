@@ -116,6 +116,9 @@ def fitted_widths(wanted: list[int], floors: list[int], room: int) -> list[int]:
         widths = _water_fill(wanted, floors, room, long_text)
         if sum(widths) <= room:
             return widths
+        # the long columns are down to their headers: now the short ones give way too
+        at_floor = [f if long else w for w, f, long in zip(wanted, floors, long_text, strict=True)]
+        return _water_fill(at_floor, floors, room, [not long for long in long_text])
     return _water_fill(wanted, floors, room, [True] * len(wanted))
 
 
