@@ -260,6 +260,7 @@ def test_inventory_rows_carry_each_column_in_its_own_field(reg) -> None:
             "stale_reason": "no predictions for 40 days",
             "open_review": False,
             "dnu_consumed": True,
+            "review_waiting_since": m.review_waiting_since,
             "tags": ["fraud"],
         }
         single = inventory_row(m)

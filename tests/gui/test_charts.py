@@ -242,7 +242,7 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     qtbot.mouseClick(page.store_button, Qt.MouseButton.LeftButton)
     wait_for_result(
         qtbot,
-        lambda: "Stored changed flags of toy-model" in page.status.text(),
+        lambda: "Stored the changed flags of toy-model" in page.status.text(),
         status_problem(page.status),
         timeout=20000,
         what="storing the flags",
