@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -123,7 +123,15 @@ class ConnectionDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, (db, artifacts))
             item.setToolTip(f"artifacts: {artifacts}")
             self.recent.addItem(item)
+        # a list that gets the focus makes its first entry current by itself, which would
+        # overwrite a path being typed: the first entry is current from the start (quietly),
+        # and only a click or the arrow keys choose an entry
+        if self.recent.count():
+            blocked = self.recent.blockSignals(True)
+            self.recent.setCurrentRow(0, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.recent.blockSignals(blocked)
         self.recent.currentItemChanged.connect(self._recent_chosen)
+        self.recent.itemClicked.connect(self._recent_chosen)
         self.recent.itemDoubleClicked.connect(lambda _i: self.try_open())
         layout.addWidget(self.recent, 1)
 
@@ -169,7 +177,7 @@ class ConnectionDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def _recent_chosen(self, item: QListWidgetItem | None) -> None:
+    def _recent_chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is None:
             return
         db, artifacts = item.data(Qt.ItemDataRole.UserRole)
