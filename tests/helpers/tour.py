@@ -78,6 +78,30 @@ def _guide(window):  # noqa: ANN001, ANN202
     return window.show_guide()
 
 
+def _reproduce(window):  # noqa: ANN001, ANN202
+    window.show_area("audit")
+    audit = window.areas["audit"]
+    audit.look_for(SUBJECT)
+    settle(window)
+    audit.select_row(0)
+    return audit.reproduce_selected()
+
+
+def _report(window):  # noqa: ANN001, ANN202
+    audit = window.areas["audit"]
+    view = audit.views[-1] if audit.views else _reproduce(window)
+    settle(window)
+    return view.open_report()
+
+
+def _people(window):  # noqa: ANN001, ANN202
+    return window.show_people_dialog()
+
+
+#: a customer whose recorded result the tour reproduces
+SUBJECT = "APP-261025-00"
+
+
 STOPS: tuple[Stop, ...] = (
     Stop("inventory", _area("inventory")),
     Stop("my_reviews", _area("reviews")),
@@ -92,9 +116,12 @@ STOPS: tuple[Stop, ...] = (
     Stop("compare", _compare),
     Stop("monitoring", _area("monitoring")),
     Stop("audit_page", _area("audit")),
+    Stop("reproduce_view", _reproduce),
+    Stop("reproduction_report", _report),
     Stop("consumers", _area("consumers")),
     Stop("search", _search),
     Stop("guide", _guide),
+    Stop("people", _people),
 )
 
 
@@ -104,6 +131,6 @@ def visit(window, stops: tuple[Stop, ...] = STOPS) -> Iterator[tuple[Stop, QWidg
         shown = stop.go(window) or window
         settle(window, ms=1500 if stop.documents else 300)
         yield stop, shown
-        if shown is not window:
+        if shown is not window and stop.name != "reproduce_view":  # the report opens from it
             shown.close()
             settle(window, ms=50)

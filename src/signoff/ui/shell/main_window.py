@@ -84,6 +84,23 @@ ABOUT_SHARED = (
 )
 
 
+def short_path(path: str, keep: int = 2, longest: int = 40) -> str:
+    """A long file path as its last *keep* parts (``…/demo/registry.db``); the status bar
+    says where the registry is without pushing the rest of the bar off a small window."""
+    if len(path) <= longest:
+        return path
+    parts = path.replace("\\", "/").split("/")
+    return "…/" + "/".join(parts[-keep:])
+
+
+def short_url(url: str, longest: int = 48) -> str:
+    """A database URL cut to its host and database when it is long."""
+    if len(url) <= longest or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://…@{rest.rsplit('@', 1)[-1]}" if "@" in rest else url
+
+
 def count_my_reviews(registry: Registry) -> int:
     """Worker: how many versions wait for the acting person's signature."""
     viewer = registry.actor
@@ -192,9 +209,10 @@ class MainWindow(QMainWindow):
         self.health_label.setObjectName("healthLabel")
         self.busy_label = QLabel("")
         self.busy_label.setObjectName("busyLabel")
-        # room for "working…" from the start: the bar does not jump, the word is never cut
+        # room for "working…" from the start (padding included, as the style sheet pads status
+        # bar labels): the bar does not jump, and the word is never cut
         self.busy_label.setMinimumWidth(
-            self.busy_label.fontMetrics().horizontalAdvance("working…") + 20
+            self.busy_label.fontMetrics().horizontalAdvance("working…") + 40
         )
         bar.addPermanentWidget(self.busy_label)
         bar.addPermanentWidget(self.user_label)
@@ -477,12 +495,14 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: self.user_label.setText("Signed in as unknown (no connection)"),
         )
         if reg.is_embedded:
-            where = html.escape(reg.location.db_url.removeprefix("sqlite:///"))
+            path = reg.location.db_url.removeprefix("sqlite:///")
             kind = "demo" if self.ctx.is_demo else "embedded: single workstation"
-            self.db_label.setText(f"{kind} · {where}")
+            self.db_label.setText(f"{kind} · {html.escape(short_path(path))}")
+            where = path
         else:
-            self.db_label.setText(f"shared: {html.escape(reg.display_url)}")
-        self.db_label.setToolTip(f"artifacts: {reg.location.artifacts}")
+            where = reg.display_url
+            self.db_label.setText(f"shared: {html.escape(short_url(where))}")
+        self.db_label.setToolTip(f"database: {where}\nartifacts: {reg.location.artifacts}")
         if self.ctx.healthy:
             self._show_health(True, "")
         self.refresh_review_count()

@@ -47,7 +47,9 @@ class PdfViewer(QDialog):
         super().__init__(parent)
         self.setObjectName("pdfViewer")
         self.setWindowTitle(title)
-        self.resize(820, 900)
+        # a page's width, and no taller than the window it opens from
+        height = 900 if parent is None else min(900, max(480, parent.window().height()))
+        self.resize(820, height)
         self.title = title
         # the buffer must outlive the document that reads from it
         self.buffer = QBuffer(self)
