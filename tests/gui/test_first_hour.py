@@ -171,6 +171,13 @@ def test_an_auditor_reproduces_a_result_saves_and_prints_the_report(
     qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)
     viewer = view.viewer
     assert viewer is not None and viewer.isVisible() and viewer.page_count >= 1
+    # what the report says: signers by printed name and role, gates in words, no tokens
+    shown = " ".join(viewer.document.getAllText(page).text() for page in range(viewer.page_count))
+    words = " ".join(shown.split())
+    assert "Lindqvist" in words and "Dave Kim" in words and "Erin Walsh" in words, words
+    assert "Role" in words and "Approval for" in words
+    for token in ("production_use", "go_live", "release_manager", "model_object"):
+        assert token not in words
 
     # Save as… starts in Documents the first time, and remembers erin's folder afterwards
     case = tmp_path / "case-2611"

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
+from signoff.core.catalog.words import action_word, gate_word, role_word
 from signoff.core.common.clock import utcnow
 from signoff.core.common.files import atomic_write
 from signoff.core.db.registry import Registry
-from signoff.core.db.schema import Decision
+from signoff.core.db.schema import Decision, User
 from signoff.core.reproduction.reproduce import Reproduction
 
 log = logging.getLogger(__name__)
@@ -49,28 +50,61 @@ class StoredReport:
     audit_seq: int
 
 
+#: what each kind of versioned component is called in the report
+COMPONENT_WORDS = {
+    "data": "data",
+    "script": "script",
+    "configuration": "configuration",
+    "model_object": "model object",
+    "documentation": "documentation",
+    "environment": "environment",
+    "tests": "tests",
+}
+
+
+def _signed_name(names: dict[str, str], login: str) -> str:
+    """A signer as a regulator reads them: the printed name, with the login that signed."""
+    name = names.get(login) or ""
+    return f"{name} ({login})" if name and name != login else login
+
+
 def report_data(registry: Registry, repro: Reproduction) -> dict[str, Any]:
-    """Everything the report shows, as plain data (decisions read from the database)."""
+    """Everything the report shows, as plain data (decisions read from the database).
+
+    People appear by printed name with their login, and gates, roles and decisions in words
+    (never the stored tokens), the same in the HTML and the PDF.
+    """
     decisions: list[dict[str, Any]] = []
-    if repro.version_id is not None:
-        with registry.read() as session:
-            for d in session.scalars(
-                select(Decision)
-                .where(Decision.version_id == repro.version_id)
-                .order_by(Decision.at, Decision.id)
-            ):
-                decisions.append(
-                    {
-                        "who": d.actor,
-                        "when": f"{d.at:%Y-%m-%d %H:%M:%S} UTC",
-                        "action": d.action,
-                        "gate": d.gate,
-                        "role": d.role,
-                        "meaning": d.meaning,
-                        "comment": d.comment,
-                        "bound": d.manifest_hash == repro.manifest_hash,
-                    }
+    names: dict[str, str] = {}
+    with registry.read() as session:
+        rows = []
+        if repro.version_id is not None:
+            rows = list(
+                session.scalars(
+                    select(Decision)
+                    .where(Decision.version_id == repro.version_id)
+                    .order_by(Decision.at, Decision.id)
                 )
+            )
+        logins = {d.actor for d in rows} | {repro.actor}
+        names = dict(
+            session.execute(
+                select(User.login, User.display_name).where(User.login.in_(logins))
+            ).all()
+        )
+        for d in rows:
+            decisions.append(
+                {
+                    "who": _signed_name(names, d.actor),
+                    "when": f"{d.at:%Y-%m-%d %H:%M:%S} UTC",
+                    "action": action_word(d.action),
+                    "gate": gate_word(d.gate) if d.gate else "",
+                    "role": role_word(d.role) if d.role else "",
+                    "meaning": d.meaning,
+                    "comment": d.comment,
+                    "bound": d.manifest_hash == repro.manifest_hash,
+                }
+            )
     env = repro.environment or {}
     run = repro.run or {}
     return {
@@ -92,7 +126,7 @@ def report_data(registry: Registry, repro: Reproduction) -> dict[str, Any]:
             ("Manifest hash", repro.manifest_hash),
             ("Input sha256 recorded", repro.input_sha256_recorded or "(none recorded)"),
             ("Input sha256 of stored record", repro.input_sha256_computed or "-"),
-            ("Reproduced by", repro.actor),
+            ("Reproduced by", _signed_name(names, repro.actor)),
             ("Reproduced at", f"{repro.started_at:%Y-%m-%d %H:%M:%S} UTC"),
             ("Audit event", f"#{repro.audit_seq}" if repro.audit_seq else "-"),
         ],
@@ -100,7 +134,8 @@ def report_data(registry: Registry, repro: Reproduction) -> dict[str, Any]:
         "decisions": decisions,
         "hashes": [
             {
-                "component": f"{c['kind']}: {c['name']}",
+                "component": f"{COMPONENT_WORDS.get(c['kind'], c['kind'].replace('_', ' '))}: "
+                f"{c['name']}",
                 "path": c.get("path") or "",
                 "expected": c.get("expected") or "",
                 "actual": c.get("actual") or "",
@@ -382,19 +417,20 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     section("Approvals of this version")
     if data["decisions"]:
         table(
-            ["Who", "When", "Decision", "Gate", "Meaning", "Bound"],
+            ["Who", "When", "Decision", "Gate", "Role", "Meaning", "Bound"],
             [
                 [
                     d["who"],
                     d["when"],
                     d["action"],
                     d["gate"],
+                    d["role"],
                     d["meaning"],
                     "yes" if d["bound"] else "NO",
                 ]
                 for d in data["decisions"]
             ],
-            (11, 24, 12, 17, 28, 8),
+            (17, 15, 11, 16, 11, 22, 8),
             [not d["bound"] for d in data["decisions"]],
         )
     else:
