@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from signoff.core.db.registry import open_registry
-from signoff.core.governance.people import list_people
+from signoff.core.governance.people import list_people, save_person
 from signoff.core.governance.workflow import run_transition
 from signoff.ui.shell.app import build_window
 from tests.helpers.qtwait import wait_idle
@@ -99,6 +99,55 @@ def test_a_registry_with_models_but_nobody_offers_the_set_up_without_interruptin
     assert window.identity is not None and window.identity.needs_people
     assert window.banner.isVisible() and "no people yet" in window.banner.text.text()
     assert not any(d.objectName() == "peopleDialog" for d in window.dialogs)
+
+
+def _open_people(qtbot, w):  # noqa: ANN001, ANN202
+    w.people_action.trigger()  # File › People and roles…
+    qtbot.waitUntil(lambda: any(d.objectName() == "peopleDialog" for d in w.dialogs), timeout=5000)
+    return next(d for d in w.dialogs if d.objectName() == "peopleDialog" and d.isVisible())
+
+
+def test_an_admin_changes_roles_without_taking_another_admins_away(
+    qtbot, registry, settings, tmp_path: Path
+) -> None:
+    add_people(registry)
+    with registry.write() as s:
+        save_person(s, "ada", actor="root", display_name="Ada Admin", roles=["admin", "auditor"])
+    publish_version(registry, tmp_path)
+    registry.set_actor_for_embedded("root")
+    w = build_window(registry, settings)
+    qtbot.addWidget(w)
+    w.show()
+    idle(qtbot, w)
+    qtbot.waitUntil(lambda: w.identity is not None and w.identity.login == "root")
+    dialog = _open_people(qtbot, w)
+    rows = {dialog.table.item(r, 0).text(): r for r in range(dialog.table.rowCount())}
+    assert dialog.roles_button(rows["ada"]).text() == "admin and auditor"  # not "choose roles…"
+    assert dialog.roles_button(rows["runner"]).text() == "check runner (service)"
+    dialog.roles_button(rows["val"]).set_role("auditor")
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        qtbot.mouseClick(
+            dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
+        )
+    with registry.read() as s:
+        people = {p.login: p for p in list_people(s)}
+    assert people["ada"].roles == ("admin", "auditor")
+    assert people["runner"].roles == ("runner",)
+    assert people["val"].roles == ("auditor", "validator")
+    idle(qtbot, w)
+
+    # a validator sees who signs as what, cannot change it, and is told who can
+    registry.set_actor_for_embedded("biz")
+    w.reload()
+    qtbot.waitUntil(lambda: w.identity is not None and w.identity.login == "biz")
+    idle(qtbot, w)
+    dialog = _open_people(qtbot, w)
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
+    assert not dialog.add_button.isEnabled() and dialog.my_name.isReadOnly()
+    assert "Only an admin may change people and roles" in dialog.message.text()
+    assert dialog.my_roles.text() == "business owner"
+    dialog.reject()
+    w.ctx.shutdown()
 
 
 # -- opening registries safely --------------------------------------------------------------

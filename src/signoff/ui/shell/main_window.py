@@ -383,7 +383,13 @@ class MainWindow(QMainWindow):
             )
             return None
         dialog = PeopleDialog(
-            self.ctx, identity.login, identity.people, first_admin=first_admin, parent=self
+            self.ctx,
+            identity.login,
+            identity.people,
+            first_admin=first_admin,
+            # the first person of an empty registry becomes its admin; later only admins edit
+            may_change=first_admin or not identity.admins or "admin" in identity.roles,
+            parent=self,
         )
         self._keep(dialog)
         dialog.open()

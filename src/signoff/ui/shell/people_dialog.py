@@ -83,6 +83,9 @@ class RolesButton(QToolButton):
 
     def __init__(self, roles: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # roles not given here (admin, service logins) are kept as they are and listed, so
+        # saving the dialog never takes them away
+        self.kept = tuple(r for r in roles if r not in PERSON_ROLES)
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         menu = QMenu(self)
@@ -99,7 +102,8 @@ class RolesButton(QToolButton):
         self._update()
 
     def roles(self) -> tuple[str, ...]:
-        return tuple(r for r, a in self.actions_by_role.items() if a.isChecked())
+        """The roles ticked, and those this dialog does not offer (kept as they were)."""
+        return self.kept + tuple(r for r, a in self.actions_by_role.items() if a.isChecked())
 
     def set_role(self, role: str, on: bool = True) -> None:
         self.actions_by_role[role].setChecked(on)
@@ -120,6 +124,7 @@ class PeopleDialog(QDialog):
         people: tuple[Person, ...] = (),
         *,
         first_admin: bool = False,
+        may_change: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -150,7 +155,7 @@ class PeopleDialog(QDialog):
         self.my_roles.setObjectName("myRoles")
         form.addRow("Your printed name", self.my_name)
         form.addRow("Your email", self.my_email)
-        form.addRow("Your roles besides admin", self.my_roles)
+        form.addRow("Your roles besides admin" if may_change else "Your roles", self.my_roles)
         layout.addLayout(form)
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("peopleTable")
@@ -186,6 +191,28 @@ class PeopleDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.may_change = may_change
+        if not may_change:
+            self._read_only(me.roles if me else ())
+
+    def _read_only(self, my_roles: tuple[str, ...]) -> None:
+        """A person who is not an admin sees who signs as what, and why they cannot edit."""
+        self.my_roles.kept = tuple(my_roles)
+        self.my_roles.setText(roles_in_words(my_roles) or "no roles")
+        for editor in (self.my_name, self.my_email):
+            editor.setReadOnly(True)
+        self.my_roles.setEnabled(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row in range(self.table.rowCount()):
+            self.roles_button(row).setEnabled(False)
+        self.add_button.setEnabled(False)
+        self.remove_button.setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+        self.message.setText(
+            "Only an admin may change people and roles. Ask an admin (for example with "
+            "<code>signoff users roles LOGIN ROLE…</code>) to give you a role."
+        )
 
     def add_row(
         self, login: str = "", name: str = "", email: str = "", roles: tuple[str, ...] = ()
