@@ -3,14 +3,16 @@
 For each page of the tour (tests/helpers/tour.py) on the demo registry: no label, header,
 button, tab or group title is narrower than its own size hint (Qt knows how wide each text
 is, so a clipped "ubmit for revie" is a failure), and nothing scrolls sideways. With
-``SIGNOFF_SCREENSHOTS=1`` each page is saved as ``docs/screenshots/PAGE-WxH-THEME.png``, the set
-the README shows.
+``SIGNOFF_SCREENSHOTS=1`` the pages the README shows are saved as
+``docs/screenshots/PAGE-WxH-THEME.png`` (``=all``: every page, to look at them).
 """
 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
+from signoff.ui.services.theme import apply_style
 from signoff.ui.shell.app import build_window
 from tests.helpers import shots
 from tests.helpers.clipping import clipped_text, scrolls_sideways
@@ -49,3 +51,4 @@ def test_every_page_fits_with_no_text_clipped(
     assert problems == {}
     settle(window, ms=0)
     window.ctx.shutdown()
+    apply_style(QApplication.instance(), "light")  # the palette is the application's: no trace
