@@ -16,10 +16,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session, object_session
 
 from signoff.core.catalog.words import flag_word
-from signoff.core.db.schema import Model
+from signoff.core.db.schema import DO_NOT_USE, Consumer, Decision, Model, Version
 
 INVENTORY_SORT_KEYS = {
     "name": Model.name,
@@ -68,6 +68,8 @@ class InventoryRow:
     dnu_consumed: bool
     review_waiting_since: datetime | None
     tags: list[str]
+    #: for a raised do-not-use flag: which version, why it was marked, and who still uses it
+    dnu_detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,8 +104,10 @@ class InventoryRow:
             reasons["open_review"] = f"Open review: a version has waited for signatures{since}"
         if self.dnu_consumed:
             reasons["dnu_consumed"] = (
-                "Do not use, still consumed: a version marked do not use is still live, or a "
-                "consumer is still pinned to it"
+                f"Do not use, still consumed: {self.dnu_detail}"
+                if self.dnu_detail
+                else "Do not use, still consumed: a version marked do not use is still live, "
+                "or a consumer is still pinned to it"
             )
         return reasons
 
@@ -160,10 +164,63 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     with _collector_paused():
-        return [
+        rows = [
             InventoryRow(**dict(zip(_ROW_FIELDS, row, strict=False)), tags=_tags(row[-1]))
             for row in session.execute(stmt)
         ]
+    details = dnu_details(session, [r.id for r in rows if r.dnu_consumed])
+    for row in rows:
+        row.dnu_detail = details.get(row.id, "")
+    return rows
+
+
+def dnu_details(session: Session, model_ids: list[int]) -> dict[int, str]:
+    """For models whose do-not-use flag is raised: in words, which version was marked, why
+    (the reason given when it was marked), and which consumers still use it."""
+    if not model_ids:
+        return {}
+    marked = session.execute(
+        select(Version.id, Version.model_id, Version.number).where(
+            Version.model_id.in_(model_ids), Version.state == DO_NOT_USE
+        )
+    ).all()
+    reasons = dict(
+        session.execute(
+            select(Decision.version_id, Decision.comment)
+            .where(Decision.version_id.in_([m.id for m in marked]), Decision.action == "do_not_use")
+            .order_by(Decision.at, Decision.id)
+        ).all()
+    )
+    live = dict(
+        session.execute(
+            select(Model.id, Version.id)
+            .join(Version, and_(Version.model_id == Model.id, Version.number == Model.live_version))
+            .where(Model.id.in_(model_ids))
+        ).all()
+    )
+    consumers = session.execute(
+        select(Consumer.model_id, Consumer.name, Consumer.pinned_version_id)
+        .where(Consumer.model_id.in_(model_ids), Consumer.active.is_(True))
+        .order_by(Consumer.name)
+    ).all()
+    out: dict[int, list[str]] = {}
+    for version_id, model_id, number in marked:
+        users = [
+            c.name
+            for c in consumers
+            if c.model_id == model_id
+            and (
+                c.pinned_version_id == version_id
+                or (c.pinned_version_id is None and live.get(model_id) == version_id)
+            )
+        ]
+        if not users:
+            continue
+        reason = (reasons.get(version_id) or "").strip()
+        text = f"v{number} was marked do not use" + (f" ({reason})" if reason else "")
+        text += f"; still used by {', '.join(users)}."
+        out.setdefault(model_id, []).append(text)
+    return {model_id: " ".join(texts) for model_id, texts in out.items()}
 
 
 @contextmanager
@@ -207,7 +264,11 @@ def facet_values(session: Session) -> dict[str, list[str]]:
 def inventory_row(m: Model) -> InventoryRow:
     """The inventory row of one loaded model."""
     values = {name: getattr(m, _ROW_COLUMNS[name].key) for name in _ROW_FIELDS}
-    return InventoryRow(**values, tags=_tags(m.tags))
+    row = InventoryRow(**values, tags=_tags(m.tags))
+    session = object_session(m)
+    if row.dnu_consumed and session is not None:
+        row.dnu_detail = dnu_details(session, [m.id]).get(m.id, "")
+    return row
 
 
 # InventoryRow's fields by name, tags last. Tags are fetched as text and decoded through a
