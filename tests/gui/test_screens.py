@@ -2,7 +2,8 @@
 
 For each page of the tour (tests/helpers/tour.py) on the demo registry: no label, header,
 button, tab or group title is narrower than its own size hint (Qt knows how wide each text
-is, so a clipped "ubmit for revie" is a failure), and nothing scrolls sideways. With
+is, so a clipped "ubmit for revie" is a failure), nothing scrolls sideways, and no table
+is squeezed to fewer than three rows. With
 ``SIGNOFF_SCREENSHOTS=1`` the pages the README shows are saved as
 ``docs/screenshots/PAGE-WxH-THEME.png`` (``=all``: every page, to look at them).
 """
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from signoff.ui.services.theme import apply_style
 from signoff.ui.shell.app import build_window
 from tests.helpers import shots
-from tests.helpers.clipping import clipped_text, scrolls_sideways
+from tests.helpers.clipping import clipped_text, scrolls_sideways, squeezed_tables
 from tests.helpers.tour import STOPS, settle, visit
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -43,6 +44,7 @@ def test_every_page_fits_with_no_text_clipped(
         visited.append(stop.name)
         found = [str(p) for p in clipped_text(shown)]
         found += [f"scrolls sideways: {name}" for name in scrolls_sideways(shown)]
+        found += [f"table too short: {name}" for name in squeezed_tables(shown)]
         if found:
             problems[stop.name] = found
         if shots.wanted():

@@ -155,3 +155,28 @@ def scrolls_sideways(window: QWidget) -> list[str]:
         if bar is not None and bar.isVisible() and bar.maximum() > 0:
             out.append(area.objectName() or type(area).__name__)
     return out
+
+
+#: a table shorter than this many rows (when it has them) is too squeezed to read
+MIN_TABLE_ROWS = 3
+
+
+def squeezed_tables(window: QWidget, rows: int = MIN_TABLE_ROWS) -> list[str]:
+    """The visible tables of *window* with room for fewer than *rows* rows while they hold
+    more: a splitter or layout squeezed them to a row or two behind their own scroll bar."""
+    from PySide6.QtWidgets import QTableView
+
+    out = []
+    for table in window.findChildren(QTableView):
+        model = table.model()
+        if model is None or not _shown(table, window):
+            continue
+        held = model.rowCount()
+        wanted = min(rows, held)
+        if wanted == 0:
+            continue
+        row_height = max(table.verticalHeader().defaultSectionSize(), 1)
+        fits = table.viewport().height() // row_height
+        if fits < wanted:
+            out.append(f"{table.objectName() or type(table).__name__}: {fits} of {wanted} rows")
+    return out
