@@ -133,3 +133,34 @@ def test_a_notebook_stays_on_light_paper_in_the_dark_theme_and_prints(
     assert printed.read_bytes().startswith(b"%PDF-") and printed.stat().st_size > 5000
     window.set_theme("light")
     assert app.palette().color(QPalette.ColorRole.Window).lightness() > 180
+
+
+def test_greyed_buttons_say_beside_them_what_makes_them_available(qtbot, demo_window) -> None:
+    window = demo_window
+    window.open_model("credit-risk")
+    idle(qtbot, window)
+    page = window.model_page
+    qtbot.waitUntil(lambda: page.versions.rowCount() == 4, timeout=10000)
+    assert not page.open_button.isEnabled() and not page.compare_button.isEnabled()
+    assert page.selection_hint.isVisible()
+    assert page.selection_hint.text().startswith("Select a version to open it")
+    click_row(qtbot, page.table, 0)
+    assert page.open_button.isEnabled() and not page.compare_button.isEnabled()
+    assert page.selection_hint.text() == "Ctrl+click a second version to compare them."
+    rect = page.table.visualRect(page.versions.index(1, 0))
+    qtbot.mouseClick(
+        page.table.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ControlModifier,
+        rect.center(),
+    )
+    assert page.compare_button.isEnabled() and page.selection_hint.text() == ""
+
+    click_side_bar(qtbot, window, "audit")
+    audit = window.areas["audit"]
+    qtbot.waitUntil(lambda: audit.model.rowCount() > 0, timeout=20000)
+    assert not audit.reproduce_button.isEnabled()
+    assert audit.reproduce_hint.isVisible()
+    assert audit.reproduce_hint.text() == "Select a prediction to reproduce it."
+    click_row(qtbot, audit.table, 0)
+    assert audit.reproduce_button.isEnabled() and not audit.reproduce_hint.isVisible()

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 EARLIEST = QDate(2000, 1, 1)
 LIMIT = 500
+#: beside a greyed Reproduce… button: what makes it available
+REPRODUCE_HINT = "Select a prediction to reproduce it."
 
 
 def _output_text(row: PredictionRow) -> str:
@@ -141,7 +143,11 @@ class AuditPage(QWidget):
         self.reproduce_button = QPushButton("Reproduce…")
         self.reproduce_button.setEnabled(False)
         self.reproduce_button.clicked.connect(self.reproduce_selected)
+        # why Reproduce… is greyed, beside it rather than only on hover
+        self.reproduce_hint = QLabel(REPRODUCE_HINT)
+        self.reproduce_hint.setObjectName("reproduceHint")
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.reproduce_hint)
         bottom.addWidget(self.reproduce_button)
         layout.addLayout(bottom)
         self.loading = False
@@ -204,6 +210,7 @@ class AuditPage(QWidget):
         more = " (the newest shown; narrow the search)" if len(rows) >= LIMIT else ""
         self.count_label.setText(f"{count(len(rows), 'prediction')}{more}")
         self.reproduce_button.setEnabled(False)
+        self.reproduce_hint.setVisible(True)
         self.searched.emit(len(rows))
 
     def _search_failed(self, exc: BaseException) -> None:
@@ -211,7 +218,9 @@ class AuditPage(QWidget):
         self.count_label.setText(f"Search failed: {exc}")
 
     def _selection_changed(self, *_args: object) -> None:
-        self.reproduce_button.setEnabled(self.selected_row() is not None)
+        chosen = self.selected_row() is not None
+        self.reproduce_button.setEnabled(chosen)
+        self.reproduce_hint.setVisible(not chosen)
 
     def selected_row(self) -> PredictionRow | None:
         """The prediction of the selected row, if one is selected."""

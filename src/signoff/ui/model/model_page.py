@@ -92,9 +92,13 @@ class ModelPage(QWidget):
         )
         self.card_button.setEnabled(False)
         self.card_button.clicked.connect(lambda: self.print_page())
+        # why the buttons are greyed, said beside them (not only on hover)
+        self.selection_hint = QLabel("")
+        self.selection_hint.setObjectName("versionsHint")
+        self.selection_hint.setWordWrap(True)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.compare_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.selection_hint, 1)
         buttons.addWidget(self.card_button)
         box_layout.addLayout(buttons)
         layout.addWidget(box, 1)
@@ -259,6 +263,7 @@ class ModelPage(QWidget):
         count = len(self.selected_numbers())
         self.open_button.setEnabled(count == 1)
         self.compare_button.setEnabled(count >= 2)
+        self.selection_hint.setText(selection_hint(count))
 
     def _open_index(self, index) -> None:  # noqa: ANN001
         record: VersionRow = self.versions.record(index.row())
@@ -273,3 +278,12 @@ class ModelPage(QWidget):
         numbers = self.selected_numbers()
         if len(numbers) >= 2:
             self.ctx.compareRequested.emit(self.model_name, numbers)
+
+
+def selection_hint(selected: int) -> str:
+    """What the person reads beside Open version and Compare selected for *selected* rows."""
+    if selected == 0:
+        return "Select a version to open it (or double-click it); two or more to compare."
+    if selected == 1:
+        return "Ctrl+click a second version to compare them."
+    return ""
