@@ -121,6 +121,12 @@ def test_a_notebook_stays_on_light_paper_in_the_dark_theme_and_prints(
     notebook = page.tab_widget("Notebook")
     with document_loaded(qtbot, notebook):
         page.show_tab("Notebook")
+        # while it renders, the tab says so (not "Choose a version.")
+        assert notebook.stack.currentWidget() is notebook.message
+        assert notebook.message.text_label.text().startswith(
+            "Loading and rendering the notebook of credit-risk v4"
+        )
+    assert notebook.stack.currentWidget() is not notebook.message
     view = notebook.current_view()
     # the page itself is white paper (figures drawn on white stay legible)
     image = view.web.grab().toImage()
