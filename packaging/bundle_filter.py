@@ -24,8 +24,10 @@ from collections.abc import Callable, Iterable
 from signoff.sysdeps import elf_needed  # the one ELF reader (also checks a desktop's libraries)
 
 # Qt modules the application never imports (the GUI uses Core, Gui, Widgets, Svg, Network,
-# PrintSupport, WebEngineCore/Widgets and WebChannel; WebEngine links Qml/Quick libraries, which
-# stay, but none of the QML *modules* are needed for the widgets-based view).
+# PrintSupport (reports, approval sheets, notebooks and model cards are printed), Pdf and
+# PdfWidgets (the in-app report viewer), WebEngineCore/Widgets and WebChannel; WebEngine links
+# Qml/Quick libraries, which stay, but none of the QML *modules* are needed for the widgets-based
+# view).
 UNUSED_QT_MODULES = (
     "Qt3DAnimation",
     "Qt3DCore",
@@ -49,8 +51,6 @@ UNUSED_QT_MODULES = (
     "QtMultimediaWidgets",
     "QtNetworkAuth",
     "QtNfc",
-    "QtPdf",
-    "QtPdfWidgets",
     "QtPositioning",
     "QtQml",
     "QtQmlFeatures",
@@ -148,16 +148,17 @@ _UNUSED_QT_LIB = re.compile(
     r"|QuickTemplates2|QuickDialogs2\w*|QuickEffects|QuickLayouts|QuickShapes\w*"
     r"|QuickParticles|QuickTimeline\w*|QuickVectorImage\w*|LabsStyleKit\w*|VirtualKeyboard\w*"
     r"|ShaderTools|HttpServer|WebView\w*|WebSockets|WebEngineQuick\w*|CanvasPainter\w*"
-    r"|Pdf\w*|Sql|UiTools|Lottie\w*)\.so"
+    r"|Sql|UiTools|Lottie\w*)\.so"
 )
 # plugin folders of things the app does not do (sound, 3D scenes, sensors, SQL drivers …);
-# printing (the CUPS plugin, which brings libcups and GnuTLS), network-status and Qt TLS backends
-# (QtWebEngine has its own), and the input/device plugins of embedded (eglfs/linuxfb) systems
+# network-status and Qt TLS backends (QtWebEngine has its own), and the input/device plugins of
+# embedded (eglfs/linuxfb) systems. Printing stays: the CUPS plugin (with libcups) is how a
+# desktop's printers are offered in the print dialog
 _UNUSED_PLUGIN = re.compile(
     r"PySide6/Qt/plugins/(multimedia|sceneparsers|renderers|geometryloaders|renderplugins"
     r"|sensors|position|geoservices|sqldrivers|designer|qmltooling|assetimporters"
     r"|texttospeech|canbus|webview|qmllint|scxmldatamodel|help|virtualkeyboard"
-    r"|qmlls|printsupport|networkinformation|tls|egldeviceintegrations|generic)/"
+    r"|qmlls|networkinformation|tls|egldeviceintegrations|generic)/"
 )
 # single plugins: platforms for embedded devices and VNC (the desktop needs xcb or wayland,
 # the self-test offscreen); the GTK 3 theme (it links GTK, which the bundle does not carry, and

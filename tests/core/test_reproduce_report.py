@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from signoff.core.common.files import sha256_bytes
-from signoff.core.db.schema import AuditEvent, Decision
+from signoff.core.db.schema import AuditEvent, Decision, User
 from signoff.core.reproduction.filing import reproduce_with_report
 from signoff.core.reproduction.report import report_data, store_report, write_report
 from signoff.core.reproduction.reproduce import reproduce
@@ -18,6 +18,7 @@ from tests.helpers.reproduction import alter_prediction, prediction_id, publish_
 
 def _sign(registry, version_id: int, manifest_hash: str) -> None:
     with registry.write() as session:
+        session.add(User(login="vera.validator", display_name="Vera Lindqvist"))
         session.add(
             Decision(
                 version_id=version_id,
@@ -56,7 +57,12 @@ def test_html_report_states_everything_a_regulator_needs(registry, tmp_path):
     page = path.read_text()
     assert "Verdict: differs: output.score: recorded 0.11, reproduced 0.205769" in page
     assert "C-1001" in page and "credit-limit" in page and published.manifest_hash in page
-    assert "vera.validator" in page and "2026-02-20 10:30:00 UTC" in page
+    # a printed name with the login that signed, the gate and the role in words
+    assert "<td>Vera Lindqvist (vera.validator)</td>" in page
+    assert "2026-02-20 10:30:00 UTC" in page
+    assert "<td>Approve</td><td>Approval for production use</td><td>validator</td>" in page
+    assert "<td>business owner</td>" in page
+    assert "production_use" not in page and "business_owner" not in page
     assert "approved for production use" in page
     # the business owner's signature is bound to another manifest: flagged, not hidden
     row = re.search(r"<tr class=\"bad\"><td>bob.owner</td>.*?</tr>", page)

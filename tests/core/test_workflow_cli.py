@@ -36,7 +36,7 @@ def test_cli_walks_a_version_to_live(registry, home, tmp_path, monkeypatch, caps
     code, text = cli("val", "reject", "credit@1")
     assert code == 2 and "a reason is required" in text
     code, text = cli("val", "approve", "credit@1", "-m", "fine")
-    assert code == 0 and "approve as validator" in text
+    assert code == 0 and "Approve as validator (still in review)" in text
     assert cli("biz", "approve", "credit@1")[0] == 0
     add_evidence(registry, "credit", 1, ALL_CHECKS)
     code, text = cli("rel", "approvals", "credit@1")
@@ -59,7 +59,8 @@ def test_cli_walks_a_version_to_live(registry, home, tmp_path, monkeypatch, caps
 def test_policy_cli(registry, home, monkeypatch, capsys) -> None:
     cli = lambda who, *a: run(home, who, monkeypatch, capsys, *a)  # noqa: E731
     code, text = cli("root", "policy", "show")
-    assert "high (revision 0" in text and "validator, business_owner" in text
+    assert "high: the built-in high-tier policy" in text
+    assert "validator and business owner" in text and "business_owner" not in text
     code, text = cli("root", "policy", "set", "low", "--checks", "reference_outputs,environment")
     assert code == 0 and "revision 1" in text
     code, text = cli("root", "policy", "set", "low", "--go-live", "author")

@@ -35,7 +35,7 @@ def test_status_queue_and_timeline(registry, tmp_path) -> None:
         entries = timeline(s, "credit", 1)
         sig = [e for e in entries if e.is_signature]
         assert [(e.printed_name, e.title) for e in sig] == [
-            ("Alice Author", "submit"),
+            ("Alice Author", "submit for review"),
             ("Victor Validator", "approve"),
         ]
         assert "“ok by me”" in sig[1].details

@@ -52,7 +52,7 @@ def test_reviewer_approves_in_dialog_and_sees_gate_complete(qtbot, make_ctx, in_
             dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
         )
     assert (
-        "Approval for production use</b>: <span style='color:#1b6e20'>complete"
+        "Approval for production use</b>: <span style='color:#27ae60'>complete"
         in tab.gate_summary.text()
     )
     assert "approved" in tab.header.text()
@@ -64,6 +64,11 @@ def test_reviewer_approves_in_dialog_and_sees_gate_complete(qtbot, make_ctx, in_
     assert signed["business_owner"].login == "biz"
     assert not tab.buttons["approve"].isEnabled()
     assert "waits for deployment checks: environment" in tab.buttons["approve"].toolTip()
+    # the reason is also written next to the buttons, not only on hover
+    assert (
+        "Approve, Reject, Request changes and Go live: it is approved for production use but "
+        "waits for deployment checks" in tab.why_text()
+    )
     if shots.wanted():
         add_evidence(in_review, "credit", 1, ["environment"])
         with in_review.write() as s:
@@ -80,6 +85,11 @@ def test_authors_approve_button_is_disabled_with_the_reason(qtbot, make_ctx, in_
     approve = tab.buttons["approve"]
     assert not approve.isEnabled()
     assert "you are its author; the author never signs" in approve.toolTip()
+    why = tab.why_text()
+    assert "Approve, Reject and Request changes: you are its author; the author never signs" in (
+        why
+    )
+    assert "Submit for review: it is in review; only a draft can be submitted" in why
     assert tab.buttons["withdraw"].isEnabled() and tab.buttons["comment"].isEnabled()
     assert tab.open_decision("approve") is None
 
@@ -178,7 +188,7 @@ def test_a_tampered_signature_is_marked_not_verified_and_not_counted(
     )
     signed = {tab.gates.record(i).role: tab.gates.record(i).signature for i in range(2)}
     assert signed["business_owner"] is None  # the gate is missing the business owner again
-    assert "needs validator, business owner" in tab.gate_summary.text()
+    assert "needs validator and business owner" in tab.gate_summary.text()
     image = tab.grab()
     assert not image.isNull()
     image.save(str(tmp_path / "approvals-unverified.png"))

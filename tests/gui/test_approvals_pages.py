@@ -39,11 +39,11 @@ def test_my_reviews_lists_oldest_first_and_opens_version(qtbot, make_ctx, two_in
     rows = [page.model.record(i) for i in range(2)]
     assert [(r.model, r.number) for r in rows] == [("fraud", 1), ("credit", 1)]
     assert rows[1].missing == ["validator"] and rows[0].my_roles == ["validator"]
-    assert "2</b> version(s) wait for your signature" in page.summary.text()
+    assert "2 versions</b> wait for your signature" in page.summary.text()
     assert page.model.data(page.model.index(0, 9)).endswith("min")
-    with qtbot.waitSignal(ctx.openVersionRequested, timeout=3000) as blocker:
+    with qtbot.waitSignal(ctx.openVersionTabRequested, timeout=3000) as blocker:
         page.open_index(page.model.index(1, 0))
-    assert blocker.args == ["credit", 1]
+    assert blocker.args == ["credit", 1, "Approvals"]  # where the signature is given
     page.resize(1100, 300)
     shots.save_screenshot(page, "my_reviews.png")
     # the business owner already signed credit: only fraud waits for biz
@@ -114,10 +114,10 @@ def test_consumers_page_shows_delivery_state_and_delivers(qtbot, make_ctx, two_i
             page.deliveries.record(i).consumer: page.deliveries.record(i).state for i in range(2)
         }
         assert states == {"billing": "pending", "reports": "no_endpoint"}
-        assert "1 notification(s) waiting" in page.summary.text()
+        assert "1 notification waiting" in page.summary.text()
         with qtbot.waitSignal(page.delivered, timeout=15000):
             qtbot.mouseClick(page.deliver_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "0 notification(s) waiting" in page.summary.text(), timeout=10000)
+        qtbot.waitUntil(lambda: "0 notifications waiting" in page.summary.text(), timeout=10000)
         assert len(received) == 1
         last = {
             page.consumers.record(i)["name"]: page.consumers.record(i)["last"]

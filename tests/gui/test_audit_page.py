@@ -22,7 +22,6 @@ def subjects(page: AuditPage) -> list[str]:
 
 def make_page(qtbot, make_ctx, registry, tmp_path: Path) -> AuditPage:
     page = AuditPage(make_ctx(registry))
-    page.reports_dir = tmp_path / "reports"
     qtbot.addWidget(page)
     page.resize(1000, 600)
     page.show()
@@ -74,11 +73,15 @@ def test_search_a_customer_reproduce_and_see_the_verdict(
     evidence = view.evidence.toPlainText()
     assert "Recorded and reproduced output match:" in evidence and "mismatched" not in evidence
     assert not view.cancel_button.isEnabled() and view.report_button.isEnabled()
-    opened = []
-    view.open_url = opened.append
+    # the report opens in the window's own viewer, from the bytes the store holds
     qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)
-    pdf = Path(opened[0].toLocalFile())
-    assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF-")
+    assert view.viewer is not None and view.viewer.isVisible() and view.viewer.page_count >= 1
+    assert view.report is not None and view.report.pdf.startswith(b"%PDF-")
+    with qtbot.waitSignal(view.reportSaved, timeout=10000) as saved:
+        view.save_report_as(tmp_path / "C-1001.pdf")
+    pdf = Path(saved.args[0])
+    assert pdf.read_bytes() == view.report.pdf
+    assert pdf.stat().st_mode & 0o777 == 0o600
     shots.save_screenshot(page, "audit_page.png")
     shots.save_screenshot(view, "reproduce_view.png")
 
@@ -117,6 +120,7 @@ def test_cancel_a_long_run(qtbot, registry, make_ctx, tmp_path):
     assert time.monotonic() - started < 10
     assert "Cancelled" in view.verdict.text()
     assert view.step_state("compare") == "skipped" and not view.report_button.isEnabled()
+    assert not view.save_button.isEnabled() and not view.print_button.isEnabled()
 
 
 def test_the_side_bar_audit_area_is_this_page(qtbot, registry, make_ctx, tmp_path):

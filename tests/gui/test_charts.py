@@ -216,7 +216,7 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     proxy = page.proxy
     shown = [[proxy.data(proxy.index(r, c)) for c in (0, 1, 2, 8)] for r in range(2)]
     assert shown == [["toy-model", "v1", "AUC", "STALE"], ["healthy-model", "v1", "AUC", "ok"]]
-    assert page.status.text() == "2 live model(s), 1 stale."
+    assert page.status.text() == "2 live models, 1 stale."
     # sort by model name, as a person clicking the header would: A to Z, then Z to A
     header = page.table.horizontalHeader()
 
@@ -243,7 +243,7 @@ def test_monitoring_page_lists_live_models_sorted_and_click_opens_chart(
     qtbot.mouseClick(page.store_button, Qt.MouseButton.LeftButton)
     wait_for_result(
         qtbot,
-        lambda: "Stored changed flags of toy-model" in page.status.text(),
+        lambda: "Stored the changed flags of toy-model" in page.status.text(),
         status_problem(page.status),
         timeout=20000,
         what="storing the flags",

@@ -16,11 +16,10 @@ import pytest
     [
         "PySide6/QtOpenGL.abi3.so",  # binding never imported
         "PySide6/QtDBus.abi3.so",
-        "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",
         "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
         "PySide6/Qt/plugins/platforms/libqeglfs.so",
         "PySide6/Qt/plugins/platforms/libqvnc.so",
-        "PySide6/Qt/plugins/imageformats/libqpdf.so",  # its libQt6Pdf is left out anyway
+        "PySide6/Qt/plugins/imageformats/libqpdf.so",  # PDF as an image: the viewer uses QtPdf
         "PySide6/Qt/plugins/imageformats/libqtiff.so",
         "PySide6/Qt/plugins/tls/libqopensslbackend.so",
         "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
@@ -39,6 +38,11 @@ def test_unused_plugins_bindings_and_codecs_are_dropped(dest):
         "PySide6/Qt/lib/libQt6OpenGL.so.6",  # QtWebEngineCore links these
         "PySide6/Qt/lib/libQt6DBus.so.6",
         "PySide6/Qt/lib/libQt6PrintSupport.so.6",
+        "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",  # the desktop's printers
+        "PySide6/QtPdf.abi3.so",  # the in-app report viewer
+        "PySide6/QtPdfWidgets.abi3.so",
+        "PySide6/Qt/lib/libQt6Pdf.so.6",
+        "PySide6/Qt/lib/libQt6PdfWidgets.so.6",
         "PySide6/Qt/plugins/platforms/libqwayland.so",
         "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
         "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",

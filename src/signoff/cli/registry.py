@@ -8,6 +8,7 @@ from typing import Any
 
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog import inventory, lookup
+from signoff.core.catalog.words import state_word
 from signoff.core.db.migrate import upgrade_to_head
 from signoff.core.publishing.limits import parse_size
 from signoff.core.publishing.publisher import publish
@@ -91,7 +92,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
             r.risk_tier,
             f"v{r.live_version}" if r.live_version else "-",
             f"v{r.latest_version}" if r.latest_version else "-",
-            r.latest_state or "-",
+            state_word(r.latest_state) if r.latest_state else "-",
             ", ".join(r.flag_words),
         )
         for r in rows
@@ -112,7 +113,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     print(
-        f"{data['model']} v{data['version']}  [{data['state']}]  by {data['author']}, "
+        f"{data['model']} v{data['version']}  [{state_word(data['state'])}]  by {data['author']}, "
         f"{data['created_at'][:16]}"
     )
     print(f"manifest {data['manifest_hash']}")

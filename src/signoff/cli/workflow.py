@@ -15,6 +15,17 @@ from signoff.cli.common import print_json, registry_from_args
 from signoff.cli.signing import add_password_options, signing_password
 from signoff.core.catalog import lookup
 from signoff.core.catalog.lookup import parse_ref
+from signoff.core.catalog.words import (
+    action_word,
+    check_word,
+    count,
+    gate_word,
+    listing,
+    policy_words,
+    role_word,
+    roles_in_words,
+    state_word,
+)
 from signoff.core.common.errors import NotFoundError, SignoffError
 from signoff.core.db.schema import PRODUCTION, RISK_TIERS, ROLES
 from signoff.core.governance.approvals import approval_status, my_reviews
@@ -136,7 +147,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     outcome = sign_decision(registry, name, number, request, seen_row, seen_live)
     print(outcome.describe())
     if outcome.notified:
-        print(f"{outcome.notified} consumer notification(s) queued; 'signoff notify' delivers")
+        print(
+            f"{count(outcome.notified, 'consumer notification')} queued; 'signoff notify' delivers"
+        )
     return 0
 
 
@@ -183,8 +196,8 @@ def cmd_approvals(args: argparse.Namespace) -> int:
         )
         return 0
     print(
-        f"{st.model} v{st.number}: {st.state.replace('_', ' ')} (tier {st.risk_tier}, "
-        f"policy revision {st.policy_revision} as recorded at submission, author {st.author})"
+        f"{st.model} v{st.number}: {state_word(st.state)} (tier {st.risk_tier}, judged under "
+        f"{policy_words(st.risk_tier, st.policy_revision)}, author {st.author})"
     )
     for g in st.gates:
         mark = "complete" if g.complete else ("open" if g.open else "waiting")
@@ -192,7 +205,7 @@ def cmd_approvals(args: argparse.Namespace) -> int:
         for role in g.required:
             sig = g.signed.get(role)
             print(
-                f"    {role:16} "
+                f"    {role_word(role):16} "
                 + (
                     f"{sig.printed_name} ({sig.login}) {sig.at:%Y-%m-%d %H:%M:%S} UTC — "
                     f"{sig.meaning}"
@@ -202,16 +215,21 @@ def cmd_approvals(args: argparse.Namespace) -> int:
             )
     for c in st.checks:
         verdict = {True: "passed", False: "FAILED", None: "no evidence"}[c.passed]
-        print(f"  check {c.check:18} {verdict}{'' if c.required else ' (not required)'}")
+        print(
+            f"  check {check_word(c.check):40} {verdict}{'' if c.required else ' (not required)'}"
+        )
     for d in st.decisions:
         if not d.verified:
             print(
-                f"  NOT VERIFIED, not counted: {d.action} by {d.login} at "
+                f"  NOT VERIFIED, not counted: {action_word(d.action)} by {d.login} at "
                 f"{d.at:%Y-%m-%d %H:%M:%S} UTC — {d.problem}"
             )
     print(
         "  you may: "
-        + (", ".join(a for a, why in st.allowed.items() if why is None) or "nothing now")
+        + (
+            ", ".join(action_word(a).lower() for a, why in st.allowed.items() if why is None)
+            or "nothing now"
+        )
     )
     return 0
 
@@ -239,8 +257,8 @@ def cmd_reviews(args: argparse.Namespace) -> int:
         print("nothing waiting for you")
     for i in items:
         print(
-            f"{i.model}@{i.number}  {i.gate_title.lower()} as {', '.join(i.my_roles)}  "
-            f"waiting {i.age.days}d {i.age.seconds // 3600}h"
+            f"{i.model}@{i.number}  {i.gate_title.lower()} as {roles_in_words(i.my_roles, 'or')}"
+            f"  waiting {i.age.days}d {i.age.seconds // 3600}h"
         )
     return 0
 
@@ -253,10 +271,11 @@ def cmd_policy_show(args: argparse.Namespace) -> int:
         print_json([p.to_json() for p in policies])
         return 0
     for p in policies:
-        print(f"{p.risk_tier} (revision {p.revision}, by {p.created_by or '—'})")
+        print(f"{p.risk_tier}: {policy_words(p.risk_tier, p.revision)}, by {p.created_by or '—'}")
         for gate in GATES:
-            print(f"  {gate:15} {', '.join(p.roles_for(gate))}")
-        print(f"  {'checks':15} {', '.join(p.checks) or 'none'}")
+            print(f"  {gate_word(gate):28} {roles_in_words(p.roles_for(gate))}")
+        checks = listing(check_word(c) for c in p.checks)
+        print(f"  {'Deployment checks':28} {checks or 'none'}")
     return 0
 
 
@@ -308,7 +327,7 @@ def cmd_users_ls(args: argparse.Namespace) -> int:
         )
         return 0
     for p in people:
-        print(f"{p.login:16} {p.printed_name:28} {', '.join(p.roles) or '—'}")
+        print(f"{p.login:16} {p.printed_name:28} {roles_in_words(p.roles) or '—'}")
     return 0
 
 
@@ -323,7 +342,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         email=args.email,
         roles=args.roles,
     )
-    print(f"{person.login} ({person.printed_name}): {', '.join(person.roles) or 'no roles'}")
+    print(f"{person.login} ({person.printed_name}): {roles_in_words(person.roles) or 'no roles'}")
     return 0
 
 
@@ -332,7 +351,7 @@ def cmd_users_roles(args: argparse.Namespace) -> int:
     person = in_write(registry, save_person, args.login, actor=registry.actor, roles=args.roles)
     with registry.read() as s:
         held = sorted(roles_of(s, person.login))
-    print(f"{person.login}: {', '.join(held) or 'no roles'}")
+    print(f"{person.login}: {roles_in_words(held) or 'no roles'}")
     return 0
 
 

@@ -16,9 +16,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session, object_session
 
-from signoff.core.db.schema import Model
+from signoff.core.catalog.words import flag_word
+from signoff.core.db.schema import DO_NOT_USE, Consumer, Decision, Model, Version
 
 INVENTORY_SORT_KEYS = {
     "name": Model.name,
@@ -65,25 +66,50 @@ class InventoryRow:
     stale_reason: str
     open_review: bool
     dnu_consumed: bool
+    review_waiting_since: datetime | None
     tags: list[str]
+    #: for a raised do-not-use flag: which version, why it was marked, and who still uses it
+    dnu_detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["last_activity_at"] = (
-            self.last_activity_at.isoformat() if self.last_activity_at else None
-        )
+        for key in ("last_activity_at", "review_waiting_since"):
+            value = getattr(self, key)
+            data[key] = value.isoformat() if value else None
         return data
 
     @property
+    def flags(self) -> list[str]:
+        """The flags raised on this model (``stale``, ``open_review``, ``dnu_consumed``)."""
+        return [flag for flag in FLAGS if getattr(self, flag)]
+
+    @property
     def flag_words(self) -> list[str]:
-        words = []
+        """The flags raised, in words."""
+        return [flag_word(flag) for flag in self.flags]
+
+    def flag_reasons(self) -> dict[str, str]:
+        """Why each raised flag is raised, in words (the tooltip of the Flags column)."""
+        reasons = {}
         if self.stale:
-            words.append("stale")
+            reasons["stale"] = (
+                f"Stale: {self.stale_reason}"
+                if self.stale_reason
+                else "Stale: monitoring judged the live version no longer fit"
+            )
         if self.open_review:
-            words.append("open review")
+            since = (
+                f" since {self.review_waiting_since:%Y-%m-%d}" if self.review_waiting_since else ""
+            )
+            reasons["open_review"] = f"Open review: a version has waited for signatures{since}"
         if self.dnu_consumed:
-            words.append("do-not-use consumed")
-        return words
+            reasons["dnu_consumed"] = (
+                f"Do not use, still consumed: {self.dnu_detail}"
+                if self.dnu_detail
+                else "Do not use, still consumed: a version marked do not use is still live, "
+                "or a consumer is still pinned to it"
+            )
+        return reasons
 
 
 def _filtered(query: InventoryQuery) -> Select[Model]:
@@ -92,7 +118,15 @@ def _filtered(query: InventoryQuery) -> Select[Model]:
     if query.search.strip():
         for word in query.search.lower().split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(Model.search_text.like(f"%{escaped}%", escape="\\"))
+            pattern = f"%{escaped}%"
+            # the business unit is matched beside the stored search text (name, title, owner,
+            # tags), so registries written before it was searchable find it too
+            conditions.append(
+                or_(
+                    Model.search_text.like(pattern, escape="\\"),
+                    func.lower(Model.business_unit).like(pattern, escape="\\"),
+                )
+            )
     if query.business_units:
         conditions.append(Model.business_unit.in_(query.business_units))
     if query.risk_tiers:
@@ -130,10 +164,63 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     with _collector_paused():
-        return [
+        rows = [
             InventoryRow(**dict(zip(_ROW_FIELDS, row, strict=False)), tags=_tags(row[-1]))
             for row in session.execute(stmt)
         ]
+    details = dnu_details(session, [r.id for r in rows if r.dnu_consumed])
+    for row in rows:
+        row.dnu_detail = details.get(row.id, "")
+    return rows
+
+
+def dnu_details(session: Session, model_ids: list[int]) -> dict[int, str]:
+    """For models whose do-not-use flag is raised: in words, which version was marked, why
+    (the reason given when it was marked), and which consumers still use it."""
+    if not model_ids:
+        return {}
+    marked = session.execute(
+        select(Version.id, Version.model_id, Version.number).where(
+            Version.model_id.in_(model_ids), Version.state == DO_NOT_USE
+        )
+    ).all()
+    reasons = dict(
+        session.execute(
+            select(Decision.version_id, Decision.comment)
+            .where(Decision.version_id.in_([m.id for m in marked]), Decision.action == "do_not_use")
+            .order_by(Decision.at, Decision.id)
+        ).all()
+    )
+    live = dict(
+        session.execute(
+            select(Model.id, Version.id)
+            .join(Version, and_(Version.model_id == Model.id, Version.number == Model.live_version))
+            .where(Model.id.in_(model_ids))
+        ).all()
+    )
+    consumers = session.execute(
+        select(Consumer.model_id, Consumer.name, Consumer.pinned_version_id)
+        .where(Consumer.model_id.in_(model_ids), Consumer.active.is_(True))
+        .order_by(Consumer.name)
+    ).all()
+    out: dict[int, list[str]] = {}
+    for version_id, model_id, number in marked:
+        users = [
+            c.name
+            for c in consumers
+            if c.model_id == model_id
+            and (
+                c.pinned_version_id == version_id
+                or (c.pinned_version_id is None and live.get(model_id) == version_id)
+            )
+        ]
+        if not users:
+            continue
+        reason = (reasons.get(version_id) or "").strip()
+        text = f"v{number} was marked do not use" + (f" ({reason})" if reason else "")
+        text += f"; still used by {', '.join(users)}."
+        out.setdefault(model_id, []).append(text)
+    return {model_id: " ".join(texts) for model_id, texts in out.items()}
 
 
 @contextmanager
@@ -177,7 +264,11 @@ def facet_values(session: Session) -> dict[str, list[str]]:
 def inventory_row(m: Model) -> InventoryRow:
     """The inventory row of one loaded model."""
     values = {name: getattr(m, _ROW_COLUMNS[name].key) for name in _ROW_FIELDS}
-    return InventoryRow(**values, tags=_tags(m.tags))
+    row = InventoryRow(**values, tags=_tags(m.tags))
+    session = object_session(m)
+    if row.dnu_consumed and session is not None:
+        row.dnu_detail = dnu_details(session, [m.id]).get(m.id, "")
+    return row
 
 
 # InventoryRow's fields by name, tags last. Tags are fetched as text and decoded through a
@@ -198,6 +289,7 @@ _ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
     "stale_reason": Model.stale_reason,
     "open_review": Model.flag_open_review,
     "dnu_consumed": Model.flag_dnu_consumed,
+    "review_waiting_since": Model.review_waiting_since,
     "tags": type_coerce(Model.tags, String).label("tags"),
 }
 _ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes

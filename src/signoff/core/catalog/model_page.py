@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -59,6 +59,7 @@ class ModelPage:
     deployments: list[DeploymentPeriod]
     key_metrics: list[str]
     flags: list[str]
+    flag_reasons: dict[str, str] = field(default_factory=dict)  # flag -> why, in words
 
 
 def model_page(session: Session, name: str) -> ModelPage:
@@ -95,7 +96,8 @@ def model_page(session: Session, name: str) -> ModelPage:
         )
         for c in lookup.consumers_of(session, model.id)
     ]
-    flags = inventory.inventory_row(model).flag_words
+    summary = inventory.inventory_row(model)
+    flags = summary.flag_words
     return ModelPage(
         name=model.name,
         title=model.title,
@@ -111,6 +113,7 @@ def model_page(session: Session, name: str) -> ModelPage:
         deployments=periods,
         key_metrics=[n for n, _ in names.most_common(4)],
         flags=flags,
+        flag_reasons=summary.flag_reasons(),
     )
 
 

@@ -9,8 +9,9 @@ from signoff.core.catalog.lookup import live_version_of
 from signoff.core.db.schema import (
     DO_NOT_USE,
     IN_REVIEW,
-    AuditEvent,
     Consumer,
+    Decision,
+    Evidence,
     Model,
     Version,
 )
@@ -54,12 +55,21 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     model.flag_open_review = waiting is not None
     model.review_waiting_since = waiting
     model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live.id if live else None)
+    # the history's times: when versions were published and moved, and when decisions and
+    # evidence were signed (an import or the demo back-dates those; the audit chain's own
+    # recording time says when the registry learnt of them, which is not "activity")
+    versions_of_model = select(Version.id).where(Version.model_id == model_id)
     activity = [
         session.scalar(
             select(func.max(Version.state_changed_at)).where(Version.model_id == model_id)
         ),
         session.scalar(select(func.max(Version.created_at)).where(Version.model_id == model_id)),
-        session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.model_id == model_id)),
+        session.scalar(
+            select(func.max(Decision.at)).where(Decision.version_id.in_(versions_of_model))
+        ),
+        session.scalar(
+            select(func.max(Evidence.at)).where(Evidence.version_id.in_(versions_of_model))
+        ),
     ]
     known = [a for a in activity if a is not None]
     model.last_activity_at = max(known) if known else model.created_at

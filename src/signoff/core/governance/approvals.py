@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
 from signoff.core.catalog.lookup import consumers_of, get_model, get_version, live_versions
+from signoff.core.catalog.words import action_word, count, in_words, role_word, state_word
 from signoff.core.common.errors import TransitionError
 from signoff.core.db.lifecycle import CHECKS_STEP
 from signoff.core.db.registry import db_now
@@ -280,7 +281,7 @@ class TimelineEntry:
     """One audit event as the Audit tab shows it; signatures carry name, time and meaning."""
 
     seq: int
-    at: datetime
+    at: datetime  # when it happened (the history's time; for most events, when recorded)
     login: str
     printed_name: str
     action: str
@@ -289,26 +290,47 @@ class TimelineEntry:
     is_signature: bool
     meaning: str
     hash: str
+    recorded_at: datetime | None = None  # when the audit chain recorded it (database clock)
+
+
+def _occurred_at(payload: dict[str, Any], recorded: datetime) -> datetime:
+    """When an event happened: the time its payload carries (a decision back-dated to its
+    day by an import or the demo), else the time the chain recorded it."""
+    value = payload.get("at") or payload.get("published")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=None)
+        except ValueError:
+            return recorded
+    return recorded
 
 
 def _describe(action: str, payload: dict[str, Any]) -> tuple[str, str]:
     if events.is_decision(action):
         what = action.split(".", 1)[1]
         words = [
-            f"{payload.get('state_from', '')} → {payload.get('state_to', '')}"
+            f"{state_word(payload.get('state_from'))} → {state_word(payload.get('state_to'))}"
             if payload.get("state_from") != payload.get("state_to")
             else ""
         ]
+        if payload.get("role"):
+            words.insert(0, f"as {role_word(str(payload['role']))}")
         if payload.get("comment"):
             words.append(f"“{payload['comment']}”")
-        return what.replace("_", " "), "; ".join(w for w in words if w)
+        return action_word(what).lower(), "; ".join(w for w in words if w)
     if action == events.VERSION_WENT_LIVE:
         sup = payload.get("superseded") or []
         return "went live", (
             f"in {payload.get('environment')}"
             + (f"; superseded v{', v'.join(map(str, sup))}" if sup else "")
-            + (f"; {payload['notified']} notification(s) queued" if payload.get("notified") else "")
+            + (
+                f"; {count(int(payload['notified']), 'notification')} queued"
+                if payload.get("notified")
+                else ""
+            )
         )
+    if action == events.VERSION_BACKDATED:
+        return "published (the demo's history)", f"published {payload.get('published', '')}"
     keys = [
         k
         for k in (
@@ -324,27 +346,35 @@ def _describe(action: str, payload: dict[str, Any]) -> tuple[str, str]:
         )
         if k in payload
     ]
-    return action.replace(".", " ").replace("_", " "), ", ".join(f"{k}={payload[k]}" for k in keys)
+    details = ", ".join(f"{k.replace('_', ' ')}: {payload[k]}" for k in keys)
+    return action.replace(".", " ").replace("_", " "), in_words(details)
 
 
 def timeline(session: Session, model: str, number: int | None = None) -> list[TimelineEntry]:
     """The audit events of a version (or a whole model) as a timeline, oldest first."""
     trail = version_events(session, model, number)
     names = printed_names(session, {e.actor for e in trail})
+    payloads = {e.seq: _payload(e) for e in trail}
+    # a version the demo back-dated was published in its history, not at the build minute
+    published = {
+        e.version_id: _occurred_at(payloads[e.seq], e.at)
+        for e in trail
+        if e.action == events.VERSION_BACKDATED
+    }
     entries = []
     for e in trail:
-        try:
-            payload = json.loads(e.payload)
-        except ValueError:
-            payload = {}
-        title, details = _describe(e.action, payload if isinstance(payload, dict) else {})
+        payload = payloads[e.seq]
+        title, details = _describe(e.action, payload)
+        occurred = _occurred_at(payload, e.at)
+        if e.action == events.VERSION_PUBLISHED and e.version_id in published:
+            occurred = published[e.version_id]
         is_signature = events.is_decision(e.action) or (
             e.action == events.VERSION_WENT_LIVE and "decision_id" in payload
         )
         entries.append(
             TimelineEntry(
                 e.seq,
-                e.at,
+                occurred,
                 e.actor,
                 names.get(e.actor, e.actor),
                 e.action,
@@ -353,6 +383,15 @@ def timeline(session: Session, model: str, number: int | None = None) -> list[Ti
                 is_signature,
                 payload.get("meaning", "") if is_signature else "",
                 e.hash,
+                e.at,
             )
         )
     return entries
+
+
+def _payload(event: AuditEvent) -> dict[str, Any]:
+    try:
+        payload = json.loads(event.payload)
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
+from signoff.core.catalog.words import component_word
 from signoff.core.common.clock import utcnow
 from signoff.core.common.files import atomic_write
 from signoff.core.db.registry import Registry
@@ -106,7 +107,7 @@ def report_data(registry: Registry, repro: Reproduction) -> dict[str, Any]:
         "decisions": story["signatures"],
         "hashes": [
             {
-                "component": f"{c['kind']}: {c['name']}",
+                "component": f"{component_word(c['kind'])}: {c['name']}",
                 "path": c.get("path") or "",
                 "expected": c.get("expected") or "",
                 "actual": c.get("actual") or "",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.artifacts.store import sha256_file
 from signoff.core.catalog.subject_history import outcome_for
-from signoff.core.db.lifecycle import GATE_TITLES
+from signoff.core.catalog.words import gate_word, role_word
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import (
     PRODUCTION,
@@ -46,11 +46,6 @@ def when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S} UTC" if value is not None else "-"
 
 
-def role_words(role: str) -> str:
-    """``business_owner`` as a person writes it: ``Business owner``."""
-    return role.replace("_", " ").capitalize() if role else "-"
-
-
 def printed_names(session: Session, logins: set[str]) -> dict[str, str]:
     """Login -> printed name (the login itself for someone the registry does not know)."""
     if not logins:
@@ -78,10 +73,8 @@ def signatures(session: Session, version_id: int, manifest_hash: str) -> list[di
             "who": names[d.actor] if names[d.actor] == d.actor else f"{names[d.actor]} ({d.actor})",
             "when": when(d.at),
             "action": ACTIONS.get(d.action, d.action.replace("_", " ").capitalize()),
-            "gate": GATE_TITLES.get(d.gate, d.gate.replace("_", " ").capitalize())
-            if d.gate
-            else "-",
-            "role": role_words(d.role),
+            "gate": gate_word(d.gate) if d.gate else "-",
+            "role": role_word(d.role).capitalize() if d.role else "-",
             "meaning": d.meaning,
             "comment": d.comment,
             "bound": d.manifest_hash == manifest_hash,

@@ -3,7 +3,9 @@
 At the top, every time the area is shown, the audit chain is verified in a worker against its
 anchored head (or the page says plainly that there is no anchor). The search (subject key
 prefix and a date range) runs in a worker and the database does the filtering; "Reproduce"
-opens :class:`~signoff.ui.audit.reproduce_panel.ReproduceView` for the chosen prediction.
+opens :class:`~signoff.ui.audit.reproduce_panel.ReproduceView` for the chosen prediction. The
+subject typed is kept across restarts; the date pickers' calendars open on the month of the
+newest recorded prediction, not on the year 2000 their "any" value stands for.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QModelIndex, Signal
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -36,6 +37,8 @@ from signoff.core.audit.anchor import (
     write_anchor,
 )
 from signoff.core.audit.anchor_store import configured_anchor
+from signoff.core.catalog.search import prediction_dates
+from signoff.core.catalog.words import count
 from signoff.core.db.registry import Registry
 from signoff.core.reproduction.reproduce import PredictionRow, search_predictions
 from signoff.core.runner import Limits
@@ -43,6 +46,7 @@ from signoff.ui.audit.campaign_dialog import CampaignDialog
 from signoff.ui.audit.reproduce_panel import ReproduceView
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.chain_verdict import verdict_html, verdict_tooltip
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
@@ -50,6 +54,8 @@ log = logging.getLogger(__name__)
 
 EARLIEST = QDate(2000, 1, 1)
 LIMIT = 500
+#: beside a greyed Reproduce… button: what makes it available
+REPRODUCE_HINT = "Select a prediction to reproduce it."
 
 
 def _output_text(row: PredictionRow) -> str:
@@ -61,7 +67,11 @@ def _output_text(row: PredictionRow) -> str:
 PREDICTION_COLUMNS = (
     Column("Id", lambda r: str(r.id), sort_key=lambda r: r.id, align_right=True),
     Column("Subject", lambda r: r.subject_key),
-    Column("Predicted at (UTC)", lambda r: format_time(r.predicted_at, seconds=True)),
+    Column(
+        "Predicted at",
+        lambda r: format_time(r.predicted_at, seconds=True),
+        tooltip=lambda r: "UTC",
+    ),
     Column("Model", lambda r: r.model),
     Column("Version", lambda r: f"v{r.version}"),
     Column("Output", _output_text, tooltip=_output_text),
@@ -89,6 +99,25 @@ def _to_datetime(date: QDate) -> datetime | None:
     return datetime(date.year(), date.month(), date.day())
 
 
+class _CalendarOpensNearData(QObject):
+    """Turns a date picker's calendar to a month with data when it opens on "any"."""
+
+    def __init__(self, edit: QDateEdit, page: AuditPage) -> None:
+        super().__init__(edit)
+        self.edit, self.page = edit, page
+        calendar = edit.calendarWidget()
+        if calendar is not None:
+            calendar.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        latest = self.page.latest
+        if event.type() == QEvent.Type.Show and latest is not None:
+            calendar = self.edit.calendarWidget()
+            if calendar is not None and self.edit.date() <= EARLIEST:
+                calendar.setCurrentPage(latest.year, latest.month)
+        return False
+
+
 class AuditPage(QWidget):
     """Search recorded predictions by subject key and date range; reproduce one."""
 
@@ -99,9 +128,10 @@ class AuditPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.limits: Limits | None = None  # tests shorten the run's limits
-        self.reports_dir: Path | None = None
         self.views: list[ReproduceView] = []
         self.campaign_dialog: CampaignDialog | None = None
+        self.reports_dir: Path | None = None  # campaign reports (tests choose a folder)
+        self.latest: datetime | None = None  # the newest prediction (the calendars open there)
         layout = QVBoxLayout(self)
         heading = QLabel(
             "<b>Audit reproduction</b> — pick a recorded result, re-run the "
@@ -130,8 +160,12 @@ class AuditPage(QWidget):
         self.subject.setObjectName("auditSubject")
         self.subject.setPlaceholderText("Subject key, e.g. a customer id (prefix match)")
         self.subject.setClearButtonEnabled(True)
+        self.subject.setText(ctx.settings.get("audit/subject"))
         self.subject.returnPressed.connect(self.search)
         self.date_from, self.date_to = self._date_edit(), self._date_edit()
+        self.calendar_openers = [
+            _CalendarOpensNearData(e, self) for e in (self.date_from, self.date_to)
+        ]
         self.search_button = QPushButton("Search")
         self.search_button.clicked.connect(self.search)
         bar.addWidget(self.subject, 2)
@@ -148,8 +182,8 @@ class AuditPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setObjectName("predictionsTable")
+        fit_columns(self.table)
         self.table.doubleClicked.connect(lambda _i: self.reproduce_selected())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
@@ -163,16 +197,37 @@ class AuditPage(QWidget):
             "Re-run a reproducible random sample of recorded predictions and report on it"
         )
         self.campaign_button.clicked.connect(self.open_campaigns)
+        # why Reproduce… is greyed, beside it rather than only on hover
+        self.reproduce_hint = QLabel(REPRODUCE_HINT)
+        self.reproduce_hint.setObjectName("reproduceHint")
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.campaign_button)
+        bottom.addWidget(self.reproduce_hint)
         bottom.addWidget(self.reproduce_button)
         layout.addLayout(bottom)
         self.loading = False
         self.checking = False
         ctx.registryChanged.connect(self.search)
         ctx.registryChanged.connect(self.check_trail)
+        ctx.registryChanged.connect(self._ask_dates)
+        self._ask_dates()
         self.search()
         self.check_trail()
+
+    def _ask_dates(self) -> None:
+        self.ctx.read(prediction_dates, key="audit-dates", on_result=self._know_dates)
+
+    def _know_dates(self, dates: tuple[datetime | None, datetime | None]) -> None:
+        self.latest = dates[1]
+
+    def look_for(self, subject: str) -> None:
+        """Search for the predictions of *subject* (the global search leads here)."""
+        self.subject.setText(subject)
+        self.search()
+
+    def save_state(self) -> None:
+        """Remember the subject searched for the next start."""
+        self.ctx.settings.set("audit/subject", self.subject.text())
 
     def _date_edit(self) -> QDateEdit:
         edit = QDateEdit()
@@ -235,6 +290,7 @@ class AuditPage(QWidget):
 
     def search(self) -> None:
         """Query predictions matching the subject prefix and dates, in a worker."""
+        self.save_state()
         start = _to_datetime(self.date_from.date())
         end = _to_datetime(self.date_to.date())
         if end is not None:
@@ -256,8 +312,9 @@ class AuditPage(QWidget):
         self.loading = False
         self.model.set_records(rows)
         more = " (the newest shown; narrow the search)" if len(rows) >= LIMIT else ""
-        self.count_label.setText(f"{len(rows)} prediction{'s' if len(rows) != 1 else ''}{more}")
+        self.count_label.setText(f"{count(len(rows), 'prediction')}{more}")
         self.reproduce_button.setEnabled(False)
+        self.reproduce_hint.setVisible(True)
         self.searched.emit(len(rows))
 
     def _search_failed(self, exc: BaseException) -> None:
@@ -265,7 +322,9 @@ class AuditPage(QWidget):
         self.count_label.setText(f"Search failed: {exc}")
 
     def _selection_changed(self, *_args: object) -> None:
-        self.reproduce_button.setEnabled(self.selected_row() is not None)
+        chosen = self.selected_row() is not None
+        self.reproduce_button.setEnabled(chosen)
+        self.reproduce_hint.setVisible(not chosen)
 
     def selected_row(self) -> PredictionRow | None:
         """The prediction of the selected row, if one is selected."""
@@ -283,14 +342,7 @@ class AuditPage(QWidget):
         row = self.selected_row()
         if row is None:
             return None
-        view = ReproduceView(
-            self.ctx,
-            row.id,
-            row.subject_key,
-            self,
-            limits=self.limits,
-            reports_dir=self.reports_dir,
-        )
+        view = ReproduceView(self.ctx, row.id, row.subject_key, self, limits=self.limits)
         self.views.append(view)
         view.finished.connect(lambda _r, v=view: self.views.remove(v) if v in self.views else None)
         view.show()

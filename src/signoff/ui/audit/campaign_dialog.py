@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,10 +39,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from signoff.core.catalog.inventory import InventoryQuery, inventory
+from signoff.core.common.files import PRIVATE, atomic_write
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import RISK_TIERS
 from signoff.core.reproduction.campaign import CampaignOutcome, run_campaign
 from signoff.core.reproduction.campaigns import CampaignView, get_campaign, list_campaigns
+from signoff.core.reproduction.filing import private_folder
 from signoff.core.reproduction.sampling import SampleCriteria
 from signoff.core.runner import Limits
 from signoff.ui.services.context import AppContext
@@ -68,12 +69,18 @@ CAMPAIGN_COLUMNS = (
 
 
 def _write_report(registry: Registry, campaign: CampaignView, reports_dir: str) -> str:
-    folder = Path(reports_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    # a campaign report names customers: owner-only copies in a folder only its owner opens
+    folder = private_folder(reports_dir)
     path = folder / f"campaign-{campaign.id}-event-{campaign.report_event}.pdf"
     data = registry.store.read_bytes(campaign.report_pdf_sha256, f"campaign #{campaign.id}")
-    path.write_bytes(data)
+    atomic_write(path, data, mode=PRIVATE)
     return str(path)
+
+
+def private_reports_folder() -> Path:
+    """The person's own folder for campaign reports, in their cache (never a shared /tmp)."""
+    cache = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return Path(cache or Path.home() / ".cache" / "signoff") / "reports"
 
 
 def campaign_task(
@@ -136,7 +143,7 @@ class CampaignDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.limits = limits
-        self.reports_dir = reports_dir or Path(tempfile.gettempdir()) / "signoff-reports"
+        self.reports_dir = reports_dir or private_reports_folder()
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
         self.handle: TaskHandle | None = None
         self.outcome: CampaignOutcome | None = None

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -32,6 +31,7 @@ from signoff.core.catalog import compare, model_page
 from signoff.core.catalog.compare import Comparison, DimensionRow, MetricRow
 from signoff.ui.services.context import AppContext
 from signoff.ui.version.overview_tab import DIMENSION_TITLES
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_size
 from signoff.ui.widgets.component_view import monospace_font
 from signoff.ui.widgets.table_models import INK_ON_TINT, Column, RecordTableModel
@@ -102,15 +102,16 @@ class ComparePage(QWidget):
         self.dim_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.dim_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.dim_table.verticalHeader().setVisible(False)
-        self.dim_table.horizontalHeader().setStretchLastSection(True)
-        self.dim_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.dim_table.setWordWrap(False)
+        fit_columns(self.dim_table, stretch=1)  # the component's name takes the room left
         self.dim_table.selectionModel().selectionChanged.connect(self._dimension_selected)
         self.metrics = RecordTableModel([], self)
         self.metric_table = QTableView()
         self.metric_table.setObjectName("compareMetrics")
         self.metric_table.setModel(self.metrics)
         self.metric_table.verticalHeader().setVisible(False)
-        self.metric_table.horizontalHeader().setStretchLastSection(True)
+        self.metric_table.setWordWrap(False)
+        fit_columns(self.metric_table)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         dim_box = QGroupBox("Versioning dimensions (against the first version)")
@@ -265,7 +266,6 @@ class ComparePage(QWidget):
         ]
         self.dimensions.columns = dim_columns
         self.dimensions.set_records(cmp.dimensions)
-        self.dim_table.resizeColumnsToContents()
         self.metrics.columns = [
             Column("Metric", lambda m: m.name),
             Column("Dataset", lambda m: m.dataset),
@@ -275,7 +275,6 @@ class ComparePage(QWidget):
             ],
         ]
         self.metrics.set_records(cmp.metrics)
-        self.metric_table.resizeColumnsToContents()
         self.left_label.setText(f"left: {labels[0]}")
         blocked = self.against.blockSignals(True)
         self.against.clear()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.catalog.words import count
 from signoff.core.notifications.outbox import (
     DeliveryReport,
     DeliveryRow,
@@ -28,42 +29,52 @@ from signoff.core.notifications.outbox import (
     deliver_due,
 )
 from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time, record_table
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
 DELIVERY_INTERVAL_MS = 60_000
+# colours that read on the light and the dark theme alike
 STATE_COLOURS = {
-    "delivered": "#1b6e20",
-    "pending": "#8a5a00",
-    "failed": "#b3261e",
-    "no_endpoint": "#666666",
+    "delivered": "#27ae60",
+    "pending": "#d68910",
+    "failed": "#e0533d",
+    "no_endpoint": "#95a5a6",
 }
+
+STATE_WORDS = {"no_endpoint": "no webhook", "pending": "waiting"}
 
 CONSUMER_COLUMNS = [
     Column("Model", lambda c: c["model"]),
     Column("Consumer", lambda c: c["name"]),
     Column("Kind", lambda c: c["kind"]),
     Column("Uses", lambda c: f"pinned to v{c['pinned']}" if c["pinned"] else "what is live"),
-    Column("Webhook", lambda c: c["webhook"] or "— none —"),
+    Column("Webhook", lambda c: c["webhook"] or "— none —", tooltip=lambda c: c["webhook"] or ""),
     Column(
         "Last notification",
         lambda c: c["last"] or "—",
         colour=lambda c: STATE_COLOURS.get(c["last_state"] or ""),
     ),
-    Column("Contact", lambda c: c["contact"]),
+    Column("Contact", lambda c: c["contact"], tooltip=lambda c: c["contact"]),
 ]
 DELIVERY_COLUMNS = [
-    Column("Queued (UTC)", lambda r: format_time(r.created_at, seconds=True)),
+    Column(
+        "Queued",
+        lambda r: format_time(r.created_at, seconds=True),
+        tooltip=lambda r: f"{format_time(r.created_at, seconds=True)} UTC",
+    ),
     Column("Model", lambda r: r.model),
     Column("Consumer", lambda r: r.consumer),
     Column("Event", lambda r: r.event.replace("_", " ")),
     Column("Version", lambda r: f"v{r.version}" if r.version else ""),
     Column(
-        "State", lambda r: r.state.replace("_", " "), colour=lambda r: STATE_COLOURS.get(r.state)
+        "State",
+        lambda r: STATE_WORDS.get(r.state, r.state.replace("_", " ")),
+        colour=lambda r: STATE_COLOURS.get(r.state),
     ),
     Column("Attempts", lambda r: str(r.attempts), align_right=True),
     Column(
-        "Next try / delivered (UTC)",
+        "Next try / delivered",
         lambda r: (
             format_time(r.delivered_at if r.delivered_at else r.next_attempt_at, seconds=True)
             if r.state in ("pending", "delivered")
@@ -75,7 +86,12 @@ DELIVERY_COLUMNS = [
 
 
 def _view(model: RecordTableModel, name: str) -> QTableView:
-    return record_table(model, name, wrap=False)
+    view = record_table(model, name, wrap=False)
+    # the consumer's name column takes the room left over; long contacts and errors are cut
+    # (and read in full on hover) before any short column is
+    fit_columns(view, stretch=1 if name == "consumersTable" else 3)
+    view.setMinimumHeight(110)
+    return view
 
 
 class ConsumersPage(QWidget):
@@ -129,6 +145,24 @@ class ConsumersPage(QWidget):
     def activate(self) -> None:
         self.reload()
 
+    def look_for(self, consumer: str) -> None:
+        """Select the consumer called *consumer* (the global search leads here)."""
+        self._looking_for = consumer
+        self._select_looked_for()
+
+    def _select_looked_for(self) -> None:
+        name = getattr(self, "_looking_for", "")
+        if not name:
+            return
+        for row, record in enumerate(self.consumers.records):
+            if record["name"] == name:
+                view = self.findChild(QTableView, "consumersTable")
+                if view is not None:
+                    view.selectRow(row)
+                    view.scrollTo(self.consumers.index(row, 0))
+                self._looking_for = ""
+                return
+
     def reload(self) -> None:
         self.ctx.read(
             consumer_overview,
@@ -146,8 +180,10 @@ class ConsumersPage(QWidget):
         waiting = sum(1 for d in deliveries if d.state == "pending")
         failed = sum(1 for d in deliveries if d.state == "failed")
         self.summary.setText(
-            f"{len(consumers)} consumer(s); {waiting} notification(s) waiting, {failed} given up."
+            f"{count(len(consumers), 'consumer')}; {count(waiting, 'notification')} waiting, "
+            f"{failed} given up."
         )
+        self._select_looked_for()
         self.loaded.emit()
 
     def deliver_now(self) -> None:

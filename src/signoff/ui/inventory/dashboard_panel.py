@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
 
 from signoff.core.catalog import dashboard
 from signoff.core.catalog.dashboard import Dashboard
+from signoff.core.catalog.words import count, flag_word, plural
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.common import state_label
+from signoff.ui.widgets.flow_layout import FlowLayout
 
 
 class _Card(QToolButton):
@@ -27,7 +29,7 @@ class _Card(QToolButton):
         self.setObjectName("dashboardCard")
         self.caption = caption
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.setMinimumWidth(120)
+        self.setMinimumWidth(110)
         self.set_value("…")
 
     def set_value(self, value: str) -> None:
@@ -47,14 +49,17 @@ class DashboardStrip(QFrame):
         self.data: Dashboard | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
-        cards = QHBoxLayout()
+        # the figures wrap onto a second line in a narrow window rather than being cut
+        strip = QWidget()
+        strip.setObjectName("dashboardCards")
+        cards = FlowLayout(strip, spacing=8)
         self.cards = {
             "total": _Card("models"),
             "live": _Card("live in production"),
             "in_review": _Card("in review"),
             "waiting": _Card("reviews waiting"),
             "stale": _Card("stale"),
-            "dnu_consumed": _Card("do-not-use consumed"),
+            "dnu_consumed": _Card("do not use,\nstill consumed"),
         }
         targets = {
             "in_review": ("state", "in_review"),
@@ -66,11 +71,12 @@ class DashboardStrip(QFrame):
             cards.addWidget(card)
             if key in targets:
                 facet, value = targets[key]
-                card.setToolTip("Show only these models")
+                card.setToolTip(
+                    "Show only these models" + (f" ({flag_word(value)})" if facet == "flag" else "")
+                )
                 card.clicked.connect(
                     lambda _=False, f=facet, v=value: self.filterRequested.emit(f, v)
                 )
-        cards.addStretch(1)
         self.wait_days = QSpinBox()
         self.wait_days.setObjectName("reviewWaitDays")
         self.wait_days.setRange(1, 365)
@@ -78,16 +84,18 @@ class DashboardStrip(QFrame):
         self.wait_days.setValue(ctx.settings.get("dashboard/review_wait_days"))
         self.wait_days.setToolTip("A review waiting longer than this is counted as waiting")
         self.wait_days.valueChanged.connect(self._wait_days_changed)
-        wait_box = QVBoxLayout()
-        wait_box.addWidget(QLabel("Reviews wait longer than"))
-        wait_box.addWidget(self.wait_days)
-        cards.addLayout(wait_box)
-        outer.addLayout(cards)
+        outer.addWidget(strip)
+        below = QHBoxLayout()
         self.breakdown = QLabel("")
         self.breakdown.setObjectName("dashboardBreakdown")
         self.breakdown.setWordWrap(True)
         self.breakdown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.breakdown)
+        below.addWidget(self.breakdown, 1)
+        wait_label = QLabel("Reviews wait longer than")
+        wait_label.setBuddy(self.wait_days)
+        below.addWidget(wait_label, 0, Qt.AlignmentFlag.AlignTop)
+        below.addWidget(self.wait_days, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(below)
 
     def _wait_days_changed(self, days: int) -> None:
         self.ctx.settings.set("dashboard/review_wait_days", days)
@@ -103,17 +111,19 @@ class DashboardStrip(QFrame):
         self.cards["total"].set_value(f"{data.total:,}")
         self.cards["live"].set_value(f"{data.live:,}")
         self.cards["in_review"].set_value(f"{data.by_state.get('in_review', 0):,}")
-        self.cards["waiting"].set_value(f"{len(data.waiting_reviews):,}")
-        self.cards["waiting"].caption = f"reviews waiting > {data.waiting_days} days"
-        self.cards["waiting"].set_value(f"{len(data.waiting_reviews):,}")
+        waiting = len(data.waiting_reviews)
+        self.cards[
+            "waiting"
+        ].caption = f"{plural('review', waiting)} waiting\nover {count(data.waiting_days, 'day')}"
+        self.cards["waiting"].set_value(f"{waiting:,}")
         self.cards["stale"].set_value(f"{data.stale:,}")
         self.cards["dnu_consumed"].set_value(f"{data.dnu_consumed:,}")
         states = " · ".join(f"{state_label(k)} {v:,}" for k, v in sorted(data.by_state.items()))
         tiers = " · ".join(f"{k} {v:,}" for k, v in sorted(data.by_tier.items()))
-        waiting = ", ".join(
+        longest = ", ".join(
             f"{w.model} v{w.version} ({w.days} d)" for w in data.waiting_reviews[:5]
         )
         text = f"By state: {states or '—'}    By tier: {tiers or '—'}"
-        if waiting:
-            text += f"\nWaiting longest: {waiting}"
+        if longest:
+            text += f"\nWaiting longest: {longest}"
         self.breakdown.setText(text)

@@ -10,13 +10,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from signoff.core.catalog.inventory import FLAGS
+from signoff.core.catalog.words import FLAG_WORDS
 from signoff.ui.widgets.common import state_label
 
-FLAG_TITLES = {
-    "stale": "Stale",
-    "open_review": "Open review",
-    "dnu_consumed": "Do-not-use still consumed",
-}
+FLAG_TITLES = {flag: words.capitalize() for flag, words in FLAG_WORDS.items()}
 FACETS = (
     ("business_unit", "Business unit"),
     ("risk_tier", "Risk tier"),
@@ -37,6 +34,9 @@ class FacetPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.groups: dict[str, QGroupBox] = {}
         self.boxes: dict[str, dict[str, QCheckBox]] = {}
+        # ticks restored from the last session for values not offered yet (the facet values
+        # arrive from the database after the first rows)
+        self.pending: dict[str, set[str]] = {key: set() for key, _ in FACETS}
         for key, title in FACETS:
             group = QGroupBox(title)
             QVBoxLayout(group).setContentsMargins(6, 4, 6, 4)
@@ -58,6 +58,8 @@ class FacetPanel(QWidget):
                 assert group is not None  # each group box got its layout in __init__
                 old = self.boxes[key]
                 ticked = {v for v, box in old.items() if box.isChecked()}
+                ticked |= self.pending[key] & set(options)
+                self.pending[key] -= set(options)
                 for box in old.values():
                     group.removeWidget(box)
                     box.deleteLater()
@@ -77,7 +79,32 @@ class FacetPanel(QWidget):
             self.blockSignals(blocked)
 
     def selected(self, key: str) -> list[str]:
-        return [v for v, box in self.boxes[key].items() if box.isChecked()]
+        """The values ticked in facet *key* (and those restored but not offered yet)."""
+        ticked = [v for v, box in self.boxes[key].items() if box.isChecked()]
+        return ticked + sorted(self.pending[key] - set(ticked))
+
+    def state(self) -> list[str]:
+        """Every tick as ``facet=value`` (what the settings keep across restarts)."""
+        return [f"{key}={value}" for key, _ in FACETS for value in self.selected(key)]
+
+    def restore(self, state: list[str]) -> None:
+        """Tick what :meth:`state` returned last session (without emitting ``changed``)."""
+        blocked = self.blockSignals(True)
+        try:
+            for entry in state:
+                key, _, value = str(entry).partition("=")
+                if key not in self.boxes or not value:
+                    continue
+                box = self.boxes[key].get(value)
+                if box is not None:
+                    box.setChecked(True)
+                else:
+                    self.pending[key].add(value)
+        finally:
+            self.blockSignals(blocked)
+
+    def ticked_count(self) -> int:
+        return sum(len(self.selected(key)) for key, _ in FACETS)
 
     def tick(self, key: str, value: str, on: bool = True) -> None:
         """Tick (or untick) one value, as a click would."""
@@ -91,5 +118,7 @@ class FacetPanel(QWidget):
         for boxes in self.boxes.values():
             for box in boxes.values():
                 box.setChecked(False)
+        for values in self.pending.values():
+            values.clear()
         self.blockSignals(blocked)
         self.changed.emit()

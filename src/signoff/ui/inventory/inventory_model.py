@@ -37,11 +37,15 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("Live", "live_version"),
     ("Latest", "latest_version"),
     ("State", "latest_state"),
-    ("Last activity (UTC)", "last_activity_at"),
+    ("Last activity", "last_activity_at"),
     ("Flags", None),
 ]
+HEADER_TIPS = {
+    8: "The latest version published, decision signed or evidence recorded (UTC)",
+    9: "Hover over a flag to read why it is raised",
+}
 NAME_ROLE = Qt.ItemDataRole.UserRole + 10
-FLAG_COLOURS = {"dnu_consumed": "#c0392b", "open_review": "#b9770e", "stale": "#7f8c8d"}
+FLAG_COLOURS = {"dnu_consumed": "#e0533d", "open_review": "#d68910", "stale": "#95a5a6"}
 
 
 def _first_page(session: Session, query: InventoryQuery) -> tuple[list[InventoryRow], int]:
@@ -196,10 +200,12 @@ class InventoryModel(QAbstractTableModel):
         if role == RECORD_ROLE:
             return row
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 9 and row.stale_reason:
-                return f"Stale: {row.stale_reason}"
-            if col == 0 and row.tags:
-                return "Tags: " + ", ".join(row.tags)
+            if col == 9:
+                return "\n".join(row.flag_reasons().values()) or None
+            if col == 0:
+                return f"{row.title}\nTags: {', '.join(row.tags) or '—'}"
+            if col == 8 and row.last_activity_at:
+                return f"{format_time(row.last_activity_at, seconds=True)} UTC"
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == 9:
             for flag in ("dnu_consumed", "open_review", "stale"):
@@ -215,6 +221,12 @@ class InventoryModel(QAbstractTableModel):
         orientation: Qt.Orientation,  # noqa: N802
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMNS)
+        ):
+            return HEADER_TIPS.get(section)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):

@@ -1,15 +1,22 @@
-"""The Inventory area: dashboard, search box, facets and the lazily loaded model table."""
+"""The Inventory area: dashboard, search box, facets and the lazily loaded model table.
+
+The search text and the ticked filters survive a restart (they are the manager's standing
+questions). The facet panel folds away with *Filters* and folds itself in a narrow window, so
+the table's columns, sized from their content, fit without scrolling sideways; a cell cut
+short shows all of it on hover.
+"""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -17,16 +24,30 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from signoff.core.catalog import dashboard, inventory
 from signoff.core.catalog.inventory import InventoryQuery
+from signoff.core.catalog.words import count
 from signoff.ui.inventory.dashboard_panel import DashboardStrip
 from signoff.ui.inventory.facets_panel import FacetPanel
 from signoff.ui.inventory.inventory_model import COLUMNS, NAME_ROLE, InventoryModel
 from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.columns import fit_columns
+
+#: below this page width the facet panel folds away by itself (the table needs the room)
+FACETS_MIN_PAGE_WIDTH = 1040
+
+
+def documents_folder() -> str:
+    """The person's documents folder (their home when the desktop names none)."""
+    return QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation
+    ) or str(Path.home())
+
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +67,34 @@ class InventoryPage(QWidget):
         layout.addWidget(self.dashboard)
 
         bar = QHBoxLayout()
+        self.facets_button = QToolButton()
+        self.facets_button.setObjectName("facetsToggle")
+        self.facets_button.setText("Filters")
+        self.facets_button.setCheckable(True)
+        self.facets_button.setToolTip(
+            "Show or hide the filters by business unit, tier, state, flag"
+        )
         self.search = QLineEdit()
         self.search.setObjectName("inventorySearch")
-        self.search.setPlaceholderText("Search name, title, owner, tags…  (Ctrl+F)")
+        self.search.setPlaceholderText("Search name, title, owner, tags, business unit…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.count_label = QLabel("Loading…")
         self.count_label.setObjectName("inventoryCount")
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save the models in the current view as a CSV file")
+        bar.addWidget(self.facets_button)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count_label)
         bar.addWidget(self.export_button)
 
         self.facets = FacetPanel()
+        self.facets.restore(ctx.settings.get("inventory/filters"))
         facet_scroll = QScrollArea()
+        facet_scroll.setObjectName("facetScroll")
         facet_scroll.setWidgetResizable(True)
         facet_scroll.setWidget(self.facets)
         facet_scroll.setMinimumWidth(180)
+        self.facet_scroll = facet_scroll
 
         self.table = QTableView()
         self.table.setObjectName("inventoryTable")
@@ -74,10 +106,7 @@ class InventoryPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate((150, 190, 80, 110, 60, 50, 55, 80, 120)):
-            self.table.setColumnWidth(col, width)
+        self.columns = fit_columns(self.table, stretch=1)  # the title takes the room left
         header.setSortIndicator(
             self.model.sort_column(),
             Qt.SortOrder.DescendingOrder
@@ -96,9 +125,20 @@ class InventoryPage(QWidget):
         splitter.addWidget(facet_scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(1, False)
         splitter.setSizes([200, 1000])
         layout.addWidget(splitter, 1)
+        self.facets_forced = False  # opened by hand in a narrow window
+        self.facets_button.setChecked(ctx.settings.get("inventory/facets_shown"))
+        self.facets_button.toggled.connect(self._facets_toggled)
+        self._show_facets()
 
+        self.search.setText(ctx.settings.get("inventory/search"))
+        # typing is remembered once it pauses, not at every keystroke
+        self._remember = QTimer(self)
+        self._remember.setSingleShot(True)
+        self._remember.setInterval(500)
+        self._remember.timeout.connect(self.save_state)
         self.search.textChanged.connect(self.apply_filters)
         self.facets.changed.connect(self.apply_filters)
         self.export_button.clicked.connect(self.choose_export_file)
@@ -152,14 +192,53 @@ class InventoryPage(QWidget):
         """Run the query for the current search text and facets (cancelling the last one)."""
         self.count_label.setText("Searching…")
         self.model.set_query(self.current_query())
+        self._update_facets_button()
+        self._remember.start()
+
+    def save_state(self) -> None:
+        """Remember the search text and the ticked filters for the next start."""
+        self.ctx.settings.set("inventory/search", self.search.text())
+        self.ctx.settings.set("inventory/filters", self.facets.state())
+
+    def look_for(self, text: str) -> None:
+        """Search the inventory for *text* (a person's login finds the models they own)."""
+        self.facets.clear()
+        self.search.setText(text)
 
     def _show_count(self, shown: int, total: int) -> None:
         if total == 0:
             self.count_label.setText("No models match")
         elif shown < total:
-            self.count_label.setText(f"{total:,} models (showing {shown:,})")
+            self.count_label.setText(f"{count(total, 'model')} (showing {shown:,})")
         else:
-            self.count_label.setText(f"{total:,} model{'s' if total != 1 else ''}")
+            self.count_label.setText(count(total, "model"))
+
+    # -- the facet panel ----------------------------------------------------------------------
+    def _facets_toggled(self, on: bool) -> None:
+        self.ctx.settings.set("inventory/facets_shown", on)
+        self.facets_forced = on and self.width() < FACETS_MIN_PAGE_WIDTH
+        self._show_facets()
+
+    def _show_facets(self) -> None:
+        wanted = self.facets_button.isChecked()
+        room = self.width() >= FACETS_MIN_PAGE_WIDTH or not self.isVisible()
+        self.facet_scroll.setVisible(wanted and (room or self.facets_forced))
+        self._update_facets_button()
+
+    def _update_facets_button(self) -> None:
+        ticked = self.facets.ticked_count()
+        hidden = not self.facet_scroll.isVisibleTo(self)
+        self.facets_button.setText(f"Filters ({ticked})" if ticked and hidden else "Filters")
+        self.facets_button.setToolTip(
+            (f"{count(ticked, 'filter')} in force. " if ticked else "")
+            + "Show or hide the filters by business unit, tier, state and flag"
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.width() >= FACETS_MIN_PAGE_WIDTH:
+            self.facets_forced = False
+        self._show_facets()
 
     def _filter_from_dashboard(self, facet: str, value: str) -> None:
         self.facets.clear()
@@ -187,10 +266,15 @@ class InventoryPage(QWidget):
         if name:
             self.ctx.openModelRequested.emit(name)
 
+    def export_path_suggestion(self) -> str:
+        """Where the save dialog starts: the folder of the last export, else Documents."""
+        folder = self.ctx.settings.get("export/folder") or documents_folder()
+        return str(Path(folder) / "inventory.csv")
+
     def choose_export_file(self) -> None:
         """Ask where to save, then export the current view in a worker."""
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export inventory", "inventory.csv", "CSV files (*.csv)"
+            self, "Export inventory", self.export_path_suggestion(), "CSV files (*.csv)"
         )
         if path:
             self.export_csv(path)
@@ -207,10 +291,11 @@ class InventoryPage(QWidget):
             on_error=self._export_failed,
         )
 
-    def _exported(self, path: str, count: int) -> None:
+    def _exported(self, path: str, rows: int) -> None:
         self.export_button.setEnabled(True)
-        self.ctx.statusMessage.emit(f"Exported {count:,} models to {path}")
-        self.exported.emit(path, count)
+        self.ctx.settings.set("export/folder", str(Path(path).parent))
+        self.ctx.statusMessage.emit(f"Exported {count(rows, 'model')} to {path}")
+        self.exported.emit(path, rows)
 
     def _export_failed(self, exc: BaseException) -> None:
         self.export_button.setEnabled(True)

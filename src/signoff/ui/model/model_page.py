@@ -1,4 +1,8 @@
-"""The model page: header metadata, live versions, consumers, versions, deployment timeline."""
+"""The model page: header metadata, live versions, consumers, versions, deployment timeline.
+
+Each flag says why it is raised (its tooltip, and the model card); *Print model card…* prints
+the model's card (:func:`signoff.core.catalog.model_card.model_card_html`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import html
 from datetime import datetime
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDateEdit,
     QGroupBox,
@@ -17,22 +22,27 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core.catalog import model_page
+from signoff.core.catalog.model_card import model_card_from
 from signoff.core.catalog.model_page import ModelPage as ModelData
 from signoff.core.catalog.model_page import VersionRow
+from signoff.core.common.clock import utcnow
 from signoff.ui.services.context import AppContext
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time, record_table, state_label
+from signoff.ui.widgets.printing import choose_printer, print_html
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 from signoff.ui.widgets.timeline_widget import DeploymentTimeline
 
+# colours that read on the light and the dark theme alike
 STATE_COLOURS = {
-    "live": "#1e8449",
-    "in_review": "#b9770e",
-    "do_not_use": "#c0392b",
-    "rejected": "#c0392b",
-    "approved": "#2874a6",
-    "ready": "#2874a6",
-    "superseded": "#7f8c8d",
-    "retired": "#7f8c8d",
+    "live": "#27ae60",
+    "in_review": "#d68910",
+    "do_not_use": "#e0533d",
+    "rejected": "#e0533d",
+    "approved": "#3498db",
+    "ready": "#3498db",
+    "superseded": "#95a5a6",
+    "retired": "#95a5a6",
 }
 
 
@@ -64,6 +74,7 @@ class ModelPage(QWidget):
 
         self.versions = RecordTableModel([], self)
         self.table = record_table(self.versions, "versionsTable", multi=True)
+        fit_columns(self.table)
         self.table.activated.connect(self._open_index)
         box = QGroupBox("Versions")
         box_layout = QVBoxLayout(box)
@@ -74,9 +85,21 @@ class ModelPage(QWidget):
         self.compare_button.setToolTip("Select two or more versions (Ctrl+click) to compare")
         self.open_button.clicked.connect(self.open_selected)
         self.compare_button.clicked.connect(self.compare_selected)
+        self.card_button = QPushButton("Print model card…")
+        self.card_button.setObjectName("printModelCard")
+        self.card_button.setToolTip(
+            "Print what the model is for, its versions, consumers and history"
+        )
+        self.card_button.setEnabled(False)
+        self.card_button.clicked.connect(lambda: self.print_page())
+        # why the buttons are greyed, said beside them (not only on hover)
+        self.selection_hint = QLabel("")
+        self.selection_hint.setObjectName("versionsHint")
+        self.selection_hint.setWordWrap(True)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.compare_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.selection_hint, 1)
+        buttons.addWidget(self.card_button)
         box_layout.addLayout(buttons)
         layout.addWidget(box, 1)
 
@@ -127,8 +150,9 @@ class ModelPage(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.meta.setText(f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>")
+        self.meta.setText(f"<span style='color:#e0533d'>{html.escape(str(exc))}</span>")
         self.versions.set_records([])
+        self.card_button.setEnabled(False)
 
     def _show(self, data: ModelData) -> None:
         if data.name != self.model_name:
@@ -147,10 +171,12 @@ class ModelPage(QWidget):
             or "none registered"
         )
         flags = (
-            " · <b style='color:#b9770e'>" + html.escape(", ".join(data.flags)) + "</b>"
+            " · <b style='color:#d68910'>" + html.escape(", ".join(data.flags)) + "</b>"
             if data.flags
             else ""
         )
+        # the flags say why they are raised: hovering over the page's header reads it
+        self.meta.setToolTip("\n".join(data.flag_reasons.values()))
         self.meta.setText(
             f"Owner <b>{html.escape(data.owner)}</b> · {html.escape(data.business_unit)} · "
             f"risk tier <b>{html.escape(data.risk_tier)}</b> · tags "
@@ -175,11 +201,33 @@ class ModelPage(QWidget):
         ]
         self.versions.columns = columns
         self.versions.set_records(data.versions)
-        self.table.resizeColumnsToContents()
+        self.card_button.setEnabled(True)
         self.timeline.set_periods(data.deployments)
         self.selection_changed()
         self.ask_live_on()
         self.loaded.emit(data.name)
+
+    # -- printing -----------------------------------------------------------------------------
+    def card_html(self) -> str:
+        """The model card of the model shown ('' before it has loaded)."""
+        if self.data is None:
+            return ""
+        return model_card_from(
+            self.data, printed_by=self.ctx.actor or "a reviewer", printed_at=utcnow()
+        )
+
+    def print_page(self, printer: QPrinter | None = None) -> bool:
+        """Print the model card (on *printer*, or one the person chooses)."""
+        if self.data is None:
+            return False
+        title = f"model card of {self.data.name}"
+        if printer is None:
+            printer = choose_printer(self, title)
+            if printer is None:
+                return False
+        print_html(self.card_html(), printer, title)
+        self.ctx.statusMessage.emit(f"Printed the {title}.")
+        return True
 
     # -- questions ----------------------------------------------------------------------------
     def ask_live_on(self) -> None:
@@ -215,6 +263,7 @@ class ModelPage(QWidget):
         count = len(self.selected_numbers())
         self.open_button.setEnabled(count == 1)
         self.compare_button.setEnabled(count >= 2)
+        self.selection_hint.setText(selection_hint(count))
 
     def _open_index(self, index) -> None:  # noqa: ANN001
         record: VersionRow = self.versions.record(index.row())
@@ -229,3 +278,12 @@ class ModelPage(QWidget):
         numbers = self.selected_numbers()
         if len(numbers) >= 2:
             self.ctx.compareRequested.emit(self.model_name, numbers)
+
+
+def selection_hint(selected: int) -> str:
+    """What the person reads beside Open version and Compare selected for *selected* rows."""
+    if selected == 0:
+        return "Select a version to open it (or double-click it); two or more to compare."
+    if selected == 1:
+        return "Ctrl+click a second version to compare them."
+    return ""

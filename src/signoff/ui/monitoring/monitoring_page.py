@@ -14,7 +14,6 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -23,11 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.catalog.words import count, listing
 from signoff.core.monitoring.staleness import ModelHealth, assess_all, evaluate_staleness
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.charts.monitoring_charts import MetricOverTimeChart, MetricTimeData
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time
 from signoff.ui.widgets.table_models import RECORD_ROLE, SORT_ROLE, Column, RecordTableModel
+
+# colours that read on the light and the dark theme alike
+STALE_COLOUR, OK_COLOUR = "#e0533d", "#27ae60"
 
 
 def _num(value: float | None, signed: bool = False) -> str:
@@ -40,7 +44,7 @@ def _delta_colour(h: ModelHealth) -> str | None:
     if h.delta is None or h.series is None or h.series.limit is None:
         return None
     worse = h.delta < 0 if h.series.limit < (h.baseline or 0) else h.delta > 0
-    return "#c0392b" if worse else "#1b7837"
+    return "#e0533d" if worse else "#27ae60"
 
 
 COLUMNS = [
@@ -81,7 +85,7 @@ COLUMNS = [
         "Stale",
         lambda h: "STALE" if h.stale else "ok",
         sort_key=lambda h: int(h.stale),
-        colour=lambda h: "#c0392b" if h.stale else "#1b7837",
+        colour=lambda h: STALE_COLOUR if h.stale else OK_COLOUR,
     ),
     Column("Reason", lambda h: h.reason.replace("\n", "; ") or "—", tooltip=lambda h: h.reason),
 ]
@@ -123,16 +127,30 @@ class MonitoringPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        fit_columns(self.table)
+        self.table.setMinimumHeight(120)
         self.table.clicked.connect(self.show_chart_for)
         self.table.doubleClicked.connect(self.open_version_for)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.show_chart_for(current)
+        )
         split.addWidget(self.table)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        # the full verdict of the chosen model: the table's Reason column is cut short
+        self.reason = QLabel("")
+        self.reason.setObjectName("monitoringReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lower_layout.addWidget(self.reason)
         self.chart = MetricOverTimeChart(
             dark=ctx.prefers_dark, empty_text="Click a model to see its live metric over time."
         )
-        split.addWidget(self.chart)
+        lower_layout.addWidget(self.chart, 1)
+        split.addWidget(lower)
+        split.setCollapsible(0, False)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         layout.addWidget(split, 1)
@@ -172,7 +190,7 @@ class MonitoringPage(QWidget):
         self.status.setText(
             self.status.text()
             + (
-                f" Stored changed flags of {', '.join(changed)}."
+                f" Stored the changed flags of {listing(changed)}."
                 if changed
                 else " Every stored flag was already up to date."
             )
@@ -186,7 +204,7 @@ class MonitoringPage(QWidget):
             Qt.SortOrder.DescendingOrder,
         )
         stale = sum(h.stale for h in self.rows)
-        self.status.setText(f"{len(self.rows)} live model(s), {stale} stale.")
+        self.status.setText(f"{count(len(self.rows), 'live model')}, {stale} stale.")
         if self.rows and self.chart.data is None:
             self.show_chart_for(self.proxy.index(0, 0))
 
@@ -199,6 +217,16 @@ class MonitoringPage(QWidget):
         if not index.isValid():
             return
         health = self.health_at(index)
+        verdict = (
+            f"<b style='color:{STALE_COLOUR}'>Stale</b>"
+            if health.stale
+            else f"<b style='color:{OK_COLOUR}'>Not stale</b>"
+        )
+        reasons = "<br>".join(html.escape(r) for r in health.reason.splitlines() if r.strip())
+        self.reason.setText(
+            f"<b>{html.escape(health.model)} v{health.live_version}</b> — {verdict}"
+            + (f": {reasons}" if reasons else "")
+        )
         self.chart.title = f"{health.model} v{health.live_version}: live metric over time"
         if health.series is None:
             self.chart.show_empty(html.unescape(health.reason) or "No monitoring data.")

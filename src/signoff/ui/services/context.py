@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Concatenate, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from signoff.core.db.registry import Registry
+from signoff.demo import is_complete as demo_is_complete
 from signoff.ui.services.settings import Settings
 from signoff.ui.services.theme import prefers_dark
 from signoff.ui.services.worker import TaskHandle, TaskRunner
@@ -47,6 +50,9 @@ class AppContext(QObject):
     compareRequested = Signal(str, list)  # model, version numbers
     connectionChanged = Signal(bool, str)  # healthy?, message for the status bar
     statusMessage = Signal(str)
+    actorChanged = Signal(str)  # the demo is looked at as another person now
+    openVersionTabRequested = Signal(str, int, str)  # model, version, tab title
+    openAreaRequested = Signal(str, str)  # area key, what to look for there (a subject...)
 
     def __init__(
         self,
@@ -61,6 +67,7 @@ class AppContext(QObject):
         self.runner = runner or TaskRunner(self)
         self.healthy = True
         self.health_message = ""
+        self._known_actor = ""
         self._checking = False
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(self.settings.get("connection/check_interval_ms"))
@@ -75,11 +82,42 @@ class AppContext(QObject):
         """Whether pages should draw in dark colours (the theme setting, or the system's)."""
         return prefers_dark(self.settings.get("ui/theme"))
 
+    @property
+    def is_demo(self) -> bool:
+        """True when the open registry is a demo registry (anyone may be acted as there)."""
+        return is_demo_registry(self._registry)
+
+    @property
+    def actor(self) -> str:
+        """Who acts now, as far as it is known without asking the database (on PostgreSQL the
+        login once the window has asked for it in a worker; '' before)."""
+        if self._registry.is_embedded:
+            return self._registry.actor
+        return self._known_actor
+
+    def note_actor(self, login: str) -> None:
+        """Remember the acting login a worker found (the database login on PostgreSQL)."""
+        self._known_actor = login
+
+    def act_as(self, login: str) -> None:
+        """In the demo, act as *login* from now on; every page reloads as that person sees it.
+
+        Only the embedded database lets the acting person be chosen
+        (:meth:`Registry.set_actor_for_embedded`); a shared registry always acts as the
+        database login, and refuses.
+        """
+        self._registry.set_actor_for_embedded(login)
+        if self.is_demo:
+            self.settings.set("demo/actor", login)
+        self.actorChanged.emit(login)
+        self.registryChanged.emit()
+
     def set_registry(self, registry: Registry) -> None:
         """Switch to another open registry without restarting; every page reloads."""
         old = self._registry
         self.runner.cancel_all()
         self._registry = registry
+        self._known_actor = ""
         self.settings.remember_registry(registry.location.db_url, str(registry.location.artifacts))
         self._set_health(True, "")
         self.registryChanged.emit()
@@ -187,6 +225,17 @@ class AppContext(QObject):
         """Stop timers and background work (window closing)."""
         self._health_timer.stop()
         self.runner.shutdown()
+
+
+def is_demo_registry(registry: Registry) -> bool:
+    """True for an embedded registry whose folder holds a complete demo build."""
+    if not registry.is_embedded:
+        return False
+    url = make_url(registry.location.db_url)
+    database = url.database or ""
+    if not database or database == ":memory:":
+        return False
+    return demo_is_complete(Path(database).parent)
 
 
 def _in_read(

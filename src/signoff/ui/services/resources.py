@@ -49,5 +49,8 @@ def app_icon() -> QIcon:
 
 
 def style_sheet(dark: bool) -> str:
-    """The shared style plus the light or dark colours."""
-    return read_text("style.qss") + "\n" + read_text("styles", "dark.qss" if dark else "light.qss")
+    """The shared style plus the light or dark colours (``@ICONS@`` names the icon folder)."""
+    text = read_text("style.qss") + "\n" + read_text("styles", "dark.qss" if dark else "light.qss")
+    icons = resource("icons")
+    # a style sheet's url() is a file path; forward slashes work on every platform
+    return text.replace("@ICONS@", str(icons).replace("\\", "/"))

@@ -42,6 +42,15 @@ OPTIONS: dict[str, Option] = {
         Option("inventory/page_size", int, 100, "rows fetched per inventory page"),
         Option("inventory/sort", str, "name", "inventory sort column"),
         Option("inventory/descending", bool, False, "inventory sort order"),
+        Option("inventory/search", str, "", "the inventory's search text, kept across restarts"),
+        Option("inventory/filters", list, [], "ticked inventory facets (facet=value)"),
+        Option("inventory/facets_shown", bool, True, "whether the facet panel is open"),
+        Option("audit/subject", str, "", "the Audit area's subject search, kept across restarts"),
+        Option("export/folder", str, "", "where the last export was saved (empty: Documents)"),
+        Option("reports/folders", list, [], "per person, where reports were saved (login|folder)"),
+        Option("demo/actor", str, "", "the person the demo is looked at as (empty: a reviewer)"),
+        Option("demo/banner_dismissed", bool, False, "whether the demo's welcome was closed"),
+        Option("reviews/check_interval_ms", int, 60000, "how often the review count refreshes"),
         Option("dashboard/review_wait_days", int, 14, "a review waiting longer is flagged"),
         Option("ui/theme", str, "auto", "auto, light or dark"),
         Option("connection/check_interval_ms", int, 5000, "how often connection health is checked"),
@@ -102,6 +111,20 @@ class Settings:
         entry = f"{without_password(db_url)}|{artifacts}"
         items = [e for e in self.get("registry/recent") if e != entry]
         self.set("registry/recent", [entry, *items][:MAX_RECENT])
+
+    # -- per-person folders --------------------------------------------------------------
+    def report_folder(self, login: str) -> str:
+        """The folder *login* last saved a report to ('' when none yet)."""
+        for entry in self.get("reports/folders"):
+            who, _, folder = str(entry).partition("|")
+            if who == login:
+                return folder
+        return ""
+
+    def remember_report_folder(self, login: str, folder: str) -> None:
+        """Remember where *login* saves reports (each person has their own folder)."""
+        items = [e for e in self.get("reports/folders") if str(e).partition("|")[0] != login]
+        self.set("reports/folders", [f"{login}|{folder}", *items][:50])
 
 
 def _copy(value: Any) -> Any:

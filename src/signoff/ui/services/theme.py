@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from signoff.ui.services.resources import style_sheet
 
@@ -52,6 +53,23 @@ def apply_style(app: QApplication, theme: str) -> None:
     else:
         app.setPalette(dark_palette() if dark else app.style().standardPalette())
     app.setStyleSheet(style_sheet(dark))
+    refresh_rich_text(app)
+
+
+def refresh_rich_text(app: QApplication) -> None:
+    """Lay every rich-text label out again under the new palette.
+
+    A label colours its links when its text is set, with the palette of that moment; without
+    this, links keep the old theme's colour after a switch (dark blue on a dark window).
+    """
+    for widget in app.allWidgets():
+        if not isinstance(widget, QLabel):
+            continue
+        text = widget.text()
+        rich = widget.textFormat() == Qt.TextFormat.RichText or "<" in text
+        if rich and "<a" in text:
+            widget.setText("")
+            widget.setText(text)
 
 
 def prefers_dark(theme: str = "auto") -> bool:

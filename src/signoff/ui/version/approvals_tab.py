@@ -1,9 +1,12 @@
 """The version page's Approvals tab: gates, signatures, missing roles, checks and decisions.
 
-Buttons show the decisions allowed for the viewer right now; the others are disabled with
-the reason in their tooltip (the reason comes from the core's own precondition check). A
-decision is signed in :class:`DecisionDialog` and written in a worker; if someone else changed
-the version meanwhile, the tab says what changed and by whom, and reloads.
+Buttons show the decisions allowed for the viewer right now; the others are disabled, and the
+reason for each is written next to the buttons (and in its tooltip): it comes from the core's
+own precondition check, so the words say exactly why (for example, the author never signs
+their own version). A decision is signed in :class:`DecisionDialog` and written in a worker;
+if someone else changed the version meanwhile, the tab says what changed and by whom, and
+reloads. *Print approval sheet…* prints the gates and signatures (printed name, date and
+time, meaning) as 21 CFR 11.50 asks of a signed record.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
@@ -24,20 +27,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.catalog.words import (
+    action_word,
+    check_word,
+    in_words,
+    listing,
+    policy_words,
+    role_word,
+    roles_in_words,
+    state_word,
+)
+from signoff.core.common.clock import utcnow
 from signoff.core.common.errors import ConcurrentChangeError
 from signoff.core.db.registry import Registry
+from signoff.core.governance.approval_sheet import approval_sheet_html
 from signoff.core.governance.approvals import ApprovalStatus, Signature, approval_status
 from signoff.core.governance.signing import DecisionRequest, sign_decision
 from signoff.core.governance.workflow import ACTION_TITLES, ACTIONS, Outcome
 from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle
 from signoff.ui.version.decision_dialog import DecisionDialog
-from signoff.ui.widgets.common import format_time, record_table, state_label
-from signoff.ui.widgets.table_models import Column, RecordTableModel
+from signoff.ui.widgets.columns import fit_columns
+from signoff.ui.widgets.common import format_time, record_table, scrolling_page
+from signoff.ui.widgets.flow_layout import FlowLayout
+from signoff.ui.widgets.printing import choose_printer, print_html
+from signoff.ui.widgets.table_models import RECORD_ROLE, Column, RecordTableModel
 
 log = logging.getLogger(__name__)
 
-MISSING_COLOUR, OK_COLOUR, FAIL_COLOUR = "#b3261e", "#1b6e20", "#b3261e"
+# colours that read on the light and the dark theme alike
+MISSING_COLOUR, OK_COLOUR, FAIL_COLOUR = "#e0533d", "#27ae60", "#e0533d"
+#: rows a table keeps visible however small the window (its header included)
+MIN_TABLE_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -54,15 +75,16 @@ def _signer(s: Signature | None) -> str:
 
 GATE_COLUMNS = [
     Column("Gate", lambda r: r.gate),
-    Column("Role", lambda r: r.role.replace("_", " ")),
+    Column("Role", lambda r: role_word(r.role)),
     Column(
         "Signed by",
         lambda r: _signer(r.signature),
         colour=lambda r: None if r.signature else MISSING_COLOUR,
     ),
     Column(
-        "Date and time (UTC)",
+        "Date and time",
         lambda r: format_time(r.signature.at, seconds=True) if r.signature else "",
+        tooltip=lambda r: "UTC, the database's clock" if r.signature else "",
     ),
     Column("Meaning", lambda r: r.signature.meaning if r.signature else ""),
     Column(
@@ -72,7 +94,7 @@ GATE_COLUMNS = [
     ),
 ]
 CHECK_COLUMNS = [
-    Column("Check", lambda c: c.check.replace("_", " ")),
+    Column("Check", lambda c: check_word(c.check)),
     Column("Required to go live", lambda c: "yes" if c.required else "no"),
     Column(
         "Verdict",
@@ -83,14 +105,18 @@ CHECK_COLUMNS = [
             else None
         ),
     ),
-    Column("When (UTC)", lambda c: format_time(c.at, seconds=True) if c.at else ""),
+    Column("When", lambda c: format_time(c.at, seconds=True) if c.at else ""),
     Column("By", lambda c: c.actor),
     Column("Summary", lambda c: c.summary, tooltip=lambda c: c.summary),
 ]
 DECISION_COLUMNS = [
-    Column("Date and time (UTC)", lambda s: format_time(s.at, seconds=True)),
+    Column(
+        "Date and time",
+        lambda s: format_time(s.at, seconds=True),
+        tooltip=lambda s: "UTC, the database's clock",
+    ),
     Column("Printed name", lambda s: f"{s.printed_name} ({s.login})"),
-    Column("Decision", lambda s: ACTION_TITLES.get(s.action, s.action)),
+    Column("Decision", lambda s: action_word(s.action)),
     Column("Meaning", lambda s: s.meaning),
     Column("Comment", lambda s: s.comment, tooltip=lambda s: s.comment),
     Column(
@@ -120,7 +146,21 @@ def load_status(registry: Registry, model: str, number: int) -> tuple[ApprovalSt
 
 
 def _table(model: RecordTableModel, name: str) -> QTableView:
-    return record_table(model, name, wrap=False)
+    view = record_table(model, name, wrap=False)
+    fit_columns(view)
+    rows = view.verticalHeader().defaultSectionSize() * MIN_TABLE_ROWS
+    view.setMinimumHeight(rows + view.horizontalHeader().sizeHint().height() + 4)
+    return view
+
+
+def why_unavailable(allowed: dict[str, str | None]) -> list[tuple[list[str], str]]:
+    """The disabled actions grouped by their reason, in the order of the actions."""
+    groups: dict[str, list[str]] = {}
+    for action in ACTIONS:
+        why = allowed.get(action)
+        if why:
+            groups.setdefault(in_words(why), []).append(ACTION_TITLES[action])
+    return [(titles, why) for why, titles in groups.items()]
 
 
 class ApprovalsTab(QWidget):
@@ -137,7 +177,7 @@ class ApprovalsTab(QWidget):
         self.status: ApprovalStatus | None = None
         self.embedded = True
         self.dialog: DecisionDialog | None = None
-        layout = QVBoxLayout(self)
+        layout = scrolling_page(self, "approvalsScroll")
         self.header = QLabel("Select a version.")
         self.header.setObjectName("approvalsHeader")
         self.header.setWordWrap(True)
@@ -146,7 +186,10 @@ class ApprovalsTab(QWidget):
         self.gate_summary.setObjectName("gateSummary")
         self.gate_summary.setWordWrap(True)
         layout.addWidget(self.gate_summary)
-        buttons = QHBoxLayout()
+        # the buttons wrap onto a second line in a narrow window instead of being clipped
+        self.button_row = QWidget()
+        self.button_row.setObjectName("decisionButtons")
+        buttons = FlowLayout(self.button_row)
         self.buttons: dict[str, QPushButton] = {}
         for action in ACTIONS:
             button = QPushButton(ACTION_TITLES[action])
@@ -155,7 +198,14 @@ class ApprovalsTab(QWidget):
             button.clicked.connect(lambda _c=False, a=action: self.open_decision(a))
             buttons.addWidget(button)
             self.buttons[action] = button
-        buttons.addStretch(1)
+        self.print_button = QPushButton("Print approval sheet…")
+        self.print_button.setObjectName("printApprovalSheet")
+        self.print_button.setToolTip(
+            "Print the gates and signatures: printed name, date and time, meaning"
+        )
+        self.print_button.setEnabled(False)
+        self.print_button.clicked.connect(lambda: self.print_sheet())
+        buttons.addWidget(self.print_button)
         # a signature may wait for another Signoff's write lock (up to 30 s): the person may
         # stop waiting instead
         self.cancel_sign_button = QPushButton("Stop waiting")
@@ -164,7 +214,12 @@ class ApprovalsTab(QWidget):
         self.cancel_sign_button.clicked.connect(self._cancel_signing)
         buttons.addWidget(self.cancel_sign_button)
         self._signing: TaskHandle | None = None
-        layout.addLayout(buttons)
+        layout.addWidget(self.button_row)
+        self.why = QLabel("")
+        self.why.setObjectName("whyUnavailable")
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.why)
         self.message = QLabel("")
         self.message.setObjectName("approvalsMessage")
         self.message.setWordWrap(True)
@@ -183,10 +238,23 @@ class ApprovalsTab(QWidget):
         ):
             box = QGroupBox(title)
             box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(6, 4, 6, 6)
             view = _table(model, name)
             setattr(self, name, view)
             box_layout.addWidget(view)
             splitter.addWidget(box)
+            splitter.setCollapsible(splitter.count() - 1, False)
+        self.detail = QLabel("")
+        self.detail.setObjectName("decisionDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        decisions_box = splitter.widget(2)
+        decisions_layout = decisions_box.layout() if decisions_box is not None else None
+        if decisions_layout is not None:
+            decisions_layout.addWidget(self.detail)
+        self.decisionsTable.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.gatesTable.selectionModel().currentRowChanged.connect(self._show_gate_detail)
+        self.splitter = splitter
         layout.addWidget(splitter, 1)
         ctx.versionChanged.connect(self._maybe_reload)
 
@@ -216,36 +284,41 @@ class ApprovalsTab(QWidget):
         self.header.setText(f"Could not load approvals: {html.escape(str(exc))}")
         for button in self.buttons.values():
             button.setEnabled(False)
+        self.print_button.setEnabled(False)
+        self.why.setText("")
 
     def _show(self, result: tuple[ApprovalStatus, bool]) -> None:
         st, self.embedded = result
         self.status = st
-        roles = ", ".join(r.replace("_", " ") for r in st.viewer_roles) or "no roles"
+        roles = roles_in_words(st.viewer_roles) or "no roles"
         self.header.setText(
-            f"<b>{html.escape(st.model)} v{st.number}</b> — {state_label(st.state)} · "
-            f"risk tier {html.escape(st.risk_tier)} (policy revision {st.policy_revision} "
-            "as recorded at submission) · "
-            f"author {html.escape(st.author)} · you are {html.escape(st.viewer)} ({roles})"
+            f"<b>{html.escape(st.model)} v{st.number}</b> — {state_word(st.state)} · "
+            f"risk tier {html.escape(st.risk_tier)}, judged under "
+            f"{html.escape(policy_words(st.risk_tier, st.policy_revision))} · "
+            f"author {html.escape(st.author)} · you are {html.escape(st.viewer)} "
+            f"({html.escape(roles)})"
         )
         lines = []
         for g in st.gates:
             if g.complete:
-                verdict = "<span style='color:#1b6e20'>complete</span>"
+                verdict = f"<span style='color:{OK_COLOUR}'>complete</span>"
             else:
-                missing = ", ".join(r.replace("_", " ") for r in g.missing)
-                verdict = f"<span style='color:#b3261e'>needs {html.escape(missing)}</span>"
+                missing = roles_in_words(g.missing)
+                verdict = (
+                    f"<span style='color:{MISSING_COLOUR}'>needs {html.escape(missing)}</span>"
+                )
             opened = " (open now)" if g.open else ""
             lines.append(f"<b>{g.title}</b>{opened}: {verdict}")
-        failing = [c.check for c in st.checks if c.required and c.passed is not True]
+        failing = [check_word(c.check) for c in st.checks if c.required and c.passed is not True]
         lines.append(
             "<b>Checks required to go live</b>: "
-            + ("all passed" if not failing else "waiting for " + ", ".join(failing))
+            + ("all passed" if not failing else "waiting for " + html.escape(listing(failing)))
         )
         unverified = [d for d in st.decisions if not d.verified]
         if unverified:
             count = len(unverified)
             lines.append(
-                "<b><span style='color:#b3261e'>"
+                f"<b><span style='color:{MISSING_COLOUR}'>"
                 + (
                     "1 signature does not match the audit trail"
                     if count == 1
@@ -267,10 +340,72 @@ class ApprovalsTab(QWidget):
         for action, button in self.buttons.items():
             why = st.allowed.get(action)
             button.setEnabled(why is None)
-            button.setToolTip("" if why is None else f"Not available: {why}")
-        for view in (self.gatesTable, self.checksTable, self.decisionsTable):
-            view.resizeColumnsToContents()
+            button.setToolTip("" if why is None else f"Not available: {in_words(why)}")
+        self.print_button.setEnabled(True)
+        self.why.setText(self._why_text(st))
+        self.detail.setText("")
         self.loaded.emit()
+
+    @staticmethod
+    def _why_text(st: ApprovalStatus) -> str:
+        groups = why_unavailable(st.allowed)
+        if not groups:
+            return ""
+        lines = [
+            f"<b>{html.escape(listing(titles))}</b>: {html.escape(why)}" for titles, why in groups
+        ]
+        return "<span style='color:gray'>Not available now —</span><br>" + "<br>".join(
+            f"• {line}" for line in lines
+        )
+
+    def why_text(self) -> str:
+        """What the person reads next to the buttons about the unavailable ones (plain)."""
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setHtml(self.why.text())
+        return doc.toPlainText()
+
+    def _show_detail(self, current, _previous=None) -> None:  # noqa: ANN001
+        signature = current.data(RECORD_ROLE) if current.isValid() else None
+        if isinstance(signature, Signature):
+            self.detail.setText(
+                f"<b>{html.escape(signature.printed_name)}</b> "
+                f"({html.escape(action_word(signature.action))}, "
+                f"{format_time(signature.at, seconds=True)} UTC): "
+                f"{html.escape(signature.comment or 'no comment')}"
+            )
+
+    def _show_gate_detail(self, current, _previous=None) -> None:  # noqa: ANN001
+        row = current.data(RECORD_ROLE) if current.isValid() else None
+        if isinstance(row, GateRow) and row.signature is not None:
+            sig = row.signature
+            self.detail.setText(
+                f"<b>{html.escape(sig.printed_name)}</b> as {html.escape(role_word(row.role))} "
+                f"({format_time(sig.at, seconds=True)} UTC): {html.escape(sig.meaning)} — "
+                f"{html.escape(sig.comment or 'no comment')}"
+            )
+
+    # -- printing ----------------------------------------------------------------------------
+    def sheet_html(self) -> str:
+        """The approval sheet of the version shown ('' before it has loaded)."""
+        if self.status is None:
+            return ""
+        return approval_sheet_html(self.status, printed_by=self.status.viewer, printed_at=utcnow())
+
+    def print_sheet(self, printer: QPrinter | None = None) -> bool:
+        """Print the approval sheet (on *printer*, or one the person chooses)."""
+        st = self.status
+        if st is None:
+            return False
+        title = f"approval sheet of {st.model} v{st.number}"
+        if printer is None:
+            printer = choose_printer(self, title)
+            if printer is None:
+                return False
+        print_html(self.sheet_html(), printer, title)
+        self.message.setText(f"Printed the {html.escape(title)}.")
+        return True
 
     # -- deciding ----------------------------------------------------------------------------
     def open_decision(self, action: str) -> DecisionDialog | None:
@@ -347,7 +482,7 @@ class ApprovalsTab(QWidget):
             if isinstance(exc, ConcurrentChangeError)
             else "Not signed"
         )
-        text = f"{prefix}: {exc}"
-        self.message.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
+        text = f"{prefix}: {in_words(str(exc))}"
+        self.message.setText(f"<span style='color:{FAIL_COLOUR}'>{html.escape(text)}</span>")
         self.decisionFailed.emit(text)
         self.reload()

@@ -1,7 +1,9 @@
 """The version page's Audit tab: its events as a timeline, and the chain's verdict.
 
 Signatures are shown as 21 CFR Part 11 asks: the printed name of the signer, the date and
-time of signing, and the meaning of the signature, in the same row as the event.
+time of signing, and the meaning of the signature, in the same row as the event. *Date and
+time* is when it happened (an imported or demo history carries its own times, as the Approvals
+tab shows them); *Recorded* is when the audit chain recorded it, by the database's clock.
 """
 
 from __future__ import annotations
@@ -19,27 +21,56 @@ from PySide6.QtWidgets import (
 )
 
 from signoff.core.audit.anchor import AnchoredAudit, verify_anchored
+from signoff.core.catalog.words import count
 from signoff.core.db.registry import Registry
 from signoff.core.governance.approvals import TimelineEntry, timeline
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.chain_verdict import verdict_html, verdict_tooltip
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time, record_table
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
 SIGNATURE_BACKGROUND = "#eef4ff"
 
+
+def _recorded(e: TimelineEntry) -> str:
+    if e.recorded_at is None:
+        return ""
+    if abs((e.recorded_at - e.at).total_seconds()) < 1:
+        return "same"
+    return format_time(e.recorded_at, seconds=True)
+
+
 COLUMNS = [
-    Column("#", lambda e: str(e.seq), sort_key=lambda e: e.seq, align_right=True),
-    Column("Date and time (UTC)", lambda e: format_time(e.at, seconds=True)),
+    Column(
+        "#",
+        lambda e: str(e.seq),
+        sort_key=lambda e: e.seq,
+        align_right=True,
+        tooltip=lambda e: f"event #{e.seq}, sha256 {e.hash}",
+    ),
+    Column(
+        "Date and time",
+        lambda e: format_time(e.at, seconds=True),
+        tooltip=lambda e: "when it happened (UTC)",
+    ),
     Column("Printed name", lambda e: f"{e.printed_name} ({e.login})"),
     Column("Event", lambda e: e.title),
     Column(
-        "Meaning of signature",
+        "Meaning",
         lambda e: e.meaning,
         background=lambda e: SIGNATURE_BACKGROUND if e.is_signature else None,
     ),
     Column("Details", lambda e: e.details, tooltip=lambda e: e.details),
-    Column("Hash", lambda e: e.hash[:16] + "…", tooltip=lambda e: e.hash),
+    Column(
+        "Recorded",
+        _recorded,
+        tooltip=lambda e: (
+            f"recorded in the audit chain at {format_time(e.recorded_at, seconds=True)} UTC"
+            if e.recorded_at
+            else ""
+        ),
+    ),
 ]
 
 
@@ -74,7 +105,8 @@ class AuditTab(QWidget):
         top.addWidget(self.whole_model)
         layout.addLayout(top)
         self.events = RecordTableModel(COLUMNS, self)
-        self.table = record_table(self.events, "auditTimeline")
+        self.table = record_table(self.events, "auditTimeline", wrap=False)
+        fit_columns(self.table, stretch=5)  # the details take the room left over
         layout.addWidget(self.table, 1)
         note = QLabel(
             "Rows with a meaning are electronic signatures: printed name, date and "
@@ -123,9 +155,9 @@ class AuditTab(QWidget):
         entries, verdict = result
         signatures = sum(1 for e in entries if e.is_signature)
         self.verdict.setText(
-            f"{len(entries)} event(s), {signatures} signature(s). {verdict_html(verdict)}"
+            f"{count(len(entries), 'event')}, {count(signatures, 'signature')}. "
+            f"{verdict_html(verdict)}"
         )
         self.verdict.setToolTip(verdict_tooltip(verdict))
         self.events.set_records(entries)
-        self.table.resizeColumnsToContents()
         self.loaded.emit()

@@ -5,6 +5,7 @@ HTML…" above. Loading and rendering run in a worker (:meth:`AppContext.run`): 
 the sha256 check and nbconvert never touch the GUI thread; progress shows for large notebooks;
 a cache hit (same sha256, same renderer) only reads one file, so a second open is instant.
 A document that cannot be rendered shows the renderer's message instead and the app carries on.
+*Print…* prints the rendered page (light paper whatever the window's theme).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -46,6 +48,7 @@ from signoff.ui.services.context import AppContext
 from signoff.ui.services.worker import TaskHandle, current_task
 from signoff.ui.widgets.common import EmptyState
 from signoff.ui.widgets.document_view import SafeDocumentView
+from signoff.ui.widgets.printing import choose_printer
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,8 @@ def describe_failure(exc: BaseException, what: str) -> str:
 class DocumentTab(QWidget):
     """A version's rendered document (``role``: ``notebook`` or ``release_notes``)."""
 
+    printed = Signal(bool)  # the page went to the printer (or the printer refused it)
+
     role = "notebook"
     what = "notebook"  # used in messages
     missing_text = "This version has no notebook."
@@ -128,6 +133,7 @@ class DocumentTab(QWidget):
         self.number: int | None = None
         self.loaded: LoadedDocument | None = None
         self._handle: TaskHandle | None = None
+        self._printer: QPrinter | None = None
         self._build()
 
     # -- layout ---------------------------------------------------------------------------
@@ -175,6 +181,11 @@ class DocumentTab(QWidget):
         self.export_button.setToolTip("Save the rendered, sanitized page as an HTML file")
         self.export_button.clicked.connect(self._ask_export)
         bar.addWidget(self.export_button)
+        self.print_button = QPushButton("Print…")
+        self.print_button.setObjectName("printDocument")
+        self.print_button.setToolTip(f"Print the {self.what} as rendered")
+        self.print_button.clicked.connect(lambda: self.print_page())
+        bar.addWidget(self.print_button)
         layout.addLayout(bar)
 
         progress_row = QHBoxLayout()
@@ -190,7 +201,7 @@ class DocumentTab(QWidget):
         layout.addLayout(progress_row)
 
         self.stack = QStackedWidget()
-        self.message = EmptyState(self.what.capitalize(), "Choose a version.")
+        self.message = EmptyState(self.what.capitalize(), f"The {self.what} appears here.")
         self.toc = QTreeWidget()
         self.toc.setObjectName("documentToc")
         self.toc.setHeaderLabel("Contents")
@@ -246,6 +257,8 @@ class DocumentTab(QWidget):
         self.model, self.number = model, number
         self.loaded = None
         self.title_label.setText(f"{model} v{number}")
+        # what shows while the worker reads and renders: never "choose a version"
+        self._show_message(f"Loading and rendering the {self.what} of {model} v{number}…")
         self._set_busy(True, f"Loading the {self.what}…")
         self.progress.setValue(0)
         self._handle = self.ctx.run(
@@ -315,6 +328,7 @@ class DocumentTab(QWidget):
             self.zoom_out_button,
             self.zoom_label,
             self.export_button,
+            self.print_button,
         ):
             widget.setEnabled(enabled)
 
@@ -418,6 +432,27 @@ class DocumentTab(QWidget):
             on_result=lambda p: self.status.setText(f"Saved {p}"),
             on_error=lambda exc: self.status.setText(f"Could not save {path}: {exc}"),
         )
+
+    # -- printing -------------------------------------------------------------------------
+    def print_page(self, printer: QPrinter | None = None) -> bool:
+        """Print the page shown (on *printer*, or one the person chooses); the result arrives
+        through ``printed``. Returns whether printing started."""
+        if self.loaded is None or self.loaded.document is None:
+            return False
+        title = f"{self.what} of {self.loaded.model} v{self.loaded.number}"
+        if printer is None:
+            printer = choose_printer(self, title)
+            if printer is None:
+                return False
+        self.status.setText(f"Printing the {title}…")
+        self._printer = printer  # kept until the engine has finished with it
+        self.current_view().print_to(printer, self._printed)
+        return True
+
+    def _printed(self, ok: bool) -> None:
+        self._printer = None
+        self.status.setText("Printed." if ok else "The printer refused the page.")
+        self.printed.emit(ok)
 
 
 def _write_html(path: Path, html: str) -> Path:

@@ -7,7 +7,7 @@ metric across every version of the model in version order. The metrics are loade
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QSplitter,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from signoff.core.monitoring.views import ModelMetrics, model_metrics
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.charts.metrics_charts import BarData, GroupedBarChart, TrendChart, TrendData
+from signoff.ui.widgets.common import scrolling_page
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
 
@@ -54,8 +54,9 @@ class MetricsTab(QWidget):
         self.metrics: ModelMetrics | None = None
         self.candidate: int | None = None
         dark = ctx.prefers_dark
-        layout = QVBoxLayout(self)
-        self.status = QLabel("Choose a version.")
+        # two charts of at least their readable height: in a short window the tab scrolls
+        layout = scrolling_page(self, "metricsScroll")
+        self.status = QLabel("The metrics of the version appear here.")
         self.status.setObjectName("metricsStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -64,7 +65,9 @@ class MetricsTab(QWidget):
         self.picker = QListWidget()
         self.picker.setObjectName("comparePicker")
         self.picker.setFlow(QListWidget.Flow.LeftToRight)
-        self.picker.setMaximumHeight(34)
+        self.picker.setWrapping(True)
+        self.picker.setMaximumHeight(64)
+        self.picker.setMinimumHeight(34)
         self.picker.itemChanged.connect(lambda _item: self.replot())
         pick_row.addWidget(self.picker, 1)
         layout.addLayout(pick_row)
@@ -80,6 +83,7 @@ class MetricsTab(QWidget):
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setMinimumHeight(260)
         layout.addWidget(split, 3)
         trend_row = QHBoxLayout()
         trend_row.addWidget(QLabel("Across versions:"))
@@ -90,6 +94,7 @@ class MetricsTab(QWidget):
         trend_row.addStretch(1)
         layout.addLayout(trend_row)
         self.trend = TrendChart(dark=dark)
+        self.trend.setMinimumHeight(260)
         layout.addWidget(self.trend, 2)
 
     # -- loading ----------------------------------------------------------------------------
@@ -125,6 +130,9 @@ class MetricsTab(QWidget):
             item.setCheckState(
                 Qt.CheckState.Checked if v.number == metrics.live else Qt.CheckState.Unchecked
             )
+            # each entry as wide as its text and box: a list in a row would cut it to "…"
+            width = self.picker.fontMetrics().horizontalAdvance(item.text()) + 44
+            item.setSizeHint(QSize(width, 26))
             self.picker.addItem(item)
         self.picker.blockSignals(False)
         self.trend_metric.blockSignals(True)

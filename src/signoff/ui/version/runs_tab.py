@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
 from signoff.core.ingest import lifetime
 from signoff.core.monitoring.views import VersionMonitoring, version_monitoring
@@ -24,6 +24,7 @@ from signoff.ui.widgets.charts.monitoring_charts import (
     VolumeChart,
     VolumeData,
 )
+from signoff.ui.widgets.common import scrolling_page
 
 
 class RunsTab(QWidget):
@@ -34,8 +35,9 @@ class RunsTab(QWidget):
         self.ctx = ctx
         self.result: VersionMonitoring | None = None
         dark = ctx.prefers_dark
-        layout = QVBoxLayout(self)
-        self.status = QLabel("Choose a version.")
+        # three charts of at least their readable height: in a short window the tab scrolls
+        layout = scrolling_page(self, "runsScroll")
+        self.status = QLabel("The version's live record appears here.")
         self.status.setObjectName("runsStatus")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -49,6 +51,7 @@ class RunsTab(QWidget):
         lower.addWidget(self.volume_chart)
         lower.addWidget(self.predicted_chart)
         outer.addWidget(lower)
+        outer.setMinimumHeight(560)
         layout.addWidget(outer, 1)
 
     def show_version(self, model: str, number: int) -> None:

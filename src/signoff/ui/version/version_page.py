@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from signoff.core.catalog import version_page
 from signoff.core.catalog.version_page import VersionHeader
+from signoff.core.catalog.words import state_word
 from signoff.ui.services.context import AppContext
 from signoff.ui.version.version_tabs import VERSION_TABS, TabSpec
 from signoff.ui.widgets.part_loader import build_part
@@ -103,7 +105,7 @@ class VersionPage(QWidget):
         if (header.model, header.number) != (self.model, self.number):
             return
         self.header = header
-        state = header.state.replace("_", " ")
+        state = state_word(header.state)
         self.title.setText(
             f"{html.escape(header.model)} <span style='color:gray'>v{header.number}</span>"
             f" <span style='font-size:11pt'>· {html.escape(state)} · "
@@ -119,6 +121,21 @@ class VersionPage(QWidget):
         """Compare this version with the live one (or the previous one)."""
         if self.header is not None and self.header.compare_with is not None:
             self.ctx.compareRequested.emit(self.model, [self.header.compare_with, self.number])
+
+    def print_page(self, printer: QPrinter | None = None) -> bool:
+        """File › Print on a version: the document on the tab shown (notebook, release notes),
+        else its approval sheet."""
+        slot = self.tabs.currentWidget()
+        shown = slot.widget if isinstance(slot, _TabSlot) else slot
+        print_document = getattr(shown, "print_page", None)
+        if callable(print_document):
+            return bool(print_document(printer))
+        approvals = self.tab_widget("Approvals")
+        print_sheet = getattr(approvals, "print_sheet", None)
+        if callable(print_sheet) and getattr(approvals, "status", None) is not None:
+            return bool(print_sheet(printer))
+        self.show_tab("Approvals")
+        return False
 
     def reload(self) -> None:
         if self.model:

@@ -7,12 +7,16 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
+
+from signoff.core.catalog.words import state_word
 
 
 class EmptyState(QWidget):
@@ -39,6 +43,27 @@ class EmptyState(QWidget):
         self.text_label.setText(text)
 
 
+def scrolling_page(page: QWidget, name: str = "") -> QVBoxLayout:
+    """Fill *page* with a vertically scrolling area and return the layout of its content.
+
+    A page whose parts have sensible minimum heights (tables that keep a few rows) scrolls up
+    and down in a short window instead of squeezing them; it never scrolls sideways, so its
+    content is laid out to the window's width.
+    """
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea(page)
+    scroll.setObjectName(name or "pageScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    content = QWidget()
+    content.setObjectName("pageContent")
+    scroll.setWidget(content)
+    outer.addWidget(scroll)
+    return QVBoxLayout(content)
+
+
 def format_size(size: int | None) -> str:
     """A byte count as people read it (``12.3 KB``); an em dash when unknown."""
     if size is None:
@@ -59,8 +84,8 @@ def format_time(when: datetime | None, *, seconds: bool = False) -> str:
 
 
 def state_label(state: str | None) -> str:
-    """A lifecycle state for display (``in_review`` → ``in review``)."""
-    return (state or "—").replace("_", " ")
+    """A lifecycle state in words (``in_review`` → ``in review``), from the one word table."""
+    return state_word(state)
 
 
 def record_table(

@@ -25,10 +25,13 @@ from __future__ import annotations
 import atexit
 import logging
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -37,7 +40,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,13 @@ class _SafePage(QWebEnginePage):
 
 
 class SafeDocumentView(QWidget):
-    """Shows one rendered page file; runs no script; loads nothing but that file and data:."""
+    """Shows one rendered page file; runs no script; loads nothing but that file and data:.
+
+    The page is light "paper": rendered documents keep their authors' light colours (a figure
+    drawn on white stays legible), and in the dark theme the paper sits in a margin of the
+    window's colour with a visible edge (``QFrame#documentPaper`` in the dark style), so it
+    reads as a page on a desk rather than a white hole in the window.
+    """
 
     linkRequested = Signal(QUrl)  # a person clicked an external link (not followed)
     loaded = Signal(bool)
@@ -209,10 +218,20 @@ class SafeDocumentView(QWidget):
         self.page.findTextFinished.connect(
             lambda result: self.findResult.emit(result.activeMatch(), result.numberOfMatches())
         )
+        # the page behind the document is paper white, also before the file has loaded
+        self.page.setBackgroundColor(QColor("white"))
+        self.paper = QFrame(self)
+        self.paper.setObjectName("documentPaper")
+        paper_layout = QVBoxLayout(self.paper)
+        paper_layout.setContentsMargins(0, 0, 0, 0)
+        paper_layout.addWidget(self.web)
         layout = QVBoxLayout(self)
+        layout.setObjectName("documentDesk")
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.web)
+        layout.addWidget(self.paper)
         self.path: Path | None = None
+        self._print_done: Callable[[bool], None] | None = None
+        self.web.printFinished.connect(self._finished_printing)
 
     def show_file(self, path: Path) -> None:
         """Show the rendered page at *path* (a file Signoff wrote; nothing else loads)."""
@@ -250,3 +269,16 @@ class SafeDocumentView(QWidget):
     def zoom(self) -> float:
         """The current zoom factor."""
         return self.web.zoomFactor()
+
+    def print_to(self, printer: QPrinter, done: Callable[[bool], None]) -> None:
+        """Print the page on *printer* (the engine works on its own; *done* gets the result).
+
+        The caller keeps *printer* alive until *done* is called.
+        """
+        self._print_done = done
+        self.web.print(printer)
+
+    def _finished_printing(self, ok: bool) -> None:
+        done, self._print_done = self._print_done, None
+        if done is not None:
+            done(ok)
