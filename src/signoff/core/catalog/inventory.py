@@ -31,7 +31,7 @@ INVENTORY_SORT_KEYS = {
     "latest_state": Model.latest_state,
     "last_activity_at": Model.last_activity_at,
 }
-FLAGS = ("stale", "open_review", "dnu_consumed")
+FLAGS = ("stale", "open_review", "dnu_consumed", "dnu_used")
 
 
 @dataclass
@@ -66,6 +66,7 @@ class InventoryRow:
     open_review: bool
     dnu_consumed: bool
     tags: list[str]
+    dnu_used: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,7 +82,9 @@ class InventoryRow:
             words.append("stale")
         if self.open_review:
             words.append("open review")
-        if self.dnu_consumed:
+        if self.dnu_used:
+            words.append("do-not-use still used")
+        elif self.dnu_consumed:
             words.append("do-not-use consumed")
         return words
 
@@ -103,6 +106,7 @@ def _filtered(query: InventoryQuery) -> Select[Model]:
         "stale": Model.flag_stale,
         "open_review": Model.flag_open_review,
         "dnu_consumed": Model.flag_dnu_consumed,
+        "dnu_used": Model.flag_dnu_used,
     }
     flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
     if flag_conditions:
@@ -198,6 +202,7 @@ _ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
     "stale_reason": Model.stale_reason,
     "open_review": Model.flag_open_review,
     "dnu_consumed": Model.flag_dnu_consumed,
+    "dnu_used": Model.flag_dnu_used,
     "tags": type_coerce(Model.tags, String).label("tags"),
 }
 _ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes

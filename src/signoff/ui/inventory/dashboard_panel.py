@@ -55,12 +55,14 @@ class DashboardStrip(QFrame):
             "waiting": _Card("reviews waiting"),
             "stale": _Card("stale"),
             "dnu_consumed": _Card("do-not-use consumed"),
+            "dnu_used": _Card("do-not-use still used"),
         }
         targets = {
             "in_review": ("state", "in_review"),
             "waiting": ("flag", "open_review"),
             "stale": ("flag", "stale"),
             "dnu_consumed": ("flag", "dnu_consumed"),
+            "dnu_used": ("flag", "dnu_used"),
         }
         for key, card in self.cards.items():
             cards.addWidget(card)
@@ -108,6 +110,7 @@ class DashboardStrip(QFrame):
         self.cards["waiting"].set_value(f"{len(data.waiting_reviews):,}")
         self.cards["stale"].set_value(f"{data.stale:,}")
         self.cards["dnu_consumed"].set_value(f"{data.dnu_consumed:,}")
+        self.cards["dnu_used"].set_value(f"{data.dnu_used:,}")
         states = " · ".join(f"{state_label(k)} {v:,}" for k, v in sorted(data.by_state.items()))
         tiers = " · ".join(f"{k} {v:,}" for k, v in sorted(data.by_tier.items()))
         waiting = ", ".join(

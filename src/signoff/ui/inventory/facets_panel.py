@@ -16,6 +16,7 @@ FLAG_TITLES = {
     "stale": "Stale",
     "open_review": "Open review",
     "dnu_consumed": "Do-not-use still consumed",
+    "dnu_used": "Do-not-use still used",
 }
 FACETS = (
     ("business_unit", "Business unit"),

@@ -41,7 +41,12 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("Flags", None),
 ]
 NAME_ROLE = Qt.ItemDataRole.UserRole + 10
-FLAG_COLOURS = {"dnu_consumed": "#c0392b", "open_review": "#b9770e", "stale": "#7f8c8d"}
+FLAG_COLOURS = {
+    "dnu_used": "#c0392b",
+    "dnu_consumed": "#c0392b",
+    "open_review": "#b9770e",
+    "stale": "#7f8c8d",
+}
 
 
 def _first_page(session: Session, query: InventoryQuery) -> tuple[list[InventoryRow], int]:
@@ -202,7 +207,7 @@ class InventoryModel(QAbstractTableModel):
                 return "Tags: " + ", ".join(row.tags)
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == 9:
-            for flag in ("dnu_consumed", "open_review", "stale"):
+            for flag in ("dnu_used", "dnu_consumed", "open_review", "stale"):
                 if getattr(row, flag):
                     return QBrush(QColor(FLAG_COLOURS[flag]))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6):
