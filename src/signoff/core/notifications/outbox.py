@@ -104,8 +104,10 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify_signature(secret: str, body: bytes, header: str) -> bool:
-    """True when *header* is the valid signature of *body* under *secret* (for consumers)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
+    """True when *header* is the valid signature of *body* under *secret* (for consumers).
+
+    Surrounding whitespace is ignored: an e-mail header this long arrives folded."""
+    return hmac.compare_digest(sign(secret, body), (header or "").strip())
 
 
 def _message_key(event: str, version_id: int, consumer_id: int, suffix: str | None) -> str:
