@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "workflow",
     "notify",
     "runner",
+    "serve",
 )
 
 

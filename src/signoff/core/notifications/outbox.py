@@ -512,7 +512,13 @@ def deliver_due(
     with registry.read() as session:
         smtp = smtp_settings(session)
     holder = holder or deliverer_id()
-    for claim in _claim_due(registry, now, limit, retry, holder, smtp.configured):
+    for _ in range(limit):
+        # one message per lease: a lease covers one attempt (bounded by the timeout), never
+        # a batch that could outlast it and be taken over while still being sent
+        claims = _claim_due(registry, now, 1, retry, holder, smtp.configured)
+        if not claims:
+            break
+        claim = claims[0]
         error = _mail(claim, smtp) if claim.channel == EMAIL else _post(claim, retry)
         _record(registry, claim, error, now, retry, report)
     if report.attempted:
