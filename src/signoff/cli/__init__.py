@@ -43,6 +43,7 @@ COMMAND_MODULES = (
     "notify",
     "runner",
     "serve",
+    "alerts",
 )
 
 
