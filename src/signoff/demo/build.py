@@ -27,6 +27,7 @@ from signoff.core.monitoring.staleness import evaluate_staleness
 from signoff.core.publishing.publisher import publish
 from signoff.demo.catalog import ADMINISTRATOR as ADMIN
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
+from signoff.demo.factory_loop import play_factory_loop
 from signoff.demo.folder import load_predict, write_version_folder
 from signoff.demo.history import HistoryCounts, record_history
 from signoff.demo.lifecycle import (
@@ -158,6 +159,8 @@ def build_into(home: Path) -> BuildReport:
             report.models += 1
         # the real monitoring judges the recorded history, as of the demo's anchor date
         evaluate_staleness(registry, actor=ADMIN, now=ANCHOR)
+        # then the factory loop: who moved off the do-not-use version; the alerts raised
+        play_factory_loop(registry)
         with registry.read() as session:
             report.audit_events = event_count(session)
             assert session.scalar(select(func.count(Version.id))) == report.versions
