@@ -330,3 +330,14 @@ def may_raise_alerts(registry: Registry) -> bool:
                 )
             ).scalar_one()
         )
+
+
+def mark_read_for(registry: Registry, person: str, alert_ids: Iterable[int] | None = None) -> int:
+    """:func:`mark_read` in its own write transaction (the application's bell)."""
+    with registry.write() as session:
+        return mark_read(session, person, alert_ids)
+
+
+def bell(session: Session, person: str, limit: int = 100) -> tuple[int, list[AlertRow]]:
+    """What the bell shows: the unread count and the latest alerts of *person*."""
+    return unread_count(session, person), alerts_for(session, person, limit=limit)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from signoff.core.notifications.outbox import (
     DeliveryReport,
@@ -27,6 +28,7 @@ from signoff.core.notifications.outbox import (
     consumer_overview,
     deliver_due,
 )
+from signoff.core.notifications.usage import MigrationRow, migration_rows
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.common import format_time, record_table
 from signoff.ui.widgets.table_models import Column, RecordTableModel
@@ -45,6 +47,7 @@ CONSUMER_COLUMNS = [
     Column("Kind", lambda c: c["kind"]),
     Column("Uses", lambda c: f"pinned to v{c['pinned']}" if c["pinned"] else "what is live"),
     Column("Webhook", lambda c: c["webhook"] or "— none —"),
+    Column("E-mail", lambda c: c.get("email") or "—"),
     Column(
         "Last notification",
         lambda c: c["last"] or "—",
@@ -52,10 +55,35 @@ CONSUMER_COLUMNS = [
     ),
     Column("Contact", lambda c: c["contact"]),
 ]
+MIGRATION_COLOURS = {"moved": "#1b6e20", "still pinned": "#8a5a00", "still using": "#b3261e"}
+MIGRATION_COLUMNS = [
+    Column("Model", lambda r: r.model),
+    Column("Do not use", lambda r: f"v{r.version}"),
+    Column("Replacement", lambda r: f"v{r.replacement}" if r.replacement else "none yet"),
+    Column("Consumer", lambda r: r.consumer),
+    Column("Pinned", lambda r: f"v{r.pinned}" if r.pinned else "what is live"),
+    Column("Last used", lambda r: f"v{r.last_used_version}" if r.last_used_version else "—"),
+    Column(
+        "Acknowledged",
+        lambda r: (
+            f"{format_time(r.acknowledged_at)} ({r.acknowledged_via})"
+            if r.acknowledged_at
+            else "no"
+        ),
+        tooltip=lambda r: r.acknowledgement_note,
+    ),
+    Column(
+        "Days since notice",
+        lambda r: "" if r.days_since_notice is None else str(r.days_since_notice),
+        align_right=True,
+    ),
+    Column("Status", lambda r: r.status, colour=lambda r: MIGRATION_COLOURS.get(r.status)),
+]
 DELIVERY_COLUMNS = [
     Column("Queued (UTC)", lambda r: format_time(r.created_at, seconds=True)),
     Column("Model", lambda r: r.model),
-    Column("Consumer", lambda r: r.consumer),
+    Column("Consumer", lambda r: r.to),
+    Column("Channel", lambda r: r.channel),
     Column("Event", lambda r: r.event.replace("_", " ")),
     Column("Version", lambda r: f"v{r.version}" if r.version else ""),
     Column(
@@ -72,6 +100,11 @@ DELIVERY_COLUMNS = [
     ),
     Column("Last error", lambda r: r.last_error, tooltip=lambda r: r.last_error),
 ]
+
+
+def _overview(session: Session) -> tuple[list[dict], list[DeliveryRow], list[MigrationRow]]:
+    consumers, deliveries = consumer_overview(session)
+    return consumers, deliveries, migration_rows(session)
 
 
 def _view(model: RecordTableModel, name: str) -> QTableView:
@@ -109,8 +142,10 @@ class ConsumersPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.consumers = RecordTableModel(CONSUMER_COLUMNS, self)
         self.deliveries = RecordTableModel(DELIVERY_COLUMNS, self)
+        self.migration = RecordTableModel(MIGRATION_COLUMNS, self)
         for title, model, name in (
             ("Consumers", self.consumers, "consumersTable"),
+            ("Migration off do-not-use versions", self.migration, "migrationTable"),
             ("Notifications, newest first", self.deliveries, "deliveriesTable"),
         ):
             box = QGroupBox(title)
@@ -131,7 +166,7 @@ class ConsumersPage(QWidget):
 
     def reload(self) -> None:
         self.ctx.read(
-            consumer_overview,
+            _overview,
             key=f"consumers-{id(self)}",
             on_result=self._show,
             on_error=lambda exc: self.summary.setText(
@@ -139,14 +174,17 @@ class ConsumersPage(QWidget):
             ),
         )
 
-    def _show(self, result: tuple[list[dict], list[DeliveryRow]]) -> None:
-        consumers, deliveries = result
+    def _show(self, result: tuple[list[dict], list[DeliveryRow], list[MigrationRow]]) -> None:
+        consumers, deliveries, migration = result
         self.consumers.set_records(consumers)
         self.deliveries.set_records(deliveries)
+        self.migration.set_records(migration)
         waiting = sum(1 for d in deliveries if d.state == "pending")
         failed = sum(1 for d in deliveries if d.state == "failed")
+        behind = sum(1 for m in migration if m.status != "moved")
         self.summary.setText(
-            f"{len(consumers)} consumer(s); {waiting} notification(s) waiting, {failed} given up."
+            f"{len(consumers)} consumer(s); {waiting} notification(s) waiting, {failed} given up; "
+            f"{behind} consumer(s) not yet moved off a do-not-use version."
         )
         self.loaded.emit()
 

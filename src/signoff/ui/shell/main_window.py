@@ -31,6 +31,7 @@ from signoff.ui.services.theme import apply_style
 from signoff.ui.shell.areas import AREAS
 from signoff.ui.shell.connection_dialog import ConnectionDialog
 from signoff.ui.version.version_page import VersionPage
+from signoff.ui.widgets.alerts_bell import AlertsBell
 from signoff.ui.widgets.part_loader import build_part
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,9 @@ class MainWindow(QMainWindow):
         self.health_label = QLabel("")
         self.health_label.setObjectName("healthLabel")
         self.busy_label = QLabel("")
+        self.alerts_bell = AlertsBell(self.ctx, self)
         bar.addPermanentWidget(self.busy_label)
+        bar.addPermanentWidget(self.alerts_bell)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.db_label)
         bar.addPermanentWidget(self.health_label)
