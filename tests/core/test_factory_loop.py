@@ -288,3 +288,35 @@ def test_feature_psi_numeric_and_categorical() -> None:
     assert kind == "categorical" and stable is not None and moved is not None
     assert stable < 0.05 and moved > 1.0  # an unseen category is drift, not an error
     assert feature_psi(regions, []) == ("categorical", None)
+
+
+def test_readme_documents_every_payload_and_its_verification_snippet_works(
+    registry, tmp_path, hook
+) -> None:
+    from signoff.core.notifications.notices import EVENT_FIELDS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## The factory loop", 1)[1].split("\n## ", 1)[0]
+    for event, fields in EVENT_FIELDS.items():
+        if event == "do_not_use_reminder":
+            continue  # reminders are not sent yet
+        assert f'"event": "{event}"' in section, event
+        for name in fields:
+            assert f'"{name}"' in section, (event, name)
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(snippet, namespace)  # the receiver's code, exactly as documented
+    add_people(registry)
+    publish_version(registry, tmp_path)
+    with registry.write() as s:
+        save_consumer(
+            s, get_model(s, "credit"), "billing", actor="root", webhook_url=hook.url, secret=SECRET
+        )
+    act(registry, "do_not_use", "val", comment="leaks the label")
+    deliver_due(registry)
+    _payload, body, headers = hook.received[0]
+    assert namespace["verify"](SECRET, body, headers[SIGNATURE_HEADER])["reason"] == (
+        "leaks the label"
+    )
+    with pytest.raises(ValueError, match="not from Signoff"):
+        namespace["verify"](SECRET, body + b" ", headers[SIGNATURE_HEADER])
