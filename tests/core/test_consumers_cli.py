@@ -115,3 +115,29 @@ def test_smtp_setting_and_test_mail(reg, home, tmp_path, capsys, monkeypatch) ->
         assert "535" in capsys.readouterr().err
     finally:
         server.stop()
+
+
+def test_ingest_warns_of_use_after_the_notice_and_stores_it(reg, home, tmp_path, capsys) -> None:
+    run_transition(reg, "do_not_use", "credit", 1, actor="val", comment="leaks the label")
+    path = tmp_path / "runs.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "external_id": "late-1",
+                "version": "credit@1",
+                "consumer": "billing",
+                "started_at": "2099-01-01T00:00:00Z",
+                "rows_scored": 500,
+                "status": "succeeded",
+            }
+        )
+        + "\n"
+    )
+    assert run(home, "ingest", "executions", str(path)) == 0
+    captured = capsys.readouterr()
+    assert "signoff: warning: credit v1 is marked do not use" in captured.err
+    assert "consumer 'billing'" in captured.err and "500 rows scored" in captured.err
+    assert run(home, "ls", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    credit = next(r for r in rows if r["name"] == "credit")
+    assert credit["dnu_used"] is True

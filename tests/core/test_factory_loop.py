@@ -320,3 +320,36 @@ def test_readme_documents_every_payload_and_its_verification_snippet_works(
     )
     with pytest.raises(ValueError, match="not from Signoff"):
         namespace["verify"](SECRET, body + b" ", headers[SIGNATURE_HEADER])
+
+
+def test_feature_drift_threshold_makes_a_model_stale(registry, tmp_path) -> None:
+    from signoff.core.monitoring.staleness import evaluate_staleness
+    from tests.helpers.monitoring import make_live
+
+    make_live(registry, tmp_path)
+    rows = [
+        {
+            "subject_key": f"S-{week}-{i}",
+            "predicted_at": start + timedelta(minutes=i),
+            "version": "toy-model@1",
+            "output": {"score": (i % 10) / 10},
+            "input_record": {"x": shift + (i % 20) / 20, "region": "south"},
+        }
+        for week, (start, shift) in enumerate(
+            ((datetime(2026, 1, 5), 0.0), (datetime(2026, 3, 2), 2.0))
+        )
+        for i in range(60)
+    ]
+    ingest_records(registry, "predictions", rows)
+    with registry.write() as s:
+        model = get_model(s, "toy-model")
+        model.monitoring_rules = {**(model.monitoring_rules or {}), "max_age_days": None}
+    [before] = evaluate_staleness(registry, models=["toy-model"])
+    assert not any("feature drift" in r for r in before.reasons)  # off unless a threshold
+    assert before.max_feature_psi is not None and before.max_feature_psi > 1.0
+    with registry.write() as s:
+        model = get_model(s, "toy-model")
+        model.monitoring_rules = {**model.monitoring_rules, "feature_drift_threshold": 0.5}
+    [after] = evaluate_staleness(registry, models=["toy-model"])
+    reason = next(r for r in after.reasons if r.startswith("feature drift"))
+    assert after.stale and "x " in reason and "region" not in reason
