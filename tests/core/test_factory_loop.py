@@ -353,3 +353,46 @@ def test_feature_drift_threshold_makes_a_model_stale(registry, tmp_path) -> None
     [after] = evaluate_staleness(registry, models=["toy-model"])
     reason = next(r for r in after.reasons if r.startswith("feature drift"))
     assert after.stale and "x " in reason and "region" not in reason
+
+
+def test_reminders_to_unacknowledged_consumers_and_overdue_review_alerts(
+    registry, tmp_path, hook
+) -> None:
+    from signoff.core.notifications.usage import notice_time
+    from signoff.core.service.reminders import alert_overdue_reviews, remind_unacknowledged
+
+    add_people(registry)
+    publish_version(registry, tmp_path)
+    with registry.write() as s:
+        model = get_model(s, "credit")
+        save_consumer(s, model, "billing", actor="root", webhook_url=hook.url, secret=SECRET)
+        save_consumer(s, model, "reports", actor="root", webhook_url=hook.url, secret="r")
+    act(registry, "do_not_use", "val", comment="leaks the label")
+    with registry.write() as s:
+        notice = notice_time(s, get_version(s, "credit", 1).id)
+        ack_by_names(s, "credit", "reports", 1, actor="root", note="phone call")
+    assert remind_unacknowledged(registry, now=notice + timedelta(days=3)) == 0  # not yet
+    assert remind_unacknowledged(registry, now=notice + timedelta(days=7.5)) == 1
+    assert remind_unacknowledged(registry, now=notice + timedelta(days=8)) == 0  # sent already
+    assert remind_unacknowledged(registry, now=notice + timedelta(days=14.1)) == 1
+    deliver_due(registry)
+    reminders = [p for p, _b, _h in hook.received if p["event"] == "do_not_use_reminder"]
+    assert [(p["consumer"], p["reminder"]) for p in reminders] == [("billing", 1), ("billing", 2)]
+    assert reminders[0]["days_since_notice"] == 7 and reminders[0]["reason"] == "leaks the label"
+    assert "/ack?" in reminders[0]["ack_url"]
+
+    publish_version(registry, tmp_path, weights='{"a": 0.5, "b": 0.5}')
+    act(registry, "submit", "alice", 2)
+    with registry.read() as s:
+        from signoff.core.db.registry import db_now
+
+        later = db_now(s) + timedelta(days=15)
+    assert alert_overdue_reviews(registry, now=later - timedelta(days=2)) == 0
+    assert alert_overdue_reviews(registry, now=later) == 1
+    assert alert_overdue_reviews(registry, now=later + timedelta(days=1)) == 0  # once
+    with registry.read() as s:
+        [overdue] = [a for a in al.alerts_for(s, "val") if a.kind == "review_overdue"]
+        assert overdue.title == "The review of credit v2 has waited 15 days"
+        assert "alice" in {
+            p for a in al.alerts_for(s, None) if a.id == overdue.id for p in a.people
+        }

@@ -52,6 +52,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="how long work taken by an instance that died stays taken (default 300)",
     )
     p.add_argument(
+        "--remind-every-days",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="remind consumers that have not acknowledged a do-not-use notice (default 7)",
+    )
+    p.add_argument(
+        "--review-overdue-days",
+        type=float,
+        default=14.0,
+        metavar="DAYS",
+        help="alert the reviewers of a review waiting longer (default 14)",
+    )
+    p.add_argument(
         "--listen",
         default="127.0.0.1:8750",
         metavar="HOST:PORT",
@@ -72,10 +86,10 @@ def _listen(text: str) -> tuple[str, int]:
 
 
 def _check(args: argparse.Namespace) -> None:
-    for name in ("interval", "lease", "monitor_every"):
+    for name in ("interval", "lease", "monitor_every", "remind_every_days", "review_overdue_days"):
         value = getattr(args, name)
         if value is not None and not value > 0:
-            raise SignoffError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+            raise SignoffError(f"--{name.replace('_', '-')} must be a positive number")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -85,7 +99,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     if args.status:
         return _status(registry, args.json)
-    options = ServiceOptions(monitor_every=args.monitor_every, lease_seconds=args.lease)
+    options = ServiceOptions(
+        monitor_every=args.monitor_every,
+        lease_seconds=args.lease,
+        remind_every_days=args.remind_every_days,
+        review_overdue_days=args.review_overdue_days,
+    )
     instance = instance_name()
     stop = threading.Event()
 
@@ -110,10 +129,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         while not stop.is_set():
             report = run_cycle(registry, instance, options)
-            if report.monitored or report.alerts or report.delivered or report.errors:
+            if (
+                report.monitored
+                or report.alerts
+                or report.reminders
+                or report.delivered
+                or report.errors
+            ):
                 print(
                     f"cycle: monitored {len(report.monitored)}, stale {len(report.stale)}, "
-                    f"alerts {report.alerts}, delivered {report.delivered}, "
+                    f"alerts {report.alerts}, reminders {report.reminders}, "
+                    f"delivered {report.delivered}, "
                     f"retrying {report.retrying}, failed {report.failed}"
                     + (f"; errors: {'; '.join(report.errors)}" if report.errors else ""),
                     flush=True,

@@ -9,6 +9,8 @@ under a lease in the database before it is done:
   service is told so; a claim names the run it saw last, so a due run happens once;
 * **alerts**: :func:`signoff.core.notifications.fanout.fan_out_alerts` raises each audit
   event's alert once (its cursor and lease are a job too);
+* **reminders**: unacknowledged do-not-use notices and overdue reviews
+  (:mod:`signoff.core.service.reminders`, keyed so that nothing is sent twice);
 * **delivery**: :func:`signoff.core.notifications.outbox.deliver_due` leases each message,
   and only the holder records the outcome, so two instances never both deliver it; a message
   whose deliverer was killed is delivered by another once the lease ends, with the same
@@ -36,6 +38,12 @@ from signoff.core.db.schema import Model, OutboxMessage, ServiceInstance
 from signoff.core.monitoring.staleness import evaluate_staleness
 from signoff.core.notifications.fanout import fan_out_alerts
 from signoff.core.notifications.outbox import PENDING, RetryPolicy, deliver_due
+from signoff.core.service.reminders import (
+    REMINDER_DAYS,
+    REVIEW_DAYS,
+    alert_overdue_reviews,
+    remind_unacknowledged,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,8 @@ class ServiceOptions:
     monitor_every: float | None = None  # seconds for every model; None: each model's rule
     lease_seconds: float = 300.0  # how long work taken by an instance that died stays taken
     deliver_limit: int = 100
+    remind_every_days: float = REMINDER_DAYS  # unacknowledged do-not-use notices
+    review_overdue_days: float = REVIEW_DAYS
 
     @property
     def retry(self) -> RetryPolicy:
@@ -72,6 +82,7 @@ class CycleReport:
     monitored: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     alerts: int = 0
+    reminders: int = 0
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
@@ -84,6 +95,7 @@ class CycleReport:
             "monitored": self.monitored,
             "stale": self.stale,
             "alerts": self.alerts,
+            "reminders": self.reminders,
             "delivered": self.delivered,
             "retrying": self.retrying,
             "failed": self.failed,
@@ -177,9 +189,15 @@ def run_cycle(registry: Registry, instance: str, options: ServiceOptions) -> Cyc
     report = monitor_due(registry, instance, options)
     try:
         report.alerts = fan_out_alerts(registry, holder=instance)
+        report.alerts += alert_overdue_reviews(registry, options.review_overdue_days)
     except Exception as exc:
         log.exception("alert fan-out failed")
         report.errors.append(f"alerts: {exc}")
+    try:
+        report.reminders = remind_unacknowledged(registry, options.remind_every_days)
+    except Exception as exc:
+        log.exception("reminders failed")
+        report.errors.append(f"reminders: {exc}")
     try:
         delivery = deliver_due(
             registry, limit=options.deliver_limit, retry=options.retry, holder=instance
