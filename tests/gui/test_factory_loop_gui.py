@@ -60,3 +60,77 @@ def test_bell_counts_unread_alerts_lists_them_and_marks_them_read(
     qtbot.waitUntil(lambda: bell.unread == 0, timeout=15000)
     assert bell.text() == "🔔" and not dialog.list.item(0).font().bold()
     dialog.close()
+
+
+def _select(view, model, predicate) -> None:  # noqa: ANN001
+    row = next(i for i in range(model.rowCount()) if predicate(model.record(i)))
+    view.selectRow(row)
+
+
+def test_admin_edits_a_consumer_and_records_an_acknowledgement(
+    qtbot, make_ctx, demo_registry
+) -> None:
+    from signoff.core.notifications.consumers import consumer_records
+    from signoff.ui.consumers.consumers_page import ConsumersPage
+
+    demo_registry.set_actor_for_embedded("frank")  # the demo's administrator
+    page = ConsumersPage(make_ctx(demo_registry), interval_ms=0)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.migration.rowCount() == 3, timeout=15000)
+    assert not page.edit_button.isEnabled()
+    _select(page.views["consumersTable"], page.consumers, lambda c: c["name"] == "churn-dashboard")
+    assert page.edit_button.isEnabled()
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert dialog.email.text() == "bi-team@bank.example"
+    dialog.email.setText("bi team at bank")
+    with qtbot.waitSignal(page.refused, timeout=15000):
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert "not an e-mail address" in dialog.error.text() and dialog.isVisible()
+    dialog.email.setText("bi-oncall@bank.example")
+    dialog.pin.setValue(3)
+    with qtbot.waitSignal(page.changed, timeout=15000):
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    with demo_registry.read() as s:
+        [record] = consumer_records(s, name="churn-dashboard")
+        [use] = record.models
+        assert (use.email, use.pinned, use.contact) == (
+            "bi-oncall@bank.example",
+            3,
+            "BI team, Ines",
+        )
+
+    qtbot.waitUntil(lambda: page.migration.rowCount() == 3, timeout=15000)
+    _select(
+        page.views["migrationTable"],
+        page.migration,
+        lambda r: r.consumer == "retention-campaigns",
+    )
+    assert page.ack_button.isEnabled()
+    qtbot.mouseClick(page.ack_button, Qt.MouseButton.LeftButton)
+    ack = page.dialog
+    qtbot.keyClicks(ack.note, "phone call with CRM ops")
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        ack.buttons.button(ack.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(
+        lambda: any(
+            page.migration.record(i).consumer == "retention-campaigns"
+            and page.migration.record(i).acknowledged
+            for i in range(page.migration.rowCount())
+        ),
+        timeout=15000,
+    )
+
+
+def test_someone_who_is_not_an_admin_is_refused(qtbot, make_ctx, demo_registry) -> None:
+    from signoff.ui.consumers.consumers_page import ConsumersPage
+
+    demo_registry.set_actor_for_embedded("alice")
+    page = ConsumersPage(make_ctx(demo_registry), interval_ms=0)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.consumers.rowCount() > 0, timeout=15000)
+    page.views["consumersTable"].selectRow(0)
+    with qtbot.waitSignal(page.refused, timeout=15000) as refused:
+        qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    assert "not an admin" in refused.args[0]
+    assert "Not changed" in page.summary.text()
