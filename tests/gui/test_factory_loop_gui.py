@@ -134,3 +134,21 @@ def test_someone_who_is_not_an_admin_is_refused(qtbot, make_ctx, demo_registry) 
         qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
     assert "not an admin" in refused.args[0]
     assert "Not changed" in page.summary.text()
+
+
+def test_model_page_shows_each_consumers_move_off_the_do_not_use_version(
+    qtbot, make_ctx, demo_registry
+) -> None:
+    from signoff.ui.model.model_page import ModelPage
+
+    page = ModelPage(make_ctx(demo_registry))
+    qtbot.addWidget(page)
+    page.show_model("customer-churn")
+    qtbot.waitUntil(lambda: "migration" in page.migration.text(), timeout=15000)
+    text = page.migration.text()
+    assert "churn-dashboard: <b style='color:#b3261e'>still using</b>" in text
+    assert "retention-campaigns" in text and "pins v2" in text and "not acknowledged" in text
+    assert "call-centre-desktop" in text and "acknowledged (admin)" in text
+    assert "do-not-use still used" in page.meta.text()
+    page.show_model("credit-risk")
+    qtbot.waitUntil(lambda: not page.migration.isVisibleTo(page), timeout=15000)

@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
 from signoff.core.catalog import model_page
 from signoff.core.catalog.model_page import ModelPage as ModelData
 from signoff.core.catalog.model_page import VersionRow
+from signoff.core.notifications.usage import MigrationRow, migration_rows
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.common import format_time, record_table, state_label
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 from signoff.ui.widgets.timeline_widget import DeploymentTimeline
+
+MIGRATION_COLOURS = {"moved": "#1b6e20", "still pinned": "#8a5a00", "still using": "#b3261e"}
 
 STATE_COLOURS = {
     "live": "#1e8449",
@@ -61,6 +64,12 @@ class ModelPage(QWidget):
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title)
         layout.addWidget(self.meta)
+        # per consumer of a do-not-use version: pinned, last used, acknowledged, days since notice
+        self.migration = QLabel("")
+        self.migration.setObjectName("modelMigration")
+        self.migration.setWordWrap(True)
+        self.migration.setVisible(False)
+        layout.addWidget(self.migration)
 
         self.versions = RecordTableModel([], self)
         self.table = record_table(self.versions, "versionsTable", multi=True)
@@ -126,6 +135,24 @@ class ModelPage(QWidget):
             on_error=self._failed,
         )
 
+    def _show_migration(self, rows: list[MigrationRow]) -> None:
+        if not rows or rows[0].model != self.model_name:
+            self.migration.setVisible(False)
+            return
+        lines = []
+        for r in rows:
+            colour = MIGRATION_COLOURS.get(r.status, "#444444")
+            pinned = f"pins v{r.pinned}" if r.pinned else "follows live"
+            used = f"last used v{r.last_used_version}" if r.last_used_version else "no use reported"
+            ack = f"acknowledged ({r.acknowledged_via})" if r.acknowledged else "not acknowledged"
+            lines.append(
+                f"v{r.version} → {html.escape(r.consumer)}: <b style='color:{colour}'>"
+                f"{html.escape(r.status)}</b> · {pinned} · {used} · {ack} · "
+                f"{r.days_since_notice} day(s) since the notice"
+            )
+        self.migration.setText("<b>Do not use — migration</b><br>" + "<br>".join(lines))
+        self.migration.setVisible(True)
+
     def _failed(self, exc: BaseException) -> None:
         self.meta.setText(f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>")
         self.versions.set_records([])
@@ -150,6 +177,12 @@ class ModelPage(QWidget):
             " · <b style='color:#b9770e'>" + html.escape(", ".join(data.flags)) + "</b>"
             if data.flags
             else ""
+        )
+        self.ctx.read(
+            migration_rows,
+            data.name,
+            key=f"model-migration-{id(self)}",
+            on_result=self._show_migration,
         )
         self.meta.setText(
             f"Owner <b>{html.escape(data.owner)}</b> · {html.escape(data.business_unit)} · "
