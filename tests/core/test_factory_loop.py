@@ -394,3 +394,29 @@ def test_reminders_to_unacknowledged_consumers_and_overdue_review_alerts(
         assert "alice" in {
             p for a in al.alerts_for(s, None) if a.id == overdue.id for p in a.people
         }
+
+
+def test_a_failed_delivery_alerts_the_owner_and_the_admins(registry, tmp_path) -> None:
+    from signoff.core.notifications.outbox import RetryPolicy
+    from tests.helpers.smtp import free_port
+
+    add_people(registry)
+    publish_version(registry, tmp_path)
+    with registry.write() as s:
+        save_consumer(
+            s,
+            get_model(s, "credit"),
+            "billing",
+            actor="root",
+            webhook_url=f"http://127.0.0.1:{free_port()}/down",  # nobody listens
+            secret=SECRET,
+        )
+    act(registry, "do_not_use", "val", comment="leaks the label")
+    report = deliver_due(registry, retry=RetryPolicy(max_attempts=1, timeout_seconds=2))
+    assert len(report.failed) == 1
+    fan_out_alerts(registry)
+    with registry.read() as s:
+        [failed] = [a for a in al.alerts_for(s, None) if a.kind == "delivery_failed"]
+        assert failed.title == "A do not use notice to billing could not be delivered"
+        assert "ConnectionError" in failed.body or "refused" in failed.body.lower()
+        assert {"alice", "root"} <= set(failed.people)  # the owner and the admin
