@@ -237,3 +237,54 @@ def test_systemd_unit_runs_serve_and_stops_cleanly() -> None:
     assert start[1] == "serve" and "--listen" in start
     assert sections["Service"]["KillSignal"] == "SIGTERM"
     assert sections["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_cron_schedules_fire_when_cron_would_and_bad_ones_are_refused() -> None:
+    from datetime import datetime
+
+    from signoff.core.service.schedule import ScheduleError, parse_cron
+
+    mondays = parse_cron("0 6 * * 1")
+    assert mondays.next_after(datetime(2026, 12, 1, 7, 0)) == datetime(2026, 12, 7, 6, 0)
+    assert mondays.due(datetime(2026, 11, 30, 6, 0), datetime(2026, 12, 7, 5, 59)) is False
+    assert mondays.due(datetime(2026, 11, 30, 6, 0), datetime(2026, 12, 7, 6, 0)) is True
+    assert mondays.due(None, datetime(2026, 12, 2)) is True
+    every = parse_cron("*/15 8-9 * * *")
+    assert every.next_after(datetime(2026, 1, 1, 9, 50)) == datetime(2026, 1, 2, 8, 0)
+    # both day fields restricted: either matches, as in cron (the 1st, or a Sunday)
+    either = parse_cron("0 0 1 * 0")
+    assert either.next_after(datetime(2026, 12, 1, 1)) == datetime(2026, 12, 6)
+    assert parse_cron("0 0 * * 7").next_after(datetime(2026, 12, 1)) == datetime(2026, 12, 6)
+    for bad, words in (
+        ("0 6 * *", "five fields"),
+        ("61 * * * *", "minute"),
+        ("0 6 * * mon", "weekday"),
+        ("0 0 31 2 *", "never fires"),
+        ("*/0 * * * *", "minute"),
+    ):
+        with pytest.raises(ScheduleError, match=words):
+            parse_cron(bad)
+
+
+def test_a_cron_schedule_in_the_registry_decides_when_the_service_judges(
+    registry, home, tmp_path, capsys
+) -> None:
+    from signoff.cli import main
+    from signoff.core.service.cycle import ServiceOptions, monitor_due
+
+    add_people(registry)
+    publish_version(registry, tmp_path)
+    live(registry, 1)
+    assert main(["--home", str(home), "serve", "--schedule", "credit", "0 6 * * 1"]) == 0
+    assert "judged on '0 6 * * 1'" in capsys.readouterr().out
+    assert main(["--home", str(home), "serve", "--schedule", "credit", "99 * * * *"]) == 2
+    assert "minute" in capsys.readouterr().err
+    options = ServiceOptions(lease_seconds=5)
+    assert monitor_due(registry, "one", options).monitored == ["credit"]  # never ran: due
+    assert monitor_due(registry, "one", options).monitored == []  # not before next Monday 06:00
+    with registry.read() as s:
+        actions = s.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "monitoring.schedule_changed")
+        ).all()
+    assert len(actions) == 1
+    assert main(["--home", str(home), "serve", "--schedule", "credit", "-"]) == 0

@@ -15,8 +15,14 @@ import signal
 import threading
 from types import FrameType
 
+from sqlalchemy.orm import Session
+
 from signoff.cli.common import print_json, registry_from_args
+from signoff.core.catalog.lookup import get_model
 from signoff.core.common.errors import SignoffError
+from signoff.core.db.registry import Registry
+from signoff.core.governance.people import require_admin
+from signoff.core.governance.workflow import in_write
 from signoff.core.service.cycle import (
     ServiceOptions,
     heartbeat,
@@ -25,6 +31,7 @@ from signoff.core.service.cycle import (
     service_status,
     stopped,
 )
+from signoff.core.service.schedule import set_schedule
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-http", action="store_true", help="answer no HTTP at all")
     p.add_argument("--once", action="store_true", help="run one cycle and stop")
     p.add_argument("--status", action="store_true", help="report on the running instances")
+    p.add_argument(
+        "--schedule",
+        nargs=2,
+        metavar=("MODEL", "CRON"),
+        help="admins: judge MODEL on this cron schedule (UTC), e.g. '0 6 * * 1'; '-' removes it",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable --status")
     p.set_defaults(handler=cmd_serve)
 
@@ -99,6 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     if args.status:
         return _status(registry, args.json)
+    if args.schedule:
+        return _set_schedule(registry, *args.schedule)
     options = ServiceOptions(
         monitor_every=args.monitor_every,
         lease_seconds=args.lease,
@@ -152,6 +167,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             http.stop()
         stopped(registry, instance)
     print(f"signoff serve: {instance} stopped", flush=True)
+    return 0
+
+
+def _set_schedule(registry: Registry, model: str, cron: str) -> int:
+    def work(session: Session) -> None:
+        require_admin(session, registry.actor)
+        get_model(session, model)
+        set_schedule(session, model, None if cron == "-" else cron, actor=registry.actor)
+
+    in_write(registry, work)
+    print(f"{model}: " + ("no cron schedule" if cron == "-" else f"judged on '{cron}' (UTC)"))
     return 0
 
 

@@ -4,8 +4,9 @@
 Each step is safe to run on several instances at once, because every piece of work is taken
 under a lease in the database before it is done:
 
-* **monitoring**: each live model is a job ``monitor:<model>`` due every
-  ``[monitoring] check_every_hours`` (default 24) or every ``monitor_every`` seconds when the
+* **monitoring**: each live model is a job ``monitor:<model>`` due by its cron schedule in
+  the registry (:mod:`signoff.core.service.schedule`), else every
+  ``[monitoring] check_every_hours`` (default 24), or every ``monitor_every`` seconds when the
   service is told so; a claim names the run it saw last, so a due run happens once;
 * **alerts**: :func:`signoff.core.notifications.fanout.fan_out_alerts` raises each audit
   event's alert once (its cursor and lease are a job too);
@@ -44,6 +45,7 @@ from signoff.core.service.reminders import (
     alert_overdue_reviews,
     remind_unacknowledged,
 )
+from signoff.core.service.schedule import schedules
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ def _due_models(registry: Registry, instance: str, options: ServiceOptions) -> l
     claimed = []
     with registry.write() as session:
         now = db_now(session)
+        crons = schedules(session)
         models = session.scalars(
             select(Model).where(Model.live_version.is_not(None)).order_by(Model.name)
         ).all()
@@ -127,7 +130,11 @@ def _due_models(registry: Registry, instance: str, options: ServiceOptions) -> l
             job = MONITOR_PREFIX + model.name
             state = job_state(session, job)
             last = state.last_run_at if state is not None else None
-            if last is not None and now - last < check_period(model, options):
+            cron = crons.get(model.name) if options.monitor_every is None else None
+            if cron is not None:
+                if not cron.due(last, now):
+                    continue
+            elif last is not None and now - last < check_period(model, options):
                 continue
             if claim_job(
                 session, job, instance, options.lease_seconds, check_last_run=True, last_run=last
