@@ -45,6 +45,9 @@ def acknowledge_link(registry: Registry, query: str) -> tuple[int, str, str]:
             name = consumer.name
     except AckError as exc:
         return 403, "Not recorded", str(exc)
+    except Exception:  # the database refused or is down: say so, never a half answer
+        log.exception("acknowledgement link could not be recorded")
+        return 503, "Not recorded", "The registry could not record it now; try the link later."
     if first:
         return 200, "Acknowledged", f"{name} acknowledged that {label} must not be used."
     return 200, "Already acknowledged", f"{name} had already acknowledged {label}."
