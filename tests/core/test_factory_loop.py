@@ -420,3 +420,29 @@ def test_a_failed_delivery_alerts_the_owner_and_the_admins(registry, tmp_path) -
         assert failed.title == "A do not use notice to billing could not be delivered"
         assert "ConnectionError" in failed.body or "refused" in failed.body.lower()
         assert {"alice", "root"} <= set(failed.people)  # the owner and the admin
+
+
+def test_consumers_hear_when_the_live_version_turns_stale(registry, tmp_path, hook) -> None:
+    from signoff.core.monitoring.staleness import evaluate_staleness
+    from tests.helpers.monitoring import feed, make_live
+
+    make_live(registry, tmp_path)
+    with registry.write() as s:
+        save_consumer(
+            s,
+            get_model(s, "toy-model"),
+            "billing",
+            actor="root",
+            webhook_url=hook.url,
+            secret=SECRET,
+        )
+    feed(registry, ["good", "bad", "bad"], seed=3)
+    [health] = evaluate_staleness(registry, models=["toy-model"])
+    assert health.stale
+    deliver_due(registry)
+    told = [p for p, _b, _h in hook.received if p["event"] == "stale_changed"]
+    assert len(told) == 1 and told[0]["stale"] is True and told[0]["version"] == 1
+    assert told[0]["reasons"] == health.reasons
+    evaluate_staleness(registry, models=["toy-model"])  # unchanged: nobody is told again
+    deliver_due(registry)
+    assert len([p for p, _b, _h in hook.received if p["event"] == "stale_changed"]) == 1

@@ -131,7 +131,7 @@ def test_two_services_deliver_once_monitor_on_schedule_and_survive_kill_9(
     second = serve(home, "--no-http")
     try:
         wait_for(lambda: all(state == "delivered" for _k, state in outbox(home)), "delivery")
-        assert len(receiver.keys) == CONSUMERS
+        assert len(receiver.keys) >= CONSUMERS  # the do-not-use notices (and stale notices)
         assert set(receiver.keys.values()) == {1}  # two instances, no message delivered twice
 
         # the schedule: the model is judged, again and again, by one instance at a time
@@ -164,8 +164,11 @@ def test_two_services_deliver_once_monitor_on_schedule_and_survive_kill_9(
         publish_version(registry, tmp_path, weights='{"a": 0.4, "b": 0.1}')
         second.send_signal(signal.SIGTERM)  # the first one alone takes the work
         assert second.wait(timeout=30) == 0
+        wait_for(lambda: all(state == "delivered" for _k, state in outbox(home)), "a quiet outbox")
+        assert set(receiver.keys.values()) == {1}
+        before = sum(receiver.keys.values())
         live(registry, 2)
-        wait_for(lambda: sum(receiver.keys.values()) > CONSUMERS + 2, "deliveries to start")
+        wait_for(lambda: sum(receiver.keys.values()) > before + 2, "deliveries to start")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         third = serve(home, "--no-http")

@@ -42,6 +42,8 @@ from signoff.core.monitoring.windows import (
     VersionSeries,
     version_series,
 )
+from signoff.core.notifications.notices import STALE_CHANGED
+from signoff.core.notifications.outbox import queue_for_consumers
 
 log = logging.getLogger(__name__)
 
@@ -267,5 +269,22 @@ def evaluate_staleness(
                 payload=payload,
             )
             health.changed = True
+            _tell_consumers(session, model, health)
             log.info("%s: %s", model.name, action)
     return results
+
+
+def _tell_consumers(session: Session, model: Model, health: ModelHealth) -> None:
+    """The model's consumers hear that the live version turned stale, or no longer is."""
+    if health.live_version is None:
+        return
+    live = session.scalar(
+        select(Version).where(Version.model_id == model.id, Version.number == health.live_version)
+    )
+    if live is not None:
+        queue_for_consumers(
+            session,
+            live,
+            STALE_CHANGED,
+            payload={"stale": health.stale, "reasons": health.reasons},
+        )

@@ -27,6 +27,7 @@ REMINDER = "do_not_use_reminder"
 STILL_USED = "do_not_use_used"  # the factory reported use after the notice
 WENT_LIVE, SUPERSEDED, RETIRED = "went_live", "superseded", "retired"
 ALERT = "alert"  # an alert e-mailed to a person responsible
+STALE_CHANGED = "stale_changed"  # monitoring flagged the live version stale, or cleared it
 
 EVENTS = (
     DO_NOT_USE_EVENT,
@@ -36,6 +37,7 @@ EVENTS = (
     WENT_LIVE,
     SUPERSEDED,
     RETIRED,
+    STALE_CHANGED,
     ALERT,
 )
 #: notices a consumer acknowledges (their deliveries carry the signed acknowledgement link)
@@ -74,6 +76,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     WENT_LIVE: ("environment", "actor", "superseded_version"),
     SUPERSEDED: ("environment", "replaced_by"),
     RETIRED: ("actor",),
+    STALE_CHANGED: ("stale", "reasons"),
 }
 
 
@@ -135,6 +138,9 @@ def subject_line(body: dict[str, Any]) -> str:
         return f"[Signoff] {label} was superseded by v{body.get('replaced_by')}"
     if event == RETIRED:
         return f"[Signoff] {label} was retired"
+    if event == STALE_CHANGED:
+        now = "is stale" if body.get("stale") else "is no longer stale"
+        return f"[Signoff] {label} {now}"
     if event == ALERT:
         return f"[Signoff] {body.get('title', 'alert')}"
     return f"[Signoff] {event}: {label}"
@@ -162,6 +168,8 @@ def notice_text(body: dict[str, Any], ack_url: str = "") -> str:
             f"{body.get('executions', 0)} execution(s) and {body.get('predictions', 0)} "
             f"prediction(s) by this version (last at {body.get('last_used_at')})."
         )
+    if body.get("event") == STALE_CHANGED and body.get("reasons"):
+        lines += [str(r) for r in body["reasons"]]
     if ack_url:
         lines += ["", f"Acknowledge this notice: {ack_url}"]
     lines += [
