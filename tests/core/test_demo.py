@@ -476,3 +476,26 @@ def test_demo_registry_fixture_is_a_private_writable_copy(demo_registry, demo_ho
             assert lookup.get_model(s, "credit-risk").latest_version == 4
     finally:
         original.close()
+
+
+def test_the_factory_loop_who_moved_and_the_alerts_raised(demo) -> None:
+    from signoff.core.notifications import alerts as al
+    from signoff.core.notifications.usage import migration_rows
+
+    with demo.read() as s:
+        rows = {r.consumer: r for r in migration_rows(s, "customer-churn")}
+        assert rows["call-centre-desktop"].status == "moved"
+        assert rows["call-centre-desktop"].acknowledged_via == "admin"
+        assert rows["retention-campaigns"].status == "still pinned"
+        assert not rows["retention-campaigns"].acknowledged
+        using = rows["churn-dashboard"]
+        assert (using.status, using.last_used_version) == ("still using", 2)
+        assert all(r.replacement == 3 for r in rows.values())
+        churn = lookup.get_model(s, "customer-churn")
+        assert churn.flag_dnu_used and churn.flag_dnu_consumed
+        fraud = lookup.get_model(s, "card-fraud")
+        stale = [a for a in al.alerts_for(s, fraud.owner) if a.kind == "stale"]
+        assert [a.title for a in stale] == ["card-fraud is stale"]
+        assert "AUC was below baseline" in stale[0].body
+        used = [a for a in al.alerts_for(s, churn.owner) if a.kind == "do_not_use_used"]
+        assert len(used) == 1 and "churn-dashboard" in used[0].title

@@ -289,3 +289,47 @@ def test_runs_tab_says_how_many_predictions_fall_outside_the_versions_lifetime(
     assert "0 predictions in" in shown  # none of them in a monitoring window
     assert "3 predictions outside their version's lifetime" in shown
     assert "dated before their version existed in the registry" in shown
+
+
+def test_runs_tab_shows_input_feature_drift_beside_score_drift(
+    qtbot, make_ctx, registry, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta
+
+    from signoff.core.ingest.records import ingest_records
+    from signoff.ui.version.runs_tab import RunsTab
+
+    make_live(registry, tmp_path)
+    rows = []
+    for week, (start, shift, region) in enumerate(
+        ((datetime(2026, 1, 5), 0.0, "north"), (datetime(2026, 3, 2), 2.0, "mars"))
+    ):
+        for i in range(60):
+            rows.append(
+                {
+                    "subject_key": f"S-{week}-{i}",
+                    "predicted_at": start + timedelta(minutes=i),
+                    "version": "toy-model@1",
+                    "output": {"score": (i % 10) / 10},
+                    "input_record": {
+                        "x": shift + (i % 20) / 20,
+                        "region": region if i % 2 else "south",
+                    },
+                }
+            )
+    ingest_records(registry, "predictions", rows)
+    tab = RunsTab(make_ctx(registry))
+    qtbot.addWidget(tab)
+    tab.show_version("toy-model", 1)
+    wait_for_result(
+        qtbot, lambda: tab.result is not None, status_problem(tab.status), timeout=20000
+    )
+    shown = {tab.drift.record(i).feature: tab.drift.record(i) for i in range(tab.drift.rowCount())}
+    assert set(shown) == {"score", "x", "region"}
+    assert shown["x"].kind == "numeric" and shown["region"].kind == "categorical"
+    assert shown["x"].psi > 1.0 and shown["region"].psi > 1.0  # both inputs moved
+    assert shown["score"].psi < 0.1  # the scores did not: only input drift shows it
+    x_row = [tab.drift.record(i).feature for i in range(tab.drift.rowCount())].index("x")
+    colour = tab.drift.data(tab.drift.index(x_row, 2), Qt.ItemDataRole.ForegroundRole)
+    assert colour is not None
+    assert "first window in production" in tab.drift_label.text()

@@ -45,6 +45,8 @@ COMMAND_MODULES = (
     "casefile",  # adds to the audit group, so after "audit"
     "lookups",
     "artifacts",
+    "serve",
+    "alerts",
 )
 
 

@@ -58,4 +58,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print_json(result.to_json())
     else:
         print(result.describe())
+    for line in result.flagged:
+        print(f"signoff: warning: {line}", file=sys.stderr)
     return 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import Any
 
 from signoff.cli.common import print_json, registry_from_args
+from signoff.cli.consumers import register_actions
 from signoff.core.catalog.lookup import get_model, get_version
 from signoff.core.common.errors import SignoffError
 from signoff.core.governance.workflow import in_write
@@ -34,8 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="SIGNOFF_CONSUMER_SECRET",
         help="environment variable holding the HMAC secret (default SIGNOFF_CONSUMER_SECRET)",
     )
-    add.add_argument("--kind", default="batch")
-    add.add_argument("--contact", default="")
+    add.add_argument("--email", help="address receiving notices by e-mail")
+    add.add_argument("--kind", help="batch, online, report, team … (a new consumer: batch)")
+    add.add_argument("--contact", help="who to call, in words")
     add.add_argument("--pin", type=int, metavar="VERSION", help="pinned version number")
     add.set_defaults(handler=cmd_consumer_add)
     allow = csub.add_parser(
@@ -46,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     allow.add_argument("--reason", required=True, help="why this host may receive them")
     allow.add_argument("--remove", action="store_true", help="no longer allow the host")
     allow.set_defaults(handler=cmd_consumer_allow_host)
+    register_actions(csub)
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
@@ -88,19 +92,22 @@ def cmd_consumer_add(args: argparse.Namespace) -> int:
 
     def work(session):  # noqa: ANN001, ANN202
         model = get_model(session, args.model)
-        pinned = get_version(session, args.model, args.pin) if args.pin else None
-        try:
-            consumer = save_consumer(
-                session,
-                model,
-                args.name,
-                actor=registry.actor,
-                webhook_url=args.webhook,
-                secret=secret,
-                kind=args.kind,
-                contact=args.contact,
-                pinned_version=pinned,
+        # only what is given changes: re-pinning keeps the contact, kind and channels
+        fields: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("kind", args.kind),
+                ("contact", args.contact),
+                ("email", args.email),
             )
+            if value is not None
+        }
+        if args.webhook:
+            fields.update(webhook_url=args.webhook, secret=secret)
+        if args.pin:
+            fields["pinned_version"] = get_version(session, args.model, args.pin)
+        try:
+            consumer = save_consumer(session, model, args.name, actor=registry.actor, **fields)
         except ValueError as exc:
             raise SignoffError(str(exc)) from exc
         return consumer.name

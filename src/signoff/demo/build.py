@@ -30,6 +30,7 @@ from signoff.core.publishing.publisher import publish
 from signoff.demo.campaign import configure_lake, run_demo_campaign
 from signoff.demo.catalog import ADMINISTRATOR as ADMIN
 from signoff.demo.catalog import ANCHOR, MODELS, ModelSpec
+from signoff.demo.factory_loop import play_factory_loop
 from signoff.demo.folder import load_predict, write_version_folder
 from signoff.demo.history import LAKE_FOLDER, HistoryCounts, record_history
 from signoff.demo.lifecycle import (
@@ -171,6 +172,8 @@ def build_into(home: Path) -> BuildReport:
         report.campaign_exceptions = campaign.drawn - campaign.counts.get("reproduced", 0)
         report.campaigns = 1
         _timed(report, "audit campaign", started)
+        # then the factory loop: who moved off the do-not-use version; the alerts raised
+        play_factory_loop(registry)
         with registry.read() as session:
             report.audit_events = event_count(session)
             assert session.scalar(select(func.count(Version.id))) == report.versions

@@ -42,10 +42,14 @@ EXCEPTION_PLANTED = "demo.exception_planted"  # only the demo plants a campaign'
 # -- consumers and their notifications -------------------------------------------------------
 CONSUMER_ADDED = "consumer.added"
 CONSUMER_CHANGED = "consumer.changed"
+CONSUMER_ACKNOWLEDGED = "consumer.acknowledged"  # a do-not-use notice acknowledged
 NOTIFICATION_DELIVERED = "notification.delivered"
 NOTIFICATION_FAILED = "notification.failed"
 WEBHOOK_HOST_ALLOWED = "webhooks.host_allowed"
 WEBHOOK_HOST_DISALLOWED = "webhooks.host_disallowed"
+SMTP_CHANGED = "notifications.smtp_changed"
+NOTIFICATION_SETTINGS_CHANGED = "notifications.settings_changed"
+MONITORING_SCHEDULE_CHANGED = "monitoring.schedule_changed"
 
 
 # -- written only by the database itself on a shared PostgreSQL registry: one per changed row
@@ -59,6 +63,8 @@ def row_change(table: str, operation: str) -> str:
 FLAGGED_STALE = "monitoring.flagged_stale"
 STALE_CLEARED = "monitoring.stale_cleared"
 STALE_REASON_CHANGED = "monitoring.stale_reason_changed"
+#: executions or predictions by a do-not-use version reported after its notice (flagged)
+DO_NOT_USE_USED = "monitoring.do_not_use_used"
 
 
 def decision(action: str) -> str:

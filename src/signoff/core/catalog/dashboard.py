@@ -38,6 +38,7 @@ class Dashboard:
     stale: int
     dnu_consumed: int
     live: int
+    dnu_used: int = 0
 
 
 def dashboard(
@@ -79,6 +80,7 @@ def dashboard(
         stale=count(Model.flag_stale.is_(True)),
         dnu_consumed=count(Model.flag_dnu_consumed.is_(True)),
         live=count(Model.live_version.is_not(None)),
+        dnu_used=count(Model.flag_dnu_used.is_(True)),
     )
 
 

@@ -32,7 +32,7 @@ INVENTORY_SORT_KEYS = {
     "latest_state": Model.latest_state,
     "last_activity_at": Model.last_activity_at,
 }
-FLAGS = ("stale", "open_review", "dnu_consumed")
+FLAGS = ("stale", "open_review", "dnu_consumed", "dnu_used")
 
 
 @dataclass
@@ -70,6 +70,7 @@ class InventoryRow:
     tags: list[str]
     #: for a raised do-not-use flag: which version, why it was marked, and who still uses it
     dnu_detail: str = ""
+    dnu_used: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -109,6 +110,11 @@ class InventoryRow:
                 else "Do not use, still consumed: a version marked do not use is still live, "
                 "or a consumer is still pinned to it"
             )
+        if self.dnu_used:
+            reasons["dnu_used"] = (
+                "Do not use, still used: executions or predictions of a version marked do not "
+                "use were reported after its consumers were told"
+            )
         return reasons
 
 
@@ -137,6 +143,7 @@ def _filtered(query: InventoryQuery) -> Select[Model]:
         "stale": Model.flag_stale,
         "open_review": Model.flag_open_review,
         "dnu_consumed": Model.flag_dnu_consumed,
+        "dnu_used": Model.flag_dnu_used,
     }
     flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
     if flag_conditions:
@@ -290,6 +297,7 @@ _ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
     "open_review": Model.flag_open_review,
     "dnu_consumed": Model.flag_dnu_consumed,
     "review_waiting_since": Model.review_waiting_since,
+    "dnu_used": Model.flag_dnu_used,
     "tags": type_coerce(Model.tags, String).label("tags"),
 }
 _ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes

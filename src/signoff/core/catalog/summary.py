@@ -11,6 +11,7 @@ from signoff.core.db.schema import (
     IN_REVIEW,
     Consumer,
     Decision,
+    DoNotUseUse,
     Evidence,
     Model,
     Version,
@@ -18,7 +19,8 @@ from signoff.core.db.schema import (
 
 
 def refresh_model_summary(session: Session, model_id: int) -> None:
-    """Recompute latest/live version, counts, activity and the review and do-not-use flags.
+    """Recompute latest/live version, counts, activity and the review and do-not-use flags
+    (consumed: still pinned or live; used: executions or predictions after the notice).
 
     The stale flag belongs to monitoring (``signoff.core.monitoring.windows``) and is left alone.
     On PostgreSQL the database recomputes the columns itself (``signoff_refresh_summary``: no
@@ -55,6 +57,7 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     model.flag_open_review = waiting is not None
     model.review_waiting_since = waiting
     model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live.id if live else None)
+    model.flag_dnu_used = _dnu_still_used(session, model_id)
     # the history's times: when versions were published and moved, and when decisions and
     # evidence were signed (an import or the demo back-dates those; the audit chain's own
     # recording time says when the registry learnt of them, which is not "activity")
@@ -76,6 +79,19 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     model.search_text = " ".join(
         [model.name, model.title or "", model.owner or "", *(model.tags or [])]
     ).lower()
+
+
+def _dnu_still_used(session: Session, model_id: int) -> bool:
+    """Executions or predictions by a do-not-use version after its notice were flagged."""
+    return (
+        session.scalar(
+            select(DoNotUseUse.id)
+            .join(Version, Version.id == DoNotUseUse.version_id)
+            .where(DoNotUseUse.model_id == model_id, Version.state == DO_NOT_USE)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _dnu_still_consumed(session: Session, model_id: int, live_version_id: int | None) -> bool:

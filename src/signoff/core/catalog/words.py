@@ -74,6 +74,7 @@ FLAG_WORDS: dict[str, str] = {
     "stale": "stale",
     "open_review": "open review",
     "dnu_consumed": "do-not-use still consumed",
+    "dnu_used": "do-not-use still used",
 }
 #: the actions' titles, as the lifecycle declares them ("Submit for review")
 ACTION_WORDS: dict[str, str] = {name: action.title for name, action in lc.ACTIONS.items()}

@@ -52,7 +52,15 @@ ROLE_TO_GROUP = {
 }
 LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,62}$")
 
-OUTBOX_COLUMNS = "state, attempts, next_attempt_at, last_error, delivered_at"
+#: the outbox columns a deliverer updates (``claimed_by`` from migration 0010 on)
+OUTBOX_COLUMNS = (
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "delivered_at",
+    "claimed_by",
+)
 MODEL_METADATA = "title, description, owner, business_unit, tags, task, monitoring_rules"
 #: tables no application login may read (webhook secrets; the chain's lock row)
 PRIVATE_TABLES = ("consumer_secrets", "audit_head")
@@ -104,9 +112,11 @@ def _present(tables: list[str], grants: dict[str, str]) -> list[str]:
     return [grant for table, grant in grants.items() if table in tables]
 
 
-def _grants(tables: list[str], functions: list[str]) -> list[str]:
+def _grants(tables: list[str], functions: list[str], outbox: list[str] | None = None) -> list[str]:
     """Every grant, after revoking everything: read (but not the private tables), and the
-    few direct writes left; governance writes go through the functions."""
+    few direct writes left; governance writes go through the functions. *outbox* names the
+    outbox's columns as they are now (an older schema lacks some)."""
+    delivery = ", ".join(c for c in OUTBOX_COLUMNS if outbox is None or c in outbox)
     readable = ", ".join(t for t in tables if t not in PRIVATE_TABLES)
     per_group = {
         "signoff_author": [
@@ -122,7 +132,7 @@ def _grants(tables: list[str], functions: list[str]) -> list[str]:
         "signoff_runner": ["INSERT ON audit_events"],
         "signoff_notifier": [
             "INSERT ON audit_events",
-            f"UPDATE ({OUTBOX_COLUMNS}) ON outbox",
+            f"UPDATE ({delivery}) ON outbox",
             "SELECT ON consumer_secrets",
         ],
         "signoff_admin": [
@@ -130,7 +140,7 @@ def _grants(tables: list[str], functions: list[str]) -> list[str]:
             "INSERT, UPDATE ON policies, users, user_roles, consumers, consumer_secrets, settings",
             "DELETE ON user_roles, consumer_secrets",
             f"UPDATE ({MODEL_METADATA}) ON models",
-            f"UPDATE ({OUTBOX_COLUMNS}) ON outbox",
+            f"UPDATE ({delivery}) ON outbox",
             "SELECT ON consumer_secrets",
         ],
     }
@@ -179,7 +189,15 @@ def apply_grants(conn: Connection) -> list[str]:
             )
         ).scalars()
     )
-    statements = _grants(tables, functions)
+    outbox = list(
+        conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = 'outbox'"
+            )
+        ).scalars()
+    )
+    statements = _grants(tables, functions, outbox)
     for statement in statements:
         conn.execute(text(statement))
     return statements

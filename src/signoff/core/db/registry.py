@@ -322,6 +322,16 @@ def db_now(session: Session) -> datetime:
     return datetime.fromisoformat(raw)
 
 
+def pg_function_exists(session: Session, name: str) -> bool:
+    """Whether the PostgreSQL registry has the function *name* (a newer part may not yet be
+    installed there, and the caller then takes its portable path)."""
+    return bool(
+        session.execute(
+            text("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = :n)"), {"n": name}
+        ).scalar_one()
+    )
+
+
 def remember_db_now(session: Session, value: datetime) -> None:
     """Keep PostgreSQL's transaction time, read along with another query, for :func:`db_now`."""
     session.info[_NOW_KEY] = (session.get_transaction(), value)

@@ -117,6 +117,10 @@ class Model(Base):
     stale_reason: Mapped[str] = mapped_column(Text, default="")
     flag_open_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     flag_dnu_consumed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # a do-not-use version still *used*: executions or predictions by it after its notice
+    flag_dnu_used: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0", index=True
+    )
     review_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
 
     versions: Mapped[list[Version]] = relationship(
@@ -215,6 +219,8 @@ class Consumer(Base):
     kind: Mapped[str] = mapped_column(String(40), default="batch")
     contact: Mapped[str] = mapped_column(String(300), default="")
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    # the consumer's e-mail channel (a consumer may have a webhook, an address, or both)
+    email: Mapped[str] = mapped_column(String(300), default="", server_default="")
     pinned_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -488,13 +494,23 @@ class CampaignItem(Base):
 
 
 class OutboxMessage(Base):
-    """A notification to a consumer, written with the event that causes it."""
+    """A notification to a consumer (by webhook or e-mail), or an alert e-mailed to a person,
+    written with the event that causes it."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"), index=True)
+    # the consumer notified; None for an alert e-mailed to a person
+    consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="webhook", server_default="webhook")
+    # the e-mail address an e-mail goes to (empty for a webhook)
+    recipient: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # the person (login) an alert e-mail is for
+    person: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    # the deliverer holding the lease (next_attempt_at is when the lease ends)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     event: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
@@ -513,3 +529,117 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConsumerAck(Base):
+    """A consumer's acknowledgement of a do-not-use notice: by its signed link, or recorded
+    by an admin (a phone call). The first one counts; insert-only."""
+
+    __tablename__ = "consumer_acks"
+    __table_args__ = (
+        UniqueConstraint("consumer_id", "version_id", name="uq_consumer_acks_consumer_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    via: Mapped[str] = mapped_column(String(20))  # link | admin
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    notice_key: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DoNotUseUse(Base):
+    """Use of a do-not-use version after its notice, found in the executions and predictions
+    the factory reported: stored facts stay, and this row flags them (one per consumer)."""
+
+    __tablename__ = "dnu_uses"
+    __table_args__ = (
+        UniqueConstraint("version_id", "consumer", name="uq_dnu_uses_version_consumer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    consumer: Mapped[str] = mapped_column(String(200), default="")  # "" when not reported
+    executions: Mapped[int] = mapped_column(Integer, default=0)
+    predictions: Mapped[int] = mapped_column(Integer, default=0)
+    rows_scored: Mapped[int] = mapped_column(Integer, default=0)
+    first_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    flagged_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Alert(Base):
+    """Something a person responsible should know: a stale flag, a do-not-use mark, a go-live,
+    an overdue review, a failed delivery. Raised once per ``dedupe_key``."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[str] = mapped_column(String(20), default="info")  # info|warning|critical
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AlertRecipient(Base):
+    """One person an alert is for, and when they read it."""
+
+    __tablename__ = "alert_recipients"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "person", name="uq_alert_recipients_alert_person"),
+        Index("ix_alert_recipients_person", "person", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    person: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ServiceJob(Base):
+    """A scheduled job of ``signoff serve`` (monitoring a model, reminders, alert fan-out):
+    when it last ran, and the lease of the instance running it now. Leases always expire."""
+
+    __tablename__ = "service_jobs"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_result: Mapped[str] = mapped_column(Text, default="")
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # e.g. the last event fanned out
+
+
+class ServiceInstance(Base):
+    """One running (or last seen) ``signoff serve``: its heartbeat and last cycle, for status."""
+
+    __tablename__ = "service_instances"
+
+    instance: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    login: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_cycle: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ServiceKey(Base):
+    """Keys only the notifier service and admins read (the key that signs acknowledgement links)."""
+
+    __tablename__ = "service_keys"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))

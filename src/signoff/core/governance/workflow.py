@@ -69,7 +69,8 @@ from signoff.core.governance.gates import (
 from signoff.core.governance.outcome import Outcome
 from signoff.core.governance.policy import PRODUCTION_USE, current_policy
 from signoff.core.governance.states import change_state
-from signoff.core.notifications.outbox import queue_for_consumers
+from signoff.core.notifications.notices import replacement_fields
+from signoff.core.notifications.outbox import queue_follow_ups, queue_for_consumers
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,14 @@ def transition(
                 session,
                 version,
                 "do_not_use",
-                payload={"reason": comment, "actor": actor, "state": DO_NOT_USE},
+                payload={
+                    "reason": comment,
+                    "actor": actor,
+                    "state": DO_NOT_USE,
+                    # the version to move to (the live one), or "none yet" and a follow-up
+                    **replacement_fields(session, version.model_id, version.id),
+                    "must_acknowledge": True,
+                },
             )
         )
     elif action == "retire":
@@ -373,6 +381,8 @@ def _go_live(
             },
         )
     )
+    # consumers told "no replacement yet" about a do-not-use version hear that one is live
+    notified += queue_follow_ups(session, version)
     if current is not None and superseded_pins:
         old = session.get(Version, current[1])
         assert old is not None  # the version of the live deployment found above

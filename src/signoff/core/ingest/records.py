@@ -89,6 +89,8 @@ class IngestResult:
     sha256: str = ""
     #: predictions dated outside their version's lifetime, by kind (signoff.core.ingest.lifetime)
     outside_lifetime: dict[str, int] = field(default_factory=dict)
+    #: use of a do-not-use version after its notice found in these rows (stored and flagged)
+    flagged: list[str] = field(default_factory=list)
 
     @property
     def already_present(self) -> int:
@@ -116,6 +118,7 @@ class IngestResult:
             "models": self.models,
             "sha256": self.sha256,
             "outside_lifetime": self.outside_lifetime,
+            "flagged": self.flagged,
         }
 
 
@@ -316,7 +319,38 @@ def _store(
         if scan.problems:  # raising rolls back every batch already sent
             raise IngestError(source, scan.problems, stopped=scan.stopped)
         names = _audit(session, spec.kind, source, actor, scan, inserted)
-    return IngestResult(spec.kind, source, scan.rows, inserted, names, "", scan.outside_lifetime)
+        flagged = _flag_do_not_use(session, spec.kind, scan.per_model, actor) if inserted else []
+    for line in flagged:
+        log.info("flagged: %s", line)
+    return IngestResult(
+        spec.kind, source, scan.rows, inserted, names, "", scan.outside_lifetime, flagged=flagged
+    )
+
+
+def _flag_do_not_use(
+    session: Session, kind: str, per_model: dict[int, int], actor: str
+) -> list[str]:
+    """Facts are never dropped: use of a do-not-use version after its notice is stored, then
+    flagged (the owner and the consumer are alerted and the inventory shows it)."""
+    if kind not in ("executions", "predictions") or not per_model:
+        return []
+    from sqlalchemy import select
+
+    from signoff.core.db.schema import DO_NOT_USE, Version
+    from signoff.core.notifications.usage import flag_do_not_use_use
+
+    marked = set(
+        session.scalars(
+            select(Version.model_id)
+            .where(Version.model_id.in_(sorted(per_model)), Version.state == DO_NOT_USE)
+            .distinct()
+        )
+    )
+    return [
+        flag.describe()
+        for model_id in sorted(marked)
+        for flag in flag_do_not_use_use(session, model_id, actor=actor)
+    ]
 
 
 @dataclass

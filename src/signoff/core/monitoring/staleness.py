@@ -7,6 +7,9 @@ A live model is stale when any of these holds (each reason is spelled out in
   (below it for AUC/accuracy, above it for RMSE/MAE) in each of the last ``windows`` judged
   windows (a window is judged when it has at least ``min_labelled`` predictions with outcomes);
 * **drift** — the PSI of the latest window with enough scores exceeds ``drift_threshold``;
+* **feature drift** — the PSI of an input feature in the latest window with enough input
+  records exceeds ``feature_drift_threshold`` (when the rules give one; see
+  :mod:`signoff.core.monitoring.features`);
 * **age** — more than ``max_age_days`` have passed since the live version was last approved
   (its latest approving decision, or the day it went live when no decision is recorded).
 
@@ -30,12 +33,17 @@ from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.lookup import live_version_of
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import PRODUCTION, Decision, Deployment, Model, Version
+from signoff.core.monitoring.features import FeatureDriftSeries, drift_reason, feature_drift
 from signoff.core.monitoring.windows import (
+    MIN_REFERENCE_SCORES,
+    WINDOW_ORIGIN,
     MonitoringRules,
     MonitoringRulesError,
     VersionSeries,
     version_series,
 )
+from signoff.core.notifications.notices import STALE_CHANGED
+from signoff.core.notifications.outbox import queue_for_consumers
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,8 @@ class ModelHealth:
     latest_psi: float | None = None
     last_approved_at: datetime | None = None
     series: VersionSeries | None = None
+    features: FeatureDriftSeries | None = None
+    max_feature_psi: float | None = None  # the largest feature PSI of the latest window
     changed: bool = False  # the stored flag or reason was updated by this evaluation
     stored_stale: bool = False  # what the registry held when this was judged
     stored_reason: str = ""
@@ -85,6 +95,7 @@ class ModelHealth:
             "baseline": self.baseline,
             "delta": self.delta,
             "latest_psi": self.latest_psi,
+            "max_feature_psi": self.max_feature_psi,
             "last_approved_at": (
                 self.last_approved_at.isoformat() if self.last_approved_at else None
             ),
@@ -154,6 +165,25 @@ def assess_model(
                 f"exceeds the threshold {rules.drift_threshold:g} (against the "
                 f"{series.psi_reference})"
             )
+    features = feature_drift(
+        session,
+        version,
+        window_days=rules.window_days,
+        origin=WINDOW_ORIGIN,
+        bins=rules.psi_bins,
+        min_reference=MIN_REFERENCE_SCORES,
+        store=store,
+    )
+    health.features = features
+    latest_features = features.latest(rules.min_predictions)
+    if latest_features is not None:
+        health.max_feature_psi = max(
+            (f.psi for f in latest_features.features if f.psi is not None), default=None
+        )
+    if rules.feature_drift_threshold is not None:
+        reason = drift_reason(features, rules.feature_drift_threshold, rules.min_predictions)
+        if reason:
+            health.reasons.append(reason)
     health.last_approved_at = last_approval(session, version)
     if rules.max_age_days is not None and health.last_approved_at is not None:
         age = (now - health.last_approved_at).total_seconds() / 86400
@@ -239,5 +269,22 @@ def evaluate_staleness(
                 payload=payload,
             )
             health.changed = True
+            _tell_consumers(session, model, health)
             log.info("%s: %s", model.name, action)
     return results
+
+
+def _tell_consumers(session: Session, model: Model, health: ModelHealth) -> None:
+    """The model's consumers hear that the live version turned stale, or no longer is."""
+    if health.live_version is None:
+        return
+    live = session.scalar(
+        select(Version).where(Version.model_id == model.id, Version.number == health.live_version)
+    )
+    if live is not None:
+        queue_for_consumers(
+            session,
+            live,
+            STALE_CHANGED,
+            payload={"stale": health.stale, "reasons": health.reasons},
+        )

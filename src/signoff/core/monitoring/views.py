@@ -19,8 +19,11 @@ from signoff.core.catalog.lookup import get_model, get_version, live_version_of
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Version
 from signoff.core.monitoring import metrics as mm
+from signoff.core.monitoring.features import FeatureDriftSeries, feature_drift
 from signoff.core.monitoring.staleness import ModelHealth, assess_model
 from signoff.core.monitoring.windows import (
+    MIN_REFERENCE_SCORES,
+    WINDOW_ORIGIN,
     MonitoringRules,
     MonitoringRulesError,
     VersionSeries,
@@ -114,6 +117,9 @@ class VersionMonitoring:
     actuals: list[float] = field(default_factory=list)
     calibration: list[mm.CalibrationBin] = field(default_factory=list)
     health: ModelHealth | None = None
+    features: FeatureDriftSeries | None = None
+    feature_threshold: float | None = None  # the rules' feature_drift_threshold
+    drift_threshold: float = 0.25
 
     @property
     def is_classifier(self) -> bool:
@@ -138,6 +144,19 @@ def version_monitoring(registry: Registry, model_name: str, number: int) -> Vers
             out.rules_error = str(exc)
             return out
         out.series = version_series(session, version, rules, registry.store)
+        out.features = feature_drift(
+            session,
+            version,
+            window_days=rules.window_days,
+            origin=WINDOW_ORIGIN,
+            bins=rules.psi_bins,
+            min_reference=MIN_REFERENCE_SCORES,
+            store=registry.store,
+        )
+        out.feature_threshold, out.drift_threshold = (
+            rules.feature_drift_threshold,
+            rules.drift_threshold,
+        )
         out.scores, out.actuals = predicted_vs_actual(session, version)
         if out.is_classifier and out.scores:
             out.calibration = mm.calibration_bins(out.actuals, out.scores)

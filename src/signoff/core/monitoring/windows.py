@@ -55,6 +55,8 @@ class MonitoringRules:
     windows: int = 2  # consecutive breaching windows that make a model stale
     window_days: int = 28
     drift_threshold: float = 0.25
+    # per-input-feature PSI above which the model is stale (None: feature drift not judged)
+    feature_drift_threshold: float | None = None
     max_age_days: float | None = 365.0
     min_labelled: int = 30  # a window with fewer paired outcomes is not judged
     min_predictions: int = 30  # a window with fewer scores gets no PSI
@@ -84,6 +86,7 @@ class MonitoringRules:
             "windows": int,
             "window_days": int,
             "drift_threshold": float,
+            "feature_drift_threshold": float,
             "max_age_days": float,
             "min_labelled": int,
             "min_predictions": int,

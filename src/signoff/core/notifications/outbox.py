@@ -1,10 +1,13 @@
 """Notifications to a model's consumers: an outbox written with the event, then delivered.
 
-:func:`queue_for_consumers` writes one outbox row per consumer inside the caller's
-transaction, so a notification exists exactly when the change that causes it was committed.
-:func:`deliver_due` (run by ``signoff notify`` and periodically by the GUI's worker) claims
-due rows, POSTs them as JSON signed with HMAC-SHA256 under the consumer's secret and with an
-idempotency key, and records the outcome. A URL must pass the rules of
+:func:`queue_for_consumers` writes one outbox row per consumer and channel (webhook, e-mail)
+inside the caller's transaction, so a notification exists exactly when the change that causes
+it was committed; :func:`queue_alert_email` does the same for an alert to a person.
+:func:`deliver_due` (run by ``signoff serve``, ``signoff notify`` and periodically by the GUI's
+worker) takes a lease on due rows, POSTs them as JSON signed with HMAC-SHA256 under the
+consumer's secret and with an idempotency key (or e-mails them, the same JSON attached and
+signed), and records the outcome; only the lease holder may record it, so two deliverers
+never both deliver one message. A URL must pass the rules of
 :mod:`signoff.core.notifications.webhooks` when it is saved and again at each delivery, and a
 redirect is a failed attempt, never followed. Failures are retried with exponential backoff; a
 crash between commit and delivery only delays the message, and a crash between a successful
@@ -16,7 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
+import os
+import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,15 +34,41 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
-from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.retry import Backoff
-from signoff.core.common.text import BLANKS, name_problem
 from signoff.core.db.registry import Registry, db_now
-from signoff.core.db.schema import Consumer, ConsumerSecret, Model, OutboxMessage, Version
+from signoff.core.db.schema import (
+    DO_NOT_USE,
+    LIVE,
+    Alert,
+    Consumer,
+    ConsumerSecret,
+    Model,
+    OutboxMessage,
+    Version,
+)
+from signoff.core.notifications.acks import ack_key, ack_url, public_url
+from signoff.core.notifications.consumers import save_consumer as _save_consumer
+from signoff.core.notifications.email import (
+    EmailError,
+    SmtpSettings,
+    compose,
+    send,
+    smtp_settings,
+)
+from signoff.core.notifications.notices import (
+    ACK_EVENTS,
+    ALERT,
+    DO_NOT_USE_EVENT,
+    EVENTS,
+    REPLACEMENT_LIVE,
+    do_not_use_reason,
+    notice_text,
+    replacement_of,
+    subject_line,
+)
 from signoff.core.notifications.webhooks import (
     WebhookURLError,
     allowed_webhook_hosts,
-    check_webhook_url,
     post_webhook,
     redirect_refusal,
 )
@@ -44,7 +76,7 @@ from signoff.core.notifications.webhooks import (
 log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, FAILED, NO_ENDPOINT = "pending", "delivered", "failed", "no_endpoint"
-EVENTS = ("do_not_use", "went_live", "superseded", "retired")
+WEBHOOK, EMAIL = "webhook", "email"
 SIGNATURE_HEADER = "X-Signoff-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_HEADER = "X-Signoff-Event"
@@ -72,8 +104,14 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify_signature(secret: str, body: bytes, header: str) -> bool:
-    """True when *header* is the valid signature of *body* under *secret* (for consumers)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
+    """True when *header* is the valid signature of *body* under *secret* (for consumers).
+
+    Surrounding whitespace is ignored: an e-mail header this long arrives folded."""
+    return hmac.compare_digest(sign(secret, body), (header or "").strip())
+
+
+def _message_key(event: str, version_id: int, consumer_id: int, suffix: str | None) -> str:
+    return f"signoff-{event}-{version_id}-{consumer_id}-{suffix or uuid.uuid4().hex[:12]}"
 
 
 def queue_for_consumers(
@@ -83,8 +121,15 @@ def queue_for_consumers(
     *,
     payload: dict[str, Any] | None = None,
     only_consumer_ids: set[int] | None = None,
+    key_suffix: str | None = None,
 ) -> list[OutboxMessage]:
-    """Queue *event* about *version* for every active consumer of its model (same transaction)."""
+    """Queue *event* about *version* for every active consumer of its model (same transaction).
+
+    One row per channel of each consumer: its webhook and its e-mail address (a consumer with
+    neither gets one row marked ``no_endpoint``, so the Consumers page shows who could not be
+    told). *key_suffix* makes the idempotency keys deterministic (a reminder computed twice
+    is queued once); by default each call's keys are new.
+    """
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     consumers = session.scalars(
@@ -97,104 +142,135 @@ def queue_for_consumers(
     for consumer in consumers:
         if only_consumer_ids is not None and consumer.id not in only_consumer_ids:
             continue
-        key = f"signoff-{event}-{version.id}-{consumer.id}-{uuid.uuid4().hex[:12]}"
-        body = {
-            "event": event,
-            "model": version.model.name,
-            "version": version.number,
-            "version_id": version.id,
-            "manifest_hash": version.manifest_hash,
-            "state": version.state,
-            "consumer": consumer.name,
-            "idempotency_key": key,
-            "at": now.isoformat(),
-            **(payload or {}),
-        }
-        message = OutboxMessage(
-            consumer_id=consumer.id,
-            event=event,
-            payload=body,
-            idempotency_key=key,
-            next_attempt_at=now,
-            created_at=now,
-            state=PENDING if consumer.webhook_url else NO_ENDPOINT,
-            last_error="" if consumer.webhook_url else "the consumer has no webhook URL",
-        )
-        session.add(message)
-        messages.append(message)
+        base = _message_key(event, version.id, consumer.id, key_suffix)
+        channels = [WEBHOOK] if consumer.webhook_url else []
+        if consumer.email:
+            channels.append(EMAIL)
+        for channel in channels or [WEBHOOK]:
+            key = base + ("-email" if channel == EMAIL else "")
+            if key_suffix is not None and session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+            ):
+                continue  # queued already (a job computed twice)
+            body = {
+                "event": event,
+                "model": version.model.name,
+                "version": version.number,
+                "version_id": version.id,
+                "manifest_hash": version.manifest_hash,
+                "state": version.state,
+                "consumer": consumer.name,
+                "idempotency_key": key,
+                "at": now.isoformat(timespec="microseconds"),
+                **(payload or {}),
+            }
+            reachable = bool(channels)
+            message = OutboxMessage(
+                consumer_id=consumer.id,
+                channel=channel,
+                recipient=consumer.email if channel == EMAIL else "",
+                event=event,
+                payload=body,
+                idempotency_key=key,
+                next_attempt_at=now,
+                created_at=now,
+                state=PENDING if reachable else NO_ENDPOINT,
+                last_error="" if reachable else "the consumer has no webhook URL or e-mail",
+            )
+            session.add(message)
+            messages.append(message)
     session.flush()
     return messages
 
 
-def save_consumer(
-    session: Session,
-    model: Model,
-    name: str,
-    *,
-    actor: str,
-    webhook_url: str | None = None,
-    secret: str = "",
-    kind: str = "batch",
-    contact: str = "",
-    pinned_version: Version | None = None,
-    active: bool = True,
-) -> Consumer:
-    """Create or update a consumer of *model* (by name); audited. The secret is never logged.
+def queue_follow_ups(session: Session, live: Version) -> int:
+    """After *live* went live: the follow-up notice (``replacement_live``) to every consumer
+    told that a version of this model must not be used while no replacement was live yet.
 
-    A webhook URL that breaks the rules of :mod:`signoff.core.notifications.webhooks` is
-    refused with WebhookURLError (a ValueError) naming the rule; a name, contact or kind with
-    control or invisible characters is refused too.
+    Sent once per do-not-use version; returns how many messages were queued.
     """
-    name = name.strip(BLANKS)
-    if not name:
-        raise ValueError("a consumer needs a name")
-    for what, value, limit in (("name", name, 200), ("contact", contact, 300), ("kind", kind, 40)):
-        problem = name_problem(value, limit)
-        if problem:
-            raise ValueError(f"the consumer's {what} {value!r} {problem}")
-    if webhook_url:
-        check_webhook_url(webhook_url, allowed_webhook_hosts(session))
-    if pinned_version is not None and pinned_version.model_id != model.id:
-        raise ValueError("the pinned version belongs to another model")
-    consumer = session.scalar(
-        select(Consumer).where(Consumer.model_id == model.id, Consumer.name == name)
+    queued = 0
+    unusable = session.scalars(
+        select(Version).where(
+            Version.model_id == live.model_id, Version.state == DO_NOT_USE, Version.id != live.id
+        )
+    ).all()
+    for version in unusable:
+        told = session.execute(
+            select(OutboxMessage.event, OutboxMessage.consumer_id, OutboxMessage.payload)
+            .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
+            .where(
+                Consumer.model_id == live.model_id,
+                OutboxMessage.event.in_((DO_NOT_USE_EVENT, REPLACEMENT_LIVE)),
+            )
+        ).all()
+        mine = [(e, c, p) for e, c, p in told if p.get("version_id") == version.id]
+        if any(e == REPLACEMENT_LIVE for e, _c, _p in mine):
+            continue  # followed up already
+        waiting = {c for e, c, p in mine if e == DO_NOT_USE_EVENT and p.get("replacement") is None}
+        if not waiting:
+            continue
+        queued += len(
+            queue_for_consumers(
+                session,
+                version,
+                REPLACEMENT_LIVE,
+                payload={
+                    "reason": do_not_use_reason(session, version.id),
+                    "replacement": replacement_of(live.id, live.number, live.manifest_hash),
+                    "replacement_status": LIVE,
+                    "must_acknowledge": True,
+                },
+                only_consumer_ids=waiting,
+            )
+        )
+    return queued
+
+
+def queue_alert_email(
+    session: Session, alert: Alert, person: str, address: str, model: str | None
+) -> OutboxMessage | None:
+    """Queue the e-mail of *alert* to *person* at *address* (once per alert and person)."""
+    key = f"signoff-alert-{alert.id}-{person}"[:100]
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return None
+    now = db_now(session)
+    body = {
+        "event": ALERT,
+        "alert_id": alert.id,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "title": alert.title,
+        "body": alert.body,
+        "subject": alert.subject,
+        "model": model,
+        "version_id": alert.version_id,
+        "person": person,
+        "idempotency_key": key,
+        "at": now.isoformat(timespec="microseconds"),
+    }
+    message = OutboxMessage(
+        consumer_id=None,
+        channel=EMAIL,
+        recipient=address,
+        person=person,
+        alert_id=alert.id,
+        event=ALERT,
+        payload=body,
+        idempotency_key=key,
+        next_attempt_at=now,
+        created_at=now,
+        state=PENDING,
+        last_error="",
     )
-    created = consumer is None
-    if consumer is None:
-        consumer = Consumer(model_id=model.id, name=name)
-        session.add(consumer)
-    consumer.webhook_url = webhook_url or None
-    consumer.kind, consumer.contact, consumer.active = kind, contact, active
-    consumer.pinned_version_id = pinned_version.id if pinned_version else None
+    session.add(message)
     session.flush()
-    stored = session.get(ConsumerSecret, consumer.id)
-    if stored is None:
-        session.add(ConsumerSecret(consumer_id=consumer.id, secret=secret))
-    elif stored.secret != secret:
-        stored.secret = secret
-    session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        # the database audits consumer changes itself (and never records the secret)
-        refresh_model_summary(session, model.id)
-        return consumer
-    append_event(
-        session,
-        actor=actor,
-        action=events.CONSUMER_ADDED if created else events.CONSUMER_CHANGED,
-        entity_type="consumer",
-        entity_id=f"{model.name}/{name}",
-        model_id=model.id,
-        payload={
-            "webhook_url": consumer.webhook_url,
-            "kind": kind,
-            "contact": contact,
-            "pinned_version": pinned_version.number if pinned_version else None,
-            "active": active,
-            "has_secret": bool(secret),
-        },
-    )
-    refresh_model_summary(session, model.id)
-    return consumer
+    return message
+
+
+def save_consumer(session: Session, model: Model, name: str, **fields: Any) -> Consumer:
+    """Create or update a consumer; see :func:`.consumers.save_consumer`, which it calls."""
+    return _save_consumer(session, model, name, **fields)
 
 
 @dataclass
@@ -219,47 +295,82 @@ class DeliveryReport:
 @dataclass(frozen=True)
 class _Claim:
     id: int
+    channel: str
     url: str
+    recipient: str
     secret: str
     event: str
     key: str
     body: bytes
     attempts: int
     consumer: str
+    person: str
+    holder: str
+    ack_url: str = ""
     allowed_hosts: frozenset[str] = frozenset()
 
 
+def deliverer_id() -> str:
+    """A name for this deliverer, unique per call: host, process and a random part."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def _claim_due(
-    registry: Registry, now: datetime | None, limit: int, retry: RetryPolicy
+    registry: Registry,
+    now: datetime | None,
+    limit: int,
+    retry: RetryPolicy,
+    holder: str,
+    email_ready: bool,
 ) -> list[_Claim]:
-    """Take a lease on due messages so a second deliverer (GUI and CLI) skips them."""
+    """Take a lease on due messages: a second deliverer (another ``signoff serve``, a GUI)
+    skips them until the lease ends, and only the holder may record the outcome."""
     with registry.write() as session:
         clock = now or db_now(session)
         stmt = (
             select(OutboxMessage, Consumer, ConsumerSecret.secret)
-            .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
-            .outerjoin(ConsumerSecret, ConsumerSecret.consumer_id == Consumer.id)
+            .outerjoin(Consumer, Consumer.id == OutboxMessage.consumer_id)
+            .outerjoin(ConsumerSecret, ConsumerSecret.consumer_id == OutboxMessage.consumer_id)
             .where(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= clock)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
+        if not email_ready:  # e-mails wait for an SMTP server rather than failing
+            stmt = stmt.where(OutboxMessage.channel != EMAIL)
         if registry.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=OutboxMessage)
-        claims = []
+        rows = session.execute(stmt).all()
+        if not rows:
+            return []
         allowed = allowed_webhook_hosts(session)
-        for message, consumer, secret in session.execute(stmt).all():
+        needs_ack = any(m.event in ACK_EVENTS for m, _c, _s in rows)
+        key = ack_key(session) if needs_ack else ""
+        base = public_url(session) if needs_ack else ""
+        claims = []
+        for message, consumer, secret in rows:
             message.attempts += 1
             message.next_attempt_at = clock + timedelta(seconds=retry.lease_seconds)
+            message.claimed_by = holder
+            payload = dict(message.payload)
+            link = ""
+            if message.event in ACK_EVENTS and consumer is not None:
+                link = ack_url(base, key, consumer.id, int(payload.get("version_id") or 0))
+                payload["ack_url"] = link
             claims.append(
                 _Claim(
                     message.id,
-                    consumer.webhook_url or "",
+                    message.channel,
+                    (consumer.webhook_url or "") if consumer is not None else "",
+                    message.recipient,
                     secret or "",
                     message.event,
                     message.idempotency_key,
-                    canonical_json(message.payload).encode(),
+                    canonical_json(payload).encode(),
                     message.attempts,
-                    consumer.name,
+                    consumer.name if consumer is not None else "",
+                    message.person,
+                    holder,
+                    link,
                     allowed,
                 )
             )
@@ -291,6 +402,27 @@ def _post(claim: _Claim, retry: RetryPolicy) -> str | None:
         return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
+def _mail(claim: _Claim, smtp: SmtpSettings) -> str | None:
+    """Send one message by e-mail; None on success, else the error in words."""
+    body = json.loads(claim.body)
+    message = compose(
+        smtp,
+        to=claim.recipient,
+        subject=subject_line(body),
+        text=notice_text(body, claim.ack_url),
+        key=claim.key,
+        event=claim.event,
+        attachment=claim.body,
+        # a consumer verifies a notice as it would a webhook; a person's alert is not signed
+        signature=sign(claim.secret, claim.body) if claim.consumer else "",
+    )
+    try:
+        send(smtp, message)
+    except EmailError as exc:
+        return str(exc)[:500]
+    return None
+
+
 def _record(
     registry: Registry,
     claim: _Claim,
@@ -301,10 +433,10 @@ def _record(
 ) -> None:
     with registry.write() as session:
         message = session.get(OutboxMessage, claim.id)
-        if message is None or message.state != PENDING:
-            return
+        if message is None or message.state != PENDING or message.claimed_by != claim.holder:
+            return  # delivered or taken over by another deliverer after the lease ended
         clock = now or db_now(session)
-        consumer = session.get(Consumer, message.consumer_id)
+        consumer = session.get(Consumer, message.consumer_id) if message.consumer_id else None
         if error is None:
             message.state, message.delivered_at, message.last_error = DELIVERED, clock, ""
             report.delivered.append(claim.id)
@@ -319,7 +451,7 @@ def _record(
             report.retrying.append(claim.id)
             log.info(
                 "delivery to %s failed (%s); retry at %s",
-                claim.consumer,
+                claim.consumer or claim.person,
                 error,
                 message.next_attempt_at,
             )
@@ -334,6 +466,8 @@ def _record(
             version_id=message.payload.get("version_id"),
             payload={
                 "consumer": claim.consumer,
+                "person": claim.person,
+                "channel": claim.channel,
                 "event": claim.event,
                 "attempts": claim.attempts,
                 "error": error or "",
@@ -366,17 +500,29 @@ def deliver_due(
     now: datetime | None = None,
     limit: int = 50,
     retry: RetryPolicy | None = None,
+    holder: str | None = None,
 ) -> DeliveryReport:
     """Deliver every due outbox message once; returns what was delivered, retried, given up.
 
-    *now* overrides the clock (tests of backoff); by default the database's time.
+    Webhooks are POSTed, e-mails sent through the registry's SMTP server (they wait while
+    none is configured). *now* overrides the clock (tests of backoff); by default the
+    database's time. *holder* names this deliverer in the leases it takes.
     """
     retry = retry or RetryPolicy()
     report = DeliveryReport()
     if not may_deliver(registry):
         return report
-    for claim in _claim_due(registry, now, limit, retry):
-        error = _post(claim, retry)
+    with registry.read() as session:
+        smtp = smtp_settings(session)
+    holder = holder or deliverer_id()
+    for _ in range(limit):
+        # one message per lease: a lease covers one attempt (bounded by the timeout), never
+        # a batch that could outlast it and be taken over while still being sent
+        claims = _claim_due(registry, now, 1, retry, holder, smtp.configured)
+        if not claims:
+            break
+        claim = claims[0]
+        error = _mail(claim, smtp) if claim.channel == EMAIL else _post(claim, retry)
         _record(registry, claim, error, now, retry, report)
     if report.attempted:
         log.info("notify: %s", report.describe())
@@ -399,16 +545,25 @@ class DeliveryRow:
     last_error: str
     created_at: datetime
     delivered_at: datetime | None
+    channel: str = WEBHOOK
+    recipient: str = ""
+    person: str = ""
+
+    @property
+    def to(self) -> str:
+        """Who it goes to: the consumer, or the person an alert is for."""
+        return self.consumer or self.person
 
 
 def delivery_rows(
     session: Session, *, model_name: str | None = None, limit: int = 500
 ) -> list[DeliveryRow]:
-    """Notifications newest first, optionally for one model, with consumer and state."""
+    """Notifications newest first, optionally for one model, with consumer and state
+    (alert e-mails to people included when no model is asked for)."""
     stmt = (
         select(OutboxMessage, Consumer, Model.name)
-        .join(Consumer, Consumer.id == OutboxMessage.consumer_id)
-        .join(Model, Model.id == Consumer.model_id)
+        .outerjoin(Consumer, Consumer.id == OutboxMessage.consumer_id)
+        .outerjoin(Model, Model.id == Consumer.model_id)
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
     )
@@ -417,9 +572,9 @@ def delivery_rows(
     return [
         DeliveryRow(
             m.id,
-            name,
-            c.name,
-            c.webhook_url or "",
+            name or str(m.payload.get("model") or ""),
+            c.name if c is not None else "",
+            (c.webhook_url or "") if c is not None else "",
             m.event,
             m.payload.get("version"),
             m.state,
@@ -428,6 +583,9 @@ def delivery_rows(
             m.last_error,
             m.created_at,
             m.delivered_at,
+            m.channel,
+            m.recipient,
+            m.person,
         )
         for m, c, name in session.execute(stmt).all()
     ]
@@ -451,11 +609,13 @@ def consumer_overview(session: Session) -> tuple[list[dict[str, Any]], list[Deli
         ).first()
         consumers.append(
             {
+                "id": consumer.id,
                 "model": model_name,
                 "name": consumer.name,
                 "kind": consumer.kind,
                 "pinned": pinned,
                 "webhook": consumer.webhook_url or "",
+                "email": consumer.email,
                 "contact": consumer.contact,
                 "active": consumer.active,
                 "last": f"{last[0].replace('_', ' ')}: {last[1].replace('_', ' ')}" if last else "",

@@ -60,12 +60,14 @@ class DashboardStrip(QFrame):
             "waiting": _Card("reviews waiting"),
             "stale": _Card("stale"),
             "dnu_consumed": _Card("do not use,\nstill consumed"),
+            "dnu_used": _Card("do not use,\nstill used"),
         }
         targets = {
             "in_review": ("state", "in_review"),
             "waiting": ("flag", "open_review"),
             "stale": ("flag", "stale"),
             "dnu_consumed": ("flag", "dnu_consumed"),
+            "dnu_used": ("flag", "dnu_used"),
         }
         for key, card in self.cards.items():
             cards.addWidget(card)
@@ -118,6 +120,7 @@ class DashboardStrip(QFrame):
         self.cards["waiting"].set_value(f"{waiting:,}")
         self.cards["stale"].set_value(f"{data.stale:,}")
         self.cards["dnu_consumed"].set_value(f"{data.dnu_consumed:,}")
+        self.cards["dnu_used"].set_value(f"{data.dnu_used:,}")
         states = " · ".join(f"{state_label(k)} {v:,}" for k, v in sorted(data.by_state.items()))
         tiers = " · ".join(f"{k} {v:,}" for k, v in sorted(data.by_tier.items()))
         longest = ", ".join(

@@ -45,7 +45,12 @@ HEADER_TIPS = {
     9: "Hover over a flag to read why it is raised",
 }
 NAME_ROLE = Qt.ItemDataRole.UserRole + 10
-FLAG_COLOURS = {"dnu_consumed": "#e0533d", "open_review": "#d68910", "stale": "#95a5a6"}
+FLAG_COLOURS = {
+    "dnu_used": "#e0533d",
+    "dnu_consumed": "#e0533d",
+    "open_review": "#d68910",
+    "stale": "#95a5a6",
+}
 
 
 def _first_page(session: Session, query: InventoryQuery) -> tuple[list[InventoryRow], int]:
@@ -208,7 +213,7 @@ class InventoryModel(QAbstractTableModel):
                 return f"{format_time(row.last_activity_at, seconds=True)} UTC"
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == 9:
-            for flag in ("dnu_consumed", "open_review", "stale"):
+            for flag in ("dnu_used", "dnu_consumed", "open_review", "stale"):
                 if getattr(row, flag):
                     return QBrush(QColor(FLAG_COLOURS[flag]))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6):

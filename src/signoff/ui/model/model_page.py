@@ -26,6 +26,7 @@ from signoff.core.catalog.model_card import model_card_from
 from signoff.core.catalog.model_page import ModelPage as ModelData
 from signoff.core.catalog.model_page import VersionRow
 from signoff.core.common.clock import utcnow
+from signoff.core.notifications.usage import MigrationRow, migration_rows
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time, record_table, state_label
@@ -34,6 +35,8 @@ from signoff.ui.widgets.table_models import Column, RecordTableModel
 from signoff.ui.widgets.timeline_widget import DeploymentTimeline
 
 # colours that read on the light and the dark theme alike
+MIGRATION_COLOURS = {"moved": "#1b6e20", "still pinned": "#8a5a00", "still using": "#b3261e"}
+
 STATE_COLOURS = {
     "live": "#27ae60",
     "in_review": "#d68910",
@@ -71,6 +74,12 @@ class ModelPage(QWidget):
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title)
         layout.addWidget(self.meta)
+        # per consumer of a do-not-use version: pinned, last used, acknowledged, days since notice
+        self.migration = QLabel("")
+        self.migration.setObjectName("modelMigration")
+        self.migration.setWordWrap(True)
+        self.migration.setVisible(False)
+        layout.addWidget(self.migration)
 
         self.versions = RecordTableModel([], self)
         self.table = record_table(self.versions, "versionsTable", multi=True)
@@ -149,6 +158,24 @@ class ModelPage(QWidget):
             on_error=self._failed,
         )
 
+    def _show_migration(self, rows: list[MigrationRow]) -> None:
+        if not rows or rows[0].model != self.model_name:
+            self.migration.setVisible(False)
+            return
+        lines = []
+        for r in rows:
+            colour = MIGRATION_COLOURS.get(r.status, "#444444")
+            pinned = f"pins v{r.pinned}" if r.pinned else "follows live"
+            used = f"last used v{r.last_used_version}" if r.last_used_version else "no use reported"
+            ack = f"acknowledged ({r.acknowledged_via})" if r.acknowledged else "not acknowledged"
+            lines.append(
+                f"v{r.version} → {html.escape(r.consumer)}: <b style='color:{colour}'>"
+                f"{html.escape(r.status)}</b> · {pinned} · {used} · {ack} · "
+                f"{r.days_since_notice} day(s) since the notice"
+            )
+        self.migration.setText("<b>Do not use — migration</b><br>" + "<br>".join(lines))
+        self.migration.setVisible(True)
+
     def _failed(self, exc: BaseException) -> None:
         self.meta.setText(f"<span style='color:#e0533d'>{html.escape(str(exc))}</span>")
         self.versions.set_records([])
@@ -177,6 +204,12 @@ class ModelPage(QWidget):
         )
         # the flags say why they are raised: hovering over the page's header reads it
         self.meta.setToolTip("\n".join(data.flag_reasons.values()))
+        self.ctx.read(
+            migration_rows,
+            data.name,
+            key=f"model-migration-{id(self)}",
+            on_result=self._show_migration,
+        )
         self.meta.setText(
             f"Owner <b>{html.escape(data.owner)}</b> · {html.escape(data.business_unit)} · "
             f"risk tier <b>{html.escape(data.risk_tier)}</b> · tags "

@@ -53,6 +53,7 @@ from signoff.ui.shell.menus import build_menus, build_tool_bar
 from signoff.ui.shell.people_dialog import PeopleDialog
 from signoff.ui.shell.side_bar import SideBar
 from signoff.ui.version.version_page import VersionPage
+from signoff.ui.widgets.alerts_bell import AlertsBell
 from signoff.ui.widgets.part_loader import build_part
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,9 @@ class MainWindow(QMainWindow):
         self.busy_label.setMinimumWidth(
             self.busy_label.fontMetrics().horizontalAdvance("working…") + 40
         )
+        self.alerts_bell = AlertsBell(self.ctx, self)
         bar.addPermanentWidget(self.busy_label)
+        bar.addPermanentWidget(self.alerts_bell)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.db_label)
         bar.addPermanentWidget(self.health_label)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from signoff.core.ingest import lifetime
+from signoff.core.monitoring.features import FeatureDrift, top_features
 from signoff.core.monitoring.views import VersionMonitoring, version_monitoring
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.charts.monitoring_charts import (
@@ -24,7 +25,14 @@ from signoff.ui.widgets.charts.monitoring_charts import (
     VolumeChart,
     VolumeData,
 )
-from signoff.ui.widgets.common import scrolling_page
+from signoff.ui.widgets.common import record_table, scrolling_page
+from signoff.ui.widgets.table_models import Column, RecordTableModel
+
+MIN_FEATURE_RECORDS = 30  # as the staleness rules' min_predictions default
+
+
+def _psi(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 class RunsTab(QWidget):
@@ -50,6 +58,29 @@ class RunsTab(QWidget):
         self.predicted_chart = PredictedActualChart(dark=dark)
         lower.addWidget(self.volume_chart)
         lower.addWidget(self.predicted_chart)
+        # drift of each input feature beside the score's, in the latest window with enough records
+        self.threshold, self.score_threshold = 0.25, 0.25
+        self.drift = RecordTableModel(
+            [
+                Column("Input", lambda f: f.feature),
+                Column("Kind", lambda f: f.kind),
+                Column(
+                    "PSI",
+                    lambda f: _psi(f.psi),
+                    align_right=True,
+                    colour=lambda f: "#c0392b" if (f.psi or 0.0) > self._limit(f) else None,
+                ),
+            ],
+            self,
+        )
+        drift_box = QGroupBox("Drift: score and inputs (PSI)")
+        drift_layout = QVBoxLayout(drift_box)
+        self.drift_label = QLabel("")
+        self.drift_label.setObjectName("featureDriftLabel")
+        self.drift_label.setWordWrap(True)
+        drift_layout.addWidget(self.drift_label)
+        drift_layout.addWidget(record_table(self.drift, "featureDriftTable", wrap=False))
+        lower.addWidget(drift_box)
         outer.addWidget(lower)
         outer.setMinimumHeight(560)
         layout.addWidget(outer, 1)
@@ -82,6 +113,7 @@ class RunsTab(QWidget):
                 chart.show_empty("No monitoring without valid rules.")
             return
         self.status.setText(self._summary(result))
+        self._show_drift(result)
         self.metric_chart.set_data(MetricTimeData.from_series(series))
         self.volume_chart.set_data(VolumeData.from_series(series))
         self.predicted_chart.set_data(
@@ -89,6 +121,30 @@ class RunsTab(QWidget):
                 result.is_classifier, result.calibration, result.scores, result.actuals
             )
         )
+
+    def _limit(self, drift: FeatureDrift) -> float:
+        return self.score_threshold if drift.kind == "score" else self.threshold
+
+    def _show_drift(self, result: VersionMonitoring) -> None:
+        series, features = result.series, result.features
+        assert series is not None
+        self.score_threshold = result.drift_threshold
+        self.threshold = result.feature_threshold or result.drift_threshold
+        scored = [w for w in series.windows if w.psi is not None]
+        rows: list[FeatureDrift] = []
+        if scored:
+            rows.append(FeatureDrift("score", "score", scored[-1].psi, scored[-1].predictions))
+        window = features.latest(MIN_FEATURE_RECORDS) if features is not None else None
+        if window is not None:
+            rows += top_features(window)
+            self.drift_label.setText(
+                f"Window from {window.start:%Y-%m-%d}, {window.records:,} input records, against "
+                f"the {html.escape(features.reference if features else '')}; threshold "
+                f"{self.threshold:g}."
+            )
+        else:
+            self.drift_label.setText("No window has enough input records to measure input drift.")
+        self.drift.set_records(rows)
 
     @staticmethod
     def _summary(result: VersionMonitoring) -> str:

@@ -1,0 +1,1 @@
+"""``signoff serve``: the team's headless service (monitoring schedule, alerts, delivery)."""
