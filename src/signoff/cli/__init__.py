@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "audit",
     "render",
     "workflow",
+    "risk",
     "notify",
     "runner",
 )

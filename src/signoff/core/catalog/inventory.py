@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session, object_session
 
+from signoff.core.catalog.revalidation import overdue_cutoffs, revalidation_condition
 from signoff.core.db.schema import Model
 
 INVENTORY_SORT_KEYS = {
@@ -31,7 +32,7 @@ INVENTORY_SORT_KEYS = {
     "latest_state": Model.latest_state,
     "last_activity_at": Model.last_activity_at,
 }
-FLAGS = ("stale", "open_review", "dnu_consumed")
+FLAGS = ("stale", "open_review", "dnu_consumed", "condition_overdue", "revalidation_overdue")
 
 
 @dataclass
@@ -47,6 +48,11 @@ class InventoryQuery:
     descending: bool = False
     offset: int = 0
     limit: int | None = 200
+    #: the moment "overdue" is judged at (None: now); a report or a test may move the clock
+    now: datetime | None = None
+
+    def moment(self) -> datetime:
+        return self.now or datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -66,12 +72,17 @@ class InventoryRow:
     open_review: bool
     dnu_consumed: bool
     tags: list[str]
+    condition_due: date | None = None
+    last_validated_at: datetime | None = None
+    #: a condition on a signature is past its date / the live version is past revalidation
+    condition_overdue: bool = False
+    revalidation_overdue: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["last_activity_at"] = (
-            self.last_activity_at.isoformat() if self.last_activity_at else None
-        )
+        for key in ("last_activity_at", "condition_due", "last_validated_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
         return data
 
     @property
@@ -83,10 +94,22 @@ class InventoryRow:
             words.append("open review")
         if self.dnu_consumed:
             words.append("do-not-use consumed")
+        if self.condition_overdue:
+            words.append("condition overdue")
+        if self.revalidation_overdue:
+            words.append("revalidation overdue")
         return words
 
+    def judge_overdue(self, now: datetime, cutoffs: dict[str, datetime]) -> None:
+        """Set the overdue flags as of *now* (*cutoffs*: :func:`overdue_cutoffs` at *now*)."""
+        self.condition_overdue = self.condition_due is not None and self.condition_due < now.date()
+        cutoff = cutoffs.get(self.risk_tier, cutoffs["high"])
+        self.revalidation_overdue = self.live_version is not None and (
+            self.last_validated_at is None or self.last_validated_at < cutoff
+        )
 
-def _filtered(query: InventoryQuery) -> Select[Model]:
+
+def _filtered(session: Session, query: InventoryQuery) -> Select[Model]:
     stmt = select(Model)
     conditions: list[ColumnElement[bool]] = []
     if query.search.strip():
@@ -104,7 +127,13 @@ def _filtered(query: InventoryQuery) -> Select[Model]:
         "open_review": Model.flag_open_review,
         "dnu_consumed": Model.flag_dnu_consumed,
     }
-    flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
+    flag_conditions: list[ColumnElement[bool]] = [
+        flag_columns[f].is_(True) for f in query.flags if f in flag_columns
+    ]
+    if "condition_overdue" in query.flags:
+        flag_conditions.append(Model.condition_due < query.moment().date())
+    if "revalidation_overdue" in query.flags:
+        flag_conditions.append(revalidation_condition(overdue_cutoffs(session, query.moment())))
     if flag_conditions:
         conditions.append(or_(*flag_conditions))
     if conditions:
@@ -122,18 +151,23 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     column = INVENTORY_SORT_KEYS.get(query.sort, Model.name)
     order = column.desc() if query.descending else column.asc()
     stmt = (
-        _filtered(query)
+        _filtered(session, query)
         .with_only_columns(*_ROW_COLUMNS.values())
         .order_by(order, Model.id)
         .offset(query.offset)
     )
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
+    now = query.moment()
+    cutoffs = overdue_cutoffs(session, now)
     with _collector_paused():
-        return [
+        rows = [
             InventoryRow(**dict(zip(_ROW_FIELDS, row, strict=False)), tags=_tags(row[-1]))
             for row in session.execute(stmt)
         ]
+    for found in rows:
+        found.judge_overdue(now, cutoffs)
+    return rows
 
 
 @contextmanager
@@ -157,7 +191,7 @@ def _collector_paused() -> Iterator[None]:
 
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
     """How many models match the query (ignoring its page)."""
-    stmt = _filtered(query or InventoryQuery()).with_only_columns(func.count(Model.id))
+    stmt = _filtered(session, query or InventoryQuery()).with_only_columns(func.count(Model.id))
     return session.scalar(stmt) or 0
 
 
@@ -174,10 +208,15 @@ def facet_values(session: Session) -> dict[str, list[str]]:
     }
 
 
-def inventory_row(m: Model) -> InventoryRow:
-    """The inventory row of one loaded model."""
+def inventory_row(m: Model, now: datetime | None = None) -> InventoryRow:
+    """The inventory row of one loaded model (overdue judged at *now*, default now)."""
     values = {name: getattr(m, _ROW_COLUMNS[name].key) for name in _ROW_FIELDS}
-    return InventoryRow(**values, tags=_tags(m.tags))
+    row = InventoryRow(**values, tags=_tags(m.tags))
+    session = object_session(m)
+    if session is not None:
+        moment = now or datetime.now(UTC).replace(tzinfo=None)
+        row.judge_overdue(moment, overdue_cutoffs(session, moment))
+    return row
 
 
 # InventoryRow's fields by name, tags last. Tags are fetched as text and decoded through a
@@ -198,6 +237,8 @@ _ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
     "stale_reason": Model.stale_reason,
     "open_review": Model.flag_open_review,
     "dnu_consumed": Model.flag_dnu_consumed,
+    "condition_due": Model.condition_due,
+    "last_validated_at": Model.last_validated_at,
     "tags": type_coerce(Model.tags, String).label("tags"),
 }
 _ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes

@@ -108,7 +108,7 @@ class FindingAction:
 FINDING_ACTIONS: dict[str, FindingAction] = {
     a.name: a
     for a in (
-        FindingAction("raise", "Raise finding", (), OPEN, RAISERS, requires=RAISE_REQUIRED),
+        FindingAction("raise", "Raise", (), OPEN, RAISERS, requires=RAISE_REQUIRED),
         FindingAction(
             "propose_remediation", "Propose remediation", (OPEN,), PROPOSED, FIXERS, True
         ),

@@ -165,6 +165,13 @@ def upgrade() -> None:
     op.create_index(op.f("ix_card_entries_version_id"), "card_entries", ["version_id"])
     for table in APPEND_ONLY:
         _append_only(table)
+    # the revalidation clock of models already live: their live version's last validation
+    op.execute(
+        "UPDATE models SET last_validated_at = (SELECT max(d.at) FROM decisions d "
+        "JOIN versions v ON v.id = d.version_id WHERE v.model_id = models.id "
+        "AND v.number = models.live_version AND ((d.action = 'approve' "
+        "AND d.gate = 'production_use') OR d.action = 'revalidate'))"
+    )
     if not _pg():
         return
     from signoff.core.db.pgroles import GROUPS, apply_grants, install_rules
