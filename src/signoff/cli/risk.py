@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, time
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -19,11 +20,14 @@ from signoff.core.catalog.findings_view import list_findings
 from signoff.core.catalog.lookup import parse_ref
 from signoff.core.catalog.revalidation import revalidations
 from signoff.core.common.errors import SignoffError
+from signoff.core.common.files import atomic_write
 from signoff.core.db import model_risk as rk
 from signoff.core.db.registry import db_now
 from signoff.core.governance import attestations as att
 from signoff.core.governance.alerts import Alert
 from signoff.core.governance.findings import act_on_finding, parse_day
+from signoff.core.governance.inventory_pdf import render_inventory_pdf
+from signoff.core.governance.inventory_report import build_report, render_csv
 from signoff.core.governance.overdue import overdue_items, raise_overdue_alerts
 from signoff.core.governance.workflow import in_write
 
@@ -118,6 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm = asub.add_parser("remind", help="remind the owners still pending (alert channels)")
     rm.add_argument("name", nargs="?")
     rm.set_defaults(handler=cmd_attest_remind)
+    register_report(sub)
 
 
 def cmd_findings_ls(args: argparse.Namespace) -> int:
@@ -286,4 +291,34 @@ def cmd_attest_remind(args: argparse.Namespace) -> int:
         registry, lambda s: att.remind_owners(s, actor=registry.actor, name=args.name)
     )
     print(f"{len(raised)} reminder(s) sent")
+    return 0
+
+
+def register_report(sub: argparse._SubParsersAction) -> None:
+    """``signoff report inventory``: the regulator's inventory as CSV and PDF."""
+    rep = sub.add_parser("report", help="reports for regulators")
+    rsub = rep.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    inv = rsub.add_parser("inventory", help="every model as it stood at a date (PDF and CSV)")
+    inv.add_argument("--as-of", help="the end of this date (default now)")
+    inv.add_argument("--out", type=Path, default=Path("."), help="folder for the two files")
+    inv.set_defaults(handler=cmd_report_inventory)
+
+
+def cmd_report_inventory(args: argparse.Namespace) -> int:
+    registry = registry_from_args(args)
+    with registry.read() as s:
+        now = db_now(s)
+        as_of = _as_of(args.as_of) or now
+        if as_of > now:
+            raise SignoffError(f"--as-of {args.as_of} is in the future; the history ends now")
+        report = build_report(s, as_of, generated_by=registry.actor, generated_at=now)
+    stem = f"inventory-{as_of:%Y-%m-%d}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    csv_path, pdf_path = args.out / f"{stem}.csv", args.out / f"{stem}.pdf"
+    atomic_write(csv_path, render_csv(report).encode())
+    atomic_write(pdf_path, render_inventory_pdf(report))
+    print(
+        f"{len(report.entries)} models as of {as_of:%Y-%m-%d %H:%M} UTC (audit head "
+        f"#{report.head_seq}): {pdf_path} and {csv_path}"
+    )
     return 0
