@@ -86,7 +86,7 @@ def test_report_as_of_a_past_moment_matches_what_was_shown_then(history) -> None
         now = build_report(s, db_now(s), generated_by="root", generated_at=db_now(s))
     (entry,) = report.entries
     row = seen["row"]
-    assert (entry.risk_tier, entry.live_version, entry.state) == (row.risk_tier, 1, "live")
+    assert (entry.risk_tier, entry.live_version, entry.state) == (row.risk_tier, 1, "v1 live")
     assert entry.tier_rationale == "tier at registration"
     assert entry.last_validated == f"{row.last_validated_at:%Y-%m-%d}"
     assert entry.open_findings == open_by_severity(seen["findings"], then.date()) == {"high": 1}

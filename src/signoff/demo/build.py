@@ -35,6 +35,7 @@ from signoff.demo.lifecycle import (
     backdate_publish,
     play_version_history,
 )
+from signoff.demo.risk import add_model_risk
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ def build_into(home: Path) -> BuildReport:
             with contextlib.redirect_stdout(io.StringIO()):
                 _build_model(registry, model, sources, report)
             report.models += 1
+        add_model_risk(registry)
         # the real monitoring judges the recorded history, as of the demo's anchor date
         evaluate_staleness(registry, actor=ADMIN, now=ANCHOR)
         with registry.read() as session:

@@ -10,7 +10,7 @@ _COLUMNS = (
     ("Model", 26),
     ("Tier (rationale)", 34),
     ("Owner / unit", 28),
-    ("State, live since", 30),
+    ("Latest version, live", 30),
     ("Validated / next due", 28),
     ("Open findings", 22),
     ("Limitations and exceptions", 50),
@@ -36,13 +36,19 @@ def render_inventory_pdf(report: InventoryReport) -> bytes:
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_font("DejaVu", "B", 15)
     pdf.multi_cell(width, 8, title, new_x="LMARGIN", new_y="NEXT")
+    head = (
+        f"Signed with the audit chain's head at that moment: event #{report.head_seq}, hash "
+        f"{report.head_hash}."
+        if report.head_seq
+        else "No audit event had been written by that moment (the history was recorded later)."
+    )
     pdf.set_font("DejaVu", "", 8.5)
     pdf.multi_cell(
         width,
         4.5,
-        f"{len(report.entries)} models, reconstructed from the audit trail. Signed with the "
-        f"audit chain's head at that moment: event #{report.head_seq}, hash {report.head_hash}. "
-        f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC by {report.generated_by}.",
+        f"{len(report.entries)} models, reconstructed from the history. {head} Generated "
+        f"{report.generated_at:%Y-%m-%d %H:%M} UTC by {report.generated_by}.",
+        align="L",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -48,7 +48,7 @@ CSV_COLUMNS = (
     "tier_rationale",
     "owner",
     "business_unit",
-    "state",
+    "latest_version_state",
     "live_version",
     "live_since",
     "last_validated",
@@ -71,7 +71,7 @@ class InventoryEntry:
     tier_rationale: str
     owner: str
     business_unit: str
-    state: str
+    state: str  # of the latest version: "v4 in_review"
     live_version: int | None
     live_since: str
     last_validated: str
@@ -111,20 +111,33 @@ def _payload(event: AuditEvent) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _when(event: AuditEvent) -> datetime:
+    """When the recorded thing happened: the time the payload states (a decision imported or
+    back-dated with its history), else when the event was written."""
+    stated = _payload(event).get("at")
+    if isinstance(stated, str):
+        try:
+            return datetime.fromisoformat(stated)
+        except ValueError:
+            pass
+    return event.at
+
+
 def _model_events(
     session: Session, model_id: int, actions: tuple[str, ...], at: datetime
 ) -> list[AuditEvent]:
-    return list(
-        session.scalars(
+    return [
+        e
+        for e in session.scalars(
             select(AuditEvent)
             .where(
                 AuditEvent.model_id == model_id,
                 AuditEvent.action.in_(actions),
-                AuditEvent.at <= at,
             )
             .order_by(AuditEvent.seq)
         )
-    )
+        if _when(e) <= at
+    ]
 
 
 def tier_at(session: Session, model: Model, at: datetime) -> tuple[str, str]:
@@ -137,7 +150,7 @@ def tier_at(session: Session, model: Model, at: datetime) -> tuple[str, str]:
             .order_by(AuditEvent.seq)
         )
     )
-    before = [e for e in changes if e.at <= at]
+    before = [e for e in changes if _when(e) <= at]
     if before:
         last = _payload(before[-1])
         return str(last.get("to", model.risk_tier)), str(last.get("reason", ""))
@@ -153,9 +166,11 @@ def state_at(session: Session, version: Version, at: datetime) -> str:
     state = "draft"
     for event in session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.version_id == version.id, AuditEvent.at <= at)
+        .where(AuditEvent.version_id == version.id)
         .order_by(AuditEvent.seq.desc())
     ):
+        if _when(event) > at:
+            continue
         found = _payload(event).get("state_to")
         if isinstance(found, str) and found:
             state = found
@@ -223,7 +238,7 @@ def entry_at(session: Session, model: Model, at: datetime) -> InventoryEntry:
         rationale,
         model.owner or "",
         model.business_unit or "",
-        state_at(session, latest, at) if latest else "no version yet",
+        f"v{latest.number} {state_at(session, latest, at)}" if latest else "no version yet",
         live.number if live else None,
         since,
         last,

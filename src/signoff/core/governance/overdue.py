@@ -111,7 +111,7 @@ def overdue_revalidations(session: Session, now: datetime) -> list[OverdueItem]:
                 item.model,
                 model.id,
                 due,
-                f"revalidation overdue: {item.describe()}",
+                item.describe(),
                 (model.owner,) if model.owner else (),
             )
         )
