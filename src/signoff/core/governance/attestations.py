@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
@@ -43,14 +42,18 @@ def _database(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _call(session: Session, sql: str, params: dict[str, Any]) -> Any:
-    from signoff.core.governance.decide_pg import database_message
+#: why attesting is refused on a shared registry for now: the attestation tables have no
+#: database function to write them, and the grants give application logins no direct writes
+NOT_ON_POSTGRES = (
+    "attestations are not available on a shared PostgreSQL registry yet: its database does not "
+    "hold their rules (open and record attestation periods on an embedded registry)"
+)
 
-    try:
-        with session.begin_nested():
-            return session.execute(text(sql), params).scalar_one()
-    except DBAPIError as exc:
-        raise PermissionDeniedError(database_message(exc)[1]) from exc
+
+def _call(session: Session, sql: str, params: dict[str, Any]) -> Any:
+    """Where the database's attestation functions will be called; until they exist, a clear
+    refusal (nothing is written)."""
+    raise SignoffError(NOT_ON_POSTGRES)
 
 
 def get_period(session: Session, name: str | None = None) -> AttestationPeriod:
