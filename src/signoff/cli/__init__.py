@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "render",
     "workflow",
     "risk",
+    "cards",
     "notify",
     "runner",
 )
