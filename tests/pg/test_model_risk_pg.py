@@ -269,3 +269,56 @@ def test_attestations_are_refused_clearly_on_postgresql(team, tmp_path) -> None:
         )
     with team.admin.read() as s:
         assert s.scalar(select(func.count()).select_from(AttestationPeriod)) == 0
+
+
+def test_python_and_the_database_agree_on_gates_held_by_findings(team, tmp_path) -> None:
+    """With an open high and an open medium finding, every state, action and person: the
+    Python check (conditions known: none) and signoff_decide give the same answer."""
+    from signoff.core.catalog.lookup import get_version
+    from signoff.core.db import lifecycle as lc
+    from signoff.core.db.schema import STATES
+    from signoff.core.governance.gates import check_allowed
+
+    vid = _publish(team, tmp_path)
+    high = _raise(team, "vic", "high")
+    _raise(team, "vic", "medium")
+    disagreements, refused_for_findings = [], 0
+    for close_high in (False, True):
+        if close_high:
+            _finding(team, "val", "close", high)
+        for state in STATES:
+            with team.admin.write() as s:
+                s.execute(
+                    text("UPDATE versions SET state = :s, review_round = 1 WHERE id = :v"),
+                    {"s": state, "v": vid},
+                )
+            for action in lc.ACTIONS:
+                for who in PERSONAS:
+                    with team.regs[who].read() as s:
+                        version = get_version(s, "credit", 1)
+                        try:
+                            check_allowed(
+                                s, version, action, team.logins[who], None, "c", conditions=()
+                            )
+                            python = True
+                        except TransitionError as exc:
+                            python = False
+                            refused_for_findings += "finding #" in str(exc)
+                    conn = team.raw(who)
+                    conn.autocommit = False
+                    try:
+                        conn.execute(
+                            "SELECT * FROM signoff_decide(%s, NULL, %s, NULL, 'c', 'production', "
+                            "NULL, false, NULL, '[]'::jsonb)",
+                            (vid, action),
+                        )
+                        database = True
+                    except psycopg.Error:
+                        database = False
+                    finally:
+                        conn.rollback()
+                        conn.autocommit = True
+                    if python != database:
+                        disagreements.append((close_high, state, action, who, python, database))
+    assert disagreements == []
+    assert refused_for_findings > 0  # the findings really held some gates
