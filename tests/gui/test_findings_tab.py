@@ -75,3 +75,64 @@ def test_raise_answer_and_close_with_separation_of_duties(qtbot, make_ctx, reg) 
     assert "remediation proposed → closed" in said
     assert validator.findings.record(0).status_words == "closed"
     assert "0 unresolved" in validator.header.text()
+
+
+def test_release_manager_signs_go_live_with_a_condition(qtbot, make_ctx, reg) -> None:
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QDialogButtonBox
+    from sqlalchemy import select
+
+    from signoff.core.db.registry import db_now
+    from signoff.core.db.schema import Condition
+    from signoff.core.governance.findings import act_on_finding
+    from signoff.core.governance.workflow import note_evidence, run_transition
+    from signoff.ui.version.approvals_tab import ApprovalsTab
+    from tests.helpers.workflow import ALL_CHECKS, add_evidence
+
+    for action, who in (("submit", "alice"), ("approve", "val"), ("approve", "biz")):
+        run_transition(reg, action, "credit", 1, actor=who)
+    add_evidence(reg, "credit", 1, ALL_CHECKS)
+    with reg.write() as s:
+        note_evidence(s, "credit", 1, actor="runner")
+        today = db_now(s).date()
+        act_on_finding(
+            s,
+            "raise",
+            actor="val",
+            model_name="credit",
+            number=1,
+            fields={"title": "segment gap", "severity": "medium", "due": today},
+        )
+    reg.set_actor_for_embedded("rel")
+    tab = ApprovalsTab(make_ctx(reg))
+    qtbot.addWidget(tab)
+    with qtbot.waitSignal(tab.loaded, timeout=10000):
+        tab.show_version("credit", 1)
+
+    def sign(conditions: str, signal):
+        qtbot.mouseClick(tab.buttons["approve"], Qt.MouseButton.LeftButton)
+        dialog = tab.dialog
+        assert dialog is not None and dialog.conditions is not None
+        qtbot.keyClicks(dialog.conditions, conditions)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if not ok.isEnabled():
+            return dialog
+        # either way the tab reloads afterwards; wait for it before the next click
+        reloaded = qtbot.waitSignal(tab.loaded, timeout=15000)
+        with reloaded, qtbot.waitSignal(signal, timeout=15000) as caught:
+            qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        return caught.args[0]
+
+    # a malformed condition keeps the Sign button disabled, with the reason as its tooltip
+    dialog = sign("1 by friday", tab.decided)
+    assert "give FINDING:DATE" in dialog.conditions.toolTip()
+    dialog.reject()
+    refused = sign("", tab.decisionFailed)
+    assert "unless the signature carries it as a condition" in refused
+    due = (today + timedelta(days=14)).isoformat()
+    outcome = sign(f"1:{due}", tab.decided)
+    assert outcome.gate == "go_live"
+    with reg.read() as s:
+        (condition,) = s.scalars(select(Condition)).all()
+        assert (condition.finding_id, condition.due.isoformat()) == (1, due)

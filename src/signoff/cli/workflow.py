@@ -18,8 +18,7 @@ from signoff.core.catalog.lookup import parse_ref
 from signoff.core.common.errors import NotFoundError, SignoffError
 from signoff.core.db.schema import PRODUCTION, RISK_TIERS, ROLES
 from signoff.core.governance.approvals import approval_status, my_reviews
-from signoff.core.governance.finding_gates import ConditionRequest
-from signoff.core.governance.findings import parse_day
+from signoff.core.governance.finding_gates import ConditionRequest, parse_conditions
 from signoff.core.governance.people import list_people, roles_of, save_person
 from signoff.core.governance.policy import GATES, all_policies, set_policy
 from signoff.core.governance.signing import DecisionRequest, sign_decision
@@ -51,11 +50,10 @@ DECISIONS = {
 
 def parse_condition(text: str) -> ConditionRequest:
     """``3:2026-12-31`` (or ``#3:2026-12-31``) as a condition; SignoffError when malformed."""
-    number, _, day = text.partition(":")
-    number = number.strip().lstrip("#")
-    if not number.isdigit() or not day:
+    found = parse_conditions(text)
+    if len(found) != 1:
         raise SignoffError(f"--condition '{text}': give FINDING:DATE, like 3:2026-12-31")
-    return ConditionRequest(int(number), parse_day(day, f"the date of --condition '{text}'"))
+    return found[0]
 
 
 def _ref(text: str) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from signoff.core.audit.risk_records import untrusted_findings
+from signoff.core.common.errors import SignoffError
 from signoff.core.db import lifecycle as lc
 from signoff.core.db import model_risk as rk
 from signoff.core.db.schema import Condition, Finding, Version
@@ -38,6 +39,21 @@ class ConditionRequest:
 
     def to_json(self) -> dict[str, Any]:
         return {"finding_id": self.finding_id, "due": self.due.isoformat()}
+
+
+def parse_conditions(text: str) -> tuple[ConditionRequest, ...]:
+    """Conditions as a person types them: ``3:2026-12-31, #5:2027-01-15`` (comma or space
+    separated); SignoffError naming the one that is malformed."""
+    from signoff.core.governance.findings import parse_day
+
+    out = []
+    for item in text.replace(",", " ").split():
+        number, _, day = item.partition(":")
+        number = number.strip().lstrip("#")
+        if not number.isdigit() or not day:
+            raise SignoffError(f"condition '{item}': give FINDING:DATE, like 3:2026-12-31")
+        out.append(ConditionRequest(int(number), parse_day(day, f"the date of condition '{item}'")))
+    return tuple(out)
 
 
 def conditions_json(conditions: Sequence[ConditionRequest]) -> list[dict[str, Any]]:
@@ -194,4 +210,5 @@ __all__ = [
     "finding_rules",
     "findings_of",
     "gate_findings_problem",
+    "parse_conditions",
 ]
