@@ -20,14 +20,12 @@ from signoff.core.catalog.findings_view import list_findings
 from signoff.core.catalog.lookup import parse_ref
 from signoff.core.catalog.revalidation import revalidations
 from signoff.core.common.errors import SignoffError
-from signoff.core.common.files import atomic_write
 from signoff.core.db import model_risk as rk
 from signoff.core.db.registry import db_now
 from signoff.core.governance import attestations as att
 from signoff.core.governance.alerts import Alert
 from signoff.core.governance.findings import act_on_finding, parse_day
-from signoff.core.governance.inventory_pdf import render_inventory_pdf
-from signoff.core.governance.inventory_report import build_report, render_csv
+from signoff.core.governance.inventory_pdf import write_inventory_report
 from signoff.core.governance.overdue import overdue_items, raise_overdue_alerts
 from signoff.core.governance.workflow import in_write
 
@@ -306,19 +304,9 @@ def register_report(sub: argparse._SubParsersAction) -> None:
 
 def cmd_report_inventory(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
-    with registry.read() as s:
-        now = db_now(s)
-        as_of = _as_of(args.as_of) or now
-        if as_of > now:
-            raise SignoffError(f"--as-of {args.as_of} is in the future; the history ends now")
-        report = build_report(s, as_of, generated_by=registry.actor, generated_at=now)
-    stem = f"inventory-{as_of:%Y-%m-%d}"
-    args.out.mkdir(parents=True, exist_ok=True)
-    csv_path, pdf_path = args.out / f"{stem}.csv", args.out / f"{stem}.pdf"
-    atomic_write(csv_path, render_csv(report).encode())
-    atomic_write(pdf_path, render_inventory_pdf(report))
+    pdf_path, csv_path, report = write_inventory_report(registry, _as_of(args.as_of), args.out)
     print(
-        f"{len(report.entries)} models as of {as_of:%Y-%m-%d %H:%M} UTC (audit head "
+        f"{len(report.entries)} models as of {report.as_of:%Y-%m-%d %H:%M} UTC (audit head "
         f"#{report.head_seq}): {pdf_path} and {csv_path}"
     )
     return 0

@@ -3,7 +3,13 @@ fonts like the reproduction report, so any name prints and the core needs no Qt.
 
 from __future__ import annotations
 
-from signoff.core.governance.inventory_report import InventoryReport
+from datetime import datetime
+from pathlib import Path
+
+from signoff.core.common.errors import SignoffError
+from signoff.core.common.files import atomic_write
+from signoff.core.db.registry import Registry, db_now
+from signoff.core.governance.inventory_report import InventoryReport, build_report, render_csv
 from signoff.core.reproduction.report import _fonts_dir
 
 _COLUMNS = (
@@ -86,4 +92,26 @@ def render_inventory_pdf(report: InventoryReport) -> bytes:
     return bytes(pdf.output())
 
 
-__all__ = ["render_inventory_pdf"]
+def write_inventory_report(
+    registry: Registry, as_of: datetime | None, folder: Path
+) -> tuple[Path, Path, InventoryReport]:
+    """Build the report as of *as_of* (None: now) as the registry's person and write
+    ``inventory-DATE.pdf`` and ``.csv`` into *folder*; SignoffError for a moment in the future."""
+    with registry.read() as session:
+        now = db_now(session)
+        moment = as_of or now
+        if moment.date() > now.date():
+            raise SignoffError(f"{moment:%Y-%m-%d} is in the future; the history ends now")
+        # the end of today is now: the history has nothing later
+        report = build_report(
+            session, min(moment, now), generated_by=registry.actor, generated_at=now
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"inventory-{report.as_of:%Y-%m-%d}"
+    pdf_path, csv_path = folder / f"{stem}.pdf", folder / f"{stem}.csv"
+    atomic_write(csv_path, render_csv(report).encode())
+    atomic_write(pdf_path, render_inventory_pdf(report))
+    return pdf_path, csv_path, report
+
+
+__all__ = ["render_inventory_pdf", "write_inventory_report"]

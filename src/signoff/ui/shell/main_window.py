@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -165,6 +166,13 @@ class MainWindow(QMainWindow):
             self._export_inventory,
             "Ctrl+E",
             "Save the models in the current inventory view",
+        )
+        self._action(
+            file_menu,
+            "Inventory &report for regulators…",
+            self.show_inventory_report,
+            None,
+            "Every model as it stood at a date, as PDF and CSV",
         )
         self.import_action = self._action(
             file_menu,
@@ -349,6 +357,15 @@ class MainWindow(QMainWindow):
         choose = getattr(page, "choose_export_file", None)
         if callable(choose):
             choose()
+
+    def show_inventory_report(self) -> QDialog:
+        """File › Inventory report: the dialog that builds it in the worker."""
+        from signoff.ui.shell.report_dialog import InventoryReportDialog
+
+        dialog = InventoryReportDialog(self.ctx, self)
+        self.report_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _find(self) -> None:
         self.show_area("inventory")
