@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -243,6 +243,7 @@ def test_inventory_rows_carry_each_column_in_its_own_field(reg) -> None:
         m = s.scalars(select(schema.Model).where(schema.Model.name == "fraud-alert")).one()
         m.flag_stale, m.stale_reason = True, "no predictions for 40 days"
         m.flag_open_review, m.flag_dnu_consumed = False, True
+        m.condition_due, m.last_validated_at = date(2020, 1, 31), datetime(2019, 6, 1, 12, 0)
     with reg.read() as s:
         m = s.scalars(select(schema.Model).where(schema.Model.name == "fraud-alert")).one()
         expected = {
@@ -263,9 +264,13 @@ def test_inventory_rows_carry_each_column_in_its_own_field(reg) -> None:
             "review_waiting_since": m.review_waiting_since,
             "tags": ["fraud"],
             "dnu_detail": "",  # flagged by hand here: no version is marked, nobody to name
+            "condition_due": date(2020, 1, 31),
+            "last_validated_at": datetime(2019, 6, 1, 12, 0),
+            "condition_overdue": True,
+            "revalidation_overdue": False,  # nothing of it is live
         }
         single = inventory_row(m)
         (listed,) = inventory(s, InventoryQuery(search="fraud-alert"))
     assert asdict(listed) == expected
     assert single == listed
-    assert listed.flag_words == ["stale", "do-not-use still consumed"]
+    assert listed.flag_words == ["stale", "do-not-use still consumed", "condition overdue"]

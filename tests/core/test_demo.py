@@ -171,7 +171,10 @@ def test_the_demo_writes_the_same_event_names_as_the_core(demo) -> None:
     unknown = {
         a
         for a in actions
-        if a not in known and not events.is_decision(a) and not a.endswith("_ingested")
+        if a not in known
+        and not events.is_decision(a)
+        and not a.startswith(events.FINDING_PREFIX)
+        and not a.endswith("_ingested")
     }
     assert unknown == set()
 
@@ -293,8 +296,9 @@ def test_card_fraud_really_drifts_and_only_it_is_stale(demo) -> None:
         steady_before, steady_after = _auc_by_period(s, "credit-risk", datetime(2026, 8, 3))
         assert min(steady_before, steady_after) > 0.75
         stale = {m.name: m.stale_reason for m in s.scalars(select(Model)) if m.flag_stale}
-        assert list(stale) == ["card-fraud"]
+        assert list(stale) == ["card-fraud", "demand-forecast"]
         assert "AUC was below baseline" in stale["card-fraud"]
+        assert stale["demand-forecast"].startswith("revalidation: demand-forecast v2")
 
 
 def test_recorded_predictions_reproduce_from_stored_artifacts(demo, tmp_path: Path) -> None:
@@ -499,3 +503,28 @@ def test_the_factory_loop_who_moved_and_the_alerts_raised(demo) -> None:
         assert "AUC was below baseline" in stale[0].body
         used = [a for a in al.alerts_for(s, churn.owner) if a.kind == "do_not_use_used"]
         assert len(used) == 1 and "churn-dashboard" in used[0].title
+
+
+def test_the_demo_shows_model_risk_management(demo) -> None:
+    from signoff.core.audit.verify import verify_registry
+    from signoff.core.catalog.findings_view import list_findings
+    from signoff.core.catalog.revalidation import revalidations
+    from signoff.core.governance.attestations import period_progress
+    from signoff.demo.catalog import ANCHOR
+
+    with demo.read() as s:
+        credit = list_findings(s, model="credit-risk")
+        assert [(f.version, f.severity, f.status) for f in credit] == [
+            (4, "high", "open"),
+            (4, "medium", "remediation_proposed"),
+        ]
+        (limitation,) = list_findings(s, model="card-fraud")
+        assert (
+            limitation.status == "accepted" and "manual review" in limitation.compensating_controls
+        )
+        overdue = [r.model for r in revalidations(s, ANCHOR) if r.status == "overdue"]
+        assert overdue == ["demand-forecast"]
+        progress = period_progress(s, "2026-Q4")
+        done = sum(u.attested + u.corrected for u in progress.units)
+        assert (done, progress.total) == (2, 5)
+        assert verify_registry(s).records == []

@@ -13,7 +13,10 @@ ANCHOR = datetime(2026, 11, 1)  # the demo's "today"
 def test_demo_drifting_model_is_flagged_stale_with_its_reasons(demo_registry) -> None:
     results = {h.model: h for h in assess_all(demo_registry, now=ANCHOR)}
     live = {name for name, h in results.items() if h.live_version is not None}
-    assert {name for name in live if results[name].stale} == {"card-fraud"}
+    # card-fraud drifts; demand-forecast is past its revalidation date (the demo's policy)
+    assert {name for name in live if results[name].stale} == {"card-fraud", "demand-forecast"}
+    (overdue,) = results["demand-forecast"].reasons
+    assert overdue.startswith("revalidation: demand-forecast v2 (medium, every 7 months)")
     fraud = results["card-fraud"]
     assert fraud.live_version == 2
     kinds = [r.split(":")[0] for r in fraud.reasons]
@@ -24,5 +27,5 @@ def test_demo_drifting_model_is_flagged_stale_with_its_reasons(demo_registry) ->
     # the demo build stored the verdict already: evaluating again changes nothing
     assert not any(h.changed for h in evaluate_staleness(demo_registry, now=ANCHOR))
     with demo_registry.read() as s:
-        [row] = inventory.inventory(s, inventory.InventoryQuery(flags=["stale"]))
+        [row, _due] = inventory.inventory(s, inventory.InventoryQuery(flags=["stale"]))
     assert row.name == "card-fraud" and row.stale_reason == fraud.reason

@@ -363,3 +363,26 @@ def test_file_menu_opens_the_mlflow_import(qtbot, window) -> None:
     dialogs = [w for w in window.findChildren(MlflowImportDialog) if w.isVisible()]
     assert len(dialogs) == 1
     dialogs[0].reject()
+
+
+def test_inventory_report_from_the_file_menu(qtbot, window, tmp_path) -> None:
+    """File › Inventory report: the person picks a folder, clicks Generate, sees where the PDF
+    and CSV went; a date in the future is refused with the reason."""
+    from PySide6.QtCore import QDate
+
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    (item,) = [a for a in menu.actions() if a.text().startswith("Inventory &report")]
+    item.trigger()
+    dialog = window.report_dialog
+    assert dialog.isVisible()
+    dialog.folder.clear()
+    qtbot.keyClicks(dialog.folder, str(tmp_path / "reports"))
+    with qtbot.waitSignal(dialog.finished_report, timeout=30000) as done:
+        qtbot.mouseClick(dialog.generate, Qt.MouseButton.LeftButton)
+    assert "models as of" in done.args[0] and "inventory-" in dialog.message.text()
+    assert len(list((tmp_path / "reports").glob("inventory-*.pdf"))) == 1
+    assert len(list((tmp_path / "reports").glob("inventory-*.csv"))) == 1
+    dialog.as_of.setDate(QDate.currentDate().addDays(3))
+    with qtbot.waitSignal(dialog.finished_report, timeout=30000) as refused:
+        qtbot.mouseClick(dialog.generate, Qt.MouseButton.LeftButton)
+    assert "Not written" in refused.args[0] and "in the future" in refused.args[0]

@@ -40,6 +40,8 @@ COMMAND_MODULES = (
     "audit",
     "render",
     "workflow",
+    "risk",
+    "cards",
     "notify",
     "runner",
     "casefile",  # adds to the audit group, so after "audit"

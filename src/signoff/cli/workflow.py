@@ -29,6 +29,7 @@ from signoff.core.catalog.words import (
 from signoff.core.common.errors import NotFoundError, SignoffError
 from signoff.core.db.schema import PRODUCTION, RISK_TIERS, ROLES
 from signoff.core.governance.approvals import approval_status, my_reviews
+from signoff.core.governance.finding_gates import ConditionRequest, parse_conditions
 from signoff.core.governance.people import list_people, roles_of, save_person
 from signoff.core.governance.policy import GATES, all_policies, set_policy
 from signoff.core.governance.signing import DecisionRequest, sign_decision
@@ -51,7 +52,19 @@ DECISIONS = {
     "withdraw": ("withdraw", "withdraw a version from review (author)"),
     "go-live": ("go_live", "put a ready version live (release manager)"),
     "retire": ("retire", "retire a live or superseded version (release manager)"),
+    "revalidate": (
+        "revalidate",
+        "sign that a live version is still fit for use (validator; comment required)",
+    ),
 }
+
+
+def parse_condition(text: str) -> ConditionRequest:
+    """``3:2026-12-31`` (or ``#3:2026-12-31``) as a condition; SignoffError when malformed."""
+    found = parse_conditions(text)
+    if len(found) != 1:
+        raise SignoffError(f"--condition '{text}': give FINDING:DATE, like 3:2026-12-31")
+    return found[0]
 
 
 def _ref(text: str) -> tuple[str, int]:
@@ -77,6 +90,14 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--role", help="the role you sign as (default: your missing one)")
         if action == "go_live":
             p.add_argument("--environment", default="production")
+        if action in ("approve", "revalidate"):
+            p.add_argument(
+                "--condition",
+                action="append",
+                default=[],
+                metavar="FINDING:DATE",
+                help="sign on condition that finding FINDING is resolved by DATE (repeatable)",
+            )
         add_password_options(p)
         p.set_defaults(handler=cmd_decide, action=action)
 
@@ -143,6 +164,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         args.comment,
         signing_password(registry, args),
         environment,
+        tuple(parse_condition(c) for c in getattr(args, "condition", [])),
     )
     outcome = sign_decision(registry, name, number, request, seen_row, seen_live)
     print(outcome.describe())

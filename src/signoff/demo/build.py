@@ -39,6 +39,7 @@ from signoff.demo.lifecycle import (
     backdate_publish,
     play_version_history,
 )
+from signoff.demo.risk import add_model_risk
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def build_into(home: Path) -> BuildReport:
             with contextlib.redirect_stdout(io.StringIO()):
                 _build_model(registry, model, home, report)
             report.models += 1
+        add_model_risk(registry)
         # the real monitoring judges the recorded history, as of the demo's anchor date
         evaluate_staleness(registry, actor=ADMIN, now=ANCHOR)
         started = time.perf_counter()

@@ -59,6 +59,21 @@ def row_change(table: str, operation: str) -> str:
     return f"{table}.{operation.lower()}"
 
 
+# -- model risk management (findings, conditions, attestations, cards; see db.model_risk) ----
+FINDING_PREFIX = "finding."  # one per finding action: finding.raise, finding.close ...
+ATTESTATION_PERIOD_OPENED = "attestation.period_opened"
+ATTESTATION_PERIOD_CLOSED = "attestation.period_closed"
+ATTESTATION_RECORDED = "attestation.recorded"
+CARD_EDITED = "card.edited"
+FINDING_SEVERITIES_CHANGED = "policy.finding_severities_changed"
+ALERT_RAISED = "alert.raised"  # an overdue condition, revalidation, reminder ...
+
+
+def finding(action: str) -> str:
+    """The event name of a change to a finding: ``finding.raise``, ``finding.close`` ..."""
+    return FINDING_PREFIX + action
+
+
 # -- monitoring ------------------------------------------------------------------------------
 FLAGGED_STALE = "monitoring.flagged_stale"
 STALE_CLEARED = "monitoring.stale_cleared"

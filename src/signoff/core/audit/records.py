@@ -42,8 +42,18 @@ class RecordProblem:
     problem: str
 
     def describe(self) -> str:
-        what = "signature" if self.kind == "decision" else "evidence"
+        what = _KIND_WORDS.get(self.kind, self.kind)
         return f"{what} #{self.record_id}: {self.problem}"
+
+
+_KIND_WORDS = {
+    "decision": "signature",
+    "evidence": "evidence",
+    "finding": "finding",
+    "condition": "conditions of signature",
+    "attestation": "attestation",
+    "card": "model-card edit",
+}
 
 
 def _payload(event: AuditEvent) -> dict[str, Any]:

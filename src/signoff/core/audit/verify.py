@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit.chain import ChainReport, verify_chain
 from signoff.core.audit.records import RecordProblem, check_records
+from signoff.core.audit.risk_records import risk_record_problems
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,15 @@ class AuditReport:
             )
             lines.extend(f"  {problem.describe()}" for problem in self.records)
         elif self.chain.intact:
-            lines.append("every signature and every piece of evidence matches its audit event")
+            lines.append(
+                "every signature and every piece of evidence matches its audit event "
+                "(findings, conditions, attestations and model-card edits too)"
+            )
         return "\n".join(lines)
 
 
 def verify_registry(session: Session, against: tuple[int, str] | None = None) -> AuditReport:
     """Walk the chain (against an exported head if given) and cross-check the records."""
     _decisions, _evidence, problems = check_records(session)
+    problems = [*problems, *risk_record_problems(session)]
     return AuditReport(verify_chain(session, against), problems)

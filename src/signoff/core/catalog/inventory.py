@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import QueryableAttribute, Session, object_session
 
+from signoff.core.catalog.revalidation import overdue_cutoffs, revalidation_condition
 from signoff.core.catalog.words import flag_word
 from signoff.core.db.schema import DO_NOT_USE, Consumer, Decision, Model, Version
 
@@ -32,7 +33,14 @@ INVENTORY_SORT_KEYS = {
     "latest_state": Model.latest_state,
     "last_activity_at": Model.last_activity_at,
 }
-FLAGS = ("stale", "open_review", "dnu_consumed", "dnu_used")
+FLAGS = (
+    "stale",
+    "open_review",
+    "dnu_consumed",
+    "dnu_used",
+    "condition_overdue",
+    "revalidation_overdue",
+)
 
 
 @dataclass
@@ -48,6 +56,11 @@ class InventoryQuery:
     descending: bool = False
     offset: int = 0
     limit: int | None = 200
+    #: the moment "overdue" is judged at (None: now); a report or a test may move the clock
+    now: datetime | None = None
+
+    def moment(self) -> datetime:
+        return self.now or datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -71,10 +84,20 @@ class InventoryRow:
     #: for a raised do-not-use flag: which version, why it was marked, and who still uses it
     dnu_detail: str = ""
     dnu_used: bool = False
+    condition_due: date | None = None
+    last_validated_at: datetime | None = None
+    #: a condition on a signature is past its date / the live version is past revalidation
+    condition_overdue: bool = False
+    revalidation_overdue: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("last_activity_at", "review_waiting_since"):
+        for key in (
+            "last_activity_at",
+            "review_waiting_since",
+            "condition_due",
+            "last_validated_at",
+        ):
             value = getattr(self, key)
             data[key] = value.isoformat() if value else None
         return data
@@ -115,10 +138,33 @@ class InventoryRow:
                 "Do not use, still used: executions or predictions of a version marked do not "
                 "use were reported after its consumers were told"
             )
+        if self.condition_overdue:
+            reasons["condition_overdue"] = (
+                f"Condition overdue: a condition on a signature was due {self.condition_due}"
+                if self.condition_due
+                else "Condition overdue: a condition on a signature is past its date"
+            )
+        if self.revalidation_overdue:
+            since = (
+                f" (last validated {self.last_validated_at:%Y-%m-%d})"
+                if self.last_validated_at
+                else ""
+            )
+            reasons["revalidation_overdue"] = (
+                f"Revalidation overdue: the live version is past its tier's interval{since}"
+            )
         return reasons
 
+    def judge_overdue(self, now: datetime, cutoffs: dict[str, datetime]) -> None:
+        """Set the overdue flags as of *now* (*cutoffs*: :func:`overdue_cutoffs` at *now*)."""
+        self.condition_overdue = self.condition_due is not None and self.condition_due < now.date()
+        cutoff = cutoffs.get(self.risk_tier, cutoffs["high"])
+        self.revalidation_overdue = self.live_version is not None and (
+            self.last_validated_at is None or self.last_validated_at < cutoff
+        )
 
-def _filtered(query: InventoryQuery) -> Select[Model]:
+
+def _filtered(session: Session, query: InventoryQuery) -> Select[Model]:
     stmt = select(Model)
     conditions: list[ColumnElement[bool]] = []
     if query.search.strip():
@@ -145,7 +191,13 @@ def _filtered(query: InventoryQuery) -> Select[Model]:
         "dnu_consumed": Model.flag_dnu_consumed,
         "dnu_used": Model.flag_dnu_used,
     }
-    flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
+    flag_conditions: list[ColumnElement[bool]] = [
+        flag_columns[f].is_(True) for f in query.flags if f in flag_columns
+    ]
+    if "condition_overdue" in query.flags:
+        flag_conditions.append(Model.condition_due < query.moment().date())
+    if "revalidation_overdue" in query.flags:
+        flag_conditions.append(revalidation_condition(overdue_cutoffs(session, query.moment())))
     if flag_conditions:
         conditions.append(or_(*flag_conditions))
     if conditions:
@@ -163,13 +215,15 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     column = INVENTORY_SORT_KEYS.get(query.sort, Model.name)
     order = column.desc() if query.descending else column.asc()
     stmt = (
-        _filtered(query)
+        _filtered(session, query)
         .with_only_columns(*_ROW_COLUMNS.values())
         .order_by(order, Model.id)
         .offset(query.offset)
     )
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
+    now = query.moment()
+    cutoffs = overdue_cutoffs(session, now)
     with _collector_paused():
         rows = [
             InventoryRow(**dict(zip(_ROW_FIELDS, row, strict=False)), tags=_tags(row[-1]))
@@ -178,6 +232,7 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     details = dnu_details(session, [r.id for r in rows if r.dnu_consumed])
     for row in rows:
         row.dnu_detail = details.get(row.id, "")
+        row.judge_overdue(now, cutoffs)
     return rows
 
 
@@ -251,7 +306,7 @@ def _collector_paused() -> Iterator[None]:
 
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
     """How many models match the query (ignoring its page)."""
-    stmt = _filtered(query or InventoryQuery()).with_only_columns(func.count(Model.id))
+    stmt = _filtered(session, query or InventoryQuery()).with_only_columns(func.count(Model.id))
     return session.scalar(stmt) or 0
 
 
@@ -268,13 +323,16 @@ def facet_values(session: Session) -> dict[str, list[str]]:
     }
 
 
-def inventory_row(m: Model) -> InventoryRow:
-    """The inventory row of one loaded model."""
+def inventory_row(m: Model, now: datetime | None = None) -> InventoryRow:
+    """The inventory row of one loaded model (overdue judged at *now*, default now)."""
     values = {name: getattr(m, _ROW_COLUMNS[name].key) for name in _ROW_FIELDS}
     row = InventoryRow(**values, tags=_tags(m.tags))
     session = object_session(m)
     if row.dnu_consumed and session is not None:
         row.dnu_detail = dnu_details(session, [m.id]).get(m.id, "")
+    if session is not None:
+        moment = now or datetime.now(UTC).replace(tzinfo=None)
+        row.judge_overdue(moment, overdue_cutoffs(session, moment))
     return row
 
 
@@ -298,6 +356,8 @@ _ROW_COLUMNS: dict[str, QueryableAttribute[Any] | Label[str]] = {
     "dnu_consumed": Model.flag_dnu_consumed,
     "review_waiting_since": Model.review_waiting_since,
     "dnu_used": Model.flag_dnu_used,
+    "condition_due": Model.condition_due,
+    "last_validated_at": Model.last_validated_at,
     "tags": type_coerce(Model.tags, String).label("tags"),
 }
 _ROW_FIELDS = tuple(_ROW_COLUMNS)[:-1]  # every field but the tags, which _tags decodes

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.catalog.lookup import live_version_of
+from signoff.core.catalog.revalidation import earliest_condition_due, last_validation
 from signoff.core.db.schema import (
     DO_NOT_USE,
     IN_REVIEW,
@@ -19,8 +20,9 @@ from signoff.core.db.schema import (
 
 
 def refresh_model_summary(session: Session, model_id: int) -> None:
-    """Recompute latest/live version, counts, activity and the review and do-not-use flags
-    (consumed: still pinned or live; used: executions or predictions after the notice).
+    """Recompute latest/live version, counts, activity, the review and do-not-use flags
+    (consumed: still pinned or live; used: executions or predictions after the notice), and
+    the model-risk clocks (last validation of the live version, earliest condition due).
 
     The stale flag belongs to monitoring (``signoff.core.monitoring.windows``) and is left alone.
     On PostgreSQL the database recomputes the columns itself (``signoff_refresh_summary``: no
@@ -57,6 +59,8 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     model.flag_open_review = waiting is not None
     model.review_waiting_since = waiting
     model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live.id if live else None)
+    model.last_validated_at = last_validation(session, live.id) if live else None
+    model.condition_due = earliest_condition_due(session, model_id)
     model.flag_dnu_used = _dnu_still_used(session, model_id)
     # the history's times: when versions were published and moved, and when decisions and
     # evidence were signed (an import or the demo back-dates those; the audit chain's own

@@ -75,6 +75,8 @@ FLAG_WORDS: dict[str, str] = {
     "open_review": "open review",
     "dnu_consumed": "do-not-use still consumed",
     "dnu_used": "do-not-use still used",
+    "condition_overdue": "condition overdue",
+    "revalidation_overdue": "revalidation overdue",
 }
 #: the actions' titles, as the lifecycle declares them ("Submit for review")
 ACTION_WORDS: dict[str, str] = {name: action.title for name, action in lc.ACTIONS.items()}

@@ -48,20 +48,35 @@ STALE_SETTERS = ("validator", "business_owner", "release_manager", "auditor", "a
 #: who may change a model's risk tier (an audited governance decision, never a manifest)
 TIER_SETTERS = ("admin", "business_owner")
 
+#: which unresolved findings hold a gate, by severity: "block" (resolve it first) or
+#: "condition" (or sign with it as a condition: a date by which it must close)
+_FINDINGS_STRICT = {
+    PRODUCTION_USE: {"high": "block"},
+    GO_LIVE: {"high": "block", "medium": "condition"},
+}
+_FINDINGS_LOW = {PRODUCTION_USE: {"high": "block"}, GO_LIVE: {"high": "block"}}
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "high": {
         "gates": {PRODUCTION_USE: ["validator", "business_owner"], GO_LIVE: ["release_manager"]},
         "checks": ["reference_outputs", "robustness", "environment"],
+        "findings": _FINDINGS_STRICT,
+        "revalidation_months": 12,
     },
     "medium": {
         "gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
         "checks": ["reference_outputs", "environment"],
+        "findings": _FINDINGS_STRICT,
+        "revalidation_months": 24,
     },
     "low": {
         "gates": {PRODUCTION_USE: ["validator"], GO_LIVE: ["release_manager"]},
         "checks": ["reference_outputs"],
+        "findings": _FINDINGS_LOW,
+        "revalidation_months": 36,
     },
 }
+#: the policy keys a revision may leave out (they take the tier's default)
+OPTIONAL_POLICY_KEYS = ("findings", "revalidation_months")
 
 # -- who may act ---------------------------------------------------------------------------------
 #: the version's author, or an admin
@@ -74,6 +89,8 @@ MARKERS = "markers"
 DEPLOYERS = "deployers"
 #: every known person
 ANYONE = "anyone"
+#: validators: revalidate a live version
+VALIDATORS = "validators"
 
 WHO_ROLES: dict[str, tuple[str, ...]] = {
     AUTHOR_OR_ADMIN: ("author", "admin"),
@@ -82,6 +99,7 @@ WHO_ROLES: dict[str, tuple[str, ...]] = {
     DEPLOYERS: ("release_manager", "admin"),
     # every person who takes part in reviews (viewers read only; services do not comment)
     ANYONE: ("author", *SIGNING_ROLES),
+    VALIDATORS: ("validator",),
 }
 WHO_WORDS = {
     AUTHOR_OR_ADMIN: "its author or an admin",
@@ -89,6 +107,7 @@ WHO_WORDS = {
     MARKERS: "a validator, business owner, release manager or admin",
     DEPLOYERS: "a release manager or an admin",
     ANYONE: "anyone but a viewer",
+    VALIDATORS: "a validator",
 }
 
 
@@ -154,6 +173,9 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("go_live", "Go live", (READY,), LIVE, DEPLOYERS, False),
         Action("retire", "Retire", (LIVE, SUPERSEDED), RETIRED, DEPLOYERS, True),
+        # periodic revalidation: a validator signs that the live version is still fit for use
+        # (with findings as conditions); it resets the revalidation clock of the tier's policy
+        Action("revalidate", "Revalidate", (LIVE,), None, VALIDATORS, False, needs_comment=True),
     )
 }
 
@@ -168,6 +190,7 @@ NOT_NOW = {
     "do_not_use": "it is already marked do not use",
     "go_live": "it must be ready (approved and checked) first",
     "retire": "only a live or superseded version can be retired",
+    "revalidate": "only the live version is revalidated",
 }
 
 #: what a signature means, in words, recorded with the decision and shown to the signer;
@@ -183,6 +206,7 @@ MEANINGS = {
     "withdraw": "Withdrawn from review",
     "go_live": "Put live in {environment}",
     "retire": "Retired from use",
+    "revalidate": "Revalidated: still fit for use in production, signed as validator",
 }
 
 
@@ -274,12 +298,14 @@ __all__ = [
     "MARKERS",
     "MEANINGS",
     "NOT_NOW",
+    "OPTIONAL_POLICY_KEYS",
     "PRODUCTION_USE",
     "SIGNING_ROLES",
     "STALE_SETTERS",
     "STATE_COMPLETES",
     "STATE_REQUIRES",
     "TIER_SETTERS",
+    "VALIDATORS",
     "WHO_ROLES",
     "WHO_WORDS",
     "Action",

@@ -10,13 +10,18 @@ the one audit event, all in the caller's transaction.
 from __future__ import annotations
 
 from signoff.core.db import lifecycle as lc
+from signoff.core.db import model_risk as rk
 from signoff.core.db.pgrules import DEFINER, _action_case, _array
-from signoff.core.db.schema import PRODUCTION
+from signoff.core.db.schema import APPROVED, IN_REVIEW, LIVE, PRODUCTION, READY
+
+#: versions whose conditions still bind (as catalog.revalidation.BINDING_STATES)
+BINDING_STATES = (IN_REVIEW, APPROVED, READY, LIVE)
 
 DECIDE = f"""
 CREATE OR REPLACE FUNCTION signoff_decide(
     p_version integer, p_expected integer, p_action text, p_role text, p_comment text,
-    p_environment text, p_expected_live integer, p_check_live boolean, p_at timestamp)
+    p_environment text, p_expected_live integer, p_check_live boolean, p_at timestamp,
+    p_conditions jsonb DEFAULT '[]'::jsonb)
 RETURNS TABLE (decision_id integer, state_from text, state_to text, gate text, role text,
                gate_complete boolean, notified integer, row_version integer, meaning text)
 {DEFINER} AS $$
@@ -52,6 +57,7 @@ DECLARE
   live_version_id integer;
   live_number integer;
   live_actor text;
+  conds jsonb := coalesce(p_conditions, '[]'::jsonb);
 BEGIN
   CASE p_action
 {_action_case()}
@@ -125,6 +131,13 @@ BEGIN
       {" ".join(f"WHEN '{w}' THEN '{t}'" for w, t in lc.WHO_WORDS.items())} END
       || ' may ' || lower(a_title) || ' a version';
   END IF;
+  -- the conditions a signature carries, and the findings that hold the gate it signs
+  IF problem IS NULL THEN
+    problem := signoff__conditions_problem(v.id, p_action, conds, at_::date);
+  END IF;
+  IF problem IS NULL AND p_action = 'approve' THEN
+    problem := signoff__findings_problem(v.id, v_gate, conds, at_::date);
+  END IF;
   IF problem IS NULL AND p_action = 'go_live' THEN
     problem := signoff__state_problem(v.id, 'live');
     IF problem IS NULL THEN
@@ -153,6 +166,9 @@ BEGIN
   VALUES (v.id, session_user, at_, p_action, v_gate, v_role, v_meaning, comment,
           v.manifest_hash, v.review_round)
   RETURNING id INTO d_id;
+  INSERT INTO conditions (decision_id, finding_id, due)
+  SELECT d_id, (x ->> 'finding_id')::integer, (x ->> 'due')::date
+    FROM jsonb_array_elements(conds) x;
 
   new_state := coalesce(a_target, v.state);
   new_round := v.review_round;
@@ -221,6 +237,13 @@ BEGIN
     'meaning', v_meaning, 'comment', comment, 'manifest_hash', v.manifest_hash,
     'review_round', v.review_round, 'state_from', v.state, 'state_to', new_state,
     'gate_complete', complete, 'notified', n, 'at', signoff__iso(at_));
+  IF jsonb_array_length(conds) > 0 THEN
+    payload := payload || jsonb_build_object('conditions', (
+      SELECT jsonb_agg(jsonb_build_object('finding_id', (x ->> 'finding_id')::integer,
+                                          'due', (x ->> 'due')::date::text)
+                       ORDER BY (x ->> 'finding_id')::integer)
+        FROM jsonb_array_elements(conds) x));
+  END IF;
   IF p_action = 'go_live' THEN
     payload := payload
                || jsonb_build_object('environment', env, 'superseded', to_jsonb(superseded));
@@ -315,6 +338,8 @@ DECLARE
   waiting timestamp;
   dnu boolean;
   last_at timestamp;
+  validated timestamp;
+  cond_due date;
 BEGIN
   SELECT * INTO m FROM models WHERE id = p_model;
   IF NOT FOUND THEN
@@ -338,6 +363,16 @@ BEGIN
                   (SELECT max(created_at) FROM versions WHERE model_id = p_model),
                   (SELECT max(at) FROM audit_events WHERE model_id = p_model AND seq > 0))
     INTO last_at;
+  -- model risk: the live version's last validation, and the earliest condition still due
+  SELECT max(d.at) INTO validated FROM decisions d
+   WHERE d.version_id = live_id
+     AND ((d.action = 'approve' AND d.gate = '{lc.PRODUCTION_USE}') OR d.action = 'revalidate');
+  SELECT min(c.due) INTO cond_due FROM conditions c
+    JOIN findings f ON f.id = c.finding_id
+    JOIN decisions d ON d.id = c.decision_id
+    JOIN versions ver ON ver.id = d.version_id
+   WHERE f.model_id = p_model AND f.status = ANY({_array(rk.UNRESOLVED)})
+     AND ver.state = ANY({_array(BINDING_STATES)});
   UPDATE models SET
     latest_version = (SELECT number FROM versions WHERE model_id = p_model
                        ORDER BY number DESC LIMIT 1),
@@ -348,6 +383,8 @@ BEGIN
     flag_open_review = waiting IS NOT NULL,
     review_waiting_since = waiting,
     flag_dnu_consumed = coalesce(dnu, false),
+    last_validated_at = validated,
+    condition_due = cond_due,
     last_activity_at = coalesce(last_at, m.created_at),
     search_text = lower(concat_ws(' ', m.name, coalesce(m.title, ''), coalesce(m.owner, ''),
                         (SELECT string_agg(t, ' ' ORDER BY n) FROM

@@ -45,6 +45,7 @@ RESERVED_ACTIONS = (
     "consumers.%",
     "consumer_secrets.%",
     "settings.%",
+    "finding.%",
 )
 AUDITED_TABLES = ("policies", "users", "user_roles", "consumers", "consumer_secrets", "settings")
 
@@ -52,7 +53,8 @@ _SUMMARY_RESET = (
     "NEW.latest_version := NULL; NEW.latest_state := NULL; NEW.live_version := NULL; "
     "NEW.version_count := 0; NEW.flag_stale := false; NEW.stale_reason := ''; "
     "NEW.flag_open_review := false; NEW.flag_dnu_consumed := false; "
-    "NEW.review_waiting_since := NULL;"
+    "NEW.review_waiting_since := NULL; NEW.last_validated_at := NULL; "
+    "NEW.condition_due := NULL;"
 )
 
 

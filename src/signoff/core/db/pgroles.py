@@ -71,7 +71,8 @@ WRITING_HELPERS = ("signoff__enqueue", "signoff__event", "signoff__audit_row")
 
 # function -> the groups that may call it (everything else is revoked from PUBLIC)
 FUNCTION_GRANTS = {
-    "signoff_decide(integer, integer, text, text, text, text, integer, boolean, timestamp)": (
+    "signoff_decide(integer, integer, text, text, text, text, integer, boolean, timestamp, "
+    "jsonb)": (
         "signoff_author",
         "signoff_reviewer",
         "signoff_auditor",
@@ -97,6 +98,13 @@ FUNCTION_GRANTS = {
     ),
     "signoff_set_risk_tier(integer, text, text)": ("signoff_reviewer", "signoff_admin"),
     "signoff_refresh_summary(integer)": WRITERS,
+    # findings: validators and auditors raise and judge, authors and owners answer
+    "signoff_finding(text, integer, integer, integer, jsonb, text, integer, timestamp)": (
+        "signoff_author",
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
+    ),
 }
 
 

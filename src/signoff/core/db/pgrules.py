@@ -150,9 +150,16 @@ DECLARE
   found jsonb;
   tier text := CASE WHEN p_tier IN ('high', 'medium', 'low') THEN p_tier ELSE 'high' END;
 BEGIN
+  -- a revision that leaves the model-risk keys out takes the tier's defaults for them
   SELECT jsonb_build_object('risk_tier', p.risk_tier, 'revision', p.revision,
                             'gates', p.rules::jsonb -> 'gates',
-                            'checks', coalesce(p.rules::jsonb -> 'checks', '[]'::jsonb))
+                            'checks', coalesce(p.rules::jsonb -> 'checks', '[]'::jsonb),
+                            'findings', coalesce(p.rules::jsonb -> 'findings',
+                              (SELECT {_defaults_case().replace("p_tier", "tier")}) -> 'findings'),
+                            'revalidation_months', coalesce(
+                              p.rules::jsonb -> 'revalidation_months',
+                              (SELECT {_defaults_case().replace("p_tier", "tier")})
+                                -> 'revalidation_months'))
     INTO found FROM policies p WHERE p.risk_tier = tier ORDER BY p.revision DESC LIMIT 1;
   IF found IS NOT NULL THEN
     RETURN found;
@@ -267,6 +274,7 @@ DECLARE
   step text;
   is_strict boolean;
   missing text[];
+  problem text;
 BEGIN
   FOREACH step IN ARRAY CASE p_state
       {" ".join(f"WHEN '{s}' THEN {_array(req)}" for s, req in lc.STATE_REQUIRES.items())}
@@ -283,6 +291,13 @@ BEGIN
       IF cardinality(missing) > 0 THEN
         RETURN 'the ' || CASE step {_gate_short_case()} END
                || ' gate still needs ' || array_to_string(missing, ', ');
+      END IF;
+      IF is_strict THEN  -- the gate being completed is held by unresolved findings too
+        problem := signoff__findings_problem(p_version, step, '[]'::jsonb,
+                                             (now() AT TIME ZONE 'UTC')::date);
+        IF problem IS NOT NULL THEN
+          RETURN problem;
+        END IF;
       END IF;
     END IF;
   END LOOP;
@@ -346,7 +361,7 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') 
 """
 
 FUNCTION_NAMES = (
-    "signoff_decide(integer, integer, text, text, text, text, integer, boolean, timestamp)",
+    "signoff_decide(integer, integer, text, text, text, text, integer, boolean, timestamp, jsonb)",
     "signoff_mark_ready(integer)",
     "signoff_record_evidence(integer, text, boolean, text, jsonb)",
     "signoff_set_risk_tier(integer, text, text)",
@@ -364,9 +379,12 @@ def statements(block: str) -> list[str]:
 def rules_sql() -> list[str]:
     """Every function, in an order PostgreSQL accepts (helpers first); idempotent."""
     from signoff.core.db.pgdecide import DECIDE, EVIDENCE, SUMMARY
+    from signoff.core.db.pgrisk import RISK
 
     return [
-        st for block in (HELPERS, ENQUEUE, SUMMARY, DECIDE, EVIDENCE) for st in statements(block)
+        st
+        for block in (HELPERS, ENQUEUE, SUMMARY, RISK, DECIDE, EVIDENCE)
+        for st in statements(block)
     ]
 
 

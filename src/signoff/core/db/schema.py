@@ -12,13 +12,14 @@ which may hold 100,000 versions, is a single indexed query over one table.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -122,6 +123,11 @@ class Model(Base):
         Boolean, default=False, server_default="0", index=True
     )
     review_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
+    # model risk: when the live version was last validated (its production-use approval or
+    # its latest revalidation), and the earliest date a condition on a signature is due by;
+    # "overdue" is judged against these at query time, so it needs no job to turn true
+    last_validated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    condition_due: Mapped[date | None] = mapped_column(Date, index=True)
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="model", order_by="Version.number", cascade="all, delete-orphan"
@@ -643,3 +649,107 @@ class ServiceKey(Base):
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
+
+
+# -- model risk management (see signoff.core.db.model_risk) ----------------------------------
+class Finding(Base):
+    """A finding on a version (or a whole model): an issue, a limitation or a policy exception.
+
+    The row is the finding as it stands; every change to it is a :class:`FindingChange` with
+    the whole state after the change, recorded by the same audited decision.
+    """
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40), default="issue")
+    owner: Mapped[str] = mapped_column(String(200))
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(40), default="open", index=True)
+    compensating_controls: Mapped[str] = mapped_column(Text, default="")
+    expires: Mapped[date | None] = mapped_column(Date)
+    raised_by: Mapped[str] = mapped_column(String(200))
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class FindingChange(Base):
+    """One audited change to a finding (insert-only): who, when, what, and the state after."""
+
+    __tablename__ = "finding_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    status_from: Mapped[str] = mapped_column(String(40), default="")
+    status_to: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Condition(Base):
+    """A finding a signature was given on condition of: it must be resolved by *due*."""
+
+    __tablename__ = "conditions"
+    __table_args__ = (
+        UniqueConstraint("decision_id", "finding_id", name="uq_conditions_decision_finding"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    due: Mapped[date] = mapped_column(Date)
+
+
+class AttestationPeriod(Base):
+    """A round in which every model's owner attests that its inventory entry is true."""
+
+    __tablename__ = "attestation_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    due: Mapped[date] = mapped_column(Date)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_by: Mapped[str] = mapped_column(String(200), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    scope: Mapped[list[Any]] = mapped_column(default=list)  # model ids in scope when opened
+
+
+class Attestation(Base):
+    """An owner's statement about one model in a period: attested as is, or corrected."""
+
+    __tablename__ = "attestations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("attestation_periods.id"), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    verdict: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    corrections: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CardEntry(Base):
+    """An audited edit of one model-card field, of a version (or of the model as a whole)."""
+
+    __tablename__ = "card_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)

@@ -10,6 +10,7 @@ changed and who did it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from signoff.core.governance.outcome import Outcome
 
 DECIDE = text(
     "SELECT * FROM signoff_decide(:version, :expected, :action, :role, :comment, :environment, "
-    ":expected_live, :check_live, :at)"
+    ":expected_live, :check_live, :at, CAST(:conditions AS jsonb))"
 )
 
 
@@ -105,6 +106,7 @@ def decide_in_database(
     expected_row_version: int | None,
     expected_live_version: Any,
     at: datetime | None,
+    conditions: list[dict[str, Any]] | None = None,
 ) -> Outcome:
     """Record *action* on *version* through ``signoff_decide``; returns what it did."""
     from signoff.core.governance.workflow import UNSET
@@ -120,6 +122,7 @@ def decide_in_database(
         "expected_live": None if expected_live_version is UNSET else expected_live_version,
         "check_live": expected_live_version is not UNSET,
         "at": at,
+        "conditions": json.dumps(conditions or []),
     }
     model_name, number, version_id = version.model.name, version.number, version.id
     try:

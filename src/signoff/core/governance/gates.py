@@ -12,7 +12,8 @@ audit event records it with the same content (:mod:`signoff.core.audit.records`)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,13 @@ from signoff.core.audit.records import check_records
 from signoff.core.common.errors import TransitionError
 from signoff.core.common.text import text_problem
 from signoff.core.db import lifecycle as lc
+from signoff.core.db.registry import db_now
 from signoff.core.db.schema import APPROVED, PRODUCTION, Decision, Evidence, Version
+from signoff.core.governance.finding_gates import (
+    ConditionRequest,
+    conditions_problem,
+    gate_findings_problem,
+)
 from signoff.core.governance.people import roles_of
 from signoff.core.governance.policy import required_for
 
@@ -135,9 +142,18 @@ def checks_outstanding(session: Session, version: Version, *, strict: bool = Tru
 
 
 def state_problem(
-    session: Session, version: Version, state: str, *, writing: int | None = None
+    session: Session,
+    version: Version,
+    state: str,
+    *,
+    writing: int | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """Why *version* may not be in *state* now ('' when its gates allow it)."""
+    """Why *version* may not be in *state* now ('' when its gates allow it).
+
+    The gate being completed by the move is also held by unresolved findings its policy names
+    (unless a signature at it carries them as conditions, where the policy allows that).
+    """
     for step in lc.STATE_REQUIRES.get(state, ()):
         strict = lc.STATE_COMPLETES.get(state) == step
         if step == lc.CHECKS_STEP:
@@ -148,6 +164,11 @@ def state_problem(
             missing = missing_roles(session, version, step, strict=strict, writing=writing)
             if missing:
                 return f"the {lc.GATE_SHORT[step]} gate still needs {', '.join(missing)}"
+            if strict:
+                today = (now or db_now(session)).date()
+                held = gate_findings_problem(session, version, step, [], today, writing=writing)
+                if held:
+                    return held
     return ""
 
 
@@ -163,12 +184,16 @@ def check_allowed(
     actor: str,
     role: str | None = None,
     comment: str | None = None,
+    *,
+    conditions: Sequence[ConditionRequest] | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Raise TransitionError unless *actor* may take *action* now; returns the role to sign as.
 
     Writes nothing: the GUI uses it to enable buttons and to give the reason when disabled.
-    *comment* None skips the comment check (the comment is not written yet). The database's
-    ``signoff_decide`` asks the same questions in the same order.
+    *comment* None skips the comment check (the comment is not written yet); *conditions*
+    None leaves out the findings a signature's conditions could waive (they are not chosen
+    yet). The database's ``signoff_decide`` asks the same questions in the same order.
     """
     spec = lc.ACTIONS.get(action)
     if spec is None:
@@ -203,8 +228,19 @@ def check_allowed(
         chosen = _signing_role(session, version, action, actor, role, held, refuse)
     elif not held & set(lc.WHO_ROLES[spec.who]):
         raise refuse(f"only {lc.WHO_WORDS[spec.who]} may {spec.title.lower()} a version")
+    today = (now or db_now(session)).date()
+    if conditions:
+        problem = conditions_problem(session, version, action, conditions, today)
+        if problem:
+            raise refuse(problem)
+    if action == "approve":
+        problem = gate_findings_problem(
+            session, version, current_gate(version.state), conditions, today
+        )
+        if problem:
+            raise refuse(problem)
     if action == "go_live":
-        problem = state_problem(session, version, lc.ACTIONS["go_live"].target or "")
+        problem = state_problem(session, version, lc.ACTIONS["go_live"].target or "", now=now)
         if problem:
             raise refuse(problem)
     return chosen

@@ -8,6 +8,7 @@ built-in default (revision 0), so a fresh registry already has sensible rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +18,8 @@ from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db import lifecycle as lc
-from signoff.core.db.schema import RISK_TIERS, Policy, Version
+from signoff.core.db import model_risk as rk
+from signoff.core.db.schema import RISK_TIERS, Policy, Setting, Version
 from signoff.core.governance.people import require_admin
 
 # the gates, the roles and checks a policy may name, and the defaults are part of the one
@@ -44,6 +46,10 @@ class PolicyRules:
     gates: dict[str, list[str]] = field(default_factory=dict)
     checks: list[str] = field(default_factory=list)
     created_by: str = ""
+    #: gate -> severity -> "block" or "condition": which unresolved findings hold the gate
+    findings: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: how often a live version of the tier is revalidated
+    revalidation_months: int = 0
 
     def roles_for(self, gate: str) -> list[str]:
         return list(self.gates.get(gate, []))
@@ -51,6 +57,10 @@ class PolicyRules:
     def required(self, step: str) -> list[str]:
         """The roles a gate needs, or the checks for the ``checks`` step."""
         return list(self.checks) if step == lc.CHECKS_STEP else self.roles_for(step)
+
+    def findings_at(self, gate: str) -> dict[str, str]:
+        """Severity -> what an unresolved finding of it does at *gate* (block / condition)."""
+        return dict(self.findings.get(gate, {}))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PolicyRules:
@@ -61,6 +71,8 @@ class PolicyRules:
             {g: list(r) for g, r in dict(data.get("gates", {})).items()},
             list(data.get("checks", [])),
             str(data.get("created_by", "")),
+            _findings_rules(data.get("findings")),
+            int(data.get("revalidation_months") or 0),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -70,14 +82,32 @@ class PolicyRules:
             "gates": {g: list(r) for g, r in self.gates.items()},
             "checks": list(self.checks),
             "created_by": self.created_by,
+            "findings": {g: dict(m) for g, m in self.findings.items()},
+            "revalidation_months": self.revalidation_months,
         }
 
 
-def validate_rules(rules: dict[str, Any]) -> dict[str, Any]:
-    """Check a rules document; return it normalised or raise PolicyError naming the problem."""
+def _findings_rules(value: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(g): {str(s): str(m) for s, m in modes.items()}
+        for g, modes in value.items()
+        if isinstance(modes, dict)
+    }
+
+
+def validate_rules(
+    rules: dict[str, Any], severities: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Check a rules document; return it normalised or raise PolicyError naming the problem.
+
+    *severities*: the finding severities configured (the ``findings`` rules may name only
+    those); None does not check them.
+    """
     if not isinstance(rules, dict):
         raise PolicyError("a policy must be a JSON object with 'gates' and 'checks'")
-    unknown = set(rules) - {"gates", "checks"}
+    unknown = set(rules) - {"gates", "checks", *lc.OPTIONAL_POLICY_KEYS}
     if unknown:
         raise PolicyError(f"unknown policy key(s): {', '.join(sorted(unknown))}")
     gates = rules.get("gates")
@@ -99,7 +129,37 @@ def validate_rules(rules: dict[str, Any]) -> dict[str, Any]:
     checks = rules.get("checks", [])
     if not isinstance(checks, list) or any(c not in CHECKS for c in checks):
         raise PolicyError(f"'checks' must be a list drawn from {', '.join(CHECKS)}")
-    return {"gates": clean, "checks": sorted(set(checks), key=CHECKS.index)}
+    out: dict[str, Any] = {"gates": clean, "checks": sorted(set(checks), key=CHECKS.index)}
+    if "findings" in rules:
+        out["findings"] = _validate_findings(rules["findings"], severities)
+    if "revalidation_months" in rules:
+        months = rules["revalidation_months"]
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120:
+            raise PolicyError("'revalidation_months' must be a whole number from 1 to 120")
+        out["revalidation_months"] = months
+    return out
+
+
+def _validate_findings(value: Any, severities: tuple[str, ...] | None) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) - set(GATES):
+        raise PolicyError(f"'findings' must map gates ({', '.join(GATES)}) to severities")
+    clean: dict[str, dict[str, str]] = {}
+    for gate, modes in value.items():
+        if not isinstance(modes, dict):
+            raise PolicyError(f"'findings' of gate '{gate}' must map severities to block/condition")
+        for severity, mode in modes.items():
+            if mode not in rk.FINDING_MODES:
+                raise PolicyError(
+                    f"'findings' of gate '{gate}': {severity} must be "
+                    f"{' or '.join(rk.FINDING_MODES)}, not {mode!r}"
+                )
+            if severities is not None and severity not in severities:
+                raise PolicyError(
+                    f"'findings' of gate '{gate}': unknown severity '{severity}'; "
+                    f"severities are {', '.join(severities)}"
+                )
+        clean[gate] = dict(modes)
+    return clean
 
 
 def _check_tier(tier: str) -> None:
@@ -107,27 +167,36 @@ def _check_tier(tier: str) -> None:
         raise PolicyError(f"unknown risk tier '{tier}'; tiers are {', '.join(RISK_TIERS)}")
 
 
-def current_policy(session: Session, risk_tier: str) -> PolicyRules:
-    """The newest policy revision for *risk_tier*, or the built-in default (revision 0)."""
+def current_policy(session: Session, risk_tier: str, at: datetime | None = None) -> PolicyRules:
+    """The newest policy revision for *risk_tier*, or the built-in default (revision 0).
+
+    *at*: the revision that was in force then (for reports "as of" a past date).
+    """
     tier = risk_tier if risk_tier in RISK_TIERS else "high"  # unknown tiers get the strictest
-    row = session.scalar(
-        select(Policy).where(Policy.risk_tier == tier).order_by(Policy.revision.desc()).limit(1)
-    )
+    stmt = select(Policy).where(Policy.risk_tier == tier)
+    if at is not None:
+        stmt = stmt.where(Policy.created_at <= at)
+    row = session.scalar(stmt.order_by(Policy.revision.desc()).limit(1))
+    default = DEFAULT_RULES[tier]
     if row is None:
-        rules = DEFAULT_RULES[tier]
         return PolicyRules(
             tier,
             0,
-            {g: list(r) for g, r in rules["gates"].items()},
-            list(rules["checks"]),
+            {g: list(r) for g, r in default["gates"].items()},
+            list(default["checks"]),
             "built-in default",
+            _findings_rules(default["findings"]),
+            int(default["revalidation_months"]),
         )
+    # a revision that leaves the model-risk keys out takes the tier's defaults for them
     return PolicyRules(
         tier,
         row.revision,
         {g: list(r) for g, r in row.rules["gates"].items()},
         list(row.rules.get("checks", [])),
         row.created_by,
+        _findings_rules(row.rules.get("findings", default["findings"])),
+        int(row.rules.get("revalidation_months") or default["revalidation_months"]),
     )
 
 
@@ -158,7 +227,7 @@ def set_policy(
 ) -> PolicyRules:
     """Store *rules* as the next revision for *risk_tier*; admins only, audited."""
     _check_tier(risk_tier)
-    clean = validate_rules(rules)
+    clean = validate_rules(rules, configured_severities(session))
     bootstrap = require_admin(session, actor)
     last = session.scalar(select(func.max(Policy.revision)).where(Policy.risk_tier == risk_tier))
     before = current_policy(session, risk_tier)
@@ -189,3 +258,13 @@ def set_policy(
 def all_policies(session: Session) -> list[PolicyRules]:
     """The policy in force for every tier."""
     return [current_policy(session, tier) for tier in RISK_TIERS]
+
+
+def configured_severities(session: Session) -> tuple[str, ...]:
+    """The finding severities in use, most severe first (an admin's setting, else the
+    declared default: high, medium, low)."""
+    row = session.get(Setting, rk.SEVERITIES_SETTING)
+    values = row.value.get("severities") if row is not None else None
+    if isinstance(values, list) and values and all(isinstance(v, str) and v for v in values):
+        return tuple(values)
+    return rk.DEFAULT_SEVERITIES

@@ -9,11 +9,12 @@ The desktop's decision dialog and the command line both sign through :func:`sign
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import PRODUCTION
+from signoff.core.governance.finding_gates import ConditionRequest
 from signoff.core.governance.identity import verify_password
 from signoff.core.governance.workflow import Outcome, run_transition
 
@@ -22,7 +23,8 @@ from signoff.core.governance.workflow import Outcome, run_transition
 class DecisionRequest:
     """What the signer entered: the action, the role signed in, the comment, the password.
 
-    *password* is None when none was asked for (the embedded registry).
+    *password* is None when none was asked for (the embedded registry). *conditions*: findings
+    an approval or a revalidation is given on condition of (each to be resolved by a date).
     """
 
     action: str
@@ -30,6 +32,7 @@ class DecisionRequest:
     comment: str
     password: str | None
     environment: str = PRODUCTION
+    conditions: tuple[ConditionRequest, ...] = field(default=())
 
 
 def sign_decision(
@@ -56,6 +59,8 @@ def sign_decision(
     }
     if request.role:
         kwargs["role"] = request.role
+    if request.conditions:
+        kwargs["conditions"] = request.conditions
     if request.action == "go_live":
         kwargs["expected_live_version"] = expected_live
         kwargs["environment"] = request.environment

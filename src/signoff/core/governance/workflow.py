@@ -18,7 +18,7 @@ of them the author.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -45,6 +45,7 @@ from signoff.core.db.schema import (
     REJECTED,
     RETIRED,
     SUPERSEDED,
+    Condition,
     Consumer,
     Decision,
     Deployment,
@@ -53,6 +54,7 @@ from signoff.core.db.schema import (
 )
 from signoff.core.governance.decide_pg import decide_in_database, last_change
 from signoff.core.governance.deployment import record_go_live
+from signoff.core.governance.finding_gates import ConditionRequest, conditions_json
 from signoff.core.governance.gates import (
     ACTION_TITLES,
     ACTIONS,
@@ -177,11 +179,14 @@ def transition(
     expected_row_version: int | None = None,
     expected_live_version: int | None = UNSET,
     at: datetime | None = None,
+    conditions: Sequence[ConditionRequest] = (),
 ) -> Outcome:
     """Take *action* on ``model vNUMBER`` as *actor* in the caller's write transaction.
 
     *at* back-dates the decision (only for importing history and the demo; by default, and
-    always on PostgreSQL where a trigger stamps it, the database's time).
+    always on PostgreSQL where a trigger stamps it, the database's time). *conditions*: the
+    findings an approval or a revalidation is given on condition of, each with the date by
+    which it must be resolved (recorded with the signature and its audit event).
 
     Raises TransitionError (not allowed now, with the reason), ConcurrentChangeError (the
     version or the live version changed since the caller looked) or NotFoundError.
@@ -189,7 +194,10 @@ def transition(
     version = _lock_version(session, model, number)
     _check_fresh(session, version, expected_row_version)
     comment = (comment or "").strip(BLANKS)  # str.strip() would hide some control characters
-    role = check_allowed(session, version, action, actor, role, comment)
+    conditions = list(conditions)
+    role = check_allowed(
+        session, version, action, actor, role, comment, conditions=conditions, now=at
+    )
     if session.get_bind().dialect.name == "postgresql":
         return decide_in_database(
             session,
@@ -201,6 +209,7 @@ def transition(
             expected_row_version=expected_row_version,
             expected_live_version=expected_live_version,
             at=at,
+            conditions=conditions_json(conditions),
         )
     now = at or db_now(session)
     before, gate = version.state, current_gate(version.state)
@@ -220,6 +229,12 @@ def transition(
         review_round=version.review_round,
     )
     session.add(decision)
+    if conditions:
+        session.flush()
+        session.add_all(
+            Condition(decision_id=decision.id, finding_id=c.finding_id, due=c.due)
+            for c in conditions
+        )
     gate_complete, notified, payload = False, 0, {}
     if action == "submit":
         # a new review round, judged under the policy in force now
@@ -272,7 +287,7 @@ def transition(
         flag_modified(version, "state")
     _flush(session, version)
     if version.state != before and version.state in STATE_REQUIRES:
-        problem = state_problem(session, version, version.state, writing=decision.id)
+        problem = state_problem(session, version, version.state, writing=decision.id, now=now)
         if problem:  # cannot happen when check_allowed held; never trust it
             raise TransitionError(f"cannot move {model} v{number} to {version.state}: {problem}")
     payload = {
@@ -290,12 +305,15 @@ def transition(
         "notified": notified,
         "at": now,
     }
+    if conditions:
+        payload["conditions"] = conditions_json(conditions)
     if action == "go_live":
         notified = _go_live(
             session, version, actor, environment, expected_live_version, payload, now
         )
     else:
-        if version.state != before or notified:
+        if version.state != before or notified or conditions or action == "revalidate":
+            # a revalidation resets the clock; conditions set the earliest due date
             refresh_model_summary(session, version.model_id)
         else:  # a comment or a partial signature: only the activity time moves
             version.model.last_activity_at = now
@@ -431,7 +449,12 @@ def note_evidence(
         entity_id=f"{model} v{number}",
         model_id=version.model_id,
         version_id=version.id,
-        payload={"state_from": APPROVED, "state_to": READY, "manifest_hash": version.manifest_hash},
+        payload={
+            "state_from": APPROVED,
+            "state_to": READY,
+            "manifest_hash": version.manifest_hash,
+            "at": now,
+        },
     )
     return True
 

@@ -31,6 +31,7 @@ from signoff.core.artifacts.protocol import Store
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.lookup import live_version_of
+from signoff.core.catalog.revalidation import OVERDUE, revalidation_of
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import PRODUCTION, Decision, Deployment, Model, Version
 from signoff.core.monitoring.features import FeatureDriftSeries, drift_reason, feature_drift
@@ -193,6 +194,11 @@ def assess_model(
                 f"{health.last_approved_at:%Y-%m-%d}, {age:.0f} days ago, more than the "
                 f"{rules.max_age_days:g} days allowed"
             )
+    # model risk: a live version past its tier's revalidation date is stale too (one never
+    # validated at all is the inventory's and the alerts' business, not a monitoring verdict)
+    schedule = revalidation_of(session, model, now)
+    if schedule is not None and schedule.due is not None and schedule.status == OVERDUE:
+        health.reasons.append(f"revalidation: {schedule.describe()}")
     health.stale = bool(health.reasons)
     return health
 

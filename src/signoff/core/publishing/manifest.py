@@ -15,6 +15,7 @@ from typing import Any
 
 from signoff.core.common.errors import ManifestError, PathEscapeError
 from signoff.core.common.text import name_problem, number_problem
+from signoff.core.db import model_risk as rk
 from signoff.core.db.schema import RISK_TIERS
 from signoff.core.publishing.manifest_values import (
     MAX_MANIFEST_BYTES,
@@ -37,6 +38,7 @@ TOP_LEVEL = {
     "documentation",
     "metrics",
     "monitoring",
+    "card",  # the model card's fields (signoff.core.db.model_risk.CARD_FIELDS)
 }
 MODEL_KEYS = {"name", "title", "description", "owner", "business_unit", "risk_tier", "tags", "task"}
 VERSION_KEYS = {
@@ -152,6 +154,18 @@ def _pin(entry: dict[str, Any], where: str) -> str | None:
     return pin.lower()
 
 
+def _check_card(card: object) -> None:
+    """A ``[card]`` table: known fields, each text of bounded length."""
+    if not isinstance(card, dict):
+        raise ManifestError("[card] must be a table")
+    _check_keys(card, set(rk.CARD_FIELDS), "card")
+    for key, value in card.items():
+        if not isinstance(value, str) or len(value) > rk.CARD_TEXT_LIMIT:
+            raise ManifestError(
+                f"[card] {key} must be text of at most {rk.CARD_TEXT_LIMIT} characters"
+            )
+
+
 def read_manifest(folder: Path) -> Manifest:
     """Parse and validate ``folder/signoff.toml``; raises ManifestError naming the problem."""
     folder = Path(folder)
@@ -215,6 +229,7 @@ def read_manifest(folder: Path) -> Manifest:
     monitoring = raw.get("monitoring", {})
     if not isinstance(monitoring, dict):
         raise ManifestError("[monitoring] must be a table")
+    _check_card(raw.get("card", {}))
     names = [(c.kind, c.name) for c in components]
     dupes = sorted({f"{k}:{n}" for k, n in names if names.count((k, n)) > 1})
     if dupes:

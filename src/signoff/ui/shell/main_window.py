@@ -18,6 +18,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -441,6 +442,15 @@ class MainWindow(QMainWindow):
         choose = getattr(self.area("inventory"), "choose_export_file", None)
         if callable(choose):
             choose()
+
+    def show_inventory_report(self) -> QDialog:
+        """File › Inventory report: the dialog that builds it in the worker."""
+        from signoff.ui.shell.report_dialog import InventoryReportDialog
+
+        dialog = InventoryReportDialog(self.ctx, self)
+        self.report_dialog = dialog
+        dialog.open()
+        return dialog
 
     def find_in_inventory(self) -> None:
         self.show_area("inventory")

@@ -86,6 +86,14 @@ def build_menus(window: MainWindow) -> None:
         "Ctrl+E",
         "Save the models in the current inventory view",
     )
+    _action(
+        window,
+        file_menu,
+        "Inventory &report for regulators…",
+        window.show_inventory_report,
+        None,
+        "Every model as it stood at a date, as PDF and CSV",
+    )
     window.import_action = _action(
         window,
         file_menu,

@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from signoff.core.common.errors import SignoffError
+from signoff.core.db import model_risk as rk
+from signoff.core.governance.finding_gates import parse_conditions
 from signoff.core.governance.signing import DecisionRequest
 from signoff.core.governance.workflow import ACTION_TITLES, NEEDS_COMMENT, meaning_of
 
@@ -72,6 +75,14 @@ class DecisionDialog(QDialog):
         self.comment.setFixedHeight(90)
         self.comment.textChanged.connect(self._update)
         form.addRow(word, self.comment)
+        self.conditions: QLineEdit | None = None
+        if action in rk.CONDITIONAL_ACTIONS:
+            # findings the signature is given on condition of (each to be resolved by a date)
+            self.conditions = QLineEdit()
+            self.conditions.setObjectName("conditionsEdit")
+            self.conditions.setPlaceholderText("optional: FINDING:DATE, like 2:2026-12-31")
+            self.conditions.textChanged.connect(self._update)
+            form.addRow("Conditions", self.conditions)
         if action == "do_not_use":
             notified = ", ".join(consumers or []) or "no consumers are registered"
             self.consumers_label = QLabel(f"These consumers will be notified: {notified}")
@@ -111,6 +122,13 @@ class DecisionDialog(QDialog):
             ok = False
         if self.password is not None and not self.password.text():
             ok = False
+        if self.conditions is not None:
+            try:
+                parse_conditions(self.conditions.text())
+                self.conditions.setToolTip("")
+            except SignoffError as exc:
+                self.conditions.setToolTip(str(exc))
+                ok = False
         self.ok_button.setEnabled(ok)
 
     def request(self) -> DecisionRequest:
@@ -120,6 +138,7 @@ class DecisionDialog(QDialog):
             self.role_box.currentData() or None,
             self.comment.toPlainText().strip(),
             self.password.text() if self.password is not None else None,
+            conditions=parse_conditions(self.conditions.text()) if self.conditions else (),
         )
 
     def meaning_text(self) -> str:

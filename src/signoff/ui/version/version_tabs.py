@@ -62,6 +62,12 @@ def _approvals(ctx: AppContext, parent: QWidget | None) -> QWidget:
     return ApprovalsTab(ctx, parent)
 
 
+def _findings(ctx: AppContext, parent: QWidget | None) -> QWidget:
+    from signoff.ui.version.findings_tab import FindingsTab
+
+    return FindingsTab(ctx, parent)
+
+
 def _runs(ctx: AppContext, parent: QWidget | None) -> QWidget:
     from signoff.ui.version.runs_tab import RunsTab
 
@@ -80,6 +86,7 @@ VERSION_TABS: list[TabSpec] = [
     TabSpec("Notebook", _notebook),
     TabSpec("Metrics", _metrics),
     TabSpec("Approvals", _approvals),
+    TabSpec("Findings", _findings),
     TabSpec("Runs & monitoring", _runs),
     TabSpec("Audit", _audit),
 ]

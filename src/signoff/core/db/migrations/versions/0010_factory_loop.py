@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_factory_loop"
-down_revision = "0008_audit_campaigns"
+down_revision = "0009_model_risk"
 branch_labels = None
 depends_on = None
 
