@@ -29,7 +29,7 @@ def test_migration_table_shows_who_moved_off_customer_churn_v2(
     assert shown["retention-campaigns"][8] == "still pinned"
     assert shown["churn-dashboard"][5] == "v2" and shown["churn-dashboard"][8] == "still using"
     assert all(cells[2] == "v3" for cells in shown.values())  # the replacement
-    assert "2 consumer(s) not yet moved off a do-not-use version" in page.summary.text()
+    assert "2 consumers not yet moved off a do-not-use version" in page.summary.text()
     page.resize(1200, 640)
     shots.save_screenshot(page, "migration.png")
 

@@ -166,8 +166,14 @@ def _grants(tables: list[str], functions: list[str], outbox: list[str] | None = 
         name = function.split("(", 1)[0]
         if name.startswith("signoff__") and name not in WRITING_HELPERS:
             out.append(f"GRANT EXECUTE ON FUNCTION {function} TO " + ", ".join(GROUPS))
+    # by name, on the signatures that exist now: a migration part-way up the chain has some
+    # functions not yet, or with fewer arguments than the newest declaration
+    existing: dict[str, list[str]] = {}
+    for function in functions:
+        existing.setdefault(function.split("(", 1)[0], []).append(function)
     for function, groups in FUNCTION_GRANTS.items():
-        out.append(f"GRANT EXECUTE ON FUNCTION {function} TO " + ", ".join(groups))
+        for signature in existing.get(function.split("(", 1)[0], []):
+            out.append(f"GRANT EXECUTE ON FUNCTION {signature} TO " + ", ".join(groups))
     return out
 
 

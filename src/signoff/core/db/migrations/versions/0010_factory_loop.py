@@ -42,10 +42,11 @@ def _pg() -> bool:
 
 def upgrade() -> None:
     pg = _pg()
-    with op.batch_alter_table("models") as batch_op:
-        batch_op.add_column(sa.Column("flag_dnu_used", sa.Boolean(), nullable=False,
+    # natively, not by a batch copy: on SQLite a copy of ``models`` (dropping the old table)
+    # trips over the foreign keys of a registry that holds data
+    op.add_column("models", sa.Column("flag_dnu_used", sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
-        batch_op.create_index("ix_models_flag_dnu_used", ["flag_dnu_used"], unique=False)
+    op.create_index("ix_models_flag_dnu_used", "models", ["flag_dnu_used"], unique=False)
     op.add_column("consumers", sa.Column("email", sa.String(length=300), nullable=False,
                                          server_default=""))
     op.execute(EMAIL_CONTACT)
