@@ -264,6 +264,7 @@ def test_inventory_rows_carry_each_column_in_its_own_field(reg) -> None:
             "review_waiting_since": m.review_waiting_since,
             "tags": ["fraud"],
             "dnu_detail": "",  # flagged by hand here: no version is marked, nobody to name
+            "dnu_used": False,
             "condition_due": date(2020, 1, 31),
             "last_validated_at": datetime(2019, 6, 1, 12, 0),
             "condition_overdue": True,

@@ -67,7 +67,14 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'version % does not exist', p_version USING ERRCODE = '02000';
   END IF;
-  SELECT * INTO m FROM models WHERE id = v.model_id;
+  IF p_action = 'go_live' THEN
+    -- two go-lives of different versions lock different version rows: the model's row makes
+    -- the second wait, so that it reads the deployments as the first left them (read
+    -- committed: its later statements would otherwise see them, its check would not)
+    SELECT * INTO m FROM models WHERE id = v.model_id FOR UPDATE;
+  ELSE
+    SELECT * INTO m FROM models WHERE id = v.model_id;
+  END IF;
   label := m.name || ' v' || v.number;
   IF p_expected IS NOT NULL AND v.row_version <> p_expected THEN
     RAISE EXCEPTION '% changed since you loaded it (row version % not %)',
