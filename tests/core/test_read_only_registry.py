@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from signoff.cli import main
+from signoff.core.audit.anchor_store import CONFIG_DIR_ENV
 from signoff.core.common.errors import ReadOnlyRegistryError
 from signoff.core.db.registry import open_registry
 from signoff.core.ingest.records import ingest_records
@@ -192,8 +193,17 @@ def test_a_registry_without_write_permission_reads_and_refuses(filled_home, tmp_
         home = shared / "home"
         shutil.copytree(filled_home, home)
         _read_only_tree(home)
-        env = {**os.environ, "SIGNOFF_LOG_DIR": str(shared / "logs"), "HOME": str(shared)}
-        (shared / "logs").mkdir(mode=0o777)
+        # the other user's own log and config folders (the test's are root's, unreadable)
+        env = {
+            **os.environ,
+            "SIGNOFF_LOG_DIR": str(shared / "logs"),
+            "HOME": str(shared),
+            "XDG_CONFIG_HOME": str(shared / "config"),
+            CONFIG_DIR_ENV: str(shared / "config"),
+        }
+        for own in ("logs", "config"):
+            (shared / own).mkdir()
+            (shared / own).chmod(0o777)
 
         def run(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(

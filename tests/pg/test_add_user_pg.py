@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import IntegrityError
 
 from signoff.cli import main
 from signoff.core.db.pgroles import init_roles, url_for_login
@@ -68,12 +68,25 @@ def test_a_person_that_cannot_be_saved_leaves_no_login(
         psycopg.connect(url_for_login(pg_url, login, "pw-mallory").replace("+psycopg", ""))
 
 
+def refuse_in_the_database(reg, name: str) -> None:  # noqa: ANN001
+    """A constraint that makes the database itself refuse a person row named *name* (the
+    application's own checks pass it: the failure is one only the database sees)."""
+    with reg.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"ALTER TABLE users ADD CONSTRAINT refuse_{abs(hash(name))} "
+                f"CHECK (display_name <> '{name}')"
+            )
+        )
+
+
 def test_a_database_error_in_the_person_row_rolls_the_login_back(owner) -> None:
     reg, made = owner
     login = unique_login("zed")
     made.append(login)
-    with pytest.raises(DataError):  # users.display_name holds 300 characters
-        enrol_person(reg, login, roles=["validator"], password="pw", display_name="Z" * 301)
+    refuse_in_the_database(reg, "Zed Refused")
+    with pytest.raises(IntegrityError):  # the person row fails in the database itself
+        enrol_person(reg, login, roles=["validator"], password="pw", display_name="Zed Refused")
     assert not login_exists(reg, login) and not person_exists(reg, login)
 
 
@@ -82,8 +95,9 @@ def test_a_failed_update_keeps_the_old_password_and_roles(owner, pg_url, tmp_pat
     login = unique_login("vera")
     made.append(login)
     enrol_person(reg, login, roles=["validator"], password="old-pw", display_name="Vera")
-    with pytest.raises(DataError):
-        enrol_person(reg, login, roles=["admin"], password="new-pw", display_name="V" * 301)
+    refuse_in_the_database(reg, "Vera Refused")
+    with pytest.raises(IntegrityError):
+        enrol_person(reg, login, roles=["admin"], password="new-pw", display_name="Vera Refused")
     vera = open_registry(
         db=url_for_login(pg_url, login, "old-pw"), artifacts=tmp_path / "a", upgrade=False
     )
