@@ -7,8 +7,6 @@ from pathlib import Path
 
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog import inventory, lookup
-from signoff.core.db.migrate import upgrade_to_head
-from signoff.core.publishing.publisher import publish
 
 PERSON_TEXT_LIMIT = 300  # users.display_name and users.email
 
@@ -59,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from signoff.core.publishing.publisher import publish  # not on the path of `ls`
+
     registry = registry_from_args(args)
     result = publish(registry, args.folder)
     print(result)
@@ -161,6 +161,8 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from signoff.core.db.migrate import upgrade_to_head
+
     registry = registry_from_args(args, upgrade=False)
     ran = upgrade_to_head(registry.engine)
     print("database schema is up to date" if not ran else "database schema upgraded")

@@ -147,6 +147,10 @@ def make_engine(db_url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
+    if url.get_backend_name() == "postgresql":
+        from signoff.core.db.schema import attach_postgresql_options
+
+        attach_postgresql_options()
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
