@@ -1,8 +1,9 @@
 """Publishing a model folder as the next draft version (the lab side).
 
-Everything is validated and hashed before the database is touched; the version, its
-components, metrics and audit event are then written in one transaction. Blobs added to the
-artifact store for a publish that fails are removed again, so a failed publish leaves nothing.
+Everything is validated, and each file hashed as it is copied into the artifact store, before
+the database is touched; the version, its components, metrics and audit event are then written
+in one transaction. Blobs added to the artifact store for a publish that fails are removed
+again, so a failed publish leaves nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from signoff.core.artifacts.store import ArtifactStore
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
-from signoff.core.common.files import sha256_bytes, sha256_file
+from signoff.core.common.files import sha256_bytes
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
 from signoff.core.publishing.manifest import ComponentSpec, Manifest, read_manifest
@@ -41,13 +43,22 @@ class Published:
         return f"{self.model} v{self.number}"
 
 
-def _hash_components(manifest: Manifest) -> list[tuple[ComponentSpec, str | None, int | None]]:
+def _store_components(
+    store: ArtifactStore, manifest: Manifest, added: list[str]
+) -> list[tuple[ComponentSpec, str | None, int | None]]:
+    """Copy each component file into *store*, hashed on the way (each file is read once).
+
+    The blobs newly added are appended to *added* as they are stored, for the caller to
+    remove if the publish does not commit.
+    """
     hashed: list[tuple[ComponentSpec, str | None, int | None]] = []
     for spec in manifest.components:
         if spec.source is None:
             hashed.append((spec, spec.pinned_sha256, None))
             continue
-        sha, size = sha256_file(spec.source), spec.source.stat().st_size
+        sha, size, new = store.put_file(spec.source)
+        if new:
+            added.append(sha)
         if spec.pinned_sha256 and spec.pinned_sha256 != sha:
             raise HashMismatchError(
                 f"{spec.kind} '{spec.name}' ({spec.rel_path})", spec.pinned_sha256, sha
@@ -85,11 +96,9 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
     when the folder cannot be published.
     """
     manifest = read_manifest(Path(folder))
-    hashed = _hash_components(manifest)
-    digest = manifest_hash(manifest, hashed)
     actor = actor or registry.actor
     release_notes_path = next(
-        s.source for s, _, _ in hashed if s.role == "release_notes" and s.source is not None
+        s.source for s in manifest.components if s.role == "release_notes" and s.source is not None
     )
     try:
         release_notes = release_notes_path.read_text(encoding="utf-8")
@@ -98,11 +107,8 @@ def publish(registry: Registry, folder: Path | str, *, actor: str | None = None)
 
     added: list[str] = []
     try:
-        for spec, _sha, _ in hashed:
-            if spec.source is not None:
-                stored_sha, _size, new = registry.store.put_file(spec.source)
-                if new:
-                    added.append(stored_sha)
+        hashed = _store_components(registry.store, manifest, added)
+        digest = manifest_hash(manifest, hashed)
         with registry.write() as session:
             result = _register(session, manifest, hashed, digest, release_notes, actor)
     except BaseException:
