@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from signoff.core.catalog.inventory_plan import not_by_index, page_in_sort_order
 from signoff.core.db.schema import Model
 
 INVENTORY_SORT_KEYS = {
@@ -86,25 +87,28 @@ class InventoryRow:
         return words
 
 
-def _filtered(query: InventoryQuery) -> Select[Model]:
+def _filtered(query: InventoryQuery, *, facet_indexes: bool = True) -> Select[Model]:
+    """The models matching *query*; without *facet_indexes* the facet terms are written so
+    that SQLite does not use their indexes (see :mod:`signoff.core.catalog.inventory_plan`)."""
     stmt = select(Model)
+    facet = (lambda column: column) if facet_indexes else not_by_index
     conditions: list[ColumnElement[bool]] = []
     if query.search.strip():
         for word in query.search.lower().split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(Model.search_text.like(f"%{escaped}%", escape="\\"))
     if query.business_units:
-        conditions.append(Model.business_unit.in_(query.business_units))
+        conditions.append(facet(Model.business_unit).in_(query.business_units))
     if query.risk_tiers:
-        conditions.append(Model.risk_tier.in_(query.risk_tiers))
+        conditions.append(facet(Model.risk_tier).in_(query.risk_tiers))
     if query.states:
-        conditions.append(Model.latest_state.in_(query.states))
+        conditions.append(facet(Model.latest_state).in_(query.states))
     flag_columns = {
         "stale": Model.flag_stale,
         "open_review": Model.flag_open_review,
         "dnu_consumed": Model.flag_dnu_consumed,
     }
-    flag_conditions = [flag_columns[f].is_(True) for f in query.flags if f in flag_columns]
+    flag_conditions = [facet(flag_columns[f]).is_(True) for f in query.flags if f in flag_columns]
     if flag_conditions:
         conditions.append(or_(*flag_conditions))
     if conditions:
@@ -121,8 +125,9 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     query = query or InventoryQuery()
     column = INVENTORY_SORT_KEYS.get(query.sort, Model.name)
     order = column.desc() if query.descending else column.asc()
+    in_order = page_in_sort_order(session, query, lambda: inventory_count(session, query))
     stmt = (
-        _filtered(query)
+        _filtered(query, facet_indexes=not in_order)
         .with_only_columns(*_ROW_COLUMNS.values())
         .order_by(order, Model.id)
         .offset(query.offset)
@@ -156,9 +161,25 @@ def _collector_paused() -> Iterator[None]:
 
 
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
-    """How many models match the query (ignoring its page)."""
-    stmt = _filtered(query or InventoryQuery()).with_only_columns(func.count(Model.id))
-    return session.scalar(stmt) or 0
+    """How many models match the query (ignoring its page and its order).
+
+    Counted once per session for a filter: the GUI's first page counts a facet to choose its
+    plan and then shows the same count, and a session reads one snapshot of the database.
+    """
+    query = query or InventoryQuery()
+    key = (
+        "inventory_count",
+        query.search.strip().lower(),
+        tuple(query.business_units),
+        tuple(query.risk_tiers),
+        tuple(query.states),
+        tuple(query.flags),
+    )
+    counted = session.info.get(key)
+    if counted is None:
+        stmt = _filtered(query).with_only_columns(func.count(Model.id))
+        counted = session.info[key] = session.scalar(stmt) or 0
+    return counted
 
 
 def facet_values(session: Session) -> dict[str, list[str]]:
