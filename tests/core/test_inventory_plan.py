@@ -155,3 +155,21 @@ def test_postgresql_is_left_to_its_planner(registry_of_models) -> None:  # noqa:
     with registry.read() as s:
         chosen = page_in_sort_order(s, InventoryQuery(risk_tiers=["high"]), lambda: MODELS)
         assert chosen is (registry.dialect == "sqlite")
+
+
+def test_a_count_is_not_kept_past_its_transaction_or_in_a_writing_session(
+    registry_of_models,  # noqa: ANN001
+) -> None:
+    registry, rows = registry_of_models
+    query = InventoryQuery(risk_tiers=["high"], limit=100)
+    extra = {**rows[2], "id": MODELS + 1, "name": "zz-new-model", "risk_tier": "high"}
+    with registry.write() as s:
+        before = inv.inventory_count(s, query)
+        s.execute(insert(Model), [extra])
+        assert inv.inventory_count(s, query) == before + 1  # a writer sees its own rows
+    with registry.read() as s:
+        assert inv.inventory_count(s, query) == before + 1
+        s.commit()  # a new transaction reads a new snapshot
+        with registry.write() as w:
+            w.execute(text("DELETE FROM models WHERE name = 'zz-new-model'"))
+        assert inv.inventory_count(s, query) == before

@@ -163,23 +163,39 @@ def _collector_paused() -> Iterator[None]:
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
     """How many models match the query (ignoring its page and its order).
 
-    Counted once per session for a filter: the GUI's first page counts a facet to choose its
-    plan and then shows the same count, and a session reads one snapshot of the database.
+    Counted once per read transaction for a filter: the GUI's first page counts a facet to
+    choose its plan and then shows the same count, and a read transaction sees one snapshot
+    of the database. A session that writes counts afresh each time.
     """
     query = query or InventoryQuery()
     key = (
-        "inventory_count",
         query.search.strip().lower(),
         tuple(query.business_units),
         tuple(query.risk_tiers),
         tuple(query.states),
         tuple(query.flags),
     )
-    counted = session.info.get(key)
+    memo = _count_memo(session)
+    counted = memo.get(key) if memo is not None else None
     if counted is None:
         stmt = _filtered(query).with_only_columns(func.count(Model.id))
-        counted = session.info[key] = session.scalar(stmt) or 0
+        counted = session.scalar(stmt) or 0
+        memo = _count_memo(session)  # the count began the transaction if none was open
+        if memo is not None:
+            memo[key] = counted
     return counted
+
+
+def _count_memo(session: Session) -> dict[tuple[Any, ...], int] | None:
+    """The counts made in the session's current read transaction (None: do not keep any)."""
+    transaction = session.get_transaction()
+    if transaction is None or session.get_bind().get_execution_options().get("signoff_write"):
+        return None
+    owner, memo = session.info.get("inventory_counts", (None, None))
+    if owner is not transaction or memo is None:
+        memo = {}
+        session.info["inventory_counts"] = (transaction, memo)
+    return memo
 
 
 def facet_values(session: Session) -> dict[str, list[str]]:
