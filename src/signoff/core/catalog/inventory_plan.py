@@ -35,7 +35,7 @@ ORDERED_BY_INDEX = frozenset(
     {"name", "owner", "business_unit", "risk_tier", "latest_state", "last_activity_at"}
 )
 
-_UNARY_PLUS = operators.custom_op("+")
+_UNARY_PLUS: operators.custom_op[Any] = operators.custom_op("+")
 
 
 def not_by_index(column: Any) -> ColumnElement[Any]:

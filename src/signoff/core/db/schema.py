@@ -518,6 +518,6 @@ def attach_postgresql_options() -> None:
     and all its drivers' modules in every process (a tenth of ``signoff ls``'s start-up), SQLite
     ones included. Idempotent.
     """
-    for index in Deployment.__table__.indexes:
+    for index in Base.metadata.tables[Deployment.__tablename__].indexes:
         if index.name == "uq_deployments_open":
             index.dialect_options["postgresql"]["where"] = text("live_to IS NULL")
