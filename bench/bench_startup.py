@@ -53,9 +53,12 @@ def export_revision(rev: str, into: Path) -> Path:
     return into / "src"
 
 
+LOG_DIR = Path(tempfile.mkdtemp(prefix="signoff-bench-startup-logs-"))
+
+
 def timed(argv: list[str], src: Path) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one run of *argv* importing from *src*."""
-    env = {**os.environ, "PYTHONPATH": str(src), "SIGNOFF_LOG_DIR": str(src.parent / "logs")}
+    env = {**os.environ, "PYTHONPATH": str(src), "SIGNOFF_LOG_DIR": str(LOG_DIR)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True)
