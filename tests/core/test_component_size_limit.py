@@ -4,8 +4,6 @@ before it is hashed or copied, with a message saying how to keep it outside the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from signoff.cli import main
@@ -60,20 +58,34 @@ def test_sizes_that_are_not_sizes(text: str) -> None:
         parse_size(text)
 
 
-def test_a_folder_that_grows_while_published_is_refused(registry, tmp_path, monkeypatch) -> None:
+def test_a_file_that_grows_while_published_is_recorded_as_stored(
+    registry, tmp_path, monkeypatch
+) -> None:
+    """Each file is hashed as it is copied into the store (one read): a file that grows
+    during its copy is recorded with the hash of exactly the bytes that were stored, so the
+    store and the version never disagree (the old code hashed first and copied second)."""
+
+    from signoff.core.catalog.lookup import get_version
+    from signoff.core.common import hashcopy
+
     folder = write_model_folder(tmp_path / "model")
-    from signoff.core.artifacts import store as store_module
+    real = hashcopy.os.copy_file_range
+    grown: list[int] = []
 
-    real = store_module.shutil.copyfile
+    def grow_while_copying(src: int, dst: int, count: int) -> int:
+        copied = real(src, dst, count)
+        if not grown:
+            with open(folder / "data" / "train.csv", "a") as data:
+                data.write("3,1\n" * 1000)  # the file changes under the copy
+            grown.append(copied)
+        return copied
 
-    def grow_then_copy(src, dst, *args, **kwargs):  # noqa: ANN001, ANN202
-        if Path(src).name == "train.csv":
-            with open(src, "a") as data:
-                data.write("3,1\n")  # the file changes between its hash and its copy
-        return real(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(store_module.shutil, "copyfile", grow_then_copy)
-    before = registry_state(registry)
-    with pytest.raises(ManifestError, match="changed while it was being published"):
-        publish(registry, folder)
-    assert registry_state(registry) == before
+    monkeypatch.setattr(hashcopy.os, "copy_file_range", grow_while_copying)
+    published = publish(registry, folder)
+    assert grown
+    with registry.read() as session:
+        version = get_version(session, published.model, published.number)
+        stored = [(c.sha256, c.name) for c in version.components if c.sha256 and c.path]
+    assert stored
+    for sha, name in stored:
+        registry.store.verify(sha, name)  # raises on a mismatch

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from signoff import __version__
+from signoff.cli.commands import ALL_MODULES, modules_for
 from signoff.cli.common import close_opened_registries
 from signoff.core.common.errors import SignoffError
 from signoff.core.common.logs import TERMINAL, setup_logging, teardown_logging
@@ -31,28 +32,16 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130
 
-COMMAND_MODULES = (
-    "registry",
-    "demo",
-    "ingest",
-    "monitor",
-    "importers",
-    "audit",
-    "render",
-    "workflow",
-    "risk",
-    "cards",
-    "notify",
-    "runner",
-    "casefile",  # adds to the audit group, so after "audit"
-    "lookups",
-    "artifacts",
-    "serve",
-    "alerts",
-)
+COMMAND_MODULES = ALL_MODULES  # in registration order; casefile adds to audit's group
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``signoff`` parser: every command, or with *argv* only what parsing *argv* needs.
+
+    Given the command line, only the module of the command it names is imported (see
+    :mod:`signoff.cli.commands`); the result parses that command line exactly as the full parser
+    does, ``--help`` included.
+    """
     parser = argparse.ArgumentParser(
         prog="signoff",
         description="Model governance workstation. Without a subcommand, opens the application.",
@@ -88,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(or on the registry --home/--db name, read only)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if argv is None else modules_for(argv):
         importlib.import_module(f"signoff.cli.{name}").register(sub)
     return parser
 
@@ -100,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout (``signoff ls | head -1``) a quiet exit, and any other error one line on stderr,
     its traceback in the log file (and on stderr too with ``-v``), exit 70.
     """
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     log_file = setup_logging(verbose=args.verbose)
     try:

@@ -9,9 +9,6 @@ from typing import Any
 from signoff.cli.common import print_json, registry_from_args
 from signoff.core.catalog import inventory, lookup
 from signoff.core.catalog.words import state_word
-from signoff.core.db.migrate import upgrade_to_head
-from signoff.core.publishing.limits import parse_size
-from signoff.core.publishing.publisher import publish
 
 PERSON_TEXT_LIMIT = 300  # users.display_name and users.email
 
@@ -68,6 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    # not on the path of `ls`
+    from signoff.core.publishing.limits import parse_size
+    from signoff.core.publishing.publisher import publish
+
     limit = parse_size(args.max_component_size) if args.max_component_size else None
     registry = registry_from_args(args)
     result = publish(registry, args.folder, max_component_bytes=limit)
@@ -190,6 +191,8 @@ def cmd_db_add_user(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from signoff.core.db.migrate import upgrade_to_head
+
     registry = registry_from_args(args, upgrade=False)
     ran = upgrade_to_head(registry.engine)
     print("database schema is up to date" if not ran else "database schema upgraded")

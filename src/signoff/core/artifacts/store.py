@@ -9,6 +9,7 @@ from pathlib import Path
 
 from signoff.core.common.errors import HashMismatchError, NotFoundError
 from signoff.core.common.files import commit_file, sha256_bytes, sha256_file, staged_file
+from signoff.core.common.hashcopy import copy_hashed
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,14 @@ class ArtifactStore:
         return self.path_for(sha256).is_file()
 
     def put_file(self, source: Path) -> tuple[str, int, bool]:
-        """Copy *source* into the store; returns (sha256, size, newly_added)."""
+        """Copy *source* into the store; returns (sha256, size, newly_added).
+
+        One read of *source* (see :func:`~signoff.core.common.hashcopy.copy_hashed`): the blob is
+        stored under the hash of exactly the bytes it holds.
+        """
         with staged_file(self.root, prefix=".incoming-") as staged:
-            shutil.copyfile(source, staged)  # kernel-side copy; the copy itself is hashed
-            return self.adopt(staged)
+            sha, size = copy_hashed(source, staged)
+            return self._keep(staged, sha, size)
 
     def put_bytes(self, data: bytes) -> tuple[str, int, bool]:
         """Store *data*; returns (sha256, size, newly_added)."""
@@ -47,7 +52,9 @@ class ArtifactStore:
         When the store already has that content, *staged* is left for its owner to remove.
         Returns (sha256, size, newly_added).
         """
-        sha, size = sha256_file(staged), os.path.getsize(staged)
+        return self._keep(staged, sha256_file(staged), os.path.getsize(staged))
+
+    def _keep(self, staged: Path, sha: str, size: int) -> tuple[str, int, bool]:
         target = self.path_for(sha)
         if target.exists():
             return sha, size, False

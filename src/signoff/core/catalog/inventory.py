@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import QueryableAttribute, Session, object_session
 
+from signoff.core.catalog.inventory_plan import not_by_index, page_in_sort_order
 from signoff.core.catalog.revalidation import overdue_cutoffs, revalidation_condition
 from signoff.core.catalog.words import flag_word
 from signoff.core.db.schema import DO_NOT_USE, Consumer, Decision, Model, Version
@@ -164,8 +165,13 @@ class InventoryRow:
         )
 
 
-def _filtered(session: Session, query: InventoryQuery) -> Select[Model]:
+def _filtered(
+    session: Session, query: InventoryQuery, *, facet_indexes: bool = True
+) -> Select[Model]:
+    """The models matching *query*; without *facet_indexes* the facet terms are written so
+    that SQLite does not use their indexes (see :mod:`signoff.core.catalog.inventory_plan`)."""
     stmt = select(Model)
+    facet = (lambda column: column) if facet_indexes else not_by_index
     conditions: list[ColumnElement[bool]] = []
     if query.search.strip():
         for word in query.search.lower().split():
@@ -180,11 +186,11 @@ def _filtered(session: Session, query: InventoryQuery) -> Select[Model]:
                 )
             )
     if query.business_units:
-        conditions.append(Model.business_unit.in_(query.business_units))
+        conditions.append(facet(Model.business_unit).in_(query.business_units))
     if query.risk_tiers:
-        conditions.append(Model.risk_tier.in_(query.risk_tiers))
+        conditions.append(facet(Model.risk_tier).in_(query.risk_tiers))
     if query.states:
-        conditions.append(Model.latest_state.in_(query.states))
+        conditions.append(facet(Model.latest_state).in_(query.states))
     flag_columns = {
         "stale": Model.flag_stale,
         "open_review": Model.flag_open_review,
@@ -192,7 +198,7 @@ def _filtered(session: Session, query: InventoryQuery) -> Select[Model]:
         "dnu_used": Model.flag_dnu_used,
     }
     flag_conditions: list[ColumnElement[bool]] = [
-        flag_columns[f].is_(True) for f in query.flags if f in flag_columns
+        facet(flag_columns[f]).is_(True) for f in query.flags if f in flag_columns
     ]
     if "condition_overdue" in query.flags:
         flag_conditions.append(Model.condition_due < query.moment().date())
@@ -214,8 +220,9 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
     query = query or InventoryQuery()
     column = INVENTORY_SORT_KEYS.get(query.sort, Model.name)
     order = column.desc() if query.descending else column.asc()
+    in_order = page_in_sort_order(session, query, lambda: inventory_count(session, query))
     stmt = (
-        _filtered(session, query)
+        _filtered(session, query, facet_indexes=not in_order)
         .with_only_columns(*_ROW_COLUMNS.values())
         .order_by(order, Model.id)
         .offset(query.offset)
@@ -305,9 +312,41 @@ def _collector_paused() -> Iterator[None]:
 
 
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
-    """How many models match the query (ignoring its page)."""
-    stmt = _filtered(session, query or InventoryQuery()).with_only_columns(func.count(Model.id))
-    return session.scalar(stmt) or 0
+    """How many models match the query (ignoring its page and its order).
+
+    Counted once per read transaction for a filter: the GUI's first page counts a facet to
+    choose its plan and then shows the same count, and a read transaction sees one snapshot
+    of the database. A session that writes counts afresh each time.
+    """
+    query = query or InventoryQuery()
+    key = (
+        query.search.strip().lower(),
+        tuple(query.business_units),
+        tuple(query.risk_tiers),
+        tuple(query.states),
+        tuple(query.flags),
+    )
+    memo = _count_memo(session)
+    counted = memo.get(key) if memo is not None else None
+    if counted is None:
+        stmt = _filtered(session, query).with_only_columns(func.count(Model.id))
+        counted = session.scalar(stmt) or 0
+        memo = _count_memo(session)  # the count began the transaction if none was open
+        if memo is not None:
+            memo[key] = counted
+    return counted
+
+
+def _count_memo(session: Session) -> dict[tuple[Any, ...], int] | None:
+    """The counts made in the session's current read transaction (None: do not keep any)."""
+    transaction = session.get_transaction()
+    if transaction is None or session.get_bind().get_execution_options().get("signoff_write"):
+        return None
+    owner, memo = session.info.get("inventory_counts", (None, None))
+    if owner is not transaction or memo is None:
+        memo = {}
+        session.info["inventory_counts"] = (transaction, memo)
+    return memo
 
 
 def facet_values(session: Session) -> dict[str, list[str]]:

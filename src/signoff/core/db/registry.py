@@ -147,6 +147,10 @@ def make_engine(db_url: str, access: Access | None = None) -> Engine:
             if not access.read_only:
                 db_file.parent.mkdir(parents=True, exist_ok=True)
         return sqlite_engine(db_url, db_file, access or Access(READ_WRITE))
+    if url.get_backend_name() == "postgresql":
+        from signoff.core.db.schema import attach_postgresql_options
+
+        attach_postgresql_options()
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})

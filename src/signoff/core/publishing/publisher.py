@@ -1,13 +1,14 @@
 """Publishing a model folder as the next draft version (the lab side).
 
-Everything is validated and hashed before the database is touched; the version, its
-components, metrics and audit event are then written in one transaction. Blobs added to the
-artifact store for a publish that fails are removed again, so a failed publish leaves nothing.
+Everything is validated, and each file hashed as it is copied into the artifact store, before
+the database is touched; the version, its components, metrics and audit event are then written
+in one transaction. Blobs added to the artifact store for a publish that fails are removed
+again, so a failed publish leaves nothing.
 
 A stored component may be at most :func:`max_component_bytes` large (2 GB unless
 ``SIGNOFF_MAX_COMPONENT_SIZE`` or the caller says otherwise): larger data is named by its URI
-and sha256 instead of being copied into the store. The limit is checked before a file is
-hashed, so a 2 GB sparse file costs a ``stat``, not a 2 GB copy.
+and sha256 instead of being copied into the store. The limit is checked before any file is
+copied, so a 2 GB sparse file costs a ``stat``, not a 2 GB copy.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from signoff.core.artifacts.protocol import Store
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event, canonical_json
 from signoff.core.catalog.summary import refresh_model_summary
 from signoff.core.common.errors import DuplicatePublishError, HashMismatchError, ManifestError
-from signoff.core.common.files import sha256_bytes, sha256_file
+from signoff.core.common.files import sha256_bytes
 from signoff.core.common.text import text_problem
 from signoff.core.db.registry import Registry, db_now
 from signoff.core.db.schema import DRAFT, Component, Metric, Model, Version
@@ -51,18 +53,35 @@ class Published:
         return f"{self.model} v{self.number}"
 
 
-def _hash_components(
-    manifest: Manifest, limit: int
-) -> list[tuple[ComponentSpec, str | None, int | None]]:
+def _check_sizes(manifest: Manifest, limit: int) -> None:
+    """Refuse a component over *limit* before anything is copied or hashed."""
     for spec in manifest.components:
         if spec.source is not None:
             limits.check_component_size(spec.source, f"{spec.kind} '{spec.name}'", limit)
+
+
+def _store_components(
+    store: Store, manifest: Manifest, added: list[str], limit: int
+) -> list[tuple[ComponentSpec, str | None, int | None]]:
+    """Copy each component file into *store*, hashed on the way (each file is read once).
+
+    The blobs newly added are appended to *added* as they are stored, for the caller to
+    remove if the publish does not commit. A file that grew past *limit* while it was being
+    copied is refused.
+    """
     hashed: list[tuple[ComponentSpec, str | None, int | None]] = []
     for spec in manifest.components:
         if spec.source is None:
             hashed.append((spec, spec.pinned_sha256, None))
             continue
-        sha, size = sha256_file(spec.source), spec.source.stat().st_size
+        sha, size, new = store.put_file(spec.source)
+        if new:
+            added.append(sha)
+        if size > limit:
+            raise ManifestError(
+                f"{spec.kind} '{spec.name}' ({spec.rel_path}) changed while it was being "
+                "published; nothing was published"
+            )
         if spec.pinned_sha256 and spec.pinned_sha256 != sha:
             raise HashMismatchError(
                 f"{spec.kind} '{spec.name}' ({spec.rel_path})", spec.pinned_sha256, sha
@@ -110,11 +129,10 @@ def publish(
     registry.refuse_if_read_only("publishing")
     limit = max_component_bytes if max_component_bytes is not None else limits.max_component_bytes()
     manifest = read_manifest(Path(folder))
-    hashed = _hash_components(manifest, limit)
-    digest = manifest_hash(manifest, hashed)
+    _check_sizes(manifest, limit)
     actor = actor or registry.actor
     release_notes_path = next(
-        s.source for s, _, _ in hashed if s.role == "release_notes" and s.source is not None
+        s.source for s in manifest.components if s.role == "release_notes" and s.source is not None
     )
     if release_notes_path.stat().st_size > MAX_RELEASE_NOTES_BYTES:
         raise ManifestError(
@@ -132,16 +150,8 @@ def publish(
     added: list[str] = []
     try:
         with storage_errors(local_folder(registry.store)):
-            for spec, sha, _ in hashed:
-                if spec.source is not None:
-                    stored_sha, size, new = registry.store.put_file(spec.source)
-                    if new:
-                        added.append(stored_sha)
-                    if stored_sha != sha or size > limit:
-                        raise ManifestError(
-                            f"{spec.kind} '{spec.name}' ({spec.rel_path}) changed while it "
-                            "was being published; nothing was published"
-                        )
+            hashed = _store_components(registry.store, manifest, added, limit)
+        digest = manifest_hash(manifest, hashed)
         with registry.write() as session:
             result = _register(session, manifest, hashed, digest, release_notes, actor)
     except BaseException:
