@@ -46,9 +46,17 @@ PHASES = ("paced", "saturation")
 NOTES = """
 ## How a decision is made, and what these numbers say
 
-- A decision is one transaction of five statements on PostgreSQL: lock the model's row and
-  read the transaction's time, read the version, insert the decision, update the model's
-  activity time, insert the audit event. Decisions on one model queue on that row lock.
+- A decision is one transaction of four statements from the client: read the model and the
+  transaction's time, read the version, read the signer's roles (the application's own check,
+  which gives the reasons a screen shows), and one call of the database's `signoff_decide`.
+  That SECURITY DEFINER function holds the rules: it locks the version's row (and, for a
+  go-live, the model's), checks the caller, the lifecycle, separation of duties, the gates
+  under the recorded policy and the row version the signer saw, then writes the decision, the
+  state, the deployments, the outbox and the audit event. No savepoint: a refused decision
+  aborts the transaction, and the loser's message is read in a session of its own.
+- Before the gates moved into the database (2026-11-28, the client wrote the rows itself):
+  paced p95 29.1 ms, saturation 102.9 decisions/s. With every rule checked by the database
+  and each reviewer their own login: the figures above.
 - The audit chain is one global order. Since migration 0004 an event is sealed (numbered,
   timed, hashed onto the head under the chain's advisory lock) by a deferred trigger at
   COMMIT, so the global lock is held only for the seal and the commit record. Before, the
