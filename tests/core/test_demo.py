@@ -499,7 +499,9 @@ def test_the_factory_loop_who_moved_and_the_alerts_raised(demo) -> None:
         assert churn.flag_dnu_used and churn.flag_dnu_consumed
         fraud = lookup.get_model(s, "card-fraud")
         stale = [
-            a for a in al.alerts_for(s, fraud.owner) if a.kind == "stale" and a.model_id == fraud.id
+            a
+            for a in al.alerts_for(s, fraud.owner)
+            if a.kind == "stale" and a.model == "card-fraud"
         ]
         assert [a.title for a in stale] == ["card-fraud is stale"]
         assert "AUC was below baseline" in stale[0].body
