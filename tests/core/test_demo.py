@@ -519,8 +519,8 @@ def test_the_demo_shows_model_risk_management(demo) -> None:
     with demo.read() as s:
         credit = list_findings(s, model="credit-risk")
         assert [(f.version, f.severity, f.status) for f in credit] == [
-            (4, "high", "open"),
-            (4, "medium", "remediation_proposed"),
+            (4, "medium", "open"),
+            (4, "low", "remediation_proposed"),
         ]
         (limitation,) = list_findings(s, model="card-fraud")
         assert (

@@ -159,7 +159,15 @@ def _other_user_runs_python() -> str | None:
     if shutil.which("setpriv") is None:
         return "setpriv (util-linux) is not installed"
     probe = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", "1"],
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            "import signoff",
+        ],
         capture_output=True,
         text=True,
         cwd="/",
@@ -167,7 +175,7 @@ def _other_user_runs_python() -> str | None:
     if probe.returncode != 0:
         return (
             "the tests run as root, whom file permissions do not stop, and user 65534 cannot "
-            f"run this Python ({sys.executable}: {probe.stderr.strip()[:80]})"
+            f"run this Python with Signoff ({sys.executable}: {probe.stderr.strip()[-80:]})"
         )
     return None
 

@@ -66,7 +66,7 @@ def test_the_right_password_signs(submitted, monkeypatch, capsys) -> None:
     team = submitted
     monkeypatch.setattr("sys.stdin", io.StringIO("pw-vic\n"))
     assert _approve(team, "vic", "--password-stdin") == 0
-    assert "approve as validator" in capsys.readouterr().out
+    assert "approve as validator" in capsys.readouterr().out.lower()
     assert _approvals(team) == [team.logins["vic"]]
 
 

@@ -92,7 +92,12 @@ def test_open_a_registry_on_a_bucket_from_the_dialog(
     saved = (tmp_path / "settings.ini").read_text()
     assert bucket.url("team") in saved and "signoff-test" not in saved  # no credential kept
     again = window.show_connection_dialog()
-    again.recent.setCurrentRow(0)
+    first = again.recent.item(0)
+    qtbot.mouseClick(
+        again.recent.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=again.recent.visualItemRect(first).center(),
+    )  # the person clicks the registry they opened last
     assert again.artifacts_edit.text() == bucket.url("team")
     again.reject()
     wait_idle(qtbot, window.ctx)
@@ -154,7 +159,7 @@ def test_cancel_a_reproduction_while_the_model_downloads(
             select(Prediction.id).where(Prediction.version_id == published.version_id)
         ).first()
     ctx = AppContext(registry, settings)
-    view = ReproduceView(ctx, prediction, reports_dir=tmp_path / "reports")
+    view = ReproduceView(ctx, prediction)
     qtbot.addWidget(view)
     view.show()
     view.start()

@@ -2,8 +2,10 @@
 due and an attestation period half done, each recorded through the same core functions a
 person's clicks go through, back-dated into the demo's story like its lifecycle history.
 
-* credit-risk v4 (in review): an open high finding the validator raised, which holds the
-  production-use gate, and a medium one its author has answered with a proposed remediation;
+* credit-risk v4 (in review): an open medium finding the validator raised, which holds the
+  go-live gate unless a signature carries it as a condition (the production-use approval the
+  first-hour reviewer signs stays open to them), and a low one its author has answered with a
+  proposed remediation;
 * card-fraud v2 (live): a limitation accepted with compensating controls;
 * medium-tier models are revalidated every 7 months under the policy the administrator set, so
   demand-forecast v2 (validated 2026-03-20) is overdue and customer-churn falls due soon;
@@ -46,7 +48,7 @@ def add_model_risk(registry: Registry) -> None:
             "title": "PD under-predicts defaults in the 2026 vintage",
             "description": "Back-test on applications from Jan-Jun 2026: observed default rate "
             "4.1% against 2.9% predicted in the top two score bands.",
-            "severity": "high",
+            "severity": "medium",
             "due": date(2027, 1, 31),
         },
     )
@@ -59,7 +61,7 @@ def add_model_risk(registry: Registry) -> None:
         number=4,
         fields={
             "title": "No sensitivity analysis for the income feature",
-            "severity": "medium",
+            "severity": "low",
             "due": date(2027, 1, 15),
         },
     )

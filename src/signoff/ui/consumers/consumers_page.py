@@ -35,7 +35,7 @@ from signoff.core.notifications.usage import MigrationRow, migration_rows
 from signoff.ui.consumers.consumer_dialogs import AcknowledgeDialog, ConsumerDialog
 from signoff.ui.services.context import AppContext
 from signoff.ui.widgets.columns import fit_columns
-from signoff.ui.widgets.common import format_time, record_table
+from signoff.ui.widgets.common import format_time, record_table, scrolling_page
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
 DELIVERY_INTERVAL_MS = 60_000
@@ -66,11 +66,11 @@ CONSUMER_COLUMNS = [
 MIGRATION_COLOURS = {"moved": "#1b6e20", "still pinned": "#8a5a00", "still using": "#b3261e"}
 MIGRATION_COLUMNS = [
     Column("Model", lambda r: r.model),
-    Column("Do not use", lambda r: f"v{r.version}"),
-    Column("Replacement", lambda r: f"v{r.replacement}" if r.replacement else "none yet"),
+    Column("Marked", lambda r: f"v{r.version}", tooltip=lambda r: "the version marked do not use"),
+    Column("Fix", lambda r: f"v{r.replacement}" if r.replacement else "none yet"),
     Column("Consumer", lambda r: r.consumer),
     Column("Pinned", lambda r: f"v{r.pinned}" if r.pinned else "what is live"),
-    Column("Last used", lambda r: f"v{r.last_used_version}" if r.last_used_version else "—"),
+    Column("Used", lambda r: f"v{r.last_used_version}" if r.last_used_version else "—"),
     Column(
         "Acknowledged",
         lambda r: (
@@ -81,7 +81,7 @@ MIGRATION_COLUMNS = [
         tooltip=lambda r: r.acknowledgement_note,
     ),
     Column(
-        "Days since notice",
+        "Days",
         lambda r: "" if r.days_since_notice is None else str(r.days_since_notice),
         align_right=True,
     ),
@@ -95,17 +95,17 @@ DELIVERY_COLUMNS = [
     ),
     Column("Model", lambda r: r.model),
     Column("Consumer", lambda r: r.to),
-    Column("Channel", lambda r: r.channel),
+    Column("Via", lambda r: r.channel),
     Column("Event", lambda r: r.event.replace("_", " ")),
-    Column("Version", lambda r: f"v{r.version}" if r.version else ""),
+    Column("Ver.", lambda r: f"v{r.version}" if r.version else ""),
     Column(
         "State",
         lambda r: STATE_WORDS.get(r.state, r.state.replace("_", " ")),
         colour=lambda r: STATE_COLOURS.get(r.state),
     ),
-    Column("Attempts", lambda r: str(r.attempts), align_right=True),
+    Column("Tries", lambda r: str(r.attempts), align_right=True),
     Column(
-        "Next try / delivered",
+        "When",
         lambda r: (
             format_time(r.delivered_at if r.delivered_at else r.next_attempt_at, seconds=True)
             if r.state in ("pending", "delivered")
@@ -126,7 +126,9 @@ def _view(model: RecordTableModel, name: str) -> QTableView:
     # the consumer's name column takes the room left over; long contacts and errors are cut
     # (and read in full on hover) before any short column is
     fit_columns(view, stretch=1 if name == "consumersTable" else 3)
-    view.setMinimumHeight(110)
+    # room for three rows: in a short window the page scrolls instead of squeezing them
+    rows = 3 * view.verticalHeader().defaultSectionSize()
+    view.setMinimumHeight(view.horizontalHeader().sizeHint().height() + rows + 30)
     return view
 
 
@@ -146,7 +148,7 @@ class ConsumersPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        layout = QVBoxLayout(self)
+        layout = scrolling_page(self, "consumersScroll")
         top = QHBoxLayout()
         self.summary = QLabel("Loading…")
         self.summary.setObjectName("consumersSummary")

@@ -25,6 +25,7 @@ from signoff.ui.widgets.charts.monitoring_charts import (
     VolumeChart,
     VolumeData,
 )
+from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import record_table, scrolling_page
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
@@ -79,10 +80,15 @@ class RunsTab(QWidget):
         self.drift_label.setObjectName("featureDriftLabel")
         self.drift_label.setWordWrap(True)
         drift_layout.addWidget(self.drift_label)
-        drift_layout.addWidget(record_table(self.drift, "featureDriftTable", wrap=False))
-        lower.addWidget(drift_box)
+        drift_table = record_table(self.drift, "featureDriftTable", wrap=False)
+        fit_columns(drift_table, stretch=0)
+        drift_layout.addWidget(drift_table)
         outer.addWidget(lower)
-        outer.setMinimumHeight(560)
+        # the drift table has the tab's whole width below the charts, with its title, its line
+        # and a few rows; in a short window the tab scrolls instead of squeezing it
+        drift_box.setMinimumHeight(220)
+        outer.addWidget(drift_box)
+        outer.setMinimumHeight(820)
         layout.addWidget(outer, 1)
 
     def show_version(self, model: str, number: int) -> None:
