@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-def free_port() -> int:
-    """A TCP port on localhost that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers.served import free_port, serve_process
 
 
 @contextmanager
@@ -36,11 +27,8 @@ def serve_mlflow(
     proxied. The server's output goes to ``workdir/server.log`` (its tail is in the error when
     the server does not start).
     """
-    import requests
-
     port = free_port()
-    log = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen(
+    with serve_process(
         [
             sys.executable,
             "-m",
@@ -60,39 +48,12 @@ def serve_mlflow(
             "--workers",
             "1",
         ],
+        name="mlflow server",
+        port=port,
+        health_path="/health",
+        log_path=workdir / "server.log",
         env={**os.environ, **(env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        cwd=workdir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    "mlflow server exited: " + (workdir / "server.log").read_text()[-2000:]
-                )
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"mlflow server did not start within {start_timeout_s:g} s: "
-                    + (workdir / "server.log").read_text()[-2000:]
-                )
-            time.sleep(0.5)
+        start_timeout_s=start_timeout_s,
+        poll_s=0.5,
+    ) as url:
         yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            proc.wait()
-        log.close()

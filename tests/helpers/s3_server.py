@@ -9,15 +9,12 @@ region, throw-away credentials) and away from any AWS files of the person runnin
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers.mlflow_server import free_port
+from tests.helpers.served import free_port, serve_process
 
 
 def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
@@ -40,42 +37,15 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
 @contextmanager
 def serve_s3(workdir: Path, *, start_timeout_s: float = 120) -> Iterator[str]:
     """Run ``moto_server`` on a free localhost port while the block runs; yields its URL."""
-    import requests
-
     port = free_port()
-    log = open(workdir / "moto.log", "wb")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen(
+    with serve_process(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        cwd=workdir,
+        name="moto_server",
+        port=port,
+        health_path="/moto-api/",
+        log_path=workdir / "moto.log",
         env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    "moto_server exited: " + (workdir / "moto.log").read_text()[-2000:]
-                )
-            try:
-                if requests.get(f"{url}/moto-api/", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server did not start within {start_timeout_s:g} s")
-            time.sleep(0.2)
+        start_timeout_s=start_timeout_s,
+        poll_s=0.2,
+    ) as url:
         yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            proc.wait()
-        log.close()
