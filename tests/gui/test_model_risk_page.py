@@ -28,9 +28,11 @@ def open_page(qtbot, make_ctx, registry, who: str):
 def click_and_wait(qtbot, panel, button, reload: bool = True) -> str:
     """Click *button*; wait for what the person is told (and the reload after a change)."""
     signals = [panel.acted, panel.loaded] if reload else [panel.acted]
-    with qtbot.waitSignal(panel.acted, timeout=20000) as said:
-        with qtbot.waitSignals(signals, timeout=20000):
-            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with (
+        qtbot.waitSignal(panel.acted, timeout=20000) as said,
+        qtbot.waitSignals(signals, timeout=20000),
+    ):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     return said.args[0]
 
 
@@ -52,14 +54,16 @@ def test_the_validator_revalidates_demand_forecast_and_it_leaves_the_overdue_lis
     said = click_and_wait(qtbot, panel, panel.sign_button, reload=False)
     assert said.startswith("Not signed:") and "comment" in said
     qtbot.keyClicks(panel.comment, "Back-test on Q3 2026 demand; still fit for use")
-    with qtbot.waitSignal(panel.loaded, timeout=20000):
-        with qtbot.waitSignal(panel.acted, timeout=20000) as said:
-            qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+    with (
+        qtbot.waitSignal(panel.loaded, timeout=20000),
+        qtbot.waitSignal(panel.acted, timeout=20000) as said,
+    ):
+        qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
     assert said.args[0].startswith("Signed: demand-forecast v2: Revalidate")
     assert "demand-forecast" not in {r.model for r in panel.rows()}
     assert panel.message.text().startswith("Signed:")
-    from signoff.core.catalog.revalidation import last_validation
     from signoff.core.catalog.lookup import get_version
+    from signoff.core.catalog.revalidation import last_validation
 
     with demo_registry.read() as s:
         assert last_validation(s, get_version(s, "demand-forecast", 2).id) is not None

@@ -176,8 +176,6 @@ class RevalidationPanel(QWidget):
         names = [r.model for r in dashboard.due]
         if chosen is not None and chosen.model in names:
             self.table.selectRow(names.index(chosen.model))
-        elif names:
-            self.table.selectRow(0)
         self._fill_findings()
         self.loaded.emit()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +51,7 @@ from signoff.ui.widgets.columns import fit_columns
 from signoff.ui.widgets.common import format_time, record_table
 from signoff.ui.widgets.table_models import Column, RecordTableModel
 
+Index = QModelIndex | QPersistentModelIndex
 DIFFERS_TINT = "#fae5b0"
 HISTORY_COLUMNS = [
     Column("Field", lambda e: e.title),
@@ -99,6 +102,14 @@ def export_card(registry: Registry, model: str, number: int, path: Path, kind: s
     else:
         path.write_text(render_card_html(card), encoding="utf-8")
     return path
+
+
+class _RoomyRows(QStyledItemDelegate):
+    """Rows of a wrapped comparison with a little air between the lines of two fields."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), size.height() + 8)
 
 
 class _FieldEditor(QWidget):
@@ -235,6 +246,7 @@ class CardTab(QWidget):
         layout.addLayout(top)
         self.compare_model = RecordTableModel(_compare_columns(0, 0), self)
         self.compare_table = record_table(self.compare_model, "cardCompare", wrap=True)
+        self.compare_table.setItemDelegate(_RoomyRows(self.compare_table))
         header = self.compare_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         for column in (1, 2):
