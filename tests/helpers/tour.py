@@ -98,6 +98,21 @@ def _report(window):  # noqa: ANN001, ANN202
     return viewer
 
 
+def _risk_tab(title: str) -> Callable[[QWidget], QWidget | None]:
+    def go(window):  # noqa: ANN001, ANN202
+        window.show_area("risk")
+        window.areas["risk"].show_tab(title)
+        return None
+
+    return go
+
+
+def _card_compare(window) -> None:  # noqa: ANN001
+    window.open_version(MODEL, IN_REVIEW, "Model card")
+    settle(window)
+    window.version_page.tab_widget("Model card").compare_with(LIVE)
+
+
 def _people(window):  # noqa: ANN001, ANN202
     return window.show_people_dialog()
 
@@ -125,6 +140,10 @@ STOPS: tuple[Stop, ...] = (
     Stop("reproduce_view", _reproduce),
     Stop("reproduction_report", _report),
     Stop("consumers", _area("consumers")),
+    Stop("revalidation", _risk_tab("Revalidation")),
+    Stop("attestations", _risk_tab("Attestations")),
+    Stop("model_card", _version_tab("Model card")),
+    Stop("card_compare", _card_compare),
     Stop("search", _search),
     Stop("guide", _guide),
     Stop("people", _people),

@@ -227,7 +227,25 @@ def _manifest(
         ]
     out.append("[monitoring]")
     out += [f"{k} = {_toml_value(v)}" for k, v in monitoring.items()]
+    out += ["", "[card]"]
+    out += [f"{k} = {_toml_value(v)}" for k, v in _card(model, version, metrics).items()]
     return "\n".join(out) + "\n"
+
+
+def _card(model: ModelSpec, version: VersionSpec, metrics: dict[str, float]) -> dict[str, str]:
+    """The version's model card (the manifest's ``[card]`` table), from what the demo knows."""
+    return {
+        "intended_use": model.description,
+        "out_of_scope_uses": "Any decision about real people or transactions: the model is "
+        "trained on generated data for the Signoff demo.",
+        "users": f"{model.business_unit}; owned by {model.owner}",
+        "data": f"{version.n_train:,} generated records; features: {', '.join(version.features)}",
+        "method": version.summary,
+        "performance": ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+        + " on the validation set",
+        "limitations": "Validated only on the generated population it was trained on.",
+        "risk_rationale": f"{model.risk_tier} tier, set by the model's owner and the validator.",
+    }
 
 
 def write_version_folder(

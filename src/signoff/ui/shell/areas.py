@@ -63,10 +63,17 @@ def _consumers(ctx: AppContext, parent: QWidget | None) -> QWidget:
     return ConsumersPage(ctx, parent)
 
 
+def _model_risk(ctx: AppContext, parent: QWidget | None) -> QWidget:
+    from signoff.ui.risk.risk_page import ModelRiskPage
+
+    return ModelRiskPage(ctx, parent)
+
+
 AREAS: list[AreaSpec] = [
     AreaSpec("inventory", "Inventory", "view-list-details", _inventory),
     AreaSpec("reviews", "My reviews", "mail-mark-task", _reviews),
     AreaSpec("monitoring", "Monitoring", "utilities-system-monitor", _monitoring),
     AreaSpec("audit", "Audit", "document-properties", _audit),
     AreaSpec("consumers", "Consumers", "network-server", _consumers),
+    AreaSpec("risk", "Model risk", "dialog-warning", _model_risk),
 ]

@@ -38,6 +38,7 @@ PAGE_FOR = {
     "monitoring": "05-monitoring.md",
     "audit": "06-audit.md",
     "consumers": "07-consumers.md",
+    "risk": "08-model-risk.md",
 }
 #: keys that belong to widgets rather than menu entries
 WIDGET_SHORTCUTS = (

@@ -68,6 +68,12 @@ def _findings(ctx: AppContext, parent: QWidget | None) -> QWidget:
     return FindingsTab(ctx, parent)
 
 
+def _card(ctx: AppContext, parent: QWidget | None) -> QWidget:
+    from signoff.ui.version.card_tab import CardTab
+
+    return CardTab(ctx, parent)
+
+
 def _runs(ctx: AppContext, parent: QWidget | None) -> QWidget:
     from signoff.ui.version.runs_tab import RunsTab
 
@@ -87,6 +93,7 @@ VERSION_TABS: list[TabSpec] = [
     TabSpec("Metrics", _metrics),
     TabSpec("Approvals", _approvals),
     TabSpec("Findings", _findings),
+    TabSpec("Model card", _card),
     TabSpec("Runs & monitoring", _runs),
     TabSpec("Audit", _audit),
 ]

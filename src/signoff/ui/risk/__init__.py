@@ -1,0 +1,1 @@
+"""The Model risk area: revalidation dashboard and attestations."""

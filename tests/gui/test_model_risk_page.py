@@ -1,0 +1,137 @@
+"""The Model risk area on the demo registry, driven as people would: the validator sees
+demand-forecast overdue for revalidation and signs it revalidated (it leaves the list); its
+owner tries and is refused; the admin opens an attestation period, the owner attests and
+corrects, the progress changes; the wrong person and a closed period are refused."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+pytestmark = pytest.mark.gui
+
+
+def open_page(qtbot, make_ctx, registry, who: str):
+    from signoff.ui.risk.risk_page import ModelRiskPage
+
+    registry.set_actor_for_embedded(who)
+    page = ModelRiskPage(make_ctx(registry))
+    qtbot.addWidget(page)
+    page.resize(1100, 700)
+    page.show()
+    # it starts loading when built; a reload (as F5 does) is the one waited for
+    with qtbot.waitSignals([page.revalidation.loaded, page.attestations.loaded], timeout=20000):
+        page.reload()
+    return page
+
+
+def click_and_wait(qtbot, panel, button, reload: bool = True) -> str:
+    """Click *button*; wait for what the person is told (and the reload after a change)."""
+    signals = [panel.acted, panel.loaded] if reload else [panel.acted]
+    with (
+        qtbot.waitSignal(panel.acted, timeout=20000) as said,
+        qtbot.waitSignals(signals, timeout=20000),
+    ):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    return said.args[0]
+
+
+def test_the_validator_revalidates_demand_forecast_and_it_leaves_the_overdue_list(
+    qtbot, make_ctx, demo_registry
+) -> None:
+    page = open_page(qtbot, make_ctx, demo_registry, "bob")
+    panel = page.revalidation
+    rows = {r.model: r for r in panel.rows()}
+    assert rows["demand-forecast"].status == "overdue"
+    assert "overdue for revalidation" in panel.summary.text()
+    row = panel.rows().index(rows["demand-forecast"])
+    index = panel.due.index(row, 6)
+    assert index.data().startswith("overdue by ")
+    assert panel.due.index(row, 3).data() == "carol"  # the owner
+    assert panel.due.index(row, 2).data() == "medium"
+    assert panel.select_model("demand-forecast")
+    # no comment: refused in the core's words
+    said = click_and_wait(qtbot, panel, panel.sign_button, reload=False)
+    assert said.startswith("Not signed:") and "comment" in said
+    qtbot.keyClicks(panel.comment, "Back-test on Q3 2026 demand; still fit for use")
+    with (
+        qtbot.waitSignal(panel.loaded, timeout=20000),
+        qtbot.waitSignal(panel.acted, timeout=20000) as said,
+    ):
+        qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+    assert said.args[0].startswith("Signed: demand-forecast v2: Revalidate")
+    assert "demand-forecast" not in {r.model for r in panel.rows()}
+    assert panel.message.text().startswith("Signed:")
+    from signoff.core.catalog.lookup import get_version
+    from signoff.core.catalog.revalidation import last_validation
+
+    with demo_registry.read() as s:
+        assert last_validation(s, get_version(s, "demand-forecast", 2).id) is not None
+
+
+def test_the_owner_cannot_revalidate_her_own_model(qtbot, make_ctx, demo_registry) -> None:
+    page = open_page(qtbot, make_ctx, demo_registry, "carol")
+    panel = page.revalidation
+    assert panel.select_model("demand-forecast")
+    qtbot.keyClicks(panel.comment, "looks fine to me")
+    said = click_and_wait(qtbot, panel, panel.sign_button, reload=False)
+    assert said.startswith("Not signed:") and "validator" in said
+    assert panel.message.text().startswith("Not signed:")
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.reload()
+    assert any(r.model == "demand-forecast" and r.status == "overdue" for r in panel.rows())
+
+
+def test_an_attestation_period_opened_attested_corrected_and_closed(
+    qtbot, make_ctx, demo_registry
+) -> None:
+    page = open_page(qtbot, make_ctx, demo_registry, "carol")
+    panel = page.attestations
+    page.show_tab("Attestations")
+    assert "2 of 5" in panel.summary.text() and "2026-Q4" in panel.summary.text()
+    # the owner may not open a period
+    qtbot.keyClicks(panel.new_name, "2027-Q1")
+    said = click_and_wait(qtbot, panel, panel.open_button, reload=False)
+    assert said.startswith("Refused:") and "admins only" in said
+    # the admin opens it: nobody has attested yet
+    demo_registry.set_actor_for_embedded("frank")
+    said = click_and_wait(qtbot, panel, panel.open_button)
+    assert said == "Opened the attestation period '2027-Q1'."
+    assert "<b>2027-Q1</b>" in panel.summary.text() and "0 of 5" in panel.summary.text()
+    assert {u.business_unit: u.pending for u in panel.unit_rows()}["Retail Credit"] == 1
+    said = click_and_wait(qtbot, panel, panel.remind_button)
+    assert said.startswith("Sent 5 reminder(s)")
+    # a validator may not attest the owner's model
+    demo_registry.set_actor_for_embedded("bob")
+    assert panel.select_model("credit-risk")
+    said = click_and_wait(qtbot, panel, panel.attest_button, reload=False)
+    assert said.startswith("Refused:") and "only the model's owner (carol)" in said
+    # the owner attests one model and corrects another
+    demo_registry.set_actor_for_embedded("carol")
+    assert panel.select_model("credit-risk")
+    qtbot.keyClicks(panel.comment, "checked against the runbook")
+    said = click_and_wait(qtbot, panel, panel.attest_button)
+    assert said == "Attested credit-risk for 2027-Q1."
+    assert "1 of 5" in panel.summary.text()
+    units = {u.business_unit: u for u in panel.unit_rows()}
+    assert (units["Retail Credit"].attested, units["Retail Credit"].pending) == (1, 0)
+    row = next(i for i, u in enumerate(panel.unit_rows()) if u.business_unit == "Retail Credit")
+    assert panel.units.index(row, 1).data() == "1 of 1"
+    assert panel.select_model("demand-forecast")
+    panel.correction_field.setCurrentText("Business unit")
+    qtbot.keyClicks(panel.correction, "Supply Chain Planning")
+    said = click_and_wait(qtbot, panel, panel.correct_button)
+    assert said == "Corrected demand-forecast for 2027-Q1."
+    models = {m["model"]: m for m in panel.model_rows()}
+    assert models["demand-forecast"]["verdict"] == "corrected"
+    assert models["demand-forecast"]["business_unit"] == "Supply Chain Planning"
+    assert "2 of 5" in panel.summary.text()
+    # closed: nobody attests in it any more
+    demo_registry.set_actor_for_embedded("frank")
+    said = click_and_wait(qtbot, panel, panel.close_button)
+    assert said == "Closed '2027-Q1'."
+    assert "closed" in panel.summary.text()
+    demo_registry.set_actor_for_embedded("carol")
+    assert panel.select_model("card-fraud")
+    said = click_and_wait(qtbot, panel, panel.attest_button, reload=False)
+    assert said.startswith("Refused:") and "is closed" in said
