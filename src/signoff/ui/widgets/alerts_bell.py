@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +28,31 @@ from signoff.ui.services.context import AppContext
 
 REFRESH_MS = 60_000
 SEVERITY_MARK = {"critical": "●", "warning": "▲", "info": "·"}
+
+
+def bell_icon(color: QColor, size: int = 16) -> QIcon:
+    """A bell drawn in *color* (the palette's text colour), so it shows on every machine and
+    theme; the bell emoji needs a colour-emoji font that many Linux desktops do not have."""
+    pixmap = QPixmap(size * 2, size * 2)  # drawn at twice the size: sharp on high-DPI screens
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    s = size / 16.0
+    body = QPainterPath()
+    body.moveTo(3 * s, 12 * s)
+    body.cubicTo(4.5 * s, 10.5 * s, 4 * s, 8 * s, 4.5 * s, 6 * s)
+    body.cubicTo(5 * s, 3.5 * s, 6.5 * s, 2.5 * s, 8 * s, 2.5 * s)
+    body.cubicTo(9.5 * s, 2.5 * s, 11 * s, 3.5 * s, 11.5 * s, 6 * s)
+    body.cubicTo(12 * s, 8 * s, 11.5 * s, 10.5 * s, 13 * s, 12 * s)
+    body.closeSubpath()
+    painter.drawPath(body)
+    painter.drawEllipse(QPointF(8 * s, 13.4 * s), 1.5 * s, 1.5 * s)  # the clapper
+    painter.drawRoundedRect(QRectF(7.2 * s, 1 * s, 1.6 * s, 2 * s), 0.6 * s, 0.6 * s)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _line(alert: AlertRow) -> str:
@@ -112,6 +137,9 @@ class AlertsBell(QToolButton):
         self.ctx = ctx
         self.setObjectName("alertsBell")
         self.setAutoRaise(True)
+        self._draw_icon()
+        self.setIconSize(QSize(16, 16))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.alerts: list[AlertRow] = []
         self.unread = 0
         self._set(0)
@@ -125,9 +153,19 @@ class AlertsBell(QToolButton):
         self.dialog: AlertsDialog | None = None
         self.refresh()
 
+    def _draw_icon(self) -> None:
+        self.setIcon(bell_icon(self.palette().color(QPalette.ColorRole.WindowText)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Redraw the bell in the new text colour when the theme changes."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._draw_icon()
+        super().changeEvent(event)
+
     def _set(self, count: int) -> None:
         self.unread = count
-        self.setText(f"🔔 {count}" if count else "🔔")
+        self.setText(str(count) if count else "")
+        self.setAccessibleName(f"Alerts: {count} unread" if count else "Alerts: none unread")
         self.setToolTip(f"{count} unread alert(s)" if count else "No unread alerts")
 
     def refresh(self) -> None:
