@@ -194,7 +194,8 @@ BEGIN
   ELSIF p_action = 'do_not_use' THEN
     n := signoff__enqueue(v.id, 'do_not_use',
                           jsonb_build_object('reason', comment, 'actor', session_user::text,
-                                             'state', 'do_not_use'), NULL, at_);
+                                             'state', 'do_not_use', 'must_acknowledge', true)
+                          || signoff__replacement(m.id, v.id), NULL, at_);
   ELSIF p_action = 'retire' THEN
     UPDATE deployments SET live_to = at_ WHERE version_id = v.id AND live_to IS NULL;
     n := signoff__enqueue(v.id, 'retired', jsonb_build_object('actor', session_user::text,
@@ -347,6 +348,7 @@ DECLARE
   last_at timestamp;
   validated timestamp;
   cond_due date;
+  dnu_used boolean;
 BEGIN
   SELECT * INTO m FROM models WHERE id = p_model;
   IF NOT FOUND THEN
@@ -366,10 +368,19 @@ BEGIN
             OR (c.pinned_version_id IS NULL AND live_id IN
                (SELECT id FROM versions WHERE model_id = p_model AND state = 'do_not_use'))))
     INTO dnu;
+  -- the history's times, as the Python summary takes them: versions published and moved,
+  -- decisions and evidence signed (not the chain's own recording times)
   SELECT greatest((SELECT max(state_changed_at) FROM versions WHERE model_id = p_model),
                   (SELECT max(created_at) FROM versions WHERE model_id = p_model),
-                  (SELECT max(at) FROM audit_events WHERE model_id = p_model AND seq > 0))
+                  (SELECT max(d.at) FROM decisions d JOIN versions ver ON ver.id = d.version_id
+                    WHERE ver.model_id = p_model),
+                  (SELECT max(e.at) FROM evidence e JOIN versions ver ON ver.id = e.version_id
+                    WHERE ver.model_id = p_model))
     INTO last_at;
+  -- executions or predictions by a do-not-use version after its notice, flagged
+  SELECT EXISTS (SELECT 1 FROM dnu_uses u JOIN versions ver ON ver.id = u.version_id
+                  WHERE u.model_id = p_model AND ver.state = 'do_not_use')
+    INTO dnu_used;
   -- model risk: the live version's last validation, and the earliest condition still due
   SELECT max(d.at) INTO validated FROM decisions d
    WHERE d.version_id = live_id
@@ -390,6 +401,7 @@ BEGIN
     flag_open_review = waiting IS NOT NULL,
     review_waiting_since = waiting,
     flag_dnu_consumed = coalesce(dnu, false),
+    flag_dnu_used = coalesce(dnu_used, false),
     last_validated_at = validated,
     condition_due = cond_due,
     last_activity_at = coalesce(last_at, m.created_at),

@@ -1,0 +1,435 @@
+"""The factory loop held by a shared PostgreSQL registry: use of do-not-use versions, alerts,
+acknowledgements and the service's leases.
+
+What :mod:`signoff.core.notifications` does in Python on the embedded registry, the database
+does here, so that a login with psql can neither skip a flag nor forge an alert:
+
+* every INSERT into ``executions`` or ``predictions`` that touches a do-not-use version marks
+  its model (a statement trigger over the inserted rows, cheap for a batch), and when the
+  transaction commits a deferred trigger flags the use from the stored facts
+  (``signoff__flag_dnu``: ``dnu_uses``, the ``monitoring.do_not_use_used`` event, the
+  consumer's ``do_not_use_used`` notice, the inventory's "do-not-use still used"). An ingest
+  that calls ``signoff_flag_dnu_use`` itself gets the flags of its own transaction back (what
+  ``signoff ingest`` warns of); a client that does not call it is flagged all the same;
+* ``signoff_raise_alert`` stores an alert, its recipients (known, active people) and their
+  e-mails in the outbox; ``signoff_mark_alerts_read`` marks the caller's own rows only;
+* ``signoff_record_ack`` records a consumer's acknowledgement (the notifier answering a signed
+  link, or an admin), audited;
+* ``signoff_claim_job`` / ``signoff_finish_job`` take and free the service's leases.
+
+The notice JSON is the one :mod:`signoff.core.notifications.notices` builds (``signoff__enqueue``
+in :mod:`signoff.core.db.pgrules` writes it, one row per channel of each consumer).
+"""
+
+from __future__ import annotations
+
+from signoff.core.db.pgrules import DEFINER, PRODUCTION, statements
+
+#: the transaction-local list of models whose do-not-use use is to be flagged at commit
+PENDING_SETTING = "signoff.dnu_pending"
+ALERT_SEVERITIES = ("info", "warning", "critical")
+
+FACTORY = f"""
+-- the version to move to from *p_unusable* (the one live in production now), for a notice
+CREATE OR REPLACE FUNCTION signoff__replacement(p_model integer, p_unusable integer)
+RETURNS jsonb {DEFINER} STABLE AS $$
+#variable_conflict use_column
+DECLARE
+  r record;
+BEGIN
+  SELECT ver.id, ver.number, ver.manifest_hash INTO r
+    FROM deployments d JOIN versions ver ON ver.id = d.version_id
+   WHERE d.model_id = p_model AND d.environment = '{PRODUCTION}' AND d.live_to IS NULL
+     AND ver.id <> p_unusable AND ver.state = 'live'
+   ORDER BY d.live_from DESC LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('replacement', NULL, 'replacement_status', 'none yet');
+  END IF;
+  RETURN jsonb_build_object('replacement', jsonb_build_object('version', r.number,
+           'version_id', r.id, 'manifest_hash', r.manifest_hash), 'replacement_status', 'live');
+END $$;
+
+-- flag use of the model's do-not-use versions after their notice, from the stored facts alone
+-- (calling it again flags nothing new); the flags it made or changed
+CREATE OR REPLACE FUNCTION signoff__flag_dnu(p_model integer)
+RETURNS TABLE (version integer, consumer text, executions integer, predictions integer,
+               rows_scored integer, last_used_at timestamp)
+{DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  m_name text;
+  v record;
+  u record;
+  since timestamp;
+  stored_id integer;
+  stored_e integer;
+  stored_p integer;
+  now_ timestamp := now() AT TIME ZONE 'UTC';
+  registered integer;
+  notified integer;
+  facts jsonb;
+BEGIN
+  SELECT name INTO m_name FROM models WHERE id = p_model;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  FOR v IN SELECT id, number FROM versions WHERE model_id = p_model AND state = 'do_not_use'
+           ORDER BY id LOOP
+    -- one flagger per version at a time; what it counts then includes every committed fact
+    PERFORM 1 FROM versions WHERE id = v.id FOR UPDATE;
+    SELECT max(d.at) INTO since FROM decisions d
+     WHERE d.version_id = v.id AND d.action = 'do_not_use';
+    CONTINUE WHEN since IS NULL;
+    FOR u IN
+      WITH runs AS (
+        SELECT coalesce(e.consumer, '') AS who, count(*)::integer AS n,
+               coalesce(sum(e.rows_scored), 0)::integer AS scored,
+               min(e.started_at) AS first_at, max(e.started_at) AS last_at
+          FROM executions e WHERE e.version_id = v.id AND e.started_at >= since GROUP BY 1),
+      scores AS (
+        SELECT coalesce(e.consumer, '') AS who, count(*)::integer AS n,
+               min(p.predicted_at) AS first_at, max(p.predicted_at) AS last_at
+          FROM predictions p LEFT JOIN executions e ON e.id = p.execution_id
+         WHERE p.version_id = v.id AND p.predicted_at >= since GROUP BY 1)
+      SELECT coalesce(r.who, s.who) AS who, coalesce(r.n, 0) AS execs,
+             coalesce(s.n, 0) AS preds, coalesce(r.scored, 0) AS scored,
+             least(r.first_at, s.first_at) AS first_at,
+             greatest(r.last_at, s.last_at) AS last_at
+        FROM runs r FULL JOIN scores s ON s.who = r.who
+       ORDER BY 1 COLLATE "C"
+    LOOP
+      SELECT d.id, d.executions, d.predictions INTO stored_id, stored_e, stored_p
+        FROM dnu_uses d WHERE d.version_id = v.id AND d.consumer = u.who FOR UPDATE;
+      IF FOUND AND stored_e = u.execs AND stored_p = u.preds THEN
+        CONTINUE;
+      END IF;
+      IF stored_id IS NULL THEN
+        INSERT INTO dnu_uses (model_id, version_id, consumer, executions, predictions,
+                              rows_scored, first_used_at, last_used_at, flagged_at, updated_at)
+        VALUES (p_model, v.id, u.who, u.execs, u.preds, u.scored, u.first_at, u.last_at,
+                now_, now_);
+      ELSE
+        UPDATE dnu_uses SET executions = u.execs, predictions = u.preds, rows_scored = u.scored,
+               first_used_at = u.first_at, last_used_at = u.last_at, updated_at = now_
+         WHERE id = stored_id;
+      END IF;
+      stored_id := NULL;
+      facts := jsonb_build_object('executions', u.execs, 'predictions', u.preds,
+                                  'rows_scored', u.scored,
+                                  'first_used_at', signoff__iso(u.first_at),
+                                  'last_used_at', signoff__iso(u.last_at));
+      registered := NULL;
+      SELECT c.id INTO registered FROM consumers c
+       WHERE c.model_id = p_model AND c.name = u.who AND c.active;
+      notified := 0;
+      IF registered IS NOT NULL THEN
+        notified := signoff__enqueue(v.id, 'do_not_use_used',
+          facts || jsonb_build_object('used_by', u.who, 'must_acknowledge', true)
+                || signoff__replacement(p_model, v.id),
+          ARRAY[registered], now_, u.execs || '-' || u.preds);
+      END IF;
+      PERFORM signoff__event('monitoring.do_not_use_used', v.id, p_model, 'version',
+        m_name || ' v' || v.number,
+        facts || jsonb_build_object('consumer', u.who, 'notified', notified));
+      version := v.number;
+      consumer := u.who;
+      executions := u.execs;
+      predictions := u.preds;
+      rows_scored := u.scored;
+      last_used_at := u.last_at;
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+END $$;
+
+-- the models an INSERT into executions or predictions touched through a do-not-use version:
+-- each is marked (once per transaction) so that the deferred trigger below flags it at commit
+CREATE OR REPLACE FUNCTION signoff__note_dnu_use() RETURNS trigger {DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  m integer;
+  pending text;
+BEGIN
+  FOR m IN SELECT DISTINCT ver.model_id FROM new_rows n JOIN versions ver ON ver.id = n.version_id
+            WHERE ver.state = 'do_not_use' LOOP
+    pending := coalesce(current_setting('{PENDING_SETTING}', true), '');
+    IF position(',' || m || ',' IN pending) = 0 THEN
+      PERFORM set_config('{PENDING_SETTING}', coalesce(nullif(pending, ''), ',') || m || ',',
+                         true);
+      -- queues the deferred flagging of this model (its WHEN sees the model pending)
+      UPDATE models SET flag_dnu_used = flag_dnu_used WHERE id = m;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION signoff__dnu_pending(p_model integer) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT position(',' || p_model || ',' IN
+                  coalesce(current_setting('{PENDING_SETTING}', true), '')) > 0
+$$;
+
+CREATE OR REPLACE FUNCTION signoff__forget_dnu_pending(p_model integer) RETURNS void
+LANGUAGE sql AS $$
+  SELECT set_config('{PENDING_SETTING}',
+                    replace(coalesce(current_setting('{PENDING_SETTING}', true), ''),
+                            ',' || p_model || ',', ','), true)
+$$;
+
+-- at commit: flag the marked model (whatever the client did or did not call)
+CREATE OR REPLACE FUNCTION signoff__flag_dnu_at_commit() RETURNS trigger {DEFINER} AS $$
+#variable_conflict use_column
+BEGIN
+  PERFORM signoff__forget_dnu_pending(NEW.id);
+  PERFORM signoff__flag_dnu(NEW.id);
+  PERFORM signoff_refresh_summary(NEW.id);
+  RETURN NULL;
+END $$;
+
+-- what ``signoff ingest`` calls after storing: flag now, and say what this transaction flagged
+CREATE OR REPLACE FUNCTION signoff_flag_dnu_use(p_model integer)
+RETURNS TABLE (version integer, consumer text, executions integer, predictions integer,
+               rows_scored integer, last_used_at timestamp)
+{DEFINER} AS $$
+#variable_conflict use_column
+BEGIN
+  PERFORM signoff__forget_dnu_pending(p_model);
+  PERFORM signoff__flag_dnu(p_model);
+  PERFORM signoff_refresh_summary(p_model);
+  RETURN QUERY
+    SELECT ver.number, d.consumer::text, d.executions, d.predictions, d.rows_scored,
+           d.last_used_at
+      FROM dnu_uses d JOIN versions ver ON ver.id = d.version_id
+     WHERE d.model_id = p_model AND ver.state = 'do_not_use'
+       AND d.updated_at = now() AT TIME ZONE 'UTC'
+     ORDER BY ver.number, d.consumer COLLATE "C";
+END $$;
+
+-- an alert for *p_people* (known, active people receive it; each with an address by e-mail)
+CREATE OR REPLACE FUNCTION signoff__raise_alert(
+    p_kind text, p_sev text, p_model integer, p_version integer, p_subject text, p_title text,
+    p_body text, p_payload jsonb, p_key text, p_people text[], p_email boolean)
+RETURNS integer {DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  a_id integer;
+  now_ timestamp := now() AT TIME ZONE 'UTC';
+  p record;
+  m_name text;
+  k text;
+BEGIN
+  IF p_kind IS NULL OR p_kind !~ '^[a-z][a-z0-9_]{{0,39}}$' THEN
+    RAISE EXCEPTION 'alert kind % must be a short lower-case word', p_kind USING ERRCODE = '22023';
+  END IF;
+  IF NOT coalesce(p_sev, '') = ANY(ARRAY{list(ALERT_SEVERITIES)}::text[]) THEN
+    RAISE EXCEPTION 'alert severity % must be one of {", ".join(ALERT_SEVERITIES)}', p_sev
+      USING ERRCODE = '22023';
+  END IF;
+  IF btrim(coalesce(p_title, '')) = '' THEN
+    RAISE EXCEPTION 'an alert needs a title' USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO alerts (kind, severity, model_id, version_id, subject, title, body, payload,
+                      dedupe_key, created_at, created_by)
+  VALUES (p_kind, p_sev, p_model, p_version, left(coalesce(p_subject, ''), 300),
+          left(p_title, 300), coalesce(p_body, ''), coalesce(p_payload, '{{}}'::jsonb)::json,
+          left(coalesce(nullif(p_key, ''), p_kind || ':' || coalesce(p_subject, '') || ':'
+                        || p_title), 200), now_, session_user)
+  ON CONFLICT (dedupe_key) DO NOTHING
+  RETURNING id INTO a_id;
+  IF a_id IS NULL THEN
+    RETURN NULL;  -- raised before: never twice
+  END IF;
+  SELECT name INTO m_name FROM models WHERE id = p_model;
+  FOR p IN SELECT u.login, coalesce(u.email, '') AS email FROM users u
+            WHERE u.login = ANY(coalesce(p_people, '{{}}'::text[])) AND u.active
+            ORDER BY array_position(p_people, u.login::text) LOOP
+    INSERT INTO alert_recipients (alert_id, person, read_at) VALUES (a_id, p.login, NULL)
+    ON CONFLICT DO NOTHING;
+    IF coalesce(p_email, true) AND p.email <> '' THEN
+      k := left('signoff-alert-' || a_id || '-' || p.login, 100);
+      INSERT INTO outbox (consumer_id, channel, recipient, person, alert_id, event, payload,
+                          idempotency_key, state, attempts, next_attempt_at, last_error,
+                          created_at, claimed_by)
+      VALUES (NULL, 'email', p.email, p.login, a_id, 'alert',
+              jsonb_build_object('event', 'alert', 'alert_id', a_id, 'kind', p_kind,
+                'severity', p_sev, 'title', left(p_title, 300), 'body', coalesce(p_body, ''),
+                'subject', left(coalesce(p_subject, ''), 300), 'model', m_name,
+                'version_id', p_version, 'person', p.login, 'idempotency_key', k,
+                'at', signoff__iso(now_))::json,
+              k, 'pending', 0, now_, '', now_, '');
+    END IF;
+  END LOOP;
+  RETURN a_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION signoff_raise_alert(
+    p_kind text, p_sev text, p_model integer, p_version integer, p_subject text, p_title text,
+    p_body text, p_payload jsonb, p_key text, p_people text[], p_email boolean)
+RETURNS integer {DEFINER} AS $$
+BEGIN
+  RETURN signoff__raise_alert(p_kind, p_sev, p_model, p_version, p_subject, p_title, p_body,
+                              p_payload, p_key, p_people, p_email);
+END $$;
+
+-- the caller marks their own alerts read (all of them for NULL); how many
+CREATE OR REPLACE FUNCTION signoff_mark_alerts_read(p_ids integer[]) RETURNS integer
+{DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  n integer;
+BEGIN
+  UPDATE alert_recipients SET read_at = now() AT TIME ZONE 'UTC'
+   WHERE person = session_user AND read_at IS NULL
+     AND (p_ids IS NULL OR alert_id = ANY(p_ids));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
+-- a consumer acknowledges a do-not-use notice: by its signed link (the notifier answers it)
+-- or as an admin records it; the first acknowledgement stands
+CREATE OR REPLACE FUNCTION signoff_record_ack(p_consumer integer, p_version integer, p_via text,
+                                              p_note text, p_key text)
+RETURNS boolean {DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  held text[] := signoff__held_roles();
+  may text[];
+  who text;
+  c record;
+  v record;
+  m_name text;
+  note_ text := btrim(coalesce(p_note, ''));
+  now_ timestamp := now() AT TIME ZONE 'UTC';
+BEGIN
+  IF p_via IS NULL OR NOT p_via = ANY(ARRAY['link', 'admin']) THEN
+    RAISE EXCEPTION 'unknown acknowledgement channel %', p_via USING ERRCODE = '22023';
+  END IF;
+  may := ARRAY['admin'];
+  who := 'an admin records an acknowledgement given another way';
+  IF p_via = 'link' THEN
+    may := ARRAY['notifier', 'admin'];
+    who := 'the notifier service (answering a signed link) or an admin records an '
+           || 'acknowledgement';
+  END IF;
+  IF NOT signoff__is_owner() AND NOT held && may THEN
+    RAISE EXCEPTION 'only %', who USING ERRCODE = '42501';
+  END IF;
+  SELECT id, model_id, name INTO c FROM consumers WHERE id = p_consumer;
+  SELECT id, model_id, number, state INTO v FROM versions WHERE id = p_version;
+  IF c.id IS NULL OR v.id IS NULL OR c.model_id <> v.model_id THEN
+    RAISE EXCEPTION 'no such consumer of that version''s model' USING ERRCODE = '02000';
+  END IF;
+  SELECT name INTO m_name FROM models WHERE id = v.model_id;
+  IF v.state <> 'do_not_use' THEN
+    RAISE EXCEPTION '% v% is not marked do not use; there is nothing to acknowledge',
+      m_name, v.number USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO consumer_acks (consumer_id, version_id, at, via, actor, note, notice_key)
+  VALUES (c.id, v.id, now_, p_via, session_user, note_, left(coalesce(p_key, ''), 100))
+  ON CONFLICT DO NOTHING;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM signoff__event('consumer.acknowledged', v.id, v.model_id, 'consumer',
+    m_name || '/' || c.name,
+    jsonb_build_object('consumer', c.name, 'version', v.number, 'via', p_via, 'note', note_,
+                       'notice_key', coalesce(p_key, '')));
+  RETURN true;
+END $$;
+
+-- the service's leases (see signoff.core.db.jobs, which does the same on SQLite)
+CREATE OR REPLACE FUNCTION signoff_claim_job(p_name text, p_holder text, p_seconds integer,
+                                             p_check boolean, p_last timestamp)
+RETURNS boolean {DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  j record;
+  now_ timestamp := now() AT TIME ZONE 'UTC';
+  secs integer := least(greatest(coalesce(p_seconds, 1), 1), 900);
+BEGIN
+  IF btrim(coalesce(p_name, '')) = '' OR btrim(coalesce(p_holder, '')) = '' THEN
+    RAISE EXCEPTION 'a job and its holder need names' USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO service_jobs (name, holder, lease_until, last_run_at, last_result, cursor)
+  VALUES (left(p_name, 200), '', NULL, NULL, '', 0) ON CONFLICT DO NOTHING;
+  SELECT * INTO j FROM service_jobs WHERE name = left(p_name, 200) FOR UPDATE;
+  IF j.holder <> '' AND j.holder <> p_holder AND j.lease_until IS NOT NULL
+     AND j.lease_until > now_ THEN
+    RETURN false;
+  END IF;
+  IF coalesce(p_check, false) AND j.last_run_at IS DISTINCT FROM p_last THEN
+    RETURN false;
+  END IF;
+  UPDATE service_jobs SET holder = left(p_holder, 100),
+         lease_until = now_ + make_interval(secs => secs)
+   WHERE name = j.name;
+  RETURN true;
+END $$;
+
+CREATE OR REPLACE FUNCTION signoff_finish_job(p_name text, p_holder text, p_result text,
+                                              p_cursor bigint, p_ran boolean)
+RETURNS boolean {DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  j record;
+BEGIN
+  SELECT * INTO j FROM service_jobs WHERE name = p_name FOR UPDATE;
+  IF NOT FOUND OR j.holder <> p_holder THEN
+    RETURN false;
+  END IF;
+  UPDATE service_jobs SET holder = '', lease_until = NULL,
+         last_run_at = CASE WHEN p_ran THEN now() AT TIME ZONE 'UTC' ELSE last_run_at END,
+         last_result = CASE WHEN p_ran THEN left(coalesce(p_result, ''), 2000)
+                            ELSE last_result END,
+         cursor = CASE WHEN p_ran AND p_cursor IS NOT NULL THEN greatest(cursor, p_cursor)
+                       ELSE cursor END
+   WHERE name = j.name;
+  RETURN true;
+END $$;
+"""
+
+#: the triggers that flag use of a do-not-use version whatever the client sends
+TRIGGERS = (
+    "DROP TRIGGER IF EXISTS executions_dnu_use ON executions",
+    "CREATE TRIGGER executions_dnu_use AFTER INSERT ON executions REFERENCING NEW TABLE AS "
+    "new_rows FOR EACH STATEMENT EXECUTE FUNCTION signoff__note_dnu_use()",
+    "DROP TRIGGER IF EXISTS predictions_dnu_use ON predictions",
+    "CREATE TRIGGER predictions_dnu_use AFTER INSERT ON predictions REFERENCING NEW TABLE AS "
+    "new_rows FOR EACH STATEMENT EXECUTE FUNCTION signoff__note_dnu_use()",
+    "DROP TRIGGER IF EXISTS models_dnu_flag ON models",
+    "CREATE CONSTRAINT TRIGGER models_dnu_flag AFTER UPDATE OF flag_dnu_used ON models "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (signoff__dnu_pending(NEW.id)) "
+    "EXECUTE FUNCTION signoff__flag_dnu_at_commit()",
+)
+
+FUNCTION_NAMES = (
+    "signoff__replacement(integer, integer)",
+    "signoff__flag_dnu(integer)",
+    "signoff__note_dnu_use()",
+    "signoff__dnu_pending(integer)",
+    "signoff__forget_dnu_pending(integer)",
+    "signoff__flag_dnu_at_commit()",
+    "signoff_flag_dnu_use(integer)",
+    "signoff__raise_alert(text, text, integer, integer, text, text, text, jsonb, text, text[], "
+    "boolean)",
+    "signoff_raise_alert(text, text, integer, integer, text, text, text, jsonb, text, text[], "
+    "boolean)",
+    "signoff_mark_alerts_read(integer[])",
+    "signoff_record_ack(integer, integer, text, text, text)",
+    "signoff_claim_job(text, text, integer, boolean, timestamp)",
+    "signoff_finish_job(text, text, text, bigint, boolean)",
+)
+
+
+def factory_sql(with_triggers: bool = True) -> list[str]:
+    """The factory-loop functions, then (*with_triggers*: the tables exist) their triggers."""
+    return statements(FACTORY) + (list(TRIGGERS) if with_triggers else [])
+
+
+def drop_factory_sql() -> list[str]:
+    """What :func:`factory_sql` created, removed (for the migration's downgrade)."""
+    drops = [t for t in TRIGGERS if t.startswith("DROP")]
+    return drops + [f"DROP FUNCTION IF EXISTS {name}" for name in FUNCTION_NAMES]
+
+
+__all__ = ["FACTORY", "FUNCTION_NAMES", "PENDING_SETTING", "drop_factory_sql", "factory_sql"]
