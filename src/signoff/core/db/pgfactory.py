@@ -96,7 +96,7 @@ BEGIN
              least(r.first_at, s.first_at) AS first_at,
              greatest(r.last_at, s.last_at) AS last_at
         FROM runs r FULL JOIN scores s ON s.who = r.who
-       ORDER BY 1 COLLATE "C"
+       ORDER BY coalesce(r.who, s.who) COLLATE "C"
     LOOP
       SELECT d.id, d.executions, d.predictions INTO stored_id, stored_e, stored_p
         FROM dnu_uses d WHERE d.version_id = v.id AND d.consumer = u.who FOR UPDATE;

@@ -1,0 +1,282 @@
+"""The factory loop on a shared PostgreSQL registry, held by the database.
+
+Each person has their own login. An execution process (an author login) that reports runs and
+predictions by a do-not-use version gets them stored and flagged by the database, through
+``signoff ingest`` or through psql alike; the owner is alerted by the service's fan-out and
+the consumer gets its notice; alerts, acknowledgements and flags cannot be written or forged
+directly; the summary the database computes is the one the Python rules compute.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select, text
+
+from signoff.core.audit.verify import verify_registry
+from signoff.core.catalog.lookup import get_model, get_version
+from signoff.core.catalog.summary import SUMMARY_COLUMNS, summary_values
+from signoff.core.db.registry import db_now
+from signoff.core.db.schema import (
+    Alert,
+    AlertRecipient,
+    AuditEvent,
+    ConsumerAck,
+    DoNotUseUse,
+    Model,
+    OutboxMessage,
+)
+from signoff.core.governance.people import save_person
+from signoff.core.governance.workflow import note_evidence, run_transition
+from signoff.core.ingest.records import ingest_records
+from signoff.core.notifications import alerts as al
+from signoff.core.notifications.acks import AckError, ack_by_names, record_ack
+from signoff.core.notifications.consumers import save_consumer
+from signoff.core.notifications.fanout import fan_out_alerts
+from signoff.core.publishing.publisher import publish
+from tests.helpers.folders import write_model_folder
+from tests.helpers.workflow import ALL_CHECKS, add_evidence
+
+pytestmark = pytest.mark.postgres
+
+COUNTED = (Alert, AlertRecipient, ConsumerAck, DoNotUseUse, OutboxMessage, AuditEvent)
+
+
+def _counts(team) -> tuple:
+    with team.admin.read() as s:
+        return tuple(s.scalar(select(func.count()).select_from(t)) for t in COUNTED)
+
+
+def _refused(team, who: str, sql: str, params: tuple = (), match: str = "") -> str:
+    before = _counts(team)
+    with pytest.raises(psycopg.Error) as caught:
+        team.raw(who).execute(sql, params)
+    message = str(caught.value)
+    assert match in message, message
+    assert _counts(team) == before, f"{who}'s refused statement changed the registry: {sql}"
+    with team.admin.read() as s:
+        report = verify_registry(s)
+    assert report.intact, report.describe()
+    return message
+
+
+def _live(team, tmp_path: Path, number: int, weights: str) -> None:
+    folder = write_model_folder(
+        tmp_path / f"m{number}", name="credit", author=team.logins["ann"], weights=weights
+    )
+    publish(team.regs["ann"], folder)
+    run_transition(team.regs["ann"], "submit", "credit", number)
+    run_transition(team.regs["vic"], "approve", "credit", number)
+    add_evidence(team.admin, "credit", number, ALL_CHECKS)
+    with team.regs["vic"].write() as s:
+        note_evidence(s, "credit", number, actor=team.regs["vic"].actor)
+    run_transition(team.regs["rel"], "approve", "credit", number)
+    run_transition(team.regs["rel"], "go_live", "credit", number)
+
+
+@pytest.fixture
+def marked(team, tmp_path) -> datetime:
+    """credit v1 live, then v2 live and v1 marked do not use; consumers billing (e-mail) and
+    reports (pinned to v1); ann (the owner) has an e-mail address. Returns a time after the
+    notice."""
+    _live(team, tmp_path, 1, '{"a": 0.1, "b": 0.2}')
+    with team.admin.write() as s:
+        save_person(s, team.logins["ann"], actor=team.admin.actor, email="ann@example.org")
+        model = get_model(s, "credit")
+        save_consumer(s, model, "billing", actor=team.admin.actor, email="billing@example.org")
+        save_consumer(
+            s,
+            model,
+            "reports",
+            actor=team.admin.actor,
+            email="reports@example.org",
+            pinned_version=get_version(s, "credit", 1),
+        )
+    _live(team, tmp_path, 2, '{"a": 0.3, "b": 0.1}')
+    run_transition(team.regs["vic"], "do_not_use", "credit", 1, comment="leaks the label")
+    with team.admin.read() as s:
+        return db_now(s) + timedelta(minutes=5)
+
+
+def _runs(after: datetime, prefix: str, n: int = 2) -> list[dict]:
+    return [
+        {
+            "external_id": f"{prefix}-{i}",
+            "version": "credit@1",
+            "consumer": "billing",
+            "started_at": (after + timedelta(hours=i)).isoformat(),
+            "rows_scored": 250,
+            "status": "succeeded",
+        }
+        for i in range(n)
+    ]
+
+
+def test_an_execution_login_using_a_do_not_use_version_is_stored_flagged_and_alerted(
+    team, marked
+) -> None:
+    with team.admin.read() as s:
+        notice = s.scalars(select(OutboxMessage).where(OutboxMessage.event == "do_not_use")).all()
+        # one per channel of each consumer, naming the live replacement
+        assert sorted(m.channel for m in notice) == ["email", "email"]
+        assert {m.payload["replacement"]["version"] for m in notice} == {2}
+        assert {m.payload["replacement_status"] for m in notice} == {"live"}
+    result = ingest_records(team.regs["ann"], "executions", _runs(marked, "nightly"))
+    assert result.inserted == 2  # facts are never dropped
+    assert len(result.flagged) == 1 and "500 rows scored" in result.flagged[0]
+    again = ingest_records(team.regs["ann"], "executions", _runs(marked, "nightly"))
+    assert again.inserted == 0 and again.flagged == []
+    with team.admin.read() as s:
+        use = s.scalars(select(DoNotUseUse)).one()
+        assert (use.consumer, use.executions, use.rows_scored) == ("billing", 2, 500)
+        assert get_model(s, "credit").flag_dnu_used is True
+        told = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.event == "do_not_use_used")
+        ).all()
+        assert [(m.payload["used_by"], m.payload["executions"]) for m in told] == [("billing", 2)]
+        assert told[0].payload["replacement"]["version"] == 2
+        assert told[0].recipient == "billing@example.org"
+        flagged = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "monitoring.do_not_use_used")
+        ).all()
+        assert [e.actor for e in flagged] == [team.logins["ann"]]  # stamped by the database
+    # the service's fan-out alerts the owner (bell and e-mail), once
+    assert fan_out_alerts(team.regs["ntf"]) >= 1
+    assert fan_out_alerts(team.regs["ntf"]) == 0
+    with team.regs["ann"].write() as s:
+        mine = al.alerts_for(s, team.logins["ann"])
+        used = next(a for a in mine if a.kind == "do_not_use_used")
+        assert "billing still uses it" in used.title
+        # a person marks only their own alerts read, whoever they claim to be
+        assert al.mark_read(s, team.logins["vic"], [used.id]) == 1
+    with team.admin.read() as s:
+        mail = s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.alert_id == used.id, OutboxMessage.person == team.logins["ann"]
+            )
+        ).one()
+        assert mail.channel == "email" and mail.recipient == "ann@example.org"
+        read = s.scalar(
+            select(AlertRecipient.read_at).where(
+                AlertRecipient.alert_id == used.id, AlertRecipient.person == team.logins["ann"]
+            )
+        )
+        assert read is not None
+        assert verify_registry(s).intact
+
+
+def test_a_client_that_skips_the_flag_is_flagged_at_commit(team, marked) -> None:
+    """psql as the execution login: plain INSERTs, no call of any function."""
+    conn = team.raw("ann")
+    with team.admin.read() as s:
+        version_id = get_version(s, "credit", 1).id
+    with conn.transaction():
+        for i in range(3):
+            conn.execute(
+                "INSERT INTO executions (external_id, version_id, consumer, started_at, "
+                "rows_scored, status, input_uri, input_sha256, output_uri) "
+                "VALUES (%s, %s, 'night-batch', %s, 100, 'succeeded', '', '', '')",
+                (f"raw-{i}", version_id, marked + timedelta(hours=i)),
+            )
+        conn.execute(
+            "INSERT INTO predictions (subject_key, predicted_at, version_id, score, output, "
+            "input_ref, input_sha256) "
+            "SELECT 'S' || g, %s, %s, 0.5, '0.5', '', '' FROM generate_series(1, 40) g",
+            (marked, version_id),
+        )
+    with team.admin.read() as s:
+        uses = {u.consumer: u for u in s.scalars(select(DoNotUseUse))}
+        assert (uses["night-batch"].executions, uses["night-batch"].rows_scored) == (3, 300)
+        assert uses[""].predictions == 40  # scores without an execution: an unnamed process
+        assert get_model(s, "credit").flag_dnu_used is True
+        events = s.scalar(
+            select(func.count()).where(AuditEvent.action == "monitoring.do_not_use_used")
+        )
+        assert events == 2  # one per consumer, not one per statement
+        assert verify_registry(s).intact
+
+
+def test_alerts_acks_flags_and_leases_cannot_be_written_or_forged_directly(team, marked) -> None:
+    with team.admin.read() as s:
+        model_id = get_model(s, "credit").id
+        version_id = get_version(s, "credit", 1).id
+        billing = s.scalar(text("SELECT id FROM consumers WHERE name = 'billing'"))
+    denied = "permission denied"
+    for who in ("ann", "vic", "aud", "viv", "run", "ntf"):
+        for sql in (
+            "INSERT INTO alerts (kind, severity, subject, title, body, payload, dedupe_key, "
+            "created_at, created_by) VALUES ('stale', 'info', 'x', 'forged', '', '{}', 'f', "
+            "now(), 'x')",
+            "UPDATE alert_recipients SET read_at = now() WHERE false",
+            "INSERT INTO consumer_acks (consumer_id, version_id, at, via, actor, note, "
+            f"notice_key) VALUES ({billing}, {version_id}, now(), 'admin', 'x', '', '')",
+            "INSERT INTO dnu_uses (model_id, version_id, consumer, executions, predictions, "
+            f"rows_scored, flagged_at, updated_at) VALUES ({model_id}, {version_id}, 'x', 1, 0, "
+            "0, now(), now())",
+            "DELETE FROM dnu_uses WHERE false",
+            "UPDATE service_jobs SET cursor = 0 WHERE false",
+            "INSERT INTO outbox (consumer_id, event, payload, idempotency_key, state, attempts, "
+            f"next_attempt_at, last_error, created_at) VALUES ({billing}, 'do_not_use', '{{}}', "
+            "'forged', 'pending', 0, now(), '', now())",
+        ):
+            _refused(team, who, sql, match=denied)
+        _refused(
+            team,
+            who,
+            "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, payload, "
+            "prev_hash, hash) VALUES (0, now(), 'x', 'monitoring.do_not_use_used', 'version', "
+            "'credit v1', '{}', '', 'pending-x')",
+            match="denied" if who == "viv" else "written only by the database",
+        )
+    # the key signing acknowledgement links is the notifier's and the admins' only
+    _refused(team, "ann", "SELECT key FROM service_keys", match=denied)
+    assert team.raw("ntf").execute("SELECT count(*) FROM service_keys").fetchone()[0] == 1
+    # an author may neither raise alerts nor acknowledge for a consumer
+    _refused(
+        team,
+        "ann",
+        "SELECT signoff_raise_alert('stale', 'info', NULL, NULL, 's', 't', '', '{}', 'k', "
+        "ARRAY['x'], true)",
+        match=denied,
+    )
+    _refused(
+        team,
+        "ann",
+        "SELECT signoff_record_ack(%s, %s, 'admin', 'me', '')",
+        (billing, version_id),
+        match=denied,
+    )
+    # the notifier answers a signed link, but records no admin's acknowledgement
+    with team.regs["ntf"].write() as s, pytest.raises(AckError, match="only an admin"):
+        record_ack(s, billing, version_id, via="admin", actor="x", note="phone")
+    with team.regs["ntf"].write() as s:
+        assert record_ack(s, billing, version_id, via="link", actor="billing") is True
+    with team.regs["adm"].write() as s:
+        assert ack_by_names(s, "credit", "reports", 1, actor="x", note="phone call") is True
+    with team.admin.read() as s:
+        acks = {a.via: a.actor for a in s.scalars(select(ConsumerAck))}
+        assert acks == {"link": team.logins["ntf"], "admin": team.logins["adm"]}
+        assert verify_registry(s).intact
+
+
+def test_the_database_summary_agrees_with_the_python_rules(team, marked) -> None:
+    """Same registry content: what signoff_refresh_summary stored is what the Python summary
+    computes from it, column by column, before and after use is flagged and a finding blocks."""
+
+    def agree() -> None:
+        with team.admin.read() as s:
+            for model in s.scalars(select(Model)):
+                stored = {c: getattr(model, c) for c in SUMMARY_COLUMNS}
+                assert stored == summary_values(s, model), model.name
+
+    agree()
+    ingest_records(team.regs["ann"], "executions", _runs(marked, "agree"))
+    agree()
+    with team.admin.read() as s:
+        assert get_model(s, "credit").flag_dnu_used and get_model(s, "credit").flag_dnu_consumed
+    with team.admin.write() as s:
+        save_consumer(s, get_model(s, "credit"), "reports", actor=team.admin.actor, active=False)
+    agree()
