@@ -9,6 +9,7 @@ directly; the summary the database computes is the one the Python rules compute.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -280,3 +281,75 @@ def test_the_database_summary_agrees_with_the_python_rules(team, marked) -> None
     with team.admin.write() as s:
         save_consumer(s, get_model(s, "credit"), "reports", actor=team.admin.actor, active=False)
     agree()
+
+
+@dataclass(frozen=True)
+class Notice:
+    payload: dict
+    channel: str
+    state: str
+    key: str
+
+
+COMMON_FIELDS = {
+    "event",
+    "model",
+    "version",
+    "version_id",
+    "manifest_hash",
+    "state",
+    "consumer",
+    "idempotency_key",
+    "at",
+}
+
+
+def test_notices_written_by_the_database_carry_the_fields_the_python_notices_do(
+    team, tmp_path
+) -> None:
+    """None yet, then the follow-up when a fixed version goes live, the service's reminders
+    and a stale notice: every payload has exactly the documented fields."""
+    from signoff.core.notifications.notices import EVENT_FIELDS
+    from signoff.core.service.reminders import remind_unacknowledged
+
+    _live(team, tmp_path, 1, '{"a": 0.1, "b": 0.2}')
+    with team.admin.write() as s:
+        model = get_model(s, "credit")
+        save_consumer(s, model, "billing", actor=team.admin.actor, email="billing@example.org")
+        save_consumer(s, model, "adhoc", actor=team.admin.actor, contact="call Bob")
+    run_transition(team.regs["vic"], "do_not_use", "credit", 1, comment="leaks the label")
+    _live(team, tmp_path, 2, '{"a": 0.3, "b": 0.1}')
+    with team.admin.read() as s:
+        later = db_now(s) + timedelta(days=8)
+    assert remind_unacknowledged(team.regs["ntf"], 7, now=later) == 2
+    assert remind_unacknowledged(team.regs["ntf"], 7, now=later) == 0  # queued once
+    with pytest.raises(Exception, match="permission denied"):
+        remind_unacknowledged(team.regs["ann"], 7, now=later)
+    with team.admin.read() as s:
+        model_id = get_model(s, "credit").id
+    team.raw("run").execute(
+        "SELECT signoff_set_stale(%s, true, 'drift', %s)",
+        (model_id, '{"reasons": ["drift: PSI 0.4"], "stale": true}'),
+    )
+    with team.admin.read() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.consumer_id.is_not(None)))
+        by_event: dict[str, list[Notice]] = {}
+        for row in rows:
+            by_event.setdefault(row.event, []).append(
+                Notice(row.payload, row.channel, row.state, row.idempotency_key)
+            )
+            assert set(row.payload) == COMMON_FIELDS | set(EVENT_FIELDS[row.event]), row.event
+            assert row.payload["idempotency_key"] == row.idempotency_key
+    dnu = by_event["do_not_use"]
+    assert {m.payload["replacement_status"] for m in dnu} == {"none yet"}
+    assert sorted((m.payload["consumer"], m.channel, m.state) for m in dnu) == [
+        ("adhoc", "webhook", "no_endpoint"),
+        ("billing", "email", "pending"),
+    ]
+    [follow, _] = sorted(by_event["replacement_live"], key=lambda m: m.channel)
+    assert follow.payload["replacement"]["version"] == 2 and follow.payload["version"] == 1
+    reminders = by_event["do_not_use_reminder"]
+    assert {(m.payload["reminder"], m.payload["days_since_notice"]) for m in reminders} == {(1, 8)}
+    assert {m.key.split("-")[-1] for m in reminders} >= {"r1"}
+    [stale, _] = sorted(by_event["stale_changed"], key=lambda m: m.channel)
+    assert stale.payload["version"] == 2 and stale.payload["reasons"] == ["drift: PSI 0.4"]

@@ -227,6 +227,8 @@ BEGIN
     END IF;
     INSERT INTO deployments (model_id, version_id, environment, live_from, live_to, actor)
     VALUES (m.id, v.id, env, at_, NULL, session_user);
+    -- consumers told "no replacement yet" about a do-not-use version hear that one is live
+    n := n + signoff__follow_ups(v.id, at_);
   END IF;
   IF new_state <> v.state AND new_state = ANY({_array(tuple(lc.STATE_REQUIRES))}) THEN
     problem := signoff__state_problem(v.id, new_state);
@@ -419,6 +421,7 @@ RETURNS boolean {DEFINER} AS $$
 #variable_conflict use_column
 DECLARE
   m models%ROWTYPE;
+  live_id integer;
 BEGIN
   IF NOT signoff__is_owner() AND NOT signoff__held_roles() && {_array(lc.STALE_SETTERS)} THEN
     RAISE EXCEPTION 'only a {", ".join(lc.STALE_SETTERS[:-1]).replace("_", " ")} or the '
@@ -437,6 +440,16 @@ BEGIN
                               WHEN m.flag_stale AND NOT p_stale THEN 'monitoring.stale_cleared'
                               ELSE 'monitoring.stale_reason_changed' END, NULL,
                          m.id, 'model', m.name, coalesce(p_payload, '{{}}'::jsonb));
+  -- the model's consumers hear that the live version turned stale, or no longer is
+  SELECT ver.id INTO live_id FROM deployments d JOIN versions ver ON ver.id = d.version_id
+   WHERE d.model_id = m.id AND d.environment = '{PRODUCTION}' AND d.live_to IS NULL
+   ORDER BY d.live_from DESC LIMIT 1;
+  IF live_id IS NOT NULL THEN
+    PERFORM signoff__enqueue(live_id, 'stale_changed',
+      jsonb_build_object('stale', p_stale,
+                         'reasons', coalesce(p_payload -> 'reasons', '[]'::jsonb)),
+      NULL, now() AT TIME ZONE 'UTC');
+  END IF;
   RETURN true;
 END $$;
 

@@ -205,6 +205,92 @@ BEGIN
      ORDER BY ver.number, d.consumer COLLATE "C";
 END $$;
 
+-- after *p_live* went live: the follow-up (``replacement_live``) to every consumer told that a
+-- version of this model must not be used while no replacement was live yet; once per version
+CREATE OR REPLACE FUNCTION signoff__follow_ups(p_live integer, p_at timestamp) RETURNS integer
+{DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  lv record;
+  u record;
+  waiting integer[];
+  n integer := 0;
+BEGIN
+  SELECT id, model_id, number, manifest_hash INTO lv FROM versions WHERE id = p_live;
+  FOR u IN SELECT id FROM versions WHERE model_id = lv.model_id AND state = 'do_not_use'
+                                     AND id <> lv.id ORDER BY id LOOP
+    CONTINUE WHEN EXISTS (
+      SELECT 1 FROM outbox o JOIN consumers c ON c.id = o.consumer_id
+       WHERE c.model_id = lv.model_id AND o.event = 'replacement_live'
+         AND (o.payload::jsonb ->> 'version_id')::integer = u.id);
+    waiting := ARRAY(
+      SELECT DISTINCT o.consumer_id FROM outbox o JOIN consumers c ON c.id = o.consumer_id
+       WHERE c.model_id = lv.model_id AND o.event = 'do_not_use'
+         AND (o.payload::jsonb ->> 'version_id')::integer = u.id
+         AND coalesce(o.payload::jsonb -> 'replacement', 'null'::jsonb) = 'null'::jsonb);
+    CONTINUE WHEN cardinality(waiting) = 0;
+    n := n + signoff__enqueue(u.id, 'replacement_live',
+      jsonb_build_object('reason', signoff__dnu_reason(u.id),
+        'replacement', jsonb_build_object('version', lv.number, 'version_id', lv.id,
+                                          'manifest_hash', lv.manifest_hash),
+        'replacement_status', 'live', 'must_acknowledge', true),
+      waiting, p_at);
+  END LOOP;
+  RETURN n;
+END $$;
+
+-- the reason recorded when the version was marked do not use (its latest such decision)
+CREATE OR REPLACE FUNCTION signoff__dnu_reason(p_version integer) RETURNS text
+{DEFINER} STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN coalesce((SELECT d.comment FROM decisions d WHERE d.version_id = p_version
+                      AND d.action = 'do_not_use' ORDER BY d.id DESC LIMIT 1), '');
+END $$;
+
+-- the service's reminders to consumers that have not acknowledged a do-not-use notice: the
+-- k-th every *p_every_days* after the notice, keyed ``r<k>`` (queued once); how many queued.
+-- *p_now* moves the clock (the service's tests); the rows are stamped with the real time
+CREATE OR REPLACE FUNCTION signoff_remind_unacknowledged(p_every_days double precision,
+                                                         p_now timestamp)
+RETURNS integer {DEFINER} AS $$
+#variable_conflict use_column
+DECLARE
+  real_now timestamp := now() AT TIME ZONE 'UTC';
+  now_ timestamp := coalesce(p_now, now() AT TIME ZONE 'UTC');
+  u record;
+  since timestamp;
+  days double precision;
+  due integer;
+  waiting integer[];
+  n integer := 0;
+BEGIN
+  IF p_every_days IS NULL OR p_every_days <= 0 THEN
+    RAISE EXCEPTION 'reminders need a positive number of days between them'
+      USING ERRCODE = '22023';
+  END IF;
+  FOR u IN SELECT id, model_id FROM versions WHERE state = 'do_not_use' ORDER BY id LOOP
+    SELECT max(d.at) INTO since FROM decisions d
+     WHERE d.version_id = u.id AND d.action = 'do_not_use';
+    CONTINUE WHEN since IS NULL;
+    days := extract(epoch FROM (now_ - since)) / 86400.0;
+    due := floor(days / p_every_days)::integer;
+    CONTINUE WHEN due < 1;
+    waiting := ARRAY(SELECT c.id FROM consumers c WHERE c.model_id = u.model_id AND c.active
+                       AND NOT EXISTS (SELECT 1 FROM consumer_acks a
+                                        WHERE a.consumer_id = c.id AND a.version_id = u.id)
+                     ORDER BY c.id);
+    CONTINUE WHEN cardinality(waiting) = 0;
+    n := n + signoff__enqueue(u.id, 'do_not_use_reminder',
+      jsonb_build_object('reason', signoff__dnu_reason(u.id),
+                         'days_since_notice', floor(days)::integer, 'reminder', due,
+                         'must_acknowledge', true)
+        || signoff__replacement(u.model_id, u.id),
+      waiting, real_now, 'r' || due);
+  END LOOP;
+  RETURN n;
+END $$;
+
 -- an alert for *p_people* (known, active people receive it; each with an address by e-mail)
 CREATE OR REPLACE FUNCTION signoff__raise_alert(
     p_kind text, p_sev text, p_model integer, p_version integer, p_subject text, p_title text,
@@ -410,6 +496,9 @@ FUNCTION_NAMES = (
     "signoff__forget_dnu_pending(integer)",
     "signoff__flag_dnu_at_commit()",
     "signoff_flag_dnu_use(integer)",
+    "signoff__follow_ups(integer, timestamp)",
+    "signoff__dnu_reason(integer)",
+    "signoff_remind_unacknowledged(double precision, timestamp)",
     "signoff__raise_alert(text, text, integer, integer, text, text, text, jsonb, text, text[], "
     "boolean)",
     "signoff_raise_alert(text, text, integer, integer, text, text, text, jsonb, text, text[], "

@@ -76,6 +76,7 @@ WRITING_HELPERS = (
     "signoff__flag_dnu",
     "signoff__flag_dnu_at_commit",
     "signoff__note_dnu_use",
+    "signoff__follow_ups",
 )
 #: the service's logins (and admins): leases, heartbeats, alerts
 SERVICES = ("signoff_runner", "signoff_notifier", "signoff_admin")
@@ -122,6 +123,7 @@ FUNCTION_GRANTS = {
     "boolean)": (*SERVICES, "signoff_reviewer"),
     "signoff_mark_alerts_read(integer[])": GROUPS,
     "signoff_record_ack(integer, integer, text, text, text)": ("signoff_notifier", "signoff_admin"),
+    "signoff_remind_unacknowledged(double precision, timestamp)": SERVICES,
     "signoff_claim_job(text, text, integer, boolean, timestamp)": (*SERVICES, "signoff_reviewer"),
     "signoff_finish_job(text, text, text, bigint, boolean)": (*SERVICES, "signoff_reviewer"),
     # attestations and model cards: the functions check who, as the Python does
