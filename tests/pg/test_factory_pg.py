@@ -353,3 +353,30 @@ def test_notices_written_by_the_database_carry_the_fields_the_python_notices_do(
     assert {m.key.split("-")[-1] for m in reminders} >= {"r1"}
     [stale, _] = sorted(by_event["stale_changed"], key=lambda m: m.channel)
     assert stale.payload["version"] == 2 and stale.payload["reasons"] == ["drift: PSI 0.4"]
+
+
+def test_the_service_logins_run_a_cycle_with_their_own_grants(team, marked) -> None:
+    """The monitoring service (runner) and the deliverer (notifier) each run ``signoff serve``'s
+    cycle: leases, heartbeats, alerts and reminders go through what their logins may do."""
+    from signoff.core.service.cycle import ServiceOptions, run_cycle, service_status
+
+    ingest_records(team.regs["ann"], "executions", _runs(marked, "cycle"))
+    options = ServiceOptions(monitor_every=3600, remind_every_days=7)
+    first = run_cycle(team.regs["run"], "runner-1", options)
+    assert first.errors == [] and first.monitored == ["credit"] and first.alerts >= 1
+    second = run_cycle(team.regs["ntf"], "notifier-1", options)
+    assert second.errors == [] and second.monitored == []  # judged an hour ago already
+    status = service_status(team.admin)
+    assert {i["instance"] for i in status["instances"]} >= {"runner-1", "notifier-1"}
+    with team.regs["ann"].read() as s:
+        kinds = {a.kind for a in al.alerts_for(s, team.logins["ann"])}
+        assert {"do_not_use", "do_not_use_used", "went_live"} <= kinds
+    # an author runs no service: no lease, no heartbeat
+    _refused(team, "ann", "SELECT signoff_claim_job('x', 'me', 60, false, NULL)", match="denied")
+    _refused(
+        team,
+        "ann",
+        "INSERT INTO service_instances (instance, host, pid, login, started_at, heartbeat_at, "
+        "last_cycle) VALUES ('x', 'h', 1, 'l', now(), now(), '{}')",
+        match="denied",
+    )

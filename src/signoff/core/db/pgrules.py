@@ -402,6 +402,7 @@ def statements(block: str) -> list[str]:
 
 def rules_sql() -> list[str]:
     """Every function, in an order PostgreSQL accepts (helpers first); idempotent."""
+    from signoff.core.db.pgalerts import ALERTS
     from signoff.core.db.pgattest import ATTEST
     from signoff.core.db.pgdecide import DECIDE, EVIDENCE, SUMMARY
     from signoff.core.db.pgfactory import FACTORY
@@ -413,7 +414,7 @@ def rules_sql() -> list[str]:
     ]
     return drop_old + [
         st
-        for block in (HELPERS, ENQUEUE, SUMMARY, RISK, FACTORY, ATTEST, DECIDE, EVIDENCE)
+        for block in (HELPERS, ENQUEUE, SUMMARY, RISK, FACTORY, ALERTS, ATTEST, DECIDE, EVIDENCE)
         for st in statements(block)
     ]
 

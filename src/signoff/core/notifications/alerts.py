@@ -11,10 +11,14 @@ do-not-use version, a failed delivery, an acknowledgement — are all audit even
 :func:`signoff.core.notifications.fanout.fan_out_alerts` raises their alerts from the trail:
 nothing that happened can be missed, and nothing is alerted twice.
 
-On a PostgreSQL registry that has them, alerts are written by ``signoff_raise_alert`` (the
-service logins, reviewers and admins may call it) and marked read by
-``signoff_mark_alerts_read``, which touches only the caller's own rows; without them the alert
-fan-out does not run there (:func:`may_raise_alerts`).
+Model-risk alerts (:mod:`signoff.core.governance.alerts`: overdue conditions and
+revalidations, expired exceptions, attestation reminders and corrections) are raised through
+:func:`raise_alert` too, under their own keys: one bell, one outbox.
+
+On a PostgreSQL registry alerts are written by ``signoff_raise_alert`` (the service logins,
+reviewers and admins may call it; :mod:`signoff.core.db.pgfactory`) and marked read by
+``signoff_mark_alerts_read``, which touches only the caller's own rows; other logins raise
+none (:func:`may_raise_in`).
 """
 
 from __future__ import annotations
