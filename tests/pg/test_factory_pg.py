@@ -380,3 +380,35 @@ def test_the_service_logins_run_a_cycle_with_their_own_grants(team, marked) -> N
         "last_cycle) VALUES ('x', 'h', 1, 'l', now(), now(), '{}')",
         match="denied",
     )
+
+
+def test_every_login_has_exactly_the_privileges_it_needs_on_the_factory_tables(team) -> None:
+    """Probe every (login, table, verb) of the factory loop's and model risk's tables."""
+    tables = (
+        "alerts",
+        "alert_recipients",
+        "consumer_acks",
+        "dnu_uses",
+        "service_jobs",
+        "service_instances",
+        "service_keys",
+        "attestation_periods",
+        "attestations",
+        "card_entries",
+    )
+    writes = {
+        who: {("service_instances", "INSERT"), ("service_instances", "UPDATE")}
+        for who in ("run", "ntf", "adm")
+    }
+    for who in ("viv", "ann", "vic", "aud", "adm", "run", "ntf"):
+        conn = team.raw(who)
+        for table in tables:
+            for verb in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+                if verb == "SELECT":
+                    expected = table != "service_keys" or who in ("ntf", "adm")
+                else:
+                    expected = (table, verb) in writes.get(who, set())
+                got = conn.execute(
+                    "SELECT has_table_privilege(current_user, %s::text, %s::text)", (table, verb)
+                ).fetchone()[0]
+                assert got == expected, (who, table, verb)

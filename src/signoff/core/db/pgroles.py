@@ -124,8 +124,9 @@ FUNCTION_GRANTS = {
     "signoff_mark_alerts_read(integer[])": GROUPS,
     "signoff_record_ack(integer, integer, text, text, text)": ("signoff_notifier", "signoff_admin"),
     "signoff_remind_unacknowledged(double precision, timestamp)": SERVICES,
-    "signoff_claim_job(text, text, integer, boolean, timestamp)": (*SERVICES, "signoff_reviewer"),
-    "signoff_finish_job(text, text, text, bigint, boolean)": (*SERVICES, "signoff_reviewer"),
+    # only the services take leases: anyone else could hold one to keep the service idle
+    "signoff_claim_job(text, text, integer, boolean, timestamp)": SERVICES,
+    "signoff_finish_job(text, text, text, bigint, boolean)": SERVICES,
     # attestations and model cards: the functions check who, as the Python does
     "signoff_attestation_period(text, text, date, integer, timestamp)": ("signoff_admin",),
     "signoff_attest(integer, integer, jsonb, text, timestamp)": (

@@ -33,13 +33,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
 from signoff.core.db import lifecycle as lc
 from signoff.core.db.jobs import claim_job, finish_job, job_state
-from signoff.core.db.registry import Registry
+from signoff.core.db.registry import Registry, pg_function_exists
 from signoff.core.db.schema import AuditEvent, Model, Version
 from signoff.core.notifications import alerts as al
 from signoff.core.notifications.notices import replacement_fields
@@ -191,13 +191,31 @@ def alert_for_event(session: Session, event: AuditEvent) -> AlertSpec | None:
     return None
 
 
+def _may_lease(registry: Registry) -> bool:
+    """Whether this login takes the service's leases (on PostgreSQL: the service logins and
+    admins only)."""
+    if registry.dialect != "postgresql":
+        return True
+    with registry.read() as session:
+        if not pg_function_exists(session, "signoff_claim_job"):
+            return True  # a registry before 0011: the portable path decides
+        return bool(
+            session.execute(
+                text(
+                    "SELECT has_function_privilege(current_user, "
+                    "'signoff_claim_job(text, text, integer, boolean, timestamp)', 'EXECUTE')"
+                )
+            ).scalar_one()
+        )
+
+
 def fan_out_alerts(registry: Registry, *, holder: str = "", limit: int = BATCH) -> int:
     """Raise the alerts of the audit events since the cursor; returns how many were raised.
 
     Does nothing when another instance holds the fan-out's lease, or when this login may not
-    raise alerts (PostgreSQL logins other than the services, reviewers and admins).
+    raise alerts and take leases (on PostgreSQL: the service logins and admins).
     """
-    if not al.may_raise_alerts(registry):
+    if not al.may_raise_alerts(registry) or not _may_lease(registry):
         return 0
     holder = holder or f"fan-out:{registry.actor}"
     raised = 0
