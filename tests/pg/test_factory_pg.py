@@ -412,3 +412,45 @@ def test_every_login_has_exactly_the_privileges_it_needs_on_the_factory_tables(t
                     "SELECT has_table_privilege(current_user, %s::text, %s::text)", (table, verb)
                 ).fetchone()[0]
                 assert got == expected, (who, table, verb)
+
+
+def test_sqlite_and_postgresql_compute_the_same_summary_rows(registry, pg_url, tmp_path) -> None:
+    """The same history on an embedded and on a shared registry: the same inventory columns
+    (times aside, which are each database's own clock)."""
+    from signoff.core.db.pgroles import init_roles
+    from signoff.core.db.registry import open_registry
+    from tests.core.test_migration_factory_rules import _used_after_notice
+
+    def rows(reg) -> list[tuple]:
+        with reg.read() as s:
+            out = []
+            for model in s.scalars(select(Model).order_by(Model.name)):
+                values = summary_values(s, model)
+                stored = {c: getattr(model, c) for c in SUMMARY_COLUMNS}
+                assert stored == values  # each database agrees with the rules on its own
+                out.append(
+                    tuple(
+                        (v is None) if c.endswith(("_at", "_since")) else v
+                        for c, v in sorted(stored.items())
+                    )
+                )
+            return out
+
+    shared = open_registry(db=pg_url, artifacts=tmp_path / "pg-artifacts")
+    registry.set_actor_for_embedded(shared.actor)  # one person on both, as the owner
+    try:
+        init_roles(shared.engine)
+        found = []
+        for reg, folder in ((registry, tmp_path / "sqlite"), (shared, tmp_path / "pg")):
+            _used_after_notice(reg, folder)
+            folder2 = write_model_folder(
+                folder / "v2", name="toy-model", author=reg.actor, weights='{"a": 0.5, "b": 0}'
+            )
+            publish(reg, folder2)
+            run_transition(reg, "submit", "toy-model", 2, actor=reg.actor)
+            found.append(rows(reg))
+        assert found[0] == found[1]
+        [row] = found[0]
+        assert dict(zip(sorted(SUMMARY_COLUMNS), row, strict=True))["flag_dnu_used"] is True
+    finally:
+        shared.close()
