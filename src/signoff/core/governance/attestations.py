@@ -44,11 +44,18 @@ def _database(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+#: the SQLSTATEs the database's functions refuse with (anything else, such as a
+#: serialization failure to retry or a lost connection, is passed on as it is)
+REFUSALS = ("42501", "22023", "02000", "23505")
+
+
 def _call(session: Session, sql: str, params: dict[str, Any]) -> Any:
     """One call of the database's attestation functions; its refusal in its own words."""
     try:
         return session.execute(text(sql), params).scalar_one()
     except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", "") not in REFUSALS:
+            raise
         raise _refusal(exc) from exc
 
 

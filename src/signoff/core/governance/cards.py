@@ -150,6 +150,8 @@ def _edit_in_database(
             ).scalar_one()
         )
     except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", "") not in ("42501", "22023", "02000"):
+            raise  # not a refusal: a serialization failure to retry, a lost connection
         diag = getattr(exc.orig, "diag", None)
         words = str(getattr(diag, "message_primary", None) or exc.orig).strip()
         if getattr(exc.orig, "sqlstate", "") == "42501":
