@@ -23,7 +23,7 @@ in :mod:`signoff.core.db.pgrules` writes it, one row per channel of each consume
 
 from __future__ import annotations
 
-from signoff.core.db.pgrules import DEFINER, PRODUCTION, statements
+from signoff.core.db.pgrules import DEFINER, PRODUCTION
 
 #: the transaction-local list of models whose do-not-use use is to be flagged at commit
 PENDING_SETTING = "signoff.dnu_pending"
@@ -320,15 +320,10 @@ FUNCTION_NAMES = (
 )
 
 
-def factory_sql(with_triggers: bool = True) -> list[str]:
-    """The factory-loop functions, then (*with_triggers*: the tables exist) their triggers."""
-    return statements(FACTORY) + (list(TRIGGERS) if with_triggers else [])
+def drop_triggers_sql() -> list[str]:
+    """The flagging triggers removed (migration 0011's downgrade; the functions stay, since
+    the governance functions of 0010's code call some of them)."""
+    return [t for t in TRIGGERS if t.startswith("DROP")]
 
 
-def drop_factory_sql() -> list[str]:
-    """What :func:`factory_sql` created, removed (for the migration's downgrade)."""
-    drops = [t for t in TRIGGERS if t.startswith("DROP")]
-    return drops + [f"DROP FUNCTION IF EXISTS {name}" for name in FUNCTION_NAMES]
-
-
-__all__ = ["FACTORY", "FUNCTION_NAMES", "PENDING_SETTING", "drop_factory_sql", "factory_sql"]
+__all__ = ["FACTORY", "FUNCTION_NAMES", "PENDING_SETTING", "TRIGGERS", "drop_triggers_sql"]

@@ -54,8 +54,8 @@ def downgrade() -> None:
     if conn.dialect.name != "postgresql":
         return
     from signoff.core.db.pgattest import drop_attest_sql
-    from signoff.core.db.pgfactory import TRIGGERS
+    from signoff.core.db.pgfactory import drop_triggers_sql
 
     # the flagging triggers and the functions 0010 did not have; the shared helpers stay
-    for statement in [t for t in TRIGGERS if t.startswith("DROP")] + drop_attest_sql():
+    for statement in drop_triggers_sql() + drop_attest_sql():
         op.execute(statement)
