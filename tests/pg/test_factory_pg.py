@@ -454,3 +454,56 @@ def test_sqlite_and_postgresql_compute_the_same_summary_rows(registry, pg_url, t
         assert dict(zip(sorted(SUMMARY_COLUMNS), row, strict=True))["flag_dnu_used"] is True
     finally:
         shared.close()
+
+
+def test_two_processes_using_a_do_not_use_version_at_once_are_both_counted(team, marked) -> None:
+    """The second ingest waits for the first's flag (the model's row), then counts both: no
+    lost update, no duplicate flag row."""
+    import threading
+    import time
+
+    with team.admin.read() as s:
+        version_id = get_version(s, "credit", 1).id
+    insert = (
+        "INSERT INTO executions (external_id, version_id, consumer, started_at, rows_scored, "
+        "status, input_uri, input_sha256, output_uri) "
+        "VALUES (%s, %s, 'billing', %s, 10, 'succeeded', '', '', '')"
+    )
+    first = team.raw("ann")
+    second = psycopg.connect(team.urls["dual"].replace("postgresql+psycopg://", "postgresql://"))
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with second.transaction():
+                second.execute(insert, ("race-b", version_id, marked + timedelta(hours=2)))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        with first.transaction():
+            first.execute(insert, ("race-a", version_id, marked + timedelta(hours=1)))
+            thread = threading.Thread(target=other)
+            thread.start()
+            # the barrier: wait until the second transaction is blocked on the model's row
+            pid = second.info.backend_pid
+            waiting = None
+            with team.admin.engine.connect() as probe:
+                for _ in range(500):
+                    waiting = probe.execute(
+                        text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :p"),
+                        {"p": pid},
+                    ).scalar()
+                    probe.rollback()  # a fresh snapshot of pg_stat_activity each time
+                    if waiting == "Lock":
+                        break
+                    time.sleep(0.02)
+            assert waiting == "Lock"
+        thread.join(30)
+    finally:
+        second.close()
+    assert errors == []
+    with team.admin.read() as s:
+        use = s.scalars(select(DoNotUseUse)).one()
+        assert (use.consumer, use.executions, use.rows_scored) == ("billing", 2, 20)
+        assert verify_registry(s).intact

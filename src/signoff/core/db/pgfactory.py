@@ -68,14 +68,15 @@ DECLARE
   notified integer;
   facts jsonb;
 BEGIN
-  SELECT name INTO m_name FROM models WHERE id = p_model;
+  -- one flagger per model at a time, serialised on the model's row (which an ingest that
+  -- touched a do-not-use version holds already, and which a decision takes after its
+  -- version's: never the other way round); what it counts then includes every committed fact
+  SELECT name INTO m_name FROM models WHERE id = p_model FOR UPDATE;
   IF NOT FOUND THEN
     RETURN;
   END IF;
   FOR v IN SELECT id, number FROM versions WHERE model_id = p_model AND state = 'do_not_use'
            ORDER BY id LOOP
-    -- one flagger per version at a time; what it counts then includes every committed fact
-    PERFORM 1 FROM versions WHERE id = v.id FOR UPDATE;
     SELECT max(d.at) INTO since FROM decisions d
      WHERE d.version_id = v.id AND d.action = 'do_not_use';
     CONTINUE WHEN since IS NULL;
