@@ -249,28 +249,6 @@ def test_python_and_the_database_agree_on_every_status_action_and_person(team, t
     assert 0 < allowed < asked  # the question is not trivially answered
 
 
-def test_attestations_are_refused_clearly_on_postgresql(team, tmp_path) -> None:
-    from signoff.core.common.errors import SignoffError
-    from signoff.core.db.schema import AttestationPeriod
-    from signoff.core.governance.attestations import open_period
-
-    _publish(team, tmp_path)
-    refused = pytest.raises(SignoffError, match="not available on a shared PostgreSQL registry")
-    with refused, team.regs["adm"].write() as s:
-        open_period(s, "2026-Q4", date.today() + timedelta(days=30), actor=team.logins["adm"])
-    for who in ("adm", "ann"):
-        _refused(
-            team,
-            who,
-            "INSERT INTO attestation_periods (name, due, opened_by, opened_at, closed_by, scope) "
-            "VALUES ('forged', '2030-01-01', 'x', now(), '', '[]')",
-            (),
-            "permission denied",
-        )
-    with team.admin.read() as s:
-        assert s.scalar(select(func.count()).select_from(AttestationPeriod)) == 0
-
-
 def test_python_and_the_database_agree_on_gates_held_by_findings(team, tmp_path) -> None:
     """With an open high and an open medium finding, every state, action and person: the
     Python check (conditions known: none) and signoff_decide give the same answer."""

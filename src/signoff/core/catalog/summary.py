@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -39,29 +41,55 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
     if model is None:
         return
     session.flush()
+    for column, value in summary_values(session, model).items():
+        setattr(model, column, value)
+
+
+#: the summary columns :func:`summary_values` computes (the stale flag is monitoring's)
+SUMMARY_COLUMNS = (
+    "latest_version",
+    "latest_state",
+    "version_count",
+    "live_version",
+    "flag_open_review",
+    "review_waiting_since",
+    "flag_dnu_consumed",
+    "last_validated_at",
+    "condition_due",
+    "flag_dnu_used",
+    "last_activity_at",
+    "search_text",
+)
+
+
+def summary_values(session: Session, model: Model) -> dict[str, Any]:
+    """The summary columns of *model* as the rules compute them from the stored facts, without
+    writing them (``tests/pg`` compares them with what ``signoff_refresh_summary`` stored)."""
+    model_id = model.id
+    out: dict[str, Any] = {}
     latest = session.execute(
         select(Version.number, Version.state)
         .where(Version.model_id == model_id)
         .order_by(Version.number.desc())
         .limit(1)
     ).first()
-    model.latest_version, model.latest_state = (latest[0], latest[1]) if latest else (None, None)
-    model.version_count = (
+    out["latest_version"], out["latest_state"] = (latest[0], latest[1]) if latest else (None, None)
+    out["version_count"] = (
         session.scalar(select(func.count()).where(Version.model_id == model_id)) or 0
     )
     live = live_version_of(session, model_id)
-    model.live_version = live.number if live else None
+    out["live_version"] = live.number if live else None
     waiting = session.scalar(
         select(func.min(Version.state_changed_at)).where(
             Version.model_id == model_id, Version.state == IN_REVIEW
         )
     )
-    model.flag_open_review = waiting is not None
-    model.review_waiting_since = waiting
-    model.flag_dnu_consumed = _dnu_still_consumed(session, model_id, live.id if live else None)
-    model.last_validated_at = last_validation(session, live.id) if live else None
-    model.condition_due = earliest_condition_due(session, model_id)
-    model.flag_dnu_used = _dnu_still_used(session, model_id)
+    out["flag_open_review"] = waiting is not None
+    out["review_waiting_since"] = waiting
+    out["flag_dnu_consumed"] = _dnu_still_consumed(session, model_id, live.id if live else None)
+    out["last_validated_at"] = last_validation(session, live.id) if live else None
+    out["condition_due"] = earliest_condition_due(session, model_id)
+    out["flag_dnu_used"] = _dnu_still_used(session, model_id)
     # the history's times: when versions were published and moved, and when decisions and
     # evidence were signed (an import or the demo back-dates those; the audit chain's own
     # recording time says when the registry learnt of them, which is not "activity")
@@ -79,10 +107,11 @@ def refresh_model_summary(session: Session, model_id: int) -> None:
         ),
     ]
     known = [a for a in activity if a is not None]
-    model.last_activity_at = max(known) if known else model.created_at
-    model.search_text = " ".join(
+    out["last_activity_at"] = max(known) if known else model.created_at
+    out["search_text"] = " ".join(
         [model.name, model.title or "", model.owner or "", *(model.tags or [])]
     ).lower()
+    return out
 
 
 def _dnu_still_used(session: Session, model_id: int) -> bool:

@@ -194,7 +194,8 @@ BEGIN
   ELSIF p_action = 'do_not_use' THEN
     n := signoff__enqueue(v.id, 'do_not_use',
                           jsonb_build_object('reason', comment, 'actor', session_user::text,
-                                             'state', 'do_not_use'), NULL, at_);
+                                             'state', 'do_not_use', 'must_acknowledge', true)
+                          || signoff__replacement(m.id, v.id), NULL, at_);
   ELSIF p_action = 'retire' THEN
     UPDATE deployments SET live_to = at_ WHERE version_id = v.id AND live_to IS NULL;
     n := signoff__enqueue(v.id, 'retired', jsonb_build_object('actor', session_user::text,
@@ -226,6 +227,8 @@ BEGIN
     END IF;
     INSERT INTO deployments (model_id, version_id, environment, live_from, live_to, actor)
     VALUES (m.id, v.id, env, at_, NULL, session_user);
+    -- consumers told "no replacement yet" about a do-not-use version hear that one is live
+    n := n + signoff__follow_ups(v.id, at_);
   END IF;
   IF new_state <> v.state AND new_state = ANY({_array(tuple(lc.STATE_REQUIRES))}) THEN
     problem := signoff__state_problem(v.id, new_state);
@@ -347,6 +350,7 @@ DECLARE
   last_at timestamp;
   validated timestamp;
   cond_due date;
+  dnu_used boolean;
 BEGIN
   SELECT * INTO m FROM models WHERE id = p_model;
   IF NOT FOUND THEN
@@ -366,10 +370,19 @@ BEGIN
             OR (c.pinned_version_id IS NULL AND live_id IN
                (SELECT id FROM versions WHERE model_id = p_model AND state = 'do_not_use'))))
     INTO dnu;
+  -- the history's times, as the Python summary takes them: versions published and moved,
+  -- decisions and evidence signed (not the chain's own recording times)
   SELECT greatest((SELECT max(state_changed_at) FROM versions WHERE model_id = p_model),
                   (SELECT max(created_at) FROM versions WHERE model_id = p_model),
-                  (SELECT max(at) FROM audit_events WHERE model_id = p_model AND seq > 0))
+                  (SELECT max(d.at) FROM decisions d JOIN versions ver ON ver.id = d.version_id
+                    WHERE ver.model_id = p_model),
+                  (SELECT max(e.at) FROM evidence e JOIN versions ver ON ver.id = e.version_id
+                    WHERE ver.model_id = p_model))
     INTO last_at;
+  -- executions or predictions by a do-not-use version after its notice, flagged
+  SELECT EXISTS (SELECT 1 FROM dnu_uses u JOIN versions ver ON ver.id = u.version_id
+                  WHERE u.model_id = p_model AND ver.state = 'do_not_use')
+    INTO dnu_used;
   -- model risk: the live version's last validation, and the earliest condition still due
   SELECT max(d.at) INTO validated FROM decisions d
    WHERE d.version_id = live_id
@@ -390,6 +403,7 @@ BEGIN
     flag_open_review = waiting IS NOT NULL,
     review_waiting_since = waiting,
     flag_dnu_consumed = coalesce(dnu, false),
+    flag_dnu_used = coalesce(dnu_used, false),
     last_validated_at = validated,
     condition_due = cond_due,
     last_activity_at = coalesce(last_at, m.created_at),
@@ -407,6 +421,7 @@ RETURNS boolean {DEFINER} AS $$
 #variable_conflict use_column
 DECLARE
   m models%ROWTYPE;
+  live_id integer;
 BEGIN
   IF NOT signoff__is_owner() AND NOT signoff__held_roles() && {_array(lc.STALE_SETTERS)} THEN
     RAISE EXCEPTION 'only a {", ".join(lc.STALE_SETTERS[:-1]).replace("_", " ")} or the '
@@ -425,6 +440,16 @@ BEGIN
                               WHEN m.flag_stale AND NOT p_stale THEN 'monitoring.stale_cleared'
                               ELSE 'monitoring.stale_reason_changed' END, NULL,
                          m.id, 'model', m.name, coalesce(p_payload, '{{}}'::jsonb));
+  -- the model's consumers hear that the live version turned stale, or no longer is
+  SELECT ver.id INTO live_id FROM deployments d JOIN versions ver ON ver.id = d.version_id
+   WHERE d.model_id = m.id AND d.environment = '{PRODUCTION}' AND d.live_to IS NULL
+   ORDER BY d.live_from DESC LIMIT 1;
+  IF live_id IS NOT NULL THEN
+    PERFORM signoff__enqueue(live_id, 'stale_changed',
+      jsonb_build_object('stale', p_stale,
+                         'reasons', coalesce(p_payload -> 'reasons', '[]'::jsonb)),
+      NULL, now() AT TIME ZONE 'UTC');
+  END IF;
   RETURN true;
 END $$;
 

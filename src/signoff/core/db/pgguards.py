@@ -46,6 +46,10 @@ RESERVED_ACTIONS = (
     "consumer_secrets.%",
     "settings.%",
     "finding.%",
+    "attestation.%",
+    "card.edited",
+    "monitoring.do_not_use_used",
+    "consumer.acknowledged",
 )
 AUDITED_TABLES = ("policies", "users", "user_roles", "consumers", "consumer_secrets", "settings")
 
@@ -54,7 +58,7 @@ _SUMMARY_RESET = (
     "NEW.version_count := 0; NEW.flag_stale := false; NEW.stale_reason := ''; "
     "NEW.flag_open_review := false; NEW.flag_dnu_consumed := false; "
     "NEW.review_waiting_since := NULL; NEW.last_validated_at := NULL; "
-    "NEW.condition_due := NULL;"
+    "NEW.condition_due := NULL; NEW.flag_dnu_used := false;"
 )
 
 

@@ -62,12 +62,24 @@ OUTBOX_COLUMNS = (
     "claimed_by",
 )
 MODEL_METADATA = "title, description, owner, business_unit, tags, task, monitoring_rules"
-#: tables no application login may read (webhook secrets; the chain's lock row)
-PRIVATE_TABLES = ("consumer_secrets", "audit_head")
+#: tables no application login may read (webhook secrets; the chain's lock row; the key
+#: signing acknowledgement links, which only the notifier and admins read)
+PRIVATE_TABLES = ("consumer_secrets", "audit_head", "service_keys")
 WRITERS = GROUPS[1:]
 
 #: internal functions that write (an event, an outbox row): callable only from the others
-WRITING_HELPERS = ("signoff__enqueue", "signoff__event", "signoff__audit_row")
+WRITING_HELPERS = (
+    "signoff__enqueue",
+    "signoff__event",
+    "signoff__audit_row",
+    "signoff__raise_alert",
+    "signoff__flag_dnu",
+    "signoff__flag_dnu_at_commit",
+    "signoff__note_dnu_use",
+    "signoff__follow_ups",
+)
+#: the service's logins (and admins): leases, heartbeats, alerts
+SERVICES = ("signoff_runner", "signoff_notifier", "signoff_admin")
 
 # function -> the groups that may call it (everything else is revoked from PUBLIC)
 FUNCTION_GRANTS = {
@@ -105,6 +117,36 @@ FUNCTION_GRANTS = {
         "signoff_auditor",
         "signoff_admin",
     ),
+    # the factory loop (migration 0011): whoever reports use has it flagged
+    "signoff_flag_dnu_use(integer)": WRITERS,
+    "signoff_raise_alert(text, text, integer, integer, text, text, text, jsonb, text, text[], "
+    "boolean)": (*SERVICES, "signoff_reviewer"),
+    "signoff_mark_alerts_read(integer[])": GROUPS,
+    "signoff_record_ack(integer, integer, text, text, text)": ("signoff_notifier", "signoff_admin"),
+    "signoff_remind_unacknowledged(double precision, timestamp)": SERVICES,
+    # only the services take leases: anyone else could hold one to keep the service idle
+    "signoff_claim_job(text, text, integer, boolean, timestamp)": SERVICES,
+    "signoff_finish_job(text, text, text, bigint, boolean)": SERVICES,
+    # attestations and model cards: the functions check who, as the Python does
+    "signoff_attestation_period(text, text, date, integer, timestamp)": ("signoff_admin",),
+    "signoff_attest(integer, integer, jsonb, text, timestamp)": (
+        "signoff_author",
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
+    ),
+    "signoff_edit_card(integer, text, text, text, timestamp)": (
+        "signoff_author",
+        "signoff_reviewer",
+        "signoff_auditor",
+        "signoff_admin",
+    ),
+}
+
+#: heartbeats of ``signoff serve`` (not governance data: the service writes them directly)
+SERVICE_GRANTS = {
+    "service_instances": "INSERT, UPDATE ON service_instances",
+    "service_keys": "SELECT ON service_keys",
 }
 
 
@@ -137,14 +179,19 @@ def _grants(tables: list[str], functions: list[str], outbox: list[str] | None = 
             "INSERT ON audit_events",
             *_present(tables, CAMPAIGN_GRANTS),
         ],
-        "signoff_runner": ["INSERT ON audit_events"],
+        "signoff_runner": [
+            "INSERT ON audit_events",
+            *_present(tables, {"service_instances": SERVICE_GRANTS["service_instances"]}),
+        ],
         "signoff_notifier": [
             "INSERT ON audit_events",
+            *_present(tables, SERVICE_GRANTS),
             f"UPDATE ({delivery}) ON outbox",
             "SELECT ON consumer_secrets",
         ],
         "signoff_admin": [
             "INSERT ON audit_events",
+            *_present(tables, SERVICE_GRANTS),
             "INSERT, UPDATE ON policies, users, user_roles, consumers, consumer_secrets, settings",
             "DELETE ON user_roles, consumer_secrets",
             f"UPDATE ({MODEL_METADATA}) ON models",
@@ -179,11 +226,15 @@ def _grants(tables: list[str], functions: list[str], outbox: list[str] | None = 
 
 def install_rules(conn: Connection) -> int:
     """(Re)create the governance functions and guards; returns the statements run."""
+    from signoff.core.db.pgfactory import TRIGGERS as FACTORY_TRIGGERS
     from signoff.core.db.pgguards import guards_sql
     from signoff.core.db.pgrules import rules_sql
 
     chain_body = _chain_body_sql("ev")
     statements = rules_sql() + guards_sql(chain_body)
+    has_uses = conn.execute(text("SELECT to_regclass('public.dnu_uses') IS NOT NULL")).scalar_one()
+    if has_uses:  # the factory loop's tables exist (migration 0010 on)
+        statements += list(FACTORY_TRIGGERS)
     for statement in statements:
         conn.execute(text(statement))
     return len(statements)

@@ -306,16 +306,23 @@ END $$;
 """
 
 ENQUEUE = f"""
--- one outbox row per active consumer of the version's model (inside the deciding transaction)
+-- one outbox row per channel (webhook, e-mail) of each active consumer of the version's model,
+-- inside the deciding transaction (one ``no_endpoint`` row for a consumer with neither);
+-- *p_suffix* makes the idempotency keys deterministic (a notice computed twice is queued once)
 CREATE OR REPLACE FUNCTION signoff__enqueue(p_version integer, p_event text, p_extra jsonb,
-                                            p_only integer[], p_at timestamp)
+                                            p_only integer[], p_at timestamp,
+                                            p_suffix text DEFAULT NULL)
 RETURNS integer {DEFINER} AS $$
 #variable_conflict use_column
 DECLARE
   v versions%ROWTYPE;
   m models%ROWTYPE;
   c consumers%ROWTYPE;
+  base text;
   k text;
+  ch text;
+  chans text[];
+  reachable boolean;
   n integer := 0;
 BEGIN
   SELECT * INTO v FROM versions WHERE id = p_version;
@@ -324,21 +331,38 @@ BEGIN
     IF p_only IS NOT NULL AND NOT c.id = ANY(p_only) THEN
       CONTINUE;
     END IF;
-    k := 'signoff-' || p_event || '-' || v.id || '-' || c.id || '-'
-         || substr(md5(random()::text || clock_timestamp()::text), 1, 12);
-    INSERT INTO outbox (consumer_id, event, payload, idempotency_key, state, attempts,
-                        next_attempt_at, last_error, created_at)
-    VALUES (c.id, p_event,
-            (jsonb_build_object('event', p_event, 'model', m.name, 'version', v.number,
-                                'version_id', v.id, 'manifest_hash', v.manifest_hash,
-                                'state', v.state, 'consumer', c.name, 'idempotency_key', k,
-                                'at', to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'))
-             || coalesce(p_extra, '{{}}'::jsonb))::json,
-            k, CASE WHEN coalesce(c.webhook_url, '') <> '' THEN 'pending' ELSE 'no_endpoint' END,
-            0, p_at,
-            CASE WHEN coalesce(c.webhook_url, '') <> '' THEN ''
-                 ELSE 'the consumer has no webhook URL' END, p_at);
-    n := n + 1;
+    base := 'signoff-' || p_event || '-' || v.id || '-' || c.id || '-'
+            || coalesce(p_suffix, substr(md5(random()::text || clock_timestamp()::text), 1, 12));
+    chans := '{{}}'::text[];
+    IF coalesce(c.webhook_url, '') <> '' THEN
+      chans := chans || 'webhook'::text;
+    END IF;
+    IF coalesce(c.email, '') <> '' THEN
+      chans := chans || 'email'::text;
+    END IF;
+    reachable := cardinality(chans) > 0;
+    IF NOT reachable THEN
+      chans := ARRAY['webhook'];
+    END IF;
+    FOREACH ch IN ARRAY chans LOOP
+      k := base || CASE WHEN ch = 'email' THEN '-email' ELSE '' END;
+      IF p_suffix IS NOT NULL AND EXISTS (SELECT 1 FROM outbox o WHERE o.idempotency_key = k)
+      THEN
+        CONTINUE;  -- queued already
+      END IF;
+      INSERT INTO outbox (consumer_id, channel, recipient, event, payload, idempotency_key,
+                          state, attempts, next_attempt_at, last_error, created_at)
+      VALUES (c.id, ch, CASE WHEN ch = 'email' THEN c.email ELSE '' END, p_event,
+              (jsonb_build_object('event', p_event, 'model', m.name, 'version', v.number,
+                                  'version_id', v.id, 'manifest_hash', v.manifest_hash,
+                                  'state', v.state, 'consumer', c.name, 'idempotency_key', k,
+                                  'at', to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'))
+               || coalesce(p_extra, '{{}}'::jsonb))::json,
+              k, CASE WHEN reachable THEN 'pending' ELSE 'no_endpoint' END, 0, p_at,
+              CASE WHEN reachable THEN '' ELSE 'the consumer has no webhook URL or e-mail' END,
+              p_at);
+      n := n + 1;
+    END LOOP;
   END LOOP;
   RETURN n;
 END $$;
@@ -378,12 +402,19 @@ def statements(block: str) -> list[str]:
 
 def rules_sql() -> list[str]:
     """Every function, in an order PostgreSQL accepts (helpers first); idempotent."""
+    from signoff.core.db.pgalerts import ALERTS
+    from signoff.core.db.pgattest import ATTEST
     from signoff.core.db.pgdecide import DECIDE, EVIDENCE, SUMMARY
+    from signoff.core.db.pgfactory import FACTORY
     from signoff.core.db.pgrisk import RISK
 
-    return [
+    # the enqueue helper before it took the idempotency keys' suffix (migration 0011)
+    drop_old = [
+        "DROP FUNCTION IF EXISTS signoff__enqueue(integer, text, jsonb, integer[], timestamp)"
+    ]
+    return drop_old + [
         st
-        for block in (HELPERS, ENQUEUE, SUMMARY, RISK, DECIDE, EVIDENCE)
+        for block in (HELPERS, ENQUEUE, SUMMARY, RISK, FACTORY, ALERTS, ATTEST, DECIDE, EVIDENCE)
         for st in statements(block)
     ]
 

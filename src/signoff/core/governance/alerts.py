@@ -1,11 +1,14 @@
-"""Alerts: the one place model-risk management tells people something needs them.
+"""Model-risk alerts: an overdue condition or revalidation, an expired policy exception, an
+attestation reminder or correction, through the one alert system.
 
-An overdue condition, an overdue revalidation, an expired policy exception, a correction made
-at attestation or an attestation reminder each become one :class:`Alert`. :func:`raise_alert`
-records it once (an alert with the same *key* is never raised twice) as an audit event in the
-caller's transaction, so it is in the trail with who raised it and when. The alert channels
-(webhooks, mail) are wired here and nowhere else: a delivery mechanism needs only to replace
-:func:`deliver` or to read the ``alert.raised`` events.
+Each becomes one :class:`Alert`. :func:`raise_alert` records it once (an alert with the same
+*key* is never raised twice) as an ``alert.raised`` audit event in the caller's transaction,
+and hands it to :func:`signoff.core.notifications.alerts.raise_alert` with the same key: the
+people it names (logins, or roles such as ``admin``) see it under the bell and get it by
+e-mail through the outbox, like every other alert. A login that may not raise alerts on a
+shared PostgreSQL registry (only the service logins, reviewers and admins may) records the
+event only; the service's fan-out is the one that tells people then
+(:func:`signoff.core.notifications.fanout.fan_out_alerts` reads ``alert.raised`` events).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
 from signoff.core.audit.chain import append_event
-from signoff.core.db.schema import AuditEvent
+from signoff.core.db.schema import AuditEvent, Model
+from signoff.core.notifications import alerts as al
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,10 @@ def already_raised(session: Session, key: str) -> bool:
     )
 
 
+#: what each kind says in an alert's title, and how urgent it is
+KIND_WORDS = al.RISK_KIND_WORDS
+
+
 def raise_alert(session: Session, alert: Alert, *, actor: str, model_id: int | None = None) -> bool:
     """Record *alert* once, in the caller's transaction, and hand it to the channels.
 
@@ -90,14 +98,39 @@ def raise_alert(session: Session, alert: Alert, *, actor: str, model_id: int | N
         model_id=model_id,
         payload=alert.to_json(),
     )
-    deliver(alert)
+    deliver(session, alert, actor=actor, model_id=model_id)
     return True
 
 
-def deliver(alert: Alert) -> None:
-    """Send *alert* through the alert channels (until they exist: the log)."""
-    who = ", ".join(alert.recipients) or "-"
-    log.warning("alert (%s) for %s: %s", alert.kind, who, alert.message)
+def recipients_of(session: Session, alert: Alert) -> list[str]:
+    """The people *alert* names: its logins, and everyone holding the roles it names."""
+    return al.expand_people(session, alert.recipients)
+
+
+def deliver(
+    session: Session, alert: Alert, *, actor: str = "", model_id: int | None = None
+) -> int | None:
+    """Send *alert* through the alert channels (the bell, e-mail through the outbox) under
+    its own key; the stored alert's id, or None (raised before, or this login may not)."""
+    if not al.may_raise_in(session):
+        log.info("alert %s recorded; the service tells the people (%s)", alert.key, actor)
+        return None
+    if model_id is None and alert.model:
+        model_id = session.scalar(select(Model.id).where(Model.name == alert.model))
+    words, severity = KIND_WORDS[alert.kind]
+    return al.raise_alert(
+        session,
+        alert.kind,
+        alert.model,
+        recipients_of(session, alert),
+        title=f"{alert.model}: {words}" if alert.model else words,
+        body=alert.message,
+        severity=severity,
+        model_id=model_id,
+        payload={"key": alert.key, **alert.details},
+        dedupe_key=alert.key,
+        actor=actor,
+    )
 
 
 def alerts_raised(session: Session, model_id: int | None = None, limit: int = 200) -> list[Alert]:
@@ -124,4 +157,12 @@ def alerts_raised(session: Session, model_id: int | None = None, limit: int = 20
     return out
 
 
-__all__ = ["Alert", "alerts_raised", "already_raised", "deliver", "raise_alert"]
+__all__ = [
+    "KIND_WORDS",
+    "Alert",
+    "alerts_raised",
+    "already_raised",
+    "deliver",
+    "raise_alert",
+    "recipients_of",
+]

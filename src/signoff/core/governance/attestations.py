@@ -6,7 +6,8 @@ limitations are accurate, or corrects them: title, description and business unit
 at once, while wrong consumers or limitations (an admin's and a validator's to fix) are
 recorded and raised as an alert to them. Progress is counted per business unit, and reminders
 go out through the alert channels. Every step is an audited decision; on PostgreSQL the
-database's ``signoff_attestation_period`` and ``signoff_attest`` check and record them.
+database's ``signoff_attestation_period`` and ``signoff_attest`` check and record them
+(:mod:`signoff.core.db.pgattest`), and the Python checks before them only word the refusal.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
@@ -42,18 +44,28 @@ def _database(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-#: why attesting is refused on a shared registry for now: the attestation tables have no
-#: database function to write them, and the grants give application logins no direct writes
-NOT_ON_POSTGRES = (
-    "attestations are not available on a shared PostgreSQL registry yet: its database does not "
-    "hold their rules (open and record attestation periods on an embedded registry)"
-)
+#: the SQLSTATEs the database's functions refuse with (anything else, such as a
+#: serialization failure to retry or a lost connection, is passed on as it is)
+REFUSALS = ("42501", "22023", "02000", "23505")
 
 
 def _call(session: Session, sql: str, params: dict[str, Any]) -> Any:
-    """Where the database's attestation functions will be called; until they exist, a clear
-    refusal (nothing is written)."""
-    raise SignoffError(NOT_ON_POSTGRES)
+    """One call of the database's attestation functions; its refusal in its own words."""
+    try:
+        return session.execute(text(sql), params).scalar_one()
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", "") not in REFUSALS:
+            raise
+        raise _refusal(exc) from exc
+
+
+def _refusal(exc: DBAPIError) -> SignoffError:
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    words = str(getattr(diag, "message_primary", None) or orig or exc).strip()
+    if getattr(orig, "sqlstate", "") == "42501":
+        return PermissionDeniedError(words)
+    return SignoffError(words)
 
 
 def get_period(session: Session, name: str | None = None) -> AttestationPeriod:
@@ -275,7 +287,7 @@ def attest(
         refresh_model_summary(session, model.id)
         attestation_id = row.id
     noted = {k: v["note"] for k, v in clean.items() if "note" in v}
-    if noted:
+    if noted and not _database(session):  # on PostgreSQL signoff_attest raised it
         raise_alert(
             session,
             Alert(

@@ -5,6 +5,7 @@ A version's card is its manifest's ``[card]`` fields, then every edit made to it
 (the newest wins); each edit is an insert-only :class:`~signoff.core.db.schema.CardEntry` with
 one audit event, checked by ``signoff audit verify``. The people who may edit a card: the
 model's owner, the version's author, validators and admins; a reason is always recorded.
+On PostgreSQL the database's ``signoff_edit_card`` checks and records each edit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
@@ -100,13 +102,10 @@ def edit_card(
     why = card_refusal(session, version, actor)
     if why:
         raise PermissionDeniedError(f"{actor} may not edit the card of {model} v{number}: {why}")
-    if session.get_bind().dialect.name == "postgresql":
-        raise SignoffError(
-            "editing model cards is not available on a shared PostgreSQL registry yet: its "
-            "database does not hold the rule (the card from the manifest is shown)"
-        )
     if card_of(session, model, number).value(field) == value:
         raise SignoffError(f"the {rk.CARD_TITLES[field].lower()} is already that")
+    if session.get_bind().dialect.name == "postgresql":
+        return _edit_in_database(session, version.id, field, value, reason, at)
     now = at or db_now(session)
     entry = CardEntry(
         model_id=version.model_id,
@@ -136,6 +135,28 @@ def edit_card(
         },
     )
     return entry.id
+
+
+def _edit_in_database(
+    session: Session, version_id: int, field: str, value: str, reason: str, at: datetime | None
+) -> int:
+    """``signoff_edit_card``: the database checks who edits and records it (its refusal is
+    passed on in its words)."""
+    try:
+        return int(
+            session.execute(
+                text("SELECT signoff_edit_card(:v, :f, :value, :r, :at)"),
+                {"v": version_id, "f": field, "value": value, "r": reason, "at": at},
+            ).scalar_one()
+        )
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", "") not in ("42501", "22023", "02000"):
+            raise  # not a refusal: a serialization failure to retry, a lost connection
+        diag = getattr(exc.orig, "diag", None)
+        words = str(getattr(diag, "message_primary", None) or exc.orig).strip()
+        if getattr(exc.orig, "sqlstate", "") == "42501":
+            raise PermissionDeniedError(words) from exc
+        raise SignoffError(words) from exc
 
 
 def compare_cards(a: ModelCard, b: ModelCard) -> list[tuple[str, str, str, bool]]:

@@ -19,6 +19,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
@@ -139,7 +140,9 @@ def record_ack(
                     },
                 ).scalar_one()
             )
-        except Exception as exc:  # the database's refusal, in its words
+        except DBAPIError as exc:  # the database's refusal, in its words
+            if getattr(exc.orig, "sqlstate", "") not in ("42501", "22023", "02000"):
+                raise  # a serialization failure to retry, a lost connection
             raise AckError(_pg_message(exc)) from exc
     consumer = session.get(Consumer, consumer_id)
     version = session.get(Version, version_id)

@@ -11,10 +11,14 @@ do-not-use version, a failed delivery, an acknowledgement — are all audit even
 :func:`signoff.core.notifications.fanout.fan_out_alerts` raises their alerts from the trail:
 nothing that happened can be missed, and nothing is alerted twice.
 
-On a PostgreSQL registry that has them, alerts are written by ``signoff_raise_alert`` (the
-service logins, reviewers and admins may call it) and marked read by
-``signoff_mark_alerts_read``, which touches only the caller's own rows; without them the alert
-fan-out does not run there (:func:`may_raise_alerts`).
+Model-risk alerts (:mod:`signoff.core.governance.alerts`: overdue conditions and
+revalidations, expired exceptions, attestation reminders and corrections) are raised through
+:func:`raise_alert` too, under their own keys: one bell, one outbox.
+
+On a PostgreSQL registry alerts are written by ``signoff_raise_alert`` (the service logins,
+reviewers and admins may call it; :mod:`signoff.core.db.pgfactory`) and marked read by
+``signoff_mark_alerts_read``, which touches only the caller's own rows; other logins raise
+none (:func:`may_raise_in`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from signoff.core.audit.chain import canonical_json
 from signoff.core.db import lifecycle as lc
 from signoff.core.db.registry import Registry, db_now, pg_function_exists
 from signoff.core.db.schema import (
+    ROLES,
     Alert,
     AlertRecipient,
     Model,
@@ -50,6 +55,15 @@ REVIEW_OVERDUE = "review_overdue"
 DELIVERY_FAILED = "delivery_failed"
 ACKNOWLEDGED = "acknowledged"
 SEVERITIES = ("info", "warning", "critical")
+#: model-risk kinds (raised by :mod:`signoff.core.governance.alerts` and recorded as
+#: ``alert.raised`` events): the words of their title, and their severity
+RISK_KIND_WORDS = {
+    "condition_overdue": ("a condition on a signature is overdue", "critical"),
+    "revalidation_overdue": ("revalidation is overdue", "warning"),
+    "exception_expired": ("a policy exception expired", "warning"),
+    "attestation_reminder": ("please attest its inventory entry", "info"),
+    "attestation_correction": ("its owner corrected the inventory entry", "warning"),
+}
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -131,6 +145,15 @@ def responsible_people(
     out = [model.owner] if owner and model.owner else []
     out += [p for p in people_with_roles(session, roles) if p not in out]
     return out
+
+
+def expand_people(session: Session, names: Iterable[str]) -> list[str]:
+    """Logins, with each role among *names* (``admin``, ``validator`` …) replaced by the
+    active people who hold it."""
+    wanted = [n for n in names if n]
+    roles = [n for n in wanted if n in ROLES]
+    people = [n for n in wanted if n not in ROLES]
+    return list(dict.fromkeys([*people, *people_with_roles(session, roles)]))
 
 
 def raise_alert(
@@ -313,23 +336,30 @@ def mark_read(session: Session, person: str, alert_ids: Iterable[int] | None = N
     return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def may_raise_alerts(registry: Registry) -> bool:
-    """Whether this login raises alerts: always on SQLite; on PostgreSQL the service logins,
-    reviewers and admins (``signoff_raise_alert``)."""
-    if registry.dialect != "postgresql":
+def may_raise_in(session: Session) -> bool:
+    """Whether the session's login raises alerts: always on SQLite; on PostgreSQL the service
+    logins, reviewers and admins (``signoff_raise_alert``)."""
+    if session.get_bind().dialect.name != "postgresql":
         return True
+    if not pg_function_exists(session, "signoff_raise_alert"):
+        return False  # alerts on a shared PostgreSQL registry need its functions
+    return bool(
+        session.execute(
+            text(
+                "SELECT has_function_privilege(current_user, 'signoff_raise_alert(text, "
+                "text, integer, integer, text, text, text, jsonb, text, text[], boolean)', "
+                "'EXECUTE')"
+            )
+        ).scalar_one()
+    )
+
+
+def may_raise_alerts(registry: Registry) -> bool:
+    """:func:`may_raise_in` for a registry (read-only registries raise nothing)."""
+    if registry.read_only:
+        return False
     with registry.read() as session:
-        if not pg_function_exists(session, "signoff_raise_alert"):
-            return False  # alerts on a shared PostgreSQL registry need its functions
-        return bool(
-            session.execute(
-                text(
-                    "SELECT has_function_privilege(current_user, 'signoff_raise_alert(text, "
-                    "text, integer, integer, text, text, text, jsonb, text, text[], boolean)', "
-                    "'EXECUTE')"
-                )
-            ).scalar_one()
-        )
+        return may_raise_in(session)
 
 
 def mark_read_for(registry: Registry, person: str, alert_ids: Iterable[int] | None = None) -> int:

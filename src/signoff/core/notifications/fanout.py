@@ -18,7 +18,12 @@ event                         alert                       for
 ``monitoring.do_not_use_used`` do_not_use_used (critical) owner
 ``notification.failed``       delivery_failed (warning)   owner, admins
 ``consumer.acknowledged``     acknowledged                owner
+``alert.raised``              its model-risk kind         the people and roles it names
 ============================  ==========================  =================================
+
+A model-risk alert (``alert.raised``, from :mod:`signoff.core.governance.alerts`) keeps its
+own key: the login that recorded it has usually raised it already, and then nothing is
+raised twice; one that could not (an owner attesting on PostgreSQL) leaves it to the fan-out.
 """
 
 from __future__ import annotations
@@ -28,13 +33,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from signoff.core.audit import events
 from signoff.core.db import lifecycle as lc
 from signoff.core.db.jobs import claim_job, finish_job, job_state
-from signoff.core.db.registry import Registry
+from signoff.core.db.registry import Registry, pg_function_exists
 from signoff.core.db.schema import AuditEvent, Model, Version
 from signoff.core.notifications import alerts as al
 from signoff.core.notifications.notices import replacement_fields
@@ -52,6 +57,7 @@ FAN_OUT_ACTIONS = (
     events.DO_NOT_USE_USED,
     events.NOTIFICATION_FAILED,
     events.CONSUMER_ACKNOWLEDGED,
+    events.ALERT_RAISED,
 )
 
 
@@ -64,6 +70,7 @@ class AlertSpec:
     title: str
     body: str
     people: list[str]
+    dedupe_key: str = ""  # "" for the event's own key, ``event-<seq>``
 
 
 def _payload(event: AuditEvent) -> dict[str, Any]:
@@ -161,6 +168,17 @@ def alert_for_event(session: Session, event: AuditEvent) -> AlertSpec | None:
             f": {data.get('error', '')}",
             al.responsible_people(session, model, roles=("admin",)),
         )
+    if action == events.ALERT_RAISED:
+        kind = str(data.get("kind", ""))
+        words, severity = al.RISK_KIND_WORDS.get(kind, (kind.replace("_", " "), "warning"))
+        return AlertSpec(
+            kind,
+            severity,
+            f"{data.get('model') or name}: {words}",
+            str(data.get("message", "")),
+            al.expand_people(session, data.get("recipients") or []),
+            str(data.get("key") or ""),
+        )
     if action == events.CONSUMER_ACKNOWLEDGED:
         how = "by its link" if data.get("via") == "link" else f"(recorded by {event.actor})"
         return AlertSpec(
@@ -173,13 +191,31 @@ def alert_for_event(session: Session, event: AuditEvent) -> AlertSpec | None:
     return None
 
 
+def _may_lease(registry: Registry) -> bool:
+    """Whether this login takes the service's leases (on PostgreSQL: the service logins and
+    admins only)."""
+    if registry.dialect != "postgresql":
+        return True
+    with registry.read() as session:
+        if not pg_function_exists(session, "signoff_claim_job"):
+            return True  # a registry before 0011: the portable path decides
+        return bool(
+            session.execute(
+                text(
+                    "SELECT has_function_privilege(current_user, "
+                    "'signoff_claim_job(text, text, integer, boolean, timestamp)', 'EXECUTE')"
+                )
+            ).scalar_one()
+        )
+
+
 def fan_out_alerts(registry: Registry, *, holder: str = "", limit: int = BATCH) -> int:
     """Raise the alerts of the audit events since the cursor; returns how many were raised.
 
     Does nothing when another instance holds the fan-out's lease, or when this login may not
-    raise alerts (PostgreSQL logins other than the services, reviewers and admins).
+    raise alerts and take leases (on PostgreSQL: the service logins and admins).
     """
-    if not al.may_raise_alerts(registry):
+    if not al.may_raise_alerts(registry) or not _may_lease(registry):
         return 0
     holder = holder or f"fan-out:{registry.actor}"
     raised = 0
@@ -214,7 +250,7 @@ def fan_out_alerts(registry: Registry, *, holder: str = "", limit: int = BATCH) 
                 model_id=event.model_id,
                 version_id=event.version_id,
                 payload={"event_seq": event.seq, "action": event.action},
-                dedupe_key=f"event-{event.seq}",
+                dedupe_key=spec.dedupe_key or f"event-{event.seq}",
                 actor=registry.actor,
             )
             raised += alert_id is not None

@@ -7,7 +7,8 @@ prediction by the version *after* it was marked is counted per consumer in ``dnu
 flag), an audit event is written (from which the model's owner is alerted), the consumer is
 sent a ``do_not_use_used`` notice, and the inventory shows "do-not-use still used". It runs
 after every ingest and on the service's schedule, and only ever looks at the stored facts,
-so calling it again flags nothing new.
+so calling it again flags nothing new. On PostgreSQL the database flags it
+(:mod:`signoff.core.db.pgfactory`).
 
 :func:`migration_rows` is the Migration view: per do-not-use version and consumer, the pinned
 version, the last version it actually used, whether it acknowledged, and how long ago the
@@ -120,12 +121,13 @@ def flag_do_not_use_use(session: Session, model_id: int, *, actor: str) -> list[
     """Flag use of the model's do-not-use versions after their notice; the new flags.
 
     In the caller's transaction. On PostgreSQL the database does it (``signoff_flag_dnu_use``,
-    from the stored facts alone, whoever calls it) where the registry has that function.
+    from the stored facts alone, whoever calls it, and returns what this transaction flagged);
+    its triggers flag at commit anyway, so a client that skips this call skips nothing.
     """
     if session.get_bind().dialect.name == "postgresql":
         if not pg_function_exists(session, "signoff_flag_dnu_use"):
-            # the facts stay stored; flagging them there needs the database's own function
-            log.warning("do-not-use use is not flagged on this PostgreSQL registry yet")
+            # a registry not yet upgraded to 0011: the facts stay stored, flagged on upgrade
+            log.warning("do-not-use use is flagged on this PostgreSQL registry after db upgrade")
             return []
         session.flush()
         rows = session.execute(

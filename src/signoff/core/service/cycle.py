@@ -42,6 +42,7 @@ from signoff.core.notifications.outbox import PENDING, RetryPolicy, deliver_due
 from signoff.core.service.reminders import (
     REMINDER_DAYS,
     REVIEW_DAYS,
+    alert_model_risk,
     alert_overdue_reviews,
     remind_unacknowledged,
 )
@@ -197,6 +198,7 @@ def run_cycle(registry: Registry, instance: str, options: ServiceOptions) -> Cyc
     try:
         report.alerts = fan_out_alerts(registry, holder=instance)
         report.alerts += alert_overdue_reviews(registry, options.review_overdue_days)
+        report.alerts += alert_model_risk(registry)
     except Exception as exc:
         log.exception("alert fan-out failed")
         report.errors.append(f"alerts: {exc}")

@@ -8,18 +8,31 @@ them again, or on two instances at once, sends nothing twice:
   ``every_days`` after the notice (key ``r<k>`` for the k-th reminder);
 * a version waiting in review for more than ``review_days`` raises one ``review_overdue``
   alert for the model's owner and the reviewers of its tier (one per version and
-  submission).
+  submission);
+* model risk (:func:`alert_model_risk`): each overdue condition, overdue revalidation and
+  expired exception raises one alert, and each owner still to attest in the open period one
+  reminder a day, through the same alert system (the bell, e-mail through the outbox).
+
+On PostgreSQL the reminders to consumers are queued by the database's
+``signoff_remind_unacknowledged`` (the service logins may call it).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from signoff.core.db import lifecycle as lc
-from signoff.core.db.registry import Registry, db_now
-from signoff.core.db.schema import DO_NOT_USE, IN_REVIEW, Consumer, Model, Version
+from signoff.core.db.registry import Registry, db_now, pg_function_exists
+from signoff.core.db.schema import (
+    DO_NOT_USE,
+    IN_REVIEW,
+    AttestationPeriod,
+    Consumer,
+    Model,
+    Version,
+)
 from signoff.core.notifications import alerts as al
 from signoff.core.notifications.acks import acks_of_version
 from signoff.core.notifications.notices import REMINDER, do_not_use_reason, replacement_fields
@@ -38,6 +51,16 @@ def remind_unacknowledged(
     *now* overrides the database's clock (tests)."""
     queued = 0
     with registry.write() as session:
+        if registry.dialect == "postgresql" and pg_function_exists(
+            session, "signoff_remind_unacknowledged"
+        ):
+            # the database computes them from the same facts (the services may call it)
+            return int(
+                session.execute(
+                    text("SELECT signoff_remind_unacknowledged(:d, :now)"),
+                    {"d": every_days, "now": now},
+                ).scalar_one()
+            )
         now = now or db_now(session)
         unusable = session.scalars(select(Version).where(Version.state == DO_NOT_USE)).all()
         for version in unusable:
@@ -116,4 +139,25 @@ def alert_overdue_reviews(
                 actor=registry.actor,
             )
             raised += alert_id is not None
+    return raised
+
+
+def alert_model_risk(registry: Registry, *, now: datetime | None = None) -> int:
+    """Raise the model-risk alerts due now through the one alert system: overdue conditions,
+    overdue revalidations and expired policy exceptions (once each), and a reminder to the
+    owner of every model still to attest in the open attestation period (at most one per
+    model and day); how many were raised."""
+    from signoff.core.governance.attestations import remind_owners
+    from signoff.core.governance.overdue import raise_overdue_alerts
+
+    if not al.may_raise_alerts(registry):
+        return 0
+    with registry.write() as session:
+        moment = now or db_now(session)
+        raised = len(raise_overdue_alerts(session, moment, actor=registry.actor))
+        period_open = session.scalar(
+            select(AttestationPeriod.id).where(AttestationPeriod.closed_at.is_(None)).limit(1)
+        )
+        if period_open is not None:
+            raised += len(remind_owners(session, actor=registry.actor, now=moment))
     return raised
