@@ -135,3 +135,58 @@ def test_an_attestation_period_opened_attested_corrected_and_closed(
     assert panel.select_model("card-fraud")
     said = click_and_wait(qtbot, panel, panel.attest_button, reload=False)
     assert said.startswith("Refused:") and "is closed" in said
+
+
+def test_a_revalidation_signed_on_condition_goes_overdue_when_the_clock_moves(
+    qtbot, make_ctx, demo_registry, monkeypatch
+) -> None:
+    """The validator signs demand-forecast revalidated on condition that a finding closes
+    within a week; ten days later (the dashboard's clock moved) the condition is overdue."""
+    from datetime import date, timedelta
+
+    from PySide6.QtCore import QDate
+
+    import signoff.core.governance.dashboard as dashboard
+    from signoff.core.governance.findings import act_on_finding
+
+    with demo_registry.write() as s:
+        raised = act_on_finding(
+            s,
+            "raise",
+            actor="bob",
+            model_name="demand-forecast",
+            number=2,
+            fields={
+                "title": "holiday weeks under-forecast",
+                "severity": "low",
+                "due": date.today() + timedelta(days=60),
+            },
+        )
+    page = open_page(qtbot, make_ctx, demo_registry, "bob")
+    panel = page.revalidation
+    assert panel.select_model("demand-forecast")
+    offered = [panel.condition.itemData(i) for i in range(panel.condition.count())]
+    assert raised.finding_id in offered
+    panel.condition.setCurrentIndex(offered.index(raised.finding_id))
+    today = panel.dashboard.now.date()
+    due = today + timedelta(days=7)
+    panel.condition_due.setDate(QDate(due.year, due.month, due.day))
+    qtbot.keyClicks(panel.comment, "Q3 back-test fine; holiday weeks to be fixed")
+    with (
+        qtbot.waitSignal(panel.loaded, timeout=20000),
+        qtbot.waitSignal(panel.acted, timeout=20000) as said,
+    ):
+        qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+    assert said.args[0].startswith("Signed:")
+    assert panel.overdue_conditions() == []
+    assert "— none" in panel.conditions_heading.text()
+
+    later = panel.dashboard.now + timedelta(days=10)
+    monkeypatch.setattr(dashboard, "db_now", lambda _session: later)
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.reload()
+    shown = panel.overdue_conditions()
+    assert [c.model for c in shown] == ["demand-forecast"]
+    assert shown[0].due == due and "3 days overdue" in shown[0].message
+    assert panel.condition_table.model().index(0, 1).data() == due.isoformat()
+    assert "1 condition(s) overdue" in panel.summary.text()
