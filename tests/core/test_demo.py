@@ -532,3 +532,24 @@ def test_the_demo_shows_model_risk_management(demo) -> None:
         done = sum(u.attested + u.corrected for u in progress.units)
         assert (done, progress.total) == (2, 5)
         assert verify_registry(s).records == []
+
+
+def test_the_acknowledgement_is_dated_in_the_story_after_the_notice(demo) -> None:
+    """call-centre-desktop acknowledged customer-churn v2's notice by phone the day after it,
+    not on the day the demo happened to be built."""
+    from signoff.core.db.schema import ConsumerAck
+
+    with demo.read() as s:
+        v2 = lookup.get_version(s, "customer-churn", 2)
+        notice = s.scalar(
+            select(func.max(Decision.at)).where(
+                Decision.version_id == v2.id, Decision.action == "do_not_use"
+            )
+        )
+        acks = s.execute(
+            select(Consumer.name, ConsumerAck.at, ConsumerAck.via)
+            .join(Consumer, Consumer.id == ConsumerAck.consumer_id)
+            .where(ConsumerAck.version_id == v2.id)
+        ).all()
+    assert [(name, via) for name, _at, via in acks] == [("call-centre-desktop", "admin")]
+    assert notice < acks[0].at < notice + timedelta(days=7)

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from signoff.core.catalog.lookup import get_model, get_version
 from signoff.core.db.registry import Registry
+from signoff.core.db.schema import Consumer, ConsumerAck
 from signoff.core.ingest.records import ingest_records
 from signoff.core.notifications.acks import ack_by_names
 from signoff.core.notifications.fanout import fan_out_alerts
@@ -28,6 +31,8 @@ ACKNOWLEDGED = "call-centre-desktop"
 #: the weekly dashboard refresh kept scoring with v2 after the notice (500 rows in all)
 LATE_RUNS = (datetime(2026, 9, 7, 5), datetime(2026, 9, 14, 5), datetime(2026, 9, 21, 5))
 ROWS_PER_RUN = (200, 150, 150)
+#: the call-centre tools team rang back the day after the notice (2026-06-15)
+ACKNOWLEDGED_AT = datetime(2026, 6, 16, 10, 30)
 
 
 def play_factory_loop(registry: Registry) -> int:
@@ -85,4 +90,13 @@ def play_factory_loop(registry: Registry) -> int:
             actor=ADMINISTRATOR,
             note="phone call with the call-centre tools team: the desktop follows live (v3)",
         )
+        # back-dated into the story like the rest of the demo, so the Consumers page does not
+        # show an acknowledgement months after the "days since notice" it counts from
+        ack = session.scalar(
+            select(ConsumerAck)
+            .join(Consumer, Consumer.id == ConsumerAck.consumer_id)
+            .where(Consumer.name == ACKNOWLEDGED)
+        )
+        if ack is not None:
+            ack.at = ACKNOWLEDGED_AT
     return fan_out_alerts(registry)
