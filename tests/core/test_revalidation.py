@@ -172,3 +172,23 @@ def test_an_overdue_condition_flags_the_inventory_and_raises_one_alert(live, tmp
         act_on_finding(s, "close", actor="val", finding_id=raised.finding_id)
     with live.read() as s:
         assert overdue_items(s, later) == []
+
+
+def test_the_owner_is_reminded_once_when_revalidation_falls_due_within_30_days(live) -> None:
+    from signoff.core.governance.alerts import REVALIDATION_DUE, REVALIDATION_OVERDUE
+    from signoff.core.notifications.alerts import alerts_for
+
+    now = _now(live)
+    with live.write() as s:
+        assert raise_overdue_alerts(s, now, actor="root") == []  # a year to go: nothing
+        soon = now + timedelta(days=350)
+        (reminder,) = raise_overdue_alerts(s, soon, actor="root")
+        assert reminder.kind == REVALIDATION_DUE and reminder.recipients == ("alice",)
+        assert "due soon, in" in reminder.message
+        assert raise_overdue_alerts(s, soon + timedelta(days=5), actor="root") == []  # once
+        (overdue,) = raise_overdue_alerts(s, now + timedelta(days=380), actor="root")
+        assert overdue.kind == REVALIDATION_OVERDUE and overdue.key != reminder.key
+    with live.read() as s:
+        words = [a.title for a in alerts_for(s, "alice")]
+        assert any("revalidation falls due within 30 days" in t for t in words)
+        assert any("revalidation is overdue" in t for t in words)

@@ -30,12 +30,14 @@ log = logging.getLogger(__name__)
 
 CONDITION_OVERDUE = "condition_overdue"
 REVALIDATION_OVERDUE = "revalidation_overdue"
+REVALIDATION_DUE = "revalidation_due"
 EXCEPTION_EXPIRED = "exception_expired"
 ATTESTATION_REMINDER = "attestation_reminder"
 ATTESTATION_CORRECTION = "attestation_correction"
 KINDS = (
     CONDITION_OVERDUE,
     REVALIDATION_OVERDUE,
+    REVALIDATION_DUE,
     EXCEPTION_EXPIRED,
     ATTESTATION_REMINDER,
     ATTESTATION_CORRECTION,

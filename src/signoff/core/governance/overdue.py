@@ -4,7 +4,9 @@ Three clocks run without anyone clicking: a condition on a signature (a finding 
 resolved by a date), a live version's revalidation (the tier's interval from its last
 validation) and a policy exception (its expiry date). :func:`overdue_items` reads them as of a
 moment (so a test, a report or the demo can move the clock), and :func:`raise_overdue_alerts`
-records one alert per overdue item, once, through :mod:`signoff.core.governance.alerts`.
+records one alert per overdue item, once, through :mod:`signoff.core.governance.alerts`; it
+also reminds a live model's owner, once per due date, when its revalidation falls due within
+30 days, so that the validators can be booked before the clock runs out.
 """
 
 from __future__ import annotations
@@ -15,12 +17,19 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signoff.core.catalog.revalidation import BINDING_STATES, OVERDUE, revalidations
+from signoff.core.catalog.revalidation import (
+    BINDING_STATES,
+    DUE_SOON,
+    DUE_SOON_DAYS,
+    OVERDUE,
+    revalidations,
+)
 from signoff.core.db import model_risk as rk
 from signoff.core.db.schema import Condition, Decision, Finding, Model, Version
 from signoff.core.governance.alerts import (
     CONDITION_OVERDUE,
     EXCEPTION_EXPIRED,
+    REVALIDATION_DUE,
     REVALIDATION_OVERDUE,
     Alert,
     raise_alert,
@@ -95,19 +104,21 @@ def expired_exceptions(session: Session, today: date) -> list[OverdueItem]:
     ]
 
 
-def overdue_revalidations(session: Session, now: datetime) -> list[OverdueItem]:
-    """Live versions past their tier's revalidation date (or never validated)."""
+def _revalidation_items(
+    session: Session, now: datetime, status: str, kind: str, within_days: int
+) -> list[OverdueItem]:
     out = []
-    for item in revalidations(session, now, within_days=0):
-        if item.status != OVERDUE:
+    for item in revalidations(session, now, within_days=within_days):
+        if item.status != status:
             continue
         model = session.scalar(select(Model).where(Model.name == item.model))
         assert model is not None  # it was just read
         due = item.due.date() if item.due else now.date()
+        prefix = "revalidation" if kind == REVALIDATION_OVERDUE else "revalidation-due"
         out.append(
             OverdueItem(
-                REVALIDATION_OVERDUE,
-                f"revalidation-{item.model}-v{item.live_version}-{due}",
+                kind,
+                f"{prefix}-{item.model}-v{item.live_version}-{due}",
                 item.model,
                 model.id,
                 due,
@@ -116,6 +127,18 @@ def overdue_revalidations(session: Session, now: datetime) -> list[OverdueItem]:
             )
         )
     return out
+
+
+def overdue_revalidations(session: Session, now: datetime) -> list[OverdueItem]:
+    """Live versions past their tier's revalidation date (or never validated)."""
+    return _revalidation_items(session, now, OVERDUE, REVALIDATION_OVERDUE, 0)
+
+
+def revalidations_due_soon(
+    session: Session, now: datetime, *, within_days: int = DUE_SOON_DAYS
+) -> list[OverdueItem]:
+    """Live versions whose revalidation falls due within *within_days* (not overdue yet)."""
+    return _revalidation_items(session, now, DUE_SOON, REVALIDATION_DUE, within_days)
 
 
 def overdue_items(session: Session, now: datetime) -> list[OverdueItem]:
@@ -129,10 +152,10 @@ def overdue_items(session: Session, now: datetime) -> list[OverdueItem]:
 
 
 def raise_overdue_alerts(session: Session, now: datetime, *, actor: str) -> list[Alert]:
-    """Raise one alert per overdue item not alerted before, in the caller's transaction;
-    returns the alerts raised now."""
+    """Raise one alert per overdue item not alerted before, and one reminder per revalidation
+    falling due within 30 days, in the caller's transaction; returns the alerts raised now."""
     raised = []
-    for item in overdue_items(session, now):
+    for item in [*overdue_items(session, now), *revalidations_due_soon(session, now)]:
         alert = Alert(
             item.kind,
             item.key,
@@ -153,4 +176,5 @@ __all__ = [
     "overdue_items",
     "overdue_revalidations",
     "raise_overdue_alerts",
+    "revalidations_due_soon",
 ]

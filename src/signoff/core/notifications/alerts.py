@@ -60,6 +60,7 @@ SEVERITIES = ("info", "warning", "critical")
 RISK_KIND_WORDS = {
     "condition_overdue": ("a condition on a signature is overdue", "critical"),
     "revalidation_overdue": ("revalidation is overdue", "warning"),
+    "revalidation_due": ("revalidation falls due within 30 days", "info"),
     "exception_expired": ("a policy exception expired", "warning"),
     "attestation_reminder": ("please attest its inventory entry", "info"),
     "attestation_correction": ("its owner corrected the inventory entry", "warning"),
