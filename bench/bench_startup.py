@@ -54,11 +54,19 @@ def export_revision(rev: str, into: Path) -> Path:
 
 
 LOG_DIR = Path(tempfile.mkdtemp(prefix="signoff-bench-startup-logs-"))
+PYCACHE = Path(tempfile.mkdtemp(prefix="signoff-bench-startup-pycache-"))
 
 
 def timed(argv: list[str], src: Path) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one run of *argv* importing from *src*."""
-    env = {**os.environ, "PYTHONPATH": str(src), "SIGNOFF_LOG_DIR": str(LOG_DIR)}
+    # the warm-up run writes bytecode the timed runs reuse, as an installed copy's: drop
+    # PYTHONDONTWRITEBYTECODE (set on this machine) and keep the files out of the tree
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {
+        "PYTHONPATH": str(src),
+        "SIGNOFF_LOG_DIR": str(LOG_DIR),
+        "PYTHONPYCACHEPREFIX": str(PYCACHE),
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True)

@@ -6,12 +6,13 @@ naming each bad line and why, and the database is left exactly as it was.
 
 How it stays fast and bounded:
 
-* the file is streamed line by line (each line at most ``MAX_LINE_BYTES``), never read whole,
-  so a 2 GB file — or a 2 GB file of NUL bytes with no line breaks — costs no more memory than
-  the distinct keys it holds (about 150 bytes a row, for the in-file duplicate check);
-* rows are validated in Python and inserted with SQLAlchemy core ``executemany`` in batches,
-  all inside one write transaction (``BEGIN IMMEDIATE`` on SQLite) that is rolled back when a
-  problem turns up;
+* the file is streamed in blocks (each line at most ``MAX_LINE_BYTES``), never read whole, so
+  a 2 GB file — or a 2 GB file of NUL bytes with no line breaks — costs no more memory than a
+  batch of rows and 24 bytes per distinct key (the in-file duplicate check,
+  :mod:`signoff.core.ingest.keys`);
+* rows are validated in batches (CSV predictions column by column) and handed to the driver's
+  ``executemany`` on a writer thread, all inside one write transaction (``BEGIN IMMEDIATE`` on
+  SQLite) that is rolled back when a problem turns up (:mod:`signoff.core.ingest.scan`);
 * idempotency is the database's: inserts are ``ON CONFLICT DO NOTHING`` against the unique keys
   (executions: external_id; predictions: subject, time, version; outcomes: subject, time), so a
   re-sent file adds nothing, whatever the size of the tables already stored. Duplicated keys
@@ -20,12 +21,8 @@ How it stays fast and bounded:
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
+import itertools
 import logging
-import queue
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,15 +35,36 @@ from signoff.core.audit.chain import append_event
 from signoff.core.common.errors import SignoffError
 from signoff.core.db.registry import Registry
 from signoff.core.ingest import lifetime
-from signoff.core.ingest.rows import SPECS, Resolver, RowError, RowSpec
-from signoff.core.ingest.values import parse_json
+from signoff.core.ingest.reading import (
+    MAX_LINE_BYTES,
+    Fatal,
+    LineReader,
+    Rows,
+    csv_batches,
+    detect_format,
+    in_batches,
+    jsonl_records,
+    python_records,
+)
+from signoff.core.ingest.rows import SPECS, Resolver, RowSpec
+from signoff.core.ingest.scan import BATCH_ROWS, MAX_PROBLEMS, BatchWriter, Inserter, Scan, Scanner
+
+__all__ = [
+    "BATCH_ROWS",
+    "KINDS",
+    "MAX_LINE_BYTES",
+    "MAX_PROBLEMS",
+    "IngestError",
+    "IngestResult",
+    "ingest_file",
+    "ingest_records",
+]
 
 log = logging.getLogger(__name__)
 
 KINDS = tuple(SPECS)
-MAX_LINE_BYTES = 1 << 20
-MAX_PROBLEMS = 100
-BATCH_ROWS = 20_000
+#: SQLite's page cache during an ingest (KiB): the index pages a large ingest touches
+SQLITE_CACHE_KIB = 32_768
 
 
 class IngestError(SignoffError):
@@ -66,15 +84,6 @@ class IngestError(SignoffError):
         if len(problems) > len(shown):
             lines.append(f"  … and {len(problems) - len(shown)} more")
         super().__init__("\n".join(lines))
-
-
-class _Fatal(Exception):
-    """A problem that makes the rest of the source unreadable (binary, overlong line)."""
-
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
 
 
 @dataclass
@@ -122,116 +131,6 @@ class IngestResult:
         }
 
 
-# --- reading -------------------------------------------------------------------------------
-
-
-class _LineReader:
-    """Decoded lines of a binary file, bounded in length, hashing the bytes as it goes."""
-
-    def __init__(self, raw: io.BufferedReader) -> None:
-        self.raw = raw
-        self.number = 0
-        self.digest = hashlib.sha256()
-
-    def __iter__(self) -> Iterator[str]:
-        while True:
-            chunk = self.raw.readline(MAX_LINE_BYTES + 1)
-            if not chunk:
-                return
-            self.number += 1
-            if len(chunk) > MAX_LINE_BYTES:
-                raise _Fatal(
-                    self.number,
-                    f"line is longer than {MAX_LINE_BYTES // 1024} KiB; "
-                    "this does not look like a CSV or JSON Lines file",
-                )
-            if b"\x00" in chunk:
-                raise _Fatal(
-                    self.number,
-                    "contains NUL bytes; this is a binary file, not CSV or JSON Lines text",
-                )
-            self.digest.update(chunk)
-            try:
-                text = chunk.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _Fatal(
-                    self.number, f"is not UTF-8 text ({exc.reason} at byte {exc.start})"
-                ) from exc
-            if self.number == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield text
-
-
-def _detect_format(path: Path, first: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    return "jsonl" if first.lstrip().startswith("{") else "csv"
-
-
-def _csv_records(
-    lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
-) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise _Fatal(0, "the file is empty: expected a header row naming the columns") from None
-    header = [h.strip() for h in header]
-    problem = spec.check_columns(header)
-    if problem:
-        raise _Fatal(1, problem)
-    width = len(header)
-    try:
-        for row in reader:
-            line = reader_state.number
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) != width:
-                yield line, f"has {len(row)} values but the header names {width} columns"
-                continue
-            yield line, {k: v for k, v in zip(header, row, strict=True) if v != ""}
-    except csv.Error as exc:
-        raise _Fatal(reader_state.number, f"is not valid CSV: {exc}") from None
-
-
-def _jsonl_records(
-    lines: Iterator[str], spec: RowSpec, reader_state: _LineReader
-) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    for text in lines:
-        if not text.strip():
-            continue
-        try:
-            value = parse_json(text)
-        except ValueError as exc:
-            yield reader_state.number, str(exc)
-            continue
-        if not isinstance(value, dict):
-            yield reader_state.number, "is not a JSON object"
-            continue
-        problem = spec.check_columns(list(value))
-        if problem:
-            yield reader_state.number, problem
-            continue
-        yield reader_state.number, {k: v for k, v in value.items() if v is not None and v != ""}
-
-
-def _python_records(
-    records: Iterable[Mapping[str, Any]], spec: RowSpec
-) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    for n, record in enumerate(records, 1):
-        if not isinstance(record, Mapping):
-            yield n, f"is a {type(record).__name__}, not a mapping of column to value"
-            continue
-        problem = spec.check_columns([str(k) for k in record])
-        if problem:
-            yield n, problem
-            continue
-        yield n, {str(k): v for k, v in record.items() if v is not None and v != ""}
-
-
 # --- public API ----------------------------------------------------------------------------
 
 
@@ -248,21 +147,21 @@ def ingest_file(
     if not path.is_file():
         raise IngestError(str(path), [(0, "no such file")])
     with path.open("rb") as raw:
-        reader = _LineReader(raw)
+        reader = LineReader(raw)
         lines = iter(reader)
         try:
             first = next(lines)
+            if detect_format(path, first) == "csv":
+                rest = reader.rest_in_blocks()
+                header, batches = csv_batches(itertools.chain([first], rest), spec, BATCH_ROWS)
+            else:
+                records = jsonl_records(itertools.chain([first], lines), spec, reader)
+                header, batches = None, in_batches(records, BATCH_ROWS)
         except StopIteration:
             raise IngestError(str(path), [(0, "the file is empty: there are no rows")]) from None
-        except _Fatal as exc:
+        except Fatal as exc:
             raise IngestError(str(path), [(exc.line, exc.reason)]) from None
-        fmt = _detect_format(path, first)
-        chained = _chain(first, lines)
-        if fmt == "csv":
-            records = _csv_records(chained, spec, reader)
-        else:
-            records = _jsonl_records(chained, spec, reader)
-        result = _store(registry, spec, records, str(path), actor)
+        result = _store(registry, spec, batches, str(path), actor, header)
         result.sha256 = reader.digest.hexdigest()
     log.info("%s", result.describe())
     return result
@@ -278,7 +177,8 @@ def ingest_records(
 ) -> IngestResult:
     """The same as :func:`ingest_file` for rows given from Python (numbered from 1)."""
     spec = _spec(kind)
-    result = _store(registry, spec, _python_records(records, spec), source, actor)
+    batches = in_batches(python_records(records, spec), BATCH_ROWS)
+    result = _store(registry, spec, batches, source, actor)
     log.info("%s", result.describe())
     return result
 
@@ -289,17 +189,13 @@ def _spec(kind: str) -> RowSpec:
     return SPECS[kind]
 
 
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
-
-
 def _store(
     registry: Registry,
     spec: RowSpec,
-    records: Iterator[tuple[int, dict[str, Any] | str]],
+    batches: Iterator[Rows],
     source: str,
     actor: str | None,
+    header: list[str] | None = None,
 ) -> IngestResult:
     actor = actor or registry.actor
     registry.refuse_if_read_only("ingesting")
@@ -308,10 +204,10 @@ def _store(
         dialect = session.get_bind().dialect.name
         conn = session.connection()
         if dialect == "sqlite":  # a bigger page cache keeps a large ingest's index pages in memory
-            conn.exec_driver_sql("PRAGMA cache_size=-131072")
-        writer = _BatchWriter(conn, spec.insert_sql(dialect), resolver.lock)
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        writer = BatchWriter(Inserter(conn, spec, dialect), resolver.lock)
         try:
-            scan = _scan(spec, records, resolver, dialect == "sqlite", writer)
+            scan = Scanner(spec, resolver, dialect == "sqlite", writer, header).scan(batches)
         finally:
             inserted = writer.finish()  # the writer thread never outlives the transaction
         if not scan.problems and scan.rows == 0:
@@ -353,121 +249,8 @@ def _flag_do_not_use(
     ]
 
 
-@dataclass
-class _Scan:
-    rows: int = 0
-    per_model: dict[int, int] = field(default_factory=dict)
-    problems: list[tuple[int, str]] = field(default_factory=list)
-    stopped: bool = False
-    outside_lifetime: dict[str, int] = field(default_factory=dict)
-    outside_by_model: dict[int, dict[str, int]] = field(default_factory=dict)
-
-
-def _scan(
-    spec: RowSpec,
-    records: Iterator[tuple[int, dict[str, Any] | str]],
-    resolver: Resolver,
-    sqlite: bool,
-    writer: _BatchWriter,
-) -> _Scan:
-    """Validate every row; hand good rows to the writer in batches until a problem appears."""
-    scan = _Scan()
-    problems, per_model = scan.problems, scan.per_model
-    seen: dict[str, int] = {}
-    batch: list[tuple[Any, ...]] = []
-    try:
-        for line, record in records:
-            if len(problems) >= MAX_PROBLEMS:
-                scan.stopped = True
-                break
-            if isinstance(record, str):
-                problems.append((line, record))
-            else:
-                try:
-                    values, key, model_id = spec.convert(record, resolver)
-                except RowError as exc:
-                    problems.append((line, str(exc)))
-                    continue
-                earlier = seen.get(key)
-                if earlier is not None:
-                    problems.append(
-                        (line, f"repeats the key of line {earlier} ({spec.describe_key(values)})")
-                    )
-                    continue
-                seen[key] = line
-                scan.rows += 1
-                if model_id is not None:
-                    per_model[model_id] = per_model.get(model_id, 0) + 1
-                outside = values.get("outside_lifetime")
-                if outside:
-                    scan.outside_lifetime[outside] = scan.outside_lifetime.get(outside, 0) + 1
-                    mine = scan.outside_by_model.setdefault(model_id or 0, {})
-                    mine[outside] = mine.get(outside, 0) + 1
-                if not problems:
-                    batch.append(spec.bind(values, sqlite))
-                    if len(batch) >= BATCH_ROWS:
-                        writer.send(batch)
-                        batch = []
-    except _Fatal as exc:
-        problems.append((exc.line, exc.reason))
-    if batch and not problems:
-        writer.send(batch)
-    return scan
-
-
-class _BatchWriter:
-    """Sends batches to the database on a second thread while the next batch is validated.
-
-    sqlite3 and psycopg release the GIL while the database works, so validating and inserting
-    overlap (two cores instead of one). The one connection is shared under a lock, which the
-    resolver's look-ups take as well; at most two batches wait in the queue.
-    """
-
-    def __init__(self, conn: Any, insert: str, lock: threading.Lock) -> None:
-        self.conn, self.insert, self.lock = conn, insert, lock
-        self.inserted = 0
-        self.error: BaseException | None = None
-        self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
-        self.thread = threading.Thread(target=self._run, name="signoff-ingest-writer", daemon=True)
-        self.thread.start()
-        self.finished = False
-
-    def _run(self) -> None:
-        while (batch := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    with self.lock:
-                        self.inserted += _send(self.conn, self.insert, batch)
-                except BaseException as exc:  # noqa: BLE001 - handed to the ingesting thread
-                    self.error = exc
-
-    def send(self, batch: list[tuple[Any, ...]]) -> None:
-        """Queue one batch for the writer thread (raises the writer's error, if any)."""
-        if self.error is not None:
-            raise self.error
-        self.queue.put(batch)
-
-    def finish(self) -> int:
-        """Wait for every queued batch; returns the rows stored, or raises the writer's error."""
-        if not self.finished:
-            self.finished = True
-            self.queue.put(None)
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.inserted
-
-
-def _send(conn: Any, insert: str, batch: list[tuple[Any, ...]]) -> int:
-    """Insert one batch; returns how many rows were new (the driver's summed rowcount)."""
-    result = conn.exec_driver_sql(insert, batch)
-    if result.rowcount < 0:  # pragma: no cover - both supported drivers report it
-        raise SignoffError("the database driver did not report how many rows were stored")
-    return result.rowcount
-
-
 def _audit(
-    session: Session, kind: str, source: str, actor: str, scan: _Scan, inserted: int
+    session: Session, kind: str, source: str, actor: str, scan: Scan, inserted: int
 ) -> list[str]:
     from signoff.core.db.schema import Model
 

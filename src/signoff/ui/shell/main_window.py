@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from signoff import __version__
 from signoff.core.db.registry import Registry
-from signoff.core.governance.approvals import my_reviews
 from signoff.ui.compare.compare_page import ComparePage
 from signoff.ui.model.model_page import ModelPage
 from signoff.ui.services.context import AppContext
@@ -105,6 +104,10 @@ def short_url(url: str, longest: int = 48) -> str:
 
 def count_my_reviews(registry: Registry) -> int:
     """Worker: how many versions wait for the acting person's signature."""
+    # imported here, in the worker: the approvals module brings the workflow, its gates and
+    # the notification outbox (with requests), none of which the first page needs
+    from signoff.core.governance.approvals import my_reviews
+
     viewer = registry.actor
     with registry.read() as session:
         return len(my_reviews(session, viewer))
