@@ -172,3 +172,18 @@ def test_bad_head_file_is_a_clear_error(chain, home, tmp_path, capsys) -> None:
     bad.write_text('{"seq": "seven"}')
     code, text = verify(home, "--against", str(bad), capsys=capsys)
     assert code == 2 and "not a Signoff audit head" in text
+
+
+@pytest.mark.parametrize("at", ["2025-02-30 10:00:00.000000", "garbage", 12345, None])
+def test_an_unreadable_time_is_named_not_a_crash(chain, home, capsys, at) -> None:
+    """An attacker writes a time no calendar has (or no time at all) into an event: verify
+    names the event and exits 1, with no traceback."""
+    with attacker(chain) as conn:
+        if at is None:  # the column is NOT NULL: the attacker rebuilds the row without it
+            conn.execute("PRAGMA ignore_check_constraints = ON")
+            conn.execute("UPDATE audit_events SET at = '' WHERE seq = 3")
+        else:
+            conn.execute("UPDATE audit_events SET at = ? WHERE seq = 3", (at,))
+    code, text = verify(home, capsys=capsys)
+    assert code == 1, text
+    assert "broken at event #3" in text and "Traceback" not in text
