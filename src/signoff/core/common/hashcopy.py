@@ -53,8 +53,10 @@ def _kernel_copy_hashed(src: int, dst: int) -> tuple[str, int] | None:
     state: dict[str, Any] = {"copied": 0, "done": False, "error": None, "sync_error": None}
 
     def copy() -> None:
+        step = CHUNK * 4  # a small first call, so that the hashing starts at once
         try:
-            while n := os.copy_file_range(src, dst, KERNEL_STEP):
+            while n := os.copy_file_range(src, dst, step):
+                step = KERNEL_STEP
                 with progress:
                     state["copied"] += n
                     progress.notify()
