@@ -269,11 +269,9 @@ def window_aggregates(
     return out
 
 
-def latest_labelled_pairs(
-    session: Session, version_id: int, model_id: int, limit: int
-) -> tuple[list[float], list[float]]:
-    """(scores, actuals) of a version's latest *limit* labelled predictions, oldest first."""
-    inner = (
+def _latest_labelled(version_id: int, model_id: int, limit: int) -> Any:
+    """A version's latest *limit* labelled predictions (score, actual, time, id), a subquery."""
+    scored = (
         select(
             Prediction.predicted_at,
             Prediction.id,
@@ -283,10 +281,60 @@ def latest_labelled_pairs(
         .where(and_(*_conditions(version_id, None, None)))
         .subquery("scored")
     )
-    rows = session.execute(
-        select(inner.c.score, inner.c.actual)
-        .where(inner.c.actual.is_not(None))
-        .order_by(inner.c.predicted_at.desc(), inner.c.id.desc())
+    return (
+        select(scored)
+        .where(scored.c.actual.is_not(None))
+        .order_by(scored.c.predicted_at.desc(), scored.c.id.desc())
         .limit(limit)
-    ).all()[::-1]
+        .subquery("latest")
+    )
+
+
+def latest_labelled_pairs(
+    session: Session, version_id: int, model_id: int, limit: int
+) -> tuple[list[float], list[float]]:
+    """(scores, actuals) of a version's latest *limit* labelled predictions, oldest first."""
+    latest = _latest_labelled(version_id, model_id, limit)
+    rows = session.execute(
+        select(latest.c.score, latest.c.actual).order_by(latest.c.predicted_at, latest.c.id)
+    ).all()
     return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
+
+
+def calibration_bins(
+    session: Session, version_id: int, model_id: int, limit: int, bins: int = 10
+) -> list[mm.CalibrationBin]:
+    """The reliability diagram of the latest *limit* labelled predictions, binned by SQL.
+
+    As :func:`metrics.calibration_bins`: equal-width bins over [0, 1], scores clipped, a score
+    on an inner edge in the bin below it, empty bins left out.
+    """
+    latest = _latest_labelled(version_id, model_id, limit)
+    clipped = case(
+        (latest.c.score < 0.0, literal(0.0, Float)),
+        (latest.c.score > 1.0, literal(1.0, Float)),
+        else_=latest.c.score,
+    )
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index: Any = literal(0, Integer)
+    for edge in edges[1:-1]:
+        index = index + case((clipped > literal(float(edge), Float), 1), else_=0)
+    binned = select(index.label("b"), clipped.label("s"), latest.c.actual.label("actual")).subquery(
+        "binned"
+    )
+    rows = session.execute(
+        select(
+            binned.c.b,
+            func.count(),
+            func.sum(binned.c.s),
+            func.sum(case((binned.c.actual > 0.5, 1), else_=0)),
+        )
+        .group_by(binned.c.b)
+        .order_by(binned.c.b)
+    ).all()
+    return [
+        mm.CalibrationBin(
+            float(edges[b]), float(edges[b + 1]), float(total) / n, int(positive) / n, int(n)
+        )
+        for b, n, total, positive in rows
+    ]
