@@ -7,8 +7,9 @@ joined with its first later outcome (the same correlated sub-query as ``scored_p
 * the window of a prediction is ``floor(days / window_days)``, where *days* counts whole days
   from :data:`~signoff.core.monitoring.windows.WINDOW_ORIGIN` to the prediction's date: windows
   start at midnight, so the date alone decides, in integer arithmetic on both dialects;
-* AUC is the Mann–Whitney rank sum: ``rank()`` over the window's labelled scores plus half the
-  ties beyond the first gives the average rank of a tie, summed over the positives;
+* AUC is the Mann–Whitney rank sum: over the window's labelled scores ordered by score,
+  ``rank()`` is a tie's first rank and ``count(*)`` its last, so their mean is the average
+  rank of the tie; summed over the positives (one sort, one window);
 * accuracy, MAE and RMSE are sums of per-row terms, divided (and rooted) in Python;
 * the score PSI counts, per window, the scores above each of the reference's quantile edges;
   the bin counts are the differences. The edges come from the reference scores in Python
@@ -150,6 +151,8 @@ def _window_query(
             _first_outcome(model_id).label("actual"),
         )
         .where(and_(*_conditions(version_id, since, until)))
+        # OFFSET 0 keeps the sub-query a fence, so each row's outcome is looked up once
+        .offset(0)
         .subquery("base")
     )
     w, score, actual = base.c.w, base.c.score, base.c.actual
@@ -167,8 +170,10 @@ def _window_query(
             w,
             score,
             actual,
+            # one window, one sort: rank() is a tie's first rank, count() its last (the
+            # default frame ends at the current row's last peer)
             func.rank().over(partition_by=(w, unlabelled), order_by=score).label("rnk"),
-            func.count().over(partition_by=(w, unlabelled, score)).label("ties"),
+            func.count().over(partition_by=(w, unlabelled), order_by=score).label("upto"),
         ).subquery("ranked")
         source = ranked
         w, score, actual = ranked.c.w, ranked.c.score, ranked.c.actual
@@ -179,10 +184,8 @@ def _window_query(
             func.sum(score).label("score_sum"),
             func.count(actual).label("labelled"),
             func.sum(actual).label("actual_sum"),
-            # average rank of a tie = its first rank + (ties - 1) / 2; doubled to stay integer
-            func.sum(case((positive, 2 * ranked.c.rnk + ranked.c.ties - 1), else_=0)).label(
-                "rank_sum2"
-            ),
+            # a tie's average rank is (first + last) / 2; doubled to stay integer
+            func.sum(case((positive, ranked.c.rnk + ranked.c.upto), else_=0)).label("rank_sum2"),
             func.sum(case((positive, 1), else_=0)).label("n_pos"),
         ]
     elif metric == "accuracy":

@@ -170,13 +170,21 @@ class VersionSeries:
         )
 
 
-def outside_lifetime_counts(session: Session, version_id: int) -> dict[str, int]:
-    """How many predictions of a version are flagged outside its lifetime, by kind."""
-    rows = session.execute(
-        select(Prediction.outside_lifetime, func.count())
-        .where(Prediction.version_id == version_id, Prediction.outside_lifetime != "")
-        .group_by(Prediction.outside_lifetime)
-    ).all()
+def outside_lifetime_counts(
+    session: Session,
+    version_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, int]:
+    """How many predictions of a version (in ``[since, until)``) are flagged, by kind."""
+    query = select(Prediction.outside_lifetime, func.count()).where(
+        Prediction.version_id == version_id, Prediction.outside_lifetime != ""
+    )
+    if since is not None:
+        query = query.where(Prediction.predicted_at >= since)
+    if until is not None:
+        query = query.where(Prediction.predicted_at < until)
+    rows = session.execute(query.group_by(Prediction.outside_lifetime)).all()
     return {kind: count for kind, count in rows}
 
 
@@ -254,7 +262,7 @@ def version_series(
         rules.tolerance,
         "",
     )
-    series.outside_lifetime = outside_lifetime_counts(session, version.id)
+    series.outside_lifetime = outside_lifetime_counts(session, version.id, since, until)
     reference = reference_scores(session, store, version.id)
     if len(reference) >= MIN_REFERENCE_SCORES:
         series.psi_reference = f"development reference outputs ({len(reference)} scores)"
