@@ -105,6 +105,10 @@ def edge_data(registry, seed: int = 7) -> None:  # noqa: ANN001
         at = START + timedelta(days=28, hours=1, minutes=i)
         when = at - timedelta(days=1) if i % 4 == 0 else at + timedelta(days=1)
         add(4, i, float(i % 5) / 4, float(i % 2), observed_at=when)
+    # a second, later outcome for some subjects: the first one after the prediction counts
+    for out in list(outs[::5]):
+        later = dict(out, observed_at=out["observed_at"] + timedelta(days=9))
+        outs.append(dict(later, actual=1.0 - float(out["actual"])))
     ingest_records(registry, "predictions", preds)
     ingest_records(registry, "outcomes", outs)
 

@@ -76,7 +76,7 @@ def _first_outcome(model_id: int) -> Any:
             Outcome.observed_at >= Prediction.predicted_at,
             or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
         )
-        .order_by(Outcome.observed_at)
+        .order_by(Outcome.observed_at, Outcome.id)
         .limit(1)
         .correlate(Prediction)
         .scalar_subquery()
@@ -144,14 +144,34 @@ def _window_query(
     since: datetime | None,
     until: datetime | None,
 ) -> Select[Any]:
-    base = (
+    # each prediction with its first later outcome, as one join (a hash join on PostgreSQL)
+    # rather than one look-up per row: row_number() keeps the earliest outcome, or the
+    # prediction alone when it has none
+    paired = (
         select(
             window_index(_dialect(session), window_days).label("w"),
             Prediction.score.label("score"),
-            _first_outcome(model_id).label("actual"),
+            Outcome.actual.label("actual"),
+            func.row_number()
+            .over(partition_by=Prediction.id, order_by=(Outcome.observed_at, Outcome.id))
+            .label("nth"),
+        )
+        .select_from(Prediction)
+        .outerjoin(
+            Outcome,
+            and_(
+                Outcome.subject_key == Prediction.subject_key,
+                Outcome.observed_at >= Prediction.predicted_at,
+                or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
+            ),
         )
         .where(and_(*_conditions(version_id, since, until)))
-        # OFFSET 0 keeps the sub-query a fence, so each row's outcome is looked up once
+        .subquery("paired")
+    )
+    base = (
+        select(paired.c.w, paired.c.score, paired.c.actual)
+        .where(paired.c.nth == 1)
+        # OFFSET 0 keeps the sub-query a fence for the window functions above it
         .offset(0)
         .subquery("base")
     )

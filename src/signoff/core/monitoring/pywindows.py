@@ -41,7 +41,7 @@ def scored_pairs(
             Outcome.observed_at >= Prediction.predicted_at,
             or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
         )
-        .order_by(Outcome.observed_at)
+        .order_by(Outcome.observed_at, Outcome.id)
         .limit(1)
         .correlate(Prediction)
         .scalar_subquery()
