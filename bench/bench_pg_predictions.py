@@ -17,7 +17,13 @@ Then, each in a new read session of the registry, on random subjects:
 * one monitoring window of the version: ``scored_pairs`` for 30 days (what
   ``version_series`` fetches, per window) and the same window's volume and mean score
   aggregated in the database (``GROUP BY`` the window), and every window of the version
-  aggregated in the database.
+  aggregated in the database;
+* the same 30-day window through Signoff's own monitoring function, ``version_series`` with
+  ``since``/``until`` on the window, both ways in the same run: ``in_database=False`` (every
+  scored prediction with its outcome fetched, metrics in numpy: the code before issue 22) and
+  ``in_database=True`` (counts, means, AUC by rank sum and PSI bin counts in one ``GROUP BY``),
+  checked equal; then every window of the version through the database path once
+  (``--all-windows``; the Python path for all windows would hold every row in memory).
 
 With ``--partitioned`` the same rows are also copied into a table partitioned by month on
 ``predicted_at`` (with BRIN on ``predicted_at`` and the same B-tree indexes per partition),
@@ -136,6 +142,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--partitioned", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--all-windows", action="store_true")
     args = parser.parse_args()
     admin = os.environ.get(
         "SIGNOFF_TEST_PG_URL", "postgresql://signoff_ci:signoff_ci@localhost:5432/signoff_ci"
@@ -204,6 +211,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         5,
         fresh(lambda s, i: scored_pairs(s, version_id, model_id, window[i + 5], window[i + 6])),
     )
+    monitoring_window(registry, version_id, results, args.all_windows)
     aggregate = (
         "SELECT floor(extract(epoch FROM predicted_at - timestamp '2025-01-01') / 2592000) AS w, "
         "count(*), avg(score) FROM predictions WHERE version_id = %s AND outside_lifetime = '' "
@@ -257,6 +265,83 @@ def run(url: str, args: argparse.Namespace) -> None:
     for label in list(results)[:2]:
         worst = p95(results[label])
         print(f"- {label}: p95 {worst:.1f} ms — {'met' if worst <= TARGET_MS else 'missed'}")
+
+
+def monitoring_window(registry, version_id: int, results, all_windows: bool) -> None:  # noqa: ANN001
+    """One 30-day window through ``version_series``, the Python path and the database path."""
+    import math
+
+    from signoff.core.db.schema import Version
+    from signoff.core.monitoring import dbwindows
+    from signoff.core.monitoring.windows import MonitoringRules, version_series, window_start
+
+    rules = MonitoringRules(metric="auc", window_days=30)
+    starts = [window_start(START + timedelta(days=150 + 30 * k), 30) for k in range(3)]
+    series: dict[bool, list] = {False: [], True: []}
+
+    def through_signoff(in_database: bool):  # noqa: ANN202
+        def call(i: int) -> None:
+            with registry.read() as s:
+                version = s.get(Version, version_id)
+                got = version_series(
+                    s,
+                    version,
+                    rules,
+                    None,
+                    in_database=in_database,
+                    since=starts[i],
+                    until=starts[i] + timedelta(days=30),
+                )
+                series[in_database].append(got.windows)
+
+        return call
+
+    label = "one 30-day window through version_series"
+    # alternate the two paths so the machine's load falls on both alike
+    for i in range(3):
+        results.setdefault(f"{label}, Python path (before)", []).extend(
+            timed(1, lambda _j, i=i: through_signoff(False)(i))
+        )
+        results.setdefault(f"{label}, database path (after)", []).extend(
+            timed(1, lambda _j, i=i: through_signoff(True)(i))
+        )
+    for old, new in zip(series[False], series[True], strict=True):
+        [o], [n] = old, new
+        assert (o.start, o.predictions, o.labelled) == (n.start, n.predictions, n.labelled)
+        for name in ("value", "psi", "mean_score", "mean_actual"):
+            a, b = getattr(o, name), getattr(n, name)
+            assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    w = series[True][0][0]
+    print(
+        f"window {w.start:%Y-%m-%d}: {w.predictions:,} predictions, {w.labelled:,} labelled, "
+        f"AUC {w.value:.6f}, PSI {w.psi:.6f}; both paths equal to 1e-9",
+        flush=True,
+    )
+    with registry.read() as s:
+        query = dbwindows._window_query(  # noqa: SLF001 - the bench prints its plan
+            s,
+            version_id,
+            s.get(Version, version_id).model_id,
+            "auc",
+            0.5,
+            [0.25, 0.5, 0.75],
+            30,
+            starts[0],
+            starts[0] + timedelta(days=30),
+        )
+        sql = str(query.compile(s.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = s.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()
+        print(
+            "\nplan, one window through the database path:\n"
+            + "\n".join("    " + r[0] for r in plan)
+        )
+    if all_windows:
+        with registry.read() as s:
+            version = s.get(Version, version_id)
+            t0 = time.perf_counter()
+            got = version_series(s, version, rules, None, in_database=True)
+            ms = (time.perf_counter() - t0) * 1000
+        results[f"every window ({len(got.windows)}) through version_series, database path"] = [ms]
 
 
 def partitioned(conn, picks, times, window, version_id, results, samples) -> None:  # noqa: ANN001

@@ -116,15 +116,24 @@ def population_stability(
         return None
     edges = psi_edges(ref, bins)
     # right-closed bins so a value equal to a quantile lands with the values below it
-    ref_share = _shares(ref, edges)
-    cur_share = _shares(cur, edges)
-    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
+    return psi_of_shares(bin_shares(ref, edges), bin_shares(cur, edges))
 
 
-def _shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Each bin's share of *values* (a value on an inner edge goes below it), floored."""
     idx = np.searchsorted(edges[1:-1], values, side="left")
-    counts = np.bincount(idx, minlength=edges.size - 1).astype(float)
-    return np.maximum(counts / values.size, PSI_EPSILON)
+    counts = np.bincount(idx, minlength=edges.size - 1)
+    return count_shares(counts, values.size)
+
+
+def count_shares(counts: Sequence[int] | np.ndarray, total: int) -> np.ndarray:
+    """Bin counts as shares of *total*, each at least PSI_EPSILON."""
+    return np.maximum(np.asarray(counts, dtype=float) / total, PSI_EPSILON)
+
+
+def psi_of_shares(ref_share: np.ndarray, cur_share: np.ndarray) -> float:
+    """sum((cur - ref) * ln(cur / ref)) over bins of floored shares."""
+    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, selectinload
 from signoff.core.catalog.lookup import get_model, get_version, live_version_of
 from signoff.core.db.registry import Registry
 from signoff.core.db.schema import Version
+from signoff.core.monitoring import dbwindows as dbw
 from signoff.core.monitoring import metrics as mm
 from signoff.core.monitoring.features import FeatureDriftSeries, feature_drift
 from signoff.core.monitoring.staleness import ModelHealth, assess_model
 from signoff.core.monitoring.windows import (
     MIN_REFERENCE_SCORES,
+    SCATTER_LIMIT,
     WINDOW_ORIGIN,
     MonitoringRules,
     MonitoringRulesError,
@@ -159,7 +161,9 @@ def version_monitoring(registry: Registry, model_name: str, number: int) -> Vers
         )
         out.scores, out.actuals = predicted_vs_actual(session, version)
         if out.is_classifier and out.scores:
-            out.calibration = mm.calibration_bins(out.actuals, out.scores)
+            out.calibration = dbw.calibration_bins(
+                session, version.id, version.model_id, SCATTER_LIMIT
+            )
         if out.is_live:
             out.health = assess_model(session, model, db_now(session), registry.store)
         return out

@@ -24,19 +24,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.core.artifacts.protocol import Store
 from signoff.core.common.errors import SignoffError
-from signoff.core.db.schema import Component, Execution, Metric, Model, Outcome, Prediction, Version
+from signoff.core.db.schema import Component, Execution, Metric, Model, Prediction, Version
 from signoff.core.ingest.rows import score_of
+from signoff.core.monitoring import dbwindows as dbw
 from signoff.core.monitoring import metrics as mm
+from signoff.core.monitoring.dbwindows import WINDOW_ORIGIN as WINDOW_ORIGIN
+from signoff.core.monitoring.dbwindows import window_start
+from signoff.core.monitoring.pywindows import aggregate_in_python, first_window
+from signoff.core.monitoring.pywindows import scored_pairs as scored_pairs
 
 log = logging.getLogger(__name__)
 
-WINDOW_ORIGIN = datetime(2024, 1, 1)  # a Monday
 MIN_REFERENCE_SCORES = 50
 SCATTER_LIMIT = 5000
 
@@ -167,60 +170,21 @@ class VersionSeries:
         )
 
 
-def window_start(at: datetime, window_days: int) -> datetime:
-    """The start of the window holding *at*."""
-    size = timedelta(days=window_days)
-    return WINDOW_ORIGIN + size * math.floor((at - WINDOW_ORIGIN) / size)
-
-
-def scored_pairs(
+def outside_lifetime_counts(
     session: Session,
     version_id: int,
-    model_id: int,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> list[tuple[datetime, float, float | None]]:
-    """(predicted_at, score, actual or None) for every scored prediction of a version.
-
-    Predictions flagged outside the version's lifetime (signoff.core.ingest.lifetime) are left
-    out: they cannot have been made by this version as the registry knows it.
-    """
-    outcome = (
-        select(Outcome.actual)
-        .where(
-            Outcome.subject_key == Prediction.subject_key,
-            Outcome.observed_at >= Prediction.predicted_at,
-            or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
-        )
-        .order_by(Outcome.observed_at)
-        .limit(1)
-        .correlate(Prediction)
-        .scalar_subquery()
+) -> dict[str, int]:
+    """How many predictions of a version (in ``[since, until)``) are flagged, by kind."""
+    query = select(Prediction.outside_lifetime, func.count()).where(
+        Prediction.version_id == version_id, Prediction.outside_lifetime != ""
     )
-    conditions = [
-        Prediction.version_id == version_id,
-        Prediction.score.is_not(None),
-        Prediction.outside_lifetime == "",
-    ]
     if since is not None:
-        conditions.append(Prediction.predicted_at >= since)
+        query = query.where(Prediction.predicted_at >= since)
     if until is not None:
-        conditions.append(Prediction.predicted_at < until)
-    rows = session.execute(
-        select(Prediction.predicted_at, Prediction.score, outcome)
-        .where(and_(*conditions))
-        .order_by(Prediction.predicted_at)
-    ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-def outside_lifetime_counts(session: Session, version_id: int) -> dict[str, int]:
-    """How many predictions of a version are flagged outside its lifetime, by kind."""
-    rows = session.execute(
-        select(Prediction.outside_lifetime, func.count())
-        .where(Prediction.version_id == version_id, Prediction.outside_lifetime != "")
-        .group_by(Prediction.outside_lifetime)
-    ).all()
+        query = query.where(Prediction.predicted_at < until)
+    rows = session.execute(query.group_by(Prediction.outside_lifetime)).all()
     return {kind: count for kind, count in rows}
 
 
@@ -269,14 +233,26 @@ def reference_scores(session: Session, store: Store | None, version_id: int) -> 
 
 
 def version_series(
-    session: Session, version: Version, rules: MonitoringRules, store: Store | None = None
+    session: Session,
+    version: Version,
+    rules: MonitoringRules,
+    store: Store | None = None,
+    *,
+    in_database: bool = True,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> VersionSeries:
-    """Every window of *version*: volume, failed runs, metric against baseline, PSI."""
+    """Every window of *version*: volume, failed runs, metric against baseline, PSI.
+
+    The windows are aggregated by the database (:mod:`~signoff.core.monitoring.dbwindows`);
+    ``in_database=False`` fetches every scored prediction and computes them in Python, the
+    reference the database path is tested against. *since*/*until* bound the predictions
+    (and runs) considered, for a look at some windows only.
+    """
     baseline, source = rules.baseline, "monitoring rules"
     if baseline is None:
         baseline = development_baseline(session, version.id, rules.metric)
         source = "development metric" if baseline is not None else "none recorded"
-    pairs = scored_pairs(session, version.id, version.model_id)
     series = VersionSeries(
         version.id,
         f"{version.model.name} v{version.number}",
@@ -286,61 +262,87 @@ def version_series(
         rules.tolerance,
         "",
     )
-    series.outside_lifetime = outside_lifetime_counts(session, version.id)
-    buckets: dict[datetime, list[tuple[float, float | None]]] = {}
-    for at, score, actual in pairs:
-        buckets.setdefault(window_start(at, rules.window_days), []).append((score, actual))
-    runs = session.execute(
-        select(Execution.started_at, Execution.status).where(Execution.version_id == version.id)
-    ).all()
-    run_counts: dict[datetime, list[int]] = {}
-    for started, status in runs:
-        counts = run_counts.setdefault(window_start(started, rules.window_days), [0, 0])
-        counts[0] += 1
-        counts[1] += status == "failed"
+    series.outside_lifetime = outside_lifetime_counts(session, version.id, since, until)
     reference = reference_scores(session, store, version.id)
     if len(reference) >= MIN_REFERENCE_SCORES:
         series.psi_reference = f"development reference outputs ({len(reference)} scores)"
+        first: datetime | None = None
+    elif in_database:
+        first, reference = dbw.first_window_scores(session, version.id, rules.window_days)
     else:
-        first = min(buckets) if buckets else None
-        reference = [s for s, _ in buckets[first]] if first else []
+        first, reference = None, []  # from the fetched pairs below
+    if in_database:
+        aggregates = dbw.window_aggregates(
+            session,
+            version.id,
+            version.model_id,
+            metric=rules.metric,
+            window_days=rules.window_days,
+            threshold=rules.threshold,
+            reference=reference,
+            psi_bins=rules.psi_bins,
+            min_predictions=rules.min_predictions,
+            since=since,
+            until=until,
+        )
+    else:
+        pairs = scored_pairs(session, version.id, version.model_id, since, until)
+        if not series.psi_reference and since is None and until is None:
+            first, reference = first_window(pairs, rules.window_days)
+        elif not series.psi_reference:  # the first window may lie before *since*
+            first, reference = dbw.first_window_scores(session, version.id, rules.window_days)
+        aggregates = aggregate_in_python(pairs, rules, reference)
+    if not series.psi_reference:
         series.psi_reference = (
             f"first window in production ({first:%Y-%m-%d}, {len(reference)} scores)"
             if first
             else "no scores"
         )
+    _fill_windows(session, series, version.id, rules, aggregates, since, until)
+    return series
+
+
+def _fill_windows(
+    session: Session,
+    series: VersionSeries,
+    version_id: int,
+    rules: MonitoringRules,
+    aggregates: list[dbw.WindowAggregate],
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """Merge the windows' scores with their runs and judge each against the limit."""
+    runs_query = select(Execution.started_at, Execution.status).where(
+        Execution.version_id == version_id
+    )
+    if since is not None:
+        runs_query = runs_query.where(Execution.started_at >= since)
+    if until is not None:
+        runs_query = runs_query.where(Execution.started_at < until)
+    run_counts: dict[datetime, list[int]] = {}
+    for started, status in session.execute(runs_query).all():
+        counts = run_counts.setdefault(window_start(started, rules.window_days), [0, 0])
+        counts[0] += 1
+        counts[1] += status == "failed"
+    by_start = {a.start: a for a in aggregates}
     limit = series.limit
     size = timedelta(days=rules.window_days)
-    for start in sorted(set(buckets) | set(run_counts)):
+    for start in sorted(set(by_start) | set(run_counts)):
         stat = WindowStat(start, start + size)
         stat.executions, stat.failed_executions = run_counts.get(start, [0, 0])
-        rows = buckets.get(start, [])
-        stat.predictions = len(rows)
-        if rows:
-            scores = np.fromiter((s for s, _ in rows), float, len(rows))
-            stat.mean_score = float(scores.mean())
-            labelled = [(s, a) for s, a in rows if a is not None]
-            stat.labelled = len(labelled)
-            if labelled:
-                y_score = [s for s, _ in labelled]
-                y_true = [a for _, a in labelled]
-                stat.mean_actual = float(np.mean(y_true))
-                stat.value = mm.compute_metric(rules.metric, y_true, y_score, rules.threshold)
-            if stat.predictions >= rules.min_predictions and reference:
-                stat.psi = mm.population_stability(reference, scores, rules.psi_bins)
+        agg = by_start.get(start)
+        if agg is not None:
+            stat.predictions, stat.labelled = agg.predictions, agg.labelled
+            stat.mean_score, stat.mean_actual = agg.mean_score, agg.mean_actual
+            stat.value, stat.psi = agg.value, agg.psi
         stat.judged = stat.value is not None and stat.labelled >= rules.min_labelled
         if stat.judged and stat.value is not None and limit is not None:
             stat.breach = stat.value < limit if rules.higher_is_better else stat.value > limit
         series.windows.append(stat)
-    return series
 
 
 def predicted_vs_actual(
     session: Session, version: Version, limit: int = SCATTER_LIMIT
 ) -> tuple[list[float], list[float]]:
     """(scores, actuals) of the latest *limit* labelled predictions, oldest first."""
-    pairs = [
-        (s, a) for _, s, a in scored_pairs(session, version.id, version.model_id) if a is not None
-    ]
-    pairs = pairs[-limit:]
-    return [s for s, _ in pairs], [a for _, a in pairs]
+    return dbw.latest_labelled_pairs(session, version.id, version.model_id, limit)
