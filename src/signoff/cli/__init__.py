@@ -12,18 +12,17 @@ gets one line naming the log file that holds the traceback (exit 70, EX_SOFTWARE
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from signoff import __version__
 from signoff.cli.commands import ALL_MODULES, modules_for
+from signoff.core.common.collector import collector_paused
 from signoff.core.common.errors import SignoffError
 from signoff.core.common.logs import TERMINAL, setup_logging, teardown_logging
 
@@ -93,7 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     own_command_line = argv is None
     if argv is None:
         argv = sys.argv[1:]
-    with _modules_loading(freeze=own_command_line):
+    # importing SQLAlchemy and mapping the schema make some 400,000 objects that live as long
+    # as the process yet set off ~150 collections (a fifth of `signoff ls`); in a process of
+    # its own they are then frozen out of the collector's sight
+    with collector_paused(freeze=own_command_line):
         parser = build_parser(argv)
     args = parser.parse_args(argv)
     log_file = setup_logging(verbose=args.verbose)
@@ -124,28 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         close_opened_registries()
         # main() may run more than once in one process (tests, an embedding script)
         teardown_logging()
-
-
-@contextmanager
-def _modules_loading(*, freeze: bool) -> Iterator[None]:
-    """Hold the cyclic garbage collector while the command's modules are imported.
-
-    Importing SQLAlchemy and mapping the schema allocate some 400,000 objects that live as long
-    as the process, none of them garbage, yet they set off about 150 collections (a fifth of
-    ``signoff ls``). In a process of its own (*freeze*), they are then moved out of the
-    collector's sight with :func:`gc.freeze`, so that the command's own collections do not walk
-    them either; called in-process (tests, an embedding script) the collector is only held.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        gc.enable()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from signoff.core.audit.hashing import GENESIS, canonical_json, event_hash
+from signoff.core.audit.hashing import EVENT_COLUMNS, GENESIS, canonical_json, event_hash
 from signoff.core.audit.walk import WALK_BATCH, ChainReport, verify_chain, verify_events
 from signoff.core.common.files import atomic_write, atomic_writer
 from signoff.core.db.registry import db_now
@@ -128,19 +128,7 @@ def event_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-EXPORT_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "entity_type",
-    "entity_id",
-    "model_id",
-    "version_id",
-    "payload",
-    "prev_hash",
-    "hash",
-)
+EXPORT_COLUMNS = EVENT_COLUMNS
 
 
 def event_row(event: AuditEvent) -> dict[str, Any]:

@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from signoff.core.db.schema import AuditEvent
 
 GENESIS = "0" * 64
+#: an event's stored columns, in the order the walk unpacks them and the export writes them
+EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "model_id",
+    "version_id",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 def canonical_json(value: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from signoff.core.audit.hashing import GENESIS, hash_fields, json_str
+from signoff.core.audit.hashing import EVENT_COLUMNS, GENESIS, hash_fields, json_str
 from signoff.core.db.schema import AuditEvent
 
 
@@ -74,20 +74,6 @@ def verify_events(
     )
 
 
-# the columns a walk reads, in the order _walk unpacks them
-_WALK_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "entity_type",
-    "entity_id",
-    "model_id",
-    "version_id",
-    "payload",
-    "prev_hash",
-    "hash",
-)
 WALK_BATCH = 2000
 
 
@@ -101,7 +87,7 @@ def verify_chain(session: Session, against: tuple[int, str] | None = None) -> Ch
     """
     table = AuditEvent.__table__
     stmt = (
-        select(*(table.c[name] for name in _WALK_COLUMNS))
+        select(*(table.c[name] for name in EVENT_COLUMNS))
         .order_by(table.c.seq)
         .execution_options(yield_per=WALK_BATCH)
     )

@@ -6,10 +6,7 @@ them without holding sessions open.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -21,6 +18,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, object_session
 from signoff.core.catalog.inventory_plan import not_by_index, page_in_sort_order
 from signoff.core.catalog.revalidation import overdue_cutoffs, revalidation_condition
 from signoff.core.catalog.words import flag_word
+from signoff.core.common.collector import collector_paused
 from signoff.core.db.schema import DO_NOT_USE, Consumer, Decision, Model, Version
 
 INVENTORY_SORT_KEYS = {
@@ -231,7 +229,7 @@ def inventory(session: Session, query: InventoryQuery | None = None) -> list[Inv
         stmt = stmt.limit(query.limit)
     now = query.moment()
     cutoffs = overdue_cutoffs(session, now)
-    with _collector_paused():
+    with collector_paused():  # 10,000 rows: ~150,000 objects, none in a cycle
         rows = [
             InventoryRow(**dict(zip(_ROW_FIELDS, row, strict=False)), tags=_tags(row[-1]))
             for row in session.execute(stmt)
@@ -299,25 +297,6 @@ def dnu_details(session: Session, model_ids: list[int]) -> dict[int, str]:
         text += f"; still used by {', '.join(users)}."
         out.setdefault(model_id, []).append(text)
     return {model_id: " ".join(texts) for model_id, texts in out.items()}
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector while a long list of rows is built.
-
-    Ten thousand rows are some 150,000 new objects, none of them in a cycle, yet they trigger
-    dozens of collections, and every full one walks every object the process holds (in the
-    GUI: all of Qt's wrappers and the caches). The rows are reference-counted as usual; the
-    collector runs again at the next allocation after this block.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def inventory_count(session: Session, query: InventoryQuery | None = None) -> int:
