@@ -41,6 +41,7 @@ from signoff.core.governance.cards import card_of, card_refusal, edit_card
 from signoff.core.governance.people import PermissionDeniedError, roles_of
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
+from tests.helpers.pg_refusals import refused
 
 pytestmark = pytest.mark.postgres
 
@@ -49,22 +50,8 @@ PERSONAS = ("ann", "dual", "vic", "val", "bo", "rel", "aud", "adm", "viv", "run"
 CARD = '\n[card]\nintended_use = "Approve or refer retail loan applications."\n'
 
 
-def _counts(team) -> tuple:
-    with team.admin.read() as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) for t in COUNTED)
-
-
 def _refused(team, who: str, sql: str, params: tuple = (), match: str = "") -> str:
-    before = _counts(team)
-    with pytest.raises(psycopg.Error) as caught:
-        team.raw(who).execute(sql, params)
-    message = str(caught.value)
-    assert match in message, message
-    assert _counts(team) == before, f"{who}'s refused statement changed the registry: {sql}"
-    with team.admin.read() as s:
-        report = verify_registry(s)
-    assert report.intact, report.describe()
-    return message
+    return refused(team, who, sql, params, match, counted=COUNTED)
 
 
 def _database_allows(team, who: str, sql: str, params: tuple) -> bool:

@@ -39,6 +39,7 @@ from signoff.core.notifications.consumers import save_consumer
 from signoff.core.notifications.fanout import fan_out_alerts
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
+from tests.helpers.pg_refusals import refused
 from tests.helpers.workflow import ALL_CHECKS, add_evidence
 
 pytestmark = pytest.mark.postgres
@@ -46,22 +47,8 @@ pytestmark = pytest.mark.postgres
 COUNTED = (Alert, AlertRecipient, ConsumerAck, DoNotUseUse, OutboxMessage, AuditEvent)
 
 
-def _counts(team) -> tuple:
-    with team.admin.read() as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) for t in COUNTED)
-
-
 def _refused(team, who: str, sql: str, params: tuple = (), match: str = "") -> str:
-    before = _counts(team)
-    with pytest.raises(psycopg.Error) as caught:
-        team.raw(who).execute(sql, params)
-    message = str(caught.value)
-    assert match in message, message
-    assert _counts(team) == before, f"{who}'s refused statement changed the registry: {sql}"
-    with team.admin.read() as s:
-        report = verify_registry(s)
-    assert report.intact, report.describe()
-    return message
+    return refused(team, who, sql, params, match, counted=COUNTED)
 
 
 def _live(team, tmp_path: Path, number: int, weights: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from signoff.core.audit.verify import verify_registry
 from signoff.core.common.errors import TransitionError
@@ -25,6 +25,7 @@ from signoff.core.governance.findings import act_on_finding, finding_refusal
 from signoff.core.governance.workflow import run_transition
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
+from tests.helpers.pg_refusals import refused
 
 pytestmark = pytest.mark.postgres
 
@@ -32,24 +33,8 @@ COUNTED = (Finding, FindingChange, Condition, Decision, AuditEvent)
 PERSONAS = ("ann", "dual", "vic", "val", "bo", "rel", "aud", "adm", "viv")
 
 
-def _snapshot(team) -> tuple:
-    with team.admin.read() as s:
-        counts = tuple(s.scalar(select(func.count()).select_from(t)) for t in COUNTED)
-        statuses = tuple(s.execute(select(Finding.id, Finding.status).order_by(Finding.id)).all())
-        return counts, statuses
-
-
 def _refused(team, who: str, sql: str, params: tuple = (), match: str = "") -> str:
-    before = _snapshot(team)
-    with pytest.raises(psycopg.Error) as caught:
-        team.raw(who).execute(sql, params)
-    message = str(caught.value)
-    assert match in message, message
-    assert _snapshot(team) == before, f"{who}'s refused statement changed the registry: {sql}"
-    with team.admin.read() as s:
-        report = verify_registry(s)
-    assert report.intact, report.describe()
-    return message
+    return refused(team, who, sql, params, match, counted=COUNTED)
 
 
 def _publish(team, tmp_path: Path, tier: str = "high") -> int:

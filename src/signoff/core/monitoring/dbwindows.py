@@ -67,7 +67,7 @@ class WindowAggregate:
     psi: float | None
 
 
-def _first_outcome(model_id: int) -> Any:
+def first_outcome(model_id: int) -> Any:
     """The actual of the first outcome for the prediction's subject at or after its time."""
     return (
         select(Outcome.actual)
@@ -83,9 +83,10 @@ def _first_outcome(model_id: int) -> Any:
     )
 
 
-def _conditions(
+def scored_conditions(
     version_id: int, since: datetime | None, until: datetime | None
 ) -> list[ColumnElement[bool]]:
+    """The version's scored predictions inside its lifetime, optionally between two times."""
     conditions = [
         Prediction.version_id == version_id,
         Prediction.score.is_not(None),
@@ -121,14 +122,14 @@ def first_window_scores(
 ) -> tuple[datetime | None, list[float]]:
     """The start of a version's first window with scores, and that window's scores only."""
     first = session.scalar(
-        select(func.min(Prediction.predicted_at)).where(*_conditions(version_id, None, None))
+        select(func.min(Prediction.predicted_at)).where(*scored_conditions(version_id, None, None))
     )
     if first is None:
         return None, []
     size = timedelta(days=window_days)
     start = ORIGIN + size * math.floor((first - ORIGIN) / size)
     scores = session.scalars(
-        select(Prediction.score).where(*_conditions(version_id, start, start + size))
+        select(Prediction.score).where(*scored_conditions(version_id, start, start + size))
     ).all()
     return start, [float(s) for s in scores if s is not None]
 
@@ -165,7 +166,7 @@ def _window_query(
                 or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
             ),
         )
-        .where(and_(*_conditions(version_id, since, until)))
+        .where(and_(*scored_conditions(version_id, since, until)))
         .subquery("paired")
     )
     base = (
@@ -299,9 +300,9 @@ def _latest_labelled(version_id: int, model_id: int, limit: int) -> Any:
             Prediction.predicted_at,
             Prediction.id,
             Prediction.score,
-            _first_outcome(model_id).label("actual"),
+            first_outcome(model_id).label("actual"),
         )
-        .where(and_(*_conditions(version_id, None, None)))
+        .where(and_(*scored_conditions(version_id, None, None)))
         .subquery("scored")
     )
     return (

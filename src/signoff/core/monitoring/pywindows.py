@@ -11,12 +11,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from signoff.core.db.schema import Outcome, Prediction
+from signoff.core.db.schema import Prediction
 from signoff.core.monitoring import metrics as mm
-from signoff.core.monitoring.dbwindows import WindowAggregate, window_start
+from signoff.core.monitoring.dbwindows import (
+    WindowAggregate,
+    first_outcome,
+    scored_conditions,
+    window_start,
+)
 
 if TYPE_CHECKING:
     from signoff.core.monitoring.windows import MonitoringRules
@@ -34,30 +39,10 @@ def scored_pairs(
     Predictions flagged outside the version's lifetime (signoff.core.ingest.lifetime) are left
     out: they cannot have been made by this version as the registry knows it.
     """
-    outcome = (
-        select(Outcome.actual)
-        .where(
-            Outcome.subject_key == Prediction.subject_key,
-            Outcome.observed_at >= Prediction.predicted_at,
-            or_(Outcome.model_id == model_id, Outcome.model_id.is_(None)),
-        )
-        .order_by(Outcome.observed_at, Outcome.id)
-        .limit(1)
-        .correlate(Prediction)
-        .scalar_subquery()
-    )
-    conditions = [
-        Prediction.version_id == version_id,
-        Prediction.score.is_not(None),
-        Prediction.outside_lifetime == "",
-    ]
-    if since is not None:
-        conditions.append(Prediction.predicted_at >= since)
-    if until is not None:
-        conditions.append(Prediction.predicted_at < until)
+    outcome = first_outcome(model_id)
     rows = session.execute(
         select(Prediction.predicted_at, Prediction.score, outcome)
-        .where(and_(*conditions))
+        .where(and_(*scored_conditions(version_id, since, until)))
         .order_by(Prediction.predicted_at)
     ).all()
     return [(r[0], r[1], r[2]) for r in rows]
