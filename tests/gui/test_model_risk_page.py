@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.helpers.qtwait import click_and_wait
+
 pytestmark = pytest.mark.gui
 
 
@@ -23,17 +25,6 @@ def open_page(qtbot, make_ctx, registry, who: str):
     with qtbot.waitSignals([page.revalidation.loaded, page.attestations.loaded], timeout=20000):
         page.reload()
     return page
-
-
-def click_and_wait(qtbot, panel, button, reload: bool = True) -> str:
-    """Click *button*; wait for what the person is told (and the reload after a change)."""
-    signals = [panel.acted, panel.loaded] if reload else [panel.acted]
-    with (
-        qtbot.waitSignal(panel.acted, timeout=20000) as said,
-        qtbot.waitSignals(signals, timeout=20000),
-    ):
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    return said.args[0]
 
 
 def test_the_validator_revalidates_demand_forecast_and_it_leaves_the_overdue_list(

@@ -99,3 +99,17 @@ def document_message(qtbot, tab, *, timeout: int = 60_000) -> Iterator[DocumentO
 def wait_idle(qtbot, ctx, *, timeout: int = 5000) -> None:  # noqa: ANN001 - an AppContext
     """Wait until every background task of *ctx* (queries, renders, runs) has answered."""
     qtbot.waitUntil(lambda: ctx.runner.active_count == 0, timeout=timeout)
+
+
+def click_and_wait(qtbot, panel, button, reload: bool = True) -> str:  # noqa: ANN001
+    """Click *button* on a panel that says what happened (``acted``) and then reloads
+    (``loaded``); returns what the person was told."""
+    from PySide6.QtCore import Qt
+
+    signals = [panel.acted, panel.loaded] if reload else [panel.acted]
+    with (
+        qtbot.waitSignal(panel.acted, timeout=20000) as said,
+        qtbot.waitSignals(signals, timeout=20000),
+    ):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    return said.args[0]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from signoff.core.db.schema import Attestation, CardEntry
 from signoff.core.publishing.publisher import publish
 from tests.helpers.folders import write_model_folder
+from tests.helpers.qtwait import click_and_wait
 
 pytestmark = [pytest.mark.postgres, pytest.mark.gui]
 
@@ -58,39 +59,32 @@ def _panel(qtbot, ctx):
     return panel
 
 
-def _click(qtbot, panel, button, reload: bool = True) -> str:
-    signals = [panel.acted, panel.loaded] if reload else [panel.acted]
-    with (
-        qtbot.waitSignal(panel.acted, timeout=20000) as said,
-        qtbot.waitSignals(signals, timeout=20000),
-    ):
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    return said.args[0]
-
-
 def test_an_attestation_period_through_the_window_on_postgresql(
     qtbot, team, credit, ctx_for
 ) -> None:
     owner = _panel(qtbot, ctx_for("ann"))
     qtbot.keyClicks(owner.new_name, "2027-Q1")
-    said = _click(qtbot, owner, owner.open_button, reload=False)
+    said = click_and_wait(qtbot, owner, owner.open_button, reload=False)
     assert said.startswith("Refused:") and "admins only" in said
 
     admin = _panel(qtbot, ctx_for("adm"))
     qtbot.keyClicks(admin.new_name, "2027-Q1")
-    assert _click(qtbot, admin, admin.open_button) == "Opened the attestation period '2027-Q1'."
+    assert (
+        click_and_wait(qtbot, admin, admin.open_button)
+        == "Opened the attestation period '2027-Q1'."
+    )
     assert "0 of 1" in admin.summary.text()
 
     validator = _panel(qtbot, ctx_for("vic"))
     assert validator.select_model("credit")
-    said = _click(qtbot, validator, validator.attest_button, reload=False)
+    said = click_and_wait(qtbot, validator, validator.attest_button, reload=False)
     assert said.startswith("Refused:") and "owner" in said
 
     with qtbot.waitSignal(owner.loaded, timeout=20000):
         owner.reload("2027-Q1")
     assert owner.select_model("credit")
     qtbot.keyClicks(owner.comment, "checked against the runbook")
-    assert _click(qtbot, owner, owner.attest_button) == "Attested credit for 2027-Q1."
+    assert click_and_wait(qtbot, owner, owner.attest_button) == "Attested credit for 2027-Q1."
     assert "1 of 1" in owner.summary.text()
     with team.admin.read() as s:
         assert s.scalars(select(Attestation.actor)).one() == team.logins["ann"]
